@@ -17,6 +17,7 @@ import java.util.Set;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
   @JsonSubTypes.Type(value = NemesisCommand.Partition.class, name = "partition"),
+  @JsonSubTypes.Type(value = NemesisCommand.Cut.class, name = "cut"),
   @JsonSubTypes.Type(value = NemesisCommand.Heal.class, name = "heal"),
   @JsonSubTypes.Type(value = NemesisCommand.Lossy.class, name = "lossy"),
   @JsonSubTypes.Type(value = NemesisCommand.Slow.class, name = "slow"),
@@ -54,6 +55,17 @@ public sealed interface NemesisCommand {
         sides.add(nodes);
       }
       return new Partition(sides);
+    }
+  }
+
+  /**
+   * Cut the links from {@code from} to each of {@code to}, one way only: {@code from} can no longer
+   * reach them, though they still reach it (a sender that crashed mid-send, an asymmetric partition).
+   */
+  record Cut(NodeId from, Set<NodeId> to) implements NemesisCommand {
+    public Cut {
+      Objects.requireNonNull(from, "from");
+      to = Set.copyOf(to);
     }
   }
 
