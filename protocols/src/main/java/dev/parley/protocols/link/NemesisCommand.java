@@ -41,7 +41,7 @@ public sealed interface NemesisCommand {
                 + spec + "'");
       }
       List<Set<NodeId>> sides = new ArrayList<>();
-      for (String side : spec.split("/")) {
+      for (String side : spec.split("/", -1)) { // -1: keep trailing empty sides, to reject them
         Set<NodeId> nodes = new LinkedHashSet<>();
         for (String name : side.split(",")) {
           if (!name.isBlank()) {
