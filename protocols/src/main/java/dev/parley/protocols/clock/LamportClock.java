@@ -17,7 +17,7 @@ public record LamportClock(long time) implements Comparable<LamportClock> {
 
   public static final LamportClock ZERO = new LamportClock(0);
 
-  @JsonCreator
+  @JsonCreator(mode = JsonCreator.Mode.DELEGATING) // the number itself, as @JsonValue writes it
   public LamportClock {
     if (time < 0) {
       throw new IllegalArgumentException("a Lamport clock starts at 0, got " + time);

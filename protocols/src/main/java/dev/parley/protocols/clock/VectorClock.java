@@ -44,7 +44,7 @@ public final class VectorClock {
   }
 
   /** A clock with these entries; zero entries are dropped, negative ones rejected. */
-  @JsonCreator
+  @JsonCreator(mode = JsonCreator.Mode.DELEGATING) // the map itself, as @JsonValue writes it
   public static VectorClock of(Map<NodeId, Long> entries) {
     TreeMap<NodeId, Long> copy = new TreeMap<>();
     entries.forEach(
