@@ -3,6 +3,7 @@ package dev.parley.protocols.clock;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.WireMessage;
 import java.util.Collections;
 import java.util.Map;
 import java.util.SortedMap;
@@ -21,7 +22,7 @@ import java.util.TreeSet;
  * <p>Causal multicast uses a variant in which entries count messages delivered from each sender
  * and only sends tick; the comparison rules are the same.
  */
-public final class VectorClock {
+public final class VectorClock implements WireMessage {
 
   /** How two vector clocks (two events) relate. */
   public enum Order {
