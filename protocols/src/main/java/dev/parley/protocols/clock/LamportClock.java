@@ -2,6 +2,7 @@ package dev.parley.protocols.clock;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import dev.parley.protocols.core.WireMessage;
 
 /**
  * Lamport's logical clock, as an immutable value.
@@ -13,11 +14,11 @@ import com.fasterxml.jackson.annotation.JsonValue;
  *
  * @param time the counter, starting at 0
  */
-public record LamportClock(long time) implements Comparable<LamportClock> {
+public record LamportClock(long time) implements Comparable<LamportClock>, WireMessage {
 
   public static final LamportClock ZERO = new LamportClock(0);
 
-  @JsonCreator
+  @JsonCreator(mode = JsonCreator.Mode.DELEGATING) // the number itself, as @JsonValue writes it
   public LamportClock {
     if (time < 0) {
       throw new IllegalArgumentException("a Lamport clock starts at 0, got " + time);

@@ -1,6 +1,7 @@
 package dev.parley.protocols.clock;
 
 import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.WireMessage;
 import java.util.Comparator;
 
 /**
@@ -8,7 +9,8 @@ import java.util.Comparator;
  * Ricart-Agrawala, Lamport's mutex and total-order multicast use to break ties the same way on
  * every node.
  */
-public record LamportTimestamp(long time, NodeId node) implements Comparable<LamportTimestamp> {
+public record LamportTimestamp(long time, NodeId node)
+    implements Comparable<LamportTimestamp>, WireMessage {
 
   private static final Comparator<LamportTimestamp> ORDER =
       Comparator.comparingLong(LamportTimestamp::time).thenComparing(LamportTimestamp::node);

@@ -3,6 +3,7 @@ package dev.parley.protocols.clock;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.WireMessage;
 import java.util.Collections;
 import java.util.Map;
 import java.util.SortedMap;
@@ -21,7 +22,7 @@ import java.util.TreeSet;
  * <p>Causal multicast uses a variant in which entries count messages delivered from each sender
  * and only sends tick; the comparison rules are the same.
  */
-public final class VectorClock {
+public final class VectorClock implements WireMessage {
 
   /** How two vector clocks (two events) relate. */
   public enum Order {
@@ -44,7 +45,7 @@ public final class VectorClock {
   }
 
   /** A clock with these entries; zero entries are dropped, negative ones rejected. */
-  @JsonCreator
+  @JsonCreator(mode = JsonCreator.Mode.DELEGATING) // the map itself, as @JsonValue writes it
   public static VectorClock of(Map<NodeId, Long> entries) {
     TreeMap<NodeId, Long> copy = new TreeMap<>();
     entries.forEach(

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * n10}; otherwise they compare as text. Names are 1 to 64 characters of letters, digits, {@code -}
  * and {@code _}, which keeps them usable as actor names, file names and JSON keys.
  */
-public final class NodeId implements Comparable<NodeId> {
+public final class NodeId implements Comparable<NodeId>, WireMessage {
 
   private static final Pattern VALID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final Pattern PREFIX_NUMBER = Pattern.compile("(.*?)(\\d{1,18})");

@@ -1,6 +1,7 @@
 package dev.parley.protocols.link;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import dev.parley.protocols.core.WireMessage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +34,8 @@ public record FaultPlan(
     double corrupt,
     Delay delay,
     Duration reorderWindow,
-    boolean cut) {
+    boolean cut)
+    implements WireMessage {
 
   /** The default window within which a reordered message is held back. */
   public static final Duration DEFAULT_REORDER_WINDOW = Duration.ofMillis(20);

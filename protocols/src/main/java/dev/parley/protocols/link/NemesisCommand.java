@@ -3,6 +3,7 @@ package dev.parley.protocols.link;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.WireMessage;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,7 +24,7 @@ import java.util.Set;
   @JsonSubTypes.Type(value = NemesisCommand.Slow.class, name = "slow"),
   @JsonSubTypes.Type(value = NemesisCommand.Faults.class, name = "faults")
 })
-public sealed interface NemesisCommand {
+public sealed interface NemesisCommand extends WireMessage {
 
   /**
    * Cut every link between different sides. Members named in no side form one more side together.
@@ -42,7 +43,7 @@ public sealed interface NemesisCommand {
                 + spec + "'");
       }
       List<Set<NodeId>> sides = new ArrayList<>();
-      for (String side : spec.split("/")) {
+      for (String side : spec.split("/", -1)) { // -1: keep trailing empty sides, to reject them
         Set<NodeId> nodes = new LinkedHashSet<>();
         for (String name : side.split(",")) {
           if (!name.isBlank()) {
