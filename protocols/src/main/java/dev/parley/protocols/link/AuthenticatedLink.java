@@ -18,6 +18,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.Objects;
 import java.util.Random;
 import java.util.TreeSet;
 import javax.crypto.Mac;
@@ -56,6 +58,24 @@ public final class AuthenticatedLink {
       int i = random.nextInt(garbled.length);
       garbled[i] = (byte) (garbled[i] ^ (1 + random.nextInt(255)));
       return new Signed(from, to, seq, serializerId, manifest, garbled, mac);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Signed s
+          && from.equals(s.from) && to.equals(s.to) && seq == s.seq
+          && serializerId == s.serializerId && manifest.equals(s.manifest)
+          && Arrays.equals(body, s.body) && Arrays.equals(mac, s.mac);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(from, to, seq, serializerId, manifest, Arrays.hashCode(body), Arrays.hashCode(mac));
+    }
+
+    @Override
+    public String toString() {
+      return "Signed(" + from + "->" + to + " #" + seq + ", " + body.length + " bytes)";
     }
   }
 

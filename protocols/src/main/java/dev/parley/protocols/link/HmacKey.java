@@ -50,7 +50,13 @@ public final class HmacKey {
               + " application.conf or with -D" + CONFIG_PATH + "=<base64 of at least 16 bytes>"
               + " (make one with: head -c 32 /dev/urandom | base64)");
     }
-    return fromBase64(config.getString(CONFIG_PATH));
+    try {
+      return fromBase64(config.getString(CONFIG_PATH));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          e.getMessage().startsWith(CONFIG_PATH) ? e.getMessage() : CONFIG_PATH + ": " + e.getMessage(),
+          e);
+    }
   }
 
   byte[] bytes() {

@@ -32,6 +32,13 @@ public sealed interface NemesisCommand extends WireMessage {
   record Partition(List<Set<NodeId>> sides) implements NemesisCommand {
     public Partition {
       Objects.requireNonNull(sides, "sides");
+      if (sides.isEmpty()) {
+        throw new IllegalArgumentException(
+            "a partition needs at least one side (the members not named form another), got none");
+      }
+      if (sides.stream().anyMatch(Set::isEmpty)) {
+        throw new IllegalArgumentException("empty side in partition " + sides);
+      }
       sides = sides.stream().map(Set::copyOf).toList();
     }
 
