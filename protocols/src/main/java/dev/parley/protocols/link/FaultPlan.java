@@ -95,6 +95,12 @@ public record FaultPlan(
     return cut || drop > 0 || corrupt > 0;
   }
 
+  /** Whether this plan delivers every message once, at once: the link only forwards. */
+  @JsonIgnore
+  public boolean isPerfect() {
+    return !cut && drop == 0 && duplicate == 0 && reorder == 0 && corrupt == 0 && delay.max().isZero();
+  }
+
   /** One copy of a message on its way: when it arrives and whether it arrives garbled. */
   public record Delivery(Duration delay, boolean corrupted) {}
 

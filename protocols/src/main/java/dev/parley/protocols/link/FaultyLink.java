@@ -122,6 +122,10 @@ public final class FaultyLink extends AbstractBehavior<Object> {
 
   private Behavior<Object> onTraffic(Object message) {
     sent++;
+    if (plan.isPerfect()) {
+      deliver(message);
+      return this;
+    }
     var copies = plan.fate(random);
     if (copies.isEmpty()) {
       dropped++;
