@@ -18,6 +18,9 @@ import dev.parley.protocols.link.LinkStack;
 import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.protocols.link.Network;
 import dev.parley.protocols.link.NetworkFaults;
+import dev.parley.testkit.trace.TraceEvent;
+import dev.parley.testkit.trace.Tracer;
+import dev.parley.testkit.trace.TracingLink;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,6 +61,7 @@ public final class LocalGroup<C> implements AutoCloseable {
   private final Network network;
   private final UpcallLog upcalls = new UpcallLog(System::nanoTime);
   private final long seed;
+  private final Tracer tracer;
 
   /** A group in the making: its size, links, faults and seed. */
   public static final class Builder {
@@ -67,6 +71,7 @@ public final class LocalGroup<C> implements AutoCloseable {
     private LinkStack links = LinkStack.faulty();
     private FaultPlan faults = FaultPlan.NONE;
     private long seed;
+    private boolean traced;
 
     /** A group of {@code nodes} on {@code kit}; {@code onStart} sees every group started. */
     public Builder(
@@ -94,9 +99,18 @@ public final class LocalGroup<C> implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Records every send, receive and upcall with vector timestamps ({@link LocalGroup#trace()}),
+     * for a ShiViz log or a space-time diagram.
+     */
+    public Builder traced() {
+      this.traced = true;
+      return this;
+    }
+
     /** Starts the group: every node's instance from {@code factory}. */
     public <C> LocalGroup<C> start(Factory<C> factory) {
-      LocalGroup<C> group = new LocalGroup<>(kit, nodes, links, faults, seed, factory);
+      LocalGroup<C> group = new LocalGroup<>(kit, nodes, links, faults, seed, traced, factory);
       onStart.accept(group);
       return group;
     }
@@ -108,12 +122,14 @@ public final class LocalGroup<C> implements AutoCloseable {
       LinkStack links,
       FaultPlan faults,
       long seed,
+      boolean traced,
       Factory<C> factory) {
     if (nodes.isEmpty()) {
       throw new IllegalArgumentException("a group needs at least one node");
     }
     this.kit = kit;
     this.seed = seed;
+    this.tracer = traced ? new Tracer(System::nanoTime) : null;
     this.root = kit.spawn(SpawnProtocol.create(), "group-" + GROUPS.incrementAndGet());
     this.network = new Network(new java.util.TreeSet<>(nodes), faults);
     Spawner spawner = this::spawn;
@@ -124,6 +140,9 @@ public final class LocalGroup<C> implements AutoCloseable {
                   .onAnyMessage(
                       m -> {
                         upcalls.record(node, m);
+                        if (tracer != null) {
+                          tracer.local(node, Tracer.label(m));
+                        }
                         return Behaviors.same();
                       })
                   .build(),
@@ -139,11 +158,21 @@ public final class LocalGroup<C> implements AutoCloseable {
       Map<NodeId, ActorRef<C>> others = new TreeMap<>();
       for (NodeId to : nodes) {
         if (!from.equals(to)) {
-          others.put(to, links.connect(spawner, network, from, to, hosts.get(to), seed).narrow());
+          others.put(to, connect(spawner, links, from, to).narrow());
         }
       }
       hosts.get(from).tell(new NodeHost.Start(Peers.of(from, others)));
     }
+  }
+
+  private ActorRef<Object> connect(Spawner spawner, LinkStack links, NodeId from, NodeId to) {
+    if (tracer == null) {
+      return links.connect(spawner, network, from, to, hosts.get(to), seed);
+    }
+    String name = "trace-" + from + "-" + to;
+    ActorRef<Object> in = spawn(TracingLink.receiver(tracer, to, from, hosts.get(to)), name + "-in");
+    ActorRef<Object> stack = links.connect(spawner, network, from, to, in, seed);
+    return spawn(TracingLink.sender(tracer, from, to, stack), name + "-out");
   }
 
   private <T> ActorRef<T> spawn(Behavior<T> behavior, String name) {
@@ -198,6 +227,11 @@ public final class LocalGroup<C> implements AutoCloseable {
   /** Every upcall raised so far. */
   public UpcallLog upcalls() {
     return upcalls;
+  }
+
+  /** Every traced event so far; empty unless the group was built {@code traced()}. */
+  public List<TraceEvent> trace() {
+    return tracer == null ? List.of() : tracer.events();
   }
 
   /** The seed this group's links draw their faults from. */

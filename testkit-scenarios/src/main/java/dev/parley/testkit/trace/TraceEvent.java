@@ -1,0 +1,42 @@
+package dev.parley.testkit.trace;
+
+import dev.parley.protocols.clock.VectorClock;
+import dev.parley.protocols.core.NodeId;
+
+/**
+ * One event of a traced run, stamped with the vector clock of its node after the event.
+ *
+ * @param index position in the trace (a linear extension of happened-before)
+ * @param node where it happened
+ * @param kind a send, a receive, or a local event
+ * @param peer the receiver of a send, the sender of a receive, null for a local event
+ * @param messageId pairs a receive with its send (0 for a local event)
+ * @param label what happened, such as the message's type
+ * @param clock the node's vector clock after the event
+ * @param timeNanos when, in the run's time (wall or virtual)
+ */
+public record TraceEvent(
+    long index,
+    NodeId node,
+    Kind kind,
+    NodeId peer,
+    long messageId,
+    String label,
+    VectorClock clock,
+    long timeNanos) {
+
+  public enum Kind {
+    SEND,
+    RECEIVE,
+    LOCAL
+  }
+
+  /** The event as one line of text: {@code send Data to n2}, {@code receive Data from n1}. */
+  public String describe() {
+    return switch (kind) {
+      case SEND -> "send " + label + " to " + peer;
+      case RECEIVE -> "receive " + label + " from " + peer;
+      case LOCAL -> label;
+    };
+  }
+}
