@@ -141,7 +141,7 @@ public final class LocalGroup<C> implements AutoCloseable {
                       m -> {
                         upcalls.record(node, m);
                         if (tracer != null) {
-                          tracer.local(node, Tracer.label(m));
+                          tracer.upcall(node, m);
                         }
                         return Behaviors.same();
                       })

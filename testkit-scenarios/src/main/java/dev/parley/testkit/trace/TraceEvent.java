@@ -11,7 +11,8 @@ import dev.parley.protocols.core.NodeId;
  * @param kind a send, a receive, or a local event
  * @param peer the receiver of a send, the sender of a receive, null for a local event
  * @param messageId pairs a receive with its send (0 for a local event)
- * @param label what happened, such as the message's type
+ * @param type the message's type (its class's simple name), or "upcall" for a local event
+ * @param label what happened: the message or upcall, abbreviated
  * @param clock the node's vector clock after the event
  * @param timeNanos when, in the run's time (wall or virtual)
  */
@@ -21,6 +22,7 @@ public record TraceEvent(
     Kind kind,
     NodeId peer,
     long messageId,
+    String type,
     String label,
     VectorClock clock,
     long timeNanos) {

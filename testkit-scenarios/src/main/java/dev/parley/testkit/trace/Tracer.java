@@ -34,18 +34,19 @@ public final class Tracer {
   public synchronized Stamp send(NodeId from, NodeId to, Object message) {
     long id = nextMessageId++;
     VectorClock clock = tick(from, VectorClock.EMPTY);
-    record(from, Kind.SEND, to, id, label(message), clock);
+    record(from, Kind.SEND, to, id, type(message), label(message), clock);
     return new Stamp(id, clock);
   }
 
   /** Records that {@code to} received the message {@code from} sent with {@code stamp}. */
   public synchronized void receive(NodeId to, NodeId from, Object message, Stamp stamp) {
-    record(to, Kind.RECEIVE, from, stamp.messageId(), label(message), tick(to, stamp.clock()));
+    record(to, Kind.RECEIVE, from, stamp.messageId(), type(message), label(message),
+        tick(to, stamp.clock()));
   }
 
-  /** Records a local event of {@code node}, such as an upcall. */
-  public synchronized void local(NodeId node, String what) {
-    record(node, Kind.LOCAL, null, 0, what, tick(node, VectorClock.EMPTY));
+  /** Records an upcall of {@code node}'s protocol as a local event. */
+  public synchronized void upcall(NodeId node, Object upcall) {
+    record(node, Kind.LOCAL, null, 0, "upcall", label(upcall), tick(node, VectorClock.EMPTY));
   }
 
   public synchronized List<TraceEvent> events() {
@@ -58,8 +59,15 @@ public final class Tracer {
     return next;
   }
 
-  private void record(NodeId node, Kind kind, NodeId peer, long id, String label, VectorClock clock) {
-    events.add(new TraceEvent(events.size(), node, kind, peer, id, label, clock, time.getAsLong()));
+  private void record(
+      NodeId node, Kind kind, NodeId peer, long id, String type, String label, VectorClock clock) {
+    events.add(
+        new TraceEvent(events.size(), node, kind, peer, id, type, label, clock, time.getAsLong()));
+  }
+
+  /** A message's type: its class's simple name. */
+  public static String type(Object message) {
+    return message.getClass().getSimpleName();
   }
 
   /** A message's label: its type, and its fields when short. */

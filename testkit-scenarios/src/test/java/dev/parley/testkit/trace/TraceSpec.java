@@ -58,6 +58,14 @@ class TraceSpec {
   }
 
   @Test
+  void messageCountsMatchCausalMulticastsCostOfNMinusOnePerMulticast() {
+    MessageCounts counts = MessageCounts.of(tracedRun(FaultPlan.NONE));
+    assertThat(counts.byType()).containsExactly(Map.entry("Data", 6L));
+    assertThat(counts.perOperation(3)).isEqualTo(2.0); // N - 1 for N = 3
+    assertThat(counts.table()).contains("Data").contains("total");
+  }
+
+  @Test
   void shiVizLogPairsEventLinesWithClocksThatCountEachNodesEvents() {
     List<TraceEvent> trace = tracedRun(FaultPlan.NONE);
     String log = ShiVizLog.of(trace);
