@@ -1,0 +1,95 @@
+package dev.parley.testkit.checker;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * What a checker concluded: valid, invalid (with a counterexample a person can read: the few ops or
+ * events involved, one per line), or unknown (the checker gave up, for example on a search budget).
+ *
+ * @param checker the checker's name, such as {@code linearizability}
+ * @param outcome valid, invalid or unknown
+ * @param summary one line saying what was found
+ * @param counterexample lines to print when invalid; empty otherwise
+ */
+public record Verdict(String checker, Outcome outcome, String summary, List<String> counterexample) {
+
+  public enum Outcome {
+    VALID,
+    INVALID,
+    UNKNOWN
+  }
+
+  public Verdict {
+    Objects.requireNonNull(checker, "checker");
+    Objects.requireNonNull(outcome, "outcome");
+    Objects.requireNonNull(summary, "summary");
+    counterexample = List.copyOf(counterexample);
+  }
+
+  public static Verdict valid(String checker, String summary) {
+    return new Verdict(checker, Outcome.VALID, summary, List.of());
+  }
+
+  public static Verdict invalid(String checker, String summary, List<String> counterexample) {
+    return new Verdict(checker, Outcome.INVALID, summary, counterexample);
+  }
+
+  public static Verdict unknown(String checker, String summary) {
+    return new Verdict(checker, Outcome.UNKNOWN, summary, List.of());
+  }
+
+  /**
+   * Several verdicts on parts of one property (safety, liveness, ...) as one: invalid if any part is,
+   * else unknown if any part is, else valid. The counterexample joins those of the invalid parts.
+   */
+  public static Verdict allOf(String checker, List<Verdict> parts) {
+    List<Verdict> invalid = parts.stream().filter(v -> v.outcome == Outcome.INVALID).toList();
+    if (!invalid.isEmpty()) {
+      List<String> lines = new ArrayList<>();
+      for (Verdict v : invalid) {
+        lines.add("[" + v.checker + "] " + v.summary);
+        v.counterexample.forEach(line -> lines.add("  " + line));
+      }
+      return invalid(checker, joinSummaries(invalid), lines);
+    }
+    List<Verdict> unknown = parts.stream().filter(v -> v.outcome == Outcome.UNKNOWN).toList();
+    if (!unknown.isEmpty()) {
+      return unknown(checker, joinSummaries(unknown));
+    }
+    return valid(checker, joinSummaries(parts));
+  }
+
+  private static String joinSummaries(List<Verdict> parts) {
+    return parts.stream().map(v -> v.checker + ": " + v.summary).collect(Collectors.joining("; "));
+  }
+
+  public boolean valid() {
+    return outcome == Outcome.VALID;
+  }
+
+  /** The verdict as a person reads it: a headline, then the counterexample indented. */
+  public String report() {
+    StringBuilder s = new StringBuilder();
+    s.append(checker).append(": ").append(outcome).append(" - ").append(summary);
+    for (String line : counterexample) {
+      s.append(System.lineSeparator()).append("    ").append(line);
+    }
+    return s.toString();
+  }
+
+  /** Returns this verdict when valid; otherwise throws an AssertionError carrying the report. */
+  public Verdict requireValid() {
+    if (!valid()) {
+      throw new AssertionError(report());
+    }
+    return this;
+  }
+
+  @Override
+  public String toString() {
+    return report();
+  }
+}
