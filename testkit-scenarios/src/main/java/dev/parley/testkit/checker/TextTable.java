@@ -18,21 +18,24 @@ final class TextTable {
     return this;
   }
 
+  /** The rows as aligned lines; a column empty in every row below the header is left out. */
   List<String> lines() {
     int columns = rows.stream().mapToInt(r -> r.length).max().orElse(0);
     int[] width = new int[columns];
-    for (String[] r : rows) {
+    boolean[] used = new boolean[columns];
+    for (int n = 0; n < rows.size(); n++) {
+      String[] r = rows.get(n);
       for (int i = 0; i < r.length; i++) {
         width[i] = Math.max(width[i], r[i].length());
+        used[i] |= n > 0 && !r[i].isEmpty();
       }
     }
     List<String> lines = new ArrayList<>(rows.size());
     for (String[] r : rows) {
       StringBuilder s = new StringBuilder();
       for (int i = 0; i < r.length; i++) {
-        s.append(r[i]);
-        if (i < r.length - 1) {
-          s.append(" ".repeat(width[i] - r[i].length() + 2));
+        if (used[i]) {
+          s.append(r[i]).append(" ".repeat(width[i] - r[i].length() + 2));
         }
       }
       lines.add(s.toString().stripTrailing());
