@@ -83,7 +83,9 @@ public final class History implements Iterable<Op> {
 
   /** Keys in order of first appearance. */
   public Set<String> keys() {
-    return byKey().keySet();
+    Set<String> result = new LinkedHashSet<>();
+    ops.forEach(op -> result.add(op.key()));
+    return Collections.unmodifiableSet(result);
   }
 
   /** Processes in order of first appearance. */
