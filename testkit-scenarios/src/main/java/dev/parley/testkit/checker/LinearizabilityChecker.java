@@ -56,8 +56,7 @@ public final class LinearizabilityChecker implements Checker<History> {
 
   /** The value every key holds before its first put. */
   public LinearizabilityChecker withInitialValue(Object value) {
-    return new LinearizabilityChecker(
-        Op.normalize(value, "initial value"), budget);
+    return new LinearizabilityChecker(Op.normalize(value, "initial value"), budget);
   }
 
   /** At most this many distinct configurations per key before the verdict is UNKNOWN. */
@@ -103,7 +102,7 @@ public final class LinearizabilityChecker implements Checker<History> {
     }
     if (!undecided.isEmpty()) {
       return Verdict.unknown(name(), "gave up after " + budget + " configurations on key(s) " + undecided
-          + "; the other keys are linearizable");
+          + "; the " + (keys.size() - undecided.size()) + " other key(s) are linearizable");
     }
     return Verdict.valid(name(), opCount + " operations on " + keys.size() + " key(s) are linearizable ("
         + configurations + " configurations explored)");
