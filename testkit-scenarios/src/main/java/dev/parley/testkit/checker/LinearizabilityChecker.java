@@ -1,0 +1,172 @@
+package dev.parley.testkit.checker;
+
+import dev.parley.testkit.history.History;
+import dev.parley.testkit.history.Op;
+import dev.parley.testkit.history.Operation;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * Linearizability of a key-value store whose keys are independent registers with {@code put(v)},
+ * {@code get() -> v} and {@code cas([expected, new])}: is there a total order of the operations, one per
+ * key, that respects real time (an operation completed before another was invoked comes first) and in
+ * which every get returns the latest value put?
+ *
+ * <p>What the history says about each operation: OK took effect with that result; FAIL did not take
+ * effect (a failed cas); INFO, or no completion, may have taken effect at any time after its invocation,
+ * or never. A key that was never written holds null ({@link #withInitialValue} changes that).
+ *
+ * <p>Method: by P-compositionality (Herlihy and Wing; Horn and Kroening), a history of independent
+ * keys is linearizable iff each key's sub-history is, so each key is searched alone with the
+ * Wing-Gong-Lowe algorithm ({@link WglSearch}) memoizing (linearized set, value) configurations.
+ * Complexity: exponential in the worst case (the problem is NP-complete), but bounded by the number of
+ * distinct configurations, which for a key with n operations and at most c of them concurrent is about
+ * n * 2^c * (distinct values); histories of a few clients run in time close to linear. Operations of
+ * unknown outcome stay concurrent with everything after them and so widen c: many of them on one key
+ * make the search slow. A budget of configurations per key turns a search that runs too long into an
+ * UNKNOWN verdict.
+ *
+ * <p>Counterexample: the key, and the operation whose completion the search could not get past (no
+ * order of the operations before it explains its result), with the operations concurrent with it and the
+ * last few that completed before it was invoked.
+ */
+public final class LinearizabilityChecker implements Checker<History> {
+
+  public static final long DEFAULT_BUDGET = 2_000_000;
+  private static final int PRECEDING_SHOWN = 3;
+  private static final int CONCURRENT_SHOWN = 12;
+
+  private final Object initialValue;
+  private final long budget;
+
+  private LinearizabilityChecker(Object initialValue, long budget) {
+    this.initialValue = initialValue;
+    this.budget = budget;
+  }
+
+  /** A checker for registers that start empty (null), with the default search budget. */
+  public static LinearizabilityChecker forRegisters() {
+    return new LinearizabilityChecker(null, DEFAULT_BUDGET);
+  }
+
+  /** The value every key holds before its first put. */
+  public LinearizabilityChecker withInitialValue(Object value) {
+    return new LinearizabilityChecker(Op.normalize(value, "initial value"), budget);
+  }
+
+  /** At most this many distinct configurations per key before the verdict is UNKNOWN. */
+  public LinearizabilityChecker withBudget(long configurationsPerKey) {
+    if (configurationsPerKey <= 0) {
+      throw new IllegalArgumentException("budget must be positive, was " + configurationsPerKey);
+    }
+    return new LinearizabilityChecker(initialValue, configurationsPerKey);
+  }
+
+  @Override
+  public String name() {
+    return "linearizability";
+  }
+
+  @Override
+  public Verdict check(History history) {
+    Map<String, History> keys = history.byKey();
+    Map<String, WglSearch.NotLinearizable> failed = new LinkedHashMap<>();
+    List<String> undecided = new ArrayList<>();
+    long configurations = 0;
+    for (Map.Entry<String, History> k : keys.entrySet()) {
+      List<RegisterModel.Call> calls = k.getValue().operations().stream()
+          .map(RegisterModel::toCall)
+          .filter(Objects::nonNull)
+          .toList();
+      WglSearch.Result result = WglSearch.search(calls, initialValue, budget);
+      if (result instanceof WglSearch.Linearizable ok) {
+        configurations += ok.configurations();
+      } else if (result instanceof WglSearch.NotLinearizable bad) {
+        failed.put(k.getKey(), bad);
+      } else {
+        undecided.add(k.getKey());
+      }
+    }
+    int opCount = history.operations().size();
+    if (!failed.isEmpty()) {
+      Map.Entry<String, WglSearch.NotLinearizable> first = failed.entrySet().iterator().next();
+      String where = failed.size() == 1 ? "" : " (" + failed.size() + " keys fail: " + failed.keySet() + ")";
+      return Verdict.invalid(name(),
+          describe(first.getKey(), first.getValue()) + where,
+          counterexample(first.getKey(), keys.get(first.getKey()), first.getValue()));
+    }
+    if (!undecided.isEmpty()) {
+      return Verdict.unknown(name(), "gave up after " + budget + " configurations on key(s) " + undecided
+          + "; the " + (keys.size() - undecided.size()) + " other key(s) are linearizable");
+    }
+    return Verdict.valid(name(), opCount + " operations on " + keys.size() + " key(s) are linearizable ("
+        + configurations + " configurations explored)");
+  }
+
+  private static String describe(String key, WglSearch.NotLinearizable bad) {
+    Operation op = bad.stuck().operation();
+    return "key " + key + ": " + call(op) + " -> " + outcome(op) + " by " + op.process() + " (op "
+        + op.invocationIndex() + ") cannot be linearized; just before it the register could only hold "
+        + bad.statesBefore().stream().map(String::valueOf).collect(Collectors.joining(" or "));
+  }
+
+  private static List<String> counterexample(String key, History keyHistory, WglSearch.NotLinearizable bad) {
+    Operation stuck = bad.stuck().operation();
+    List<Operation> all = keyHistory.operations();
+    List<Operation> preceding = all.stream()
+        .filter(o -> !o.isFail() && !o.isIndeterminate() && o.completionIndex() < stuck.invocationIndex())
+        .sorted(Comparator.comparingLong(Operation::completionIndex).reversed())
+        .limit(PRECEDING_SHOWN)
+        .toList();
+    List<Operation> concurrent = all.stream()
+        .filter(o -> o != stuck && overlaps(o, stuck))
+        .sorted(Comparator.comparingLong(o -> Math.abs(o.invocationIndex() - stuck.invocationIndex())))
+        .toList();
+    List<Operation> shown = new ArrayList<>(preceding);
+    shown.add(stuck);
+    shown.addAll(concurrent.subList(0, Math.min(CONCURRENT_SHOWN, concurrent.size())));
+    shown.sort(Comparator.comparingLong(Operation::invocationIndex));
+
+    TextTable table = new TextTable("invoked", "completed", "process", "call", "result", "");
+    for (Operation o : shown) {
+      table.row(o.invocationIndex(), o.isIndeterminate() ? "-" : o.completionIndex(), o.process(), call(o),
+          outcome(o), o == stuck ? "<- no linearization explains this" : "");
+    }
+    List<String> lines = new ArrayList<>();
+    lines.add("key " + key + ", operations around op " + stuck.invocationIndex()
+        + " (concurrent with it, and the last " + PRECEDING_SHOWN + " completed before it):");
+    lines.addAll(table.lines());
+    if (concurrent.size() > CONCURRENT_SHOWN) {
+      lines.add("... and " + (concurrent.size() - CONCURRENT_SHOWN) + " more concurrent operations");
+    }
+    return lines;
+  }
+
+  private static boolean overlaps(Operation a, Operation b) {
+    return a.invocationIndex() < b.completionIndex() && b.invocationIndex() < a.completionIndex();
+  }
+
+  /** What a reader needs: the value a get returned, only "ok" for a put or cas that took effect. */
+  private static String outcome(Operation o) {
+    if (o.isOk()) {
+      return o.f().equals("get") ? String.valueOf(o.result()) : "ok";
+    }
+    return o.outcome();
+  }
+
+  private static String call(Operation o) {
+    List<String> args = new ArrayList<>();
+    if (o.key() != null) {
+      args.add(o.key());
+    }
+    if (!o.f().equals("get") && o.argument() != null) {
+      args.add(String.valueOf(o.argument()));
+    }
+    return o.f() + "(" + String.join(", ", args) + ")";
+  }
+}

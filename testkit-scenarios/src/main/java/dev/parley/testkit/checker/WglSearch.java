@@ -1,0 +1,330 @@
+package dev.parley.testkit.checker;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * The Wing-Gong-Lowe search for a linearization of one register's sub-history (G. Lowe, "Testing for
+ * linearizability", 2017). Calls and returns sit in one list in history order; the search repeatedly
+ * linearizes a call that precedes the first remaining return and is legal in the current state,
+ * lifting it (and its return) out of the list; when it meets a return instead, it backtracks. Visited
+ * configurations (set of linearized calls, register state) are memoized, which bounds the work by the
+ * number of distinct configurations instead of the number of interleavings.
+ *
+ * <p>The set of linearized calls is remembered as a 128-bit Zobrist fingerprint (random keys XORed in
+ * and out as calls are linearized and undone), so a configuration costs the same few bytes whatever the
+ * length of the history, as model checkers such as TLC do with 64 bits. Two different sets sharing a
+ * fingerprint has a probability below 10^-20 for ten million configurations; it could only make the
+ * search skip a configuration, that is report a violation that is not one, never hide a real one.
+ *
+ * <p>Calls of unknown outcome (INFO, or never completed) have no return: they may be linearized at any
+ * point after their invocation or never. They are tried only after the definite calls at each step, and
+ * the search succeeds as soon as no return is left.
+ *
+ * <p>Three prunings keep the search small without losing completeness: a get that is legal now is
+ * linearized at once without branching; a configuration whose first pending return needs a value that
+ * nothing pending can write is abandoned at once; of identical calls of unknown outcome, only the first
+ * is tried.
+ */
+final class WglSearch {
+
+  sealed interface Result permits Linearizable, NotLinearizable, GaveUp {}
+
+  record Linearizable(long configurations) implements Result {}
+
+  /**
+   * @param stuck the call whose return was the furthest the search could get to without linearizing it
+   * @param statesBefore register states in which the search reached that return (a few at most)
+   */
+  record NotLinearizable(RegisterModel.Call stuck, List<Object> statesBefore, long configurations)
+      implements Result {}
+
+  record GaveUp(long configurations) implements Result {}
+
+  private static final int STATES_REPORTED = 5;
+  private static final long FINGERPRINT_SEED = 0x5DEECE66DL;
+
+  private static final class Entry {
+    final int id;
+    final RegisterModel.Call call;
+    final long position;
+    final boolean isReturn;
+    Entry match;
+    Entry prev;
+    Entry next;
+
+    Entry(int id, RegisterModel.Call call, long position, boolean isReturn) {
+      this.id = id;
+      this.call = call;
+      this.position = position;
+      this.isReturn = isReturn;
+    }
+  }
+
+  private record Frame(Entry call, Object stateBefore, boolean infoPhase, boolean forced) {}
+
+  private static final Entry DEAD = new Entry(-2, null, Long.MIN_VALUE, false);
+
+  /**
+   * A visited configuration: a 128-bit fingerprint of the set of linearized calls, and the register
+   * state (compared with equals; values are immutable).
+   */
+  private record Configuration(long low, long high, Object state) {}
+
+  private final Entry head = new Entry(-1, null, Long.MIN_VALUE, false);
+  private final long[] lowKeys;
+  private final long[] highKeys;
+  private long low;
+  private long high;
+  private final Set<Configuration> visited = new HashSet<>();
+  private final Deque<Frame> stack = new ArrayDeque<>();
+  private final Set<List<Object>> infoTried = new HashSet<>();
+  private final long budget;
+  private Entry furthestStuck;
+  private final Set<Object> statesAtFurthest = new LinkedHashSet<>();
+
+  private WglSearch(List<RegisterModel.Call> calls, long budget) {
+    this.budget = budget;
+    SplittableRandom random = new SplittableRandom(FINGERPRINT_SEED);
+    this.lowKeys = random.longs(calls.size()).toArray();
+    this.highKeys = random.longs(calls.size()).toArray();
+    List<Entry> entries = new ArrayList<>(calls.size() * 2);
+    for (int id = 0; id < calls.size(); id++) {
+      RegisterModel.Call c = calls.get(id);
+      Entry call = new Entry(id, c, c.operation().invocationIndex(), false);
+      entries.add(call);
+      if (c.definite()) {
+        Entry ret = new Entry(id, c, c.operation().completionIndex(), true);
+        call.match = ret;
+        ret.match = call;
+        entries.add(ret);
+      }
+    }
+    entries.sort(Comparator.comparingLong(e -> e.position));
+    Entry last = head;
+    for (Entry e : entries) {
+      last.next = e;
+      e.prev = last;
+      last = e;
+    }
+  }
+
+  /**
+   * Searches for a linearization of {@code calls} from {@code initialState}, giving up after {@code
+   * budget} distinct configurations.
+   */
+  static Result search(List<RegisterModel.Call> calls, Object initialState, long budget) {
+    return new WglSearch(calls, budget).run(initialState);
+  }
+
+  private Result run(Object initialState) {
+    Object state = initialState;
+    Entry entry = null;
+    boolean infoPhase = false;
+    boolean fresh = true;
+    while (true) {
+      if (fresh) {
+        fresh = false;
+        Entry firstReturn = firstReturn();
+        if (firstReturn == null) {
+          return new Linearizable(visited.size());
+        }
+        Entry read = reachable(firstReturn, state) ? legalRead(firstReturn, state) : DEAD;
+        if (read == null) {
+          entry = head.next;
+          infoPhase = false;
+          continue;
+        }
+        if (read != DEAD && linearize(read, state, state, true, false)) {
+          fresh = true;
+          continue;
+        }
+        noteStuck(firstReturn, state);
+        entry = null;
+      } else if (entry != null && !entry.isReturn) {
+        if (entry.call.definite() == !infoPhase && (!infoPhase || firstOfItsKind(entry))) {
+          Object next = RegisterModel.step(state, entry.call);
+          if (next != RegisterModel.IMPOSSIBLE && linearize(entry, state, next, false, infoPhase)) {
+            state = next;
+            fresh = true;
+            continue;
+          }
+        }
+        entry = entry.next;
+        continue;
+      } else if (!infoPhase && entry != null) {
+        infoPhase = true;
+        infoTried.clear();
+        entry = head.next;
+        continue;
+      } else if (entry != null) {
+        noteStuck(entry, state);
+      }
+      if (visited.size() > budget) {
+        return new GaveUp(visited.size());
+      }
+      Frame frame = backtrack();
+      if (frame == null) {
+        return new NotLinearizable(furthestStuck.call, List.copyOf(statesAtFurthest), visited.size());
+      }
+      state = frame.stateBefore();
+      infoPhase = frame.infoPhase();
+      entry = frame.call().next;
+      if (infoPhase) {
+        infoTried.clear();
+        for (Entry e = head.next; e != entry; e = e.next) {
+          if (!e.call.definite()) {
+            infoTried.add(signature(e.call));
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Symmetry reduction: calls of unknown outcome with the same operation and arguments are
+   * interchangeable (whichever was invoked first may stand for any later one), so of those not yet
+   * linearized only the first in the list is tried.
+   */
+  private boolean firstOfItsKind(Entry info) {
+    return infoTried.add(signature(info.call));
+  }
+
+  private static List<Object> signature(RegisterModel.Call call) {
+    return Arrays.asList(call.kind(), call.first(), call.second());
+  }
+
+  /**
+   * Linearizes {@code call} (state before and after given) unless that configuration was seen before;
+   * a forced call is one that a complete search need not branch on, so backtracking skips past it.
+   */
+  private boolean linearize(Entry call, Object before, Object after, boolean forced, boolean infoPhase) {
+    toggle(call.id);
+    if (!visited.add(new Configuration(low, high, after))) {
+      toggle(call.id);
+      return false;
+    }
+    stack.push(new Frame(call, before, infoPhase, forced));
+    lift(call);
+    return true;
+  }
+
+  /** Undoes frames up to and including the newest one that was a real choice; null when none is left. */
+  private Frame backtrack() {
+    while (!stack.isEmpty()) {
+      Frame frame = stack.pop();
+      toggle(frame.call().id);
+      unlift(frame.call());
+      if (!frame.forced()) {
+        return frame;
+      }
+    }
+    return null;
+  }
+
+  private Entry firstReturn() {
+    Entry e = head.next;
+    while (e != null && !e.isReturn) {
+      e = e.next;
+    }
+    return e;
+  }
+
+  /**
+   * A get that may be linearized now and returns the current value. Taking it at once loses nothing: in
+   * any linearization from here it could be moved to the front, since it does not change the register
+   * and everything that had to precede it is already linearized. So the search does not branch on it.
+   */
+  private Entry legalRead(Entry firstReturn, Object state) {
+    for (Entry e = head.next; e != firstReturn; e = e.next) {
+      if (e.call.kind() == RegisterModel.Kind.GET && Objects.equals(state, e.call.first())) {
+        return e;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * False when the operation of the first pending return can never be linearized from here: it needs
+   * a value (the one a get returned, or a cas expects) that the register does not hold and that no
+   * call allowed before that return writes.
+   */
+  private boolean reachable(Entry firstReturn, Object state) {
+    RegisterModel.Call needed = firstReturn.call;
+    if (needed.kind() == RegisterModel.Kind.PUT || Objects.equals(state, needed.first())) {
+      return true;
+    }
+    for (Entry e = head.next; e != firstReturn; e = e.next) {
+      RegisterModel.Call c = e.call;
+      Object written = c.kind() == RegisterModel.Kind.PUT ? c.first()
+          : c.kind() == RegisterModel.Kind.CAS ? c.second() : RegisterModel.IMPOSSIBLE;
+      if (written != RegisterModel.IMPOSSIBLE && Objects.equals(written, needed.first())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void noteStuck(Entry ret, Object state) {
+    if (furthestStuck == null || ret.position > furthestStuck.position) {
+      furthestStuck = ret;
+      statesAtFurthest.clear();
+    }
+    if (ret == furthestStuck && statesAtFurthest.size() < STATES_REPORTED) {
+      statesAtFurthest.add(state == null ? NullState.INSTANCE : state);
+    }
+  }
+
+  /** Stands for "never written" in the reported states, since the report list holds no nulls. */
+  enum NullState {
+    INSTANCE;
+
+    @Override
+    public String toString() {
+      return "nothing (never written)";
+    }
+  }
+
+  /** Adds a call to, or removes it from, the fingerprint of the linearized set (Zobrist hashing). */
+  private void toggle(int id) {
+    low ^= lowKeys[id];
+    high ^= highKeys[id];
+  }
+
+  private static void lift(Entry call) {
+    remove(call);
+    if (call.match != null) {
+      remove(call.match);
+    }
+  }
+
+  private static void unlift(Entry call) {
+    if (call.match != null) {
+      restore(call.match);
+    }
+    restore(call);
+  }
+
+  private static void remove(Entry e) {
+    e.prev.next = e.next;
+    if (e.next != null) {
+      e.next.prev = e.prev;
+    }
+  }
+
+  private static void restore(Entry e) {
+    e.prev.next = e;
+    if (e.next != null) {
+      e.next.prev = e;
+    }
+  }
+}

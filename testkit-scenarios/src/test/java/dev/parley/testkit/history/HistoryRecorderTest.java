@@ -1,0 +1,98 @@
+package dev.parley.testkit.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class HistoryRecorderTest {
+
+  @Test
+  void timeComesFromTheInjectedClock() {
+    AtomicLong virtual = new AtomicLong(100);
+    HistoryRecorder r = new HistoryRecorder(virtual::get);
+
+    var h = r.invoke("c1", "put", "k", 1L);
+    virtual.set(250);
+    r.ok(h);
+
+    assertThat(r.history().ops()).extracting(Op::timeNanos).containsExactly(100L, 250L);
+  }
+
+  @Test
+  void failAndInfoKeepTheArgumentAndTheReason() {
+    HistoryRecorder r = new HistoryRecorder(() -> 0);
+    r.fail(r.invoke("c1", "cas", "k", List.of(1L, 2L)), "mismatch");
+    r.info(r.invoke("c1", "put", "k", 3L), "timeout");
+
+    List<Op> ops = r.history().ops();
+    assertThat(ops.get(1).type()).isEqualTo(OpType.FAIL);
+    assertThat(ops.get(1).value()).isEqualTo(List.of(1L, 2L));
+    assertThat(ops.get(1).error()).isEqualTo("mismatch");
+    assertThat(ops.get(3).type()).isEqualTo(OpType.INFO);
+    assertThat(ops.get(3).error()).isEqualTo("timeout");
+  }
+
+  @Test
+  void anOperationCompletesOnce() {
+    HistoryRecorder r = new HistoryRecorder(() -> 0);
+    var h = r.invoke("c1", "put", "k", 1L);
+    r.ok(h);
+
+    assertThatThrownBy(() -> r.info(h, "late"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("op 0 (c1 put) is not in flight");
+  }
+
+  @Test
+  void aProcessCannotInvokeTwiceAtOnce() {
+    HistoryRecorder r = new HistoryRecorder(() -> 0);
+    r.invoke("c1", "put", "k", 1L);
+
+    assertThatThrownBy(() -> r.invoke("c1", "get", "k", null))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("still in flight");
+  }
+
+  @Test
+  void manyThreadsRecordAWellFormedHistory() throws Exception {
+    HistoryRecorder r = new HistoryRecorder();
+    int threads = 8;
+    int perThread = 2_000;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch start = new CountDownLatch(1);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        String process = "c" + t;
+        done.add(pool.submit(() -> {
+          start.await();
+          for (int i = 0; i < perThread; i++) {
+            r.ok(r.invoke(process, "put", "k" + (i % 3), (long) i));
+          }
+          return null;
+        }));
+      }
+      start.countDown();
+      for (Future<?> f : done) {
+        f.get();
+      }
+    } finally {
+      pool.shutdown();
+    }
+
+    History h = r.history();
+    assertThat(h.size()).isEqualTo(threads * perThread * 2);
+    assertThat(h.operations()).hasSize(threads * perThread).allMatch(Operation::isOk);
+    for (int i = 0; i < h.size(); i++) {
+      assertThat(h.ops().get(i).index()).isEqualTo(i);
+    }
+  }
+}
