@@ -18,6 +18,7 @@ import dev.parley.protocols.link.LinkStack;
 import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.protocols.link.Network;
 import dev.parley.protocols.link.NetworkFaults;
+import dev.parley.testkit.history.HistoryRecorder;
 import dev.parley.testkit.trace.TraceEvent;
 import dev.parley.testkit.trace.Tracer;
 import dev.parley.testkit.trace.TracingLink;
@@ -32,7 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * N nodes of one protocol in one JVM, every directed link wrapped by a {@link LinkStack} whose
  * fault-injecting links answer to one {@link Network} (the nemesis handle), every upcall recorded
- * in an {@link UpcallLog}. Made by {@code ParleyTestKit.group(...)}; closed after each test.
+ * in an {@link UpcallLog}, clients' operations in a {@link HistoryRecorder}, and, when built {@code
+ * traced()}, every message in a trace. Made by {@code ParleyTestKit.group(...)}; closed after each test.
  *
  * <pre>{@code
  * var group = parley.group(5, LinkStack.faulty().reliable(),
@@ -60,6 +62,7 @@ public final class LocalGroup<C> implements AutoCloseable {
   private final SortedMap<NodeId, ActorRef<Object>> hosts = new TreeMap<>();
   private final Network network;
   private final UpcallLog upcalls = new UpcallLog(System::nanoTime);
+  private final HistoryRecorder history = new HistoryRecorder(System::nanoTime);
   private final long seed;
   private final Tracer tracer;
 
@@ -227,6 +230,11 @@ public final class LocalGroup<C> implements AutoCloseable {
   /** Every upcall raised so far. */
   public UpcallLog upcalls() {
     return upcalls;
+  }
+
+  /** The recorder of the clients' operations on this group (invoke / ok / fail / info). */
+  public HistoryRecorder history() {
+    return history;
   }
 
   /** Every traced event so far; empty unless the group was built {@code traced()}. */

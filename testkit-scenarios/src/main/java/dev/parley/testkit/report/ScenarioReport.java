@@ -1,0 +1,28 @@
+package dev.parley.testkit.report;
+
+import dev.parley.testkit.history.History;
+import dev.parley.testkit.trace.MessageCounts;
+import dev.parley.testkit.trace.TraceEvent;
+import java.util.List;
+
+/**
+ * What a person reads at the end of a scenario: messages by type and sender, messages per
+ * completed operation, and latency percentiles per operation.
+ */
+public record ScenarioReport(MessageCounts messages, LatencyReport latency) {
+
+  public static ScenarioReport of(List<TraceEvent> trace, History history) {
+    return new ScenarioReport(MessageCounts.of(trace), LatencyReport.of(history));
+  }
+
+  /** Messages sent per completed operation. */
+  public double messagesPerOperation() {
+    return messages.perOperation(latency.count());
+  }
+
+  public String text() {
+    return messages.table()
+        + String.format("messages per completed operation: %.2f%n", messagesPerOperation())
+        + latency.table();
+  }
+}
