@@ -35,7 +35,9 @@ final class ChoiceAgenda extends Agenda {
   enum Action {
     HAPPEN,
     DROP,
-    DUPLICATE
+    DUPLICATE,
+    /** An event that was never on the agenda (a crash the explorer injects). */
+    INJECT
   }
 
   /** One branch: {@code action} applied to {@code pending}. */
@@ -43,7 +45,7 @@ final class ChoiceAgenda extends Agenda {
     @Override
     public String toString() {
       return switch (action) {
-        case HAPPEN -> pending.event.toString();
+        case HAPPEN, INJECT -> pending.event.toString();
         case DROP -> "lose " + pending.event;
         case DUPLICATE -> "duplicate " + pending.event;
       };

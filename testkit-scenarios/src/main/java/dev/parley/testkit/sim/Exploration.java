@@ -1,6 +1,9 @@
 package dev.parley.testkit.sim;
 
+import dev.parley.protocols.core.NodeId;
+import dev.parley.testkit.sim.ChoiceAgenda.Action;
 import dev.parley.testkit.sim.ChoiceAgenda.Choice;
+import dev.parley.testkit.sim.SimEvent.Crash;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -24,7 +27,8 @@ import java.util.function.Predicate;
  * enabled event is a branch (see {@code ChoiceAgenda}: any message in flight, whatever its delay; a
  * node's oldest self-message; its earliest timer; its next client request; the next scripted
  * action). Links follow no fault plan: a message arrives once, unless {@link #drops} and {@link
- * #duplicates} add its loss and one extra copy as branches. Virtual time advances only when a timer
+ * #duplicates} add its loss and one extra copy as branches; {@link #crashes} adds crashing a live
+ * node as a branch. Virtual time advances only when a timer
  * (or a scripted event) fires, to its deadline.
  *
  * <p><b>Search.</b> Breadth-first over schedules (lists of choices), so the first violation found
@@ -70,6 +74,7 @@ public final class Exploration<C> {
   private boolean drops;
   private boolean duplicates;
   private boolean fifoLinks;
+  private int crashes;
   private Function<SimView, Object> abstraction;
   private final KitFactory kits = new KitFactory();
 
@@ -135,6 +140,18 @@ public final class Exploration<C> {
   /** Also branch on delivering a second copy of each message in flight (once per message). */
   public Exploration<C> duplicates(boolean on) {
     this.duplicates = on;
+    return this;
+  }
+
+  /**
+   * Also branch on crashing each live node, up to {@code max} crashes per schedule (crash-stop;
+   * scripted restarts still happen).
+   */
+  public Exploration<C> crashes(int max) {
+    if (max < 0) {
+      throw new IllegalArgumentException("the crash bound must not be negative, got " + max);
+    }
+    this.crashes = max;
     return this;
   }
 
@@ -228,6 +245,7 @@ public final class Exploration<C> {
     final Simulation<C> sim;
     final ChoiceAgenda agenda;
     final List<String> steps = new ArrayList<>();
+    int crashed;
     Throwable failure;
 
     Replay(Simulation<C> sim, ChoiceAgenda agenda) {
@@ -236,7 +254,35 @@ public final class Exploration<C> {
     }
 
     List<Choice> choices() {
-      return agenda.choices(fifoLinks, drops, duplicates);
+      List<Choice> choices = agenda.choices(fifoLinks, drops, duplicates);
+      if (crashed < crashes) {
+        long now = sim.elapsed().toNanos();
+        for (NodeId node : sim.liveNodes()) {
+          choices.add(new Choice(Action.INJECT, new Pending(now, 0, -1, new Crash(node), false)));
+        }
+      }
+      return choices;
+    }
+
+    void take(Choice c) {
+      switch (c.action()) {
+        case HAPPEN -> {
+          agenda.take(c.pending());
+          sim.applyChosen(c.pending());
+        }
+        case DROP -> {
+          agenda.take(c.pending());
+          sim.applyLoss(c.pending());
+        }
+        case DUPLICATE -> {
+          agenda.duplicate(c.pending());
+          sim.applyChosen(c.pending());
+        }
+        case INJECT -> {
+          crashed++;
+          sim.applyChosen(c.pending());
+        }
+      }
     }
   }
 
@@ -264,7 +310,7 @@ public final class Exploration<C> {
         }
         Choice c = choices.get(index);
         r.steps.add(c.toString());
-        take(sim, agenda, c);
+        r.take(c);
         n.transitions++;
       }
     } catch (AssertionError | RuntimeException e) {
@@ -273,28 +319,12 @@ public final class Exploration<C> {
     return r;
   }
 
-  private static <C> void take(Simulation<C> sim, ChoiceAgenda agenda, Choice c) {
-    switch (c.action()) {
-      case HAPPEN -> {
-        agenda.take(c.pending());
-        sim.applyChosen(c.pending());
-      }
-      case DROP -> {
-        agenda.take(c.pending());
-        sim.applyLoss(c.pending());
-      }
-      case DUPLICATE -> {
-        agenda.duplicate(c.pending());
-        sim.applyChosen(c.pending());
-      }
-    }
-  }
-
   private long fingerprint(Replay r) {
     if (abstraction != null) {
-      return Hash64.mix(Hash64.of(abstraction.apply(r.sim)), r.agenda.contentHash());
+      return Hash64.mix(
+          Hash64.mix(Hash64.of(abstraction.apply(r.sim)), r.agenda.contentHash()), r.crashed);
     }
-    return r.sim.stateFingerprint(r.agenda.contentHash());
+    return Hash64.mix(r.sim.stateFingerprint(r.agenda.contentHash()), r.crashed);
   }
 
   private Throwable checkState(Replay r) {

@@ -162,7 +162,11 @@ final class SimNode<C> {
       snapshots = unpersistent.getSnapshotProbe();
       behavior = unpersistent.getBehavior();
     }
-    kit = kits.create(behavior, id.name(), 31 * id.name().hashCode() + incarnation);
+    try {
+      kit = kits.create(behavior, id.name(), 31 * id.name().hashCode() + incarnation);
+    } catch (RuntimeException e) {
+      throw wrappedEventSourced(e) ? new IllegalStateException(WRAPPED_EVENT_SOURCED + id, e) : e;
+    }
     self = kit.selfInbox();
     drain();
   }
@@ -195,6 +199,23 @@ final class SimNode<C> {
       timer.pending =
           host.startTimer(id, key, timer.scheduled.msg(), timer.intervalNanos, true);
     }
+  }
+
+  private static final String WRAPPED_EVENT_SOURCED =
+      "the protocol factory returned an EventSourcedBehavior wrapped in another behavior "
+          + "(Behaviors.setup, withTimers, ...); the simulation hosts an event-sourced node only when "
+          + "the factory returns the EventSourcedBehavior itself (give it what it needs through its "
+          + "constructor). Node ";
+
+  private static boolean wrappedEventSourced(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      for (StackTraceElement frame : t.getStackTrace()) {
+        if (frame.getClassName().startsWith("akka.persistence.typed.internal.EventSourcedBehaviorImpl")) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private void drain() {
@@ -250,6 +271,16 @@ final class SimNode<C> {
       if (old != null) {
         host.cancel(old.pending);
       }
+    } else if (effect instanceof Effect.ReceiveTimeoutSet<?>
+        || effect instanceof Effect.Scheduled<?>
+        || effect instanceof Effect.AskInitiated<?, ?, ?>) {
+      throw new UnsupportedOperationException(
+          "node "
+              + id
+              + " used "
+              + effect
+              + ", which the simulation does not run: Parley protocols use only tell, timers "
+              + "(Behaviors.withTimers) and message adapters (DESIGN.md section 3)");
     } else if (effect instanceof Effect.Spawned<?> || effect instanceof Effect.SpawnedAnonymous<?>) {
       throw new UnsupportedOperationException(
           "node "

@@ -1,6 +1,7 @@
 package dev.parley.testkit.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.parley.protocols.core.NodeId;
 import dev.parley.testkit.sim.Counters.Count;
@@ -9,8 +10,10 @@ import dev.parley.testkit.sim.Counters.IncrementAt;
 import dev.parley.testkit.sim.Counters.Remind;
 import dev.parley.testkit.sim.Counters.Reminder;
 import dev.parley.testkit.sim.TraceEvent.Kind;
+import akka.actor.typed.javadsl.Behaviors;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class SimCrashRestartTest {
@@ -105,5 +108,64 @@ class SimCrashRestartTest {
     assertThat(sim.trace().events())
         .filteredOn(e -> e.kind() == Kind.PERSIST && e.message().contains("snapshot"))
         .hasSize(3);
+  }
+
+  @Test
+  void anEventSourcedBehaviorHiddenInsideAnotherIsRejectedWithWhatToDo() {
+    SimulationFailure failure =
+        catchThrowableOfType(
+            () ->
+                Simulation.<Counters.Command>builder(
+                        1,
+                        (peers, env, upcalls) ->
+                            Behaviors.setup(ctx -> new Counters.Persistent(peers.self(), upcalls, 0)))
+                    .build(),
+            SimulationFailure.class);
+    assertThat(failure)
+        .hasMessageContaining("EventSourcedBehavior wrapped in another behavior")
+        .hasMessageContaining("n1");
+  }
+
+  private static Simulation.Builder<Counters.Command> countingUp(SimProtocol<Counters.Command> p) {
+    return Simulation.builder(1, p)
+        .invariant(
+            "n1 counts 1, 2, 3, ...",
+            v -> {
+              List<Integer> counts = v.upcalls(N1, Count.class).stream().map(Count::value).toList();
+              return counts.equals(IntStream.rangeClosed(1, counts.size()).boxed().toList());
+            });
+  }
+
+  private static void twoIncrementsAndAReboot(Simulation<Counters.Command> sim) {
+    sim.tell(ms(1), N1, new Increment());
+    sim.tell(ms(2), N1, new Increment());
+    sim.restart(ms(5), N1);
+  }
+
+  @Test
+  void explorationFindsTheRebootThatMakesAVolatileCounterForget() {
+    Exploration.Result result =
+        Exploration.of(countingUp((peers, env, up) -> Counters.volatileCounter(peers, up)))
+            .setup(SimCrashRestartTest::twoIncrementsAndAReboot)
+            .maxDepth(6)
+            .run();
+    assertThat(result.violation()).isPresent();
+    assertThat(result.violation().get().steps())
+        .containsExactly(
+            "client -> n1: Increment[]", "restart n1", "client -> n1: Increment[]");
+  }
+
+  @Test
+  void explorationWithCrashesFindsNoScheduleWhereAnEventSourcedCounterForgets() {
+    Exploration.Result result =
+        Exploration.of(
+                countingUp((peers, env, up) -> new Counters.Persistent(peers.self(), up, 0)))
+            .setup(SimCrashRestartTest::twoIncrementsAndAReboot)
+            .crashes(1)
+            .maxDepth(6)
+            .run();
+    result.assertNoViolation();
+    assertThat(result.complete()).isTrue();
+    assertThat(result.states()).isGreaterThan(5);
   }
 }

@@ -10,6 +10,9 @@ import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.protocols.multicast.BasicMulticast;
 import dev.parley.protocols.multicast.Multicast;
 import dev.parley.testkit.sim.TestProtocols.Beaten;
+import dev.parley.testkit.sim.TestProtocols.Forward;
+import dev.parley.testkit.sim.TestProtocols.Frame;
+import dev.parley.testkit.sim.TraceEvent.Kind;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -17,6 +20,14 @@ import org.junit.jupiter.api.Test;
 class SimTimersAndNemesisTest {
 
   private static final NodeId N1 = NodeId.n(1);
+  private static final NodeId N2 = NodeId.n(2);
+
+  private static Simulation.Builder<Object> relay(FaultPlan plan) {
+    return Simulation.<Object>builder(
+            2, (peers, env, upcalls) -> TestProtocols.relay(peers, upcalls))
+        .faults(plan)
+        .tracing(true);
+  }
 
   private static Duration ms(long millis) {
     return Duration.ofMillis(millis);
@@ -81,5 +92,53 @@ class SimTimersAndNemesisTest {
     assertThat(sim.stats().lost()).isEqualTo(2);
     assertThat(sim.stats().droppedOnArrival()).isEqualTo(2);
     assertThat(sim.network().sides()).hasSize(2);
+  }
+
+  @Test
+  void corruptionGarblesCorruptibleMessagesAndLosesTheOthers() {
+    Simulation<Object> sim = relay(FaultPlan.none().withCorrupt(1.0)).build();
+    sim.tell(N1, new Forward(N2, new Frame("hello")));
+    sim.tell(N1, new Forward(N2, "plain text"));
+    sim.runUntilQuiescent();
+
+    assertThat(sim.upcalls(N2)).containsExactly(new Frame("hello?"));
+    assertThat(sim.stats().corrupted()).isEqualTo(1);
+    assertThat(sim.stats().lost()).isEqualTo(1);
+  }
+
+  @Test
+  void slowAndLossyNemesisCommandsChangeTheLinksFromThenOn() {
+    Simulation<Object> sim = relay(FaultPlan.none().withDelay(Delay.fixed(ms(5)))).build();
+    sim.tell(ms(0), N1, new Forward(N2, "a"));
+    sim.nemesis(ms(10), new NemesisCommand.Slow(Delay.fixed(ms(50))));
+    sim.tell(ms(20), N1, new Forward(N2, "b"));
+    sim.nemesis(ms(100), new NemesisCommand.Lossy(1.0));
+    sim.tell(ms(110), N1, new Forward(N2, "c"));
+    sim.runUntilQuiescent();
+
+    assertThat(sim.upcalls(N2)).containsExactly("a", "b");
+    assertThat(sim.trace().events())
+        .filteredOn(e -> e.kind() == Kind.DELIVER)
+        .extracting(TraceEvent::timeNanos)
+        .containsExactly(ms(5).toNanos(), ms(70).toNanos());
+    assertThat(sim.stats().lost()).isEqualTo(1);
+  }
+
+  @Test
+  void effectsTheSimulationCannotRunAreRejectedWithTheReason() {
+    SimulationFailure failure =
+        catchThrowableOfType(
+            () ->
+                Simulation.<Object>builder(
+                        1,
+                        (peers, env, upcalls) ->
+                            akka.actor.typed.javadsl.Behaviors.setup(
+                                ctx -> {
+                                  ctx.setReceiveTimeout(Duration.ofSeconds(1), "idle");
+                                  return akka.actor.typed.javadsl.Behaviors.ignore();
+                                }))
+                    .build(),
+            SimulationFailure.class);
+    assertThat(failure).hasMessageContaining("n1").hasMessageContaining("only tell, timers");
   }
 }

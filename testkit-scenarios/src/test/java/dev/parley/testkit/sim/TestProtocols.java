@@ -4,11 +4,17 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
 import dev.parley.protocols.core.NodeEnv;
+import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.link.Corruptible;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Random;
 
-/** Small protocols the simulation tests drive: a token ring for throughput, a heartbeat for timers. */
+/**
+ * Small protocols the simulation tests drive: a token ring for throughput, a heartbeat for timers,
+ * a relay for the network's faults.
+ */
 final class TestProtocols {
 
   private TestProtocols() {}
@@ -64,5 +70,33 @@ final class TestProtocols {
                   })
               .build();
         });
+  }
+
+  /** Downcall of the relay: send {@code message} to {@code to}. */
+  record Forward(NodeId to, Object message) {}
+
+  /** A frame of text a link can garble (it gains a '?'). */
+  record Frame(String body) implements Corruptible {
+    @Override
+    public Object corrupted(Random random) {
+      return new Frame(body + "?");
+    }
+  }
+
+  /** Sends what it is told to forward; reports everything else it receives as an upcall. */
+  static Behavior<Object> relay(Peers<Object> peers, ActorRef<Object> upcalls) {
+    return Behaviors.receive(Object.class)
+        .onMessage(
+            Forward.class,
+            f -> {
+              peers.tell(f.to(), f.message());
+              return Behaviors.same();
+            })
+        .onAnyMessage(
+            m -> {
+              upcalls.tell(m);
+              return Behaviors.same();
+            })
+        .build();
   }
 }
