@@ -75,6 +75,4 @@ abstract class Agenda {
   /** The next event in virtual-time order, left in place, or null when none is left. */
   abstract Pending peek();
 
-  /** How many events are pending, cancelled ones that still sit in the queue excluded when cheap. */
-  abstract int size();
 }

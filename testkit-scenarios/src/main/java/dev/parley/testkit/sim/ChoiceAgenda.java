@@ -89,10 +89,6 @@ final class ChoiceAgenda extends Agenda {
     return next();
   }
 
-  @Override
-  int size() {
-    return pending.size();
-  }
 
   /** Takes {@code p} off the agenda to happen (or be lost). */
   void take(Pending p) {

@@ -42,19 +42,22 @@ import java.util.function.Predicate;
  * states to match; otherwise the search is still sound, only slower. {@link #abstraction} replaces
  * the node part with a key of your own (e.g. the upcall logs): faster, unsound when it hides state.
  *
- * <p><b>Usage.</b>
+ * <p><b>Usage</b> (the spec {@code SimUsageExampleTest} runs exactly this).
  *
  * <pre>{@code
  * Exploration.Result result =
  *     Exploration.of(Simulation.<CausalMulticast.Command>builder(3,
  *             (peers, env, upcalls) -> CausalMulticast.create(peers, upcalls.narrow())))
- *         .setup(sim -> {
+ *         .setup(sim -> {                      // client requests are branches too
  *           sim.tell(NodeId.n(1), new Multicast("a"));
  *           sim.tell(NodeId.n(2), new Multicast("b"));
  *         })
- *         .invariant(Invariant.that("causal order", v -> causallyOrdered(v)))
- *         .whenQuiescent(Invariant.that("all delivered", v -> allDelivered(v)))
- *         .maxDepth(10)
+ *         .invariant("no node delivers a message twice", v -> v.nodes().stream()
+ *             .allMatch(n -> Set.copyOf(v.upcalls(n)).size() == v.upcalls(n).size()))
+ *         .whenQuiescent("every node delivers both", v -> v.nodes().stream()
+ *             .allMatch(n -> v.upcalls(n).size() == 2))
+ *         .duplicates(true)                    // and drops(true), crashes(1), fifoLinks(true)
+ *         .maxDepth(12)
  *         .run();
  * System.out.println(result);                  // states, schedules, states per second
  * result.violation().ifPresent(System.out::println); // the shortest failing schedule, step by step

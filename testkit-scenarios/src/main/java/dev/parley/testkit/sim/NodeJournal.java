@@ -42,10 +42,6 @@ final class NodeJournal {
     return events.stream().map(Entry::event).toList();
   }
 
-  long highestSequenceNr() {
-    return highestSequenceNr;
-  }
-
   @SuppressWarnings({"unchecked", "rawtypes"})
   Recovered recover(EventSourcedBehavior behavior) {
     if (highestSequenceNr == snapshotSequenceNr) {

@@ -93,7 +93,6 @@ final class SimNode<C> {
   private TestInbox<C> self;
   private PersistenceProbe<Object> events;
   private PersistenceProbe<Object> snapshots;
-  private boolean eventSourced;
   private int incarnation;
 
   SimNode(
@@ -131,10 +130,6 @@ final class SimNode<C> {
     return incarnation;
   }
 
-  boolean isEventSourced() {
-    return eventSourced;
-  }
-
   NodeJournal journal() {
     return journal;
   }
@@ -153,8 +148,7 @@ final class SimNode<C> {
     if (behavior == null) {
       throw new IllegalStateException("the protocol factory returned no behavior for " + id);
     }
-    eventSourced = behavior instanceof EventSourcedBehavior;
-    if (eventSourced) {
+    if (behavior instanceof EventSourcedBehavior) {
       NodeJournal.Recovered from = journal.recover((EventSourcedBehavior) behavior);
       UnpersistentBehavior<C, Object, Object> unpersistent =
           UnpersistentBehavior.fromEventSourced(behavior, from.state(), from.sequenceNr());

@@ -16,9 +16,17 @@ import dev.parley.protocols.core.Peers;
  *     (peers, env, upcalls) -> CausalMulticast.create(peers, upcalls.narrow());
  * }</pre>
  *
- * <p>If it returns a {@code javadsl.EventSourcedBehavior} itself (not wrapped in {@code
- * Behaviors.setup} or {@code withTimers}), the node is hosted through Akka's {@code
- * UnpersistentBehavior} and keeps its persisted events and snapshots across crashes.
+ * <p><b>Event-sourced nodes.</b> If it returns a {@code javadsl.EventSourcedBehavior} itself, the
+ * node is hosted through Akka's {@code UnpersistentBehavior}: events and snapshots are "persisted"
+ * synchronously into the node's journal in the simulation, which survives crashes. A restart starts
+ * the new instance with {@code UnpersistentBehavior.fromEventSourced(behavior, state, seqNr)}, where
+ * the state is the latest snapshot folded with the events after it through the behavior's own
+ * {@code emptyState()} and {@code eventHandler()} (public methods of every Java event-sourced
+ * behavior). Limits: the behavior must not be wrapped ({@code Behaviors.setup}, {@code withTimers}:
+ * that is rejected with an explanation, give it its context or timers another way); persisting never
+ * fails or stalls; event and snapshot adapters, tags, retention (deleting events) and recovery
+ * settings ({@code Recovery.disabled}, snapshot selection) are not applied; recovery replays through
+ * the event handler as Akka does, so an event handler with side effects repeats them.
  *
  * @param <C> the protocol's message type
  */

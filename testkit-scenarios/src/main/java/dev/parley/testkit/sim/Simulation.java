@@ -46,28 +46,33 @@ import java.util.function.Supplier;
  * final {@link #check}, an exception from a protocol, the step limit) is thrown as a {@link
  * SimulationFailure} that names the seed, says how to replay the run and lists its last events.
  *
- * <p><b>Usage.</b>
+ * <p><b>Usage</b> (the spec {@code SimUsageExampleTest} runs exactly this).
  *
  * <pre>{@code
+ * NodeId n1 = NodeId.n(1), n2 = NodeId.n(2), n3 = NodeId.n(3);
  * Simulation<CausalMulticast.Command> sim =
  *     Simulation.<CausalMulticast.Command>builder(3,
  *             (peers, env, upcalls) -> CausalMulticast.create(peers, upcalls.narrow()))
- *         .seed(seed)
+ *         .seed(Simulations.seed(42))          // -Dparley.seed=N overrides
  *         .faults(FaultPlan.none()
  *             .withDelay(Delay.uniform(Duration.ofMillis(1), Duration.ofMillis(10)))
  *             .withReorder(0.3).withDuplicate(0.1))
- *         .invariant(Invariant.that("no node delivers twice", v -> noDuplicates(v)))
+ *         .invariant("no node delivers a message twice", v -> v.nodes().stream()
+ *             .allMatch(n -> Set.copyOf(v.upcalls(n)).size() == v.upcalls(n).size()))
  *         .tracing(true)                       // keep every event (the last 30 are always kept)
  *         .build();
- * sim.tell(Duration.ZERO, NodeId.n(1), new Multicast("a"));
- * sim.tell(Duration.ofMillis(5), NodeId.n(2), new Multicast("b"));
- * sim.nemesis(Duration.ofMillis(3), NemesisCommand.Partition.parse("n1/n2,n3"));
- * sim.nemesis(Duration.ofMillis(40), new NemesisCommand.Heal());
- * sim.crash(Duration.ofMillis(60), NodeId.n(3));
- * sim.restart(Duration.ofMillis(90), NodeId.n(3));
+ * sim.tell(Duration.ZERO, n1, new Multicast("a"));
+ * sim.tell(Duration.ofMillis(5), n2, new Multicast("b"));
+ * sim.nemesis(Duration.ofMillis(50), NemesisCommand.Partition.parse("n1/n2,n3"));
+ * sim.tell(Duration.ofMillis(60), n1, new Multicast("lost to n2 and n3"));
+ * sim.nemesis(Duration.ofMillis(80), new NemesisCommand.Heal());
+ * sim.crash(Duration.ofMillis(90), n3);
+ * sim.restart(Duration.ofMillis(120), n3);
  * sim.runUntilQuiescent();                     // or runUntil(Duration), runUntil(predicate)
- * sim.check(v -> assertThat(v.upcalls(NodeId.n(1), Delivered.class)).hasSize(2));
+ * sim.check(v -> assertThat(v.upcalls(n2, Delivered.class))
+ *     .extracting(Delivered::payload).containsExactlyInAnyOrder("a", "b"));
  * System.out.println(sim.stats());             // counts per message type and per node
+ * sim.trace().events().forEach(System.out::println);
  * }</pre>
  *
  * Many seeds at once, with {@code -Dparley.seed=N} replaying one: {@link Simulations#forSeeds}.
@@ -82,6 +87,7 @@ public final class Simulation<C> implements SimView {
   private final int reportLast;
   private final List<Invariant> invariants;
   private final long maxSteps;
+  private SimulationFailure failed;
 
   Simulation(Builder<C> b, Agenda agenda, KitFactory kits, boolean exploring, boolean tracing) {
     this.seed = b.seed;
@@ -160,12 +166,26 @@ public final class Simulation<C> implements SimView {
 
   /** Takes the next event; false if there is none. */
   public boolean step() {
+    requireNotFailed();
     Pending p = world.agenda.next();
     if (p == null) {
       return false;
     }
-    guarded("step " + (world.stats.steps + 1), () -> take(p));
+    try {
+      take(p);
+    } catch (SimulationFailure f) {
+      throw f;
+    } catch (AssertionError | RuntimeException e) {
+      throw failure("step " + (world.stats.steps + 1), e);
+    }
     return true;
+  }
+
+  private void requireNotFailed() {
+    if (failed != null) {
+      throw new IllegalStateException(
+          "this run already failed (seed " + seed + "); build a new one to run again", failed);
+    }
   }
 
   /** Runs every event due up to virtual time {@code at} (since the start); time is then {@code at}. */
@@ -216,6 +236,7 @@ public final class Simulation<C> implements SimView {
    * seed, the replay line and the last events.
    */
   public Simulation<C> check(Consumer<SimView> check) {
+    requireNotFailed();
     guarded("final check", () -> check.accept(this));
     return this;
   }
@@ -252,7 +273,7 @@ public final class Simulation<C> implements SimView {
   }
 
   private SimulationFailure failure(String what, Throwable cause) {
-    return new SimulationFailure(
+    failed = new SimulationFailure(
         "simulation failed (seed "
             + seed
             + ") at "
@@ -263,6 +284,7 @@ public final class Simulation<C> implements SimView {
         cause,
         seed,
         world.trace.last(reportLast));
+    return failed;
   }
 
   // ---------------------------------------------------------------- exploration hooks

@@ -66,8 +66,4 @@ final class TimeOrderedAgenda extends Agenda {
     return p;
   }
 
-  @Override
-  int size() {
-    return queue.size();
-  }
 }

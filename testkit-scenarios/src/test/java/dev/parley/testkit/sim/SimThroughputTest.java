@@ -59,7 +59,7 @@ class SimThroughputTest {
             .seed(2)
             .build();
     for (int i = 0; i < 20_000; i++) {
-      sim.tell(Duration.ofMillis(i / 10), NodeId.n(1 + i % 5), new Multicast(i));
+      sim.tell(Duration.ofMillis(i), NodeId.n(1 + i % 5), new Multicast(i));
     }
     long start = System.nanoTime();
     sim.runUntilQuiescent();
