@@ -1,0 +1,425 @@
+package dev.parley.testkit.sim;
+
+import dev.parley.protocols.core.NodeId;
+import dev.parley.testkit.sim.ChoiceAgenda.Action;
+import dev.parley.testkit.sim.ChoiceAgenda.Choice;
+import dev.parley.testkit.sim.SimEvent.Crash;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * Bounded exhaustive exploration of a small group (in the style of DSLabs' search tests and
+ * Stateright's model checker): every order of message deliveries, self-messages, timer firings,
+ * client requests and scripted nemesis actions, up to a depth, with invariants checked at every
+ * state reached.
+ *
+ * <p><b>Model.</b> The nodes run the same behaviors as in {@link Simulation}. At each state every
+ * enabled event is a branch (see {@code ChoiceAgenda}: any message in flight, whatever its delay; a
+ * node's oldest self-message; its earliest timer; its next client request; the next scripted
+ * action). Links follow no fault plan: a message arrives once, unless {@link #drops} and {@link
+ * #duplicates} add its loss and one extra copy as branches; {@link #crashes} adds crashing a live
+ * node as a branch. Virtual time advances only when a timer
+ * (or a scripted event) fires, to its deadline.
+ *
+ * <p><b>Search.</b> Breadth-first over schedules (lists of choices), so the first violation found
+ * is a shortest one. Behaviors are opaque objects that cannot be copied, so a state is reached by
+ * replaying its schedule from scratch on fresh kits: the cost of a state grows with its depth.
+ * States are de-duplicated by a 64-bit fingerprint of: for each node, its liveness, incarnation and
+ * the ordered hash of every input it took (event and virtual time), the network's history, and the
+ * multiset of pending events. For deterministic behaviors that is the whole global state, so two
+ * schedules that differ only in the order of independent events meet and are explored once;
+ * collisions are possible but unlikely. Messages must have value equality (records) for equal
+ * states to match; otherwise the search is still sound, only slower. {@link #abstraction} replaces
+ * the node part with a key of your own (e.g. the upcall logs): faster, unsound when it hides state.
+ *
+ * <p><b>Usage</b> (the spec {@code SimUsageExampleTest} runs exactly this).
+ *
+ * <pre>{@code
+ * Exploration.Result result =
+ *     Exploration.of(Simulation.<CausalMulticast.Command>builder(3,
+ *             (peers, env, upcalls) -> CausalMulticast.create(peers, upcalls.narrow())))
+ *         .setup(sim -> {                      // client requests are branches too
+ *           sim.tell(NodeId.n(1), new Multicast("a"));
+ *           sim.tell(NodeId.n(2), new Multicast("b"));
+ *         })
+ *         .invariant("no node delivers a message twice", v -> v.nodes().stream()
+ *             .allMatch(n -> Set.copyOf(v.upcalls(n)).size() == v.upcalls(n).size()))
+ *         .whenQuiescent("every node delivers both", v -> v.nodes().stream()
+ *             .allMatch(n -> v.upcalls(n).size() == 2))
+ *         .duplicates(true)                    // and drops(true), crashes(1), fifoLinks(true)
+ *         .maxDepth(12)
+ *         .run();
+ * System.out.println(result);                  // states, schedules, states per second
+ * result.violation().ifPresent(System.out::println); // the shortest failing schedule, step by step
+ * result.assertNoViolation();
+ * }</pre>
+ *
+ * @param <C> the protocol's message type
+ */
+public final class Exploration<C> {
+
+  private final Simulation.Builder<C> builder;
+  private Consumer<Simulation<C>> setup = sim -> {};
+  private final List<Invariant> invariants = new ArrayList<>();
+  private final List<Invariant> quiescent = new ArrayList<>();
+  private int maxDepth = 12;
+  private long maxStates = 1_000_000;
+  private boolean drops;
+  private boolean duplicates;
+  private boolean fifoLinks;
+  private int crashes;
+  private Function<SimView, Object> abstraction;
+  private final KitFactory kits = new KitFactory();
+
+  private Exploration(Simulation.Builder<C> builder) {
+    this.builder = Objects.requireNonNull(builder, "builder");
+  }
+
+  /** An exploration of the group {@code builder} describes (its seed, invariants; faults ignored). */
+  public static <C> Exploration<C> of(Simulation.Builder<C> builder) {
+    return new Exploration<>(builder);
+  }
+
+  /** What happens before the search: client requests and scripted actions on a fresh simulation. */
+  public Exploration<C> setup(Consumer<Simulation<C>> script) {
+    this.setup = Objects.requireNonNull(script, "script");
+    return this;
+  }
+
+  /** Checked at every state (the builder's invariants are checked after every step as well). */
+  public Exploration<C> invariant(Invariant invariant) {
+    invariants.add(Objects.requireNonNull(invariant, "invariant"));
+    return this;
+  }
+
+  public Exploration<C> invariant(String name, Predicate<SimView> holds) {
+    return invariant(Invariant.that(name, holds));
+  }
+
+  /** Checked at every quiescent state (nothing in flight): what must hold once the group settles. */
+  public Exploration<C> whenQuiescent(Invariant check) {
+    quiescent.add(Objects.requireNonNull(check, "check"));
+    return this;
+  }
+
+  public Exploration<C> whenQuiescent(String name, Predicate<SimView> holds) {
+    return whenQuiescent(Invariant.that(name, holds));
+  }
+
+  /** The longest schedule explored (default 12 events). */
+  public Exploration<C> maxDepth(int depth) {
+    if (depth < 1) {
+      throw new IllegalArgumentException("the depth bound must be positive, got " + depth);
+    }
+    this.maxDepth = depth;
+    return this;
+  }
+
+  /** Stop after this many distinct states (default one million); the result is then incomplete. */
+  public Exploration<C> maxStates(long states) {
+    if (states < 1) {
+      throw new IllegalArgumentException("the state bound must be positive, got " + states);
+    }
+    this.maxStates = states;
+    return this;
+  }
+
+  /** Also branch on losing each message in flight. */
+  public Exploration<C> drops(boolean on) {
+    this.drops = on;
+    return this;
+  }
+
+  /** Also branch on delivering a second copy of each message in flight (once per message). */
+  public Exploration<C> duplicates(boolean on) {
+    this.duplicates = on;
+    return this;
+  }
+
+  /**
+   * Also branch on crashing each live node, up to {@code max} crashes per schedule (crash-stop;
+   * scripted restarts still happen).
+   */
+  public Exploration<C> crashes(int max) {
+    if (max < 0) {
+      throw new IllegalArgumentException("the crash bound must not be negative, got " + max);
+    }
+    this.crashes = max;
+    return this;
+  }
+
+  /** Links deliver in order: only the oldest message of each link is enabled. */
+  public Exploration<C> fifoLinks(boolean on) {
+    this.fifoLinks = on;
+    return this;
+  }
+
+  /**
+   * Identify states by {@code key} (plus the pending events) instead of the nodes' input histories.
+   * Prunes more; unsound if two states with equal keys can behave differently.
+   */
+  public Exploration<C> abstraction(Function<SimView, Object> key) {
+    this.abstraction = key;
+    return this;
+  }
+
+  /** Runs the search. */
+  public Result run() {
+    long start = System.nanoTime();
+    ArrayDeque<int[]> queue = new ArrayDeque<>();
+    queue.add(new int[0]);
+    Set<Long> seen = new HashSet<>();
+    Counters n = new Counters();
+    boolean complete = true;
+    Counterexample violation = null;
+    while (!queue.isEmpty()) {
+      if (n.states >= maxStates) {
+        complete = false;
+        break;
+      }
+      int[] schedule = queue.poll();
+      Replay replay = replay(schedule, false, n);
+      if (replay.failure != null) {
+        violation = counterexample(schedule, replay.failure);
+        break;
+      }
+      long fingerprint = fingerprint(replay);
+      if (!seen.add(fingerprint)) {
+        n.pruned++;
+        continue;
+      }
+      n.states++;
+      n.deepest = Math.max(n.deepest, schedule.length);
+      Throwable failed = checkState(replay);
+      if (failed != null) {
+        violation = counterexample(schedule, failed);
+        break;
+      }
+      List<Choice> choices = replay.choices();
+      if (choices.isEmpty() || schedule.length == maxDepth) {
+        n.schedules++;
+        if (!choices.isEmpty()) {
+          n.bounded++;
+        }
+        continue;
+      }
+      for (int i = 0; i < choices.size(); i++) {
+        int[] next = Arrays.copyOf(schedule, schedule.length + 1);
+        next[schedule.length] = i;
+        queue.add(next);
+      }
+    }
+    Duration wall = Duration.ofNanos(System.nanoTime() - start);
+    return new Result(
+        n.states,
+        n.schedules,
+        n.bounded,
+        n.pruned,
+        n.transitions,
+        n.deepest,
+        complete && violation == null,
+        wall,
+        Optional.ofNullable(violation));
+  }
+
+  /**
+   * The simulation after {@code schedule} (the choice indices of a {@link Counterexample}), with
+   * tracing on, for a closer look; a violation on the way is thrown.
+   */
+  public Simulation<C> replay(int[] schedule) {
+    Replay r = replay(schedule, true, new Counters());
+    if (r.failure != null) {
+      throw new AssertionError("the schedule fails at its last step", r.failure);
+    }
+    return r.sim;
+  }
+
+  private final class Replay {
+    final Simulation<C> sim;
+    final ChoiceAgenda agenda;
+    final List<String> steps = new ArrayList<>();
+    int crashed;
+    Throwable failure;
+
+    Replay(Simulation<C> sim, ChoiceAgenda agenda) {
+      this.sim = sim;
+      this.agenda = agenda;
+    }
+
+    List<Choice> choices() {
+      List<Choice> choices = agenda.choices(fifoLinks, drops, duplicates);
+      if (crashed < crashes) {
+        long now = sim.elapsed().toNanos();
+        for (NodeId node : sim.liveNodes()) {
+          choices.add(new Choice(Action.INJECT, new Pending(now, 0, -1, new Crash(node), false)));
+        }
+      }
+      return choices;
+    }
+
+    void take(Choice c) {
+      switch (c.action()) {
+        case HAPPEN -> {
+          agenda.take(c.pending());
+          sim.applyChosen(c.pending());
+        }
+        case DROP -> {
+          agenda.take(c.pending());
+          sim.applyLoss(c.pending());
+        }
+        case DUPLICATE -> {
+          agenda.duplicate(c.pending());
+          sim.applyChosen(c.pending());
+        }
+        case INJECT -> {
+          crashed++;
+          sim.applyChosen(c.pending());
+        }
+      }
+    }
+  }
+
+  private static final class Counters {
+    long states;
+    long schedules;
+    long bounded;
+    long pruned;
+    long transitions;
+    int deepest;
+  }
+
+  private Replay replay(int[] schedule, boolean trace, Counters n) {
+    ChoiceAgenda agenda = new ChoiceAgenda();
+    Simulation<C> sim = builder.buildExploring(agenda, kits, trace);
+    setup.accept(sim);
+    Replay r = new Replay(sim, agenda);
+    try {
+      for (int index : schedule) {
+        List<Choice> choices = r.choices();
+        if (index >= choices.size()) {
+          throw new IllegalStateException(
+              "schedule " + Arrays.toString(schedule) + " does not fit this exploration: "
+                  + "a behavior is not deterministic, or the setup changed");
+        }
+        Choice c = choices.get(index);
+        r.steps.add(c.toString());
+        r.take(c);
+        n.transitions++;
+      }
+    } catch (AssertionError | RuntimeException e) {
+      r.failure = e instanceof SimulationFailure && e.getCause() != null ? e.getCause() : e;
+    }
+    return r;
+  }
+
+  private long fingerprint(Replay r) {
+    if (abstraction != null) {
+      return Hash64.mix(
+          Hash64.mix(Hash64.of(abstraction.apply(r.sim)), r.agenda.contentHash()), r.crashed);
+    }
+    return Hash64.mix(r.sim.stateFingerprint(r.agenda.contentHash()), r.crashed);
+  }
+
+  private Throwable checkState(Replay r) {
+    try {
+      for (Invariant i : invariants) {
+        i.check(r.sim);
+      }
+      if (r.agenda.work() == 0) {
+        for (Invariant q : quiescent) {
+          q.check(r.sim);
+        }
+      }
+      return null;
+    } catch (AssertionError | RuntimeException e) {
+      return e;
+    }
+  }
+
+  private Counterexample counterexample(int[] schedule, Throwable failure) {
+    Replay traced = replay(schedule, true, new Counters());
+    return new Counterexample(
+        schedule.clone(),
+        List.copyOf(traced.steps),
+        SimulationFailure.describe(failure),
+        traced.sim.trace().events());
+  }
+
+  /**
+   * A shortest schedule that violates an invariant: its choices (indices, for {@link #replay}),
+   * each step as text, the failure, and the full trace of its replay.
+   */
+  public record Counterexample(
+      int[] choices, List<String> steps, String failure, List<TraceEvent> trace) {
+
+    @Override
+    public String toString() {
+      StringBuilder sb = new StringBuilder();
+      sb.append("violation after ").append(steps.size()).append(" steps: ").append(failure);
+      for (int i = 0; i < steps.size(); i++) {
+        sb.append("\n  ").append(i + 1).append(". ").append(steps.get(i));
+      }
+      return sb.toString();
+    }
+  }
+
+  /**
+   * What a search did: distinct states, schedules that ended (nothing enabled) or hit the depth
+   * bound, states reached again and pruned, events replayed, the deepest level, whether it covered
+   * everything within the depth bound, its wall time, and the shortest violation if one was found.
+   */
+  public record Result(
+      long states,
+      long schedules,
+      long depthBounded,
+      long pruned,
+      long transitions,
+      int deepest,
+      boolean complete,
+      Duration wallTime,
+      Optional<Counterexample> violation) {
+
+    /** Distinct states explored per second of wall time. */
+    public double statesPerSecond() {
+      double seconds = Math.max(wallTime.toNanos(), 1) / 1e9;
+      return states / seconds;
+    }
+
+    /** Fails with the counterexample if the search found a violation. */
+    public Result assertNoViolation() {
+      violation.ifPresent(
+          v -> {
+            throw new AssertionError(v.toString());
+          });
+      return this;
+    }
+
+    @Override
+    public String toString() {
+      return String.format(
+          java.util.Locale.ROOT,
+          "explored %d states (%d schedules, %d cut by the depth bound, %d revisits pruned, "
+              + "%d events replayed, depth %d) in %d ms: %.0f states/s%s%s",
+          states,
+          schedules,
+          depthBounded,
+          pruned,
+          transitions,
+          deepest,
+          wallTime.toMillis(),
+          statesPerSecond(),
+          complete ? ", complete" : violation.isPresent() ? "" : ", incomplete (state bound)",
+          violation.map(v -> "; " + v).orElse(""));
+    }
+  }
+}

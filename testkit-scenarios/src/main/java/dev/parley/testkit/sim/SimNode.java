@@ -1,0 +1,307 @@
+package dev.parley.testkit.sim;
+
+import akka.actor.testkit.typed.CapturedLogEvent;
+import akka.actor.testkit.typed.Effect;
+import akka.actor.testkit.typed.javadsl.BehaviorTestKit;
+import akka.actor.testkit.typed.javadsl.TestInbox;
+import akka.actor.typed.Behavior;
+import akka.persistence.testkit.javadsl.PersistenceEffect;
+import akka.persistence.testkit.javadsl.PersistenceProbe;
+import akka.persistence.testkit.javadsl.UnpersistentBehavior;
+import akka.persistence.typed.javadsl.EventSourcedBehavior;
+import dev.parley.protocols.core.NodeEnv;
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.Peers;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import scala.Product;
+import scala.concurrent.duration.FiniteDuration;
+
+/**
+ * One simulated node: its protocol instance in Akka's {@link BehaviorTestKit}, run one message at a
+ * time on the caller's thread, and everything it did made into simulation events.
+ *
+ * <p>Its peers are the references of one {@link TestInbox} per outgoing link, so every message it
+ * sends is known with its sender and receiver; its listener is a test inbox too. After every message
+ * the node is drained, in a fixed order: the kit's effects (timers started or cancelled), what an
+ * event-sourced node persisted, the messages it sent itself, each outgoing link in node order, its
+ * upcalls, its log. BehaviorTestKit records timers as effects and never fires them; the node keeps
+ * them by key (a restarted key replaces the old one) and the simulation fires them in virtual time.
+ *
+ * <p>A crash discards the kit: memory, timers and self-messages are gone. The upcall log (what the
+ * world saw) and, for an event-sourced node, the {@link NodeJournal} survive it.
+ */
+final class SimNode<C> {
+
+  /** Where a node's actions go: the simulation that schedules and traces them. */
+  interface Host {
+    void send(NodeId from, NodeId to, Object message);
+
+    void local(NodeId node, Object message);
+
+    void upcall(NodeId node, Object message);
+
+    Pending startTimer(NodeId node, Object key, Object message, long delayNanos, boolean periodic);
+
+    void cancel(Pending timer);
+
+    void persisted(NodeId node, Object what, long sequenceNr);
+
+    void stopped(NodeId node);
+
+    boolean tracing();
+
+    void log(NodeId node, String line);
+  }
+
+  private static final class Timer {
+    final Effect.TimerScheduled<?> scheduled;
+    final long intervalNanos;
+    final boolean periodic;
+    Pending pending;
+
+    Timer(Effect.TimerScheduled<?> scheduled, long intervalNanos, boolean periodic) {
+      this.scheduled = scheduled;
+      this.intervalNanos = intervalNanos;
+      this.periodic = periodic;
+    }
+  }
+
+  private static final Object SINGLE_MODE = Effect.timerScheduled().singleMode();
+
+  final NodeId id;
+  final int index;
+  private final SimProtocol<C> protocol;
+  private final Peers<C> peers;
+  private final NodeId[] linkTargets;
+  private final List<TestInbox<C>> links;
+  private final TestInbox<Object> upcallInbox;
+  private final Host host;
+  private final Clock clock;
+  private final long seed;
+  private final KitFactory kits;
+  private final NodeJournal journal = new NodeJournal();
+  private final Map<Object, Timer> timers = new HashMap<>();
+  private final List<Object> upcalls = new ArrayList<>();
+  private final List<Object> upcallsView = Collections.unmodifiableList(upcalls);
+  private BehaviorTestKit<C> kit;
+  private TestInbox<C> self;
+  private PersistenceProbe<Object> events;
+  private PersistenceProbe<Object> snapshots;
+  private int incarnation;
+
+  SimNode(
+      NodeId id,
+      int index,
+      SimProtocol<C> protocol,
+      NodeId[] linkTargets,
+      List<TestInbox<C>> links,
+      Host host,
+      Clock clock,
+      long seed,
+      KitFactory kits) {
+    this.id = id;
+    this.index = index;
+    this.protocol = protocol;
+    this.linkTargets = linkTargets.clone();
+    this.links = List.copyOf(links);
+    this.upcallInbox = TestInbox.create("upcalls-" + id.name());
+    this.host = host;
+    this.clock = clock;
+    this.seed = seed;
+    this.kits = kits;
+    Map<NodeId, akka.actor.typed.ActorRef<C>> refs = new HashMap<>();
+    for (int i = 0; i < linkTargets.length; i++) {
+      refs.put(linkTargets[i], links.get(i).getRef());
+    }
+    this.peers = Peers.of(id, refs);
+  }
+
+  boolean isUp() {
+    return kit != null;
+  }
+
+  int incarnation() {
+    return incarnation;
+  }
+
+  NodeJournal journal() {
+    return journal;
+  }
+
+  List<Object> upcalls() {
+    return upcallsView;
+  }
+
+  /** Starts a new incarnation from the factory, recovering the journal if event sourced. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  void start() {
+    incarnation++;
+    Random random = new Random(NodeEnv.mix(seed, id.name() + "/" + incarnation));
+    NodeEnv env = new NodeEnv(id, clock, random);
+    Behavior<C> behavior = protocol.create(peers, env, upcallInbox.getRef());
+    if (behavior == null) {
+      throw new IllegalStateException("the protocol factory returned no behavior for " + id);
+    }
+    if (behavior instanceof EventSourcedBehavior) {
+      NodeJournal.Recovered from = journal.recover((EventSourcedBehavior) behavior);
+      UnpersistentBehavior<C, Object, Object> unpersistent =
+          UnpersistentBehavior.fromEventSourced(behavior, from.state(), from.sequenceNr());
+      events = unpersistent.getEventProbe();
+      snapshots = unpersistent.getSnapshotProbe();
+      behavior = unpersistent.getBehavior();
+    }
+    try {
+      kit = kits.create(behavior, id.name(), 31 * id.name().hashCode() + incarnation);
+    } catch (RuntimeException e) {
+      throw wrappedEventSourced(e) ? new IllegalStateException(WRAPPED_EVENT_SOURCED + id, e) : e;
+    }
+    self = kit.selfInbox();
+    drain();
+  }
+
+  /** Loses the instance: memory, timers and self-messages (the caller cancels their events). */
+  void crash() {
+    kit = null;
+    self = null;
+    events = null;
+    snapshots = null;
+    timers.clear();
+  }
+
+  @SuppressWarnings("unchecked")
+  void deliver(Object message) {
+    kit.run((C) message);
+    drain();
+  }
+
+  /** Fires timer {@code key}, as the kit's own timer would; a periodic one is armed again. */
+  void fireTimer(Object key) {
+    Timer timer = timers.get(key);
+    if (!timer.periodic) {
+      timers.remove(key);
+    }
+    timer.scheduled.send().apply();
+    kit.runOne();
+    drain();
+    if (timer.periodic && kit != null && timers.get(key) == timer) {
+      timer.pending =
+          host.startTimer(id, key, timer.scheduled.msg(), timer.intervalNanos, true);
+    }
+  }
+
+  private static final String WRAPPED_EVENT_SOURCED =
+      "the protocol factory returned an EventSourcedBehavior wrapped in another behavior "
+          + "(Behaviors.setup, withTimers, ...); the simulation hosts an event-sourced node only when "
+          + "the factory returns the EventSourcedBehavior itself (give it what it needs through its "
+          + "constructor). Node ";
+
+  private static boolean wrappedEventSourced(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      for (StackTraceElement frame : t.getStackTrace()) {
+        if (frame.getClassName().startsWith("akka.persistence.typed.internal.EventSourcedBehaviorImpl")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private void drain() {
+    while (kit.hasEffects()) {
+      onEffect(kit.getEffect());
+    }
+    if (events != null) {
+      drainPersistence();
+    }
+    while (self.hasMessages()) {
+      host.local(id, self.receiveMessage());
+    }
+    for (int i = 0; i < linkTargets.length; i++) {
+      TestInbox<C> out = links.get(i);
+      while (out.hasMessages()) {
+        host.send(id, linkTargets[i], out.receiveMessage());
+      }
+    }
+    while (upcallInbox.hasMessages()) {
+      Object u = upcallInbox.receiveMessage();
+      upcalls.add(u);
+      host.upcall(id, u);
+    }
+    if (host.tracing()) {
+      for (CapturedLogEvent e : kit.getAllLogEntries()) {
+        host.log(id, e.level() + " " + e.message());
+      }
+    }
+    kit.clearLog();
+    if (!kit.isAlive()) {
+      host.stopped(id);
+    }
+  }
+
+  private void drainPersistence() {
+    while (events.hasEffects()) {
+      PersistenceEffect<Object> e = events.extract();
+      journal.persisted(e.persistedObject(), e.sequenceNr());
+      host.persisted(id, e.persistedObject(), e.sequenceNr());
+    }
+    while (snapshots.hasEffects()) {
+      PersistenceEffect<Object> s = snapshots.extract();
+      journal.snapshotted(s.persistedObject(), s.sequenceNr());
+      host.persisted(id, "snapshot " + s.persistedObject(), s.sequenceNr());
+    }
+  }
+
+  private void onEffect(Effect effect) {
+    if (effect instanceof Effect.TimerScheduled<?> t) {
+      startTimer(t);
+    } else if (effect instanceof Effect.TimerCancelled c) {
+      Timer old = timers.remove(c.key());
+      if (old != null) {
+        host.cancel(old.pending);
+      }
+    } else if (effect instanceof Effect.ReceiveTimeoutSet<?>
+        || effect instanceof Effect.Scheduled<?>
+        || effect instanceof Effect.AskInitiated<?, ?, ?>) {
+      throw new UnsupportedOperationException(
+          "node "
+              + id
+              + " used "
+              + effect
+              + ", which the simulation does not run: Parley protocols use only tell, timers "
+              + "(Behaviors.withTimers) and message adapters (DESIGN.md section 3)");
+    } else if (effect instanceof Effect.Spawned<?> || effect instanceof Effect.SpawnedAnonymous<?>) {
+      throw new UnsupportedOperationException(
+          "node "
+              + id
+              + " spawned a child actor ("
+              + effect
+              + "); the simulation hosts one actor per node and would never run the child. "
+              + "Compose layers inside one behavior, or give the child's role to the simulation "
+              + "(its links already drop, delay, duplicate and partition)");
+    }
+  }
+
+  private void startTimer(Effect.TimerScheduled<?> t) {
+    boolean periodic = t.mode() != SINGLE_MODE;
+    long interval = t.duration().toNanos();
+    long first = interval;
+    if (periodic
+        && t.mode() instanceof Product p
+        && p.productArity() == 1
+        && p.productElement(0) instanceof FiniteDuration initial) {
+      first = initial.toNanos();
+    }
+    Timer timer = new Timer(t, interval, periodic);
+    Timer old = timers.put(t.key(), timer);
+    if (old != null) {
+      host.cancel(old.pending);
+    }
+    timer.pending = host.startTimer(id, t.key(), t.msg(), first, periodic);
+  }
+}

@@ -1,0 +1,519 @@
+package dev.parley.testkit.sim;
+
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.link.FaultPlan;
+import dev.parley.protocols.link.NemesisCommand;
+import dev.parley.protocols.link.NetworkFaults;
+import dev.parley.testkit.sim.SimEvent.ClientRequest;
+import dev.parley.testkit.sim.SimEvent.Crash;
+import dev.parley.testkit.sim.SimEvent.Nemesis;
+import dev.parley.testkit.sim.SimEvent.Restart;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * A deterministic simulation of a group of nodes running the same protocol behaviors as production,
+ * each hosted in Akka's {@code BehaviorTestKit}, under a seeded scheduler over virtual time.
+ *
+ * <p><b>Model.</b> Every message in flight, every timer and every scripted action is an event due at
+ * a virtual time; the simulation repeatedly takes the earliest (ties broken by a random key drawn
+ * from the seed), moves virtual time to it and applies it to one node, synchronously, on the
+ * caller's thread. A message's fate is decided when it is sent, by the {@link FaultPlan} of its link
+ * at that moment ({@link NetworkFaults#planFor}): lost, delivered once or twice, each copy delayed,
+ * held back (reordered) or garbled ({@code Corruptible}, else lost), exactly as {@code FaultyLink}
+ * decides. Timers fire at their delay (periodic ones re-arm); a node's own messages to itself are
+ * events due at once. Each node's {@code NodeEnv} reads the virtual clock and has a random seeded
+ * from the run's seed, its name and its incarnation. A crash discards the node's kit (memory,
+ * timers, self-messages); messages reaching it while down are dropped. A restart makes a fresh
+ * instance from the factory; an {@code EventSourcedBehavior} recovers its persisted events and
+ * latest snapshot (see {@link SimProtocol}).
+ *
+ * <p><b>Guarantees.</b> The same seed and the same script give the identical run: the same events in
+ * the same order at the same virtual times, the same upcalls, the same trace. No wall clock, no
+ * unseeded random, no threads. Invariants are checked after every step; a failure (an invariant, a
+ * final {@link #check}, an exception from a protocol, the step limit) is thrown as a {@link
+ * SimulationFailure} that names the seed, says how to replay the run and lists its last events.
+ *
+ * <p><b>Usage</b> (the spec {@code SimUsageExampleTest} runs exactly this).
+ *
+ * <pre>{@code
+ * NodeId n1 = NodeId.n(1), n2 = NodeId.n(2), n3 = NodeId.n(3);
+ * Simulation<CausalMulticast.Command> sim =
+ *     Simulation.<CausalMulticast.Command>builder(3,
+ *             (peers, env, upcalls) -> CausalMulticast.create(peers, upcalls.narrow()))
+ *         .seed(Simulations.seed(42))          // -Dparley.seed=N overrides
+ *         .faults(FaultPlan.none()
+ *             .withDelay(Delay.uniform(Duration.ofMillis(1), Duration.ofMillis(10)))
+ *             .withReorder(0.3).withDuplicate(0.1))
+ *         .invariant("no node delivers a message twice", v -> v.nodes().stream()
+ *             .allMatch(n -> Set.copyOf(v.upcalls(n)).size() == v.upcalls(n).size()))
+ *         .tracing(true)                       // keep every event (the last 30 are always kept)
+ *         .build();
+ * sim.tell(Duration.ZERO, n1, new Multicast("a"));
+ * sim.tell(Duration.ofMillis(5), n2, new Multicast("b"));
+ * sim.nemesis(Duration.ofMillis(50), NemesisCommand.Partition.parse("n1/n2,n3"));
+ * sim.tell(Duration.ofMillis(60), n1, new Multicast("lost to n2 and n3"));
+ * sim.nemesis(Duration.ofMillis(80), new NemesisCommand.Heal());
+ * sim.crash(Duration.ofMillis(90), n3);
+ * sim.restart(Duration.ofMillis(120), n3);
+ * sim.runUntilQuiescent();                     // or runUntil(Duration), runUntil(predicate)
+ * sim.check(v -> assertThat(v.upcalls(n2, Delivered.class))
+ *     .extracting(Delivered::payload).containsExactlyInAnyOrder("a", "b"));
+ * System.out.println(sim.stats());             // counts per message type and per node
+ * sim.trace().events().forEach(System.out::println);
+ * }</pre>
+ *
+ * Many seeds at once, with {@code -Dparley.seed=N} replaying one: {@link Simulations#forSeeds}.
+ * Every interleaving of a small group up to a depth: {@link Exploration}.
+ *
+ * @param <C> the protocol's message type
+ */
+public final class Simulation<C> implements SimView {
+
+  private final long seed;
+  private final World<C> world;
+  private final int reportLast;
+  private final List<Invariant> invariants;
+  private final long maxSteps;
+  private SimulationFailure failed;
+
+  Simulation(Builder<C> b, Agenda agenda, KitFactory kits, boolean exploring, boolean tracing) {
+    this.seed = b.seed;
+    this.reportLast = b.reportLast;
+    this.maxSteps = b.maxSteps;
+    this.invariants = new ArrayList<>(b.invariants);
+    b.freshInvariants.forEach(s -> invariants.add(s.get()));
+    FaultPlan plan = exploring ? FaultPlan.none() : b.faults;
+    this.world =
+        new World<>(
+            b.nodes, b.protocol, b.seed, plan, b.origin, agenda, kits, b.reportLast, tracing,
+            exploring);
+    guarded("starting the nodes", world::startAll);
+  }
+
+  /** A simulation of nodes {@code n1 .. n<count>}, each running what {@code protocol} makes. */
+  public static <C> Builder<C> builder(int count, SimProtocol<C> protocol) {
+    if (count < 1) {
+      throw new IllegalArgumentException("a simulation needs at least one node, got " + count);
+    }
+    List<NodeId> ids = new ArrayList<>();
+    for (int i = 1; i <= count; i++) {
+      ids.add(NodeId.n(i));
+    }
+    return new Builder<>(ids, protocol);
+  }
+
+  /** A simulation of {@code nodes}, each running what {@code protocol} makes. */
+  public static <C> Builder<C> builder(Collection<NodeId> nodes, SimProtocol<C> protocol) {
+    return new Builder<>(new ArrayList<>(new TreeSet<>(nodes)), protocol);
+  }
+
+  // ---------------------------------------------------------------- scripting
+
+  /** A client gives {@code node} the downcall {@code message} now. */
+  public Simulation<C> tell(NodeId node, C message) {
+    return tell(elapsed(), node, message);
+  }
+
+  /** A client gives {@code node} the downcall {@code message} at virtual time {@code at}. */
+  public Simulation<C> tell(Duration at, NodeId node, C message) {
+    requireNode(node);
+    Objects.requireNonNull(message, "message");
+    return schedule(at, new ClientRequest(node, message));
+  }
+
+  /** The nemesis applies {@code command} to the network at virtual time {@code at}. */
+  public Simulation<C> nemesis(Duration at, NemesisCommand command) {
+    Objects.requireNonNull(command, "command");
+    return schedule(at, new Nemesis(command));
+  }
+
+  /** {@code node} crashes at virtual time {@code at}. */
+  public Simulation<C> crash(Duration at, NodeId node) {
+    requireNode(node);
+    return schedule(at, new Crash(node));
+  }
+
+  /** {@code node} restarts at virtual time {@code at} (a live node is crashed first: a reboot). */
+  public Simulation<C> restart(Duration at, NodeId node) {
+    requireNode(node);
+    return schedule(at, new Restart(node));
+  }
+
+  private Simulation<C> schedule(Duration at, SimEvent event) {
+    long t = at.toNanos();
+    if (t < world.time.nanos()) {
+      throw new IllegalArgumentException(
+          "cannot schedule " + event + " at " + at + ": virtual time is already " + elapsed());
+    }
+    world.agenda.schedule(t, event, true);
+    return this;
+  }
+
+  // ---------------------------------------------------------------- running
+
+  /** Takes the next event; false if there is none. */
+  public boolean step() {
+    requireNotFailed();
+    Pending p = world.agenda.next();
+    if (p == null) {
+      return false;
+    }
+    try {
+      take(p);
+    } catch (SimulationFailure f) {
+      throw f;
+    } catch (AssertionError | RuntimeException e) {
+      throw failure("step " + (world.stats.steps + 1), e);
+    }
+    return true;
+  }
+
+  private void requireNotFailed() {
+    if (failed != null) {
+      throw new IllegalStateException(
+          "this run already failed (seed " + seed + "); build a new one to run again", failed);
+    }
+  }
+
+  /** Runs every event due up to virtual time {@code at} (since the start); time is then {@code at}. */
+  public Simulation<C> runUntil(Duration at) {
+    long limit = at.toNanos();
+    Pending next;
+    while ((next = world.agenda.peek()) != null && next.time <= limit) {
+      step();
+    }
+    world.time.advanceTo(limit);
+    return this;
+  }
+
+  /** Runs for {@code span} more virtual time. */
+  public Simulation<C> runFor(Duration span) {
+    return runUntil(elapsed().plus(span));
+  }
+
+  /**
+   * Runs until nothing keeps the group busy: no message in flight, no single-shot timer, no scripted
+   * event. Periodic timers alone do not (a heartbeat would never let a run end).
+   */
+  public Simulation<C> runUntilQuiescent() {
+    while (world.agenda.work() > 0) {
+      step();
+    }
+    return this;
+  }
+
+  /**
+   * Runs until {@code condition} holds (checked after each step); fails if the events run out first
+   * or the step limit is reached.
+   */
+  public Simulation<C> runUntil(Predicate<SimView> condition) {
+    while (!condition.test(this)) {
+      if (!step()) {
+        throw failure(
+            "run ended",
+            new AssertionError(
+                "no events left at " + elapsed() + " and the awaited condition does not hold"));
+      }
+    }
+    return this;
+  }
+
+  /**
+   * A final check on the state reached: a failure comes back as a {@link SimulationFailure} with the
+   * seed, the replay line and the last events.
+   */
+  public Simulation<C> check(Consumer<SimView> check) {
+    requireNotFailed();
+    guarded("final check", () -> check.accept(this));
+    return this;
+  }
+
+  private void take(Pending p) {
+    world.time.advanceTo(p.time);
+    world.apply(p.event);
+    afterStep();
+  }
+
+  private void afterStep() {
+    world.stats.steps++;
+    for (Invariant invariant : invariants) {
+      invariant.check(this);
+    }
+    if (world.stats.steps >= maxSteps) {
+      throw new AssertionError(
+          "step limit of "
+              + maxSteps
+              + " reached at virtual time "
+              + elapsed()
+              + ": a livelock, or raise Simulation.Builder.maxSteps");
+    }
+  }
+
+  private void guarded(String what, Runnable action) {
+    try {
+      action.run();
+    } catch (SimulationFailure f) {
+      throw f;
+    } catch (AssertionError | RuntimeException e) {
+      throw failure(what, e);
+    }
+  }
+
+  private SimulationFailure failure(String what, Throwable cause) {
+    failed = new SimulationFailure(
+        "simulation failed (seed "
+            + seed
+            + ") at "
+            + what
+            + ", virtual time "
+            + world.time.nanos() / 1e6
+            + " ms",
+        cause,
+        seed,
+        world.trace.last(reportLast));
+    return failed;
+  }
+
+  // ---------------------------------------------------------------- exploration hooks
+
+  /** Applies {@code p}, which the explorer took off the agenda (or left there, for a duplicate). */
+  void applyChosen(Pending p) {
+    take(p);
+  }
+
+  /** The message of {@code p} is lost by the network (exploration). */
+  void applyLoss(Pending p) {
+    world.lose(p);
+    afterStep();
+  }
+
+  long stateFingerprint(long pendingHash) {
+    return world.stateFingerprint(pendingHash);
+  }
+
+  // ---------------------------------------------------------------- the view
+
+  @Override
+  public long seed() {
+    return seed;
+  }
+
+  @Override
+  public Instant now() {
+    return world.clock.instant();
+  }
+
+  @Override
+  public Duration elapsed() {
+    return Duration.ofNanos(world.time.nanos());
+  }
+
+  @Override
+  public long steps() {
+    return world.stats.steps;
+  }
+
+  @Override
+  public List<NodeId> nodes() {
+    return world.ids;
+  }
+
+  @Override
+  public Set<NodeId> liveNodes() {
+    Set<NodeId> live = new LinkedHashSet<>();
+    for (SimNode<C> node : world.byIndex) {
+      if (node.isUp()) {
+        live.add(node.id);
+      }
+    }
+    return Collections.unmodifiableSet(live);
+  }
+
+  @Override
+  public boolean isUp(NodeId node) {
+    return requireNode(node).isUp();
+  }
+
+  @Override
+  public int incarnation(NodeId node) {
+    return requireNode(node).incarnation();
+  }
+
+  @Override
+  public List<Object> upcalls(NodeId node) {
+    return requireNode(node).upcalls();
+  }
+
+  @Override
+  public <T> List<T> upcalls(NodeId node, Class<T> type) {
+    List<T> out = new ArrayList<>();
+    for (Object u : requireNode(node).upcalls()) {
+      if (type.isInstance(u)) {
+        out.add(type.cast(u));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public int inFlight() {
+    return world.agenda.work();
+  }
+
+  @Override
+  public NetworkFaults network() {
+    return world.network.faults();
+  }
+
+  @Override
+  public SimStats stats() {
+    return world.stats;
+  }
+
+  /** What happened: the last events always, every event when tracing is on. */
+  public Trace trace() {
+    return world.trace;
+  }
+
+  /** The events {@code node} persisted across all its incarnations (event-sourced nodes only). */
+  public List<Object> persistedEvents(NodeId node) {
+    return requireNode(node).journal().events();
+  }
+
+  /** The clock every node reads. */
+  public VirtualClock clock() {
+    return world.clock;
+  }
+
+  private SimNode<C> requireNode(NodeId node) {
+    SimNode<C> n = world.nodes.get(node);
+    if (n == null) {
+      throw new IllegalArgumentException("unknown node " + node + "; the nodes are " + world.ids);
+    }
+    return n;
+  }
+
+  @Override
+  public String toString() {
+    return "Simulation(seed " + seed + ", " + world.ids + ", at " + elapsed() + ", "
+        + world.stats.steps + " steps)";
+  }
+
+  // ---------------------------------------------------------------- builder
+
+  /**
+   * How to make a {@link Simulation}: nodes and protocol (required), seed, link faults, invariants,
+   * tracing, step limit. A builder can build many runs (one per seed).
+   */
+  public static final class Builder<C> {
+
+    private final List<NodeId> nodes;
+    private final SimProtocol<C> protocol;
+    private long seed;
+    private FaultPlan faults = FaultPlan.none();
+    private boolean tracing;
+    private int reportLast = 30;
+    private long maxSteps = 10_000_000;
+    private Instant origin = Instant.parse("2024-01-01T00:00:00Z");
+    private final List<Invariant> invariants = new ArrayList<>();
+    private final List<Supplier<? extends Invariant>> freshInvariants = new ArrayList<>();
+
+    private Builder(List<NodeId> nodes, SimProtocol<C> protocol) {
+      if (nodes.isEmpty()) {
+        throw new IllegalArgumentException("a simulation needs at least one node");
+      }
+      this.nodes = List.copyOf(nodes);
+      this.protocol = Objects.requireNonNull(protocol, "protocol");
+    }
+
+    /** The seed every random choice of the run derives from (default 0). */
+    public Builder<C> seed(long s) {
+      this.seed = s;
+      return this;
+    }
+
+    /** The plan every link follows at the start (default: no faults, no delay). */
+    public Builder<C> faults(FaultPlan plan) {
+      this.faults = Objects.requireNonNull(plan, "plan");
+      return this;
+    }
+
+    /** Keep every event with its message text (slower); the last few are always kept. */
+    public Builder<C> tracing(boolean on) {
+      this.tracing = on;
+      return this;
+    }
+
+    /** How many of the last events a failure report lists (default 30). */
+    public Builder<C> reportLast(int events) {
+      if (events < 1) {
+        throw new IllegalArgumentException("report at least one event, got " + events);
+      }
+      this.reportLast = events;
+      return this;
+    }
+
+    /** The most steps a run may take before it fails as a livelock (default 10 million). */
+    public Builder<C> maxSteps(long steps) {
+      if (steps < 1) {
+        throw new IllegalArgumentException("the step limit must be positive, got " + steps);
+      }
+      this.maxSteps = steps;
+      return this;
+    }
+
+    /** The instant virtual time starts at (default 2024-01-01T00:00:00Z). */
+    public Builder<C> startingAt(Instant instant) {
+      this.origin = Objects.requireNonNull(instant, "instant");
+      return this;
+    }
+
+    /** A stateless invariant, checked after every step. */
+    public Builder<C> invariant(Invariant invariant) {
+      invariants.add(Objects.requireNonNull(invariant, "invariant"));
+      return this;
+    }
+
+    /** The invariant named {@code name} that holds when {@code holds} is true after every step. */
+    public Builder<C> invariant(String name, Predicate<SimView> holds) {
+      return invariant(Invariant.that(name, holds));
+    }
+
+    /** An invariant with incremental state: a fresh one from {@code supplier} for every run. */
+    public Builder<C> freshInvariant(Supplier<? extends Invariant> supplier) {
+      freshInvariants.add(Objects.requireNonNull(supplier, "supplier"));
+      return this;
+    }
+
+    public long seed() {
+      return seed;
+    }
+
+    public List<NodeId> nodes() {
+      return nodes;
+    }
+
+    /** A new run, its nodes started at virtual time zero. */
+    public Simulation<C> build() {
+      Agenda agenda = new TimeOrderedAgenda(new Random(Hash64.mix(seed, 0x73636865L)));
+      return new Simulation<>(this, agenda, new KitFactory(), false, tracing);
+    }
+
+    Simulation<C> buildExploring(Agenda agenda, KitFactory kits, boolean trace) {
+      return new Simulation<>(this, agenda, kits, true, trace);
+    }
+  }
+}

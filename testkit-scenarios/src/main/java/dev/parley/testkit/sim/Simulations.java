@@ -1,0 +1,90 @@
+package dev.parley.testkit.sim;
+
+import java.time.Duration;
+import java.util.OptionalLong;
+
+/**
+ * Running a simulation under many seeds, and replaying one.
+ *
+ * <pre>{@code
+ * Simulations.forSeeds(1, 100, seed -> {
+ *   Simulation<CausalMulticast.Command> sim = builder.seed(seed).build();
+ *   workload(sim, seed);
+ *   sim.runUntilQuiescent().check(v -> assertEveryoneDeliveredEverything(v));
+ * });
+ * }</pre>
+ *
+ * The seeds run in order on the caller's thread; the first that fails stops the loop with an
+ * {@link AssertionError} naming it and the line that replays it. With {@code -Dparley.seed=N}
+ * (Maven passes it to the tests) only seed N runs, whatever the range.
+ */
+public final class Simulations {
+
+  /** The system property that picks the one seed to run. */
+  public static final String SEED_PROPERTY = "parley.seed";
+
+  private Simulations() {}
+
+  /** The body of one seeded run; throw (an assertion) to fail it. */
+  @FunctionalInterface
+  public interface SeedBody {
+    void run(long seed) throws Exception;
+  }
+
+  /** What a range of seeds did: how many ran and passed, and how long it took on the wall clock. */
+  public record SeedReport(long first, int count, int passed, Duration wallTime) {}
+
+  /** The seed given with {@code -Dparley.seed=N}, if any; a value that is not a number is an error. */
+  public static OptionalLong seedOverride() {
+    String value = System.getProperty(SEED_PROPERTY);
+    if (value == null || value.isBlank()) {
+      return OptionalLong.empty();
+    }
+    try {
+      return OptionalLong.of(Long.parseLong(value.trim()));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "-D" + SEED_PROPERTY + " must be a whole number (a seed to replay), got '" + value + "'");
+    }
+  }
+
+  /** The seed to use in a single-run test: {@code -Dparley.seed=N} if given, else {@code dflt}. */
+  public static long seed(long dflt) {
+    return seedOverride().orElse(dflt);
+  }
+
+  /**
+   * Runs {@code body} for seeds {@code first .. first+count-1} in order (or only the seed of {@code
+   * -Dparley.seed=N}) and fails at the first seed that fails, naming it and how to replay it.
+   */
+  public static SeedReport forSeeds(long first, int count, SeedBody body) {
+    if (count < 1) {
+      throw new IllegalArgumentException("run at least one seed, got " + count);
+    }
+    OptionalLong only = seedOverride();
+    long from = only.isPresent() ? only.getAsLong() : first;
+    int n = only.isPresent() ? 1 : count;
+    long start = System.nanoTime();
+    for (int i = 0; i < n; i++) {
+      long seed = from + i;
+      try {
+        body.run(seed);
+      } catch (Throwable t) {
+        if (t instanceof Error e && !(t instanceof AssertionError)) {
+          throw e;
+        }
+        String range =
+            only.isPresent()
+                ? "the seed given with -D" + SEED_PROPERTY
+                : "seeds " + first + ".." + (first + count - 1) + ", " + i + " passed before it";
+        String detail =
+            t instanceof SimulationFailure
+                ? t.getMessage()
+                : SimulationFailure.describe(t) + "\n" + SimulationFailure.replayLine(seed);
+        AssertionError failed = new AssertionError("seed " + seed + " failed (" + range + ")\n" + detail, t);
+        throw failed;
+      }
+    }
+    return new SeedReport(from, n, n, Duration.ofNanos(System.nanoTime() - start));
+  }
+}

@@ -1,0 +1,82 @@
+package dev.parley.testkit.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.link.Delay;
+import dev.parley.protocols.link.FaultPlan;
+import dev.parley.protocols.link.NemesisCommand;
+import dev.parley.protocols.multicast.CausalMulticast;
+import dev.parley.protocols.multicast.Delivered;
+import dev.parley.protocols.multicast.Multicast;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The usage examples of the head comments of Simulation and Exploration, run as written. */
+class SimUsageExampleTest {
+
+  @Test
+  void theSimulationExampleRuns() {
+    NodeId n1 = NodeId.n(1), n2 = NodeId.n(2), n3 = NodeId.n(3);
+    Simulation<CausalMulticast.Command> sim =
+        Simulation.<CausalMulticast.Command>builder(
+                3, (peers, env, upcalls) -> CausalMulticast.create(peers, upcalls.narrow()))
+            .seed(Simulations.seed(42))
+            .faults(
+                FaultPlan.none()
+                    .withDelay(Delay.uniform(Duration.ofMillis(1), Duration.ofMillis(10)))
+                    .withReorder(0.3)
+                    .withDuplicate(0.1))
+            .invariant(
+                "no node delivers a message twice",
+                v ->
+                    v.nodes().stream()
+                        .allMatch(n -> Set.copyOf(v.upcalls(n)).size() == v.upcalls(n).size()))
+            .tracing(true)
+            .build();
+    sim.tell(Duration.ZERO, n1, new Multicast("a"));
+    sim.tell(Duration.ofMillis(5), n2, new Multicast("b"));
+    sim.nemesis(Duration.ofMillis(50), NemesisCommand.Partition.parse("n1/n2,n3"));
+    sim.tell(Duration.ofMillis(60), n1, new Multicast("lost to n2 and n3"));
+    sim.nemesis(Duration.ofMillis(80), new NemesisCommand.Heal());
+    sim.crash(Duration.ofMillis(90), n3);
+    sim.restart(Duration.ofMillis(120), n3);
+    sim.runUntilQuiescent();
+    sim.check(
+        v ->
+            assertThat(v.upcalls(n2, Delivered.class))
+                .extracting(Delivered::payload)
+                .containsExactlyInAnyOrder("a", "b"));
+
+    assertThat(sim.stats().sentByType()).containsKey("Data");
+    assertThat(sim.trace().events()).isNotEmpty();
+    assertThat(sim.incarnation(n3)).isEqualTo(2);
+  }
+
+  @Test
+  void theExplorationExampleRuns() {
+    Exploration.Result result =
+        Exploration.of(
+                Simulation.<CausalMulticast.Command>builder(
+                    3, (peers, env, upcalls) -> CausalMulticast.create(peers, upcalls.narrow())))
+            .setup(
+                sim -> {
+                  sim.tell(NodeId.n(1), new Multicast("a"));
+                  sim.tell(NodeId.n(2), new Multicast("b"));
+                })
+            .invariant(
+                "no node delivers a message twice",
+                v ->
+                    v.nodes().stream()
+                        .allMatch(n -> Set.copyOf(v.upcalls(n)).size() == v.upcalls(n).size()))
+            .whenQuiescent(
+                "every node delivers both",
+                v -> v.nodes().stream().allMatch(n -> v.upcalls(n).size() == 2))
+            .duplicates(true)
+            .maxDepth(12)
+            .run();
+    result.assertNoViolation();
+    assertThat(result.complete()).isTrue();
+  }
+}
