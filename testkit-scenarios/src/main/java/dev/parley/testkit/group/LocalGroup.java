@@ -19,7 +19,7 @@ import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.protocols.link.Network;
 import dev.parley.protocols.link.NetworkFaults;
 import dev.parley.testkit.history.HistoryRecorder;
-import dev.parley.testkit.trace.TraceEvent;
+import dev.parley.testkit.trace.StampedEvent;
 import dev.parley.testkit.trace.Tracer;
 import dev.parley.testkit.trace.TracingLink;
 import java.time.Duration;
@@ -238,7 +238,7 @@ public final class LocalGroup<C> implements AutoCloseable {
   }
 
   /** Every traced event so far; empty unless the group was built {@code traced()}. */
-  public List<TraceEvent> trace() {
+  public List<StampedEvent> trace() {
     return tracer == null ? List.of() : tracer.events();
   }
 

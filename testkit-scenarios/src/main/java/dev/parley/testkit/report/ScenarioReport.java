@@ -2,7 +2,7 @@ package dev.parley.testkit.report;
 
 import dev.parley.testkit.history.History;
 import dev.parley.testkit.trace.MessageCounts;
-import dev.parley.testkit.trace.TraceEvent;
+import dev.parley.testkit.trace.StampedEvent;
 import java.util.List;
 
 /**
@@ -11,7 +11,7 @@ import java.util.List;
  */
 public record ScenarioReport(MessageCounts messages, LatencyReport latency) {
 
-  public static ScenarioReport of(List<TraceEvent> trace, History history) {
+  public static ScenarioReport of(List<StampedEvent> trace, History history) {
     return new ScenarioReport(MessageCounts.of(trace), LatencyReport.of(history));
   }
 

@@ -1,7 +1,7 @@
 package dev.parley.testkit.trace;
 
 import dev.parley.protocols.core.NodeId;
-import dev.parley.testkit.trace.TraceEvent.Kind;
+import dev.parley.testkit.trace.StampedEvent.Kind;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -16,11 +16,11 @@ import java.util.TreeMap;
  */
 public record MessageCounts(SortedMap<String, Long> byType, SortedMap<NodeId, Long> byNode, long total) {
 
-  public static MessageCounts of(List<TraceEvent> events) {
+  public static MessageCounts of(List<StampedEvent> events) {
     SortedMap<String, Long> byType = new TreeMap<>();
     SortedMap<NodeId, Long> byNode = new TreeMap<>();
     long total = 0;
-    for (TraceEvent e : events) {
+    for (StampedEvent e : events) {
       if (e.kind() == Kind.SEND) {
         byType.merge(e.type(), 1L, Long::sum);
         byNode.merge(e.node(), 1L, Long::sum);

@@ -19,16 +19,16 @@ public final class ShiVizLog {
 
   private ShiVizLog() {}
 
-  public static String of(List<TraceEvent> events) {
+  public static String of(List<StampedEvent> events) {
     StringBuilder out = new StringBuilder();
-    for (TraceEvent e : events) {
+    for (StampedEvent e : events) {
       out.append(e.describe().replace('\n', ' ')).append('\n');
       out.append(e.node()).append(' ').append(clockJson(e)).append('\n');
     }
     return out.toString();
   }
 
-  public static void write(List<TraceEvent> events, Path file) {
+  public static void write(List<StampedEvent> events, Path file) {
     try {
       Files.writeString(file, of(events));
     } catch (IOException e) {
@@ -36,7 +36,7 @@ public final class ShiVizLog {
     }
   }
 
-  private static String clockJson(TraceEvent e) {
+  private static String clockJson(StampedEvent e) {
     return e.clock().entries().entrySet().stream()
         .map(en -> "\"" + en.getKey() + "\":" + en.getValue())
         .collect(Collectors.joining(", ", "{", "}"));

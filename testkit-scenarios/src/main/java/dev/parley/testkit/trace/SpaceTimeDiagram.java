@@ -1,7 +1,7 @@
 package dev.parley.testkit.trace;
 
 import dev.parley.protocols.core.NodeId;
-import dev.parley.testkit.trace.TraceEvent.Kind;
+import dev.parley.testkit.trace.StampedEvent.Kind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -28,16 +28,16 @@ public final class SpaceTimeDiagram {
 
   private SpaceTimeDiagram() {}
 
-  public static String html(String title, List<TraceEvent> all) {
-    List<TraceEvent> events = all.size() > MAX_EVENTS ? all.subList(0, MAX_EVENTS) : all;
+  public static String html(String title, List<StampedEvent> all) {
+    List<StampedEvent> events = all.size() > MAX_EVENTS ? all.subList(0, MAX_EVENTS) : all;
     TreeSet<NodeId> nodes = new TreeSet<>();
     events.forEach(e -> nodes.add(e.node()));
     Map<NodeId, Integer> column = new HashMap<>();
     for (NodeId n : nodes) {
       column.put(n, column.size());
     }
-    Map<TraceEvent, Integer> row = new HashMap<>();
-    for (TraceEvent e : events) {
+    Map<StampedEvent, Integer> row = new HashMap<>();
+    for (StampedEvent e : events) {
       row.put(e, TOP + row.size() * ROW);
     }
     int width = LEFT * 2 + Math.max(1, nodes.size() - 1) * COLUMN;
@@ -55,22 +55,22 @@ public final class SpaceTimeDiagram {
       svg.append("<line x1='").append(x).append("' y1='40' x2='").append(x).append("' y2='")
           .append(height - 20).append("' stroke='#bbb'/>\n");
     }
-    Map<Long, TraceEvent> sends = new HashMap<>();
-    for (TraceEvent e : events) {
+    Map<Long, StampedEvent> sends = new HashMap<>();
+    for (StampedEvent e : events) {
       if (e.kind() == Kind.SEND) {
         sends.put(e.messageId(), e);
       }
     }
-    for (TraceEvent e : events) {
+    for (StampedEvent e : events) {
       if (e.kind() == Kind.RECEIVE && sends.containsKey(e.messageId())) {
-        TraceEvent s = sends.get(e.messageId());
+        StampedEvent s = sends.get(e.messageId());
         svg.append("<line x1='").append(x(column, s.node())).append("' y1='").append(row.get(s))
             .append("' x2='").append(x(column, e.node())).append("' y2='").append(row.get(e))
             .append("' stroke='#555' marker-end='url(#arrow)'><title>")
             .append(escape(e.label())).append("</title></line>\n");
       }
     }
-    for (TraceEvent e : events) {
+    for (StampedEvent e : events) {
       String colour = switch (e.kind()) {
         case SEND -> "#1f77b4";
         case RECEIVE -> "#2ca02c";
@@ -95,7 +95,7 @@ public final class SpaceTimeDiagram {
         + "</p>\n" + svg + "</body></html>\n";
   }
 
-  public static void write(String title, List<TraceEvent> events, Path file) {
+  public static void write(String title, List<StampedEvent> events, Path file) {
     try {
       Files.writeString(file, html(title, events));
     } catch (IOException e) {

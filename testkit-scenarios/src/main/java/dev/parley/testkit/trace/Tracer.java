@@ -2,7 +2,7 @@ package dev.parley.testkit.trace;
 
 import dev.parley.protocols.clock.VectorClock;
 import dev.parley.protocols.core.NodeId;
-import dev.parley.testkit.trace.TraceEvent.Kind;
+import dev.parley.testkit.trace.StampedEvent.Kind;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,7 +23,7 @@ public final class Tracer {
 
   private final LongSupplier time;
   private final Map<NodeId, VectorClock> clocks = new HashMap<>();
-  private final List<TraceEvent> events = new ArrayList<>();
+  private final List<StampedEvent> events = new ArrayList<>();
   private long nextMessageId = 1;
 
   public Tracer(LongSupplier time) {
@@ -31,25 +31,38 @@ public final class Tracer {
   }
 
   /** Records that {@code from} sent {@code message} to {@code to}. */
-  public synchronized Stamp send(NodeId from, NodeId to, Object message) {
+  public Stamp send(NodeId from, NodeId to, Object message) {
+    return send(from, to, type(message), label(message));
+  }
+
+  /** Records that {@code from} sent a message of {@code type}, shown as {@code label}, to {@code to}. */
+  public synchronized Stamp send(NodeId from, NodeId to, String type, String label) {
     long id = nextMessageId++;
     VectorClock clock = tick(from, VectorClock.EMPTY);
-    record(from, Kind.SEND, to, id, type(message), label(message), clock);
+    record(from, Kind.SEND, to, id, type, label, clock);
     return new Stamp(id, clock);
   }
 
   /** Records that {@code to} received the message {@code from} sent with {@code stamp}. */
-  public synchronized void receive(NodeId to, NodeId from, Object message, Stamp stamp) {
-    record(to, Kind.RECEIVE, from, stamp.messageId(), type(message), label(message),
-        tick(to, stamp.clock()));
+  public void receive(NodeId to, NodeId from, Object message, Stamp stamp) {
+    receive(to, from, type(message), label(message), stamp);
+  }
+
+  public synchronized void receive(NodeId to, NodeId from, String type, String label, Stamp stamp) {
+    record(to, Kind.RECEIVE, from, stamp.messageId(), type, label, tick(to, stamp.clock()));
   }
 
   /** Records an upcall of {@code node}'s protocol as a local event. */
-  public synchronized void upcall(NodeId node, Object upcall) {
-    record(node, Kind.LOCAL, null, 0, "upcall", label(upcall), tick(node, VectorClock.EMPTY));
+  public void upcall(NodeId node, Object upcall) {
+    local(node, "upcall", label(upcall));
   }
 
-  public synchronized List<TraceEvent> events() {
+  /** Records a local event of {@code node}: an upcall, a timer, a crash. */
+  public synchronized void local(NodeId node, String type, String label) {
+    record(node, Kind.LOCAL, null, 0, type, label, tick(node, VectorClock.EMPTY));
+  }
+
+  public synchronized List<StampedEvent> events() {
     return List.copyOf(events);
   }
 
@@ -62,7 +75,7 @@ public final class Tracer {
   private void record(
       NodeId node, Kind kind, NodeId peer, long id, String type, String label, VectorClock clock) {
     events.add(
-        new TraceEvent(events.size(), node, kind, peer, id, type, label, clock, time.getAsLong()));
+        new StampedEvent(events.size(), node, kind, peer, id, type, label, clock, time.getAsLong()));
   }
 
   /** A message's type: its class's simple name. */
@@ -70,9 +83,12 @@ public final class Tracer {
     return message.getClass().getSimpleName();
   }
 
-  /** A message's label: its type, and its fields when short. */
+  /** A message's label: the message, abbreviated to its type when long. */
   public static String label(Object message) {
-    String text = String.valueOf(message);
-    return text.length() <= 60 ? text : message.getClass().getSimpleName();
+    return abbreviate(String.valueOf(message), message.getClass().getSimpleName());
+  }
+
+  static String abbreviate(String text, String type) {
+    return text.length() <= 60 ? text : type;
   }
 }

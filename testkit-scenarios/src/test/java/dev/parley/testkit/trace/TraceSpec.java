@@ -9,7 +9,7 @@ import dev.parley.protocols.multicast.Delivered;
 import dev.parley.protocols.multicast.Multicast;
 import dev.parley.testkit.ParleyTestKit;
 import dev.parley.testkit.group.LocalGroup;
-import dev.parley.testkit.trace.TraceEvent.Kind;
+import dev.parley.testkit.trace.StampedEvent.Kind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +26,7 @@ class TraceSpec {
 
   @RegisterExtension static final ParleyTestKit parley = new ParleyTestKit();
 
-  private List<TraceEvent> tracedRun(FaultPlan faults) {
+  private List<StampedEvent> tracedRun(FaultPlan faults) {
     LocalGroup<CausalMulticast.Command> group =
         parley.group(3).faults(faults).traced()
             .start((peers, env, up) -> CausalMulticast.create(peers, up.narrow()));
@@ -42,15 +42,15 @@ class TraceSpec {
 
   @Test
   void everyReceiveHappensAfterItsSend() {
-    List<TraceEvent> trace = tracedRun(FaultPlan.NONE.withDuplicate(0.5));
-    Map<Long, TraceEvent> sends = new HashMap<>();
+    List<StampedEvent> trace = tracedRun(FaultPlan.NONE.withDuplicate(0.5));
+    Map<Long, StampedEvent> sends = new HashMap<>();
     trace.stream().filter(e -> e.kind() == Kind.SEND).forEach(e -> sends.put(e.messageId(), e));
-    List<TraceEvent> receives = trace.stream().filter(e -> e.kind() == Kind.RECEIVE).toList();
+    List<StampedEvent> receives = trace.stream().filter(e -> e.kind() == Kind.RECEIVE).toList();
 
     assertThat(sends).hasSize(6);
     assertThat(receives).hasSizeGreaterThanOrEqualTo(6);
-    for (TraceEvent r : receives) {
-      TraceEvent s = sends.get(r.messageId());
+    for (StampedEvent r : receives) {
+      StampedEvent s = sends.get(r.messageId());
       assertThat(s.clock().happenedBefore(r.clock())).isTrue();
       assertThat(s.peer()).isEqualTo(r.node());
       assertThat(r.peer()).isEqualTo(s.node());
@@ -67,7 +67,7 @@ class TraceSpec {
 
   @Test
   void shiVizLogPairsEventLinesWithClocksThatCountEachNodesEvents() {
-    List<TraceEvent> trace = tracedRun(FaultPlan.NONE);
+    List<StampedEvent> trace = tracedRun(FaultPlan.NONE);
     String log = ShiVizLog.of(trace);
     Matcher m = Pattern.compile("(?<event>.*)\\n(?<host>\\S*) (?<clock>\\{.*\\})\\n").matcher(log);
     Map<String, Integer> own = new HashMap<>();
@@ -85,7 +85,7 @@ class TraceSpec {
 
   @Test
   void spaceTimeDiagramIsOneSelfContainedPage(@TempDir Path dir) throws Exception {
-    List<TraceEvent> trace = tracedRun(FaultPlan.NONE);
+    List<StampedEvent> trace = tracedRun(FaultPlan.NONE);
     Path file = dir.resolve("trace.html");
     SpaceTimeDiagram.write("causal multicast", trace, file);
     String html = Files.readString(file);

@@ -16,7 +16,7 @@ import dev.parley.protocols.core.NodeId;
  * @param clock the node's vector clock after the event
  * @param timeNanos when, in the run's time (wall or virtual)
  */
-public record TraceEvent(
+public record StampedEvent(
     long index,
     NodeId node,
     Kind kind,

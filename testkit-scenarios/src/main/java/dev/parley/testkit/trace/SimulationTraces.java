@@ -1,0 +1,73 @@
+package dev.parley.testkit.trace;
+
+import dev.parley.protocols.core.NodeId;
+import dev.parley.testkit.sim.TraceEvent;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A simulation's full trace ({@code Simulation.Builder.tracing(true)}) with vector timestamps, for
+ * the same ShiViz log, space-time diagram and message counts as a group's trace. Sends, deliveries
+ * and upcalls become send, receive and local events; a delivery is paired with the earliest
+ * undelivered send of the same message on the same link (a duplicate, with the send it copies);
+ * timers, client downcalls, crashes and restarts become local events of their node.
+ */
+public final class SimulationTraces {
+
+  private SimulationTraces() {}
+
+  public static List<StampedEvent> stamped(List<TraceEvent> simulated) {
+    long[] now = {0};
+    Tracer tracer = new Tracer(() -> now[0]);
+    Map<String, Deque<Tracer.Stamp>> inFlight = new HashMap<>();
+    Map<String, Tracer.Stamp> lastDelivered = new HashMap<>();
+    for (TraceEvent e : simulated) {
+      now[0] = e.timeNanos();
+      switch (e.kind()) {
+        case SEND -> {
+          Tracer.Stamp stamp = tracer.send(e.from(), e.to(), type(e), label(e));
+          inFlight.computeIfAbsent(link(e), k -> new ArrayDeque<>()).add(stamp);
+        }
+        case DELIVER -> {
+          Deque<Tracer.Stamp> sent = inFlight.getOrDefault(link(e), new ArrayDeque<>());
+          Tracer.Stamp stamp = sent.isEmpty() ? lastDelivered.get(link(e)) : sent.poll();
+          if (stamp != null) {
+            lastDelivered.put(link(e), stamp);
+            tracer.receive(e.to(), e.from(), type(e), label(e), stamp);
+          }
+        }
+        case UPCALL -> tracer.local(e.from(), "upcall", label(e));
+        case TIMER, CLIENT, CRASH, RESTART, STOP ->
+            tracer.local(node(e), e.kind().name().toLowerCase(), e.kind().name().toLowerCase() + " " + label(e));
+        default -> { }
+      }
+    }
+    return tracer.events();
+  }
+
+  private static NodeId node(TraceEvent e) {
+    return e.to() != null ? e.to() : e.from();
+  }
+
+  private static String link(TraceEvent e) {
+    return e.from() + ">" + e.to() + ":" + e.message();
+  }
+
+  /** The message's type: the leading name of its text ({@code Data} of {@code Data[...]}). */
+  private static String type(TraceEvent e) {
+    String text = e.message();
+    int end = 0;
+    while (end < text.length() && Character.isJavaIdentifierPart(text.charAt(end))) {
+      end++;
+    }
+    return end == 0 ? "message" : text.substring(0, end);
+  }
+
+  private static String label(TraceEvent e) {
+    return Tracer.abbreviate(e.message(), type(e));
+  }
+}
