@@ -7,20 +7,24 @@ import picocli.CommandLine.Command;
  * Parley's benchmark harnesses: each prints its figures as a table. Run from the project root:
  *
  * <pre>
- * mvn -q -pl benchmarks -am package -DskipTests
- * mvn -q -pl benchmarks exec:java -Dexec.args="links"
+ * mvn -q -pl benchmarks -am compile exec:java                     # every harness
+ * mvn -q -pl benchmarks -am compile exec:java -Dexec.args="links"  # one of them
  * </pre>
  */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Parley benchmark harnesses; each prints its figures.",
-    subcommands = {LinkOverhead.class, MulticastThroughput.class})
+    description = "Parley benchmark harnesses; each prints its figures. Without a command, runs them all.",
+    subcommands = {LinkOverhead.class, MulticastThroughput.class, SimulationSpeed.class})
 public final class Bench implements Runnable {
 
   @Override
   public void run() {
-    CommandLine.usage(this, System.out);
+    new LinkOverhead().run();
+    System.out.println();
+    new MulticastThroughput().run();
+    System.out.println();
+    new SimulationSpeed().run();
   }
 
   public static void main(String[] args) {

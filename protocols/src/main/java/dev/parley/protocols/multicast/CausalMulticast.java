@@ -12,8 +12,10 @@ import dev.parley.protocols.core.Payload;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.WireMessage;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Causally ordered multicast with vector clocks (Birman-Schiper-Stephenson).
@@ -41,6 +43,7 @@ public final class CausalMulticast extends AbstractBehavior<CausalMulticast.Comm
   private final Peers<Command> peers;
   private final ActorRef<Delivered> listener;
   private final List<Data> holdBack = new ArrayList<>();
+  private final Set<MessageId> heldBack = new HashSet<>();
   private VectorClock delivered = VectorClock.EMPTY;
 
   public static Behavior<Command> create(Peers<Command> peers, ActorRef<Delivered> listener) {
@@ -70,10 +73,13 @@ public final class CausalMulticast extends AbstractBehavior<CausalMulticast.Comm
   }
 
   private Behavior<Command> onData(Data d) {
-    if (d.clock().get(d.origin()) <= delivered.get(d.origin()) || holdBack.contains(d)) {
+    if (d.clock().get(d.origin()) <= delivered.get(d.origin()) || !heldBack.add(d.id())) {
       return this; // a copy of a message already delivered or already held back
     }
     holdBack.add(d);
+    if (!deliverable(d)) {
+      return this; // nothing held back can become deliverable before this one is
+    }
     boolean progress = true;
     while (progress) {
       progress = false;
@@ -81,6 +87,7 @@ public final class CausalMulticast extends AbstractBehavior<CausalMulticast.Comm
         Data next = it.next();
         if (deliverable(next)) {
           it.remove();
+          heldBack.remove(next.id());
           deliver(next);
           progress = true;
         }
