@@ -131,12 +131,7 @@ class MulticastSpec {
   void reliableMulticastReachesEveryoneWhenTheSenderCrashesMidSend() {
     LocalGroup<ReliableMulticast.Command> group =
         parley.group(5).start((peers, env, up) -> ReliableMulticast.create(peers, up.narrow()));
-    NodeId sender = NodeId.n(1);
-    group.nemesis(new NemesisCommand.Cut(sender, Set.of(NodeId.n(3), NodeId.n(4), NodeId.n(5))));
-    group.tell(sender, new Multicast("last words"));
-    group.await(Duration.ofSeconds(5), () ->
-        assertThat(group.upcalls().of(NodeId.n(2), Delivered.class)).hasSize(1));
-    group.crash(sender);
+    crashMidSend(group, new Multicast("last words"));
 
     group.await(Duration.ofSeconds(5), () -> {
       for (int i = 2; i <= 5; i++) {
@@ -151,12 +146,7 @@ class MulticastSpec {
   void basicMulticastLosesAgreementWhenTheSenderCrashesMidSend() {
     LocalGroup<BasicMulticast.Command> group =
         parley.group(5).start((peers, env, up) -> BasicMulticast.create(peers, up.narrow()));
-    NodeId sender = NodeId.n(1);
-    group.nemesis(new NemesisCommand.Cut(sender, Set.of(NodeId.n(3), NodeId.n(4), NodeId.n(5))));
-    group.tell(sender, new Multicast("last words"));
-    group.await(Duration.ofSeconds(5), () ->
-        assertThat(group.upcalls().of(NodeId.n(2), Delivered.class)).hasSize(1));
-    group.crash(sender);
+    NodeId sender = crashMidSend(group, new Multicast("last words"));
     group.nemesis(new NemesisCommand.Heal());
 
     Map<NodeId, List<MessageId>> deliveries =
@@ -165,6 +155,20 @@ class MulticastSpec {
         DeliveryOrderChecker.exactlyOnce(deliveries, Set.of(new MessageId(sender, 1)));
     assertThat(agreement.outcome()).isEqualTo(Verdict.Outcome.INVALID);
     assertThat(agreement.report()).contains("n3 never delivered [n1#1]");
+  }
+
+  /**
+   * n1 multicasts {@code m} but reaches only n2 (its links to n3..n5 are cut), then crashes once n2
+   * has delivered it: a sender that crashed mid-send. Returns the sender.
+   */
+  private static <C> NodeId crashMidSend(LocalGroup<C> group, C m) {
+    NodeId sender = NodeId.n(1);
+    group.nemesis(new NemesisCommand.Cut(sender, Set.of(NodeId.n(3), NodeId.n(4), NodeId.n(5))));
+    group.tell(sender, m);
+    group.await(Duration.ofSeconds(5), () ->
+        assertThat(group.upcalls().of(NodeId.n(2), Delivered.class)).hasSize(1));
+    group.crash(sender);
+    return sender;
   }
 
   /** Every node starts a chain of {@code hops} replies; returns how many multicasts that makes. */

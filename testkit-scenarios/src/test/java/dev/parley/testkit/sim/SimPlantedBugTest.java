@@ -4,25 +4,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.multicast.BasicMulticast;
 import dev.parley.protocols.multicast.CausalMulticast;
 import dev.parley.protocols.multicast.Multicast;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** A multicast without hold-back must be caught, by seeded runs and by exploration. */
+/**
+ * The planted bug: basic multicast (no hold-back queue) used where causal order is needed. Seeded
+ * runs and exploration must both catch it.
+ */
 class SimPlantedBugTest {
 
-  private static Simulation.Builder<NoHoldBackMulticast.Command> broken(int nodes) {
-    return Simulation.<NoHoldBackMulticast.Command>builder(
-            nodes, (peers, env, upcalls) -> NoHoldBackMulticast.create(peers, upcalls.narrow()))
+  private static Simulation.Builder<BasicMulticast.Command> broken(int nodes) {
+    return Simulation.<BasicMulticast.Command>builder(
+            nodes, (peers, env, upcalls) -> BasicMulticast.create(peers, upcalls.narrow()))
         .freshInvariant(CausalOrderCheck::new);
   }
 
   private static void runBroken(long seed) {
-    Simulation<NoHoldBackMulticast.Command> sim =
+    Simulation<BasicMulticast.Command> sim =
         broken(3).faults(Workloads.MESSY).seed(seed).build();
-    Workloads.randomMulticasts(sim, seed, 4, NoHoldBackMulticast.Send::new);
+    Workloads.randomMulticasts(sim, seed, 4, Multicast::new);
     sim.runUntilQuiescent();
   }
 
@@ -56,8 +60,8 @@ class SimPlantedBugTest {
         Exploration.of(broken(3))
             .setup(
                 sim -> {
-                  sim.tell(NodeId.n(1), new NoHoldBackMulticast.Send("a"));
-                  sim.tell(NodeId.n(2), new NoHoldBackMulticast.Send("b"));
+                  sim.tell(NodeId.n(1), new Multicast("a"));
+                  sim.tell(NodeId.n(2), new Multicast("b"));
                 })
             .maxDepth(8)
             .run();
@@ -68,9 +72,9 @@ class SimPlantedBugTest {
     assertThat(v.failure()).contains("causal order violated at n3");
     assertThat(v.steps())
         .containsExactly(
-            "client -> n1: Send[payload=a]",
+            "client -> n1: Multicast[payload=a]",
             "deliver n1 -> n2: Data[id=n1#1, payload=a]",
-            "client -> n2: Send[payload=b]",
+            "client -> n2: Multicast[payload=b]",
             "deliver n2 -> n3: Data[id=n2#1, payload=b]");
     assertThat(result.states()).isPositive();
     assertThat(v.trace()).isNotEmpty();
