@@ -1,6 +1,7 @@
 package dev.parley.testkit.sim;
 
 import dev.parley.protocols.core.NodeId;
+import dev.parley.testkit.report.Progress;
 import dev.parley.testkit.sim.ChoiceAgenda.Action;
 import dev.parley.testkit.sim.ChoiceAgenda.Choice;
 import dev.parley.testkit.sim.SimEvent.Crash;
@@ -182,7 +183,10 @@ public final class Exploration<C> {
     Counters n = new Counters();
     boolean complete = true;
     Counterexample violation = null;
+    Progress progress = Progress.of("exploration");
     while (!queue.isEmpty()) {
+      progress.tick(() -> String.format("%,d states, %,d revisits pruned, depth %d, %,d queued",
+          n.states, n.pruned, n.deepest, queue.size()));
       if (n.states >= maxStates) {
         complete = false;
         break;

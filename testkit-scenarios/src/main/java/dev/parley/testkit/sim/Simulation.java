@@ -4,6 +4,7 @@ import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.FaultPlan;
 import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.protocols.link.NetworkFaults;
+import dev.parley.testkit.report.Progress;
 import dev.parley.testkit.sim.SimEvent.ClientRequest;
 import dev.parley.testkit.sim.SimEvent.Crash;
 import dev.parley.testkit.sim.SimEvent.Nemesis;
@@ -87,12 +88,14 @@ public final class Simulation<C> implements SimView {
   private final int reportLast;
   private final List<Invariant> invariants;
   private final long maxSteps;
+  private final Progress progress;
   private SimulationFailure failed;
 
   Simulation(Builder<C> b, Agenda agenda, KitFactory kits, boolean exploring, boolean tracing) {
     this.seed = b.seed;
     this.reportLast = b.reportLast;
     this.maxSteps = b.maxSteps;
+    this.progress = Progress.of("simulation, seed " + b.seed);
     this.invariants = new ArrayList<>(b.invariants);
     b.freshInvariants.forEach(s -> invariants.add(s.get()));
     FaultPlan plan = exploring ? FaultPlan.none() : b.faults;
@@ -170,6 +173,9 @@ public final class Simulation<C> implements SimView {
     Pending p = world.agenda.next();
     if (p == null) {
       return false;
+    }
+    if ((world.stats.steps & 0xFFF) == 0) {
+      progress.tick(() -> String.format("%,d steps, virtual time %s", world.stats.steps, elapsed()));
     }
     try {
       take(p);

@@ -1,5 +1,6 @@
 package dev.parley.testkit.sim;
 
+import dev.parley.testkit.report.Progress;
 import java.time.Duration;
 import java.util.OptionalLong;
 
@@ -65,8 +66,11 @@ public final class Simulations {
     long from = only.isPresent() ? only.getAsLong() : first;
     int n = only.isPresent() ? 1 : count;
     long start = System.nanoTime();
+    Progress progress = Progress.of("seeds " + from + ".." + (from + n - 1));
     for (int i = 0; i < n; i++) {
       long seed = from + i;
+      int done = i;
+      progress.tick(() -> done + " of " + n + " passed");
       try {
         body.run(seed);
       } catch (Throwable t) {
