@@ -1,6 +1,9 @@
 package dev.parley.testkit;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.persistence.testkit.PersistenceTestKitPlugin;
+import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import com.typesafe.config.ConfigFactory;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.testkit.group.LocalGroup;
 import java.util.ArrayList;
@@ -27,12 +30,19 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * }
  * }</pre>
  *
+ * <p>Event-sourced protocols journal to Akka's in-memory persistence testkit, which outlives a
+ * node's crash and restart within the test (a restarted node recovers what it persisted).
+ *
  * <p>Seeds: a group's links draw their faults from its seed, {@code -Dparley.seed=N} if given, else
  * 1. When a test fails, the seeds of its groups are printed with the line that replays them.
  */
 public final class ParleyTestKit implements AfterEachCallback, AfterAllCallback, TestWatcher {
 
-  private final ActorTestKit kit = ActorTestKit.create();
+  private final ActorTestKit kit =
+      ActorTestKit.create(
+          PersistenceTestKitPlugin.getInstance().config()
+              .withFallback(PersistenceTestKitSnapshotPlugin.getInstance().config())
+              .withFallback(ConfigFactory.load()));
   private final List<LocalGroup<?>> open = new ArrayList<>();
   private final List<Long> lastSeeds = new ArrayList<>();
 

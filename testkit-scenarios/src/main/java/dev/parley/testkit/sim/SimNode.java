@@ -5,10 +5,12 @@ import akka.actor.testkit.typed.Effect;
 import akka.actor.testkit.typed.javadsl.BehaviorTestKit;
 import akka.actor.testkit.typed.javadsl.TestInbox;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.Behaviors;
 import akka.persistence.testkit.javadsl.PersistenceEffect;
 import akka.persistence.testkit.javadsl.PersistenceProbe;
 import akka.persistence.testkit.javadsl.UnpersistentBehavior;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
+import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
@@ -149,12 +151,12 @@ final class SimNode<C> {
       throw new IllegalStateException("the protocol factory returned no behavior for " + id);
     }
     if (behavior instanceof EventSourcedBehavior) {
-      NodeJournal.Recovered from = journal.recover((EventSourcedBehavior) behavior);
-      UnpersistentBehavior<C, Object, Object> unpersistent =
-          UnpersistentBehavior.fromEventSourced(behavior, from.state(), from.sequenceNr());
-      events = unpersistent.getEventProbe();
-      snapshots = unpersistent.getSnapshotProbe();
-      behavior = unpersistent.getBehavior();
+      behavior = unpersisted((EventSourcedBehavior) behavior);
+    } else if (behavior instanceof Durable<C> durable) {
+      Durable.Factory<C> factory = durable.factory();
+      behavior =
+          Behaviors.setup(
+              ctx -> Behaviors.withTimers(timers -> unpersisted(factory.create(ctx, timers))));
     }
     try {
       kit = kits.create(behavior, id.name(), 31 * id.name().hashCode() + incarnation);
@@ -163,6 +165,17 @@ final class SimNode<C> {
     }
     self = kit.selfInbox();
     drain();
+  }
+
+  /** The behavior hosted with persistence emulated, recovered from this node's journal. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private Behavior<C> unpersisted(EventSourcedBehavior behavior) {
+    NodeJournal.Recovered from = journal.recover(behavior);
+    UnpersistentBehavior<C, Object, Object> unpersistent =
+        UnpersistentBehavior.fromEventSourced(behavior, from.state(), from.sequenceNr());
+    events = unpersistent.getEventProbe();
+    snapshots = unpersistent.getSnapshotProbe();
+    return unpersistent.getBehavior();
   }
 
   /** Loses the instance: memory, timers and self-messages (the caller cancels their events). */
@@ -197,9 +210,9 @@ final class SimNode<C> {
 
   private static final String WRAPPED_EVENT_SOURCED =
       "the protocol factory returned an EventSourcedBehavior wrapped in another behavior "
-          + "(Behaviors.setup, withTimers, ...); the simulation hosts an event-sourced node only when "
-          + "the factory returns the EventSourcedBehavior itself (give it what it needs through its "
-          + "constructor). Node ";
+          + "(Behaviors.setup, withTimers, ...); the simulation hosts an event-sourced node when "
+          + "the factory returns the EventSourcedBehavior itself, or Durable.of((context, timers) -> "
+          + "...) when it needs its context or timers. Node ";
 
   private static boolean wrappedEventSourced(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {

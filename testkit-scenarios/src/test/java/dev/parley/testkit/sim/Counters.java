@@ -7,6 +7,7 @@ import akka.persistence.typed.PersistenceId;
 import akka.persistence.typed.javadsl.CommandHandler;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
+import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import java.time.Duration;
@@ -79,18 +80,36 @@ final class Counters {
   /** The event of the persistent counter. */
   record Incremented() {}
 
-  /** An event-sourced counter; snapshots every {@code snapshotEvery} events (0: never). */
+  /**
+   * An event-sourced counter; snapshots every {@code snapshotEvery} events (0: never). With timers
+   * (hosted as {@code Durable}), a {@link Remind} increments it when the timer fires.
+   */
   static final class Persistent extends EventSourcedBehavior<Command, Incremented, Integer> {
 
     private final NodeId node;
     private final ActorRef<Object> upcalls;
     private final int snapshotEvery;
+    private final akka.actor.typed.javadsl.TimerScheduler<Command> timers;
 
     Persistent(NodeId node, ActorRef<Object> upcalls, int snapshotEvery) {
+      this(node, upcalls, snapshotEvery, null);
+    }
+
+    Persistent(
+        NodeId node,
+        ActorRef<Object> upcalls,
+        int snapshotEvery,
+        akka.actor.typed.javadsl.TimerScheduler<Command> timers) {
       super(PersistenceId.of("counter", node.name()));
       this.node = node;
       this.upcalls = upcalls;
       this.snapshotEvery = snapshotEvery;
+      this.timers = timers;
+    }
+
+    /** The counter with timers, as a protocol that needs them is written. */
+    static Behavior<Command> durable(NodeId node, ActorRef<Object> upcalls) {
+      return Durable.of((context, timers) -> new Persistent(node, upcalls, 0, timers));
     }
 
     @Override
@@ -104,6 +123,18 @@ final class Counters {
           .forAnyState()
           .onCommand(
               Increment.class,
+              (state, cmd) ->
+                  Effect()
+                      .persist(new Incremented())
+                      .thenRun(next -> upcalls.tell(new Count(node, next))))
+          .onCommand(
+              Remind.class,
+              (state, cmd) -> {
+                timers.startSingleTimer("remind", new Fire(), cmd.delay());
+                return Effect().none();
+              })
+          .onCommand(
+              Fire.class,
               (state, cmd) ->
                   Effect()
                       .persist(new Incremented())

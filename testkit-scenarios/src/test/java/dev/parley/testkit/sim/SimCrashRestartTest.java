@@ -89,6 +89,24 @@ class SimCrashRestartTest {
   }
 
   @Test
+  void aDurableNodeWithTimersRecoversItsCountAndItsTimersDieWithIt() {
+    Simulation<Counters.Command> sim =
+        Simulation.<Counters.Command>builder(
+                1, (peers, env, upcalls) -> Counters.Persistent.durable(peers.self(), upcalls))
+            .build();
+    sim.tell(ms(1), N1, new Increment());
+    sim.tell(ms(2), N1, new Remind(ms(10))); // fires at 12 ms: count 2
+    sim.tell(ms(20), N1, new Remind(ms(10))); // would fire at 30 ms, but the node crashes first
+    sim.crash(ms(25), N1);
+    sim.restart(ms(40), N1);
+    sim.tell(ms(41), N1, new Increment());
+    sim.runUntilQuiescent();
+
+    assertThat(counts(sim, N1)).containsExactly(1, 2, 3);
+    assertThat(sim.persistedEvents(N1)).hasSize(3);
+  }
+
+  @Test
   void anEventSourcedNodeRecoversFromItsSnapshotAndTheEventsAfterIt() {
     Simulation<Counters.Command> sim =
         Simulation.<Counters.Command>builder(
