@@ -40,7 +40,7 @@ public final class SpaceTimeDiagram {
     for (StampedEvent e : events) {
       row.put(e, TOP + row.size() * ROW);
     }
-    int width = LEFT * 2 + Math.max(1, nodes.size() - 1) * COLUMN;
+    int width = LEFT + Math.max(1, nodes.size() - 1) * COLUMN + 300; // room for the last labels
     int height = TOP + events.size() * ROW + 40;
 
     StringBuilder svg = new StringBuilder();
