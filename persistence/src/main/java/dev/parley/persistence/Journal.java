@@ -1,0 +1,131 @@
+package dev.parley.persistence;
+
+import akka.actor.typed.ActorSystem;
+import akka.persistence.jdbc.testkit.javadsl.SchemaUtils;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Where a node's events and snapshots go: akka-persistence-jdbc over an embedded H2 database in
+ * file mode (the default, one file per node), or PostgreSQL. Both use one shared connection pool for
+ * the journal, the snapshot store and the read journal, so nothing is left open at shutdown.
+ *
+ * <pre>{@code
+ * Config config = Journal.h2(Path.of("data/n1")).withFallback(ConfigFactory.load());
+ * ActorSystem<?> system = ActorSystem.create(guardian, "parley", config);
+ * Journal.prepare(system);   // creates the schema if needed, then checks the journal answers
+ * }</pre>
+ */
+public final class Journal {
+
+  private Journal() {}
+
+  /** The configuration of an H2 journal in {@code dataDir/journal.mv.db}. */
+  public static Config h2(Path dataDir) {
+    String file = dataDir.toAbsolutePath().resolve("journal").toString().replace('\\', '/');
+    return shared("slick.jdbc.H2Profile$", "org.h2.Driver",
+        "jdbc:h2:file:" + file + ";DATABASE_TO_UPPER=false", "sa", "");
+  }
+
+  /** The configuration of a PostgreSQL journal at {@code url} (jdbc:postgresql://host:port/db). */
+  public static Config postgres(String url, String user, String password) {
+    if (!url.startsWith("jdbc:postgresql://")) {
+      throw new IllegalArgumentException(
+          "a PostgreSQL journal url starts with jdbc:postgresql://, got '" + url + "'");
+    }
+    return shared("slick.jdbc.PostgresProfile$", "org.postgresql.Driver", url, user, password);
+  }
+
+  /**
+   * The journal chosen by {@code parley.persistence} in {@code config}: {@code backend = h2} (in
+   * {@code data-dir}), {@code postgres} ({@code postgres.url}, {@code .user}, {@code .password}).
+   */
+  public static Config fromSettings(Config config, Path dataDir) {
+    String backend = config.getString("parley.persistence.backend").trim().toLowerCase(Locale.ROOT);
+    switch (backend) {
+      case "h2":
+        return h2(dataDir);
+      case "postgres":
+        Config pg = config.getConfig("parley.persistence.postgres");
+        return postgres(pg.getString("url"), pg.getString("user"), pg.getString("password"));
+      default:
+        throw new IllegalArgumentException("parley.persistence.backend must be h2 or postgres, got '"
+            + backend + "'");
+    }
+  }
+
+  private static Config shared(String profile, String driver, String url, String user, String password) {
+    Config db = ConfigFactory.empty()
+        .withValue("url", ConfigValueFactory.fromAnyRef(url))
+        .withValue("driver", ConfigValueFactory.fromAnyRef(driver))
+        .withValue("user", ConfigValueFactory.fromAnyRef(user))
+        .withValue("password", ConfigValueFactory.fromAnyRef(password))
+        .withValue("numThreads", ConfigValueFactory.fromAnyRef(5))
+        .withValue("maxConnections", ConfigValueFactory.fromAnyRef(5))
+        .withValue("minConnections", ConfigValueFactory.fromAnyRef(1));
+    return ConfigFactory.parseString(
+            "akka.persistence.journal.plugin = \"jdbc-journal\"\n"
+                + "akka.persistence.snapshot-store.plugin = \"jdbc-snapshot-store\"\n"
+                + "jdbc-journal.use-shared-db = \"default\"\n"
+                + "jdbc-snapshot-store.use-shared-db = \"default\"\n"
+                + "jdbc-read-journal.use-shared-db = \"default\"\n"
+                + "jdbc-durable-state-store.use-shared-db = \"default\"\n")
+        .withValue("akka-persistence-jdbc.shared-databases.default.profile",
+            ConfigValueFactory.fromAnyRef(profile))
+        .withValue("akka-persistence-jdbc.shared-databases.default.db", db.root());
+  }
+
+  /**
+   * Creates the journal's tables if they are missing, then checks that the journal answers; a
+   * journal that cannot be opened is a {@link JournalUnavailableException} saying why and what to
+   * do (the plugin's own schema step hides its errors).
+   */
+  public static void prepare(ActorSystem<?> system) {
+    query(system, null); // can the database be opened at all? (fails fast, unlike the plugin)
+    try {
+      SchemaUtils.createIfNotExists(system).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw unavailable(system, "creating its tables failed: " + e, e);
+    }
+    query(system, "SELECT COUNT(*) FROM event_journal");
+    query(system, "SELECT COUNT(*) FROM snapshot");
+  }
+
+  private static void query(ActorSystem<?> system, String sql) {
+    Config db = system.settings().config().getConfig("akka-persistence-jdbc.shared-databases.default.db");
+    try (Connection c = DriverManager.getConnection(db.getString("url"), db.getString("user"),
+            db.getString("password"))) {
+      if (sql != null) {
+        try (Statement s = c.createStatement()) {
+          s.setQueryTimeout((int) QUERY_TIMEOUT.toSeconds());
+          s.executeQuery(sql).close();
+        }
+      }
+    } catch (SQLException e) {
+      throw unavailable(system, e.getMessage(), e);
+    }
+  }
+
+  private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(10);
+
+  private static JournalUnavailableException unavailable(ActorSystem<?> system, String why, Exception e) {
+    String url = system.settings().config()
+        .getString("akka-persistence-jdbc.shared-databases.default.db.url");
+    String hint = url.startsWith("jdbc:h2:")
+        ? "check that the data directory is writable, that no other process has the file open, and"
+            + " that the file is an H2 2.x database (move a damaged one aside to start empty)"
+        : "check that the PostgreSQL server is running, that the database exists and that the user"
+            + " and password in parley.persistence.postgres are right";
+    return new JournalUnavailableException("the journal at " + url + " cannot be used: " + why
+        + "; " + hint, e);
+  }
+}
