@@ -1,8 +1,8 @@
 package dev.parley.testkit.checker;
 
-import dev.parley.testkit.history.History;
-import dev.parley.testkit.history.Op;
-import dev.parley.testkit.history.Operation;
+import dev.parley.protocols.history.History;
+import dev.parley.protocols.history.Op;
+import dev.parley.protocols.history.Operation;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;

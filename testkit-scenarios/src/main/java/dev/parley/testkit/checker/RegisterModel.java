@@ -1,6 +1,6 @@
 package dev.parley.testkit.checker;
 
-import dev.parley.testkit.history.Operation;
+import dev.parley.protocols.history.Operation;
 import java.util.List;
 import java.util.Objects;
 

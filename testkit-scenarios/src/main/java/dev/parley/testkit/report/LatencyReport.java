@@ -1,7 +1,7 @@
 package dev.parley.testkit.report;
 
-import dev.parley.testkit.history.History;
-import dev.parley.testkit.history.Operation;
+import dev.parley.protocols.history.History;
+import dev.parley.protocols.history.Operation;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;

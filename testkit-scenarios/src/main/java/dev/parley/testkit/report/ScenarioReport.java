@@ -1,8 +1,8 @@
 package dev.parley.testkit.report;
 
-import dev.parley.testkit.history.History;
-import dev.parley.testkit.trace.MessageCounts;
-import dev.parley.testkit.trace.StampedEvent;
+import dev.parley.protocols.history.History;
+import dev.parley.protocols.trace.MessageCounts;
+import dev.parley.protocols.trace.StampedEvent;
 import java.util.List;
 
 /**

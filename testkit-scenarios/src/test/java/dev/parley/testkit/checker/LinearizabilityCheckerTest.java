@@ -3,9 +3,9 @@ package dev.parley.testkit.checker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.parley.testkit.history.History;
-import dev.parley.testkit.history.HistoryRecorder;
-import dev.parley.testkit.history.HistoryRecorder.Handle;
+import dev.parley.protocols.history.History;
+import dev.parley.protocols.history.HistoryRecorder;
+import dev.parley.protocols.history.HistoryRecorder.Handle;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -2,10 +2,10 @@ package dev.parley.testkit.checker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.parley.testkit.history.History;
-import dev.parley.testkit.history.HistoryJson;
-import dev.parley.testkit.history.HistoryRecorder;
-import dev.parley.testkit.history.Operation;
+import dev.parley.protocols.history.History;
+import dev.parley.protocols.history.HistoryJson;
+import dev.parley.protocols.history.HistoryRecorder;
+import dev.parley.protocols.history.Operation;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.parley.testkit.checker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.parley.testkit.history.History;
+import dev.parley.protocols.history.History;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.DoubleRange;

@@ -1,7 +1,7 @@
 package dev.parley.testkit.checker;
 
-import dev.parley.testkit.history.History;
-import dev.parley.testkit.history.HistoryRecorder;
+import dev.parley.protocols.history.History;
+import dev.parley.protocols.history.HistoryRecorder;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;

@@ -3,8 +3,8 @@ package dev.parley.testkit.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.parley.protocols.core.NodeId;
-import dev.parley.testkit.history.HistoryRecorder;
-import dev.parley.testkit.trace.Tracer;
+import dev.parley.protocols.history.HistoryRecorder;
+import dev.parley.protocols.trace.Tracer;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.parley.testkit.trace;
+package dev.parley.testkit.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,8 +7,9 @@ import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
 import dev.parley.protocols.multicast.CausalMulticast;
 import dev.parley.protocols.multicast.Multicast;
-import dev.parley.testkit.sim.Simulation;
-import dev.parley.testkit.trace.StampedEvent.Kind;
+import dev.parley.protocols.trace.MessageCounts;
+import dev.parley.protocols.trace.StampedEvent.Kind;
+import dev.parley.protocols.trace.StampedEvent;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;

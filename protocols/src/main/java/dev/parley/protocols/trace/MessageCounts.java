@@ -1,7 +1,7 @@
-package dev.parley.testkit.trace;
+package dev.parley.protocols.trace;
 
 import dev.parley.protocols.core.NodeId;
-import dev.parley.testkit.trace.StampedEvent.Kind;
+import dev.parley.protocols.trace.StampedEvent.Kind;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;

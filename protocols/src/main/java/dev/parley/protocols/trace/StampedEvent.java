@@ -1,4 +1,4 @@
-package dev.parley.testkit.trace;
+package dev.parley.protocols.trace;
 
 import dev.parley.protocols.clock.VectorClock;
 import dev.parley.protocols.core.NodeId;

@@ -1,4 +1,4 @@
-package dev.parley.testkit.trace;
+package dev.parley.protocols.trace;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;

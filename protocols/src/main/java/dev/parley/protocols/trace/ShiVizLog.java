@@ -1,4 +1,4 @@
-package dev.parley.testkit.trace;
+package dev.parley.protocols.trace;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package dev.parley.testkit.history;
+package dev.parley.protocols.history;
 
 import java.util.Objects;
 

@@ -1,7 +1,8 @@
-package dev.parley.testkit.trace;
+package dev.parley.testkit.sim;
 
 import dev.parley.protocols.core.NodeId;
-import dev.parley.testkit.sim.TraceEvent;
+import dev.parley.protocols.trace.StampedEvent;
+import dev.parley.protocols.trace.Tracer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;

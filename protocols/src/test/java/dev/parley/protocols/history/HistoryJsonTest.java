@@ -1,4 +1,4 @@
-package dev.parley.testkit.history;
+package dev.parley.protocols.history;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,8 +1,8 @@
-package dev.parley.testkit.trace;
+package dev.parley.protocols.trace;
 
 import dev.parley.protocols.clock.VectorClock;
 import dev.parley.protocols.core.NodeId;
-import dev.parley.testkit.trace.StampedEvent.Kind;
+import dev.parley.protocols.trace.StampedEvent.Kind;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -88,7 +88,8 @@ public final class Tracer {
     return abbreviate(String.valueOf(message), message.getClass().getSimpleName());
   }
 
-  static String abbreviate(String text, String type) {
+  /** {@code text}, or {@code type} when the text is too long to show. */
+  public static String abbreviate(String text, String type) {
     return text.length() <= 60 ? text : type;
   }
 }
