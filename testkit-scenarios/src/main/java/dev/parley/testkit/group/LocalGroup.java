@@ -60,6 +60,8 @@ public final class LocalGroup<C> implements AutoCloseable {
   private final ActorTestKit kit;
   private final ActorRef<SpawnProtocol.Command> root;
   private final SortedMap<NodeId, ActorRef<Object>> hosts = new TreeMap<>();
+  /** Where links deliver at each node: its host, behind the receiving end of tracing if traced. */
+  private final Map<NodeId, ActorRef<Object>> inbound = new TreeMap<>();
   private final Network network;
   private final UpcallLog upcalls = new UpcallLog(System::nanoTime);
   private final HistoryRecorder history = new HistoryRecorder(System::nanoTime);
@@ -156,6 +158,8 @@ public final class LocalGroup<C> implements AutoCloseable {
           spawn(
               NodeHost.create(env, (Peers<C> peers, NodeEnv e) -> factory.create(peers, e, recorder)),
               "node-" + node));
+      inbound.put(node, tracer == null ? hosts.get(node)
+          : spawn(TracingLink.receiver(tracer, node, hosts.get(node)), "trace-in-" + node));
     }
     for (NodeId from : nodes) {
       Map<NodeId, ActorRef<C>> others = new TreeMap<>();
@@ -170,12 +174,10 @@ public final class LocalGroup<C> implements AutoCloseable {
 
   private ActorRef<Object> connect(Spawner spawner, LinkStack links, NodeId from, NodeId to) {
     if (tracer == null) {
-      return links.connect(spawner, network, from, to, hosts.get(to), seed);
+      return links.connect(spawner, network, from, to, inbound.get(to), seed);
     }
-    String name = "trace-" + from + "-" + to;
-    ActorRef<Object> in = spawn(TracingLink.receiver(tracer, to, from, hosts.get(to)), name + "-in");
-    ActorRef<Object> stack = links.connect(spawner, network, from, to, in, seed);
-    return spawn(TracingLink.sender(tracer, from, to, stack), name + "-out");
+    ActorRef<Object> stack = links.connect(spawner, network, from, to, inbound.get(to), seed);
+    return spawn(TracingLink.sender(tracer, from, to, stack), "trace-" + from + "-" + to);
   }
 
   private <T> ActorRef<T> spawn(Behavior<T> behavior, String name) {
