@@ -1,0 +1,52 @@
+package dev.parley.cluster;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.core.NodeEnv;
+import dev.parley.protocols.multicast.Delivered;
+import dev.parley.protocols.multicast.Multicast;
+import java.util.List;
+import java.util.function.BiFunction;
+
+/** The multicasts of {@code protocols/multicast}: one operation, {@code multicast {"payload": ...}}. */
+record MulticastKind(
+    String name,
+    String description,
+    BiFunction<Peers<Object>, ActorRef<Delivered>, Behavior<?>> factory)
+    implements ProtocolKind {
+
+  @Override
+  public Behavior<Object> create(Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
+    return factory.apply(peers, upcalls.narrow()).unsafeCast();
+  }
+
+  @Override
+  public List<String> operations() {
+    return List.of("multicast");
+  }
+
+  @Override
+  public Object status(UpcallLog upcalls, String instance) {
+    List<Object> delivered = upcalls.since(instance, 0).stream()
+        .map(UpcallLog.Entry::upcall).filter(Delivered.class::isInstance).toList();
+    return java.util.Map.of(
+        "delivered", delivered.size(),
+        "last", delivered.subList(Math.max(0, delivered.size() - 5), delivered.size()));
+  }
+
+  @Override
+  public Object downcall(String op, JsonNode body) {
+    if (!op.equals("multicast")) {
+      throw new IllegalArgumentException("unknown operation '" + op + "' of " + name
+          + "; its operations are " + operations());
+    }
+    JsonNode payload = body == null ? null : body.get("payload");
+    if (payload == null || !payload.isTextual()) {
+      throw new IllegalArgumentException(
+          "a multicast needs a text payload: {\"payload\": \"hello\"}");
+    }
+    return new Multicast(payload.textValue());
+  }
+}

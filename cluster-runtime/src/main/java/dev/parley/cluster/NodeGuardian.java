@@ -1,0 +1,68 @@
+package dev.parley.cluster;
+
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.cluster.ClusterEvent;
+import akka.cluster.Member;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Subscribe;
+import dev.parley.protocols.core.NodeId;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The root of a node: follows the cluster's membership (recorded as upcalls of {@code cluster}, and
+ * shown by {@code /status}) and starts one {@link ProtocolInstance} per configured protocol.
+ */
+final class NodeGuardian {
+
+  private NodeGuardian() {}
+
+  /** A change of membership or reachability, as recorded. */
+  record MemberChange(NodeId node, String address, String change) {}
+
+  static Behavior<Object> create(NodeRuntime runtime) {
+    return Behaviors.setup(ctx -> {
+      Cluster cluster = Cluster.get(ctx.getSystem());
+      cluster.subscriptions().tell(Subscribe.create(ctx.getSelf().narrow(), ClusterEvent.MemberEvent.class));
+      cluster.subscriptions().tell(Subscribe.create(ctx.getSelf().narrow(), ClusterEvent.ReachabilityEvent.class));
+      runtime.settings().protocols().forEach((name, kind) ->
+          ctx.spawn(ProtocolInstance.create(runtime, name, kind), "protocol-" + name));
+      return Behaviors.receive(Object.class)
+          .onMessage(ClusterEvent.MemberEvent.class, e -> {
+            record(runtime, e.member(), e.getClass().getSimpleName());
+            refresh(runtime, cluster);
+            return Behaviors.same();
+          })
+          .onMessage(ClusterEvent.ReachabilityEvent.class, e -> {
+            record(runtime, e.member(), e.getClass().getSimpleName());
+            refresh(runtime, cluster);
+            return Behaviors.same();
+          })
+          .build();
+    });
+  }
+
+  private static void record(NodeRuntime runtime, Member member, String change) {
+    runtime.upcalls().record("cluster", System.currentTimeMillis(),
+        new MemberChange(nodeOf(member), member.address().hostPort(), change));
+  }
+
+  private static void refresh(NodeRuntime runtime, Cluster cluster) {
+    List<NodeRuntime.Member> now = new ArrayList<>();
+    for (Member m : cluster.state().getMembers()) {
+      now.add(new NodeRuntime.Member(nodeOf(m), m.address().hostPort(), m.status().toString(),
+          !cluster.state().getUnreachable().contains(m)));
+    }
+    runtime.members(now);
+  }
+
+  static NodeId nodeOf(Member member) {
+    for (String role : member.getRoles()) {
+      if (role.startsWith(NodeSettings.ROLE_PREFIX)) {
+        return NodeId.of(role.substring(NodeSettings.ROLE_PREFIX.length()));
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,99 @@
+package dev.parley.cluster;
+
+import akka.actor.typed.ActorRef;
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.history.HistoryRecorder;
+import dev.parley.protocols.link.FaultPlan;
+import dev.parley.protocols.link.Network;
+import dev.parley.protocols.trace.Tracer;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What one node's actors and its HTTP face share: the settings, the nemesis handle over this node's
+ * outbound links, its trace, its clients' history, its upcalls, and where each protocol instance
+ * lives. Thread-safe.
+ */
+public final class NodeRuntime {
+
+  /** The state of one protocol instance as the HTTP face shows it. */
+  public record Instance(String name, ProtocolKind kind, ActorRef<Object> host, List<NodeId> peers,
+      boolean started) {}
+
+  /** A member of the cluster as this node sees it. */
+  public record Member(NodeId node, String address, String status, boolean reachable) {}
+
+  private final NodeSettings settings;
+  private final Network network;
+  private final Tracer tracer = new Tracer(System::currentTimeMillis);
+  private final HistoryRecorder history = new HistoryRecorder();
+  private final UpcallLog upcalls = new UpcallLog(10_000);
+  private final Map<String, Instance> instances = new ConcurrentHashMap<>();
+  private volatile List<Member> members = List.of();
+
+  public NodeRuntime(NodeSettings settings) {
+    this.settings = settings;
+    this.network = new Network(new java.util.TreeSet<>(settings.group()), FaultPlan.NONE);
+  }
+
+  public NodeSettings settings() {
+    return settings;
+  }
+
+  public NodeId node() {
+    return settings.node();
+  }
+
+  public Network network() {
+    return network;
+  }
+
+  public Tracer tracer() {
+    return tracer;
+  }
+
+  public HistoryRecorder history() {
+    return history;
+  }
+
+  public UpcallLog upcalls() {
+    return upcalls;
+  }
+
+  void instance(Instance instance) {
+    instances.put(instance.name(), instance);
+  }
+
+  /** The instances by name. */
+  public Map<String, Instance> instances() {
+    return Collections.unmodifiableMap(new TreeMap<>(instances));
+  }
+
+  /** The instance named {@code name}; an unknown one is an error naming those this node runs. */
+  public Instance instance(String name) {
+    Instance i = instances.get(name);
+    if (i == null) {
+      throw new UnknownException("unknown protocol '" + name + "'; this node runs "
+          + new TreeMap<>(instances).keySet());
+    }
+    return i;
+  }
+
+  void members(List<Member> now) {
+    members = List.copyOf(now);
+  }
+
+  public List<Member> members() {
+    return members;
+  }
+
+  /** Something asked for that does not exist here (an HTTP 404). */
+  public static final class UnknownException extends RuntimeException {
+    public UnknownException(String message) {
+      super(message);
+    }
+  }
+}

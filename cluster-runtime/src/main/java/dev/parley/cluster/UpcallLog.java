@@ -1,0 +1,78 @@
+package dev.parley.cluster;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
+
+/**
+ * What this node's protocol instances reported upward, newest last, the oldest forgotten past a
+ * bound; and the HTTP calls waiting for an upcall (a lock request waiting for its grant).
+ */
+public final class UpcallLog {
+
+  /** One upcall: the {@code index}-th of this node, from instance {@code protocol}. */
+  public record Entry(long index, String protocol, long timeMillis, String type, Object upcall) {}
+
+  private record Waiter(String protocol, Predicate<Object> completes, CompletableFuture<Object> done) {}
+
+  private final int capacity;
+  private final ArrayDeque<Entry> entries = new ArrayDeque<>();
+  private final List<Waiter> waiters = new ArrayList<>();
+  private long next;
+
+  public UpcallLog(int capacity) {
+    this.capacity = capacity;
+  }
+
+  public synchronized void record(String protocol, long timeMillis, Object upcall) {
+    entries.addLast(new Entry(next++, protocol, timeMillis, upcall.getClass().getSimpleName(), upcall));
+    if (entries.size() > capacity) {
+      entries.removeFirst();
+    }
+    for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+      Waiter w = it.next();
+      if (w.done().isDone()) {
+        it.remove();
+      } else if (w.protocol().equals(protocol) && w.completes().test(upcall)) {
+        it.remove();
+        w.done().complete(upcall);
+      }
+    }
+  }
+
+  /** The next upcall of {@code protocol} that {@code completes} accepts. */
+  public synchronized CompletableFuture<Object> next(String protocol, Predicate<Object> completes) {
+    CompletableFuture<Object> done = new CompletableFuture<>();
+    waiters.add(new Waiter(protocol, completes, done));
+    return done;
+  }
+
+  /** The upcalls of {@code protocol} (all if null) with index at least {@code since}. */
+  public synchronized List<Entry> since(String protocol, long since) {
+    List<Entry> out = new ArrayList<>();
+    for (Entry e : entries) {
+      if (e.index() >= since && (protocol == null || e.protocol().equals(protocol))) {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  /** The latest upcall of {@code protocol} of type {@code type}, or null. */
+  public synchronized <T> T latest(String protocol, Class<T> type) {
+    for (Iterator<Entry> it = entries.descendingIterator(); it.hasNext(); ) {
+      Entry e = it.next();
+      if (e.protocol().equals(protocol) && type.isInstance(e.upcall())) {
+        return type.cast(e.upcall());
+      }
+    }
+    return null;
+  }
+
+  public synchronized long count(String protocol) {
+    return entries.stream().filter(e -> e.protocol().equals(protocol)).count();
+  }
+}

@@ -1,0 +1,254 @@
+package dev.parley.cluster.http;
+
+import akka.actor.typed.ActorSystem;
+import akka.http.javadsl.marshallers.jackson.Jackson;
+import akka.http.javadsl.model.ContentTypes;
+import akka.http.javadsl.model.HttpEntities;
+import akka.http.javadsl.model.StatusCode;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.AllDirectives;
+import akka.http.javadsl.server.ExceptionHandler;
+import akka.http.javadsl.server.PathMatchers;
+import akka.http.javadsl.server.RejectionHandler;
+import akka.http.javadsl.server.Route;
+import akka.http.javadsl.unmarshalling.Unmarshaller;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parley.cluster.NodeRuntime;
+import dev.parley.cluster.ProtocolKind;
+import dev.parley.persistence.JournalReader;
+import dev.parley.persistence.JournalUnavailableException;
+import dev.parley.protocols.core.NodeHost;
+import dev.parley.protocols.history.HistoryJson;
+import dev.parley.protocols.history.HistoryRecorder;
+import dev.parley.protocols.link.NemesisCommand;
+import dev.parley.protocols.trace.ShiVizLog;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A node's HTTP face, JSON through Jackson, on loopback by default.
+ *
+ * <pre>
+ * GET  /status                       members, reachability, network, every instance's state
+ * GET  /protocols                    the instances this node runs and their operations
+ * GET  /protocols/{name}             one instance's state
+ * POST /protocols/{name}/{op}        a client operation (JSON body), e.g. causal/multicast
+ * GET  /protocols/{name}/upcalls     what it reported upward (?since=index)
+ * POST /nemesis                      a network fault on this node's outbound links (JSON)
+ * POST /nemesis/crash/{name}         crash one instance (its memory is lost)
+ * POST /nemesis/restart/{name}       restart it (it recovers what it persisted)
+ * GET  /history                      the clients' operations, as JSON lines
+ * GET  /trace                        this node's vector-stamped events (?format=shiviz)
+ * GET  /journal                      this node's journal (?limit=N)
+ * </pre>
+ *
+ * Malformed bodies get 400 with what was wrong; unknown instances and operations 404; no input
+ * stops the node.
+ */
+public final class NodeApi extends AllDirectives {
+
+  private static final Duration DEFAULT_WAIT = Duration.ofSeconds(5);
+
+  private final NodeRuntime runtime;
+  private final ActorSystem<?> system;
+  private final ObjectMapper json;
+
+  public NodeApi(NodeRuntime runtime, ActorSystem<?> system, ObjectMapper json) {
+    this.runtime = runtime;
+    this.system = system;
+    this.json = json;
+  }
+
+  public Route routes() {
+    return handleRejections(rejections(), () -> handleExceptions(errors(), () -> concat(
+        path("status", () -> get(() -> ok(status()))),
+        pathPrefix("protocols", this::protocolRoutes),
+        pathPrefix("nemesis", this::nemesisRoutes),
+        path("history", () -> get(() -> complete(HttpEntities.create(
+            ContentTypes.APPLICATION_JSON, HistoryJson.toJsonLines(runtime.history().history()))))),
+        path("trace", () -> get(() -> parameterOptional("format", this::trace))),
+        path("journal", () -> get(() -> parameterOptional("limit", limit ->
+            ok(JournalReader.read(system, limit.map(Integer::parseInt).orElse(1000)))))))));
+  }
+
+  private Route protocolRoutes() {
+    return concat(
+        pathEnd(() -> get(() -> ok(protocols()))),
+        pathPrefix(PathMatchers.segment(), name -> concat(
+            pathEnd(() -> get(() -> ok(instanceStatus(name)))),
+            path("upcalls", () -> get(() -> parameterOptional("since", since -> ok(
+                runtime.upcalls().since(runtime.instance(name).name(),
+                    since.map(Long::parseLong).orElse(0L)))))),
+            path(PathMatchers.segment(), op -> post(() -> parameterOptional("client", client ->
+                parameterOptional("timeout", timeout ->
+                    entity(Unmarshaller.entityToString(), body ->
+                        operation(name, op, body, client.orElse("http"), timeout)))))))));
+  }
+
+  private Route nemesisRoutes() {
+    return concat(
+        pathEnd(() -> post(() -> entity(Unmarshaller.entityToString(), this::nemesis))),
+        path(PathMatchers.segment("crash").slash(PathMatchers.segment()), name ->
+            post(() -> hostControl(name, new NodeHost.Crash(), "crashed"))),
+        path(PathMatchers.segment("restart").slash(PathMatchers.segment()), name ->
+            post(() -> hostControl(name, new NodeHost.Restart(), "restarted"))));
+  }
+
+  private Route trace(Optional<String> format) {
+    if (format.isEmpty() || format.get().equals("json")) {
+      return ok(runtime.tracer().events());
+    }
+    if (format.get().equals("shiviz")) {
+      return complete(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8,
+          ShiVizLog.of(runtime.tracer().events())));
+    }
+    throw new IllegalArgumentException("format is json or shiviz, got '" + format.get() + "'");
+  }
+
+  private Route ok(Object body) {
+    return complete(StatusCodes.OK, body, Jackson.marshaller(json));
+  }
+
+  private Route status(StatusCode code, Object body) {
+    return complete(code, body, Jackson.marshaller(json));
+  }
+
+  private Map<String, Object> status() {
+    Map<String, Object> out = new LinkedHashMap<>();
+    var s = runtime.settings();
+    out.put("node", s.node());
+    out.put("address", s.host() + ":" + s.port());
+    out.put("http", s.host() + ":" + s.httpPort());
+    out.put("group", s.group());
+    out.put("members", runtime.members());
+    out.put("network", runtime.network().faults());
+    Map<String, Object> protocols = new LinkedHashMap<>();
+    runtime.instances().keySet().forEach(name -> protocols.put(name, instanceStatus(name)));
+    out.put("protocols", protocols);
+    return out;
+  }
+
+  private Map<String, Object> protocols() {
+    Map<String, Object> out = new LinkedHashMap<>();
+    runtime.instances().forEach((name, i) -> out.put(name, Map.of(
+        "kind", i.kind().name(), "description", i.kind().description(),
+        "operations", i.kind().operations())));
+    return out;
+  }
+
+  private Map<String, Object> instanceStatus(String name) {
+    NodeRuntime.Instance i = runtime.instance(name);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("kind", i.kind().name());
+    out.put("started", i.started());
+    out.put("peers", i.peers());
+    out.put("state", i.kind().status(runtime.upcalls(), name));
+    return out;
+  }
+
+  private Route operation(String name, String op, String body, String client, Optional<String> timeout) {
+    NodeRuntime.Instance instance = runtime.instance(name);
+    ProtocolKind kind = instance.kind();
+    if (!kind.operations().contains(op)) {
+      throw new NodeRuntime.UnknownException("unknown operation '" + op + "' of " + name + " ("
+          + kind.name() + "); its operations are " + kind.operations());
+    }
+    JsonNode parsed = parse(body);
+    Object downcall = kind.downcall(op, parsed);
+    HistoryRecorder.Handle h =
+        runtime.history().invoke(client, op, name, parsed == null ? null : parsed.toString());
+    Duration wait = timeout.map(t -> Duration.ofMillis(Long.parseLong(t))).orElse(DEFAULT_WAIT);
+    if (!kind.waitsForUpcall(op)) {
+      instance.host().tell(downcall);
+      runtime.history().ok(h);
+      return status(StatusCodes.ACCEPTED, Map.of("accepted", op, "protocol", name));
+    }
+    CompletableFuture<Object> done = runtime.upcalls().next(name, u -> kind.completes(op, u));
+    instance.host().tell(downcall);
+    CompletionStage<Object> answer = done.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((upcall, error) -> {
+          if (error == null) {
+            runtime.history().ok(h, String.valueOf(upcall));
+            return (Object) Map.of("done", op, "protocol", name, "upcall", upcall);
+          }
+          runtime.history().info(h, error instanceof TimeoutException ? "timed out" : error.toString());
+          return Map.of("pending", op, "protocol", name,
+              "note", "no answer within " + wait.toMillis() + " ms; it may still happen");
+        });
+    return onSuccess(answer, result -> ok(result));
+  }
+
+  private JsonNode parse(String body) {
+    if (body == null || body.isBlank()) {
+      return null;
+    }
+    try {
+      return json.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("the body is not valid JSON: " + e.getOriginalMessage()
+          + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+    }
+  }
+
+  private Route nemesis(String body) {
+    JsonNode parsed = parse(body);
+    if (parsed == null) {
+      throw new IllegalArgumentException("a nemesis command is JSON, such as {\"type\":\"partition\","
+          + "\"sides\":[[\"n1\"],[\"n2\",\"n3\"]]} or {\"type\":\"heal\"}");
+    }
+    NemesisCommand command;
+    try {
+      command = json.treeToValue(parsed, NemesisCommand.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not a nemesis command: " + e.getOriginalMessage()
+          + "; the types are partition, cut, heal, lossy, slow, faults");
+    }
+    return ok(runtime.network().apply(command));
+  }
+
+  private Route hostControl(String name, Object control, String done) {
+    runtime.instance(name).host().tell(control);
+    return ok(Map.of(done, name));
+  }
+
+  private ExceptionHandler errors() {
+    return ExceptionHandler.newBuilder()
+        .match(NodeRuntime.UnknownException.class, e -> status(StatusCodes.NOT_FOUND, error(e)))
+        .match(IllegalArgumentException.class, e -> status(StatusCodes.BAD_REQUEST, error(e)))
+        .match(JournalUnavailableException.class, e -> status(StatusCodes.SERVICE_UNAVAILABLE, error(e)))
+        .match(RuntimeException.class, e -> {
+          system.log().error("HTTP request failed", e);
+          return status(StatusCodes.INTERNAL_SERVER_ERROR, error(e));
+        })
+        .build();
+  }
+
+  private RejectionHandler rejections() {
+    return RejectionHandler.defaultHandler().mapRejectionResponse(response ->
+        response.entity() instanceof akka.http.javadsl.model.HttpEntity.Strict strict
+            && strict.getContentType().mediaType().isText()
+            ? response.withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
+                "{\"error\":" + quote(strict.getData().utf8String()) + "}"))
+            : response);
+  }
+
+  private String quote(String s) {
+    try {
+      return json.writeValueAsString(s);
+    } catch (JsonProcessingException e) {
+      return "\"\"";
+    }
+  }
+
+  private static Map<String, String> error(Exception e) {
+    return Map.of("error", e.getMessage() == null ? e.toString() : e.getMessage());
+  }
+}
