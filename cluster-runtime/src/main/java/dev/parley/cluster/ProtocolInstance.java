@@ -21,7 +21,6 @@ import dev.parley.protocols.link.FaultyLink;
 import dev.parley.protocols.link.LinkControl;
 import dev.parley.protocols.trace.TracingLink;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -166,6 +165,6 @@ final class ProtocolInstance extends AbstractBehavior<ProtocolInstance.Command> 
   }
 
   private void publish() {
-    runtime.instance(new NodeRuntime.Instance(name, kind, host, new ArrayList<>(new HashMap<>(links).keySet()), started));
+    runtime.instance(new NodeRuntime.Instance(name, kind, host, new ArrayList<>(links.keySet()), started));
   }
 }

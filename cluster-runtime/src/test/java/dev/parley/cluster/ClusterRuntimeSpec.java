@@ -1,0 +1,146 @@
+package dev.parley.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.protocols.core.NodeId;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Three nodes in one JVM on loopback, driven through their HTTP APIs as a user would. */
+class ClusterRuntimeSpec {
+
+  static final NodeId N1 = NodeId.n(1);
+  static final NodeId N2 = NodeId.n(2);
+  static final NodeId N3 = NodeId.n(3);
+
+  @TempDir static Path data;
+  static LocalCluster cluster;
+
+  @BeforeAll
+  static void start() {
+    cluster = new LocalCluster(3, data, List.of("causal=causal-multicast", "basic=basic-multicast"));
+    cluster.awaitStarted("causal");
+    cluster.awaitStarted("basic");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  private static List<String> delivered(NodeId node, String protocol) {
+    List<String> out = new ArrayList<>();
+    for (JsonNode e : cluster.get(node, "/protocols/" + protocol + "/upcalls").body()) {
+      if (e.get("type").asText().equals("Delivered")) {
+        out.add(e.get("upcall").get("payload").asText());
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void membersDiscoverEachOtherAndReportStatus() {
+    JsonNode status = cluster.get(N2, "/status").body();
+    assertThat(status.get("node").asText()).isEqualTo("n2");
+    cluster.eventually(Duration.ofSeconds(10), () ->
+        assertThat(cluster.get(N2, "/status").body().get("members").findValuesAsText("node"))
+            .containsExactlyInAnyOrder("n1", "n2", "n3"));
+    assertThat(status.get("protocols").get("causal").get("started").asBoolean()).isTrue();
+    assertThat(cluster.get(N2, "/protocols/causal").body().get("peers"))
+        .extracting(JsonNode::asText).containsExactly("n1", "n3");
+  }
+
+  @Test
+  void aMulticastThroughHttpReachesEveryNodeInCausalOrder() {
+    assertThat(cluster.post(N1, "/protocols/causal/multicast", "{\"payload\":\"question\"}").status())
+        .isEqualTo(202);
+    cluster.eventually(Duration.ofSeconds(10), () ->
+        assertThat(delivered(N2, "causal")).contains("question"));
+    cluster.post(N2, "/protocols/causal/multicast", "{\"payload\":\"answer\"}");
+    cluster.eventually(Duration.ofSeconds(10), () -> {
+      for (NodeId n : List.of(N1, N2, N3)) {
+        assertThat(delivered(n, "causal")).containsSubsequence("question", "answer");
+      }
+    });
+    assertThat(cluster.get(N1, "/history").status()).isEqualTo(200);
+  }
+
+  @Test
+  void aPartitionThroughTheNemesisCutsTheMinorityOffUntilHealed() {
+    String partition = "{\"type\":\"partition\",\"sides\":[[\"n1\"],[\"n2\",\"n3\"]]}";
+    for (NodeId n : List.of(N1, N2, N3)) {
+      assertThat(cluster.post(n, "/nemesis", partition).status()).isEqualTo(200);
+    }
+    cluster.post(N1, "/protocols/basic/multicast", "{\"payload\":\"alone\"}");
+    cluster.post(N2, "/protocols/basic/multicast", "{\"payload\":\"majority\"}");
+    cluster.eventually(Duration.ofSeconds(10), () -> {
+      assertThat(delivered(N3, "basic")).contains("majority");
+      assertThat(delivered(N1, "basic")).contains("alone");
+    });
+    assertThat(delivered(N3, "basic")).doesNotContain("alone");
+    assertThat(delivered(N1, "basic")).doesNotContain("majority");
+
+    for (NodeId n : List.of(N1, N2, N3)) {
+      cluster.post(n, "/nemesis", "{\"type\":\"heal\"}");
+    }
+    cluster.post(N1, "/protocols/basic/multicast", "{\"payload\":\"healed\"}");
+    cluster.eventually(Duration.ofSeconds(10), () -> assertThat(delivered(N3, "basic")).contains("healed"));
+  }
+
+  @Test
+  void badInputGetsAClearErrorAndTheNodeCarriesOn() {
+    var malformed = cluster.post(N1, "/protocols/causal/multicast", "{\"payload\": ");
+    assertThat(malformed.status()).isEqualTo(400);
+    assertThat(malformed.body().get("error").asText()).startsWith("the body is not valid JSON");
+
+    var wrongShape = cluster.post(N1, "/protocols/causal/multicast", "{\"message\": 3}");
+    assertThat(wrongShape.status()).isEqualTo(400);
+    assertThat(wrongShape.body().get("error").asText()).contains("needs a text payload");
+
+    var unknownProtocol = cluster.get(N1, "/protocols/paxos");
+    assertThat(unknownProtocol.status()).isEqualTo(404);
+    assertThat(unknownProtocol.body().get("error").asText())
+        .isEqualTo("unknown protocol 'paxos'; this node runs [basic, causal]");
+
+    var unknownOp = cluster.post(N1, "/protocols/causal/acquire", "");
+    assertThat(unknownOp.status()).isEqualTo(404);
+    assertThat(unknownOp.body().get("error").asText()).contains("its operations are [multicast]");
+
+    var unknownNode = cluster.post(N1, "/nemesis", "{\"type\":\"partition\",\"sides\":[[\"n9\"]]}");
+    assertThat(unknownNode.status()).isEqualTo(400);
+    assertThat(unknownNode.body().get("error").asText()).contains("unknown node n9");
+
+    var notACommand = cluster.post(N1, "/nemesis", "{\"type\":\"explode\"}");
+    assertThat(notACommand.status()).isEqualTo(400);
+    assertThat(notACommand.body().get("error").asText()).contains("the types are partition");
+
+    var noSuchPath = cluster.get(N1, "/nowhere");
+    assertThat(noSuchPath.status()).isEqualTo(404);
+
+    assertThat(cluster.get(N1, "/status").status()).isEqualTo(200);
+  }
+
+  @Test
+  void badSettingsAreRefusedBeforeAnythingStarts() {
+    assertThatThrownBy(() -> NodeSettings.parseProtocols(List.of("x=paxos")))
+        .hasMessageContaining("unknown protocol kind 'paxos'; the kinds are");
+    assertThatThrownBy(() -> NodeSettings.parseSeed("localhost"))
+        .hasMessageContaining("a seed is host:port");
+    int busy = cluster.httpPorts.get(N1);
+    NodeSettings clash = new NodeSettings(NodeId.of("n9"), "127.0.0.1", busy, busy + 1,
+        List.of("127.0.0.1:" + busy), List.of(NodeId.of("n9")), java.util.Map.of(), data.resolve("n9"), 1);
+    assertThatThrownBy(() -> Node.start(clash, LocalCluster.BASE))
+        .hasMessageContaining("port 127.0.0.1:" + busy + " cannot be used")
+        .hasMessageContaining("Choose another with --port");
+  }
+}

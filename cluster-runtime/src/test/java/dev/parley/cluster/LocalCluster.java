@@ -1,0 +1,120 @@
+package dev.parley.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.parley.protocols.core.NodeId;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.IntStream;
+
+/** N nodes in this JVM on loopback, each with its own ports and data directory, and an HTTP client. */
+final class LocalCluster implements AutoCloseable {
+
+  static final Config BASE = ConfigFactory.parseString(
+          "akka.coordinated-shutdown.exit-jvm = off\n"
+              + "akka.cluster.jmx.multi-mbeans-in-same-jvm = on\n"
+              + "akka.loglevel = WARNING\n")
+      .withFallback(ConfigFactory.load());
+
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  final Map<NodeId, Node> nodes = new TreeMap<>();
+  final Map<NodeId, Integer> httpPorts = new TreeMap<>();
+
+  LocalCluster(int n, Path dataRoot, List<String> protocols) {
+    List<NodeId> group = IntStream.rangeClosed(1, n).mapToObj(NodeId::n).toList();
+    List<Integer> ports = freePorts(2 * n);
+    String seed = "127.0.0.1:" + ports.get(0);
+    for (int i = 0; i < n; i++) {
+      NodeId id = group.get(i);
+      httpPorts.put(id, ports.get(n + i));
+      NodeSettings settings = new NodeSettings(id, "127.0.0.1", ports.get(i), ports.get(n + i),
+          List.of(seed), group, NodeSettings.parseProtocols(protocols), dataRoot.resolve(id.name()), 7);
+      nodes.put(id, Node.start(settings, BASE));
+    }
+  }
+
+  static List<Integer> freePorts(int count) {
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < count; i++) {
+        sockets.add(new ServerSocket(0));
+      }
+      return sockets.stream().map(ServerSocket::getLocalPort).toList();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } finally {
+      sockets.forEach(s -> {
+        try {
+          s.close();
+        } catch (IOException ignored) {
+          // a free port is all we wanted
+        }
+      });
+    }
+  }
+
+  /** Retries {@code assertion} up to {@code max}. */
+  void eventually(Duration max, Runnable assertion) {
+    TestProbe<Object> probe = TestProbe.create(nodes.values().iterator().next().system());
+    probe.awaitAssert(max, Duration.ofMillis(100), () -> {
+      assertion.run();
+      return null;
+    });
+  }
+
+  void awaitStarted(String protocol) {
+    eventually(Duration.ofSeconds(30), () -> nodes.values().forEach(n ->
+        assertThat(n.runtime().instances().get(protocol).started()).isTrue()));
+  }
+
+  record Response(int status, JsonNode body) {}
+
+  Response get(NodeId node, String path) {
+    return send(node, HttpRequest.newBuilder(uri(node, path)).GET().build());
+  }
+
+  Response post(NodeId node, String path, String body) {
+    return send(node, HttpRequest.newBuilder(uri(node, path))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  private URI uri(NodeId node, String path) {
+    return URI.create("http://127.0.0.1:" + httpPorts.get(node) + path);
+  }
+
+  private static Response send(NodeId node, HttpRequest request) {
+    try {
+      HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+      JsonNode body = r.body().isBlank() ? null : JSON.readTree(r.body());
+      return new Response(r.statusCode(), body);
+    } catch (IOException e) {
+      throw new IllegalStateException(node + " did not answer " + request.uri() + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    nodes.values().forEach(Node::stop);
+  }
+}
