@@ -6,6 +6,7 @@ import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
 import dev.parley.cluster.http.Json;
 import dev.parley.cluster.http.NodeApi;
 import dev.parley.persistence.DataDirectory;
@@ -37,7 +38,19 @@ public final class Node {
     this.system = system;
   }
 
-  /** Starts the node on {@code base} configuration (application.conf and -D options). */
+  /**
+   * The node configuration: the project's application.conf (packaged as {@code
+   * parley/application.conf}) under -D options; or, given {@code -Dconfig.file=...} or {@code
+   * -Dconfig.resource=...}, that file instead (include the project's to keep its settings).
+   */
+  public static Config defaultConfig() {
+    if (System.getProperty("config.file") != null || System.getProperty("config.resource") != null) {
+      return ConfigFactory.load();
+    }
+    return ConfigFactory.load(ConfigFactory.parseResources("parley/application.conf"));
+  }
+
+  /** Starts the node on {@code base} configuration (see {@link #defaultConfig()}). */
   public static Node start(NodeSettings settings, Config base) {
     requireFree(settings.host(), settings.port(), "--port", "cluster");
     requireFree(settings.host(), settings.httpPort(), "--http-port", "HTTP");

@@ -14,7 +14,7 @@ import java.util.List;
  * The root of a node: follows the cluster's membership (recorded as upcalls of {@code cluster}, and
  * shown by {@code /status}) and starts one {@link ProtocolInstance} per configured protocol.
  */
-final class NodeGuardian {
+public final class NodeGuardian {
 
   private NodeGuardian() {}
 
@@ -31,12 +31,10 @@ final class NodeGuardian {
       return Behaviors.receive(Object.class)
           .onMessage(ClusterEvent.MemberEvent.class, e -> {
             record(runtime, e.member(), e.getClass().getSimpleName());
-            refresh(runtime, cluster);
             return Behaviors.same();
           })
           .onMessage(ClusterEvent.ReachabilityEvent.class, e -> {
             record(runtime, e.member(), e.getClass().getSimpleName());
-            refresh(runtime, cluster);
             return Behaviors.same();
           })
           .build();
@@ -48,16 +46,17 @@ final class NodeGuardian {
         new MemberChange(nodeOf(member), member.address().hostPort(), change));
   }
 
-  private static void refresh(NodeRuntime runtime, Cluster cluster) {
+  /** The members as this node sees them now. */
+  public static List<NodeRuntime.Member> members(Cluster cluster) {
     List<NodeRuntime.Member> now = new ArrayList<>();
     for (Member m : cluster.state().getMembers()) {
       now.add(new NodeRuntime.Member(nodeOf(m), m.address().hostPort(), m.status().toString(),
           !cluster.state().getUnreachable().contains(m)));
     }
-    runtime.members(now);
+    return now;
   }
 
-  static NodeId nodeOf(Member member) {
+  public static NodeId nodeOf(Member member) {
     for (String role : member.getRoles()) {
       if (role.startsWith(NodeSettings.ROLE_PREFIX)) {
         return NodeId.of(role.substring(NodeSettings.ROLE_PREFIX.length()));

@@ -32,7 +32,6 @@ public final class NodeRuntime {
   private final HistoryRecorder history = new HistoryRecorder();
   private final UpcallLog upcalls = new UpcallLog(10_000);
   private final Map<String, Instance> instances = new ConcurrentHashMap<>();
-  private volatile List<Member> members = List.of();
 
   public NodeRuntime(NodeSettings settings) {
     this.settings = settings;
@@ -80,14 +79,6 @@ public final class NodeRuntime {
           + new TreeMap<>(instances).keySet());
     }
     return i;
-  }
-
-  void members(List<Member> now) {
-    members = List.copyOf(now);
-  }
-
-  public List<Member> members() {
-    return members;
   }
 
   /** Something asked for that does not exist here (an HTTP 404). */

@@ -1,6 +1,5 @@
 package dev.parley.cluster;
 
-import com.typesafe.config.ConfigFactory;
 import dev.parley.persistence.JournalUnavailableException;
 import dev.parley.protocols.core.NodeId;
 import java.nio.file.Path;
@@ -58,7 +57,7 @@ public final class ParleyNode implements Callable<Integer> {
   @Override
   public Integer call() {
     NodeSettings settings = settings();
-    Node node = Node.start(settings, ConfigFactory.load());
+    Node node = Node.start(settings, Node.defaultConfig());
     System.out.println("node " + settings.node() + " serves http://" + settings.host() + ":"
         + settings.httpPort() + "/status");
     return node.awaitTermination() ? 0 : 1;

@@ -154,11 +154,7 @@ final class ProtocolInstance extends AbstractBehavior<ProtocolInstance.Command> 
     }
     for (Member m : cluster.state().getMembers()) {
       if (m.address().equals(address)) {
-        for (String role : m.getRoles()) {
-          if (role.startsWith(NodeSettings.ROLE_PREFIX)) {
-            return Optional.of(NodeId.of(role.substring(NodeSettings.ROLE_PREFIX.length())));
-          }
-        }
+        return Optional.ofNullable(NodeGuardian.nodeOf(m));
       }
     }
     return Optional.empty();

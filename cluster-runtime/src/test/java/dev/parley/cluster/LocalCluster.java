@@ -29,7 +29,7 @@ final class LocalCluster implements AutoCloseable {
           "akka.coordinated-shutdown.exit-jvm = off\n"
               + "akka.cluster.jmx.multi-mbeans-in-same-jvm = on\n"
               + "akka.loglevel = WARNING\n")
-      .withFallback(ConfigFactory.load());
+      .withFallback(Node.defaultConfig());
 
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final ObjectMapper JSON = new ObjectMapper();

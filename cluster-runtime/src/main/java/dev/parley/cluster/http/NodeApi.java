@@ -15,6 +15,8 @@ import akka.http.javadsl.unmarshalling.Unmarshaller;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import akka.cluster.typed.Cluster;
+import dev.parley.cluster.NodeGuardian;
 import dev.parley.cluster.NodeRuntime;
 import dev.parley.cluster.ProtocolKind;
 import dev.parley.persistence.JournalReader;
@@ -128,7 +130,7 @@ public final class NodeApi extends AllDirectives {
     out.put("address", s.host() + ":" + s.port());
     out.put("http", s.host() + ":" + s.httpPort());
     out.put("group", s.group());
-    out.put("members", runtime.members());
+    out.put("members", NodeGuardian.members(Cluster.get(system)));
     out.put("network", runtime.network().faults());
     Map<String, Object> protocols = new LinkedHashMap<>();
     runtime.instances().keySet().forEach(name -> protocols.put(name, instanceStatus(name)));

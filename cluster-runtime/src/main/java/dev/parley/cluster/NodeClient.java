@@ -1,0 +1,72 @@
+package dev.parley.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** A small client of one node's HTTP API: what {@code bin/parley} and the demo talk to nodes with. */
+public final class NodeClient {
+
+  /** An answer: its HTTP status and JSON body (null if empty or not JSON). */
+  public record Response(int status, JsonNode body, String text) {
+    public boolean ok() {
+      return status / 100 == 2;
+    }
+  }
+
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String base;
+
+  public NodeClient(String hostPort) {
+    this.base = "http://" + hostPort;
+  }
+
+  public Response get(String path) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+  }
+
+  public Response post(String path, String json) {
+    return send(HttpRequest.newBuilder(URI.create(base + path))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json == null ? "" : json)));
+  }
+
+  /** Whether the node answers at all. */
+  public boolean reachable() {
+    try {
+      return get("/status").ok();
+    } catch (IllegalStateException e) {
+      return false;
+    }
+  }
+
+  private Response send(HttpRequest.Builder request) {
+    try {
+      HttpResponse<String> r = HTTP.send(request.timeout(Duration.ofSeconds(30)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      JsonNode body = null;
+      try {
+        body = r.body().isBlank() ? null : JSON.readTree(r.body());
+      } catch (IOException notJson) {
+        body = null;
+      }
+      return new Response(r.statusCode(), body, r.body());
+    } catch (ConnectException e) {
+      throw new IllegalStateException("no node answers at " + base + " (is it running?)", e);
+    } catch (IOException e) {
+      throw new IllegalStateException("the node at " + base + " did not answer: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+}
