@@ -11,6 +11,7 @@ import akka.persistence.typed.PersistenceId;
 import akka.persistence.typed.javadsl.CommandHandler;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.parley.protocols.core.WireMessage;
 import java.nio.file.Files;
@@ -26,12 +27,12 @@ class JournalSpec {
 
   /** A sum that survives restarts of its actor system. */
   static final class Sum extends EventSourcedBehavior<Add, Added, Integer> {
-    Sum() {
-      super(PersistenceId.ofUniqueId("sum"));
+    Sum(String id) {
+      super(PersistenceId.ofUniqueId(id));
     }
 
-    static Behavior<Add> create() {
-      return new Sum();
+    static Behavior<Add> create(String id) {
+      return new Sum(id);
     }
 
     @Override
@@ -54,12 +55,13 @@ class JournalSpec {
     }
   }
 
-  private static int addOn(Path dir, int amount) {
-    ActorTestKit kit = ActorTestKit.create(Journal.h2(dir).withFallback(ConfigFactory.load()));
+  /** Adds {@code amount} to sum {@code id} in a fresh actor system on {@code journal}; the new sum. */
+  static int addOn(Config journal, String id, int amount) {
+    ActorTestKit kit = ActorTestKit.create(journal.withFallback(ConfigFactory.load()));
     try {
       Journal.prepare(kit.system());
       TestProbe<Integer> probe = kit.createTestProbe();
-      kit.spawn(Sum.create()).tell(new Add(amount, probe.getRef()));
+      kit.spawn(Sum.create(id)).tell(new Add(amount, probe.getRef()));
       return probe.receiveMessage(java.time.Duration.ofSeconds(10));
     } finally {
       kit.shutdownTestKit();
@@ -68,9 +70,27 @@ class JournalSpec {
 
   @Test
   void eventsSurviveARestartOfTheWholeSystem(@TempDir Path dir) {
-    assertThat(addOn(dir, 5)).isEqualTo(5);
-    assertThat(addOn(dir, 7)).isEqualTo(12); // recovered 5 from the file, then added 7
+    assertThat(addOn(Journal.h2(dir), "sum", 5)).isEqualTo(5);
+    assertThat(addOn(Journal.h2(dir), "sum", 7)).isEqualTo(12); // recovered 5 from the file
     assertThat(dir.resolve("journal.mv.db")).exists();
+  }
+
+  @Test
+  void theJournalReadsBackInOrder(@TempDir Path dir) {
+    addOn(Journal.h2(dir), "sum", 5);
+    addOn(Journal.h2(dir), "sum", 7);
+    ActorTestKit kit = ActorTestKit.create(Journal.h2(dir).withFallback(ConfigFactory.load()));
+    try {
+      Journal.prepare(kit.system());
+      assertThat(JournalReader.read(kit.system(), 100))
+          .extracting(JournalReader.Entry::persistenceId, JournalReader.Entry::sequenceNr,
+              JournalReader.Entry::event)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple("sum", 1L, new Added(5)),
+              org.assertj.core.groups.Tuple.tuple("sum", 2L, new Added(7)));
+    } finally {
+      kit.shutdownTestKit();
+    }
   }
 
   @Test
