@@ -11,6 +11,7 @@ import akka.persistence.typed.PersistenceId;
 import akka.persistence.typed.javadsl.CommandHandler;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
+import akka.persistence.typed.javadsl.RetentionCriteria;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.parley.protocols.core.WireMessage;
@@ -25,14 +26,27 @@ class JournalSpec {
 
   record Added(int amount) implements WireMessage {}
 
-  /** A sum that survives restarts of its actor system. */
+  /**
+   * A sum that survives restarts of its actor system; ids starting "checkpointed" snapshot every 3
+   * events and delete the events before the snapshot (the notes' checkpoint + log compaction).
+   */
   static final class Sum extends EventSourcedBehavior<Add, Added, Integer> {
+    private final boolean checkpointed;
+
     Sum(String id) {
       super(PersistenceId.ofUniqueId(id));
+      this.checkpointed = id.startsWith("checkpointed");
     }
 
     static Behavior<Add> create(String id) {
       return new Sum(id);
+    }
+
+    @Override
+    public RetentionCriteria retentionCriteria() {
+      return checkpointed
+          ? RetentionCriteria.snapshotEvery(3, 1).withDeleteEventsOnSnapshot()
+          : RetentionCriteria.disabled();
     }
 
     @Override
@@ -91,6 +105,29 @@ class JournalSpec {
     } finally {
       kit.shutdownTestKit();
     }
+  }
+
+  @Test
+  void checkpointsLetTheJournalForgetWhatTheyCover(@TempDir Path dir) {
+    ActorTestKit kit = ActorTestKit.create(Journal.h2(dir).withFallback(ConfigFactory.load()));
+    try {
+      Journal.prepare(kit.system());
+      TestProbe<Integer> probe = kit.createTestProbe();
+      var sum = kit.spawn(Sum.create("checkpointed"));
+      for (int i = 1; i <= 9; i++) {
+        sum.tell(new Add(i, probe.getRef()));
+        probe.expectMessage(i * (i + 1) / 2);
+      }
+      // snapshots after events 3, 6 and 9: the events older snapshots cover are deleted
+      probe.awaitAssert(java.time.Duration.ofSeconds(10), () ->
+          assertThat(JournalReader.read(kit.system(), 100))
+              .extracting(JournalReader.Entry::sequenceNr)
+              .doesNotContain(1L, 2L, 3L)
+              .contains(7L, 8L, 9L));
+    } finally {
+      kit.shutdownTestKit();
+    }
+    assertThat(addOn(Journal.h2(dir), "checkpointed", 10)).isEqualTo(55); // snapshot + events
   }
 
   @Test
