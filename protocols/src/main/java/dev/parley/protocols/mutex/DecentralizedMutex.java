@@ -16,7 +16,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Decentralised mutual exclusion by majority voting: the resource is replicated on N coordinators,
@@ -30,10 +32,10 @@ import java.util.TreeMap;
  * vote to a requester if it has not granted it to another, and denies it if it has. To enter, a node
  * asks a majority m = N/2+1 of coordinators (itself and m-1 others chosen at random) and enters with
  * all m votes. As the notes warn, requesters can deadlock, each holding part of a majority; so a
- * denial (or no answer within {@link Settings#attemptTimeout}) makes the requester give back the
- * votes it has and back off for a random time, doubling its bound after every failure (exponential
- * back-off with jitter), before it asks again; the jitter breaks the symmetry that deadlocks and
- * starves, and {@link BackedOff} makes each failed attempt visible. Beyond the notes: a vote is a
+ * denial (or no answer within {@link Settings#attemptTimeout}) makes the requester give back its
+ * votes (to every coordinator asked that did not deny: a vote may be on its way, or lost) and back
+ * off for a random time, doubling its bound after every failure (exponential back-off with
+ * jitter), before it asks again; the jitter breaks the symmetry that deadlocks and starves, and {@link BackedOff} makes each failed attempt visible. Beyond the notes: a vote is a
  * lease of {@link Settings#lease}, so a crashed holder's votes free themselves; a holder leaves when
  * its first vote ends (less the clock skew); and a coordinator that has just started denies every
  * request for one lease (a grace period), since it may have granted a vote just before a crash that
@@ -164,6 +166,7 @@ public final class DecentralizedMutex extends AbstractBehavior<DecentralizedMute
   private long lastAttempt;
   private List<NodeId> asked = List.of();
   private final TreeMap<NodeId, Instant> votes = new TreeMap<>();
+  private final Set<NodeId> denied = new TreeSet<>();
   private int failures;
 
   // as a coordinator
@@ -236,6 +239,7 @@ public final class DecentralizedMutex extends AbstractBehavior<DecentralizedMute
     chosen.add(self);
     asked = List.copyOf(chosen);
     votes.clear();
+    denied.clear();
     for (NodeId coordinator : asked) {
       send(coordinator, new VoteRequest(self, attempt));
     }
@@ -253,6 +257,7 @@ public final class DecentralizedMutex extends AbstractBehavior<DecentralizedMute
       return this; // a copy
     }
     if (!v.granted()) {
+      denied.add(v.from());
       backOff();
       return this;
     }
@@ -276,11 +281,16 @@ public final class DecentralizedMutex extends AbstractBehavior<DecentralizedMute
     listener.tell(new Granted(self, 0));
   }
 
-  /** Gives back the votes of this attempt and waits a random time before the next. */
+  /**
+   * Gives back the votes of this attempt, also to the coordinators that have not answered (their
+   * vote may be on its way, or lost), and waits a random time before the next attempt.
+   */
   private void backOff() {
     timers.cancel(ATTEMPT);
-    for (NodeId coordinator : votes.keySet()) {
-      send(coordinator, new ReturnVote(self, attempt));
+    for (NodeId coordinator : asked) {
+      if (!denied.contains(coordinator)) {
+        send(coordinator, new ReturnVote(self, attempt));
+      }
     }
     votes.clear();
     attempt = 0;
