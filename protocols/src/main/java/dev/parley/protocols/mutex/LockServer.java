@@ -20,6 +20,7 @@ import dev.parley.protocols.core.WireMessage;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
 
@@ -36,7 +37,12 @@ import java.util.Objects;
  * the end of its lease; its {@link LockRelease}, or the end of its lease, hands the lock to the next
  * in line. Every change is persisted before the server acts on it (write-ahead), so a server crash
  * forgets neither the holder nor the queue; a restarted server gives the recovered holder a fresh
- * lease (never a shorter one than it was granted). Leases free the lock of a crashed holder. Tokens
+ * lease (never a shorter one than it was granted). Writes are grouped (group commit): a request that
+ * arrives while the lock is held is written within {@link Settings#commitWindow}, or sooner with the
+ * next release, whose write then carries the release, the next grant and every request that arrived
+ * meanwhile at once. Until written, a request is not reported queued and nothing depends on it; if
+ * the server crashes in that window, the client's retry brings it again (nothing acknowledged is
+ * lost). Leases free the lock of a crashed holder. Tokens
  * strictly increase across crashes, so a resource that remembers the highest token it has seen
  * ({@link GuardedResource}) refuses a holder that was cut off by a partition and kept going after
  * its lease ended. Retries are idempotent: request ids only grow per client, a copy of a request
@@ -46,15 +52,17 @@ import java.util.Objects;
  * server crash; every request granted once the holders release or their leases end and the links
  * deliver (liveness); grants in the order requests were queued (FIFO); fencing tokens strictly
  * increase. Cost: 3 messages per critical-section entry without contention (request, grant,
- * release); in the journal one event per request queued and one per release-and-next-grant
- * ({@link Handover}), snapshots every 1,000 events with older events deleted.
+ * release); journal writes: two per entry without contention (the request that takes the free lock,
+ * the release), one per entry under contention (release, next grant and the requests that came
+ * meanwhile, as one atomic write of a {@link Handover} and its {@link Enqueued} events); snapshots
+ * every 1,000 events with older events deleted.
  */
 public final class LockServer
     extends EventSourcedBehavior<LockServer.Command, LockServer.Event, LockServer.State> {
 
   /** Client requests, the lease timer and the status query. */
   public sealed interface Command extends WireMessage
-      permits LockRequest, LockRelease, LeaseEnded, GetStatus {}
+      permits LockRequest, LockRelease, LeaseEnded, Commit, GetStatus {}
 
   /** {@code client} asks for the lock; retries carry the same {@code requestId}. */
   public record LockRequest(NodeId client, long requestId) implements Command {}
@@ -68,21 +76,41 @@ public final class LockServer
   /** The lease of the holder with {@code token} has run out (a timer). */
   public record LeaseEnded(long token) implements Command {}
 
+  /** The commit window is over: write the requests that arrived meanwhile (a timer). */
+  public record Commit() implements Command {}
+
   /** Asks for the server's {@link Status}. */
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
-  /** What the server holds: the holder (null if free), its lease, the queue, the last token. */
+  /**
+   * What the server holds: the holder (null if free), its lease, the queue (written), the requests
+   * arrived but not yet written, the last token.
+   */
   public record Status(
-      NodeId holder, long holderToken, Instant leaseUntil, List<NodeId> queue, long lastToken)
+      NodeId holder,
+      long holderToken,
+      Instant leaseUntil,
+      List<NodeId> queue,
+      List<NodeId> unwritten,
+      long lastToken)
       implements WireMessage {}
 
-  /** How long a grant lasts unless released. */
-  public record Settings(Duration lease) {
-    public static final Settings DEFAULT = new Settings(Duration.ofSeconds(10));
+  /**
+   * Timing of a lock server.
+   *
+   * @param lease how long a grant lasts unless released
+   * @param commitWindow how long a request that arrives while the lock is held may wait to be
+   *     written with others (a release writes it at once); zero writes every request on arrival
+   */
+  public record Settings(Duration lease, Duration commitWindow) {
+    public static final Settings DEFAULT = new Settings(Duration.ofSeconds(10), Duration.ofMillis(5));
 
     public Settings {
       if (lease == null || lease.isNegative() || lease.isZero()) {
         throw new IllegalArgumentException("a lock server's lease must be positive, got " + lease);
+      }
+      if (commitWindow == null || commitWindow.isNegative()) {
+        throw new IllegalArgumentException("the commit window must not be negative, got " + commitWindow);
       }
     }
   }
@@ -188,6 +216,7 @@ public final class LockServer
   }
 
   private static final String LEASE = "lease";
+  private static final String COMMIT = "commit";
 
   private final Peers<LockClient.Command> clients;
   private final NodeEnv env;
@@ -196,6 +225,8 @@ public final class LockServer
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private Instant leaseUntil;
+  /** Requests arrived while the lock is held, not yet written: client to request id, in order. */
+  private final LinkedHashMap<NodeId, Long> unwritten = new LinkedHashMap<>();
 
   /**
    * A lock server for the lock named {@code lockName} (its persistence id), granting to the members
@@ -266,6 +297,7 @@ public final class LockServer
         .onCommand(LockRequest.class, this::onRequest)
         .onCommand(LockRelease.class, this::onRelease)
         .onCommand(LeaseEnded.class, this::onLeaseEnded)
+        .onCommand(Commit.class, (state, c) -> unwritten.isEmpty() ? Effect().none() : change(state, List.of()))
         .onCommand(GetStatus.class, this::onGetStatus)
         .build();
   }
@@ -299,15 +331,23 @@ public final class LockServer
       }
       return Effect().none();
     }
-    if (r.requestId() <= state.latest(client)) {
+    Long arrived = unwritten.get(client);
+    if (r.requestId() <= state.latest(client) || (arrived != null && r.requestId() <= arrived)) {
       return Effect().none(); // a copy of a request already queued or served
     }
+    unwritten.remove(client);
     Waiter queued = state.waiting(client);
-    return change(
-        state,
-        queued == null
-            ? List.of(new Enqueued(client, r.requestId()))
-            : List.of(new Withdrawn(client, queued.requestId()), new Enqueued(client, r.requestId())));
+    if (queued != null) {
+      return change(state, List.of(new Withdrawn(client, queued.requestId()), new Enqueued(client, r.requestId())));
+    }
+    if (holder == null || settings.commitWindow().isZero()) {
+      return change(state, List.of(new Enqueued(client, r.requestId())));
+    }
+    unwritten.put(client, r.requestId()); // written with the next release, or when the window ends
+    if (!timers.isTimerActive(COMMIT)) {
+      timers.startSingleTimer(COMMIT, new Commit(), settings.commitWindow());
+    }
+    return Effect().none();
   }
 
   private Effect<Event, State> onRelease(State state, LockRelease r) {
@@ -318,6 +358,10 @@ public final class LockServer
     Waiter queued = state.waiting(r.client());
     if (queued != null && queued.requestId() == r.requestId()) {
       return change(state, List.of(new Withdrawn(r.client(), r.requestId())));
+    }
+    Long arrived = unwritten.get(r.client());
+    if (arrived != null && arrived == r.requestId()) {
+      unwritten.remove(r.client()); // withdrawn before it was written
     }
     return Effect().none(); // a late copy, or the release of a lease that already ended
   }
@@ -340,19 +384,30 @@ public final class LockServer
                 h == null ? 0 : h.token(),
                 h == null ? null : leaseUntil,
                 state.queue().stream().map(Waiter::client).toList(),
+                List.copyOf(unwritten.keySet()),
                 state.lastToken()));
     return Effect().none();
   }
 
-  /** Persists {@code events}, then tells the new holder and reports a newly queued request. */
+  /**
+   * Persists, in one write, the requests not yet written and then {@code events}; afterwards reports
+   * the requests now queued and tells a new holder.
+   */
   private Effect<Event, State> change(State before, List<Event> events) {
+    List<Event> all = new ArrayList<>();
+    unwritten.forEach((client, requestId) -> all.add(new Enqueued(client, requestId)));
+    all.addAll(events);
+    unwritten.clear();
+    timers.cancel(COMMIT);
     return Effect()
-        .persist(events)
+        .persist(all)
         .thenRun(
             after -> {
-              if (after.arrivals() > before.arrivals()) {
-                Enqueued queued = (Enqueued) events.get(events.size() - 1);
-                listener.tell(new Requested(queued.client(), after.arrivals()));
+              long arrival = before.arrivals();
+              for (Event e : all) {
+                if (e instanceof Enqueued queued) {
+                  listener.tell(new Requested(queued.client(), ++arrival));
+                }
               }
               Holder was = before.holder();
               Holder now = after.holder();

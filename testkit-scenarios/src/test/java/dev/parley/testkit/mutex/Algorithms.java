@@ -29,7 +29,7 @@ final class Algorithms {
     return Duration.ofMillis(millis);
   }
 
-  static final LockServer.Settings SERVER_SETTINGS = new LockServer.Settings(ms(200));
+  static final LockServer.Settings SERVER_SETTINGS = new LockServer.Settings(ms(200), ms(5));
   static final LockClient.Settings CLIENT_SETTINGS = new LockClient.Settings(ms(30), Duration.ZERO, ms(1));
   static final TokenRing.Settings RING_SETTINGS = new TokenRing.Settings(ms(1), ms(400));
   static final DecentralizedMutex.Settings VOTING_SETTINGS =

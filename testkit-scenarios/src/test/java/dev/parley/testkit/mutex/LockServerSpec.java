@@ -51,36 +51,55 @@ class LockServerSpec {
     return inbox.receiveMessage();
   }
 
+  /** n1 holds, n2..n4 wait; every holder releases once granted, in turn. */
+  private static void releaseInTurn(Simulation<Object> sim) {
+    for (NodeId holder : List.of(N1, N2, N3, N4)) {
+      sim.runUntil(v -> !v.upcalls(holder, Granted.class).isEmpty());
+      sim.tell(holder, new Release());
+    }
+    sim.runUntilQuiescent();
+    assertThat(tokens(sim, N1)).containsExactly(1L);
+    assertThat(tokens(sim, N2)).containsExactly(2L);
+    assertThat(tokens(sim, N3)).containsExactly(3L);
+    assertThat(tokens(sim, N4)).containsExactly(4L);
+  }
+
   @Test
   void aServerCrashBetweenGrantAndReleaseLosesNoGrantAndNoQueuedRequest() {
     Simulation<Object> sim = Algorithms.lockServer(4).build();
     sim.tell(ms(0), N1, new Acquire());
     sim.tell(ms(1), N2, new Acquire());
     sim.tell(ms(2), N3, new Acquire());
-    sim.crash(ms(5), SERVER);
-    sim.tell(ms(6), N4, new Acquire()); // reaches a crashed server: the client's retry gets it queued
-    sim.restart(ms(10), SERVER);
-    sim.runUntil(ms(60));
+    sim.tell(ms(3), N4, new Acquire());
+    sim.crash(ms(10), SERVER); // n1 granted, the others queued and written (commit window 5 ms)
+    sim.restart(ms(15), SERVER);
+    sim.runUntil(ms(20));
 
     LockServer.Status recovered = status(sim);
     assertThat(recovered.holder()).isEqualTo(N1);
     assertThat(recovered.holderToken()).isEqualTo(1);
     assertThat(recovered.queue()).containsExactly(N2, N3, N4);
-
-    for (NodeId holder : List.of(N1, N2, N3, N4)) {
-      sim.runUntil(v -> !v.upcalls(holder, Granted.class).isEmpty());
-      sim.tell(holder, new Release());
-    }
-    sim.runUntilQuiescent();
-
-    assertThat(tokens(sim, N1)).containsExactly(1L);
-    assertThat(tokens(sim, N2)).containsExactly(2L);
-    assertThat(tokens(sim, N3)).containsExactly(3L);
-    assertThat(tokens(sim, N4)).containsExactly(4L);
-    assertThat(sim.upcalls(SERVER, Requested.class)).extracting(Requested::node)
-        .containsExactly(N1, N2, N3, N4);
+    releaseInTurn(sim);
+    assertThat(sim.upcalls(SERVER, Requested.class))
+        .containsExactly(new Requested(N1, 1), new Requested(N2, 2), new Requested(N3, 3), new Requested(N4, 4));
     assertThat(sim.persistedEvents(SERVER)).hasSize(4 + 4); // 4 queued, 4 release-and-next-grant
     assertThat(sim.incarnation(SERVER)).isEqualTo(2);
+  }
+
+  @Test
+  void aRequestTheServerHadNotWrittenWhenItCrashedComesAgainFromItsClient() {
+    Simulation<Object> sim = Algorithms.lockServer(4).build();
+    sim.tell(ms(0), N1, new Acquire());
+    sim.tell(ms(1), N2, new Acquire());
+    sim.tell(ms(10), N3, new Acquire());
+    sim.crash(ms(11), SERVER); // n3's request is within its commit window: never written
+    sim.tell(ms(12), N4, new Acquire()); // reaches a crashed server
+    sim.restart(ms(15), SERVER);
+    sim.runUntil(ms(20));
+    assertThat(status(sim).queue()).containsExactly(N2);
+
+    releaseInTurn(sim); // the clients' retries (every 30 ms) bring n3 and n4 again, in that order
+    assertThat(sim.upcalls(SERVER, Requested.class)).extracting(Requested::node).containsExactly(N1, N2, N3, N4);
   }
 
   @Test
@@ -133,10 +152,11 @@ class LockServerSpec {
     LocalGroup<Object> group = group(3, "crash-restart", LockServer.Settings.DEFAULT, LockClient.Settings.DEFAULT);
     group.tell(N1, new Acquire());
     awaitGranted(group, N1, 1);
-    group.tell(N2, new Acquire());
-    group.tell(N3, new Acquire());
-    group.await(Duration.ofSeconds(5), () ->
-        assertThat(group.upcalls().of(SERVER, Requested.class)).hasSize(3));
+    for (NodeId waiter : List.of(N2, N3)) {
+      group.tell(waiter, new Acquire());
+      group.await(Duration.ofSeconds(5), () ->
+          assertThat(group.upcalls().of(SERVER, Requested.class)).extracting(Requested::node).contains(waiter));
+    }
 
     group.crash(SERVER);
     group.restart(SERVER);
@@ -155,7 +175,7 @@ class LockServerSpec {
 
   @Test
   void aHolderCutOffByAPartitionIsFencedOffByTheResource() {
-    LocalGroup<Object> group = group(2, "fencing", new LockServer.Settings(Duration.ofMillis(300)),
+    LocalGroup<Object> group = group(2, "fencing", new LockServer.Settings(Duration.ofMillis(300), Duration.ofMillis(5)),
         new LockClient.Settings(Duration.ofMillis(50), Duration.ZERO, Duration.ofMillis(10)));
     ActorRef<GuardedResource.Command> resource = parley.actorTestKit().spawn(GuardedResource.create());
     TestProbe<GuardedResource.WriteResult> writes = parley.actorTestKit().createTestProbe();

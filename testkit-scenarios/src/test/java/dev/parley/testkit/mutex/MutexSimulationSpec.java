@@ -55,7 +55,7 @@ class MutexSimulationSpec {
       sim.restart(ms(crashAt + 5 + random.nextInt(30)), Algorithms.SERVER);
       SimContention.Result r = contend(sim, Algorithms.clients(n));
       MutualExclusionChecker.create().withLiveness(0, Duration.ofSeconds(5).toNanos())
-          .check(r.events()).requireValid();
+          .withFairness(MutualExclusionChecker.BY_PRIORITY).check(r.events()).requireValid();
       requireAllEntered(r, n);
       assertThat(sim.persistedEvents(Algorithms.SERVER)).isNotEmpty();
     });
