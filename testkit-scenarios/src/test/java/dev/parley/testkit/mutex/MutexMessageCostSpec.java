@@ -72,8 +72,8 @@ class MutexMessageCostSpec {
     Simulation<Object> sim = Algorithms.tokenRing(n).build();
     SimContention.Result r = takeTurns(sim, sim.nodes(), Duration.ZERO);
     double mean = r.messagesFromRequestToGrant().stream().mapToLong(Long::longValue).average().orElse(0);
-    System.out.printf("%-26s N=%d  %6.2f token passes from request to entry, %s (1 to N-1; %.2f per entry"
-            + " counting idle circulation)%n",
+    System.out.printf("%-26s N=%d  %6.2f token passes from request to entry, %s (catalogue 1 to N-1, 0 when"
+            + " the token is already here; %.2f per entry counting idle circulation)%n",
         "token ring", n, mean, r.messagesFromRequestToGrant(), r.messagesPerEntry());
     assertThat(r.messagesFromRequestToGrant()).hasSize(r.entries()).allSatisfy(passes ->
         assertThat(passes).isBetween(0L, (long) n - 1));

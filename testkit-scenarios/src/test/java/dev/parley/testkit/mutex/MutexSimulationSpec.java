@@ -31,7 +31,7 @@ class MutexSimulationSpec {
   /** Delays only (links of the FIFO models keep order on top of them). */
   static final FaultPlan SLOW = FaultPlan.NONE.withDelay(Delay.uniform(Duration.ZERO, ms(5)));
 
-  static final int SEEDS = 100;
+  static final int SEEDS = 200;
   static final int ROUNDS = 4;
   static final Duration DEADLINE = Duration.ofSeconds(60);
 
