@@ -4,7 +4,6 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
-import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.mutex.Acquire;
 import dev.parley.protocols.mutex.Granted;
 import dev.parley.protocols.mutex.MutexUpcall;

@@ -227,6 +227,7 @@ public final class LockServer
   private Instant leaseUntil;
   /** Requests arrived while the lock is held, not yet written: client to request id, in order. */
   private final LinkedHashMap<NodeId, Long> unwritten = new LinkedHashMap<>();
+  private boolean commitScheduled;
 
   /**
    * A lock server for the lock named {@code lockName} (its persistence id), granting to the members
@@ -297,7 +298,7 @@ public final class LockServer
         .onCommand(LockRequest.class, this::onRequest)
         .onCommand(LockRelease.class, this::onRelease)
         .onCommand(LeaseEnded.class, this::onLeaseEnded)
-        .onCommand(Commit.class, (state, c) -> unwritten.isEmpty() ? Effect().none() : change(state, List.of()))
+        .onCommand(Commit.class, this::onCommit)
         .onCommand(GetStatus.class, this::onGetStatus)
         .build();
   }
@@ -344,10 +345,16 @@ public final class LockServer
       return change(state, List.of(new Enqueued(client, r.requestId())));
     }
     unwritten.put(client, r.requestId()); // written with the next release, or when the window ends
-    if (!timers.isTimerActive(COMMIT)) {
+    if (!commitScheduled) {
+      commitScheduled = true;
       timers.startSingleTimer(COMMIT, new Commit(), settings.commitWindow());
     }
     return Effect().none();
+  }
+
+  private Effect<Event, State> onCommit(State state, Commit c) {
+    commitScheduled = false;
+    return unwritten.isEmpty() ? Effect().none() : change(state, List.of());
   }
 
   private Effect<Event, State> onRelease(State state, LockRelease r) {
@@ -399,6 +406,7 @@ public final class LockServer
     all.addAll(events);
     unwritten.clear();
     timers.cancel(COMMIT);
+    commitScheduled = false;
     return Effect()
         .persist(all)
         .thenRun(

@@ -1,6 +1,7 @@
 package dev.parley.testkit.mutex;
 
 import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.mutex.DecentralizedMutex;
 import dev.parley.protocols.mutex.LamportMutex;
 import dev.parley.protocols.mutex.LockClient;
@@ -79,6 +80,6 @@ final class Algorithms {
   /** A protocol typed by its own commands, hosted in a group of {@code Object} messages. */
   @SuppressWarnings({"unchecked", "rawtypes"})
   static <C> SimProtocol<Object> untyped(SimProtocol<C> typed) {
-    return (peers, env, upcalls) -> typed.create((dev.parley.protocols.core.Peers) peers, env, upcalls).unsafeCast();
+    return (peers, env, upcalls) -> typed.create((Peers) peers, env, upcalls).unsafeCast();
   }
 }

@@ -21,6 +21,7 @@ import dev.parley.testkit.ParleyTestKit;
 import dev.parley.testkit.group.LocalGroup;
 import dev.parley.testkit.sim.Simulation;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -136,7 +137,7 @@ class LockServerSpec {
   /** A group of real actors: the lock server on node "server", clients n1..n<clients>. */
   private static LocalGroup<Object> group(int clients, String lock, LockServer.Settings server,
       LockClient.Settings client) {
-    List<NodeId> nodes = new java.util.ArrayList<>(Algorithms.clients(clients));
+    List<NodeId> nodes = new ArrayList<>(Algorithms.clients(clients));
     nodes.add(SERVER);
     return parley.group(nodes).start((peers, env, upcalls) ->
         LockServer.inGroup(SERVER, lock, server, client, peers, env, upcalls.narrow()));

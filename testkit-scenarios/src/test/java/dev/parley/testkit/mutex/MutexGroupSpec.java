@@ -70,7 +70,8 @@ class MutexGroupSpec {
     Duration ms = Duration.ofMillis(1);
     return Stream.of(
         new Case("lock server over lossy links", LinkStack.faulty(), LOSSY, withServer, Algorithms.clients(3), ms,
-            (peers, env, listener) -> LockServer.inGroup(Algorithms.SERVER, "group-spec", LockServer.Settings.DEFAULT,
+            (peers, env, listener) -> LockServer.inGroup(Algorithms.SERVER, "group-spec",
+                new LockServer.Settings(ms.multipliedBy(500), ms.multipliedBy(5)), // a lost release costs a lease
                 new LockClient.Settings(ms.multipliedBy(50), Duration.ZERO, ms.multipliedBy(10)), peers, env, listener)),
         new Case("Ricart-Agrawala over reliable links", LinkStack.faulty().reliable(), LOSSY, four, four, ms,
             (peers, env, listener) -> RicartAgrawala.create(typed(peers), listener)),
