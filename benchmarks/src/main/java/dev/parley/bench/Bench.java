@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Parley benchmark harnesses; each prints its figures. Without a command, runs them all.",
-    subcommands = {LinkOverhead.class, MulticastThroughput.class, SimulationSpeed.class})
+    subcommands = {LinkOverhead.class, MulticastThroughput.class, SimulationSpeed.class, MutexBench.class})
 public final class Bench implements Runnable {
 
   @Override
@@ -25,6 +25,8 @@ public final class Bench implements Runnable {
     new MulticastThroughput().run();
     System.out.println();
     new SimulationSpeed().run();
+    System.out.println();
+    new MutexBench().run();
   }
 
   public static void main(String[] args) {

@@ -102,7 +102,7 @@ public final class Simulation<C> implements SimView {
     this.world =
         new World<>(
             b.nodes, b.protocol, b.seed, plan, b.origin, agenda, kits, b.reportLast, tracing,
-            exploring);
+            exploring, b.fifoLinks && !exploring);
     guarded("starting the nodes", world::startAll);
   }
 
@@ -431,6 +431,7 @@ public final class Simulation<C> implements SimView {
     private long seed;
     private FaultPlan faults = FaultPlan.none();
     private boolean tracing;
+    private boolean fifoLinks;
     private int reportLast = 30;
     private long maxSteps = 10_000_000;
     private Instant origin = Instant.parse("2024-01-01T00:00:00Z");
@@ -454,6 +455,17 @@ public final class Simulation<C> implements SimView {
     /** The plan every link follows at the start (default: no faults, no delay). */
     public Builder<C> faults(FaultPlan plan) {
       this.faults = Objects.requireNonNull(plan, "plan");
+      return this;
+    }
+
+    /**
+     * Links deliver in the order messages were sent, as over a FIFO link layer: a copy never arrives
+     * before one sent earlier on the same directed link, whatever the plan's delays (default: off,
+     * and messages due at the same time arrive in a seeded random order). For protocols whose model
+     * assumes FIFO links (Lamport's mutex, Maekawa). Exploration has its own {@code fifoLinks}.
+     */
+    public Builder<C> fifoLinks(boolean on) {
+      this.fifoLinks = on;
       return this;
     }
 

@@ -46,11 +46,13 @@ final class World<C> {
   private final boolean tracing;
   private final boolean hashHistories;
   private final long[] histories;
+  private final long[] lastArrival;
   private long networkHistory;
 
   /**
    * A group of {@code ids} running {@code protocol}, links under {@code plan}; with {@code
-   * exploring}, every input of every node is hashed for state fingerprints.
+   * exploring}, every input of every node is hashed for state fingerprints; with {@code fifoLinks},
+   * each directed link delivers its messages in the order they were sent.
    */
   World(
       List<NodeId> ids,
@@ -62,7 +64,8 @@ final class World<C> {
       KitFactory kits,
       int keepLast,
       boolean tracing,
-      boolean exploring) {
+      boolean exploring,
+      boolean fifoLinks) {
     this.ids = List.copyOf(ids);
     this.clock = new VirtualClock(origin, time);
     this.agenda = agenda;
@@ -74,6 +77,7 @@ final class World<C> {
     this.tracing = tracing;
     this.hashHistories = exploring;
     this.histories = new long[ids.size()];
+    this.lastArrival = fifoLinks ? new long[ids.size() * ids.size()] : null;
     Host host = new Host();
     for (int i = 0; i < ids.size(); i++) {
       NodeId id = ids.get(i);
@@ -231,8 +235,19 @@ final class World<C> {
         if (i > 0) {
           stats.duplicated++;
         }
-        agenda.schedule(now + copy.delay().toNanos(), new Delivery(from, to, payload), true);
+        agenda.schedule(arrival(from, to, now + copy.delay().toNanos()), new Delivery(from, to, payload), true);
       }
+    }
+
+    /** When a copy due at {@code due} arrives: on FIFO links, strictly after the one sent before it. */
+    private long arrival(NodeId from, NodeId to, long due) {
+      if (lastArrival == null) {
+        return due;
+      }
+      int link = nodes.get(from).index * ids.size() + nodes.get(to).index;
+      long at = Math.max(due, lastArrival[link] + 1);
+      lastArrival[link] = at;
+      return at;
     }
 
     @Override

@@ -1,0 +1,130 @@
+package dev.parley.testkit.mutex;
+
+import static dev.parley.testkit.mutex.Algorithms.ms;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.link.Delay;
+import dev.parley.protocols.link.FaultPlan;
+import dev.parley.testkit.checker.MutualExclusionChecker;
+import dev.parley.testkit.sim.Simulation;
+import dev.parley.testkit.sim.Simulations;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every mutual-exclusion algorithm in the deterministic simulation, over many seeds, with contention
+ * from every node and the faults its model allows; safety, liveness, fairness (where the algorithm
+ * promises an order) and fencing are checked on the log of every run.
+ */
+class MutexSimulationSpec {
+
+  /** Delays up to 5 ms, a fifth of messages held back to be overtaken, a tenth duplicated. */
+  static final FaultPlan UNRULY =
+      FaultPlan.NONE
+          .withDelay(Delay.uniform(Duration.ZERO, ms(5)))
+          .withReorder(0.2, ms(5))
+          .withDuplicate(0.1);
+
+  /** Delays only (links of the FIFO models keep order on top of them). */
+  static final FaultPlan SLOW = FaultPlan.NONE.withDelay(Delay.uniform(Duration.ZERO, ms(5)));
+
+  static final int SEEDS = 200;
+  static final int ROUNDS = 4;
+  static final Duration DEADLINE = Duration.ofSeconds(60);
+
+  private static SimContention.Result contend(Simulation<Object> sim, List<NodeId> contenders) {
+    return SimContention.of(sim, contenders).rounds(ROUNDS)
+        .hold(ms(1), ms(5)).think(ms(0), ms(8)).run(DEADLINE);
+  }
+
+  private static void requireAllEntered(SimContention.Result r, int contenders) {
+    assertThat(r.entries()).as("entries completed").isEqualTo(contenders * ROUNDS);
+  }
+
+  @Test
+  void lockServerOverLossyLinksThroughServerCrashes() {
+    Simulations.forSeeds(1, SEEDS, seed -> {
+      int n = 3 + (int) (seed % 3);
+      Simulation<Object> sim = Algorithms.lockServer(n).seed(seed).faults(UNRULY.withDrop(0.1)).build();
+      Random random = new Random(seed);
+      long crashAt = 10 + random.nextInt(60);
+      sim.crash(ms(crashAt), Algorithms.SERVER);
+      sim.restart(ms(crashAt + 5 + random.nextInt(30)), Algorithms.SERVER);
+      SimContention.Result r = contend(sim, Algorithms.clients(n));
+      MutualExclusionChecker.create().withLiveness(0, Duration.ofSeconds(5).toNanos())
+          .withFairness(MutualExclusionChecker.BY_PRIORITY).check(r.events()).requireValid();
+      requireAllEntered(r, n);
+      assertThat(sim.persistedEvents(Algorithms.SERVER)).isNotEmpty();
+    });
+  }
+
+  @Test
+  void ricartAgrawalaOverReliableLinksThatDelayReorderAndDuplicate() {
+    Simulations.forSeeds(1, SEEDS, seed -> {
+      int n = 3 + (int) (seed % 5);
+      Simulation<Object> sim = Algorithms.ricartAgrawala(n).seed(seed).faults(UNRULY).build();
+      SimContention.Result r = contend(sim, sim.nodes());
+      MutualExclusionChecker.create().withLiveness(0, Duration.ofSeconds(1).toNanos())
+          .withFairness(MutualExclusionChecker.BY_PRIORITY).check(r.events()).requireValid();
+      requireAllEntered(r, n);
+    });
+  }
+
+  @Test
+  void lamportOverFifoLinks() {
+    Simulations.forSeeds(1, SEEDS, seed -> {
+      int n = 3 + (int) (seed % 5);
+      Simulation<Object> sim = Algorithms.lamport(n).seed(seed).faults(SLOW).fifoLinks(true).build();
+      SimContention.Result r = contend(sim, sim.nodes());
+      MutualExclusionChecker.create().withLiveness(0, Duration.ofSeconds(1).toNanos())
+          .withFairness(MutualExclusionChecker.BY_PRIORITY).check(r.events()).requireValid();
+      requireAllEntered(r, n);
+    });
+  }
+
+  @Test
+  void maekawaOverFifoLinks() {
+    Simulations.forSeeds(1, SEEDS, seed -> {
+      int n = 3 + (int) (seed % 7);
+      Simulation<Object> sim = Algorithms.maekawa(n).seed(seed).faults(SLOW).fifoLinks(true).build();
+      SimContention.Result r = contend(sim, sim.nodes());
+      MutualExclusionChecker.create().withLiveness(0, Duration.ofSeconds(1).toNanos())
+          .withoutFairness().check(r.events()).requireValid();
+      requireAllEntered(r, n);
+    });
+  }
+
+  @Test
+  void tokenRingOverLinksThatLoseTheToken() {
+    Simulations.forSeeds(1, SEEDS, seed -> {
+      int n = 3 + (int) (seed % 5);
+      Simulation<Object> sim = Algorithms.tokenRing(n).seed(seed).faults(UNRULY.withDrop(0.05)).build();
+      SimContention.Result r = contend(sim, sim.nodes());
+      MutualExclusionChecker.create().withLiveness(0, Duration.ofSeconds(5).toNanos())
+          .withoutFairness().check(r.events()).requireValid();
+      requireAllEntered(r, n);
+    });
+  }
+
+  @Test
+  void decentralizedVotingOverLossyLinksWithCoordinatorsRestarting() {
+    Simulations.forSeeds(1, SEEDS, seed -> {
+      int n = 5;
+      Simulation<Object> sim =
+          Algorithms.decentralized(n, Algorithms.VOTING_SETTINGS).seed(seed).faults(UNRULY.withDrop(0.05)).build();
+      Random random = new Random(seed);
+      for (int i = 0; i < 3; i++) {
+        NodeId coordinator = NodeId.n(4 + random.nextInt(2));
+        long at = 50 + random.nextInt(400);
+        sim.restart(ms(at), coordinator);
+      }
+      SimContention.Result r = contend(sim, Algorithms.clients(3));
+      MutualExclusionChecker.create().withLiveness(0, Duration.ofSeconds(10).toNanos())
+          .withoutFairness().check(r.events()).requireValid();
+      requireAllEntered(r, 3);
+    });
+  }
+}
