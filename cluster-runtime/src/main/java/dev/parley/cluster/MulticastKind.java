@@ -18,7 +18,8 @@ record MulticastKind(
     implements ProtocolKind {
 
   @Override
-  public Behavior<Object> create(Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
+  public Behavior<Object> create(
+      String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
     return factory.apply(peers, upcalls.narrow()).unsafeCast();
   }
 
@@ -37,10 +38,9 @@ record MulticastKind(
   }
 
   @Override
-  public Object downcall(String op, JsonNode body) {
+  public Object downcall(NodeSettings node, String op, JsonNode body) {
     if (!op.equals("multicast")) {
-      throw new IllegalArgumentException("unknown operation '" + op + "' of " + name
-          + "; its operations are " + operations());
+      throw ProtocolKind.unknownOperation(this, op);
     }
     JsonNode payload = body == null ? null : body.get("payload");
     if (payload == null || !payload.isTextual()) {

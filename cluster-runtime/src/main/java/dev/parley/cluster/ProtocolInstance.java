@@ -75,7 +75,7 @@ final class ProtocolInstance extends AbstractBehavior<ProtocolInstance.Command> 
           return Behaviors.same();
         }).build(), "upcalls");
     this.host = ctx.spawn(
-        NodeHost.create(env, (Peers<Object> p, NodeEnv e) -> kind.create(p, e, upcalls)), "host");
+        NodeHost.create(env, (Peers<Object> p, NodeEnv e) -> kind.create(name, p, e, upcalls)), "host");
     ActorRef<Object> inbound =
         ctx.spawn(TracingLink.receiver(runtime.tracer(), self, host), "inbound");
     this.key = ServiceKey.create(Object.class, "parley-" + name);

@@ -4,13 +4,15 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.protocols.core.NodeEnv;
+import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import java.util.List;
+import java.util.Map;
 
 /**
- * A kind of protocol a node can run (causal multicast, a lock server, ...): how an instance is made
- * and which client operations its HTTP face offers. Every protocol plugs into the runtime the same
- * way: add a kind to {@link ProtocolKinds}.
+ * A kind of protocol a node can run (causal multicast, a lock server, a Raft election, ...): how an
+ * instance is made, which client operations its HTTP face offers, and what its status shows. Every
+ * protocol plugs into the runtime the same way: add a kind to {@link ProtocolKinds}.
  */
 public interface ProtocolKind {
 
@@ -20,30 +22,47 @@ public interface ProtocolKind {
   /** One line saying what it is. */
   String description();
 
-  /** The instance of this kind on one node. */
-  Behavior<Object> create(Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls);
+  /** The instance named {@code instance} of this kind on one node. */
+  Behavior<Object> create(String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls);
 
   /** The client operations, such as {@code multicast}; each is {@code POST /protocols/<name>/<op>}. */
   List<String> operations();
 
   /**
-   * The downcall for operation {@code op} with the request's JSON body; an unknown operation or a
-   * body without what it needs is an {@link IllegalArgumentException} saying what was wrong.
+   * The downcall for operation {@code op} at {@code node} with the request's JSON body (null if
+   * none); a body without what it needs, or an operation this node cannot do, is an {@link
+   * IllegalArgumentException} saying what was wrong.
    */
-  Object downcall(String op, JsonNode body);
+  Object downcall(NodeSettings node, String op, JsonNode body);
 
   /** Whether the HTTP call of operation {@code op} waits for an upcall that completes it. */
   default boolean waitsForUpcall(String op) {
     return false;
   }
 
-  /** Whether {@code upcall} completes operation {@code op} (a grant completes an acquire). */
-  default boolean completes(String op, Object upcall) {
+  /** Whether {@code upcall}, raised at node {@code self}, completes operation {@code op}. */
+  default boolean completes(NodeId self, String op, Object upcall) {
     return false;
   }
 
-  /** What {@code /status} shows of an instance of this kind, from its upcalls. */
+  /** What {@code /status} shows of an instance, from its upcalls. */
   default Object status(UpcallLog upcalls, String instance) {
-    return java.util.Map.of("upcalls", upcalls.count(instance));
+    return Map.of("upcalls", upcalls.count(instance));
+  }
+
+  /** Whether an instance answers {@link #statusQuery} with its live state. */
+  default boolean hasLiveStatus() {
+    return false;
+  }
+
+  /** The query for an instance's live state at {@code node}, answered to {@code replyTo}. */
+  default Object statusQuery(NodeSettings node, ActorRef<Object> replyTo) {
+    throw new UnsupportedOperationException(name() + " has no live status");
+  }
+
+  /** The error for an operation this kind does not have. */
+  static IllegalArgumentException unknownOperation(ProtocolKind kind, String op) {
+    return new IllegalArgumentException("unknown operation '" + op + "' of " + kind.name()
+        + "; its operations are " + kind.operations());
   }
 }

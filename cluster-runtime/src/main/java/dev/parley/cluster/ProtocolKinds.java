@@ -1,6 +1,13 @@
 package dev.parley.cluster;
 
 import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.mutex.DecentralizedMutex;
+import dev.parley.protocols.mutex.LamportMutex;
+import dev.parley.protocols.mutex.LockClient;
+import dev.parley.protocols.mutex.LockServer;
+import dev.parley.protocols.mutex.Maekawa;
+import dev.parley.protocols.mutex.RicartAgrawala;
+import dev.parley.protocols.mutex.TokenRing;
 import dev.parley.protocols.multicast.BasicMulticast;
 import dev.parley.protocols.multicast.CausalMulticast;
 import dev.parley.protocols.multicast.FifoMulticast;
@@ -28,6 +35,32 @@ public final class ProtocolKinds {
         (peers, up) -> SequencerMulticast.create(cast(peers), up)));
     add(new MulticastKind("lamport-multicast", "total-order multicast with Lamport clocks (needs FIFO links)",
         (peers, up) -> LamportMulticast.create(cast(peers), up)));
+  }
+
+  static {
+    add(new MutexKind("lock-server",
+        "centralised lock server (journaled, leases, fencing tokens) on the group's first node; clients elsewhere",
+        (instance, peers, env, up) -> LockServer.inGroup(peers.members().first(), instance,
+            LockServer.Settings.DEFAULT, LockClient.Settings.DEFAULT, peers, env, up),
+        (node, replyTo) -> node.node().equals(node.group().get(0))
+            ? new LockServer.GetStatus(replyTo.narrow()) : new LockClient.GetStatus(replyTo.narrow()),
+        group -> group.get(0)));
+    add(new MutexKind("ricart-agrawala", "Ricart-Agrawala mutual exclusion: 2(N-1) messages per entry",
+        (instance, peers, env, up) -> RicartAgrawala.create(cast(peers), up),
+        (node, replyTo) -> new RicartAgrawala.GetStatus(replyTo.narrow()), null));
+    add(new MutexKind("lamport-mutex", "Lamport's queue-based mutual exclusion (needs FIFO links): 3(N-1)",
+        (instance, peers, env, up) -> LamportMutex.create(cast(peers), up),
+        (node, replyTo) -> new LamportMutex.GetStatus(replyTo.narrow()), null));
+    add(new MutexKind("token-ring", "token ring mutual exclusion with token-loss regeneration",
+        (instance, peers, env, up) -> TokenRing.create(cast(peers), up, TokenRing.Settings.DEFAULT),
+        (node, replyTo) -> new TokenRing.GetStatus(replyTo.narrow()), null));
+    add(new MutexKind("majority-voting", "decentralised mutual exclusion by votes of more than N/2",
+        (instance, peers, env, up) -> DecentralizedMutex.create(cast(peers), env, up,
+            DecentralizedMutex.Settings.DEFAULT),
+        (node, replyTo) -> new DecentralizedMutex.GetStatus(replyTo.narrow()), null));
+    add(new MutexKind("maekawa", "Maekawa mutual exclusion with sqrt(N) grid quorums",
+        (instance, peers, env, up) -> Maekawa.create(cast(peers), up),
+        (node, replyTo) -> new Maekawa.GetStatus(replyTo.narrow()), null));
   }
 
   private ProtocolKinds() {}

@@ -1,6 +1,7 @@
 package dev.parley.cluster.http;
 
 import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.AskPattern;
 import akka.http.javadsl.marshallers.jackson.Jackson;
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpEntities;
@@ -58,6 +59,7 @@ import java.util.concurrent.TimeoutException;
 public final class NodeApi extends AllDirectives {
 
   private static final Duration DEFAULT_WAIT = Duration.ofSeconds(5);
+  private static final Duration STATUS_WAIT = Duration.ofSeconds(2);
 
   private final NodeRuntime runtime;
   private final ActorSystem<?> system;
@@ -71,7 +73,7 @@ public final class NodeApi extends AllDirectives {
 
   public Route routes() {
     return handleRejections(rejections(), () -> handleExceptions(errors(), () -> concat(
-        path("status", () -> get(() -> ok(status()))),
+        path("status", () -> get(() -> onSuccess(status(), this::ok))),
         pathPrefix("protocols", this::protocolRoutes),
         pathPrefix("nemesis", this::nemesisRoutes),
         path("history", () -> get(() -> complete(HttpEntities.create(
@@ -85,7 +87,7 @@ public final class NodeApi extends AllDirectives {
     return concat(
         pathEnd(() -> get(() -> ok(protocols()))),
         pathPrefix(PathMatchers.segment(), name -> concat(
-            pathEnd(() -> get(() -> ok(instanceStatus(name)))),
+            pathEnd(() -> get(() -> onSuccess(instanceStatus(name), this::ok))),
             path("upcalls", () -> get(() -> parameterOptional("since", since -> ok(
                 runtime.upcalls().since(runtime.instance(name).name(),
                     since.map(Long::parseLong).orElse(0L)))))),
@@ -123,7 +125,7 @@ public final class NodeApi extends AllDirectives {
     return complete(code, body, Jackson.marshaller(json));
   }
 
-  private Map<String, Object> status() {
+  private CompletionStage<Map<String, Object>> status() {
     Map<String, Object> out = new LinkedHashMap<>();
     var s = runtime.settings();
     out.put("node", s.node());
@@ -133,9 +135,15 @@ public final class NodeApi extends AllDirectives {
     out.put("members", NodeGuardian.members(Cluster.get(system)));
     out.put("network", runtime.network().faults());
     Map<String, Object> protocols = new LinkedHashMap<>();
-    runtime.instances().keySet().forEach(name -> protocols.put(name, instanceStatus(name)));
     out.put("protocols", protocols);
-    return out;
+    CompletionStage<Map<String, Object>> done = CompletableFuture.completedFuture(out);
+    for (String name : runtime.instances().keySet()) {
+      done = done.thenCombine(instanceStatus(name), (all, one) -> {
+        protocols.put(name, one);
+        return all;
+      });
+    }
+    return done;
   }
 
   private Map<String, Object> protocols() {
@@ -146,14 +154,24 @@ public final class NodeApi extends AllDirectives {
     return out;
   }
 
-  private Map<String, Object> instanceStatus(String name) {
+  /** An instance's state: what its upcalls show, and its live state if it answers in time. */
+  private CompletionStage<Map<String, Object>> instanceStatus(String name) {
     NodeRuntime.Instance i = runtime.instance(name);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("kind", i.kind().name());
     out.put("started", i.started());
     out.put("peers", i.peers());
     out.put("state", i.kind().status(runtime.upcalls(), name));
-    return out;
+    if (!i.started() || !i.kind().hasLiveStatus()) {
+      return CompletableFuture.completedFuture(out);
+    }
+    return AskPattern.<Object, Object>ask(i.host(), replyTo -> i.kind().statusQuery(runtime.settings(), replyTo),
+            STATUS_WAIT, system.scheduler())
+        .handle((live, error) -> {
+          out.put("live", error == null ? live : Map.of("unavailable", "no answer within "
+              + STATUS_WAIT.toMillis() + " ms (crashed or busy)"));
+          return out;
+        });
   }
 
   private Route operation(String name, String op, String body, String client, Optional<String> timeout) {
@@ -164,7 +182,7 @@ public final class NodeApi extends AllDirectives {
           + kind.name() + "); its operations are " + kind.operations());
     }
     JsonNode parsed = parse(body);
-    Object downcall = kind.downcall(op, parsed);
+    Object downcall = kind.downcall(runtime.settings(), op, parsed);
     HistoryRecorder.Handle h =
         runtime.history().invoke(client, op, name, parsed == null ? null : parsed.toString());
     Duration wait = timeout.map(t -> Duration.ofMillis(Long.parseLong(t))).orElse(DEFAULT_WAIT);
@@ -173,7 +191,7 @@ public final class NodeApi extends AllDirectives {
       runtime.history().ok(h);
       return status(StatusCodes.ACCEPTED, Map.of("accepted", op, "protocol", name));
     }
-    CompletableFuture<Object> done = runtime.upcalls().next(name, u -> kind.completes(op, u));
+    CompletableFuture<Object> done = runtime.upcalls().next(name, u -> kind.completes(runtime.node(), op, u));
     instance.host().tell(downcall);
     CompletionStage<Object> answer = done.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS)
         .handle((upcall, error) -> {
