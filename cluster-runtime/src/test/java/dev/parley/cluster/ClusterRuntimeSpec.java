@@ -26,9 +26,11 @@ class ClusterRuntimeSpec {
 
   @BeforeAll
   static void start() {
-    cluster = new LocalCluster(3, data, List.of("causal=causal-multicast", "basic=basic-multicast"));
+    cluster = new LocalCluster(3, data,
+        List.of("causal=causal-multicast", "basic=basic-multicast", "locks=lock-server"));
     cluster.awaitStarted("causal");
     cluster.awaitStarted("basic");
+    cluster.awaitStarted("locks");
   }
 
   @AfterAll
@@ -98,6 +100,41 @@ class ClusterRuntimeSpec {
   }
 
   @Test
+  void theLockServerKeepsItsHolderAndQueueAcrossACrash() {
+    var granted = cluster.post(N2, "/protocols/locks/acquire?client=c2", "");
+    assertThat(granted.status()).isEqualTo(200);
+    assertThat(granted.body().get("upcall").get("node").asText()).isEqualTo("n2");
+    long token = granted.body().get("upcall").get("fencingToken").asLong();
+    assertThat(token).isPositive();
+
+    var waiting = cluster.post(N3, "/protocols/locks/acquire?client=c3&timeout=300", "");
+    assertThat(waiting.body().get("pending").asText()).isEqualTo("acquire");
+    cluster.eventually(Duration.ofSeconds(5), () -> assertQueue(N2, "n3"));
+
+    assertThat(cluster.post(N1, "/nemesis/crash/locks", "").status()).isEqualTo(200);
+    assertThat(cluster.post(N1, "/nemesis/restart/locks", "").status()).isEqualTo(200);
+    cluster.eventually(Duration.ofSeconds(10), () -> assertQueue(N2, "n3"));
+
+    cluster.post(N2, "/protocols/locks/release", "");
+    cluster.eventually(Duration.ofSeconds(10), () -> {
+      JsonNode live = cluster.get(N1, "/protocols/locks").body().get("live");
+      assertThat(live.get("holder").asText()).isEqualTo("n3");
+      assertThat(live.get("holderToken").asLong()).isGreaterThan(token);
+    });
+    assertThat(cluster.post(N1, "/protocols/locks/acquire", "").body().get("error").asText())
+        .contains("n1 runs the lock server of this group");
+    cluster.post(N3, "/protocols/locks/release", "");
+  }
+
+  private static void assertQueue(NodeId holder, String... queue) {
+    JsonNode live = cluster.get(N1, "/protocols/locks").body().get("live");
+    assertThat(live.get("holder").asText()).isEqualTo(holder.name());
+    List<String> waiting = new ArrayList<>();
+    live.get("queue").forEach(n -> waiting.add(n.asText()));
+    assertThat(waiting).containsExactly(queue);
+  }
+
+  @Test
   void badInputGetsAClearErrorAndTheNodeCarriesOn() {
     var malformed = cluster.post(N1, "/protocols/causal/multicast", "{\"payload\": ");
     assertThat(malformed.status()).isEqualTo(400);
@@ -110,7 +147,7 @@ class ClusterRuntimeSpec {
     var unknownProtocol = cluster.get(N1, "/protocols/paxos");
     assertThat(unknownProtocol.status()).isEqualTo(404);
     assertThat(unknownProtocol.body().get("error").asText())
-        .isEqualTo("unknown protocol 'paxos'; this node runs [basic, causal]");
+        .isEqualTo("unknown protocol 'paxos'; this node runs [basic, causal, locks]");
 
     var unknownOp = cluster.post(N1, "/protocols/causal/acquire", "");
     assertThat(unknownOp.status()).isEqualTo(404);
