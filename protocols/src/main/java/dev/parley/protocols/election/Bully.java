@@ -165,10 +165,10 @@ public final class Bully extends AbstractBehavior<Bully.Command> {
       epoch = Math.max(epoch, c.epoch());
       return holdElection(); // a lower node claims to lead while I am alive: bully it
     }
-    if (c.epoch() > epoch || (c.epoch() == epoch && c.leader().equals(leader))) {
-      return follow(c.leader(), c.epoch());
+    if (c.epoch() < epoch) {
+      return holdElection(); // someone led after it: make the higher node announce itself again
     }
-    return holdElection(); // a higher node with a stale or clashing epoch: make it announce again
+    return isAtLeastMyLeader(c.leader(), c.epoch()) ? follow(c.leader(), c.epoch()) : this;
   }
 
   private Behavior<Command> onAlive(Alive a) {
@@ -179,18 +179,23 @@ public final class Bully extends AbstractBehavior<Bully.Command> {
       }
       return this;
     }
-    if (state == State.LISTENING) {
-      epoch = Math.max(epoch, a.epoch());
-      return a.leader().compareTo(self()) > 0 ? follow(a.leader(), epoch) : holdElection();
-    }
-    if (a.epoch() < epoch) {
+    if (a.epoch() < epoch && state != State.LISTENING) {
       return this; // a stale leader: the current one's heartbeats will put it right
     }
-    if (a.epoch() > epoch && a.leader().compareTo(self()) > 0) {
-      return follow(a.leader(), a.epoch());
-    }
     epoch = Math.max(epoch, a.epoch());
-    return holdElection(); // a lower leader, or two leaders in one epoch: the bully decides
+    if (a.leader().compareTo(self()) < 0) {
+      return holdElection(); // a lower node leads while I am alive: bully it
+    }
+    return isAtLeastMyLeader(a.leader(), a.epoch()) ? follow(a.leader(), epoch) : this;
+  }
+
+  /**
+   * Whether {@code other}, a higher node, leading in {@code otherEpoch} (not older than mine), should
+   * be followed: a newer epoch, or the same one and no leader known, or a leader no higher than it.
+   */
+  private boolean isAtLeastMyLeader(NodeId other, long otherEpoch) {
+    return otherEpoch > epoch || leader == null || state != State.FOLLOWER && state != State.LEADER
+        || other.compareTo(leader) >= 0;
   }
 
   private Behavior<Command> onTimer(Timer t) {

@@ -110,6 +110,8 @@ public final class RingElection extends AbstractBehavior<RingElection.Command> {
   private NodeId leader;
   private long epoch;
   private long hops;
+  private NodeId highestPassed;
+  private long resultPassed = -1;
   private NodeId announcedLeader;
   private long announcedEpoch = -1;
 
@@ -140,6 +142,7 @@ public final class RingElection extends AbstractBehavior<RingElection.Command> {
   private Behavior<Command> holdElection() {
     listening = false;
     participant = true;
+    highestPassed = null;
     leader = null;
     timers.cancel(Timer.LISTENED);
     timers.cancel(Timer.LEADER_SILENT);
@@ -151,19 +154,23 @@ public final class RingElection extends AbstractBehavior<RingElection.Command> {
 
   private Behavior<Command> onElection(Election e) {
     acknowledge(e);
+    if (e.epoch() < epoch && !participant && leader != null) {
+      return this; // a late token of an election already decided
+    }
     epoch = Math.max(epoch, e.epoch());
     int c = e.candidate().compareTo(self());
     if (c == 0) {
-      return won();
+      return participant ? won() : this; // a copy of my token that came round again
     }
-    if (c > 0) {
+    if (c > 0 && (highestPassed == null || e.candidate().compareTo(highestPassed) > 0)) {
       markParticipant();
+      highestPassed = e.candidate();
       pass(new Election(self(), 0, e.candidate(), epoch));
-    } else if (!participant) {
+    } else if (c < 0 && !participant) {
       markParticipant();
       pass(new Election(self(), 0, self(), epoch));
     }
-    return this;
+    return this; // a lower candidate while participating, or a copy of a token already passed on
   }
 
   private void markParticipant() {
@@ -176,6 +183,8 @@ public final class RingElection extends AbstractBehavior<RingElection.Command> {
   private Behavior<Command> won() {
     epoch++;
     participant = false;
+    highestPassed = null;
+    resultPassed = epoch;
     timers.cancel(Timer.NO_RESULT);
     timers.cancel(Timer.LEADER_SILENT);
     announce(self());
@@ -186,10 +195,11 @@ public final class RingElection extends AbstractBehavior<RingElection.Command> {
 
   private Behavior<Command> onElected(Elected e) {
     acknowledge(e);
-    if (e.leader().equals(self()) || e.epoch() < epoch) {
-      return this; // the result came round (or it is stale): the election is over
+    if (e.leader().equals(self()) || e.epoch() < epoch || e.epoch() <= resultPassed) {
+      return this; // the result came round, or is stale, or is a copy already passed on
     }
     epoch = e.epoch();
+    resultPassed = e.epoch();
     follow(e.leader());
     pass(new Elected(self(), 0, e.leader(), e.epoch()));
     return this;
@@ -203,7 +213,7 @@ public final class RingElection extends AbstractBehavior<RingElection.Command> {
       timers.startSingleTimer(Timer.LEADER_SILENT, settings.leaderTimeout());
       return this;
     }
-    if (!participant) {
+    if (!participant || a.epoch() > epoch) { // a newer result than any my election has seen
       epoch = a.epoch();
       follow(a.leader());
     }
@@ -213,6 +223,7 @@ public final class RingElection extends AbstractBehavior<RingElection.Command> {
   private void follow(NodeId newLeader) {
     listening = false;
     participant = false;
+    highestPassed = null;
     suspects.remove(newLeader);
     timers.cancel(Timer.LISTENED);
     timers.cancel(Timer.NO_RESULT);
