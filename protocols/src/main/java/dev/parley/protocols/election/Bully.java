@@ -21,9 +21,10 @@ import java.util.TreeSet;
  * that may come back with their memory lost, and bounded delay: timeouts tell a crashed node from a
  * slow one. A node that notices the leader is gone holds an election: it sends {@link Election} to
  * every higher node; a live higher node replies {@link Answer} and holds its own election; a node
- * that no higher node answers within {@code answerTimeout} becomes leader and tells every other node
+ * that no higher node answers within {@code answerTimeout} becomes leader and tells the others
  * ({@link Coordinator}). A node that got an answer but no coordinator within {@code
- * coordinatorTimeout} tries again. The leader sends {@link Alive} every {@code heartbeat}; a follower
+ * coordinatorTimeout} tries again. The winner tells only the lower nodes (the higher ones did not
+ * answer). The leader sends {@link Alive} every {@code heartbeat}; a follower
  * that hears nothing for {@code leaderTimeout} holds an election (this is its own failure detector,
  * so one actor per node is the whole protocol). A node that starts (or restarts) listens for one
  * {@code leaderTimeout}: a leader it hears of that is higher than itself it follows; a lower one it
@@ -255,7 +256,8 @@ public final class Bully extends AbstractBehavior<Bully.Command> {
     timers.cancel(Timer.NO_ANSWER);
     timers.cancel(Timer.NO_COORDINATOR);
     timers.cancel(Timer.LEADER_SILENT);
-    peers.tellOthers(new Coordinator(self(), epoch));
+    Coordinator won = new Coordinator(self(), epoch);
+    peers.members().headSet(self(), false).forEach(lower -> peers.tell(lower, won)); // higher ones are down
     announce(self());
     timers.startTimerWithFixedDelay(Timer.HEARTBEAT, settings.heartbeat());
     return this;
