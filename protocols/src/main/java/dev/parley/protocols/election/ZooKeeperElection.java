@@ -106,8 +106,9 @@ public final class ZooKeeperElection
   public record TransactionLogged(long zxid) implements Event {}
 
   /**
-   * @param heartbeat how often the leader pings its followers (and a looking node re-sends its vote)
-   * @param leaderTimeout how long a follower waits for a ping, and a leader for a quorum of pongs
+   * @param heartbeat how often the leader pings its followers (and a follower re-sends its info)
+   * @param leaderTimeout how long a follower waits for a ping, and a leader for a quorum of pongs;
+   *     also how often a looking node re-sends its vote, in case it was lost
    * @param finalizeWait how long a node waits for a better vote once a quorum agrees with its own
    * @param syncTimeout how long the following phase may take before the node looks again
    */
@@ -213,7 +214,7 @@ public final class ZooKeeperElection
     for (Timer t : new Timer[] {Timer.FINALIZE, Timer.RETRY_INFO, Timer.SYNC_TIMEOUT, Timer.PING, Timer.LEADER_SILENT}) {
       timers.cancel(t);
     }
-    timers.startTimerWithFixedDelay(Timer.RENOTIFY, settings.heartbeat());
+    timers.startTimerWithFixedDelay(Timer.RENOTIFY, settings.leaderTimeout());
     peers.tellOthers(notification(disk));
   }
 
