@@ -50,7 +50,7 @@ final class ClusterNodes implements AutoCloseable {
   private final List<TcpProxy> proxies = new ArrayList<>();
 
   /**
-   * @param settings node i's settings on top of the base (failure detector, SBR, its journal)
+   * @param settings node i's settings, over the base (failure detector, downing, its journal)
    * @param guardian the guardian of node i (0-based), made again at each restart
    */
   ClusterNodes(String name, int n, IntFunction<Config> settings, IntFunction<Behavior<?>> guardian)
@@ -104,7 +104,7 @@ final class ClusterNodes implements AutoCloseable {
   void start(int i, int seed) throws IOException {
     int bindPort = freePort();
     proxies.set(i, new TcpProxy(ports[i], bindPort));
-    Config config = ConfigFactory.parseString(
+    Config config = settings.apply(i).withFallback(ConfigFactory.parseString(
             "akka.actor.provider = cluster\n"
                 + "akka.remote.artery.transport = tcp\n"
                 + "akka.remote.artery.canonical.hostname = \"127.0.0.1\"\n"
@@ -116,8 +116,7 @@ final class ClusterNodes implements AutoCloseable {
                 + "akka.cluster.downing-provider-class = \"akka.cluster.sbr.SplitBrainResolverProvider\"\n"
                 + "akka.cluster.split-brain-resolver.active-strategy = keep-majority\n"
                 + "akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR\nakka.log-dead-letters = off\n"
-                + "akka.cluster.log-info = off\n")
-        .withFallback(settings.apply(i))
+                + "akka.cluster.log-info = off\n"))
         .withFallback(ConfigFactory.load());
     ActorSystem<?> system = ActorSystem.create(guardian.apply(i), name, config);
     systems.set(i, system);

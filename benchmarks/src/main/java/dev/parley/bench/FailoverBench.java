@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -60,7 +61,7 @@ final class FailoverBench implements Runnable {
       try {
         for (ParleyElections e : ParleyElections.values()) {
           for (int n : sizes) {
-            parley.add(progress(ParleyFailover.inOneJvm(kit, e, n, runs)));
+            attempt(parley, "Parley " + e.label + ", one JVM", n, () -> ParleyFailover.inOneJvm(kit, e, n, runs));
           }
         }
       } finally {
@@ -69,17 +70,18 @@ final class FailoverBench implements Runnable {
       if (!noCluster) {
         for (ParleyElections e : ParleyElections.values()) {
           for (int n : sizes) {
-            parley.add(progress(ParleyFailover.onClusterNodes(e, n, runs, data)));
+            attempt(parley, "Parley " + e.label + ", Akka Cluster nodes", n,
+                () -> ParleyFailover.onClusterNodes(e, n, runs, data));
           }
         }
       }
       List<FailoverTimes> peers = new ArrayList<>();
       if (!noPeers) {
-        peers.add(progress(RatisFailover.measure(runs, data)));
-        peers.add(progress(CuratorFailover.measure(runs)));
-        peers.add(progress(SingletonFailover.measure(true, runs)));
+        attempt(peers, "Apache Ratis", 3, () -> RatisFailover.measure(runs, data));
+        attempt(peers, "Curator LeaderLatch", 3, () -> CuratorFailover.measure(runs));
+        attempt(peers, "Akka Cluster Singleton, tightened", 3, () -> SingletonFailover.measure(true, runs));
         if (!noDefaultSingleton) {
-          peers.add(progress(SingletonFailover.measure(false, runs)));
+          attempt(peers, "Akka Cluster Singleton, default", 3, () -> SingletonFailover.measure(false, runs));
         }
       }
       print(parley, peers);
@@ -88,10 +90,17 @@ final class FailoverBench implements Runnable {
     }
   }
 
-  private static FailoverTimes progress(FailoverTimes t) {
-    System.err.printf("  measured %s, N=%d: median %s, p99 %s%n", t.system, t.nodes,
-        FailoverTimes.millis(t.medianMillis()), FailoverTimes.millis(t.p99Millis()));
-    return t;
+  /** One row's measurement; a row that fails is reported and left out, and the others go on. */
+  private static void attempt(List<FailoverTimes> rows, String what, int n, Callable<FailoverTimes> measure) {
+    try {
+      FailoverTimes t = measure.call();
+      System.err.printf("  measured %s, N=%d: median %s, p99 %s%n", t.system, t.nodes,
+          FailoverTimes.millis(t.medianMillis()), FailoverTimes.millis(t.p99Millis()));
+      rows.add(t);
+    } catch (Exception e) {
+      System.err.printf("  FAILED %s, N=%d: %s%n", what, n, e);
+      System.out.printf("(%s, N=%d: not measured, %s)%n", what, n, e.getMessage());
+    }
   }
 
   private void print(List<FailoverTimes> parley, List<FailoverTimes> peers) throws Exception {

@@ -8,6 +8,7 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.persistence.testkit.PersistenceTestKitPlugin;
 import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.parley.persistence.Journal;
 import dev.parley.protocols.core.NodeEnv;
@@ -31,13 +32,21 @@ import java.util.stream.IntStream;
  * node names the same new leader; the killed node is then restarted and the group left to settle
  * before the next run. In one JVM (a {@link LocalGroup} of real actors and timers, the in-memory
  * journal), and on Akka Cluster nodes (one ActorSystem per node on loopback, messages over Artery
- * as CBOR, an H2 journal per node; the leader's system terminated without leaving).
+ * as CBOR, an H2 journal per node; the leader's system cut off and terminated without leaving).
  */
 final class ParleyFailover {
 
   private static final AtomicInteger GROUPS = new AtomicInteger();
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
   private static final Duration QUIET = Duration.ofMillis(400);
+
+  /**
+   * Parley's elections detect failures themselves; the cluster they run on has no downing provider, so
+   * Akka's split-brain resolver cannot down (and so shut down) a node while Parley is measured. A
+   * killed node's old incarnation leaves the membership when its new incarnation joins.
+   */
+  private static final Config NO_DOWNING =
+      ConfigFactory.parseString(ClusterNodes.TIGHT + "akka.cluster.downing-provider-class = \"\"\n");
 
   private ParleyFailover() {}
 
@@ -88,9 +97,7 @@ final class ParleyFailover {
     boolean durable = election == ParleyElections.RAFT || election == ParleyElections.ZOOKEEPER;
     ClusterNodes[] cluster = new ClusterNodes[1];
     cluster[0] = new ClusterNodes("parley", n,
-        i -> durable
-            ? ConfigFactory.parseString(ClusterNodes.TIGHT).withFallback(Journal.h2(dir.resolve(nodes.get(i).name())))
-            : ConfigFactory.parseString(ClusterNodes.TIGHT),
+        i -> durable ? NO_DOWNING.withFallback(Journal.h2(dir.resolve(nodes.get(i).name()))) : NO_DOWNING,
         i -> node(cluster[0], i, nodes, durable, election, group, watch));
     try (ClusterNodes c = cluster[0]) {
       c.startAll();
