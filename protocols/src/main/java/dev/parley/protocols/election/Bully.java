@@ -84,11 +84,6 @@ public final class Bully extends AbstractBehavior<Bully.Command> {
             + "< coordinatorTimeout, got " + this);
       }
     }
-
-    /** Timeouts for links whose round trip stays well under {@code answerTimeout}. */
-    public static Settings of(Duration heartbeat, Duration leaderTimeout, Duration answerTimeout) {
-      return new Settings(heartbeat, leaderTimeout, answerTimeout, answerTimeout.multipliedBy(3));
-    }
   }
 
   private enum State { LISTENING, ELECTING, AWAITING_COORDINATOR, FOLLOWER, LEADER }

@@ -250,7 +250,9 @@ public final class ZooKeeperElection
       votes.put(self(), vote);
       peers.tellOthers(notification(disk));
     }
-    votes.put(n.from(), n.vote());
+    // Within a round a node's vote only gets better, so the best one heard from it is its latest,
+    // even when the links reorder its notifications.
+    votes.merge(n.from(), n.vote(), (heard, now) -> now.isBetterThan(heard) ? now : heard);
     if (agreeing(vote.leader()) == peers.size()) {
       decide(disk, vote.leader());
     } else if (isQuorum(agreeing(vote.leader())) && !timers.isTimerActive(Timer.FINALIZE)) {
