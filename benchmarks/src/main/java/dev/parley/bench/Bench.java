@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Parley benchmark harnesses; each prints its figures. Without a command, runs them all.",
-    subcommands = {LinkOverhead.class, MulticastThroughput.class, SimulationSpeed.class, MutexBench.class})
+    subcommands = {LinkOverhead.class, MulticastThroughput.class, SimulationSpeed.class, MutexBench.class,
+        FailoverBench.class})
 public final class Bench implements Runnable {
 
   @Override

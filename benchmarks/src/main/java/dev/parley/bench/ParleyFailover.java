@@ -1,0 +1,159 @@
+package dev.parley.bench;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorRefResolver;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.persistence.testkit.PersistenceTestKitPlugin;
+import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.parley.persistence.Journal;
+import dev.parley.protocols.core.NodeEnv;
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.election.LeaderElected;
+import dev.parley.testkit.group.LocalGroup;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+
+/**
+ * Parley's elections failing over: a group whose leader is killed abruptly, timed until every other
+ * node names the same new leader; the killed node is then restarted and the group left to settle
+ * before the next run. In one JVM (a {@link LocalGroup} of real actors and timers, the in-memory
+ * journal), and on Akka Cluster nodes (one ActorSystem per node on loopback, messages over Artery
+ * as CBOR, an H2 journal per node; the leader's system cut off and terminated without leaving).
+ */
+final class ParleyFailover {
+
+  private static final AtomicInteger GROUPS = new AtomicInteger();
+  private static final Duration TIMEOUT = Duration.ofSeconds(20);
+  private static final Duration QUIET = Duration.ofMillis(400);
+
+  /**
+   * Parley's elections detect failures themselves; the cluster they run on has no downing provider, so
+   * Akka's split-brain resolver cannot down (and so shut down) a node while Parley is measured. A
+   * killed node's old incarnation leaves the membership when its new incarnation joins.
+   */
+  private static final Config NO_DOWNING =
+      ConfigFactory.parseString(ClusterNodes.TIGHT + "akka.cluster.downing-provider-class = \"\"\n");
+
+  private ParleyFailover() {}
+
+  static List<NodeId> nodes(int n) {
+    return IntStream.rangeClosed(1, n).mapToObj(NodeId::n).toList();
+  }
+
+  /** {@code runs} failovers (after one warm-up) of {@code election} in a group of {@code n} in one JVM. */
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  static FailoverTimes inOneJvm(ActorTestKit kit, ParleyElections election, int n, int runs) throws Exception {
+    FailoverTimes times = new FailoverTimes("Parley " + election.label + ", one JVM", election.settings, n);
+    LeaderWatch watch = new LeaderWatch();
+    ActorRef<LeaderElected> listener = kit.spawn(watch.listener());
+    String group = "jvm-" + election.name().toLowerCase() + "-" + GROUPS.incrementAndGet();
+    List<NodeId> nodes = nodes(n);
+    Set<NodeId> all = Set.copyOf(nodes);
+    try (LocalGroup g = new LocalGroup.Builder(kit, nodes, 1, x -> {})
+        .start((peers, env, upcalls) -> (Behavior) election.create(group, peers, env, listener))) {
+      NodeId leader = watch.awaitStable(all, QUIET, TIMEOUT);
+      for (int run = 0; run <= runs; run++) {
+        Set<NodeId> live = new HashSet<>(all);
+        live.remove(leader);
+        watch.forget(leader);
+        watch.watch(live);
+        long start = System.nanoTime();
+        g.crash(leader);
+        long agreed = watch.awaitAgreement(TIMEOUT);
+        if (run > 0) {
+          times.add(agreed - start);
+        }
+        g.restart(leader);
+        leader = watch.awaitStable(all, QUIET, TIMEOUT);
+      }
+    } finally {
+      kit.stop(listener);
+    }
+    return times;
+  }
+
+  /** The same on {@code n} Akka Cluster nodes of this JVM. */
+  static FailoverTimes onClusterNodes(ParleyElections election, int n, int runs, Path dataDir) throws Exception {
+    FailoverTimes times = new FailoverTimes("Parley " + election.label + ", Akka Cluster nodes", election.settings, n);
+    LeaderWatch watch = new LeaderWatch();
+    String group = "cluster-" + election.name().toLowerCase() + "-" + GROUPS.incrementAndGet();
+    List<NodeId> nodes = nodes(n);
+    Set<NodeId> all = Set.copyOf(nodes);
+    Path dir = Files.createDirectories(dataDir.resolve(group));
+    boolean durable = election == ParleyElections.RAFT || election == ParleyElections.ZOOKEEPER;
+    ClusterNodes[] cluster = new ClusterNodes[1];
+    cluster[0] = new ClusterNodes("parley", n,
+        i -> durable ? NO_DOWNING.withFallback(Journal.h2(dir.resolve(nodes.get(i).name()))) : NO_DOWNING,
+        i -> node(cluster[0], i, nodes, durable, election, group, watch));
+    try (ClusterNodes c = cluster[0]) {
+      c.startAll();
+      c.awaitAllUp(Duration.ofSeconds(60));
+      NodeId leader = watch.awaitStable(all, QUIET, TIMEOUT);
+      for (int run = 0; run <= runs; run++) {
+        int index = nodes.indexOf(leader);
+        Set<NodeId> live = new HashSet<>(all);
+        live.remove(leader);
+        watch.forget(leader);
+        watch.watch(live);
+        long start = System.nanoTime();
+        ActorSystem<?> killed = c.kill(index);
+        long agreed = watch.awaitAgreement(TIMEOUT);
+        if (run > 0) {
+          times.add(agreed - start);
+        }
+        c.awaitTerminated(killed);
+        c.start(index, index == 0 ? 1 : 0);
+        leader = watch.awaitStable(all, QUIET, TIMEOUT);
+      }
+    }
+    return times;
+  }
+
+  /**
+   * The guardian of cluster node i: prepares its journal, then starts its election at /user/election,
+   * its peers being the election actors of the other nodes, by path (any incarnation answers).
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Behavior<Void> node(ClusterNodes cluster, int i, List<NodeId> nodes, boolean durable,
+      ParleyElections election, String group, LeaderWatch watch) {
+    return Behaviors.setup(ctx -> {
+      ActorRefResolver resolver = ActorRefResolver.get(ctx.getSystem());
+      Map<NodeId, ActorRef<Object>> others = new HashMap<>();
+      for (int j = 0; j < nodes.size(); j++) {
+        if (j != i) {
+          others.put(nodes.get(j), resolver.resolveActorRef(cluster.path(j, "election")));
+        }
+      }
+      if (durable) {
+        Journal.prepare(ctx.getSystem());
+      }
+      NodeId self = nodes.get(i);
+      ActorRef<LeaderElected> listener = ctx.spawn(watch.listener(), "listener");
+      ctx.spawn((Behavior) election.create(group, Peers.of(self, others), NodeEnv.seeded(self, 1), listener),
+          "election");
+      return Behaviors.empty();
+    });
+  }
+
+  /** An actor test kit whose event-sourced elections journal in memory. */
+  static ActorTestKit testKit() {
+    return ActorTestKit.create("failover", PersistenceTestKitPlugin.getInstance().config()
+        .withFallback(PersistenceTestKitSnapshotPlugin.getInstance().config())
+        .withFallback(ConfigFactory.parseString("akka.loglevel = ERROR\nakka.log-dead-letters = off"))
+        .withFallback(ConfigFactory.load()));
+  }
+}

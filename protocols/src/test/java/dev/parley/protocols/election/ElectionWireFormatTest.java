@@ -1,0 +1,69 @@
+package dev.parley.protocols.election;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.serialization.Serialization;
+import akka.serialization.SerializationExtension;
+import akka.serialization.Serializer;
+import akka.serialization.Serializers;
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.failure.DetectorStatus;
+import dev.parley.protocols.failure.Heartbeat;
+import dev.parley.protocols.failure.QuorumPartitionDetector;
+import dev.parley.protocols.failure.Restore;
+import dev.parley.protocols.failure.Suspect;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The elections' and detectors' wire messages, persisted events and status replies travel as Jackson
+ * CBOR (Akka's serializer 33) and come back equal: what a cluster node sends its peers, writes to its
+ * journal and answers on /status.
+ */
+class ElectionWireFormatTest {
+
+  private static final ActorTestKit testKit = ActorTestKit.create();
+  private static final Serialization serialization = SerializationExtension.get(testKit.system());
+  private static final NodeId N1 = NodeId.n(1);
+  private static final NodeId N2 = NodeId.n(2);
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  static Stream<Object> messages() {
+    ZooKeeperElection.Vote vote = new ZooKeeperElection.Vote(N2, 100);
+    return Stream.of(
+        new LeaderElected(N1, N2, 7),
+        new ElectionStatus(N1, Role.FOLLOWER, N2, 7, new TreeSet<>(Set.of(NodeId.n(3)))),
+        new ElectionStatus(N1, Role.ELECTING, null, 0, new TreeSet<>()),
+        new Bully.Election(N1, 3), new Bully.Answer(N2, 3), new Bully.Coordinator(N2, 4), new Bully.Alive(N2, 4),
+        new RingElection.Election(N1, 9, N2, 3), new RingElection.Elected(N1, 10, N2, 4), new RingElection.Ack(N2, 9),
+        new ZooKeeperElection.Notification(N1, ZooKeeperElection.Phase.LOOKING, 2, vote, 1),
+        new ZooKeeperElection.NewEpoch(N2, 5), new ZooKeeperElection.EpochAccepted(5, N2),
+        new ZooKeeperElection.Disk(5, N2, 100), new ZooKeeperElection.Disk(0, null, 0),
+        new RaftElection.RequestVote(3, N1, new LogPosition(10, 2)), new RaftElection.VoteReply(3, N2, true),
+        new RaftElection.AppendEntries(3, N1), new RaftElection.TermStarted(4), new RaftElection.Voted(4, N2),
+        new RaftState(4, N2), RaftState.INITIAL,
+        new Heartbeat(N1, 12), new Suspect(N1, N2), new Restore(N1, N2),
+        new DetectorStatus(N1, new TreeSet<>(Set.of(N2))),
+        new QuorumPartitionDetector.Ping(N1, 4), new QuorumPartitionDetector.MajorityLost(N1, 2, 5),
+        new QuorumPartitionDetector.QuorumStatus(N1, true, 5, 5));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("messages")
+  void travelsAsJacksonCborAndComesBackEqual(Object message) {
+    Serializer serializer = serialization.findSerializerFor(message);
+    assertThat(serializer.identifier()).as("serializer of %s", message.getClass().getName()).isEqualTo(33);
+    byte[] bytes = serialization.serialize(message).get();
+    String manifest = Serializers.manifestFor(serializer, message);
+    assertThat(serialization.deserialize(bytes, serializer.identifier(), manifest).get()).isEqualTo(message);
+  }
+}
