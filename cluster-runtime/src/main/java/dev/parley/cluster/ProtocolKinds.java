@@ -1,6 +1,15 @@
 package dev.parley.cluster;
 
 import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.election.Bully;
+import dev.parley.protocols.election.GetStatus;
+import dev.parley.protocols.election.HoldElection;
+import dev.parley.protocols.election.RaftElection;
+import dev.parley.protocols.election.RingElection;
+import dev.parley.protocols.election.ZooKeeperElection;
+import dev.parley.protocols.failure.GetSuspects;
+import dev.parley.protocols.failure.HeartbeatFailureDetector;
+import dev.parley.protocols.failure.QuorumPartitionDetector;
 import dev.parley.protocols.mutex.DecentralizedMutex;
 import dev.parley.protocols.mutex.LamportMutex;
 import dev.parley.protocols.mutex.LockClient;
@@ -14,6 +23,7 @@ import dev.parley.protocols.multicast.FifoMulticast;
 import dev.parley.protocols.multicast.LamportMulticast;
 import dev.parley.protocols.multicast.ReliableMulticast;
 import dev.parley.protocols.multicast.SequencerMulticast;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -61,6 +71,39 @@ public final class ProtocolKinds {
     add(new MutexKind("maekawa", "Maekawa mutual exclusion with sqrt(N) grid quorums",
         (instance, peers, env, up) -> Maekawa.create(cast(peers), up),
         (node, replyTo) -> new Maekawa.GetStatus(replyTo.narrow()), null));
+  }
+
+  /** Election and detector timing for a loopback cluster: fail over in about a second. */
+  private static final Duration BEAT = Duration.ofMillis(100);
+
+  static {
+    add(new ObserverKind("raft-election", "Raft leader election: terms, randomised timeouts, votes on disk",
+        (instance, peers, env, up) -> RaftElection.create(instance, cast(peers), env,
+            new RaftElection.Settings(BEAT, ms(500), ms(1000)), up.narrow()),
+        replyTo -> new GetStatus(replyTo.narrow()), Map.of()));
+    add(new ObserverKind("bully-election", "bully election: the highest live id leads",
+        (instance, peers, env, up) -> Bully.create(cast(peers),
+            new Bully.Settings(BEAT, ms(500), ms(200), ms(600)), up.narrow()),
+        replyTo -> new GetStatus(replyTo.narrow()), Map.of("hold-election", new HoldElection())));
+    add(new ObserverKind("ring-election", "ring election (Chang-Roberts) skipping crashed successors",
+        (instance, peers, env, up) -> RingElection.create(cast(peers),
+            new RingElection.Settings(BEAT, ms(500), ms(200), ms(2000)), up.narrow()),
+        replyTo -> new GetStatus(replyTo.narrow()), Map.of("hold-election", new HoldElection())));
+    add(new ObserverKind("zookeeper-election", "ZooKeeper-style election on (last transaction id, node id)",
+        (instance, peers, env, up) -> ZooKeeperElection.create(instance, cast(peers), env,
+            new ZooKeeperElection.Settings(BEAT, ms(500), ms(100), ms(1000)), 0, up.narrow()),
+        replyTo -> new GetStatus(replyTo.narrow()), Map.of()));
+    add(new ObserverKind("heartbeat-detector", "heartbeat failure detector: Suspect / Restore",
+        (instance, peers, env, up) -> HeartbeatFailureDetector.create(cast(peers),
+            new HeartbeatFailureDetector.Settings(BEAT, ms(500)), up.narrow()),
+        replyTo -> new GetSuspects(replyTo.narrow()), Map.of()));
+    add(new ObserverKind("quorum-detector", "quorum partition detector: MajorityLost / MajorityRegained",
+        (instance, peers, env, up) -> QuorumPartitionDetector.create(cast(peers), ms(200), up.narrow()),
+        replyTo -> new QuorumPartitionDetector.GetQuorum(replyTo.narrow()), Map.of()));
+  }
+
+  private static Duration ms(long millis) {
+    return Duration.ofMillis(millis);
   }
 
   private ProtocolKinds() {}

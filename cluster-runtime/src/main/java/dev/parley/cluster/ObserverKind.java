@@ -1,0 +1,74 @@
+package dev.parley.cluster;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.protocols.core.NodeEnv;
+import dev.parley.protocols.core.Peers;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Protocols that watch the group and report (elections: {@code LeaderElected}; failure and
+ * partition detectors: {@code Suspect}, {@code MajorityLost}, ...): their live state answers {@code
+ * /status}, their last upcall of each type is shown, and some offer one operation (an election a
+ * node holds on its own).
+ *
+ * @param factory the instance on a node
+ * @param statusQuery the algorithm's status query for a reply-to reference
+ * @param operations operation name to downcall
+ */
+record ObserverKind(
+    String name,
+    String description,
+    Factory factory,
+    Function<ActorRef<Object>, Object> statusQuery,
+    Map<String, Object> operationsByName)
+    implements ProtocolKind {
+
+  @FunctionalInterface
+  interface Factory {
+    Behavior<?> create(String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls);
+  }
+
+  @Override
+  public Behavior<Object> create(
+      String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
+    return factory.create(instance, peers, env, upcalls).unsafeCast();
+  }
+
+  @Override
+  public List<String> operations() {
+    return List.copyOf(operationsByName.keySet());
+  }
+
+  @Override
+  public Object downcall(NodeSettings node, String op, JsonNode body) {
+    Object downcall = operationsByName.get(op);
+    if (downcall == null) {
+      throw ProtocolKind.unknownOperation(this, op);
+    }
+    return downcall;
+  }
+
+  @Override
+  public Object status(UpcallLog upcalls, String instance) {
+    Map<String, Object> latest = new LinkedHashMap<>();
+    for (UpcallLog.Entry e : upcalls.since(instance, 0)) {
+      latest.put(e.type(), e.upcall());
+    }
+    return Map.of("latest", latest);
+  }
+
+  @Override
+  public boolean hasLiveStatus() {
+    return true;
+  }
+
+  @Override
+  public Object statusQuery(NodeSettings node, ActorRef<Object> replyTo) {
+    return statusQuery.apply(replyTo);
+  }
+}
