@@ -28,7 +28,7 @@ public final class NodeRuntime {
 
   private final NodeSettings settings;
   private final Network network;
-  private final Tracer tracer = new Tracer(System::currentTimeMillis);
+  private final Tracer tracer = new Tracer(() -> System.currentTimeMillis() * 1_000_000, 20_000);
   private final HistoryRecorder history = new HistoryRecorder();
   private final UpcallLog upcalls = new UpcallLog(10_000);
   private final Map<String, Instance> instances = new ConcurrentHashMap<>();

@@ -1,7 +1,16 @@
 package dev.parley.cluster;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parley.cluster.http.Json;
 import dev.parley.protocols.link.NemesisCommand;
+import dev.parley.protocols.trace.ShiVizLog;
+import dev.parley.protocols.trace.SpaceTimeDiagram;
+import dev.parley.protocols.trace.StampedEvent;
+import dev.parley.protocols.trace.Traces;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -17,7 +26,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "parley-ctl", mixinStandardHelpOptions = true,
     description = "Talk to running Parley nodes over HTTP.",
     subcommands = {ParleyCtl.Status.class, ParleyCtl.Partition.class, ParleyCtl.Heal.class,
-        ParleyCtl.AwaitUp.class, ParleyCtl.Call.class})
+        ParleyCtl.AwaitUp.class, ParleyCtl.Call.class, ParleyCtl.Trace.class})
 public final class ParleyCtl {
 
   /** The nodes to talk to. */
@@ -138,6 +147,33 @@ public final class ParleyCtl {
       NodeClient.Response r = method.equalsIgnoreCase("post") ? client.post(path, body) : client.get(path);
       System.out.println(r.text());
       return r.ok() ? 0 : 1;
+    }
+  }
+
+  @Command(name = "trace", description = "Put the nodes' traces together: a ShiViz log and an HTML diagram.")
+  static final class Trace implements Callable<Integer> {
+    @CommandLine.Mixin Nodes nodes;
+
+    @Option(names = "--out", required = true, description = "directory for trace.shiviz and trace.html")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      ObjectMapper json = Json.mapper();
+      List<List<StampedEvent>> traces = new ArrayList<>();
+      for (NodeClient c : nodes.clients()) {
+        if (c.reachable()) {
+          traces.add(json.readValue(c.get("/trace").text(), new TypeReference<List<StampedEvent>>() {}));
+        }
+      }
+      List<StampedEvent> merged = Traces.merge(traces);
+      Files.createDirectories(out);
+      ShiVizLog.write(merged, out.resolve("trace.shiviz"));
+      SpaceTimeDiagram.write("Parley cluster trace", merged, out.resolve("trace.html"));
+      System.out.println(merged.size() + " events from " + traces.size() + " nodes: "
+          + out.resolve("trace.html") + " (open in a browser) and " + out.resolve("trace.shiviz")
+          + " (for ShiViz, parser " + ShiVizLog.REGEX + ")");
+      return 0;
     }
   }
 

@@ -55,15 +55,16 @@ public final class SpaceTimeDiagram {
       svg.append("<line x1='").append(x).append("' y1='40' x2='").append(x).append("' y2='")
           .append(height - 20).append("' stroke='#bbb'/>\n");
     }
-    Map<Long, StampedEvent> sends = new HashMap<>();
+    // a message is known by its sender and the sender's id for it (each node numbers its own)
+    Map<String, StampedEvent> sends = new HashMap<>();
     for (StampedEvent e : events) {
       if (e.kind() == Kind.SEND) {
-        sends.put(e.messageId(), e);
+        sends.put(e.node() + "#" + e.messageId(), e);
       }
     }
     for (StampedEvent e : events) {
-      if (e.kind() == Kind.RECEIVE && sends.containsKey(e.messageId())) {
-        StampedEvent s = sends.get(e.messageId());
+      StampedEvent s = e.kind() == Kind.RECEIVE ? sends.get(e.peer() + "#" + e.messageId()) : null;
+      if (s != null) {
         svg.append("<line x1='").append(x(column, s.node())).append("' y1='").append(row.get(s))
             .append("' x2='").append(x(column, e.node())).append("' y2='").append(row.get(e))
             .append("' stroke='#555' marker-end='url(#arrow)'><title>")

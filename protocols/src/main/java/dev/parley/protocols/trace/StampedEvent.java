@@ -10,7 +10,8 @@ import dev.parley.protocols.core.NodeId;
  * @param node where it happened
  * @param kind a send, a receive, or a local event
  * @param peer the receiver of a send, the sender of a receive, null for a local event
- * @param messageId pairs a receive with its send (0 for a local event)
+ * @param messageId with the sender, pairs a receive with its send: each node numbers its own sends
+ *     (0 for a local event)
  * @param type the message's type (its class's simple name), or "upcall" for a local event
  * @param label what happened: the message or upcall, abbreviated
  * @param clock the node's vector clock after the event

@@ -3,7 +3,7 @@ package dev.parley.protocols.trace;
 import dev.parley.protocols.clock.VectorClock;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.trace.StampedEvent.Kind;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,12 +22,21 @@ public final class Tracer {
   public record Stamp(long messageId, VectorClock clock) {}
 
   private final LongSupplier time;
+  private final int capacity;
   private final Map<NodeId, VectorClock> clocks = new HashMap<>();
-  private final List<StampedEvent> events = new ArrayList<>();
+  private final ArrayDeque<StampedEvent> events = new ArrayDeque<>();
+  private long recorded;
   private long nextMessageId = 1;
 
+  /** A tracer that keeps every event. */
   public Tracer(LongSupplier time) {
+    this(time, Integer.MAX_VALUE);
+  }
+
+  /** A tracer that keeps the latest {@code capacity} events (a long-running node's). */
+  public Tracer(LongSupplier time, int capacity) {
     this.time = time;
+    this.capacity = capacity;
   }
 
   /** Records that {@code from} sent {@code message} to {@code to}. */
@@ -74,8 +83,11 @@ public final class Tracer {
 
   private void record(
       NodeId node, Kind kind, NodeId peer, long id, String type, String label, VectorClock clock) {
-    events.add(
-        new StampedEvent(events.size(), node, kind, peer, id, type, label, clock, time.getAsLong()));
+    events.addLast(
+        new StampedEvent(recorded++, node, kind, peer, id, type, label, clock, time.getAsLong()));
+    if (events.size() > capacity) {
+      events.removeFirst();
+    }
   }
 
   /** A message's type: its class's simple name. */

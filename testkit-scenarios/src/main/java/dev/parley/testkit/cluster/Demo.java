@@ -68,8 +68,9 @@ public final class Demo implements Callable<Integer> {
       electionAndFailover();
       lockServerSurvivesKill();
       partitionAndHeal();
+      step(6, "the run's trace, then stopping the cluster");
+      cluster.parley("trace");
     } finally {
-      step(6, "stopping the cluster");
       cluster.parley("down");
     }
     System.out.println();
