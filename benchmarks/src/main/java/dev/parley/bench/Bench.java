@@ -7,8 +7,8 @@ import picocli.CommandLine.Command;
  * Parley's benchmark harnesses: each prints its figures as a table. Run from the project root:
  *
  * <pre>
- * mvn -q -pl benchmarks -am compile exec:java                     # every harness
- * mvn -q -pl benchmarks -am compile exec:java -Dexec.args="links"  # one of them
+ * mvn -q -pl benchmarks -am compile exec:java@bench                     # every harness
+ * mvn -q -pl benchmarks -am compile exec:java@bench -Dexec.args="links"  # one of them
  * </pre>
  */
 @Command(

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 
 /**
  * A Parley node: joins the cluster, runs its protocol instances, journals to its data directory and
- * serves its HTTP API. Started with {@code mvn -q -pl cluster-runtime -am compile exec:java
+ * serves its HTTP API. Started with {@code mvn -q -pl cluster-runtime -am compile exec:java@node
  * -Dexec.args="--node n1 ..."} or by {@code bin/parley up N}.
  */
 @Command(
