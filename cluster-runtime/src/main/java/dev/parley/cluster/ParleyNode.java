@@ -74,6 +74,10 @@ public final class ParleyNode implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    // the node's own logging (packaged apart, like its configuration, so it never shadows a user's)
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "parley/logback.xml");
+    }
     CommandLine cli = new CommandLine(new ParleyNode());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof IllegalArgumentException || e instanceof JournalUnavailableException) {
