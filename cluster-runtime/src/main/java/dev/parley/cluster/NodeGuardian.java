@@ -18,6 +18,9 @@ public final class NodeGuardian {
 
   private NodeGuardian() {}
 
+  /** The name membership changes are recorded under in the node's upcall log. */
+  public static final String CLUSTER = "cluster";
+
   /** A change of membership or reachability, as recorded. */
   record MemberChange(NodeId node, String address, String change) {}
 
@@ -42,7 +45,7 @@ public final class NodeGuardian {
   }
 
   private static void record(NodeRuntime runtime, Member member, String change) {
-    runtime.upcalls().record("cluster", System.currentTimeMillis(),
+    runtime.upcalls().record(CLUSTER, System.currentTimeMillis(),
         new MemberChange(nodeOf(member), member.address().hostPort(), change));
   }
 

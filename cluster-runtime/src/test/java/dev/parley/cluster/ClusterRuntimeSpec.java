@@ -60,6 +60,13 @@ class ClusterRuntimeSpec {
     assertThat(status.get("protocols").get("causal").get("started").asBoolean()).isTrue();
     assertThat(cluster.get(N2, "/protocols/causal").body().get("peers"))
         .extracting(JsonNode::asText).containsExactly("n1", "n3");
+    List<String> ups = new ArrayList<>();
+    for (JsonNode change : cluster.get(N2, "/membership").body()) {
+      if (change.get("upcall").get("change").asText().equals("MemberUp")) {
+        ups.add(change.get("upcall").get("node").asText());
+      }
+    }
+    assertThat(ups).contains("n1", "n2", "n3");
   }
 
   @Test

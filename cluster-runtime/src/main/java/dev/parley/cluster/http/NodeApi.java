@@ -41,6 +41,7 @@ import java.util.concurrent.TimeoutException;
  *
  * <pre>
  * GET  /status                       members, reachability, network, every instance's state
+ * GET  /membership                   the membership changes this node has seen, in order
  * GET  /protocols                    the instances this node runs and their operations
  * GET  /protocols/{name}             one instance's state
  * POST /protocols/{name}/{op}        a client operation (JSON body), e.g. causal/multicast
@@ -74,6 +75,7 @@ public final class NodeApi extends AllDirectives {
   public Route routes() {
     return handleRejections(rejections(), () -> handleExceptions(errors(), () -> concat(
         path("status", () -> get(() -> onSuccess(status(), this::ok))),
+        path("membership", () -> get(() -> ok(runtime.upcalls().since(NodeGuardian.CLUSTER, 0)))),
         pathPrefix("protocols", this::protocolRoutes),
         pathPrefix("nemesis", this::nemesisRoutes),
         path("history", () -> get(() -> complete(HttpEntities.create(
