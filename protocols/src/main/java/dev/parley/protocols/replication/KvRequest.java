@@ -1,5 +1,7 @@
 package dev.parley.protocols.replication;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.parley.protocols.core.WireMessage;
 
 /**
@@ -7,10 +9,25 @@ import dev.parley.protocols.core.WireMessage;
  * Put}, {@link Get}, {@link Cas}); each is answered by a {@link KvReply} upcall carrying its {@link
  * RequestId}, at the node the request was given to. One workload, one nemesis and one
  * linearizability checker serve every algorithm.
+ *
+ * <p>An algorithm takes a request wrapped in its own command ({@code RaftKv.Request(request)} and
+ * the like), so the three request types serve every algorithm's sealed vocabulary; they carry their
+ * type name on the wire, so a request travels inside a log entry or a forwarded message.
  */
-public interface KvRequest extends WireMessage {
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+  @JsonSubTypes.Type(value = Put.class, name = "put"),
+  @JsonSubTypes.Type(value = Get.class, name = "get"),
+  @JsonSubTypes.Type(value = Cas.class, name = "cas")
+})
+public sealed interface KvRequest extends WireMessage permits Put, Get, Cas {
 
   RequestId id();
 
   String key();
+
+  /** Whether it may change the store (a put or a cas). */
+  default boolean isWrite() {
+    return !(this instanceof Get);
+  }
 }
