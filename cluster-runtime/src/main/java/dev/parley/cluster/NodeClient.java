@@ -40,6 +40,12 @@ public final class NodeClient {
         .POST(HttpRequest.BodyPublishers.ofString(json == null ? "" : json)));
   }
 
+  public Response put(String path, String text) {
+    return send(HttpRequest.newBuilder(URI.create(base + path))
+        .header("Content-Type", "text/plain")
+        .PUT(HttpRequest.BodyPublishers.ofString(text)));
+  }
+
   /** Whether the node answers at all. */
   public boolean reachable() {
     try {

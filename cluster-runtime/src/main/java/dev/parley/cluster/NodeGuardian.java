@@ -53,10 +53,21 @@ public final class NodeGuardian {
   public static List<NodeRuntime.Member> members(Cluster cluster) {
     List<NodeRuntime.Member> now = new ArrayList<>();
     for (Member m : cluster.state().getMembers()) {
-      now.add(new NodeRuntime.Member(nodeOf(m), m.address().hostPort(), m.status().toString(),
+      now.add(new NodeRuntime.Member(nodeOf(m), m.address().hostPort(), httpOf(m), m.status().toString(),
           !cluster.state().getUnreachable().contains(m)));
     }
     return now;
+  }
+
+  /** Where {@code member}'s HTTP API listens, host:port, or null if it does not say. */
+  static String httpOf(Member member) {
+    for (String role : member.getRoles()) {
+      if (role.startsWith(NodeSettings.HTTP_ROLE_PREFIX)) {
+        return member.address().getHost().orElse("127.0.0.1") + ":"
+            + role.substring(NodeSettings.HTTP_ROLE_PREFIX.length());
+      }
+    }
+    return null;
   }
 
   public static NodeId nodeOf(Member member) {

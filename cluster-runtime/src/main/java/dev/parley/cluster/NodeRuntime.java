@@ -23,8 +23,8 @@ public final class NodeRuntime {
   public record Instance(String name, ProtocolKind kind, ActorRef<Object> host, List<NodeId> peers,
       boolean started) {}
 
-  /** A member of the cluster as this node sees it. */
-  public record Member(NodeId node, String address, String status, boolean reachable) {}
+  /** A member of the cluster as this node sees it; {@code http} is where its HTTP API listens. */
+  public record Member(NodeId node, String address, String http, String status, boolean reachable) {}
 
   private final NodeSettings settings;
   private final Network network;

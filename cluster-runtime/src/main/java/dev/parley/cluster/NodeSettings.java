@@ -39,6 +39,9 @@ public record NodeSettings(
   /** The cluster role that tells every member which {@link NodeId} a member address is. */
   public static final String ROLE_PREFIX = "parley-node-";
 
+  /** The cluster role that tells every member where a member's HTTP API listens. */
+  public static final String HTTP_ROLE_PREFIX = "parley-http-";
+
   public NodeSettings {
     requirePort("--port", port);
     requirePort("--http-port", httpPort);
@@ -103,7 +106,8 @@ public record NodeSettings(
         .withValue("akka.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(host))
         .withValue("akka.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port))
         .withValue("akka.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedAddresses))
-        .withValue("akka.cluster.roles", ConfigValueFactory.fromIterable(List.of(ROLE_PREFIX + node)))
+        .withValue("akka.cluster.roles", ConfigValueFactory.fromIterable(
+            List.of(ROLE_PREFIX + node, HTTP_ROLE_PREFIX + httpPort)))
         .withFallback(base);
   }
 

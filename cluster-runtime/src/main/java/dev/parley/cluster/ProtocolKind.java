@@ -8,6 +8,7 @@ import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * A kind of protocol a node can run (causal multicast, a lock server, a Raft election, ...): how an
@@ -43,6 +44,17 @@ public interface ProtocolKind {
   /** Whether {@code upcall}, raised at node {@code self}, completes operation {@code op}. */
   default boolean completes(NodeId self, String op, Object upcall) {
     return false;
+  }
+
+  /** A downcall and the test its completing upcall passes. */
+  record Call(Object downcall, Predicate<Object> completedBy) {}
+
+  /**
+   * Operation {@code op} at {@code node}: its downcall, and which upcall completes it (for a kind
+   * whose answers name their request, the one naming this call's).
+   */
+  default Call call(NodeSettings node, String op, JsonNode body) {
+    return new Call(downcall(node, op, body), upcall -> completes(node.node(), op, upcall));
   }
 
   /** What {@code /status} shows of an instance, from its upcalls. */

@@ -9,7 +9,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.parley.protocols.core.NodeId;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,7 +38,7 @@ final class LocalCluster implements AutoCloseable {
 
   LocalCluster(int n, Path dataRoot, List<String> protocols) {
     List<NodeId> group = IntStream.rangeClosed(1, n).mapToObj(NodeId::n).toList();
-    List<Integer> ports = freePorts(2 * n);
+    List<Integer> ports = NodeProcesses.freePorts(2 * n);
     String seed = "127.0.0.1:" + ports.get(0);
     for (int i = 0; i < n; i++) {
       NodeId id = group.get(i);
@@ -47,26 +46,6 @@ final class LocalCluster implements AutoCloseable {
       NodeSettings settings = new NodeSettings(id, "127.0.0.1", ports.get(i), ports.get(n + i),
           List.of(seed), group, NodeSettings.parseProtocols(protocols), dataRoot.resolve(id.name()), 7);
       nodes.put(id, Node.start(settings, BASE));
-    }
-  }
-
-  static List<Integer> freePorts(int count) {
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      for (int i = 0; i < count; i++) {
-        sockets.add(new ServerSocket(0));
-      }
-      return sockets.stream().map(ServerSocket::getLocalPort).toList();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    } finally {
-      sockets.forEach(s -> {
-        try {
-          s.close();
-        } catch (IOException ignored) {
-          // a free port is all we wanted
-        }
-      });
     }
   }
 

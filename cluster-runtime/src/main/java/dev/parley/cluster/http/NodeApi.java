@@ -46,6 +46,7 @@ import java.util.concurrent.TimeoutException;
  * GET  /protocols/{name}             one instance's state
  * POST /protocols/{name}/{op}        a client operation (JSON body), e.g. causal/multicast
  * GET  /protocols/{name}/upcalls     what it reported upward (?since=index)
+ * GET  /kv/{store}/{key}             a key-value store's get; PUT, and POST .../cas (see KvRoutes)
  * POST /nemesis                      a network fault on this node's outbound links (JSON)
  * POST /nemesis/crash/{name}         crash one instance (its memory is lost)
  * POST /nemesis/restart/{name}       restart it (it recovers what it persisted)
@@ -77,6 +78,7 @@ public final class NodeApi extends AllDirectives {
         path("status", () -> get(() -> onSuccess(status(), this::ok))),
         path("membership", () -> get(() -> ok(runtime.upcalls().since(NodeGuardian.CLUSTER, 0)))),
         pathPrefix("protocols", this::protocolRoutes),
+        pathPrefix("kv", new KvRoutes(runtime, system, json, this::parse)::routes),
         pathPrefix("nemesis", this::nemesisRoutes),
         path("history", () -> get(() -> complete(HttpEntities.create(
             ContentTypes.APPLICATION_JSON, HistoryJson.toJsonLines(runtime.history().history()))))),
@@ -184,17 +186,17 @@ public final class NodeApi extends AllDirectives {
           + kind.name() + "); its operations are " + kind.operations());
     }
     JsonNode parsed = parse(body);
-    Object downcall = kind.downcall(runtime.settings(), op, parsed);
+    ProtocolKind.Call call = kind.call(runtime.settings(), op, parsed);
     HistoryRecorder.Handle h =
         runtime.history().invoke(client, op, name, parsed == null ? null : parsed.toString());
     Duration wait = timeout.map(t -> Duration.ofMillis(Long.parseLong(t))).orElse(DEFAULT_WAIT);
     if (!kind.waitsForUpcall(op)) {
-      instance.host().tell(downcall);
+      instance.host().tell(call.downcall());
       runtime.history().ok(h);
       return status(StatusCodes.ACCEPTED, Map.of("accepted", op, "protocol", name));
     }
-    CompletableFuture<Object> done = runtime.upcalls().next(name, u -> kind.completes(runtime.node(), op, u));
-    instance.host().tell(downcall);
+    CompletableFuture<Object> done = runtime.upcalls().next(name, call.completedBy());
+    instance.host().tell(call.downcall());
     CompletionStage<Object> answer = done.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS)
         .handle((upcall, error) -> {
           if (error == null) {

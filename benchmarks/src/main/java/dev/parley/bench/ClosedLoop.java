@@ -1,0 +1,88 @@
+package dev.parley.bench;
+
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntFunction;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Closed-loop clients: each runs one operation at a time and starts the next as soon as the last
+ * completes, for a warm-up and then a measured window, counting completions and their latency.
+ */
+final class ClosedLoop {
+
+  /** What a window measured. */
+  record Figures(long operations, double seconds, Histogram latency, long failures) {
+    double perSecond() {
+      return operations / seconds;
+    }
+
+    String p50() {
+      return millis(latency.getValueAtPercentile(50));
+    }
+
+    String p99() {
+      return millis(latency.getValueAtPercentile(99));
+    }
+
+    private static String millis(long nanos) {
+      return String.format("%.2f ms", nanos / 1e6);
+    }
+  }
+
+  private volatile boolean running = true;
+  private volatile boolean measuring;
+  private final LongAdder done = new LongAdder();
+  private final LongAdder failed = new LongAdder();
+  private final Histogram latency = new ConcurrentHistogram(3);
+
+  private ClosedLoop() {}
+
+  /**
+   * Runs {@code clients} clients; client i's next operation is {@code operation.apply(i)}, started
+   * when called and complete when its stage completes (exceptionally: a failure, not counted).
+   */
+  static Figures run(int clients, IntFunction<CompletionStage<?>> operation, Duration warmup, Duration measure) {
+    ClosedLoop loop = new ClosedLoop();
+    for (int i = 0; i < clients; i++) {
+      loop.next(i, operation);
+    }
+    sleep(warmup);
+    loop.measuring = true;
+    long start = System.nanoTime();
+    sleep(measure);
+    loop.measuring = false;
+    double seconds = (System.nanoTime() - start) / 1e9;
+    loop.running = false;
+    return new Figures(loop.done.sum(), seconds, loop.latency, loop.failed.sum());
+  }
+
+  private void next(int client, IntFunction<CompletionStage<?>> operation) {
+    if (!running) {
+      return;
+    }
+    long started = System.nanoTime();
+    operation.apply(client).whenComplete((result, error) -> {
+      if (measuring) {
+        if (error == null) {
+          done.increment();
+          latency.recordValue(System.nanoTime() - started);
+        } else {
+          failed.increment();
+        }
+      }
+      next(client, operation);
+    });
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while measuring", e);
+    }
+  }
+}

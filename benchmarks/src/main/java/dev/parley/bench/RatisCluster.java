@@ -1,0 +1,156 @@
+package dev.parley.bench;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachine;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * Apache Ratis servers in this JVM over gRPC on loopback ports, each with its log on disk under one
+ * directory, running the state machines {@code stateMachine} makes: started, stopped one at a time,
+ * restarted on their storage, and asked who leads. Benchmark scope only.
+ */
+final class RatisCluster implements AutoCloseable {
+
+  static final int TIMEOUT_MIN_MS = 150;
+  static final int TIMEOUT_MAX_MS = 300;
+
+  private final List<RaftPeer> peers = new ArrayList<>();
+  private final RaftGroup group;
+  private final Path dir;
+  private final Supplier<StateMachine> stateMachine;
+  private final RaftServer[] servers;
+
+  /** {@code n} servers, formatted and started, under a fresh directory in {@code dataDir}. */
+  RatisCluster(int n, Path dataDir, Supplier<StateMachine> stateMachine) throws IOException {
+    for (int i = 1; i <= n; i++) {
+      peers.add(RaftPeer.newBuilder().setId("s" + i).setAddress("127.0.0.1:" + freePort()).build());
+    }
+    this.group = RaftGroup.valueOf(RaftGroupId.randomId(), peers);
+    this.dir = Files.createDirectories(dataDir.resolve("ratis-" + group.getGroupId().getUuid()));
+    this.stateMachine = stateMachine;
+    this.servers = new RaftServer[n];
+    for (int i = 0; i < n; i++) {
+      start(i, RaftStorage.StartupOption.FORMAT);
+    }
+  }
+
+  /** The election timeouts, as the tables state them. */
+  static String timeouts() {
+    return "election timeout " + TIMEOUT_MIN_MS + "-" + TIMEOUT_MAX_MS + " ms (Ratis's rpc.timeout.min/max)";
+  }
+
+  void start(int i, RaftStorage.StartupOption option) throws IOException {
+    RaftPeer peer = peers.get(i);
+    RaftProperties properties = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.GRPC);
+    RaftServerConfigKeys.setStorageDir(properties, List.of(new File(dir.toFile(), peer.getId().toString())));
+    GrpcConfigKeys.Server.setPort(properties, Integer.parseInt(peer.getAddress().split(":")[1]));
+    RaftServerConfigKeys.Rpc.setTimeoutMin(properties, TimeDuration.valueOf(TIMEOUT_MIN_MS, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(properties, TimeDuration.valueOf(TIMEOUT_MAX_MS, TimeUnit.MILLISECONDS));
+    servers[i] = RaftServer.newBuilder()
+        .setServerId(peer.getId())
+        .setGroup(group)
+        .setProperties(properties)
+        .setStateMachine(stateMachine.get())
+        .setOption(option)
+        .build();
+    servers[i].start();
+  }
+
+  /** Stops server i abruptly (no leadership transfer). */
+  void stop(int i) throws IOException {
+    servers[i].close();
+    servers[i] = null;
+  }
+
+  /** Restarts server i on its storage. */
+  void restart(int i) throws IOException {
+    start(i, RaftStorage.StartupOption.RECOVER);
+  }
+
+  /** A client of the group. */
+  RaftClient client() {
+    RaftProperties properties = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.GRPC);
+    return RaftClient.newBuilder().setProperties(properties).setRaftGroup(group).build();
+  }
+
+  /** The index of the server that leads now, as server {@code asking} sees it (-1 if none). */
+  int leader(int asking) throws IOException {
+    RaftPeerId id = servers[asking].getDivision(group.getGroupId()).getInfo().getLeaderId();
+    return id == null ? -1 : indexOf(id);
+  }
+
+  /**
+   * Polls every millisecond until every running server names the same leader, running, leading,
+   * and not server {@code old}; returns {@link System#nanoTime()} then.
+   */
+  long awaitAgreement(int old, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      int agreed = -2;
+      for (int i = 0; i < servers.length && agreed != -1; i++) {
+        if (servers[i] != null) {
+          int l = leader(i);
+          agreed = agreed == -2 || agreed == l ? l : -1;
+        }
+      }
+      if (agreed >= 0 && agreed != old && servers[agreed] != null
+          && servers[agreed].getDivision(group.getGroupId()).getInfo().isLeader()) {
+        return System.nanoTime();
+      }
+      if (System.nanoTime() > deadline) {
+        throw new TimeoutException("Ratis servers did not agree on a leader within " + timeout);
+      }
+      LockSupport.parkNanos(1_000_000);
+    }
+  }
+
+  private int indexOf(RaftPeerId id) {
+    for (int i = 0; i < peers.size(); i++) {
+      if (peers.get(i).getId().equals(id)) {
+        return i;
+      }
+    }
+    throw new IllegalStateException("unknown Ratis peer " + id);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    for (int i = 0; i < servers.length; i++) {
+      if (servers[i] != null) {
+        stop(i);
+      }
+    }
+  }
+}

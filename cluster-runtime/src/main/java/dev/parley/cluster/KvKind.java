@@ -1,0 +1,147 @@
+package dev.parley.cluster;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.protocols.core.NodeEnv;
+import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.replication.Cas;
+import dev.parley.protocols.replication.Get;
+import dev.parley.protocols.replication.KvReply;
+import dev.parley.protocols.replication.KvRequest;
+import dev.parley.protocols.replication.Put;
+import dev.parley.protocols.replication.RequestId;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * The replicated key-value stores of {@code protocols/replication} (Raft, primary-backup, chain,
+ * quorum, gossip, two-phase commit): {@code put}, {@code get} and {@code cas}, each answered by the
+ * {@link KvReply} upcall carrying its request id. Offered as {@code POST /protocols/<name>/<op>} and,
+ * more conveniently, as {@code /kv/<name>/<key>}.
+ *
+ * @param factory the instance on a node
+ * @param request the algorithm's command carrying a client's request
+ * @param statusQuery the algorithm's status query for a reply-to reference
+ */
+public record KvKind(
+    String name,
+    String description,
+    Factory factory,
+    Function<KvRequest, Object> request,
+    Function<ActorRef<Object>, Object> statusQuery)
+    implements ProtocolKind {
+
+  @FunctionalInterface
+  public interface Factory {
+    Behavior<?> create(String instance, Peers<Object> peers, NodeEnv env, ActorRef<KvReply> upcalls);
+  }
+
+  /** Request ids for clients that do not name themselves: unique per node process. */
+  private static final String ANONYMOUS = "http-" + UUID.randomUUID().toString().substring(0, 8);
+
+  private static final AtomicLong SEQ = new AtomicLong();
+
+  @Override
+  public Behavior<Object> create(
+      String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
+    return factory.create(instance, peers, env, upcalls.narrow()).unsafeCast();
+  }
+
+  @Override
+  public List<String> operations() {
+    return List.of("put", "get", "cas");
+  }
+
+  /**
+   * A request id: the client's own ({@code client} and {@code seq}, so its retries are recognised
+   * and applied once) or a fresh one.
+   */
+  public static RequestId requestId(String client, Long seq) {
+    if (client == null) {
+      return new RequestId(ANONYMOUS, SEQ.incrementAndGet());
+    }
+    if (seq == null || seq < 1) {
+      throw new IllegalArgumentException("a client naming itself (client=" + client
+          + ") numbers its requests: give seq=1, 2, ... so a retry with the same seq is applied once");
+    }
+    return new RequestId(client, seq);
+  }
+
+  /** The request of operation {@code op}, from a JSON body such as {@code {"key":"x","value":"1"}}. */
+  public static KvRequest parse(String op, RequestId id, JsonNode body) {
+    String key = text(body, "key", true, op);
+    return switch (op) {
+      case "put" -> new Put(id, key, text(body, "value", true, op));
+      case "get" -> new Get(id, key);
+      case "cas" -> new Cas(id, key, text(body, "expected", false, op), text(body, "value", true, op));
+      default -> throw new IllegalArgumentException("unknown operation '" + op
+          + "' of a key-value store; its operations are put, get, cas");
+    };
+  }
+
+  private static String text(JsonNode body, String field, boolean required, String op) {
+    JsonNode v = body == null ? null : body.get(field);
+    if (v == null || v.isNull()) {
+      if (required) {
+        throw new IllegalArgumentException(op + " needs \"" + field + "\" in its JSON body, such as "
+            + example(op));
+      }
+      return null;
+    }
+    if (!v.isTextual()) {
+      throw new IllegalArgumentException("\"" + field + "\" must be a string, got " + v + "; such as "
+          + example(op));
+    }
+    return v.asText();
+  }
+
+  private static String example(String op) {
+    return switch (op) {
+      case "put" -> "{\"key\":\"x\",\"value\":\"1\"}";
+      case "cas" -> "{\"key\":\"x\",\"expected\":\"1\",\"value\":\"2\"} (expected null: never written)";
+      default -> "{\"key\":\"x\"}";
+    };
+  }
+
+  @Override
+  public Object downcall(NodeSettings node, String op, JsonNode body) {
+    return call(node, op, body).downcall();
+  }
+
+  @Override
+  public boolean waitsForUpcall(String op) {
+    return true;
+  }
+
+  @Override
+  public Call call(NodeSettings node, String op, JsonNode body) {
+    return call(parse(op, requestId(null, null), body));
+  }
+
+  /** The algorithm's command carrying {@code r}, completed by the reply with r's id. */
+  public Call call(KvRequest r) {
+    return new Call(request.apply(r), upcall -> upcall instanceof KvReply reply && reply.id().equals(r.id()));
+  }
+
+  @Override
+  public Object status(UpcallLog upcalls, String instance) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("answers", upcalls.count(instance));
+    return out;
+  }
+
+  @Override
+  public boolean hasLiveStatus() {
+    return true;
+  }
+
+  @Override
+  public Object statusQuery(NodeSettings node, ActorRef<Object> replyTo) {
+    return statusQuery.apply(replyTo);
+  }
+}
