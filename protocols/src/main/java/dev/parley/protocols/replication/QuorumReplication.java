@@ -263,7 +263,7 @@ public final class QuorumReplication
     }
     op.answers.put(m.from(), m.value());
     if (op.phase != Phase.READ) {
-      if (op.chosen.isNewerThan(m.value())) {
+      if (op.chosen != null && op.chosen.isNewerThan(m.value())) {
         send(m.from(), new Write(m.op(), self(), op.request.key(), op.chosen)); // read repair, late answer
       }
     } else if (op.answers.size() >= settings.readQuorum()) {
