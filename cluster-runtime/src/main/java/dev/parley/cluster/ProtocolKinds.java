@@ -23,6 +23,8 @@ import dev.parley.protocols.multicast.FifoMulticast;
 import dev.parley.protocols.multicast.LamportMulticast;
 import dev.parley.protocols.multicast.ReliableMulticast;
 import dev.parley.protocols.multicast.SequencerMulticast;
+import dev.parley.protocols.replication.GossipStore;
+import dev.parley.protocols.replication.QuorumReplication;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -100,6 +102,16 @@ public final class ProtocolKinds {
     add(new ObserverKind("quorum-detector", "quorum partition detector: MajorityLost / MajorityRegained",
         (instance, peers, env, up) -> QuorumPartitionDetector.create(cast(peers), ms(200), up.narrow()),
         replyTo -> new QuorumPartitionDetector.GetQuorum(replyTo.narrow()), Map.of()));
+  }
+
+  static {
+    add(new KvKind("quorum", "quorum replication: versioned values, majority R and W, ABD write-back in reads",
+        (instance, peers, env, up) -> QuorumReplication.create(instance, cast(peers), env,
+            QuorumReplication.Settings.majorities(peers.size()), up),
+        QuorumReplication.Request::new, replyTo -> new QuorumReplication.GetStatus(replyTo.narrow())));
+    add(new KvKind("gossip", "eventually consistent store: last-writer-wins registers, push-pull anti-entropy",
+        (instance, peers, env, up) -> GossipStore.create(instance, cast(peers), env, GossipStore.Settings.DEFAULT, up),
+        GossipStore.Request::new, replyTo -> new GossipStore.GetStatus(replyTo.narrow())));
   }
 
   private static Duration ms(long millis) {
