@@ -75,6 +75,12 @@ final class LocalCluster implements AutoCloseable {
         .POST(HttpRequest.BodyPublishers.ofString(body)).build());
   }
 
+  Response put(NodeId node, String path, String body) {
+    return send(node, HttpRequest.newBuilder(uri(node, path))
+        .header("Content-Type", "text/plain")
+        .PUT(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
   private URI uri(NodeId node, String path) {
     return URI.create("http://127.0.0.1:" + httpPorts.get(node) + path);
   }

@@ -1,0 +1,95 @@
+package dev.parley.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.parley.protocols.core.NodeId;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The key-value stores through {@code /kv}, on three nodes in one JVM, as a user calls them with curl. */
+class KvHttpSpec {
+
+  static final NodeId N1 = NodeId.n(1);
+  static final NodeId N2 = NodeId.n(2);
+  static final NodeId N3 = NodeId.n(3);
+
+  @TempDir static Path data;
+  static LocalCluster cluster;
+
+  @BeforeAll
+  static void start() {
+    cluster = new LocalCluster(3, data, List.of("quorum=quorum", "gossip=gossip", "causal=causal-multicast"));
+    cluster.awaitStarted("quorum");
+    cluster.awaitStarted("gossip");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void aWriteAtOneNodeIsReadAtAnother() {
+    cluster.eventually(Duration.ofSeconds(20), () ->
+        assertThat(cluster.put(N1, "/kv/quorum/colour", "blue").status()).isEqualTo(200));
+    LocalCluster.Response read = cluster.get(N3, "/kv/quorum/colour");
+    assertThat(read.status()).isEqualTo(200);
+    assertThat(read.body().get("value").asText()).isEqualTo("blue");
+    assertThat(cluster.get(N2, "/kv/quorum/never-written").body().get("value").isNull()).isTrue();
+  }
+
+  @Test
+  void gossipConvergesAndCasReportsWhatTheKeyHeld() {
+    assertThat(cluster.put(N2, "/kv/gossip/x", "1").status()).isEqualTo(200);
+    cluster.eventually(Duration.ofSeconds(20), () ->
+        assertThat(cluster.get(N3, "/kv/gossip/x").body().get("value").asText()).isEqualTo("1"));
+    LocalCluster.Response failed = cluster.post(N3, "/kv/gossip/x/cas", "{\"expected\":\"0\",\"value\":\"2\"}");
+    assertThat(failed.status()).isEqualTo(409);
+    assertThat(failed.body().get("current").asText()).isEqualTo("1");
+    LocalCluster.Response done = cluster.post(N3, "/kv/gossip/x/cas", "{\"expected\":\"1\",\"value\":\"2\"}");
+    assertThat(done.status()).isEqualTo(200);
+  }
+
+  @Test
+  void badRequestsAreAnsweredWithWhatWasWrong() {
+    LocalCluster.Response empty = cluster.put(N1, "/kv/quorum/k", "");
+    assertThat(empty.status()).isEqualTo(400);
+    assertThat(empty.body().get("error").asText()).contains("body is empty");
+
+    LocalCluster.Response junk = cluster.post(N1, "/kv/quorum/k/cas", "{nope");
+    assertThat(junk.status()).isEqualTo(400);
+    assertThat(junk.body().get("error").asText()).contains("not valid JSON");
+
+    LocalCluster.Response noValue = cluster.post(N1, "/kv/quorum/k/cas", "{\"expected\":\"1\"}");
+    assertThat(noValue.status()).isEqualTo(400);
+    assertThat(noValue.body().get("error").asText()).contains("\"value\"");
+
+    LocalCluster.Response unknown = cluster.get(N1, "/kv/nope/k");
+    assertThat(unknown.status()).isEqualTo(404);
+    assertThat(unknown.body().get("error").asText()).contains("quorum");
+
+    LocalCluster.Response notAStore = cluster.get(N1, "/kv/causal/k");
+    assertThat(notAStore.status()).isEqualTo(404);
+    assertThat(notAStore.body().get("error").asText()).contains("not a key-value store").contains("gossip");
+
+    LocalCluster.Response noSeq = cluster.get(N1, "/kv/quorum/k?client=me");
+    assertThat(noSeq.status()).isEqualTo(400);
+    assertThat(noSeq.body().get("error").asText()).contains("seq=");
+  }
+
+  @Test
+  void aRetryWithTheSameRequestIdIsAppliedOnce() {
+    assertThat(cluster.put(N1, "/kv/quorum/owner?client=alice&seq=1", "alice").status()).isEqualTo(200);
+    assertThat(cluster.put(N2, "/kv/quorum/owner?client=bob&seq=1", "bob").status()).isEqualTo(200);
+    // alice never saw her answer and retries: acknowledged again, but not applied again over bob's write
+    assertThat(cluster.put(N1, "/kv/quorum/owner?client=alice&seq=1", "alice").status()).isEqualTo(200);
+    assertThat(cluster.get(N3, "/kv/quorum/owner").body().get("value").asText()).isEqualTo("bob");
+  }
+}
