@@ -1,0 +1,70 @@
+package dev.parley.testkit.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import dev.parley.cluster.NodeProcesses;
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.history.History;
+import dev.parley.testkit.checker.LinearizabilityChecker;
+import dev.parley.testkit.kv.HttpKvClients;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Each durable linearizable store on three JVMs with their H2 journals: clients work through the HTTP
+ * API while the node serving them is killed with SIGKILL and restarted; the clients' history must be
+ * linearizable and the store must go on serving. Bounded: every wait has a deadline, and every
+ * process started is killed at the end.
+ */
+class KvMultiJvmSpec {
+
+  @TempDir static Path data;
+
+  static final ActorTestKit kit = ActorTestKit.create();
+
+  @AfterAll
+  static void cleanUp() {
+    kit.shutdownTestKit();
+  }
+
+  private static void eventually(Duration max, Runnable assertion) {
+    TestProbe<Object> probe = kit.createTestProbe();
+    probe.awaitAssert(max, Duration.ofMillis(250), () -> {
+      assertion.run();
+      return null;
+    });
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"quorum"})
+  void theServingNodeKilledAndRestartedLosesNoAcknowledgedWrite(String store) throws Exception {
+    try (NodeProcesses cluster = new NodeProcesses(3, Files.createDirectories(data.resolve(store)),
+        List.of(store + "=" + store))) {
+      cluster.startAll().awaitUp(3, Duration.ofSeconds(120));
+      List<String> https = cluster.nodes().stream().map(cluster::http).toList();
+      HttpKvClients clients = new HttpKvClients(store, https).timeout(Duration.ofSeconds(2)).start(4, 3, 42);
+      try {
+        eventually(Duration.ofSeconds(60), () -> assertThat(clients.ok()).isGreaterThanOrEqualTo(30));
+        NodeId victim = cluster.nodes().get(Math.max(0, https.indexOf(clients.lastServedBy())));
+        cluster.kill(victim);
+        long beforeRestart = clients.ok();
+        eventually(Duration.ofSeconds(60), () -> assertThat(clients.ok()).isGreaterThanOrEqualTo(beforeRestart + 30));
+        cluster.start(victim);
+        cluster.awaitUp(3, Duration.ofSeconds(120));
+        long afterRestart = clients.ok();
+        eventually(Duration.ofSeconds(60), () -> assertThat(clients.ok()).isGreaterThanOrEqualTo(afterRestart + 30));
+      } finally {
+        History history = clients.stop();
+        LinearizabilityChecker.forRegisters().check(history).requireValid();
+      }
+    }
+  }
+}
