@@ -184,6 +184,19 @@ class QuorumReplicationSpec {
     assertThat(ask(sim, N3, new Get(new RequestId("c1", 2), "x"))).isEqualTo(new KvReply.Ok(new RequestId("c1", 2), "kept"));
   }
 
+  /** Without faults among N=3: a put costs 4(N-1) = 8 messages, a get that finds the replicas agreeing 2(N-1) = 4. */
+  @Test
+  void aPutCostsFourTimesNMinusOneMessagesAndAnAgreedGetTwice() {
+    Simulation<QuorumReplication.Command> sim = store(MAJORITIES, Simulations.seed(2), FaultPlan.none());
+    ask(sim, N1, new Put(new RequestId("c1", 1), "x", "v"));
+    sim.runUntilQuiescent();
+    assertThat(sim.stats().sent()).isEqualTo(8);
+
+    ask(sim, N2, new Get(new RequestId("c2", 1), "x"));
+    sim.runUntilQuiescent();
+    assertThat(sim.stats().sent()).isEqualTo(8 + 4);
+  }
+
   @Test
   void casIsRefusedForWantOfConsensus() {
     Simulation<QuorumReplication.Command> sim = store(MAJORITIES, Simulations.seed(1), FaultPlan.none());
