@@ -140,11 +140,6 @@ public final class QuorumReplication
       return new Settings(majority, majority, Duration.ofMillis(50), Duration.ofSeconds(1));
     }
 
-    /** These quorums with other timing. */
-    public Settings withTiming(Duration retransmit, Duration timeout) {
-      return new Settings(readQuorum, writeQuorum, retransmit, timeout);
-    }
-
     /** Whether reads and writes quorums must meet among {@code replicas}: R + W > N. */
     public boolean overlapping(int replicas) {
       return readQuorum + writeQuorum > replicas;

@@ -24,6 +24,7 @@ import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.Simulations;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -87,7 +88,7 @@ class GossipStoreSpec {
       Simulation<GossipStore.Command> sim = store(5, seed, LOSSY_LAN);
       Random random = new Random(seed);
       List<NodeId> nodes = new ArrayList<>(sim.nodes());
-      java.util.Collections.shuffle(nodes, random);
+      Collections.shuffle(nodes, random);
       sim.nemesis(ms(100), new NemesisCommand.Partition(List.of(Set.of(nodes.get(0), nodes.get(1)))));
       sim.crash(ms(300), nodes.get(2));
       sim.restart(ms(600), nodes.get(2));

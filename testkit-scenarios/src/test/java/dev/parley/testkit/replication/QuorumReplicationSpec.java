@@ -38,8 +38,8 @@ class QuorumReplicationSpec {
   static final NodeId N1 = NodeId.n(1);
   static final NodeId N2 = NodeId.n(2);
   static final NodeId N3 = NodeId.n(3);
-  static final FaultPlan LOSSY_LAN = FaultPlan.none()
-      .withDelay(Delay.uniform(ms(1), ms(10))).withDrop(0.05).withDuplicate(0.05).withReorder(0.1);
+  static final FaultPlan LAN = FaultPlan.none().withDelay(Delay.uniform(ms(1), ms(10)));
+  static final FaultPlan LOSSY_LAN = LAN.withDrop(0.05).withDuplicate(0.05).withReorder(0.1);
   static final QuorumReplication.Settings MAJORITIES = QuorumReplication.Settings.majorities(3);
   static final QuorumReplication.Settings ONE_AND_ONE = new QuorumReplication.Settings(1, 1, ms(50), ms(1000));
 
@@ -156,6 +156,32 @@ class QuorumReplicationSpec {
     assertThat(sim.persistedEvents(N3)).contains(new QuorumReplication.Stored("x", repaired));
   }
 
+  /**
+   * ABD's write-back: a put that failed midway (n1 cut off from the others just after reading) left
+   * its value on n1 alone; a get through n1 returns it, and by the time it answers a write quorum
+   * holds it, so no later get can return the older value (a new-old inversion).
+   */
+  @Test
+  void aGetWritesBackWhatItReadsToAWriteQuorumBeforeAnswering() {
+    Simulation<QuorumReplication.Command> sim = store(MAJORITIES, Simulations.seed(9), LAN);
+    ask(sim, N1, new Put(new RequestId("c1", 1), "x", "old"));
+    sim.runUntilQuiescent();
+    long answers = sim.stats().sentByType().get("ReadReply");
+    sim.tell(N1, new QuorumReplication.Request(new Put(new RequestId("c1", 2), "x", "partial")));
+    sim.runUntil(v -> v.stats().sentByType().get("ReadReply") > answers); // a peer's answer is on its way
+    sim.nemesis(sim.elapsed(), new NemesisCommand.Cut(N1, Set.of(N2, N3)));
+    sim.runUntil(v -> v.upcalls(N1).size() == 2);
+    assertThat(sim.upcalls(N1).get(1)).isInstanceOf(KvReply.Unavailable.class);
+    sim.nemesis(sim.elapsed(), new NemesisCommand.Heal());
+    sim.runUntil(sim.elapsed().plus(ms(1)));
+    assertThat(List.of(N1, N2, N3)).extracting(n -> status(sim, n).entries().get("x").value())
+        .containsExactly("partial", "old", "old");
+
+    assertThat(ask(sim, N1, new Get(new RequestId("c1", 3), "x"))).isEqualTo(new KvReply.Ok(new RequestId("c1", 3), "partial"));
+    assertThat(List.of(N1, N2, N3)).extracting(n -> status(sim, n).entries().get("x").value())
+        .filteredOn("partial"::equals).hasSizeGreaterThanOrEqualTo(MAJORITIES.writeQuorum());
+  }
+
   /** A put retried with its request id is answered again and given no second version. */
   @Test
   void aRetriedPutTakesEffectOnce() {
@@ -182,6 +208,19 @@ class QuorumReplicationSpec {
 
     assertThat(sim.nodes()).allSatisfy(n -> assertThat(status(sim, n).entries().get("x").value()).isEqualTo("kept"));
     assertThat(ask(sim, N3, new Get(new RequestId("c1", 2), "x"))).isEqualTo(new KvReply.Ok(new RequestId("c1", 2), "kept"));
+  }
+
+  /** Without faults among N=3: a put costs 4(N-1) = 8 messages, a get that finds the replicas agreeing 2(N-1) = 4. */
+  @Test
+  void aPutCostsFourTimesNMinusOneMessagesAndAnAgreedGetTwice() {
+    Simulation<QuorumReplication.Command> sim = store(MAJORITIES, Simulations.seed(2), FaultPlan.none());
+    ask(sim, N1, new Put(new RequestId("c1", 1), "x", "v"));
+    sim.runUntilQuiescent();
+    assertThat(sim.stats().sent()).isEqualTo(8);
+
+    ask(sim, N2, new Get(new RequestId("c2", 1), "x"));
+    sim.runUntilQuiescent();
+    assertThat(sim.stats().sent()).isEqualTo(8 + 4);
   }
 
   @Test
