@@ -607,6 +607,9 @@ public final class TwoPhaseCommit
     if (r.coordinator().equals(self())) {
       CoordinatorTx tx = coordinated(state, txId);
       if (tx == null) {
+        if (starting.containsKey(txId)) {
+          abortInInit(txId, r.from() + " asked for the outcome before the vote");
+        }
         return Effect().persist(new CoordinatorDecided(txId, false, "unknown to its coordinator (presumed abort)"))
             .thenRun(s -> send(r.from(), new GlobalDecision(txId, self(), false)));
       }

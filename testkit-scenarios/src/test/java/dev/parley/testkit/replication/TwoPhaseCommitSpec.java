@@ -307,6 +307,64 @@ class TwoPhaseCommitSpec {
   }
 
   /**
+   * The coordinator n1 crashes as soon as it has handed out the work, before logging anything: n2
+   * and n3 hold the work in INIT (keys locked) and, never asked to vote, abort on their own after
+   * {@code initTimeout}, which frees the keys.
+   */
+  @Test
+  void participantsInInitAbortOnTheirOwnWhenTheCoordinatorDiesBeforeAskingForVotes() {
+    Simulations.forSeeds(1, 10, seed -> {
+      Simulation<TwoPhaseCommit.Command> sim = sim(3, seed, LAN, Settings.DEFAULT);
+      String a = keyOn(N2, sim.nodes(), 0);
+      String b = keyOn(N3, sim.nodes(), 0);
+      sim.tell(N1, new Transact("tx", Map.of(a, "x", b, "y"), Map.of()));
+      sim.runFor(Duration.ZERO);
+      sim.crash(sim.elapsed(), N1);
+      sim.runFor(ms(500));
+      for (NodeId participant : List.of(N2, N3)) {
+        TwoPhaseCommit.Status s = status(sim, participant);
+        assertThat(s.participant()).isEqualTo(Map.of(ParticipantState.INIT, List.of("tx")));
+        assertThat(s.locks()).containsValue("tx");
+        assertThat(s.blocked()).isEmpty();
+      }
+
+      sim.runFor(Settings.DEFAULT.initTimeout());
+      for (NodeId participant : List.of(N2, N3)) {
+        assertThat(sim.upcalls(participant, Participation.class))
+            .containsExactly(new Participation("tx", participant, Vote.NONE, ParticipantState.ABORT));
+        assertThat(status(sim, participant).locks()).isEmpty();
+      }
+      CHECKER.check(records(sim, Map.of())).requireValid();
+    });
+  }
+
+  /**
+   * n1 decides COMMIT and crashes with n3, so only n2 learns it. n3 restarts READY, asks n1 in vain,
+   * and once READY for {@code blockedAfter} asks n2 too, which tells it COMMIT: cooperative
+   * termination ends the transaction with the coordinator still down.
+   */
+  @Test
+  void aReadyParticipantLearnsTheOutcomeFromAnotherWhileTheCoordinatorIsDown() {
+    Simulations.forSeeds(1, 10, seed -> {
+      Simulation<TwoPhaseCommit.Command> sim = sim(3, seed, LAN, Settings.DEFAULT);
+      String a = keyOn(N2, sim.nodes(), 0);
+      String b = keyOn(N3, sim.nodes(), 0);
+      sim.tell(N1, new Transact("tx", Map.of(a, "x", b, "y"), Map.of()));
+      sim.runUntil(v -> !v.upcalls(N1, TxOutcome.class).isEmpty());
+      sim.crash(sim.elapsed(), N1);
+      sim.crash(sim.elapsed(), N3);
+      sim.restart(sim.elapsed().plus(ms(50)), N3);
+      sim.runFor(ms(50).plus(Settings.DEFAULT.blockedAfter()).plus(ms(200)));
+
+      assertThat(sim.isUp(N1)).isFalse();
+      assertThat(sim.upcalls(N3, Participation.class)).last()
+          .isEqualTo(new Participation("tx", N3, Vote.YES, ParticipantState.COMMIT));
+      assertThat(status(sim, N3).values()).isEqualTo(Map.of(b, "y"));
+      CHECKER.check(records(sim, Map.of())).requireValid();
+    });
+  }
+
+  /**
    * n1 decides COMMIT and crashes at once with n3, so only n2 gets the decision. With the decision in
    * its log, the restarted n1 tells n3 COMMIT; without it (the UNSAFE setting) n1 restarts in WAIT and
    * aborts, and the checker catches n2 and n3 disagreeing.
