@@ -422,6 +422,33 @@ class TwoPhaseCommitSpec {
     CHECKER.check(records(sim, Map.of())).requireValid();
   }
 
+  /**
+   * A transaction over all five partitions, coordinated by n1: 6 messages per remote participant
+   * (the work and its answer, then textbook 2PC's vote request, vote, decision and acknowledgement);
+   * n1's own partition costs no message. Journal writes: WAIT, decision and end at the coordinator,
+   * READY and the decision at each participant.
+   */
+  @Test
+  void aTransactionCostsSixMessagesPerRemoteParticipant() {
+    Simulations.forSeeds(1, 10, seed -> {
+      Simulation<TwoPhaseCommit.Command> sim = sim(5, seed, LAN, Settings.DEFAULT);
+      Map<String, String> writes = new TreeMap<>();
+      sim.nodes().forEach(n -> writes.put(keyOn(n, sim.nodes(), 0), "v"));
+      sim.tell(N1, new Transact("tx", writes, Map.of()));
+      sim.runUntilQuiescent();
+
+      assertThat(sim.upcalls(N1, TxOutcome.class)).containsExactly(new TxOutcome("tx", true, null));
+      assertThat(sim.stats().sentByType()).isEqualTo(Map.of("Begin", 4L, "Joined", 4L, "VoteRequest", 4L,
+          "Voted", 4L, "GlobalDecision", 4L, "Ack", 4L));
+      assertThat(sim.persistedEvents(N1)).extracting(e -> e.getClass().getSimpleName())
+          .containsExactlyInAnyOrder("CoordinatorWaiting", "ParticipantReady", "ParticipantDecided",
+              "CoordinatorDecided", "CoordinatorEnded");
+      sim.nodes().stream().filter(n -> !n.equals(N1)).forEach(n ->
+          assertThat(sim.persistedEvents(n)).extracting(e -> e.getClass().getSimpleName())
+              .containsExactly("ParticipantReady", "ParticipantDecided"));
+    });
+  }
+
   @Test
   void badSettingsAreRejectedWithTheReason() {
     assertThatThrownBy(() -> new Settings(Duration.ZERO, ms(100), ms(100), ms(100), true))
