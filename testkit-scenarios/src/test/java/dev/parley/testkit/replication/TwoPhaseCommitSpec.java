@@ -8,6 +8,12 @@ import akka.actor.testkit.typed.javadsl.TestInbox;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
+import dev.parley.protocols.replication.Cas;
+import dev.parley.protocols.replication.Get;
+import dev.parley.protocols.replication.KvReply;
+import dev.parley.protocols.replication.KvRequest;
+import dev.parley.protocols.replication.Put;
+import dev.parley.protocols.replication.RequestId;
 import dev.parley.protocols.replication.TwoPhaseCommit;
 import dev.parley.protocols.replication.TwoPhaseCommit.CoordinatorState;
 import dev.parley.protocols.replication.TwoPhaseCommit.Participation;
@@ -235,6 +241,26 @@ class TwoPhaseCommitSpec {
       LinearizabilityChecker.forRegisters().check(r.history()).requireValid();
       CHECKER.check(records(sim, Map.of())).requireValid();
     });
+  }
+
+  /** A put, a cas that fails, one that succeeds and a get, given to n1 for a key on n2. */
+  @Test
+  void singleKeyRequestsAreAnsweredWithTheSharedReplies() {
+    Simulation<TwoPhaseCommit.Command> sim = sim(3, Simulations.seed(1), LAN, Settings.DEFAULT);
+    String k = keyOn(N2, sim.nodes(), 0);
+    List<KvRequest> requests = List.of(new Put(new RequestId("c", 1), k, "a"), new Cas(new RequestId("c", 2), k, null, "b"),
+        new Cas(new RequestId("c", 3), k, "a", "b"), new Get(new RequestId("c", 4), k));
+    for (KvRequest r : requests) {
+      sim.tell(N1, new TwoPhaseCommit.Request(r));
+      sim.runUntilQuiescent();
+    }
+
+    assertThat(sim.upcalls(N1, KvReply.class)).containsExactly(new KvReply.Ok(new RequestId("c", 1), null),
+        new KvReply.CasFailed(new RequestId("c", 2), "a"), new KvReply.Ok(new RequestId("c", 3), null),
+        new KvReply.Ok(new RequestId("c", 4), "b"));
+    assertThat(status(sim, N2).values()).isEqualTo(Map.of(k, "b"));
+    assertThat(status(sim, N2).participant()).isEqualTo(Map.of(
+        ParticipantState.ABORT, List.of("kv:c:2"), ParticipantState.COMMIT, List.of("kv:c:1", "kv:c:3", "kv:c:4")));
   }
 
   @Test
