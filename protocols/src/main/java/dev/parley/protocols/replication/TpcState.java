@@ -121,7 +121,8 @@ public record TpcState(
 
   TpcState apply(Event event) {
     if (event instanceof TwoPhaseCommit.CoordinatorWaiting w) {
-      return withCoordinating(new CoordinatorTx(w.txId(), w.parts(), w.request(), CoordinatorState.WAIT, null, false));
+      return withCoordinating(
+          new CoordinatorTx(w.txId(), w.parts(), w.request(), CoordinatorState.WAIT, null, false));
     }
     if (event instanceof TwoPhaseCommit.CoordinatorDecided d) {
       CoordinatorTx tx = coordinating.get(d.txId());

@@ -74,10 +74,10 @@ import java.util.TreeSet;
  * from the work's arrival to the decision, and a read is answered at the decision). Liveness: every
  * transaction ends once its coordinator is up and the links deliver; a coordinator down with all
  * participants READY blocks them (2PC is a blocking protocol). Cost per transaction with P remote
- * participants: 6P messages (work and its answer, then textbook 2PC's 4P: vote request, vote,
- * decision, acknowledgement; the coordinator's own partition costs none) and, in journal writes, 3 at the coordinator
- * (WAIT, decision, end) and 2 per participant (READY or ABORT, decision). Snapshots every 1,000
- * events.
+ * participants: 6P messages (the work and its answer, then textbook 2PC's 4P: vote request,
+ * vote, decision, acknowledgement; the coordinator's own partition costs none) and, in journal
+ * writes, 3 at the coordinator (WAIT, decision, end) and 2 per participant (READY or ABORT, then
+ * the decision). Snapshots every 1,000 events.
  */
 public final class TwoPhaseCommit
     extends EventSourcedBehavior<TwoPhaseCommit.Command, TwoPhaseCommit.Event, TpcState> {
@@ -331,7 +331,8 @@ public final class TwoPhaseCommit
   @Override
   public SignalHandler<TpcState> signalHandler() {
     return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), state -> ready(state).forEach(tx -> readySince.put(tx.txId(), now())))
+        .onSignal(RecoveryCompleted.instance(),
+            state -> ready(state).forEach(tx -> readySince.put(tx.txId(), now())))
         .build();
   }
 
@@ -362,10 +363,8 @@ public final class TwoPhaseCommit
       report(new TxOutcome(t.txId(), false, "a write needs a value, got " + t.writes()));
       return Effect().none();
     }
-    Map<NodeId, Map<String, String>> writes = new TreeMap<>();
-    Map<NodeId, Map<String, String>> expected = new TreeMap<>();
-    t.writes().forEach((k, v) -> writes.computeIfAbsent(partitionOf(k, peers.members()), n -> new TreeMap<>()).put(k, v));
-    t.expected().forEach((k, v) -> expected.computeIfAbsent(partitionOf(k, peers.members()), n -> new TreeMap<>()).put(k, v));
+    Map<NodeId, Map<String, String>> writes = byPartition(t.writes());
+    Map<NodeId, Map<String, String>> expected = byPartition(t.expected());
     Map<NodeId, Part> parts = new TreeMap<>();
     Set<NodeId> nodes = new TreeSet<>(writes.keySet());
     nodes.addAll(expected.keySet());
@@ -373,6 +372,13 @@ public final class TwoPhaseCommit
       parts.put(n, new Part(writes.getOrDefault(n, Map.of()), expected.getOrDefault(n, Map.of()), Set.of()));
     }
     return begin(state, t.txId(), parts, null);
+  }
+
+  private Map<NodeId, Map<String, String>> byPartition(Map<String, String> values) {
+    Map<NodeId, Map<String, String>> split = new TreeMap<>();
+    values.forEach((k, v) ->
+        split.computeIfAbsent(partitionOf(k, peers.members()), n -> new TreeMap<>()).put(k, v));
+    return split;
   }
 
   /** A new transaction is in INIT: hand out the work (nothing is logged yet). */
@@ -521,7 +527,8 @@ public final class TwoPhaseCommit
       Map<String, String> locks = locks(state);
       for (String key : b.part().keys()) {
         if (locks.containsKey(key)) {
-          send(b.coordinator(), new Joined(b.txId(), self(), false, "key " + key + " is locked by " + locks.get(key)));
+          String reason = "key " + key + " is locked by " + locks.get(key);
+          send(b.coordinator(), new Joined(b.txId(), self(), false, reason));
           return Effect().none();
         }
       }
@@ -536,8 +543,9 @@ public final class TwoPhaseCommit
     String txId = r.txId();
     ParticipantTx known = state.participating().get(txId);
     if (known != null) {
-      boolean yes = known.vote() == Vote.YES;
-      send(r.coordinator(), new Voted(txId, self(), yes, yes ? null : "aborted", yes ? reads(state, known.part()) : Map.of()));
+      Voted again = known.vote() == Vote.YES ? new Voted(txId, self(), true, null, reads(state, known.part()))
+          : new Voted(txId, self(), false, "aborted", Map.of());
+      send(r.coordinator(), again);
       return Effect().none();
     }
     Initial init = initial.remove(txId);
@@ -560,7 +568,8 @@ public final class TwoPhaseCommit
         report(new Participation(txId, self(), Vote.NO, ParticipantState.ABORT));
       });
     }
-    return Effect().persist(new ParticipantReady(txId, r.coordinator(), r.participants(), init.part())).thenRun(s -> {
+    Event ready = new ParticipantReady(txId, r.coordinator(), r.participants(), init.part());
+    return Effect().persist(ready).thenRun(s -> {
       readySince.put(txId, now());
       send(r.coordinator(), new Voted(txId, self(), true, null, reads(s, init.part())));
       report(new Participation(txId, self(), Vote.YES, ParticipantState.READY));
@@ -578,7 +587,8 @@ public final class TwoPhaseCommit
     ParticipantTx tx = state.participating().get(d.txId());
     Ack ack = new Ack(d.txId(), self());
     if (tx != null && tx.state() == ParticipantState.READY) {
-      return Effect().persist(new ParticipantDecided(d.txId(), tx.coordinator(), Vote.YES, d.commit())).thenRun(s -> {
+      Event decided = new ParticipantDecided(d.txId(), tx.coordinator(), Vote.YES, d.commit());
+      return Effect().persist(decided).thenRun(s -> {
         readySince.remove(d.txId());
         report(new Participation(d.txId(), self(), Vote.YES, s.participating().get(d.txId()).state()));
         send(d.coordinator(), ack);
@@ -658,7 +668,8 @@ public final class TwoPhaseCommit
         } else if (!now.isBefore(w.since().plus(settings.voteTimeout()))) {
           Set<NodeId> silent = new TreeSet<>(tx.parts().keySet());
           silent.removeAll(w.votes().keySet());
-          decide(step, tx, false, "no vote from " + silent + " within " + settings.voteTimeout().toMillis() + " ms");
+          decide(step, tx, false, "no vote from " + silent + " within "
+              + settings.voteTimeout().toMillis() + " ms");
         } else if (!now.isBefore(w.since().plus(settings.retry()))) {
           Set<NodeId> silent = new TreeSet<>(tx.parts().keySet());
           silent.removeAll(w.votes().keySet());
@@ -707,12 +718,11 @@ public final class TwoPhaseCommit
 
   private Effect<Event, TpcState> onGetStatus(TpcState state, GetStatus g) {
     Map<CoordinatorState, List<String>> coordinator = new EnumMap<>(CoordinatorState.class);
-    starting.keySet().forEach(id -> coordinator.computeIfAbsent(CoordinatorState.INIT, s -> new ArrayList<>()).add(id));
-    coordinatorLog(state).forEach(tx -> coordinator.computeIfAbsent(tx.state(), s -> new ArrayList<>()).add(tx.txId()));
+    starting.keySet().forEach(id -> list(coordinator, CoordinatorState.INIT, id));
+    coordinatorLog(state).forEach(tx -> list(coordinator, tx.state(), tx.txId()));
     Map<ParticipantState, List<String>> participant = new EnumMap<>(ParticipantState.class);
-    initial.keySet().forEach(id -> participant.computeIfAbsent(ParticipantState.INIT, s -> new ArrayList<>()).add(id));
-    new TreeMap<>(state.participating()).values()
-        .forEach(tx -> participant.computeIfAbsent(tx.state(), s -> new ArrayList<>()).add(tx.txId()));
+    initial.keySet().forEach(id -> list(participant, ParticipantState.INIT, id));
+    new TreeMap<>(state.participating()).values().forEach(tx -> list(participant, tx.state(), tx.txId()));
     Instant now = now();
     List<String> blocked = new ArrayList<>();
     for (ParticipantTx tx : ready(state)) {
@@ -726,6 +736,10 @@ public final class TwoPhaseCommit
     g.replyTo().tell(new Status(self(), coordinator, participant, blocked, new TreeMap<>(state.values()),
         locks(state)));
     return Effect().none();
+  }
+
+  private static <S> void list(Map<S, List<String>> byState, S state, String txId) {
+    byState.computeIfAbsent(state, s -> new ArrayList<>()).add(txId);
   }
 
   /** Which transaction locks each key: the READY ones (logged) and those in INIT. */

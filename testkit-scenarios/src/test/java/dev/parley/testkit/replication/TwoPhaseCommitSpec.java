@@ -97,7 +97,8 @@ class TwoPhaseCommitSpec {
           case ABORT -> CommitRecord.Decision.ABORT;
           case INIT, READY -> CommitRecord.Decision.UNDECIDED;
         };
-        last.computeIfAbsent(p.txId(), t -> new TreeMap<>()).put(node, CommitRecord.of(p.txId(), node, vote, decision));
+        last.computeIfAbsent(p.txId(), t -> new TreeMap<>())
+            .put(node, CommitRecord.of(p.txId(), node, vote, decision));
       }
     }
     return last.values().stream().flatMap(m -> m.values().stream()).toList();
@@ -126,7 +127,7 @@ class TwoPhaseCommitSpec {
       sim.tell(at, coordinator, t);
     }
 
-    /** Transaction ids whose participants decided {@code decision} (all of them alike, which the checker asserts). */
+    /** Transactions whose participants decided {@code decision} (all alike: the checker asserts it). */
     Set<String> decided(List<CommitRecord> records, CommitRecord.Decision decision) {
       Set<String> ids = new TreeSet<>();
       records.stream().filter(r -> r.decision() == decision).forEach(r -> ids.add(r.transaction()));
@@ -248,8 +249,9 @@ class TwoPhaseCommitSpec {
   void singleKeyRequestsAreAnsweredWithTheSharedReplies() {
     Simulation<TwoPhaseCommit.Command> sim = sim(3, Simulations.seed(1), LAN, Settings.DEFAULT);
     String k = keyOn(N2, sim.nodes(), 0);
-    List<KvRequest> requests = List.of(new Put(new RequestId("c", 1), k, "a"), new Cas(new RequestId("c", 2), k, null, "b"),
-        new Cas(new RequestId("c", 3), k, "a", "b"), new Get(new RequestId("c", 4), k));
+    List<KvRequest> requests = List.of(new Put(new RequestId("c", 1), k, "a"),
+        new Cas(new RequestId("c", 2), k, null, "b"), new Cas(new RequestId("c", 3), k, "a", "b"),
+        new Get(new RequestId("c", 4), k));
     for (KvRequest r : requests) {
       sim.tell(N1, new TwoPhaseCommit.Request(r));
       sim.runUntilQuiescent();
@@ -259,8 +261,8 @@ class TwoPhaseCommitSpec {
         new KvReply.CasFailed(new RequestId("c", 2), "a"), new KvReply.Ok(new RequestId("c", 3), null),
         new KvReply.Ok(new RequestId("c", 4), "b"));
     assertThat(status(sim, N2).values()).isEqualTo(Map.of(k, "b"));
-    assertThat(status(sim, N2).participant()).isEqualTo(Map.of(
-        ParticipantState.ABORT, List.of("kv:c:2"), ParticipantState.COMMIT, List.of("kv:c:1", "kv:c:3", "kv:c:4")));
+    assertThat(status(sim, N2).participant()).isEqualTo(Map.of(ParticipantState.ABORT, List.of("kv:c:2"),
+        ParticipantState.COMMIT, List.of("kv:c:1", "kv:c:3", "kv:c:4")));
   }
 
   @Test
@@ -297,7 +299,8 @@ class TwoPhaseCommitSpec {
       String a = keyOn(N2, sim.nodes(), 0);
       String b = keyOn(N3, sim.nodes(), 0);
       sim.tell(N1, new Transact("tx-7", Map.of(a, "x", b, "y"), Map.of()));
-      sim.runUntil(v -> v.upcalls(N2, Participation.class).size() == 1 && v.upcalls(N3, Participation.class).size() == 1);
+      sim.runUntil(v -> v.upcalls(N2, Participation.class).size() == 1
+          && v.upcalls(N3, Participation.class).size() == 1);
       sim.crash(sim.elapsed(), N1);
       sim.runFor(Duration.ofSeconds(2));
 
@@ -441,7 +444,8 @@ class TwoPhaseCommitSpec {
     assertThat(sim.upcalls(N1, TxOutcome.class)).containsExactly(new TxOutcome("first", true, null));
     assertThat(sim.upcalls(N2, TxOutcome.class)).extracting(TxOutcome::txId, TxOutcome::committed)
         .containsExactly(tuple("second", false), tuple("third", false));
-    assertThat(sim.upcalls(N2, TxOutcome.class).get(0).reason()).isEqualTo("n2 refused the work: key " + a + " is locked by first");
+    assertThat(sim.upcalls(N2, TxOutcome.class).get(0).reason())
+        .isEqualTo("n2 refused the work: key " + a + " is locked by first");
     assertThat(sim.upcalls(N2, TxOutcome.class).get(1).reason()).startsWith("n3 voted NO: precondition failed");
     assertThat(status(sim, N2).values()).isEqualTo(Map.of(a, "1"));
     assertThat(status(sim, N3).values()).isEqualTo(Map.of(b, "1"));

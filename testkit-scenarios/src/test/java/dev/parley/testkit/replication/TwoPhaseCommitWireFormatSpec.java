@@ -70,12 +70,13 @@ class TwoPhaseCommitWireFormatSpec {
   @Test
   void logRecordsAndTheStateTheySnapshot() {
     TpcState state = new TpcState(
-        Map.of("kv:c1:1", new CoordinatorTx("kv:c1:1", Map.of(N2, part()), new Put(new RequestId("c1", 1), "k1", "v"),
-            CoordinatorState.WAIT, null, false)),
+        Map.of("kv:c1:1", new CoordinatorTx("kv:c1:1", Map.of(N2, part()),
+            new Put(new RequestId("c1", 1), "k1", "v"), CoordinatorState.WAIT, null, false)),
         Map.of("tx", new ParticipantTx("tx", N1, List.of(N1, N2), part(), Vote.YES, ParticipantState.READY)),
         Map.of("k1", "v"));
     roundTrips(List.of(
-        new TwoPhaseCommit.CoordinatorWaiting("kv:c1:3", Map.of(N1, part(), N2, part()), new Get(new RequestId("c1", 3), "k3")),
+        new TwoPhaseCommit.CoordinatorWaiting("kv:c1:3", Map.of(N1, part(), N2, part()),
+            new Get(new RequestId("c1", 3), "k3")),
         new TwoPhaseCommit.CoordinatorWaiting("tx", Map.of(N2, part()), null),
         new TwoPhaseCommit.CoordinatorDecided("tx", false, "no vote"), new TwoPhaseCommit.CoordinatorEnded("tx"),
         new TwoPhaseCommit.ParticipantReady("tx", N1, List.of(N1, N2), part()),
