@@ -44,7 +44,8 @@ import java.util.TreeSet;
  * {@code k} lives on node {@link #partitionOf}: {@code floorMod(k.hashCode(), N)}-th member in id
  * order. Every node is the participant for its partition and the coordinator of the transactions
  * its own clients give it ({@link Transact}, or a single-key {@link Request} as a one-partition
- * transaction). One journal per node holds both logs ({@link TpcState}).
+ * transaction, named {@code kv:<client>:<seq>}); transaction ids are unique in the group, and a
+ * client retries at the same coordinator. One journal per node holds both logs ({@link TpcState}).
  *
  * <p>Algorithm. The coordinator of a new transaction (INIT, not logged) sends each participant its
  * share of the work ({@link Begin}, the notes' "send body"); a participant takes it into INIT and
@@ -76,8 +77,8 @@ import java.util.TreeSet;
  * participants READY blocks them (2PC is a blocking protocol). Cost per transaction with P remote
  * participants: 6P messages (the work and its answer, then textbook 2PC's 4P: vote request,
  * vote, decision, acknowledgement; the coordinator's own partition costs none) and, in journal
- * writes, 3 at the coordinator (WAIT, decision, end) and 2 per participant (READY or ABORT, then
- * the decision). Snapshots every 1,000 events.
+ * writes, 3 at the coordinator (WAIT, decision, end), 2 per participant voting YES (READY, the
+ * decision) and 1 per NO (ABORT). Snapshots every 1,000 events.
  */
 public final class TwoPhaseCommit
     extends EventSourcedBehavior<TwoPhaseCommit.Command, TwoPhaseCommit.Event, TpcState> {
