@@ -39,8 +39,10 @@ final class KvFailover {
     List<NodeId> nodes = List.of(NodeId.n(1), NodeId.n(2), NodeId.n(3));
     try (LocalGroup<Object> group = new LocalGroup.Builder(kit, nodes, 1, g -> {})
         .start((peers, env, upcalls) -> Behaviors.setup(ctx -> {
-          ActorRef<Object> listener = ctx.spawn(Behaviors.receiveMessage(reply -> {
-            waiting.get().complete((KvReply) reply);
+          ActorRef<Object> listener = ctx.spawn(Behaviors.receiveMessage(upcall -> {
+            if (upcall instanceof KvReply reply) {
+              waiting.get().complete(reply);
+            }
             return Behaviors.same();
           }), "client");
           return kind.create("failover-" + kind.name(), peers, env, listener);

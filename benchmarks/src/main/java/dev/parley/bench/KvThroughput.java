@@ -44,8 +44,10 @@ final class KvThroughput {
     AtomicReference<LocalGroup<Object>> group = new AtomicReference<>();
     try (LocalGroup<Object> g = new LocalGroup.Builder(kit, nodes, 1, x -> {})
         .start((peers, env, upcalls) -> Behaviors.setup(ctx -> {
-          ActorRef<Object> listener = ctx.spawn(Behaviors.receiveMessage(reply -> {
-            answer((KvReply) reply, pending, group.get(), kind, target);
+          ActorRef<Object> listener = ctx.spawn(Behaviors.receiveMessage(upcall -> {
+            if (upcall instanceof KvReply reply) {
+              answer(reply, pending, group.get(), kind, target);
+            }
             return Behaviors.same();
           }), "clients");
           return kind.create(instance, peers, env, listener);

@@ -11,9 +11,11 @@ import dev.parley.protocols.replication.KvReply;
 import dev.parley.protocols.replication.KvRequest;
 import dev.parley.protocols.replication.Put;
 import dev.parley.protocols.replication.RequestId;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -27,18 +29,36 @@ import java.util.function.Function;
  * @param factory the instance on a node
  * @param request the algorithm's command carrying a client's request
  * @param statusQuery the algorithm's status query for a reply-to reference
+ * @param more operations of this store beyond put, get and cas (two-phase commit's transact)
  */
 public record KvKind(
     String name,
     String description,
     Factory factory,
     Function<KvRequest, Object> request,
-    Function<ActorRef<Object>, Object> statusQuery)
+    Function<ActorRef<Object>, Object> statusQuery,
+    Map<String, Operation> more)
     implements ProtocolKind {
 
   @FunctionalInterface
   public interface Factory {
-    Behavior<?> create(String instance, Peers<Object> peers, NodeEnv env, ActorRef<KvReply> upcalls);
+    Behavior<?> create(String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls);
+  }
+
+  /** An operation of one store: its call from the request's JSON body. */
+  @FunctionalInterface
+  public interface Operation {
+    Call call(JsonNode body);
+  }
+
+  /** A store with put, get and cas only. */
+  public KvKind(String name, String description, Factory factory, Function<KvRequest, Object> request,
+      Function<ActorRef<Object>, Object> statusQuery) {
+    this(name, description, factory, request, statusQuery, Map.of());
+  }
+
+  public KvKind {
+    more = Map.copyOf(more);
   }
 
   /** Request ids for clients that do not name themselves: unique per node process. */
@@ -49,12 +69,14 @@ public record KvKind(
   @Override
   public Behavior<Object> create(
       String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
-    return factory.create(instance, peers, env, upcalls.narrow()).unsafeCast();
+    return factory.create(instance, peers, env, upcalls).unsafeCast();
   }
 
   @Override
   public List<String> operations() {
-    return List.of("put", "get", "cas");
+    List<String> all = new ArrayList<>(List.of("put", "get", "cas"));
+    all.addAll(new TreeMap<>(more).keySet());
+    return all;
   }
 
   /**
@@ -120,7 +142,8 @@ public record KvKind(
 
   @Override
   public Call call(NodeSettings node, String op, JsonNode body) {
-    return call(parse(op, requestId(null, null), body));
+    Operation extra = more.get(op);
+    return extra != null ? extra.call(body) : call(parse(op, requestId(null, null), body));
   }
 
   /** The algorithm's command carrying {@code r}, completed by the reply with r's id. */

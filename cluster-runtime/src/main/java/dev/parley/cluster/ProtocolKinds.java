@@ -25,6 +25,7 @@ import dev.parley.protocols.multicast.ReliableMulticast;
 import dev.parley.protocols.multicast.SequencerMulticast;
 import dev.parley.protocols.replication.GossipStore;
 import dev.parley.protocols.replication.QuorumReplication;
+import dev.parley.protocols.replication.TwoPhaseCommit;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -107,11 +108,18 @@ public final class ProtocolKinds {
   static {
     add(new KvKind("quorum", "quorum replication: versioned values, majority R and W, ABD write-back in reads",
         (instance, peers, env, up) -> QuorumReplication.create(instance, cast(peers), env,
-            QuorumReplication.Settings.majorities(peers.size()), up),
+            QuorumReplication.Settings.majorities(peers.size()), up.narrow()),
         QuorumReplication.Request::new, replyTo -> new QuorumReplication.GetStatus(replyTo.narrow())));
     add(new KvKind("gossip", "eventually consistent store: last-writer-wins registers, push-pull anti-entropy",
-        (instance, peers, env, up) -> GossipStore.create(instance, cast(peers), env, GossipStore.Settings.DEFAULT, up),
+        (instance, peers, env, up) -> GossipStore.create(instance, cast(peers), env, GossipStore.Settings.DEFAULT,
+            up.narrow()),
         GossipStore.Request::new, replyTo -> new GossipStore.GetStatus(replyTo.narrow())));
+    add(new KvKind("two-phase-commit",
+        "two-phase commit: keys partitioned over the nodes, multi-key transactions, coordinator and participant logs",
+        (instance, peers, env, up) -> TwoPhaseCommit.create(instance, cast(peers), env,
+            TwoPhaseCommit.Settings.DEFAULT, up.narrow(), up.narrow()),
+        TwoPhaseCommit.Request::new, replyTo -> new TwoPhaseCommit.GetStatus(replyTo.narrow()),
+        Map.of("transact", Transactions::call)));
   }
 
   private static Duration ms(long millis) {

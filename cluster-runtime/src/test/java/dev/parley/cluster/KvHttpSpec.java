@@ -23,9 +23,11 @@ class KvHttpSpec {
 
   @BeforeAll
   static void start() {
-    cluster = new LocalCluster(3, data, List.of("quorum=quorum", "gossip=gossip", "causal=causal-multicast"));
+    cluster = new LocalCluster(3, data, List.of("quorum=quorum", "gossip=gossip", "tx=two-phase-commit",
+        "causal=causal-multicast"));
     cluster.awaitStarted("quorum");
     cluster.awaitStarted("gossip");
+    cluster.awaitStarted("tx");
   }
 
   @AfterAll
@@ -55,6 +57,24 @@ class KvHttpSpec {
     assertThat(failed.body().get("current").asText()).isEqualTo("1");
     LocalCluster.Response done = cluster.post(N3, "/kv/gossip/x/cas", "{\"expected\":\"1\",\"value\":\"2\"}");
     assertThat(done.status()).isEqualTo(200);
+  }
+
+  @Test
+  void aTransactionWritesKeysOnEveryPartitionAllOrNothing() {
+    String keys = "\"a\":\"1\",\"b\":\"1\",\"c\":\"1\",\"d\":\"1\"";
+    cluster.eventually(Duration.ofSeconds(20), () -> assertThat(cluster.post(N1, "/protocols/tx/transact",
+        "{\"txId\":\"t1\",\"writes\":{" + keys + "}}").body().at("/upcall/committed").asBoolean()).isTrue());
+    for (String key : new String[] {"a", "b", "c", "d"}) {
+      assertThat(cluster.get(N2, "/kv/tx/" + key).body().get("value").asText()).isEqualTo("1");
+    }
+    LocalCluster.Response refused = cluster.post(N3, "/protocols/tx/transact",
+        "{\"txId\":\"t2\",\"writes\":{\"a\":\"2\",\"d\":\"2\"},\"expected\":{\"a\":\"1\",\"d\":\"0\"}}");
+    assertThat(refused.body().at("/upcall/committed").asBoolean()).isFalse();
+    assertThat(cluster.get(N1, "/kv/tx/a").body().get("value").asText()).isEqualTo("1");
+
+    LocalCluster.Response bad = cluster.post(N1, "/protocols/tx/transact", "{\"writes\":{\"a\":1}}");
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(bad.body().get("error").asText()).contains("must be a string");
   }
 
   @Test
