@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -43,10 +44,10 @@ import java.util.TreeSet;
  * the randomisation splitting the votes rarely. Cost: one round of 2(N-1) messages (requests and
  * replies) per election attempt, plus N-1 heartbeats (and replies) per interval.
  *
- * <p>For log replication: the persistent state is {@link RaftState} (term and vote); the log's
- * position enters only through {@link #lastLog()} (empty here) and the up-to-date rule of {@link
- * LogPosition}; {@link AppendEntries} is the heartbeat that replication fills with entries. Role
- * changes go through {@code becomeFollower}, {@code becomeCandidate} and {@code becomeLeader}.
+ * <p>Log replication ({@code dev.parley.protocols.replication.RaftKv}) shares its persistent
+ * {@link RaftState} (term and vote), the up-to-date rule of {@link LogPosition} and the timeouts of
+ * {@link Settings}; there {@code AppendEntries} carries entries and the log's last position enters
+ * the vote, here the log is empty ({@link #lastLog()}).
  */
 public final class RaftElection
     extends EventSourcedBehavior<RaftElection.Command, RaftElection.Event, RaftState> {
@@ -93,6 +94,13 @@ public final class RaftElection
         throw new IllegalArgumentException("raft needs 0 < heartbeat < electionTimeoutMin < "
             + "electionTimeoutMax, got " + this);
       }
+    }
+
+    /** A randomised election timeout, uniform in [electionTimeoutMin, electionTimeoutMax). */
+    public Duration drawElectionTimeout(Random random) {
+      long min = electionTimeoutMin.toNanos();
+      long span = electionTimeoutMax.toNanos() - min;
+      return Duration.ofNanos(min + (long) (random.nextDouble() * span));
     }
   }
 
@@ -275,10 +283,7 @@ public final class RaftElection
   }
 
   private void resetElectionTimer() {
-    long min = settings.electionTimeoutMin().toNanos();
-    long span = settings.electionTimeoutMax().toNanos() - min;
-    long timeout = min + (long) (env.random().nextDouble() * span);
-    timers.startSingleTimer(Timer.ELECTION, Duration.ofNanos(timeout));
+    timers.startSingleTimer(Timer.ELECTION, settings.drawElectionTimeout(env.random()));
   }
 
   /** A newer term seen in a message: adopt it (as an event) and become a follower. */

@@ -1,0 +1,339 @@
+package dev.parley.testkit.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import akka.actor.testkit.typed.javadsl.TestInbox;
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.election.RaftElection;
+import dev.parley.protocols.election.Role;
+import dev.parley.protocols.history.History;
+import dev.parley.protocols.history.Operation;
+import dev.parley.protocols.link.Delay;
+import dev.parley.protocols.link.FaultPlan;
+import dev.parley.protocols.link.NemesisCommand;
+import dev.parley.protocols.replication.KvStore;
+import dev.parley.protocols.replication.LogEntry;
+import dev.parley.protocols.replication.RaftKv;
+import dev.parley.protocols.replication.RaftKv.Settings;
+import dev.parley.protocols.replication.RaftKvStatus;
+import dev.parley.protocols.replication.RaftLog;
+import dev.parley.testkit.checker.LinearizabilityChecker;
+import dev.parley.testkit.checker.Verdict;
+import dev.parley.testkit.kv.KvWorkload;
+import dev.parley.testkit.sim.Simulation;
+import dev.parley.testkit.sim.Simulations;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Raft's replicated store in the deterministic simulation, over many seeds: linearizable under
+ * partitions, crashes with restarts from the journal and lossy links; at most one leader per term;
+ * logs that match; no acknowledged write lost; operations complete again once the faults stop; logs
+ * compacted into snapshots, and a follower back from a long absence caught up by the leader's
+ * snapshot. Leader-local reads, the unsafe shortcut, are caught by the checker.
+ */
+class RaftKvSpec {
+
+  static final FaultPlan LAN = FaultPlan.NONE.withDelay(Delay.uniform(ms(1), ms(5)));
+
+  static final Settings FAST = Settings.DEFAULT;
+
+  static Duration ms(long millis) {
+    return Duration.ofMillis(millis);
+  }
+
+  static Simulation<RaftKv.Command> simulation(int n, long seed, Settings settings) {
+    return Simulation.<RaftKv.Command>builder(n,
+            (peers, env, upcalls) -> RaftKv.create("kv", peers, env, settings, upcalls.narrow()))
+        .seed(seed)
+        .faults(LAN)
+        .build();
+  }
+
+  static KvWorkload<RaftKv.Command> workload(Simulation<RaftKv.Command> sim) {
+    return KvWorkload.of(sim, RaftKv.Request::new).timeout(Duration.ofSeconds(1));
+  }
+
+  static RaftKvStatus status(Simulation<RaftKv.Command> sim, NodeId node) {
+    TestInbox<RaftKvStatus> inbox = TestInbox.create();
+    sim.tell(sim.elapsed(), node, new RaftKv.GetStatus(inbox.getRef()));
+    sim.runFor(ms(1));
+    return inbox.receiveMessage();
+  }
+
+  // ---------------------------------------------------------------- what every run must satisfy
+
+  /** Each node's term, vote and log as its journal says, folded through the event handler. */
+  static Map<NodeId, RaftKv.State> journals(Simulation<RaftKv.Command> sim) {
+    Map<NodeId, RaftKv.State> states = new HashMap<>();
+    for (NodeId n : sim.nodes()) {
+      RaftKv.State s = RaftKv.State.INITIAL;
+      for (Object e : sim.persistedEvents(n)) {
+        s = s.apply((RaftKv.Event) e);
+      }
+      states.put(n, s);
+    }
+    return states;
+  }
+
+  /** Election safety, from the persisted votes: one vote per node per term, one majority per term. */
+  static void atMostOneLeaderPerTerm(Simulation<RaftKv.Command> sim) {
+    Map<Long, Map<NodeId, Integer>> votesPerTerm = new HashMap<>();
+    for (NodeId n : sim.nodes()) {
+      Map<Long, NodeId> mine = new HashMap<>();
+      for (Object e : sim.persistedEvents(n)) {
+        if (e instanceof RaftKv.Voted v) {
+          NodeId before = mine.putIfAbsent(v.term(), v.candidate());
+          assertThat(before).as("%s votes once in term %d", n, v.term()).isNull();
+          votesPerTerm.computeIfAbsent(v.term(), t -> new HashMap<>()).merge(v.candidate(), 1, Integer::sum);
+        }
+      }
+    }
+    votesPerTerm.forEach((term, votes) -> assertThat(votes.values().stream()
+        .filter(c -> c > sim.nodes().size() / 2).count()).as("leaders of term %d: %s", term, votes).isLessThanOrEqualTo(1));
+  }
+
+  /** Log matching: two logs with an entry of the same index and term hold the same entries up to it. */
+  static void logsMatch(Map<NodeId, RaftKv.State> states) {
+    List<NodeId> nodes = new ArrayList<>(new TreeSet<>(states.keySet()));
+    for (int a = 0; a < nodes.size(); a++) {
+      for (int b = a + 1; b < nodes.size(); b++) {
+        RaftLog la = states.get(nodes.get(a)).log();
+        RaftLog lb = states.get(nodes.get(b)).log();
+        long from = Math.max(la.firstIndex(), lb.firstIndex());
+        long shared = 0;
+        for (long i = Math.min(la.lastIndex(), lb.lastIndex()); i >= from && shared == 0; i--) {
+          shared = la.termAt(i) == lb.termAt(i) ? i : 0;
+        }
+        for (long i = from; i <= shared; i++) {
+          assertThat(la.entry(i)).as("entry %d of %s and %s", i, nodes.get(a), nodes.get(b)).isEqualTo(lb.entry(i));
+        }
+      }
+    }
+  }
+
+  /** The store a node's log commits to at {@code index}: its snapshot, then its entries up to there. */
+  static KvStore storeAt(RaftLog log, long index) {
+    KvStore store = log.store();
+    for (long i = log.firstIndex(); i <= index; i++) {
+      LogEntry e = log.entry(i);
+      if (e.request() != null) {
+        store = store.apply(e.request()).store();
+      }
+    }
+    return store;
+  }
+
+  /**
+   * After healing every node has applied the same committed log; every acknowledged write (its value
+   * is {@code client-seq}) is in that store: its client's last applied request is at least as recent.
+   */
+  static void everyAcknowledgedWriteIsInEveryStore(Simulation<RaftKv.Command> sim, History history) {
+    Map<NodeId, RaftKv.State> states = journals(sim);
+    long commit = sim.nodes().stream().mapToLong(n -> status(sim, n).commitIndex()).min().orElseThrow();
+    KvStore first = null;
+    for (NodeId n : sim.nodes()) {
+      KvStore store = storeAt(states.get(n).log(), commit);
+      if (first == null) {
+        first = store;
+      }
+      assertThat(store).as("%s's store at committed index %d", n, commit).isEqualTo(first);
+    }
+    for (Operation op : history.operations()) {
+      if (op.isOk() && !op.f().equals("get")) {
+        String value = op.f().equals("put") ? (String) op.argument() : (String) ((List<?>) op.argument()).get(1);
+        long seq = Long.parseLong(value.substring(value.indexOf('-') + 1));
+        KvStore.Applied last = first.lastByClient().get(op.process());
+        assertThat(last).as("acknowledged %s", op).isNotNull();
+        assertThat(last.seq()).as("acknowledged %s is in the store", op).isGreaterThanOrEqualTo(seq);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- specs
+
+  @Test
+  void aStableClusterIsLinearizableAndBatchesConcurrentRequests() {
+    Simulations.forSeeds(1, 10, seed -> {
+      Simulation<RaftKv.Command> sim = simulation(3, seed, FAST);
+      KvWorkload.Result r = workload(sim).clients(8).keys(3).operations(25).think(ms(5)).run(Duration.ofSeconds(30));
+
+      LinearizabilityChecker.forRegisters().check(r.history()).requireValid();
+      assertThat(r.ok()).isGreaterThan(150);
+      assertThat(r.history().operations()).noneMatch(Operation::isIndeterminate);
+      sim.runFor(Duration.ofSeconds(1));
+      atMostOneLeaderPerTerm(sim);
+      logsMatch(journals(sim));
+      everyAcknowledgedWriteIsInEveryStore(sim, r.history());
+      assertThat(sim.persistedEvents(NodeId.n(1)).stream().anyMatch(e ->
+          e instanceof RaftKv.EntriesAppended a && a.entries().size() > 2)
+          || sim.persistedEvents(NodeId.n(2)).stream().anyMatch(e ->
+          e instanceof RaftKv.EntriesAppended a && a.entries().size() > 2))
+          .as("several requests in one write").isTrue();
+    });
+  }
+
+  /**
+   * A nemesis drawn from the seed, for four seconds: partitions, one-way cuts, lossy links, crashes
+   * and restarts; then everything healed and every node up.
+   */
+  static Duration faults(Simulation<RaftKv.Command> sim, long seed) {
+    Random random = new Random(seed * 7919);
+    List<NodeId> nodes = sim.nodes();
+    Set<NodeId> down = new HashSet<>();
+    Duration at = ms(300);
+    Duration heal = ms(4000);
+    while (at.compareTo(heal) < 0) {
+      NodeId victim = nodes.get(random.nextInt(nodes.size()));
+      switch (random.nextInt(5)) {
+        case 0, 1 -> {
+          List<NodeId> shuffled = new ArrayList<>(nodes);
+          java.util.Collections.shuffle(shuffled, random);
+          int cut = 1 + random.nextInt(nodes.size() - 1);
+          sim.nemesis(at, new NemesisCommand.Partition(List.of(
+              Set.copyOf(shuffled.subList(0, cut)), Set.copyOf(shuffled.subList(cut, shuffled.size())))));
+        }
+        case 2 -> sim.nemesis(at, new NemesisCommand.Lossy(0.1 + 0.3 * random.nextDouble()));
+        case 3 -> {
+          if (down.add(victim)) {
+            sim.crash(at, victim);
+          } else {
+            down.remove(victim);
+            sim.restart(at, victim);
+          }
+        }
+        default -> sim.nemesis(at, new NemesisCommand.Heal());
+      }
+      at = at.plusMillis(200 + random.nextInt(500));
+    }
+    sim.nemesis(heal, new NemesisCommand.Heal());
+    sim.nemesis(heal, new NemesisCommand.Faults(LAN));
+    for (NodeId n : down) {
+      sim.restart(heal, n);
+    }
+    return heal;
+  }
+
+  @Test
+  void underPartitionsCrashesAndLossyLinksEveryRunIsLinearizableAndRecoversAfterHealing() {
+    Simulations.forSeeds(1, 40, seed -> {
+      Simulation<RaftKv.Command> sim = simulation(seed % 2 == 0 ? 3 : 5, seed, FAST);
+      Duration heal = faults(sim, seed);
+      KvWorkload.Result r = workload(sim).clients(5).keys(2).operations(100).think(ms(100))
+          .run(Duration.ofSeconds(30));
+
+      LinearizabilityChecker.forRegisters().check(r.history()).requireValid();
+      sim.runFor(Duration.ofSeconds(2));
+      atMostOneLeaderPerTerm(sim);
+      logsMatch(journals(sim));
+      everyAcknowledgedWriteIsInEveryStore(sim, r.history());
+      long settled = heal.plusSeconds(2).toNanos();
+      List<Operation> afterHealing = r.history().operations().stream()
+          .filter(o -> o.invocation().timeNanos() > settled).toList();
+      assertThat(afterHealing).as("operations after healing").isNotEmpty()
+          .allSatisfy(o -> assertThat(o.isIndeterminate()).as("%s answered", o).isFalse());
+      assertThat(sim.nodes().stream().map(n -> status(sim, n).role()).filter(Role.LEADER::equals).count())
+          .as("one leader once healed").isEqualTo(1);
+    });
+  }
+
+  /**
+   * The leader is cut off from the majority, still believing it leads until it hears a newer term,
+   * while the majority elects another; then clients start, each at its home node: those at the old
+   * leader stay there (unless it redirects them), the others are sent to the new leader.
+   */
+  static Verdict leaderCutOff(long seed, RaftKv.Reads reads) {
+    Simulation<RaftKv.Command> sim = simulation(3, seed, FAST.withReads(reads));
+    sim.runFor(Duration.ofSeconds(1));
+    NodeId leader = sim.nodes().stream().filter(n -> status(sim, n).role() == Role.LEADER).findFirst().orElseThrow();
+    Set<NodeId> rest = new HashSet<>(sim.nodes());
+    rest.remove(leader);
+    sim.nemesis(sim.elapsed(), new NemesisCommand.Partition(List.of(Set.of(leader), rest)));
+    sim.nemesis(sim.elapsed().plusSeconds(4), new NemesisCommand.Heal());
+    sim.runFor(Duration.ofMillis(1500));
+    KvWorkload.Result r = workload(sim).clients(5).keys(1).operations(30).mix(0.3, 0.1).think(ms(20))
+        .run(Duration.ofSeconds(30));
+    return LinearizabilityChecker.forRegisters().check(r.history());
+  }
+
+  @Test
+  void aLeaderCutOffFromTheMajorityNeverAnswersWrongly() {
+    Simulations.forSeeds(1, 20, seed -> leaderCutOff(seed, RaftKv.Reads.LINEARIZABLE).requireValid());
+  }
+
+  @Test
+  void leaderLocalReadsAreCaughtReadingStaleValuesFromADeposedLeader() {
+    AtomicInteger stale = new AtomicInteger();
+    Simulations.forSeeds(1, 20, seed -> {
+      if (leaderCutOff(seed, RaftKv.Reads.LEADER_LOCAL).outcome() == Verdict.Outcome.INVALID) {
+        stale.incrementAndGet();
+      }
+    });
+    assertThat(stale.get()).as("seeds where a deposed leader answered a stale read").isPositive();
+  }
+
+  @Test
+  void logsAreCompactedAndAFollowerBackFromALongAbsenceCatchesUpFromTheLeadersSnapshot() {
+    Simulations.forSeeds(1, 20, seed -> {
+      Settings settings = FAST.withSnapshotInterval(20);
+      Simulation<RaftKv.Command> sim = simulation(3, seed, settings);
+      NodeId absent = NodeId.n(3);
+      sim.crash(ms(500), absent);
+      KvWorkload.Result r = workload(sim).clients(4).keys(3).operations(50).think(ms(20))
+          .run(Duration.ofSeconds(30));
+      sim.restart(sim.elapsed(), absent);
+      sim.runFor(Duration.ofSeconds(2));
+
+      LinearizabilityChecker.forRegisters().check(r.history()).requireValid();
+      logsMatch(journals(sim));
+      everyAcknowledgedWriteIsInEveryStore(sim, r.history());
+      assertThat(sim.stats().sentByType()).containsKey("InstallSnapshot");
+      RaftKvStatus back = status(sim, absent);
+      assertThat(back.snapshotIndex()).as("the returning node's snapshot").isPositive();
+      for (NodeId n : sim.nodes()) {
+        RaftKvStatus s = status(sim, n);
+        assertThat(s.lastIndex() - s.firstIndex() + 1).as("%s's log is compacted", n)
+            .isLessThan(2L * settings.snapshotInterval() + 50);
+        assertThat(s.lastApplied()).as("%s caught up", n).isEqualTo(status(sim, NodeId.n(1)).lastApplied());
+      }
+    });
+  }
+
+  @Test
+  void everyNodeCrashedAndRestartedRecoversTheStoreFromItsJournalAndSnapshots() {
+    Simulations.forSeeds(1, 20, seed -> {
+      Simulation<RaftKv.Command> sim = simulation(3, seed, FAST.withSnapshotInterval(15));
+      for (NodeId n : sim.nodes()) {
+        sim.crash(ms(1500), n);
+        sim.restart(ms(1600), n);
+      }
+      KvWorkload.Result r = workload(sim).clients(4).keys(3).operations(40).think(ms(40))
+          .run(Duration.ofSeconds(30));
+      sim.runFor(Duration.ofSeconds(2));
+
+      LinearizabilityChecker.forRegisters().check(r.history()).requireValid();
+      everyAcknowledgedWriteIsInEveryStore(sim, r.history());
+      assertThat(sim.incarnation(NodeId.n(1))).isEqualTo(2);
+    });
+  }
+
+  @Test
+  void badSettingsAreRefusedWithTheReason() {
+    assertThatThrownBy(() -> FAST.withSnapshotInterval(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("snapshotInterval");
+    assertThatThrownBy(() -> new Settings(FAST.election(), 0, 100, RaftKv.Reads.LINEARIZABLE))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxEntriesPerAppend");
+    assertThatThrownBy(() -> FAST.withElection(new RaftElection.Settings(ms(300), ms(300), ms(600))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("heartbeat");
+  }
+}
