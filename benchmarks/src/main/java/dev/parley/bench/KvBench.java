@@ -8,8 +8,11 @@ import dev.parley.cluster.NodeProcesses;
 import dev.parley.cluster.ProtocolKinds;
 import dev.parley.persistence.Journal;
 import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.election.RaftElection;
 import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
+import dev.parley.protocols.replication.RaftKv;
 import dev.parley.testkit.kv.KvWorkload;
 import dev.parley.testkit.sim.Simulation;
 import java.io.IOException;
@@ -219,12 +222,29 @@ final class KvBench implements Runnable {
     Figures.row("---", "---", "---", "---");
     for (KvKind kind : kinds) {
       if (kind.name().equals("raft-kv")) {
-        print(KvFailover.parley(kit, kind, failoverRuns));
+        print(KvFailover.parley(kit, kind, failoverRuns, "election timeout 300-600 ms (its default)"));
+        print(KvFailover.parley(kit, raftTimedAsRatis(), failoverRuns, "election timeout "
+            + RatisCluster.TIMEOUT_MIN_MS + "-" + RatisCluster.TIMEOUT_MAX_MS + " ms, as Ratis's"));
       }
     }
     if (!noRatis) {
       print(KvFailover.ratis(dir, failoverRuns));
     }
+  }
+
+  /** Parley's Raft with Ratis's election timeouts (and a heartbeat a third of the shortest). */
+  private static KvKind raftTimedAsRatis() {
+    RaftKv.Settings settings = RaftKv.Settings.DEFAULT.withElection(new RaftElection.Settings(
+        Duration.ofMillis(RatisCluster.TIMEOUT_MIN_MS / 3), Duration.ofMillis(RatisCluster.TIMEOUT_MIN_MS),
+        Duration.ofMillis(RatisCluster.TIMEOUT_MAX_MS)));
+    return new KvKind("raft-kv", "Raft, timed as Ratis",
+        (instance, peers, env, up) -> RaftKv.create(instance, raftPeers(peers), env, settings, up.narrow()),
+        RaftKv.Request::new, replyTo -> new RaftKv.GetStatus(replyTo.narrow()));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Peers<RaftKv.Command> raftPeers(Peers<Object> peers) {
+    return (Peers<RaftKv.Command>) (Peers<?>) peers;
   }
 
   private static void print(FailoverTimes t) {

@@ -33,8 +33,9 @@ final class KvFailover {
   private KvFailover() {}
 
   /** Parley's store {@code kind} on three nodes in this JVM. */
-  static FailoverTimes parley(ActorTestKit kit, KvKind kind, int runs) throws Exception {
-    FailoverTimes times = new FailoverTimes("Parley " + kind.name(), "3 nodes in one JVM, H2 journal", 3);
+  static FailoverTimes parley(ActorTestKit kit, KvKind kind, int runs, String setting) throws Exception {
+    FailoverTimes times = new FailoverTimes("Parley " + kind.name(), "3 nodes in one JVM, H2 journal, "
+        + setting, 3);
     AtomicReference<CompletableFuture<KvReply>> waiting = new AtomicReference<>(new CompletableFuture<>());
     List<NodeId> nodes = List.of(NodeId.n(1), NodeId.n(2), NodeId.n(3));
     try (LocalGroup<Object> group = new LocalGroup.Builder(kit, nodes, 1, g -> {})

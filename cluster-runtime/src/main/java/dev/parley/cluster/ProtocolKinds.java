@@ -25,6 +25,7 @@ import dev.parley.protocols.multicast.ReliableMulticast;
 import dev.parley.protocols.multicast.SequencerMulticast;
 import dev.parley.protocols.replication.GossipStore;
 import dev.parley.protocols.replication.QuorumReplication;
+import dev.parley.protocols.replication.RaftKv;
 import dev.parley.protocols.replication.TwoPhaseCommit;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -106,6 +107,10 @@ public final class ProtocolKinds {
   }
 
   static {
+    add(new KvKind("raft-kv",
+        "Raft: replicated log (batched appends, snapshots), linearizable key-value state machine, leader redirection",
+        (instance, peers, env, up) -> RaftKv.create(instance, cast(peers), env, RaftKv.Settings.DEFAULT, up.narrow()),
+        RaftKv.Request::new, replyTo -> new RaftKv.GetStatus(replyTo.narrow())));
     add(new KvKind("quorum", "quorum replication: versioned values, majority R and W, ABD write-back in reads",
         (instance, peers, env, up) -> QuorumReplication.create(instance, cast(peers), env,
             QuorumReplication.Settings.majorities(peers.size()), up.narrow()),
