@@ -24,10 +24,11 @@ class KvHttpSpec {
   @BeforeAll
   static void start() {
     cluster = new LocalCluster(3, data, List.of("quorum=quorum", "gossip=gossip", "tx=two-phase-commit",
-        "causal=causal-multicast"));
+        "raft=raft-kv", "causal=causal-multicast"));
     cluster.awaitStarted("quorum");
     cluster.awaitStarted("gossip");
     cluster.awaitStarted("tx");
+    cluster.awaitStarted("raft");
   }
 
   @AfterAll
@@ -45,6 +46,22 @@ class KvHttpSpec {
     assertThat(read.status()).isEqualTo(200);
     assertThat(read.body().get("value").asText()).isEqualTo("blue");
     assertThat(cluster.get(N2, "/kv/quorum/never-written").body().get("value").isNull()).isTrue();
+  }
+
+  @Test
+  void raftFollowersRedirectToTheLeader() {
+    cluster.eventually(Duration.ofSeconds(30), () -> {
+      List<Integer> codes = List.of(N1, N2, N3).stream()
+          .map(n -> cluster.put(n, "/kv/raft/x?timeout=1000", "1").status()).toList();
+      assertThat(codes).containsOnly(200, 307).containsOnlyOnce(200);
+    });
+    NodeId follower = List.of(N1, N2, N3).stream()
+        .filter(n -> cluster.get(n, "/kv/raft/x").status() == 307).findFirst().orElseThrow();
+    LocalCluster.Response redirect = cluster.get(follower, "/kv/raft/x");
+    assertThat(redirect.body().get("error").asText()).contains("does not serve").contains("curl -L");
+    assertThat(redirect.body().get("location").asText()).startsWith("http://127.0.0.1:").endsWith("/kv/raft/x");
+    NodeId leader = NodeId.of(redirect.body().get("leader").asText());
+    assertThat(cluster.get(leader, "/kv/raft/x").body().get("value").asText()).isEqualTo("1");
   }
 
   @Test

@@ -5,7 +5,7 @@ import akka.cluster.typed.Cluster;
 import akka.http.javadsl.marshallers.jackson.Jackson;
 import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
-import akka.http.javadsl.model.Uri;
+import akka.http.javadsl.model.headers.Location;
 import akka.http.javadsl.server.AllDirectives;
 import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
@@ -153,8 +153,14 @@ final class KvRoutes extends AllDirectives {
       runtime.history().fail(h, "not served here");
       Optional<String> http = httpOf(n);
       if (http.isPresent()) {
-        return extractUri(uri -> redirect(Uri.create("http://" + http.get() + uri.path()
-            + uri.rawQueryString().map(q -> "?" + q).orElse("")), StatusCodes.TEMPORARY_REDIRECT));
+        return extractUri(uri -> {
+          String location = "http://" + http.get() + uri.path() + uri.rawQueryString().map(q -> "?" + q).orElse("");
+          body.put("error", runtime.node() + " does not serve this request; " + n.leader()
+              + " does: repeat it at the location given (curl -L follows)");
+          body.put("leader", n.leader().name());
+          body.put("location", location);
+          return respondWithHeader(Location.create(location), () -> respond(StatusCodes.TEMPORARY_REDIRECT, body));
+        });
       }
       body.put("error", runtime.node() + " does not serve this request and knows no node that does "
           + "(an election or a repair may be under way); retry shortly");

@@ -49,7 +49,7 @@ class KvMultiJvmSpec {
    *     commit need not: a partition's keys wait for their owner, and a dead coordinator blocks)
    */
   @ParameterizedTest(name = "{0}")
-  @CsvSource({"quorum, true", "two-phase-commit, false"})
+  @CsvSource({"raft-kv, true", "quorum, true", "two-phase-commit, false"})
   void theServingNodeKilledAndRestartedLosesNoAcknowledgedWrite(String store, boolean availableWithOneDown)
       throws Exception {
     try (NodeProcesses cluster = new NodeProcesses(3, Files.createDirectories(data.resolve(store)),
@@ -58,7 +58,7 @@ class KvMultiJvmSpec {
       List<String> https = cluster.nodes().stream().map(cluster::http).toList();
       HttpKvClients clients = new HttpKvClients(store, https).timeout(Duration.ofSeconds(2)).start(4, 3, 42);
       try {
-        eventually(Duration.ofSeconds(60), () -> assertThat(clients.ok()).isGreaterThanOrEqualTo(30));
+        eventually(Duration.ofSeconds(90), () -> assertThat(clients.ok()).isGreaterThanOrEqualTo(30));
         NodeId victim = cluster.nodes().get(Math.max(0, https.indexOf(clients.lastServedBy())));
         cluster.kill(victim);
         if (availableWithOneDown) {
