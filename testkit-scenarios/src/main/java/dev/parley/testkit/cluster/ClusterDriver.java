@@ -26,12 +26,19 @@ public final class ClusterDriver {
 
   private final String bin;
   private final Map<NodeId, NodeClient> clients = new TreeMap<>();
+  private final Map<NodeId, String> https = new TreeMap<>();
 
   public ClusterDriver(String bin, int nodes) {
     this.bin = bin;
     for (int i = 1; i <= nodes; i++) {
-      clients.put(NodeId.n(i), new NodeClient("127.0.0.1:" + (8550 + i)));
+      https.put(NodeId.n(i), "127.0.0.1:" + (8550 + i));
+      clients.put(NodeId.n(i), new NodeClient(https.get(NodeId.n(i))));
     }
+  }
+
+  /** The nodes' HTTP addresses (host:port), in node order. */
+  public List<String> https() {
+    return new ArrayList<>(https.values());
   }
 
   public List<NodeId> nodes() {

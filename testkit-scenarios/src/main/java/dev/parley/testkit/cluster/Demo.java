@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
  * {@code bin/parley demo}: a guided tour of a 3-JVM cluster. Causal multicast under injected
  * reordering (beside basic multicast, caught breaking causal order); a Raft election and its
  * failover after {@code kill -9} of the leader; the lock server surviving {@code kill -9} with its
- * holder and queue; a partition where the minority stops and the majority goes on; then heal. It
+ * holder and queue; a replicated key-value store (Raft) whose clients' history stays linearizable
+ * across {@code kill -9} of its leader; a partition where the minority stops and the majority goes on; then heal. It
  * prints what happened and the checkers' verdicts, and stops every node it started.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, description = "A guided tour of a local cluster.")
@@ -63,12 +64,14 @@ public final class Demo implements Callable<Integer> {
       }
       cluster.parley("up", "3", "--protocol", "causal=causal-multicast", "--protocol", "basic=basic-multicast",
           "--protocol", "locks=lock-server", "--protocol", "leader=raft-election",
-          "--protocol", "quorum=quorum-detector");
+          "--protocol", "quorum=quorum-detector", "--protocol", "raft=raft-kv");
       causalUnderReordering();
       electionAndFailover();
       lockServerSurvivesKill();
+      step(5, "a replicated key-value store (Raft) under clients, then kill -9 of its leader");
+      KvTour.run(cluster, "raft", verdicts, findings);
       partitionAndHeal();
-      step(6, "the run's trace, then stopping the cluster");
+      step(7, "the run's trace, then stopping the cluster");
       cluster.parley("trace");
     } finally {
       cluster.parley("down");
@@ -92,7 +95,7 @@ public final class Demo implements Callable<Integer> {
 
   private static void step(int n, String what) {
     System.out.println();
-    System.out.println("[" + n + "/6] " + what);
+    System.out.println("[" + n + "/7] " + what);
   }
 
   // --- 2: causal multicast under reordering ---------------------------------------------------
@@ -258,10 +261,10 @@ public final class Demo implements Callable<Integer> {
         : "holder " + live.get("holder").asText() + " (token " + live.get("holderToken") + "), queue " + queue(live);
   }
 
-  // --- 5: partition -------------------------------------------------------------------------------
+  // --- 6: partition -------------------------------------------------------------------------------
 
   private void partitionAndHeal() {
-    step(5, "partition n1 | n2,n3: the minority stops, the majority goes on; then heal");
+    step(6, "partition n1 | n2,n3: the minority stops, the majority goes on; then heal");
     cluster.parley("partition", "n1/n2,n3");
     boolean lost = cluster.await(WAIT, () -> !cluster.upcalls(N1, "quorum", "MajorityLost").isEmpty());
     System.out.println("    n1's quorum detector: " + (lost ? "majority lost, n1 stops serving writes" : "no report"));

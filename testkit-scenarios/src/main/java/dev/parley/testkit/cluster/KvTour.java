@@ -1,0 +1,55 @@
+package dev.parley.testkit.cluster;
+
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.history.History;
+import dev.parley.testkit.checker.LinearizabilityChecker;
+import dev.parley.testkit.checker.Verdict;
+import dev.parley.testkit.kv.HttpKvClients;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The demo's replication step: clients put, get and cas keys of the Raft store over HTTP while the
+ * leader's JVM is killed with {@code kill -9} and restarted; their history is checked linearizable.
+ */
+final class KvTour {
+
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  private KvTour() {}
+
+  /** Runs the step on {@code store} (a raft-kv instance), adding what it found to the demo's report. */
+  static void run(ClusterDriver cluster, String store, Map<String, Verdict> verdicts, List<String> findings) {
+    List<String> https = cluster.https();
+    System.out.println("    try it: curl -L -X PUT --data-raw blue http://" + https.get(0) + "/kv/" + store
+        + "/colour; curl -L http://" + https.get(1) + "/kv/" + store + "/colour");
+    HttpKvClients clients = new HttpKvClients(store, https).timeout(Duration.ofSeconds(2)).start(4, 3, 7);
+    History history;
+    try {
+      cluster.await(WAIT, () -> clients.ok() >= 30);
+      int at = Math.max(0, https.indexOf(clients.lastServedBy()));
+      NodeId leader = cluster.nodes().get(at);
+      long before = clients.ok();
+      System.out.println("    4 clients, 3 keys: " + before + " operations done; the leader is " + leader
+          + "; kill -9 of its JVM");
+      long killedAt = System.nanoTime();
+      cluster.parley("kill", leader.name());
+      boolean goesOn = cluster.await(WAIT, () -> clients.ok() >= before + 10);
+      double gap = (System.nanoTime() - killedAt) / 1e6;
+      System.out.printf("    %s: %d more operations done %.0f ms after the kill%n",
+          goesOn ? "the survivors elect a leader and go on" : "no progress without it", clients.ok() - before, gap);
+      cluster.parley("restart", leader.name());
+      long back = clients.ok();
+      cluster.await(WAIT, () -> clients.ok() >= back + 20);
+      findings.add(String.format("the Raft store %s after kill -9 of its leader %s (%d operations in all)",
+          goesOn ? "went on" : "did NOT go on", leader, clients.ok()));
+    } finally {
+      history = clients.stop();
+    }
+    long ok = history.operations().stream().filter(o -> o.isOk()).count();
+    System.out.println("    " + history.operations().size() + " operations, " + ok + " ok; checking linearizability");
+    verdicts.put("Raft key-value store, linearizable across kill -9 of its leader",
+        LinearizabilityChecker.forRegisters().check(history));
+  }
+}
