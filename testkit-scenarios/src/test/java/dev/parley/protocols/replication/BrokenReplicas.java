@@ -15,4 +15,11 @@ public final class BrokenReplicas {
       Peers<PrimaryBackup.Command> peers, NodeEnv env, PrimaryBackup.Settings settings, ActorRef<KvReply> upcalls) {
     return PrimaryBackup.create(group, peers, env, settings, upcalls, true);
   }
+
+  /** Chain replicas whose head and tail serve without a lease from the master. */
+  public static Behavior<ChainReplication.Command> chainServingWithoutLease(String group,
+      Peers<ChainReplication.Command> peers, NodeEnv env, ChainReplication.Settings settings,
+      ActorRef<KvReply> upcalls) {
+    return ChainReplication.create(group, peers, env, settings, upcalls, true);
+  }
 }
