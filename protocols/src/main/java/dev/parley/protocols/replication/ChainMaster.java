@@ -41,7 +41,7 @@ import java.util.Map;
  * of the master, every member is taken to hold a full lease, as the master cannot know what it
  * granted.
  */
-final class ChainMaster extends EventSourcedBehavior<Command, ChainMaster.Reconfigured, Config> {
+public final class ChainMaster extends EventSourcedBehavior<Command, ChainMaster.Reconfigured, Config> {
 
   /** The master's one event: the chain is now {@code config}. */
   public record Reconfigured(Config config) implements WireMessage {}
