@@ -36,8 +36,8 @@ import java.util.Map;
  * has answered a ping (so each member is named with the incarnation it started with). Then, at each
  * heartbeat, in one new configuration: a member that answered with another incarnation restarted
  * and is removed at once; a member silent for {@code suspectAfter} is removed once the lease it was
- * given, running from its last pong, has run out (unless no other member holds the store: removing
- * it could not help); any live replica outside the chain is appended at the tail. After a restart
+ * given, running from its last pong, has run out, provided a member that answers holds the store
+ * (else removing it could not help); any live replica outside the chain is appended at the tail. After a restart
  * of the master, every member is taken to hold a full lease, as the master cannot know what it
  * granted.
  */
@@ -116,39 +116,44 @@ public final class ChainMaster extends EventSourcedBehavior<Command, ChainMaster
 
   /** The next configuration: the chain repaired, or {@code config} itself if nothing changed. */
   private Config repaired(Config config) {
-    List<NodeId> replicas = replicas();
     if (config.epoch() == 0) {
-      if (!incarnations.keySet().containsAll(replicas)) {
+      if (!incarnations.keySet().containsAll(replicas())) {
         return config;
       }
-      List<Member> genesis = replicas.stream()
+      List<Member> genesis = replicas().stream()
           .map(n -> new Member(n, incarnations.get(n), Config.GENESIS)).toList();
       return new Config(Config.GENESIS, genesis);
     }
     long now = env.clock().millis();
     long epoch = config.epoch() + 1;
+    List<Member> alive = config.chain().stream().filter(m -> !restarted(m)).toList();
+    List<Member> answering = alive.stream().filter(m -> !silent(m.node(), now)).toList();
+    boolean storeKept = answering.stream()
+        .anyMatch(m -> syncedIn.getOrDefault(m.node(), -1L) == config.epoch());
     List<Member> chain = new ArrayList<>();
-    for (Member m : config.chain()) {
-      boolean restarted = incarnations.getOrDefault(m.node(), m.incarnation()) != m.incarnation();
-      boolean gone = silentFor(m.node(), now) >= settings.suspectAfter().toMillis()
-          && now >= leaseGiven.getOrDefault(m.node(), startedAt + lease())
-          && anotherHoldsTheStore(config, m.node());
-      if (!restarted && !gone) {
+    for (Member m : alive) {
+      boolean gone = storeKept && silent(m.node(), now)
+          && now >= leaseGiven.getOrDefault(m.node(), startedAt + lease());
+      if (!gone) {
         chain.add(m);
       }
     }
-    for (NodeId n : replicas) {
+    for (NodeId n : replicas()) {
       boolean inChain = chain.stream().anyMatch(m -> m.node().equals(n));
-      if (!inChain && incarnations.containsKey(n) && silentFor(n, now) < settings.suspectAfter().toMillis()) {
+      if (!inChain && incarnations.containsKey(n) && !silent(n, now)) {
         chain.add(new Member(n, incarnations.get(n), epoch));
       }
     }
     return chain.equals(config.chain()) ? config : new Config(epoch, chain);
   }
 
-  private boolean anotherHoldsTheStore(Config config, NodeId node) {
-    return config.chain().stream().anyMatch(m ->
-        !m.node().equals(node) && syncedIn.getOrDefault(m.node(), -1L) == config.epoch());
+  /** A member that answered with another incarnation: it restarted, and lost what it held. */
+  private boolean restarted(Member m) {
+    return incarnations.getOrDefault(m.node(), m.incarnation()) != m.incarnation();
+  }
+
+  private boolean silent(NodeId node, long now) {
+    return silentFor(node, now) >= settings.suspectAfter().toMillis();
   }
 
   private long silentFor(NodeId node, long now) {

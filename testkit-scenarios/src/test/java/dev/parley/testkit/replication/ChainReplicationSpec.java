@@ -88,7 +88,7 @@ class ChainReplicationSpec {
   @ParameterizedTest
   @EnumSource(Victim.class)
   void crashesOfTheHeadAMiddleReplicaOrTheTailOverLossyLinksLoseNoAcknowledgedWrite(Victim victim) {
-    Simulations.forSeeds(1, 25, seed -> {
+    Simulations.forSeeds(1, 40, seed -> {
       Simulation<Command> sim = sim(seed, LOSSY, CORRECT);
       Duration lastBack = crashInTurn(sim, victim);
       KvWorkload.Result r = workload(sim).operations(120).run(Duration.ofSeconds(30));
@@ -113,7 +113,7 @@ class ChainReplicationSpec {
 
   @Test
   void aReplicaCutOffWhileClientsStillReachItServesNothingStale() {
-    Simulations.forSeeds(1, 20, seed -> {
+    Simulations.forSeeds(1, 40, seed -> {
       Simulation<Command> sim = sim(seed, LAN, CORRECT);
       cutOffInTurn(sim);
       KvWorkload.Result r = workload(sim).operations(40).run(Duration.ofSeconds(30));
@@ -168,7 +168,7 @@ class ChainReplicationSpec {
 
   @Test
   void theMasterRecoversItsChainFromItsJournalAndTheChainServesAgain() {
-    Simulations.forSeeds(1, 10, seed -> {
+    Simulations.forSeeds(1, 20, seed -> {
       Simulation<Command> sim = sim(seed, LAN, CORRECT);
       sim.crash(ms(400), MASTER);
       sim.restart(ms(900), MASTER);

@@ -81,7 +81,7 @@ class PrimaryBackupSpec {
 
   @Test
   void crashesAndRestartsOfPrimariesAndBackupsOverLossyLinksLoseNoAcknowledgedWrite() {
-    Simulations.forSeeds(1, 30, seed -> {
+    Simulations.forSeeds(1, 50, seed -> {
       Simulation<Command> sim = sim(seed, 3, LOSSY, CORRECT);
       crashEachInTurn(sim, 6);
       KvWorkload.Result r = workload(sim).operations(40).run(Duration.ofSeconds(30));
@@ -95,7 +95,7 @@ class PrimaryBackupSpec {
 
   @Test
   void partitionsThatCutThePrimaryOffLeaveNoStaleReadAndNoLostWrite() {
-    Simulations.forSeeds(1, 20, seed -> {
+    Simulations.forSeeds(1, 40, seed -> {
       Simulation<Command> sim = sim(seed, 5, LAN.withDrop(0.02), CORRECT);
       String[] splits = {"n1,n2/n3,n4,n5", "n3/n1,n2,n4,n5", "n4,n5/n1,n2,n3", "n2,n5/n1,n3,n4"};
       for (int i = 0; i < splits.length; i++) {
@@ -111,7 +111,7 @@ class PrimaryBackupSpec {
 
   @Test
   void afterThePrimaryCrashesClientsCompleteAndTheRestartedNodeCatchesUp() {
-    Simulations.forSeeds(1, 20, seed -> {
+    Simulations.forSeeds(1, 30, seed -> {
       Simulation<Command> sim = sim(seed, 3, LAN, CORRECT);
       NodeId first = awaitPrimary(sim);
       Duration crashAt = sim.elapsed().plus(ms(100));
