@@ -29,32 +29,34 @@ import java.util.TreeMap;
  * ChainMaster}, on the node {@code Settings.master}, by default the group's lowest id; its
  * configuration is journaled, so it is crash-recovery), links that lose, delay, duplicate and
  * reorder, partitions; clocks with bounded skew (the simulation's virtual clock has none). Safety
- * holds under all of these; progress needs the master up and reaching the chain, and at least one
- * replica of the chain surviving between repairs (a chain whose every replica crashed has lost the
- * store).
+ * holds under all of these. Progress needs the master up and reaching the chain, and one replica
+ * holding the store to survive until the next repair: the chain tolerates the crash of all its
+ * replicas but one, one at a time (a partition may make the master shrink the chain to the
+ * replicas it reaches; a crash of every replica holding the store loses it).
  *
  * <p>Each replica keeps the entries it applied but the tail has not yet acknowledged (the paper's
  * Sent list) and resends them to its successor every {@code heartbeat} until acknowledged, so a
  * lossy link or a crashed middle replica loses nothing: the repaired chain links the crashed
  * replica's predecessor to its successor, and the predecessor's Sent list holds everything the
- * successor may lack. The master pings every replica every {@code heartbeat} with the current
- * configuration ({@link Configure}: the epoch and the chain) and a lease; a replica answers ({@link
- * Pong}) with its incarnation (drawn at start), so the master tells a restart from a slow node. A
- * lease runs {@code lease} from the replica's last pong, so a replica that falls silent is granted no
- * more; one silent for {@code suspectAfter} is removed once its lease has run out; a restarted replica is removed at once (its old incarnation is gone) and, as
- * any live node outside the chain, appended at the tail. A head or tail serves clients only under a
- * lease, so a replica removed while still running (cut off by a partition) stops serving reads
- * before the chain that replaced it serves any write. Messages of an old epoch are ignored. A new
- * tail gets its predecessor's whole state ({@link Transfer}) and serves only once it has it.
- * Requests for a replica that is not the head (writes) or the tail (reads) are answered {@link
- * KvReply.NotLeader} naming it.
+ * successor may lack. A new tail gets its predecessor's whole state ({@link Transfer}) and serves
+ * only once it has it. Messages of another epoch are ignored.
+ *
+ * <p>The master pings every replica every {@code heartbeat} with the configuration ({@link
+ * Configure}: the epoch and the chain) and a lease running {@code lease} from the replica's last
+ * answer ({@link Pong}, carrying its incarnation, drawn at start, so the master tells a restart from
+ * a slow node). A replica silent for {@code suspectAfter} is removed once its lease has run out; a
+ * restarted replica is removed at once (its old incarnation is gone) and, as any live node outside
+ * the chain, appended at the tail. A head or tail serves clients only under a lease, so a replica
+ * removed while still running (cut off by a partition) has stopped serving before the chain that
+ * replaced it serves anything. A request for a replica that is not the head (writes) or the tail
+ * (reads) is answered {@link KvReply.NotLeader} naming it.
  *
  * <p>Guarantees: linearizable puts, gets and cas (each request id applied once); an acknowledged
  * write is held by every replica from the head to the tail that acknowledged it, and a replica
- * added later starts from the tail's state, so it survives any crash that leaves one replica.
- * Cost: a write is N messages down and N acknowledgements back up a chain of N (2N-1 between
- * replicas); a read is served by the tail with no message; the master sends 2 messages per replica
- * per heartbeat (ping and pong).
+ * added later starts from the tail's state. Cost for a chain of N: a write takes N-1 messages down
+ * the chain and N-1 acknowledgements back up, 2(N-1) (the paper's tail answers the client itself,
+ * N; here the answer is an upcall at the head, as in every algorithm of this package); a read
+ * takes none; the master sends a ping and gets a pong per replica per heartbeat.
  */
 public final class ChainReplication extends AbstractBehavior<ChainReplication.Command> {
 

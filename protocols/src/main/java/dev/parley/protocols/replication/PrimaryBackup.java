@@ -32,7 +32,10 @@ import java.util.function.Consumer;
  * <p>Model: crash-recovery nodes with stable storage (view, promise, store and sequence are
  * journaled before a node answers), links that lose, delay, duplicate and reorder, partitions that
  * come and heal, partial synchrony for liveness. Of N nodes, a majority must be up and connected
- * for progress; safety holds under any of these faults.
+ * for progress; safety holds under any of these faults. Unlike the textbook's primary-backup over
+ * a perfect failure detector, no timeout is trusted for safety: the primary and the backups of a
+ * view are always a majority of the group, so 2f+1 nodes tolerate f crashes, and the minority side
+ * of a partition (a primary cut off included) answers nothing.
  *
  * <p>Normal case: the primary of view v gives each request the next sequence number, applies it to
  * its own store (journaled), sends it to every backup of the view ({@link Replicate}) and answers
