@@ -25,6 +25,7 @@ import dev.parley.testkit.sim.SimProtocol;
 import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.Simulations;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -160,6 +161,28 @@ class PrimaryBackupSpec {
     sim.runFor(ms(1));
     assertThat(sim.upcalls(old, KvReply.class)).contains(new KvReply.NotLeader(read, fresh));
     assertThat(status(sim, old).values()).containsEntry("k", "new");
+  }
+
+  @Test
+  void aPrimaryLeftWithoutAMajorityAnswersNothingUntilABackupReturns() {
+    Simulations.forSeeds(1, 10, seed -> {
+      Simulation<Command> sim = sim(seed, 3, LAN, CORRECT);
+      NodeId primary = awaitPrimary(sim);
+      List<NodeId> backups = sim.nodes().stream().filter(n -> !n.equals(primary)).toList();
+      backups.forEach(b -> sim.crash(sim.elapsed(), b));
+      RequestId write = new RequestId("c1", 1);
+      RequestId read = new RequestId("c1", 2);
+      sim.tell(sim.elapsed().plus(ms(10)), primary, new PrimaryBackup.Request(new Put(write, "k", "v")));
+      sim.runFor(ms(600));
+      assertThat(sim.upcalls(primary, KvReply.class)).as("seed %d: answers without a majority", seed).isEmpty();
+
+      sim.restart(sim.elapsed(), backups.get(seed % 2 == 0 ? 0 : 1));
+      sim.runFor(ms(300));
+      sim.tell(primary, new PrimaryBackup.Request(new Get(read, "k")));
+      sim.runFor(ms(100));
+      assertThat(sim.upcalls(primary, KvReply.class)).as("seed %d", seed)
+          .containsExactly(new KvReply.Ok(write, null), new KvReply.Ok(read, "v"));
+    });
   }
 
   @Test
