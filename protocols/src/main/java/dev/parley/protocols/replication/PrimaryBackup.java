@@ -436,8 +436,9 @@ public final class PrimaryBackup
     }
     List<Event> events = p.view() > state.view() || state.promised() == null
         ? List.of(new ViewAdopted(p.view(), p.candidate())) : List.of();
+    NodeId following = p.view() == state.view() ? primary : null;
     return persistThen(events, after -> {
-      follow(null);
+      follow(following);
       peers.tell(p.candidate(), promiseOf(after));
     });
   }
