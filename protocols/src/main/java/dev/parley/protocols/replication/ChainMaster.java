@@ -37,9 +37,9 @@ import java.util.Map;
  * heartbeat, in one new configuration: a member that answered with another incarnation restarted
  * and is removed at once; a member silent for {@code suspectAfter} is removed once the lease it was
  * given, running from its last pong, has run out, provided a member that answers holds the store
- * (else removing it could not help); any live replica outside the chain is appended at the tail. After a restart
- * of the master, every member is taken to hold a full lease, as the master cannot know what it
- * granted.
+ * (else removing it could not help); any live replica outside the chain is appended at the tail.
+ * After a restart of the master, every member is taken to hold a full lease, as the master cannot
+ * know what it granted.
  */
 public final class ChainMaster extends EventSourcedBehavior<Command, ChainMaster.Reconfigured, Config> {
 

@@ -241,7 +241,8 @@ public final class ChainReplication extends AbstractBehavior<ChainReplication.Co
   private boolean successorSynced;
 
   private ChainReplication(ActorContext<Command> context, TimerScheduler<Command> timers, NodeId master,
-      Peers<Command> peers, NodeEnv env, Settings settings, ActorRef<KvReply> upcalls, boolean servingWithoutLease) {
+      Peers<Command> peers, NodeEnv env, Settings settings, ActorRef<KvReply> upcalls,
+      boolean servingWithoutLease) {
     super(context);
     this.servingWithoutLease = servingWithoutLease;
     this.master = master;
@@ -267,7 +268,7 @@ public final class ChainReplication extends AbstractBehavior<ChainReplication.Co
         .build();
   }
 
-  // ---------------------------------------------------------------- clients: writes at the head, reads at the tail
+  // ------------------------------------------- clients: writes at the head, reads at the tail
 
   private Behavior<Command> onRequest(Request r) {
     KvRequest request = r.request();
@@ -376,7 +377,10 @@ public final class ChainReplication extends AbstractBehavior<ChainReplication.Co
     return this;
   }
 
-  /** The tail holds every entry up to {@code upTo}: drop them from the Sent list, tell the predecessor or the client. */
+  /**
+   * The tail holds every entry up to {@code upTo}: they leave the Sent list, and the predecessor
+   * (or, at the head, the clients) hears of it.
+   */
   private void acknowledge(long upTo) {
     acked = Math.max(acked, upTo);
     sent.headMap(upTo, true).clear();

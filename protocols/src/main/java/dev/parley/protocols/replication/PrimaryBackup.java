@@ -348,7 +348,8 @@ public final class PrimaryBackup
       if (m < viewStart) {
         peers.tell(n, new Replicate(state.view(), self(), state.seq() + 1, List.of()));
       } else {
-        peers.tell(n, new Replicate(state.view(), self(), m + 1, log.subList((int) (m - viewStart), log.size())));
+        List<KvRequest> missing = log.subList((int) (m - viewStart), log.size());
+        peers.tell(n, new Replicate(state.view(), self(), m + 1, missing));
       }
     }
   }
@@ -415,7 +416,8 @@ public final class PrimaryBackup
     if (quorum() > 1) {
       return Effect().persist(new ViewAdopted(view, self())).thenRun(this::becomeCandidate);
     }
-    return Effect().persist(List.of(new ViewAdopted(view, self()), new StateInstalled(view, state.seq(), state.store())))
+    return Effect()
+        .persist(List.of(new ViewAdopted(view, self()), new StateInstalled(view, state.seq(), state.store())))
         .thenRun(this::startView);
   }
 
@@ -457,7 +459,8 @@ public final class PrimaryBackup
     Promise best = promises.values().stream()
         .max(Comparator.comparingLong(Promise::installedView).thenComparingLong(Promise::seq))
         .orElseThrow();
-    return Effect().persist(new StateInstalled(state.view(), best.seq(), best.store())).thenRun(this::startView);
+    return Effect().persist(new StateInstalled(state.view(), best.seq(), best.store()))
+        .thenRun(this::startView);
   }
 
   private void startView(State state) {

@@ -187,8 +187,8 @@ class ChainReplicationSpec {
   void requestsAtTheWrongReplicaNameTheHeadOrTheTail() {
     Simulation<Command> sim = sim(Simulations.seed(3), LAN, CORRECT);
     sim.runFor(ms(200));
-    KvWorkload.Result r = KvWorkload.of(sim, ChainReplication.Request::new).clients(5).keys(1).mix(0.5, 0).operations(10)
-        .run(Duration.ofSeconds(10));
+    KvWorkload.Result r = KvWorkload.of(sim, ChainReplication.Request::new)
+        .clients(5).keys(1).mix(0.5, 0).operations(10).run(Duration.ofSeconds(10));
     KvRuns.assertLinearizable(sim, r);
     assertThat(r.ok()).isEqualTo(50);
     assertThat(status(sim, NodeId.n(2)).role()).isEqualTo(Role.HEAD);
@@ -204,11 +204,12 @@ class ChainReplicationSpec {
         .hasMessageContaining("0 < heartbeat < lease");
     assertThatThrownBy(() -> new Settings(ms(20), ms(150), ms(20), null))
         .isInstanceOf(IllegalArgumentException.class);
+    Peers<Command> alone = Peers.alone(NodeId.n(1));
     Settings elsewhere = new Settings(ms(20), ms(150), ms(150), NodeId.n(9));
-    assertThatThrownBy(() -> ChainReplication.create("kv", Peers.<Command>alone(NodeId.n(1)), null, elsewhere, null))
+    assertThatThrownBy(() -> ChainReplication.create("kv", alone, null, elsewhere, null))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("the master n9 is not in the group");
-    assertThatThrownBy(() -> ChainReplication.create("kv", Peers.<Command>alone(NodeId.n(1)), null, Settings.DEFAULT, null))
+    assertThatThrownBy(() -> ChainReplication.create("kv", alone, null, Settings.DEFAULT, null))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("at least one replica");
   }
