@@ -1,0 +1,496 @@
+package dev.parley.protocols.replication;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
+import dev.parley.protocols.core.NodeEnv;
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.core.WireMessage;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Chain replication (van Renesse and Schneider, OSDI 2004) of the {@link KvStore}: the replicas
+ * form a chain; a write enters at the head, which orders it and applies it, and passes down the
+ * chain, each replica applying it in turn; once the tail has applied it, the write is acknowledged
+ * back up the chain to the head, which answers the client. Reads are answered by the tail alone.
+ *
+ * <p>Model: crash-stop replicas that may come back as new members (a restarted replica has lost
+ * its memory and rejoins at the tail by state transfer), one configuration master ({@link
+ * ChainMaster}, on the node {@code Settings.master}, by default the group's lowest id; its
+ * configuration is journaled, so it is crash-recovery), links that lose, delay, duplicate and
+ * reorder, partitions; clocks with bounded skew (the simulation's virtual clock has none). Safety
+ * holds under all of these. Progress needs the master up and reaching the chain, and one replica
+ * holding the store to survive until the next repair: the chain tolerates the crash of all its
+ * replicas but one, one at a time (a partition may make the master shrink the chain to the
+ * replicas it reaches; a crash of every replica holding the store loses it).
+ *
+ * <p>Each replica keeps the entries it applied but the tail has not yet acknowledged (the paper's
+ * Sent list) and resends them to its successor every {@code heartbeat} until acknowledged, so a
+ * lossy link or a crashed middle replica loses nothing: the repaired chain links the crashed
+ * replica's predecessor to its successor, and the predecessor's Sent list holds everything the
+ * successor may lack. A new tail gets its predecessor's whole state ({@link Transfer}) and serves
+ * only once it has it. Messages of another epoch are ignored.
+ *
+ * <p>The master pings every replica every {@code heartbeat} with the configuration ({@link
+ * Configure}: the epoch and the chain) and a lease running {@code lease} from the replica's last
+ * answer ({@link Pong}, carrying its incarnation, drawn at start, so the master tells a restart from
+ * a slow node). A replica silent for {@code suspectAfter} is removed once its lease has run out; a
+ * restarted replica is removed at once (its old incarnation is gone) and, as any live node outside
+ * the chain, appended at the tail. A head or tail serves clients only under a lease, so a replica
+ * removed while still running (cut off by a partition) has stopped serving before the chain that
+ * replaced it serves anything. A request for a replica that is not the head (writes) or the tail
+ * (reads) is answered {@link KvReply.NotLeader} naming it.
+ *
+ * <p>Guarantees: linearizable puts, gets and cas (each request id applied once); an acknowledged
+ * write is held by every replica from the head to the tail that acknowledged it, and a replica
+ * added later starts from the tail's state. Cost for a chain of N: a write takes N-1 messages down
+ * the chain and N-1 acknowledgements back up, 2(N-1) (the paper's tail answers the client itself,
+ * N; here the answer is an upcall at the head, as in every algorithm of this package); a read
+ * takes none; the master sends a ping and gets a pong per replica per heartbeat.
+ */
+public final class ChainReplication extends AbstractBehavior<ChainReplication.Command> {
+
+  /** Downcalls, wire messages and timers of the replicas and the master. */
+  public sealed interface Command extends WireMessage
+      permits Request, GetStatus, Configure, Pong, Forward, Acked, Transfer, Timer {}
+
+  /** A client's request given to this node. */
+  public record Request(KvRequest request) implements Command {}
+
+  /** Asks for this node's {@link Status}. */
+  public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+
+  /**
+   * The master's heartbeat: the configuration, and the lease of the replica it is sent to: it may
+   * serve clients until {@code leaseUntil} (epoch millis; 0 for none).
+   */
+  public record Configure(Config config, long leaseUntil) implements Command {}
+
+  /** A replica's answer to the master: its incarnation, the epoch it is in, whether it holds the store. */
+  public record Pong(NodeId from, long incarnation, long epoch, boolean synced) implements Command {}
+
+  /** Entries numbered from {@code firstSeq} on, passed down the chain of {@code epoch}. */
+  public record Forward(long epoch, NodeId from, long firstSeq, List<KvRequest> entries) implements Command {
+    public Forward {
+      entries = List.copyOf(entries);
+    }
+  }
+
+  /**
+   * Up the chain of {@code epoch}: the tail holds every entry up to {@code seq}; {@link
+   * #NEEDS_STATE}: {@code from} is a new replica waiting for its predecessor's state.
+   */
+  public record Acked(long epoch, NodeId from, long seq) implements Command {}
+
+  /** The seq of an {@link Acked} from a replica that has not received its state. */
+  public static final long NEEDS_STATE = -1;
+
+  /** A predecessor's whole state, up to {@code seq}, for its new successor. */
+  public record Transfer(long epoch, NodeId from, long seq, KvStore store) implements Command {}
+
+  enum Timer implements Command { RESEND, PING }
+
+  /** A replica in a chain: the node, its incarnation, and the epoch it joined the chain in. */
+  public record Member(NodeId node, long incarnation, long since) implements WireMessage {}
+
+  /**
+   * A configuration: its epoch and the chain, head first. Epoch 0 is the empty chain before the
+   * master has heard from every replica; epoch {@link #GENESIS} is the first chain, every replica
+   * starting from the empty store.
+   */
+  public record Config(long epoch, List<Member> chain) implements WireMessage {
+    public static final long GENESIS = 1;
+    public static final Config NONE = new Config(0, List.of());
+
+    public Config {
+      chain = List.copyOf(chain);
+    }
+
+    /** The position of {@code node} with this {@code incarnation}, or -1. */
+    int indexOf(NodeId node, long incarnation) {
+      for (int i = 0; i < chain.size(); i++) {
+        if (chain.get(i).node().equals(node) && chain.get(i).incarnation() == incarnation) {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    /** The head, or null for an empty chain. */
+    public NodeId head() {
+      return chain.isEmpty() ? null : chain.get(0).node();
+    }
+
+    /** The tail, or null for an empty chain. */
+    public NodeId tail() {
+      return chain.isEmpty() ? null : chain.get(chain.size() - 1).node();
+    }
+
+    /** The chain's nodes, head first. */
+    public List<NodeId> nodes() {
+      return chain.stream().map(Member::node).toList();
+    }
+  }
+
+  /** What a node is. */
+  public enum Role { MASTER, HEAD, MIDDLE, TAIL, HEAD_AND_TAIL, OUTSIDE }
+
+  /**
+   * What a node knows, for the status API.
+   *
+   * @param chain the chain of its configuration, head first
+   * @param synced whether it holds the store (a replica added at the tail waits for its state)
+   * @param seq the number of its last applied entry
+   * @param acked up to which entry the tail is known to hold them
+   * @param sent how many applied entries await the tail's acknowledgement (the Sent list)
+   */
+  public record Status(NodeId node, Role role, long epoch, List<NodeId> chain, boolean synced, long seq,
+      long acked, int sent, Map<String, String> values) implements WireMessage {
+    public Status {
+      chain = List.copyOf(chain);
+      values = new TreeMap<>(values);
+    }
+  }
+
+  /**
+   * @param heartbeat how often the master pings and replicas resend unacknowledged entries
+   * @param lease how long a ping lets a replica serve clients
+   * @param suspectAfter how long a replica may be silent before the master removes it from the chain
+   *     (once its lease has run out too)
+   * @param master the node running the master (null: the group's lowest id); the others are replicas
+   */
+  public record Settings(Duration heartbeat, Duration lease, Duration suspectAfter, NodeId master) {
+    public static final Settings DEFAULT =
+        new Settings(Duration.ofMillis(20), Duration.ofMillis(150), Duration.ofMillis(150), null);
+
+    public Settings {
+      Objects.requireNonNull(heartbeat, "heartbeat");
+      Objects.requireNonNull(lease, "lease");
+      Objects.requireNonNull(suspectAfter, "suspectAfter");
+      if (heartbeat.isZero() || heartbeat.isNegative() || lease.compareTo(heartbeat) <= 0
+          || suspectAfter.compareTo(heartbeat) <= 0) {
+        throw new IllegalArgumentException(
+            "chain replication needs 0 < heartbeat < lease and heartbeat < suspectAfter, got " + this);
+      }
+    }
+
+    /** The master of a group of {@code members}. */
+    NodeId masterOf(Peers<?> peers) {
+      NodeId m = master != null ? master : peers.members().first();
+      if (!peers.contains(m)) {
+        throw new IllegalArgumentException("the master " + m + " is not in the group " + peers.members());
+      }
+      if (peers.size() < 2) {
+        throw new IllegalArgumentException("chain replication needs the master and at least one replica");
+      }
+      return m;
+    }
+  }
+
+  /**
+   * The node {@code peers.self()} of the group named {@code group}: the master (persistence id
+   * {@code chain-master|<group>}) on {@code settings.master}, a replica elsewhere. Answers go to
+   * {@code upcalls}.
+   */
+  public static Behavior<Command> create(String group, Peers<Command> peers, NodeEnv env, Settings settings,
+      ActorRef<KvReply> upcalls) {
+    return create(group, peers, env, settings, upcalls, false);
+  }
+
+  /**
+   * As {@link #create}; with {@code servingWithoutLease} a head or tail serves whenever its own
+   * configuration says so: the bug that lets a tail cut off by a partition answer stale reads.
+   */
+  static Behavior<Command> create(String group, Peers<Command> peers, NodeEnv env, Settings settings,
+      ActorRef<KvReply> upcalls, boolean servingWithoutLease) {
+    Objects.requireNonNull(settings, "settings");
+    NodeId master = settings.masterOf(peers);
+    if (master.equals(peers.self())) {
+      return ChainMaster.create(group, peers, env, settings, upcalls);
+    }
+    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+        new ChainReplication(context, timers, master, peers, env, settings, upcalls, servingWithoutLease)));
+  }
+
+  private final NodeId master;
+  private final Peers<Command> peers;
+  private final NodeEnv env;
+  private final Settings settings;
+  private final ActorRef<KvReply> upcalls;
+  private final boolean servingWithoutLease;
+  private final long incarnation;
+  private Config config = Config.NONE;
+  private long leaseUntil;
+  private boolean synced;
+  private KvStore store = KvStore.EMPTY;
+  private long seq;
+  private long acked;
+  private final TreeMap<Long, KvRequest> sent = new TreeMap<>();
+  private final TreeMap<Long, KvReply> owed = new TreeMap<>();
+  private long nextTransferMillis;
+  private boolean successorSynced;
+
+  private ChainReplication(ActorContext<Command> context, TimerScheduler<Command> timers, NodeId master,
+      Peers<Command> peers, NodeEnv env, Settings settings, ActorRef<KvReply> upcalls,
+      boolean servingWithoutLease) {
+    super(context);
+    this.servingWithoutLease = servingWithoutLease;
+    this.master = master;
+    this.peers = peers;
+    this.env = env;
+    this.settings = settings;
+    this.upcalls = upcalls;
+    this.incarnation = NodeEnv.mix(env.random().nextLong(), "started at " + env.clock().millis());
+    timers.startTimerWithFixedDelay(Timer.RESEND, settings.heartbeat());
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Request.class, this::onRequest)
+        .onMessage(Configure.class, this::onConfigure)
+        .onMessage(Forward.class, this::onForward)
+        .onMessage(Acked.class, this::onAcked)
+        .onMessage(Transfer.class, this::onTransfer)
+        .onMessage(Timer.class, t -> onResend())
+        .onMessage(GetStatus.class, this::onGetStatus)
+        .onMessage(Pong.class, p -> this)
+        .build();
+  }
+
+  // ------------------------------------------- clients: writes at the head, reads at the tail
+
+  private Behavior<Command> onRequest(Request r) {
+    KvRequest request = r.request();
+    int at = position();
+    boolean mine = request.isWrite() ? at == 0 : at >= 0 && at == config.chain().size() - 1;
+    if (!mine) {
+      upcalls.tell(new KvReply.NotLeader(request.id(), request.isWrite() ? config.head() : config.tail()));
+    } else if (!synced) {
+      upcalls.tell(new KvReply.Unavailable(request.id(), "the replica is waiting for its state"));
+    } else if (env.clock().millis() >= leaseUntil && !servingWithoutLease) {
+      upcalls.tell(new KvReply.Unavailable(request.id(), "no lease from the master"));
+    } else if (!request.isWrite()) {
+      upcalls.tell(store.apply(request).reply());
+    } else {
+      KvStore.Result result = store.apply(request);
+      store = result.store();
+      seq++;
+      owed.put(seq, result.reply());
+      if (isTail()) {
+        acknowledge(seq);
+      } else {
+        sent.put(seq, request);
+        successorTell(new Forward(config.epoch(), self(), seq, List.of(request)));
+      }
+    }
+    return this;
+  }
+
+  // ---------------------------------------------------------------- down the chain
+
+  private Behavior<Command> onForward(Forward f) {
+    if (f.epoch() != config.epoch() || !f.from().equals(predecessor())) {
+      return this;
+    }
+    if (!synced) {
+      peers.tell(f.from(), new Acked(config.epoch(), self(), NEEDS_STATE));
+      return this;
+    }
+    List<KvRequest> fresh = new ArrayList<>();
+    long firstFresh = seq + 1;
+    for (int i = 0; i < f.entries().size(); i++) {
+      if (f.firstSeq() + i == seq + 1) {
+        KvRequest entry = f.entries().get(i);
+        store = store.apply(entry).store();
+        seq++;
+        fresh.add(entry);
+        if (!isTail()) {
+          sent.put(seq, entry);
+        }
+      }
+    }
+    if (isTail()) {
+      acked = seq;
+      peers.tell(f.from(), new Acked(config.epoch(), self(), seq));
+    } else if (!fresh.isEmpty()) {
+      successorTell(new Forward(config.epoch(), self(), firstFresh, fresh));
+    } else {
+      peers.tell(f.from(), new Acked(config.epoch(), self(), acked));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onTransfer(Transfer t) {
+    if (t.epoch() != config.epoch() || !t.from().equals(predecessor()) || synced) {
+      return this;
+    }
+    synced = true;
+    store = t.store();
+    seq = t.seq();
+    acked = isTail() ? seq : 0;
+    sent.clear();
+    if (isTail()) {
+      peers.tell(t.from(), new Acked(config.epoch(), self(), seq));
+    }
+    return this;
+  }
+
+  /**
+   * Entries the tail has not acknowledged go again to the successor; a new successor is probed
+   * until it answers (with the state it needs, or its position).
+   */
+  private Behavior<Command> onResend() {
+    if (synced && successor() != null && (!sent.isEmpty() || !successorSynced)) {
+      long first = sent.isEmpty() ? seq + 1 : sent.firstKey();
+      successorTell(new Forward(config.epoch(), self(), first, List.copyOf(sent.values())));
+    }
+    return this;
+  }
+
+  // ---------------------------------------------------------------- up the chain
+
+  private Behavior<Command> onAcked(Acked a) {
+    if (a.epoch() != config.epoch() || !a.from().equals(successor()) || !synced) {
+      return this;
+    }
+    if (a.seq() == NEEDS_STATE) {
+      long now = env.clock().millis();
+      if (now >= nextTransferMillis) {
+        nextTransferMillis = now + settings.heartbeat().toMillis();
+        peers.tell(a.from(), new Transfer(config.epoch(), self(), seq, store));
+      }
+      return this;
+    }
+    successorSynced = true;
+    acknowledge(a.seq());
+    return this;
+  }
+
+  /**
+   * The tail holds every entry up to {@code upTo}: they leave the Sent list, and the predecessor
+   * (or, at the head, the clients) hears of it.
+   */
+  private void acknowledge(long upTo) {
+    acked = Math.max(acked, upTo);
+    sent.headMap(upTo, true).clear();
+    var done = owed.headMap(upTo, true);
+    done.values().forEach(upcalls::tell);
+    done.clear();
+    NodeId predecessor = predecessor();
+    if (predecessor != null) {
+      peers.tell(predecessor, new Acked(config.epoch(), self(), upTo));
+    }
+  }
+
+  // ---------------------------------------------------------------- configuration
+
+  private Behavior<Command> onConfigure(Configure c) {
+    if (c.config().epoch() > config.epoch()) {
+      adopt(c.config());
+    }
+    if (c.config().epoch() == config.epoch() && position() >= 0) {
+      leaseUntil = Math.max(leaseUntil, c.leaseUntil());
+    }
+    peers.tell(master, new Pong(self(), incarnation, config.epoch(), synced));
+    return this;
+  }
+
+  private void adopt(Config next) {
+    NodeId oldSuccessor = successor();
+    boolean wasHead = position() == 0;
+    Member before = member(config);
+    Member now = member(next);
+    config = next;
+    if (now == null) {
+      forget();
+      return;
+    }
+    if (now.since() == Config.GENESIS) {
+      synced = true; // every replica of the first chain starts from the empty store
+    } else if (before == null || before.since() != now.since()) {
+      forget(); // added anew: it waits for its predecessor's state
+    }
+    if (wasHead && position() != 0) {
+      failOwed("this replica is no longer the head");
+    }
+    if (synced && isTail()) {
+      acknowledge(seq);
+    }
+    NodeId newSuccessor = successor();
+    if (newSuccessor != null && !newSuccessor.equals(oldSuccessor)) {
+      successorSynced = false;
+      onResend();
+    }
+  }
+
+  /** Out of the chain, or added anew: what this replica held is not the chain's any more. */
+  private void forget() {
+    failOwed("this replica left the chain");
+    synced = false;
+    store = KvStore.EMPTY;
+    seq = 0;
+    acked = 0;
+    sent.clear();
+    leaseUntil = 0;
+  }
+
+  private void failOwed(String reason) {
+    owed.values().forEach(reply -> upcalls.tell(new KvReply.Unavailable(reply.id(), reason)));
+    owed.clear();
+  }
+
+  private Member member(Config c) {
+    int i = c.indexOf(self(), incarnation);
+    return i < 0 ? null : c.chain().get(i);
+  }
+
+  private int position() {
+    return config.indexOf(self(), incarnation);
+  }
+
+  private boolean isTail() {
+    int at = position();
+    return at >= 0 && at == config.chain().size() - 1;
+  }
+
+  private NodeId predecessor() {
+    int at = position();
+    return at > 0 ? config.chain().get(at - 1).node() : null;
+  }
+
+  private NodeId successor() {
+    int at = position();
+    return at >= 0 && at < config.chain().size() - 1 ? config.chain().get(at + 1).node() : null;
+  }
+
+  private void successorTell(Command message) {
+    peers.tell(successor(), message);
+  }
+
+  // ---------------------------------------------------------------- status
+
+  private Behavior<Command> onGetStatus(GetStatus g) {
+    int at = position();
+    int last = config.chain().size() - 1;
+    Role role = at < 0 ? Role.OUTSIDE : at == 0 && at == last ? Role.HEAD_AND_TAIL
+        : at == 0 ? Role.HEAD : at == last ? Role.TAIL : Role.MIDDLE;
+    g.replyTo().tell(new Status(self(), role, config.epoch(), config.nodes(), synced, seq, acked, sent.size(),
+        store.values()));
+    return this;
+  }
+
+  private NodeId self() {
+    return peers.self();
+  }
+}

@@ -1,0 +1,531 @@
+package dev.parley.protocols.replication;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.TimerScheduler;
+import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.javadsl.CommandHandler;
+import akka.persistence.typed.javadsl.Effect;
+import akka.persistence.typed.javadsl.EventHandler;
+import akka.persistence.typed.javadsl.EventSourcedBehavior;
+import dev.parley.protocols.core.Durable;
+import dev.parley.protocols.core.NodeEnv;
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.core.WireMessage;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+/**
+ * Primary-backup (passive) replication of the {@link KvStore}, with failover through views: one
+ * primary per view orders every request and replicates it to the backups, which apply it in order.
+ *
+ * <p>Model: crash-recovery nodes with stable storage (view, promise, store and sequence are
+ * journaled before a node answers), links that lose, delay, duplicate and reorder, partitions that
+ * come and heal, partial synchrony for liveness. Of N nodes, a majority must be up and connected
+ * for progress; safety holds under any of these faults. Unlike the textbook's primary-backup over
+ * a perfect failure detector, no timeout is trusted for safety: the primary and the backups of a
+ * view are always a majority of the group, so 2f+1 nodes tolerate f crashes, and the minority side
+ * of a partition (a primary cut off included) answers nothing.
+ *
+ * <p>Normal case: the primary of view v gives each request the next sequence number, applies it to
+ * its own store (journaled), sends it to every backup of the view ({@link Replicate}) and answers
+ * the client once every backup of the view has acknowledged it ({@link Ack}, cumulative). Reads are
+ * ordered like writes, so a primary that was deposed without knowing it cannot answer a stale read:
+ * a backup that moved to a newer view refuses it. The view's backups are the nodes that promised it
+ * (see below); a backup silent for {@code suspectMin} is dropped from the view if a majority of the
+ * group (the primary counted) remains, so a backup's crash costs one timeout and no acknowledged
+ * write; a node that comes back is brought up to date (missing entries, or a {@link Snapshot}) and
+ * rejoins the view once it has every acknowledged write. Empty Replicates every {@code heartbeat}
+ * are the primary's heartbeat, and resend what a lossy link dropped.
+ *
+ * <p>Failover: a backup that hears nothing from a primary for a random timeout in [{@code
+ * suspectMin}, {@code suspectMax}) proposes view v+1 with itself as primary ({@link Prepare}). A
+ * node promises at most one candidate per view and, once it has promised a view, refuses anything of
+ * an older one; its promise carries its state: the last view whose state it installed, its
+ * sequence number and its store. A candidate promised by a majority (itself included) takes the
+ * most advanced of those states (latest view, then longest), installs it, sends it to every other
+ * node ({@link Snapshot}) and serves. Why nothing acknowledged is lost: a request acknowledged in
+ * view v was applied by all of v's backups, which with the primary are a majority, before any of
+ * them promised a newer view; every majority promising v+1 includes one of them, so the chosen
+ * state holds it, and every later view starts from a state that holds it. Deposed primaries learn
+ * the newer view from any answer and step down; their unanswered clients get {@link
+ * KvReply.Unavailable} (the request may or may not survive). A node that is not primary answers
+ * {@link KvReply.NotLeader} naming the primary it follows (null while there is none).
+ *
+ * <p>Guarantees: linearizable puts, gets and cas (each request id applied once, retries answered as
+ * the first time); at most one primary per view; no acknowledged write lost as long as a majority
+ * of the group does not lose its journal. Liveness: with a majority up and connected and delays well
+ * under the timeouts, a primary is in place within a few timeouts and clients complete. Cost: 2(N-1)
+ * messages per request (a Replicate to each backup and its Ack), reads included; a view change costs
+ * 2(N-1) for the promises and N-1 snapshots.
+ */
+public final class PrimaryBackup
+    extends EventSourcedBehavior<PrimaryBackup.Command, PrimaryBackup.Event, PrimaryBackup.State> {
+
+  /** Downcalls, wire messages and timers: the protocol's whole vocabulary. */
+  public sealed interface Command extends WireMessage
+      permits Request, GetStatus, Prepare, Promise, Replicate, Snapshot, Ack, Timer {}
+
+  /** A client's request given to this node. */
+  public record Request(KvRequest request) implements Command {}
+
+  /** Asks for this node's {@link Status}. */
+  public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+
+  /** {@code candidate} asks to be the primary of {@code view}. */
+  public record Prepare(long view, NodeId candidate) implements Command {}
+
+  /**
+   * {@code from}'s answer to a Prepare: its view, whether it promised, and (when it did) its state:
+   * the view whose state it last installed, its sequence number and its store.
+   */
+  public record Promise(long view, NodeId from, boolean granted, long installedView, long seq, KvStore store)
+      implements Command {}
+
+  /** The primary of {@code view} sends the entries numbered from {@code firstSeq} on (none: a heartbeat). */
+  public record Replicate(long view, NodeId primary, long firstSeq, List<KvRequest> entries) implements Command {
+    public Replicate {
+      entries = List.copyOf(entries);
+    }
+  }
+
+  /** The primary of {@code view}'s whole state, up to {@code seq}: the start of a view, or a catch-up. */
+  public record Snapshot(long view, NodeId primary, long seq, KvStore store) implements Command {}
+
+  /**
+   * {@code from} is in {@code view} and holds its entries up to {@code seq}; {@link #NEEDS_STATE}:
+   * it has not installed the view's state yet (or it is in a newer view than the one asked).
+   */
+  public record Ack(long view, NodeId from, long seq) implements Command {}
+
+  /** The seq of an {@link Ack} from a node that has not installed the view's state. */
+  public static final long NEEDS_STATE = -1;
+
+  private enum Timer implements Command { SUSPECT, HEARTBEAT }
+
+  /** What is persisted. */
+  public sealed interface Event extends WireMessage permits ViewAdopted, StateInstalled, Applied {}
+
+  /** The node moved to {@code view}, promising {@code primary} (null: no one yet). */
+  public record ViewAdopted(long view, NodeId primary) implements Event {}
+
+  /** The node installed the state of {@code view}, up to {@code seq}. */
+  public record StateInstalled(long view, long seq, KvStore store) implements Event {}
+
+  /** The node applied the entry numbered {@code seq}. */
+  public record Applied(long seq, KvRequest request) implements Event {}
+
+  /**
+   * A node's durable state.
+   *
+   * @param view the newest view it has seen (it refuses older ones)
+   * @param promised whom it promised in that view (null: nobody yet)
+   * @param installedView the view whose state it holds
+   * @param seq the number of its last applied entry
+   * @param store the key-value store after those entries
+   */
+  public record State(long view, NodeId promised, long installedView, long seq, KvStore store)
+      implements WireMessage {
+
+    public static final State INITIAL = new State(0, null, 0, 0, KvStore.EMPTY);
+
+    State adopt(long newView, NodeId primary) {
+      return newView > view ? new State(newView, primary, installedView, seq, store)
+          : new State(view, primary, installedView, seq, store);
+    }
+
+    State install(long stateView, long stateSeq, KvStore stateStore) {
+      return new State(Math.max(view, stateView), promised, stateView, stateSeq, stateStore);
+    }
+
+    State apply(long entrySeq, KvRequest request) {
+      if (entrySeq != seq + 1) {
+        throw new IllegalStateException("entry " + entrySeq + " applied after " + seq);
+      }
+      return new State(view, promised, installedView, entrySeq, store.apply(request).store());
+    }
+  }
+
+  /** What a node is doing. */
+  public enum Role { PRIMARY, BACKUP, CANDIDATE }
+
+  /**
+   * What a node knows, for the status API.
+   *
+   * @param primary the primary it follows (itself when primary; null when unknown)
+   * @param backups the primary's backups in this view (empty elsewhere)
+   * @param seq the number of its last applied entry
+   * @param committed the entries acknowledged up to (the primary's; elsewhere 0)
+   */
+  public record Status(NodeId node, Role role, NodeId primary, long view, SortedSet<NodeId> backups,
+      long seq, long committed, Map<String, String> values) implements WireMessage {
+    public Status {
+      backups = new TreeSet<>(backups);
+      values = new TreeMap<>(values);
+    }
+  }
+
+  /**
+   * @param heartbeat how often the primary sends Replicate (its heartbeat and resends)
+   * @param suspectMin how long a backup's silence drops it from the view; the shortest timeout
+   *     after which a backup suspects the primary
+   * @param suspectMax the longest (exclusive); each timeout is drawn uniformly between them
+   */
+  public record Settings(Duration heartbeat, Duration suspectMin, Duration suspectMax) {
+    public static final Settings DEFAULT =
+        new Settings(Duration.ofMillis(20), Duration.ofMillis(150), Duration.ofMillis(300));
+
+    public Settings {
+      Objects.requireNonNull(heartbeat, "heartbeat");
+      Objects.requireNonNull(suspectMin, "suspectMin");
+      Objects.requireNonNull(suspectMax, "suspectMax");
+      if (heartbeat.isZero() || heartbeat.isNegative() || suspectMin.compareTo(heartbeat) <= 0
+          || suspectMax.compareTo(suspectMin) <= 0) {
+        throw new IllegalArgumentException(
+            "primary-backup needs 0 < heartbeat < suspectMin < suspectMax, got " + this);
+      }
+    }
+  }
+
+  /**
+   * The replica of {@code peers.self()} in the group named {@code group} (persistence id {@code
+   * primary-backup|<group>/<node>}); answers go to {@code upcalls}.
+   */
+  public static Behavior<Command> create(String group, Peers<Command> peers, NodeEnv env, Settings settings,
+      ActorRef<KvReply> upcalls) {
+    return create(group, peers, env, settings, upcalls, false);
+  }
+
+  /**
+   * As {@link #create}; with {@code answerBeforeReplicating} the primary answers a request as soon
+   * as it applied it: the classic bug that loses acknowledged writes when the primary fails.
+   */
+  static Behavior<Command> create(String group, Peers<Command> peers, NodeEnv env, Settings settings,
+      ActorRef<KvReply> upcalls, boolean answerBeforeReplicating) {
+    Objects.requireNonNull(settings, "settings");
+    return Durable.of((context, timers) ->
+        new PrimaryBackup(group, timers, peers, env, settings, upcalls, answerBeforeReplicating));
+  }
+
+  private final TimerScheduler<Command> timers;
+  private final Peers<Command> peers;
+  private final NodeEnv env;
+  private final Settings settings;
+  private final ActorRef<KvReply> upcalls;
+  private final boolean answerBeforeReplicating;
+  private Role role = Role.BACKUP;
+  private NodeId primary;
+  private final Map<NodeId, Promise> promises = new HashMap<>();
+  // the primary's view: its backups, what each holds, when each was last heard
+  private final TreeSet<NodeId> backups = new TreeSet<>();
+  private final Map<NodeId, Long> matched = new HashMap<>();
+  private final Map<NodeId, Long> lastHeard = new HashMap<>();
+  // the entries of this view, numbered from viewStart + 1, and the answers still owed
+  private final List<KvRequest> log = new ArrayList<>();
+  private final TreeMap<Long, KvReply> owed = new TreeMap<>();
+  private long viewStart;
+  private long committed;
+
+  private PrimaryBackup(String group, TimerScheduler<Command> timers, Peers<Command> peers, NodeEnv env,
+      Settings settings, ActorRef<KvReply> upcalls, boolean answerBeforeReplicating) {
+    super(PersistenceId.of("primary-backup", group + "/" + peers.self().name()));
+    this.timers = timers;
+    this.peers = peers;
+    this.env = env;
+    this.settings = settings;
+    this.upcalls = upcalls;
+    this.answerBeforeReplicating = answerBeforeReplicating;
+    resetSuspectTimer();
+  }
+
+  @Override
+  public State emptyState() {
+    return State.INITIAL;
+  }
+
+  @Override
+  public CommandHandler<Command, Event, State> commandHandler() {
+    return newCommandHandlerBuilder()
+        .forAnyState()
+        .onCommand(Request.class, this::onRequest)
+        .onCommand(Replicate.class, this::onReplicate)
+        .onCommand(Snapshot.class, this::onSnapshot)
+        .onCommand(Ack.class, this::onAck)
+        .onCommand(Prepare.class, this::onPrepare)
+        .onCommand(Promise.class, this::onPromise)
+        .onCommand(Timer.class, this::onTimer)
+        .onCommand(GetStatus.class, this::onGetStatus)
+        .build();
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(ViewAdopted.class, (state, e) -> state.adopt(e.view(), e.primary()))
+        .onEvent(StateInstalled.class, (state, e) -> state.install(e.view(), e.seq(), e.store()))
+        .onEvent(Applied.class, (state, e) -> state.apply(e.seq(), e.request()))
+        .build();
+  }
+
+  // ---------------------------------------------------------------- the primary orders requests
+
+  private Effect<Event, State> onRequest(State state, Request r) {
+    KvRequest request = r.request();
+    if (role != Role.PRIMARY) {
+      upcalls.tell(new KvReply.NotLeader(request.id(), primary));
+      return Effect().none();
+    }
+    long seq = state.seq() + 1;
+    KvReply reply = state.store().apply(request).reply();
+    log.add(request);
+    return Effect().persist(new Applied(seq, request)).thenRun(after -> {
+      if (answerBeforeReplicating) {
+        upcalls.tell(reply);
+      } else {
+        owed.put(seq, reply);
+      }
+      Replicate entry = new Replicate(after.view(), self(), seq, List.of(request));
+      backups.forEach(b -> peers.tell(b, entry));
+      commit(after);
+    });
+  }
+
+  private Effect<Event, State> onAck(State state, Ack a) {
+    if (a.view() > state.view()) {
+      return Effect().persist(new ViewAdopted(a.view(), null)).thenRun(after -> follow(null));
+    }
+    if (role != Role.PRIMARY || a.view() < state.view()) {
+      return Effect().none();
+    }
+    lastHeard.put(a.from(), env.clock().millis());
+    if (a.seq() < viewStart) {
+      matched.put(a.from(), NEEDS_STATE);
+      peers.tell(a.from(), new Snapshot(state.view(), self(), state.seq(), state.store()));
+      return Effect().none();
+    }
+    matched.merge(a.from(), a.seq(), Math::max);
+    if (!backups.contains(a.from()) && a.seq() >= committed) {
+      backups.add(a.from());
+    }
+    commit(state);
+    return Effect().none();
+  }
+
+  /** Answers every request that all backups of the view now hold. */
+  private void commit(State state) {
+    long upTo = state.seq();
+    for (NodeId b : backups) {
+      upTo = Math.min(upTo, matched.getOrDefault(b, NEEDS_STATE));
+    }
+    committed = Math.max(committed, upTo);
+    var done = owed.headMap(committed, true);
+    done.values().forEach(upcalls::tell);
+    done.clear();
+  }
+
+  private void onHeartbeat(State state) {
+    long silence = settings.suspectMin().toMillis();
+    long now = env.clock().millis();
+    for (NodeId b : List.copyOf(backups)) {
+      if (now - lastHeard.getOrDefault(b, now) >= silence && backups.size() >= quorum()) {
+        backups.remove(b);
+      }
+    }
+    commit(state);
+    for (NodeId n : peers.others()) {
+      long m = matched.getOrDefault(n, NEEDS_STATE);
+      if (m < viewStart) {
+        peers.tell(n, new Replicate(state.view(), self(), state.seq() + 1, List.of()));
+      } else {
+        List<KvRequest> missing = log.subList((int) (m - viewStart), log.size());
+        peers.tell(n, new Replicate(state.view(), self(), m + 1, missing));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- backups follow the primary
+
+  private Effect<Event, State> onReplicate(State state, Replicate m) {
+    if (m.view() < state.view()) {
+      peers.tell(m.primary(), new Ack(state.view(), self(), NEEDS_STATE));
+      return Effect().none();
+    }
+    List<Event> events = new ArrayList<>();
+    if (m.view() > state.view()) {
+      events.add(new ViewAdopted(m.view(), m.primary()));
+    }
+    long seq = state.seq();
+    if (state.installedView() == m.view() && m.firstSeq() <= seq + 1) {
+      for (int i = 0; i < m.entries().size(); i++) {
+        long entrySeq = m.firstSeq() + i;
+        if (entrySeq == seq + 1) {
+          events.add(new Applied(entrySeq, m.entries().get(i)));
+          seq = entrySeq;
+        }
+      }
+    }
+    return persistThen(events, after -> {
+      follow(m.primary());
+      long held = after.installedView() == m.view() ? after.seq() : NEEDS_STATE;
+      peers.tell(m.primary(), new Ack(m.view(), self(), held));
+    });
+  }
+
+  private Effect<Event, State> onSnapshot(State state, Snapshot m) {
+    if (m.view() < state.view()) {
+      peers.tell(m.primary(), new Ack(state.view(), self(), NEEDS_STATE));
+      return Effect().none();
+    }
+    List<Event> events = new ArrayList<>();
+    if (m.view() > state.view()) {
+      events.add(new ViewAdopted(m.view(), m.primary()));
+    }
+    if (state.installedView() != m.view() || m.seq() > state.seq()) {
+      events.add(new StateInstalled(m.view(), m.seq(), m.store()));
+    }
+    return persistThen(events, after -> {
+      follow(m.primary());
+      peers.tell(m.primary(), new Ack(m.view(), self(), after.seq()));
+    });
+  }
+
+  // ---------------------------------------------------------------- view changes
+
+  private Effect<Event, State> onTimer(State state, Timer t) {
+    if (t == Timer.HEARTBEAT) {
+      if (role == Role.PRIMARY) {
+        onHeartbeat(state);
+      }
+      return Effect().none();
+    }
+    if (role == Role.PRIMARY) {
+      return Effect().none();
+    }
+    long view = state.view() + 1;
+    if (quorum() > 1) {
+      return Effect().persist(new ViewAdopted(view, self())).thenRun(this::becomeCandidate);
+    }
+    return Effect()
+        .persist(List.of(new ViewAdopted(view, self()), new StateInstalled(view, state.seq(), state.store())))
+        .thenRun(this::startView);
+  }
+
+  private void becomeCandidate(State state) {
+    role = Role.CANDIDATE;
+    primary = null;
+    promises.clear();
+    promises.put(self(), promiseOf(state));
+    resetSuspectTimer();
+    peers.tellOthers(new Prepare(state.view(), self()));
+  }
+
+  private Effect<Event, State> onPrepare(State state, Prepare p) {
+    if (p.view() < state.view()
+        || (p.view() == state.view() && state.promised() != null && !state.promised().equals(p.candidate()))) {
+      peers.tell(p.candidate(), new Promise(state.view(), self(), false, 0, 0, null));
+      return Effect().none();
+    }
+    List<Event> events = p.view() > state.view() || state.promised() == null
+        ? List.of(new ViewAdopted(p.view(), p.candidate())) : List.of();
+    NodeId following = p.view() == state.view() ? primary : null;
+    return persistThen(events, after -> {
+      follow(following);
+      peers.tell(p.candidate(), promiseOf(after));
+    });
+  }
+
+  private Effect<Event, State> onPromise(State state, Promise pr) {
+    if (pr.view() > state.view()) {
+      return Effect().persist(new ViewAdopted(pr.view(), null)).thenRun(after -> follow(null));
+    }
+    if (role != Role.CANDIDATE || pr.view() != state.view() || !pr.granted()) {
+      return Effect().none();
+    }
+    promises.put(pr.from(), pr);
+    if (promises.size() < quorum()) {
+      return Effect().none();
+    }
+    Promise best = promises.values().stream()
+        .max(Comparator.comparingLong(Promise::installedView).thenComparingLong(Promise::seq))
+        .orElseThrow();
+    return Effect().persist(new StateInstalled(state.view(), best.seq(), best.store()))
+        .thenRun(this::startView);
+  }
+
+  private void startView(State state) {
+    role = Role.PRIMARY;
+    primary = self();
+    timers.cancel(Timer.SUSPECT);
+    viewStart = state.seq();
+    committed = state.seq();
+    log.clear();
+    matched.clear();
+    backups.clear();
+    promises.keySet().stream().filter(n -> !n.equals(self())).forEach(backups::add);
+    long now = env.clock().millis();
+    backups.forEach(b -> lastHeard.put(b, now));
+    promises.clear();
+    peers.tellOthers(new Snapshot(state.view(), self(), state.seq(), state.store()));
+    timers.startTimerWithFixedDelay(Timer.HEARTBEAT, settings.heartbeat());
+    commit(state);
+  }
+
+  /** Becomes (or stays) a backup following {@code newPrimary} (null: unknown). */
+  private void follow(NodeId newPrimary) {
+    if (role == Role.PRIMARY) {
+      timers.cancel(Timer.HEARTBEAT);
+      owed.forEach((seq, reply) ->
+          upcalls.tell(new KvReply.Unavailable(reply.id(), "the primary was deposed before replicating it")));
+      owed.clear();
+      log.clear();
+    }
+    role = Role.BACKUP;
+    primary = newPrimary;
+    resetSuspectTimer();
+  }
+
+  private Promise promiseOf(State state) {
+    return new Promise(state.view(), self(), true, state.installedView(), state.seq(), state.store());
+  }
+
+  private void resetSuspectTimer() {
+    long min = settings.suspectMin().toNanos();
+    long span = settings.suspectMax().toNanos() - min;
+    timers.startSingleTimer(Timer.SUSPECT, Duration.ofNanos(min + (long) (env.random().nextDouble() * span)));
+  }
+
+  private int quorum() {
+    return peers.size() / 2 + 1;
+  }
+
+  private Effect<Event, State> persistThen(List<Event> events, Consumer<State> then) {
+    if (events.isEmpty()) {
+      return Effect().none().thenRun(then::accept);
+    }
+    return Effect().persist(events).thenRun(then::accept);
+  }
+
+  // ---------------------------------------------------------------- status
+
+  private Effect<Event, State> onGetStatus(State state, GetStatus g) {
+    SortedSet<NodeId> view = role == Role.PRIMARY ? backups : new TreeSet<>();
+    g.replyTo().tell(new Status(self(), role, primary, state.view(), view, state.seq(),
+        role == Role.PRIMARY ? committed : 0, state.store().values()));
+    return Effect().none();
+  }
+
+  private NodeId self() {
+    return peers.self();
+  }
+}

@@ -1,0 +1,60 @@
+package dev.parley.testkit.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import akka.actor.testkit.typed.javadsl.TestInbox;
+import akka.actor.typed.ActorRef;
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.history.Operation;
+import dev.parley.protocols.link.Delay;
+import dev.parley.protocols.link.FaultPlan;
+import dev.parley.testkit.checker.LinearizabilityChecker;
+import dev.parley.testkit.kv.KvWorkload;
+import dev.parley.testkit.sim.Simulation;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Function;
+
+/** What the replication specs share: links, status queries and the checks of a workload's history. */
+final class KvRuns {
+
+  private KvRuns() {}
+
+  /** Links of 1 to 10 ms. */
+  static final FaultPlan LAN = FaultPlan.NONE.withDelay(Delay.uniform(ms(1), ms(10)));
+
+  /** The same links losing, duplicating and reordering messages. */
+  static final FaultPlan LOSSY = LAN.withDrop(0.05).withDuplicate(0.05).withReorder(0.1);
+
+  static Duration ms(long millis) {
+    return Duration.ofMillis(millis);
+  }
+
+  /** The answer {@code node} gives to the status request {@code ask} makes, or null if it is down. */
+  static <C, S> S status(Simulation<C> sim, NodeId node, Function<ActorRef<S>, C> ask) {
+    if (!sim.isUp(node)) {
+      return null;
+    }
+    TestInbox<S> inbox = TestInbox.create();
+    sim.tell(node, ask.apply(inbox.getRef()));
+    sim.runFor(Duration.ZERO);
+    List<S> answers = inbox.getAllReceived();
+    return answers.isEmpty() ? null : answers.get(answers.size() - 1);
+  }
+
+  /** The history is linearizable (the checker's verdict, naming the seed on failure). */
+  static void assertLinearizable(Simulation<?> sim, KvWorkload.Result r) {
+    var verdict = LinearizabilityChecker.forRegisters().check(r.history());
+    assertThat(verdict.valid()).as("seed %d: %s", sim.seed(), verdict.report()).isTrue();
+  }
+
+  /** Every operation invoked at or after {@code from} completed (ok, or a cas that did not apply). */
+  static void assertCompletedFrom(Simulation<?> sim, KvWorkload.Result r, Duration from) {
+    List<Operation> late = r.history().operations().stream()
+        .filter(o -> o.invocation().timeNanos() >= from.toNanos())
+        .toList();
+    assertThat(late).as("seed %d: operations invoked after %s", sim.seed(), from).isNotEmpty();
+    assertThat(late).as("seed %d: every operation invoked after %s completes", sim.seed(), from)
+        .allMatch(o -> o.isOk() || o.isFail());
+  }
+}
