@@ -23,7 +23,9 @@ import dev.parley.protocols.multicast.FifoMulticast;
 import dev.parley.protocols.multicast.LamportMulticast;
 import dev.parley.protocols.multicast.ReliableMulticast;
 import dev.parley.protocols.multicast.SequencerMulticast;
+import dev.parley.protocols.replication.ChainReplication;
 import dev.parley.protocols.replication.GossipStore;
+import dev.parley.protocols.replication.PrimaryBackup;
 import dev.parley.protocols.replication.QuorumReplication;
 import dev.parley.protocols.replication.RaftKv;
 import dev.parley.protocols.replication.TwoPhaseCommit;
@@ -111,6 +113,16 @@ public final class ProtocolKinds {
         "Raft: replicated log (batched appends, snapshots), linearizable key-value state machine, leader redirection",
         (instance, peers, env, up) -> RaftKv.create(instance, cast(peers), env, RaftKv.Settings.DEFAULT, up.narrow()),
         RaftKv.Request::new, replyTo -> new RaftKv.GetStatus(replyTo.narrow())));
+    add(new KvKind("primary-backup",
+        "primary-backup: the primary orders and replicates to a majority view before answering; failover by promises",
+        (instance, peers, env, up) -> PrimaryBackup.create(instance, cast(peers), env,
+            new PrimaryBackup.Settings(ms(50), ms(300), ms(600)), up.narrow()),
+        PrimaryBackup.Request::new, replyTo -> new PrimaryBackup.GetStatus(replyTo.narrow())));
+    add(new KvKind("chain",
+        "chain replication: writes at the head, reads at the tail; a journaled master on the first node repairs it",
+        (instance, peers, env, up) -> ChainReplication.create(instance, cast(peers), env,
+            new ChainReplication.Settings(ms(50), ms(500), ms(500), null), up.narrow()),
+        ChainReplication.Request::new, replyTo -> new ChainReplication.GetStatus(replyTo.narrow())));
     add(new KvKind("quorum", "quorum replication: versioned values, majority R and W, ABD write-back in reads",
         (instance, peers, env, up) -> QuorumReplication.create(instance, cast(peers), env,
             QuorumReplication.Settings.majorities(peers.size()), up.narrow()),

@@ -1,9 +1,22 @@
 package dev.parley.protocols.replication;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.WireMessage;
 
-/** The upcall answering a {@link KvRequest}, at the node the request was given to. */
+/**
+ * The upcall answering a {@link KvRequest}, at the node the request was given to. Typed on the wire,
+ * so a reply recorded in a {@link KvStore} (to answer a retry) travels in snapshots and state
+ * transfers and sits in journals.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+  @JsonSubTypes.Type(value = KvReply.Ok.class, name = "ok"),
+  @JsonSubTypes.Type(value = KvReply.CasFailed.class, name = "cas-failed"),
+  @JsonSubTypes.Type(value = KvReply.NotLeader.class, name = "not-leader"),
+  @JsonSubTypes.Type(value = KvReply.Unavailable.class, name = "unavailable")
+})
 public sealed interface KvReply extends WireMessage
     permits KvReply.Ok, KvReply.CasFailed, KvReply.NotLeader, KvReply.Unavailable {
 

@@ -49,7 +49,7 @@ class KvMultiJvmSpec {
    *     commit need not: a partition's keys wait for their owner, and a dead coordinator blocks)
    */
   @ParameterizedTest(name = "{0}")
-  @CsvSource({"raft-kv, true", "quorum, true", "two-phase-commit, false"})
+  @CsvSource({"raft-kv, true", "primary-backup, true", "chain, true", "quorum, true", "two-phase-commit, false"})
   void theServingNodeKilledAndRestartedLosesNoAcknowledgedWrite(String store, boolean availableWithOneDown)
       throws Exception {
     try (NodeProcesses cluster = new NodeProcesses(3, Files.createDirectories(data.resolve(store)),

@@ -34,7 +34,9 @@ class ReplicationWireFormatSpec {
   static final Put PUT = new Put(new RequestId("c1", 1), "k", "v");
   static final Cas CAS = new Cas(new RequestId("c2", 4), "k", null, "w");
   static final Get GET = new Get(new RequestId("c3", 2), "k");
-  static final KvStore STORE = new KvStore(Map.of("k", "v", "j", "w"), Map.of());
+  /** A store with values and the answers it recorded for retries (an Ok and a CasFailed). */
+  static final KvStore STORE = KvStore.EMPTY.apply(PUT).store().apply(CAS).store()
+      .apply(new Put(new RequestId("c4", 1), "j", "w")).store();
 
   private static void roundTrips(List<Object> messages) {
     SerializationTestKit serialization = new SerializationTestKit(parley.actorTestKit().system());
