@@ -227,7 +227,8 @@ class RaftKvSpec {
   @Test
   void underPartitionsCrashesAndLossyLinksEveryRunIsLinearizableAndRecoversAfterHealing() {
     Simulations.forSeeds(1, 40, seed -> {
-      Simulation<RaftKv.Command> sim = simulation(seed % 2 == 0 ? 3 : 5, seed, FAST);
+      Settings settings = seed % 4 < 2 ? FAST : FAST.withMaxBatchesInFlight(8); // coalescing or pipelining
+      Simulation<RaftKv.Command> sim = simulation(seed % 2 == 0 ? 3 : 5, seed, settings);
       Duration heal = faults(sim, seed);
       KvWorkload.Result r = workload(sim).clients(5).keys(2).operations(100).think(ms(100))
           .run(Duration.ofSeconds(30));
@@ -331,8 +332,10 @@ class RaftKvSpec {
   void badSettingsAreRefusedWithTheReason() {
     assertThatThrownBy(() -> FAST.withSnapshotInterval(0))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("snapshotInterval");
-    assertThatThrownBy(() -> new Settings(FAST.election(), 0, 100, RaftKv.Reads.LINEARIZABLE))
+    assertThatThrownBy(() -> new Settings(FAST.election(), 0, 1, 100, RaftKv.Reads.LINEARIZABLE))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxEntriesPerAppend");
+    assertThatThrownBy(() -> FAST.withMaxBatchesInFlight(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBatchesInFlight");
     assertThatThrownBy(() -> FAST.withElection(new RaftElection.Settings(ms(300), ms(300), ms(600))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("heartbeat");
   }
