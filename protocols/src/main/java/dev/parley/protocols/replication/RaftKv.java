@@ -532,9 +532,10 @@ public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Ev
     List<Event> events = new ArrayList<>();
     State s = adopt(state, is.term(), events);
     becomeFollower(is.leader());
-    if (is.last().index() > Math.max(commitIndex, s.log().snapshot().index())) {
-      if (!s.log().contains(is.last())) {
-        s.log().slice(s.log().firstIndex(), Integer.MAX_VALUE).forEach(this::withdraw);
+    RaftLog log = s.log();
+    if (is.last().index() > Math.max(commitIndex, log.snapshot().index())) {
+      if (log.lastIndex() >= is.last().index() && !log.contains(is.last())) {
+        log.slice(is.last().index(), Integer.MAX_VALUE).forEach(this::withdraw); // conflicting from there on
       }
       events.add(new SnapshotTaken(is.last(), is.store()));
     }

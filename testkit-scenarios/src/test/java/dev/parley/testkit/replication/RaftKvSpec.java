@@ -135,8 +135,9 @@ class RaftKvSpec {
   }
 
   /**
-   * After healing every node has applied the same committed log; every acknowledged write (its value
-   * is {@code client-seq}) is in that store: its client's last applied request is at least as recent.
+   * After healing every node has applied the same committed log, its store in memory as its journal
+   * says; every acknowledged write (its value is {@code client-seq}) is in that store: its client's
+   * last applied request is at least as recent.
    */
   static void everyAcknowledgedWriteIsInEveryStore(Simulation<RaftKv.Command> sim, History history) {
     Map<NodeId, RaftKv.State> states = journals(sim);
@@ -148,6 +149,10 @@ class RaftKvSpec {
         first = store;
       }
       assertThat(store).as("%s's store at committed index %d", n, commit).isEqualTo(first);
+      RaftKvStatus s = status(sim, n);
+      assertThat(s.lastApplied()).as("%s applied what it knows committed", n).isEqualTo(s.commitIndex());
+      assertThat(s.keys()).as("%s's keys in memory", n)
+          .isEqualTo(storeAt(states.get(n).log(), s.lastApplied()).values().size());
     }
     for (Operation op : history.operations()) {
       if (op.isOk() && !op.f().equals("get")) {
