@@ -590,8 +590,7 @@ public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Ev
   private Effect<Event, State> onRequestVote(State state, RequestVote rv) {
     List<Event> events = new ArrayList<>();
     State s = adopt(state, rv.term(), events);
-    boolean grant = rv.term() == s.term() && s.vote().canVoteFor(rv.candidate())
-        && rv.lastLog().isAtLeastAsUpToDateAs(s.log().last());
+    boolean grant = s.vote().grantsVote(rv.term(), rv.candidate(), rv.lastLog(), s.log().last());
     if (grant && s.vote().votedFor() == null) {
       events.add(new Voted(rv.term(), rv.candidate()));
     }
