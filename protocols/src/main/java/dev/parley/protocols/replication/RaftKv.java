@@ -249,8 +249,10 @@ public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Ev
   private final Set<NodeId> votes = new HashSet<>();
   private final Map<NodeId, Long> nextIndex = new HashMap<>();
   private final Map<NodeId, Long> matchIndex = new HashMap<>();
-  /** Requests a leader took since its last write. */
+  /** Requests the leader took that are in no batch yet. */
   private final List<KvRequest> proposals = new ArrayList<>();
+  /** The last index of each batch the leader sent that is not committed yet. */
+  private final ArrayDeque<Long> inFlight = new ArrayDeque<>();
   /** Requests given to this node whose entries are in the log, to answer when applied. */
   private final Set<RequestId> waiting = new HashSet<>();
   private Phase phase = Phase.FOLLOWER;
@@ -258,8 +260,6 @@ public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Ev
   private long commitIndex;
   private long lastApplied;
   private KvStore store = KvStore.EMPTY;
-  /** The last index of each batch the leader sent that is not committed yet. */
-  private final ArrayDeque<Long> inFlight = new ArrayDeque<>();
   private boolean noopDue;
   private boolean flushScheduled;
   private boolean compactionScheduled;
@@ -281,6 +281,7 @@ public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Ev
     return State.INITIAL;
   }
 
+  /** The journal keeps a snapshot every {@code snapshotInterval} events and deletes the events before. */
   @Override
   public RetentionCriteria retentionCriteria() {
     return RetentionCriteria.snapshotEvery(settings.snapshotInterval(), 2).withDeleteEventsOnSnapshot();
