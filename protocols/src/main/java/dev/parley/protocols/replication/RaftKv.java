@@ -47,10 +47,12 @@ import java.util.function.Consumer;
  * where the leader should try next (its log's end, or the first entry of the conflicting term). An
  * entry of the leader's current term is committed once a majority's logs hold it, and with it every
  * entry before it; committed entries are applied in index order to the {@link KvStore}, and the
- * node the client asked answers it from there. Reads go through the log like writes, so a deposed
- * leader cannot answer one. Every {@code snapshotInterval} applied entries a node replaces its log's
- * prefix by the store (an Akka snapshot is taken then, and old events are deleted); a follower that
- * needs entries the leader no longer has gets the snapshot ({@link InstallSnapshot}).
+ * node the client asked answers it from there. A new leader first appends a no-op, which commits
+ * the entries of earlier terms with it. Reads go through the log like writes, so a deposed leader
+ * cannot answer one ({@link Reads#LEADER_LOCAL} trades that away). Every {@code snapshotInterval}
+ * applied entries a node replaces its log's prefix by the store, and the journal takes a snapshot
+ * (it also takes one every {@code snapshotInterval} events, deleting the events before); a
+ * follower that needs entries the leader no longer has gets the store ({@link InstallSnapshot}).
  *
  * <p>Guarantees: at most one leader per term; log matching (two logs holding an entry with the same
  * index and term are identical up to it); a committed entry is in the log of every later leader, so
@@ -356,11 +358,7 @@ public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Ev
   private Effect<Event, State> onFlush(State state) {
     flushScheduled = false;
     if (phase != Phase.LEADER) {
-      proposals.forEach(p -> { // never in the log: no effect
-        waiting.remove(p.id());
-        upcalls.tell(new KvReply.NotLeader(p.id(), leader));
-      });
-      proposals.clear();
+      abandonProposals();
       return Effect().none();
     }
     if (inFlight.size() >= settings.maxBatchesInFlight()) {
@@ -382,6 +380,15 @@ public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Ev
     inFlight.add(index);
     peers.others().forEach(f -> sendAppend(f, state, entries));
     return Effect().persist(new EntriesAppended(entries)).thenRun(this::advanceCommit);
+  }
+
+  /** Requests taken as leader that went into no batch: they had no effect, their clients may retry. */
+  private void abandonProposals() {
+    proposals.forEach(p -> {
+      waiting.remove(p.id());
+      upcalls.tell(new KvReply.NotLeader(p.id(), leader));
+    });
+    proposals.clear();
   }
 
   // ---------------------------------------------------------------- replication: the leader
@@ -664,6 +671,7 @@ public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Ev
     leader = newLeader;
     timers.cancel(Internal.HEARTBEAT);
     resetElectionTimer();
+    abandonProposals();
   }
 
   private void resetElectionTimer() {
@@ -681,6 +689,7 @@ public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Ev
       timers.cancel(Internal.HEARTBEAT);
     }
     leader = null;
+    abandonProposals();
     return new State(state.vote().startTerm(term), state.log());
   }
 
