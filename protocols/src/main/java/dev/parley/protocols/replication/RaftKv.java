@@ -65,7 +65,8 @@ import java.util.function.Consumer;
  * the leader counting itself once its own write is done), and N-1 AppendEntries and replies. The
  * leader batches: the requests that arrive while a batch is being replicated go to disk together as
  * the next one, and to each follower in one message ({@code maxBatchesInFlight} batches may be under
- * way at once; one by default).
+ * way at once; one by default). A snapshot travels whole in one InstallSnapshot, so on a cluster
+ * the store must fit Artery's maximum frame size (256 KiB unless configured).
  */
 public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Event, RaftKv.State> {
 
