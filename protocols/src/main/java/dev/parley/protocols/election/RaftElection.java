@@ -175,8 +175,7 @@ public final class RaftElection
   private Effect<Event, RaftState> onRequestVote(RaftState state, RequestVote rv) {
     List<Event> events = new ArrayList<>();
     RaftState s = adopt(state, rv.term(), events);
-    boolean grant = rv.term() == s.term() && s.canVoteFor(rv.candidate())
-        && rv.lastLog().isAtLeastAsUpToDateAs(lastLog());
+    boolean grant = s.grantsVote(rv.term(), rv.candidate(), rv.lastLog(), lastLog());
     if (grant && s.votedFor() == null) {
       events.add(new Voted(rv.term(), rv.candidate()));
     }

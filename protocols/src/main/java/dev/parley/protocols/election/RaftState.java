@@ -28,6 +28,16 @@ public record RaftState(long term, NodeId votedFor) implements WireMessage {
     return new RaftState(term, candidate);
   }
 
+  /**
+   * Whether this server grants its vote to {@code candidate} asking in {@code term} with a log ending
+   * at {@code candidateLog}: the request is of the current term, the term's vote is free or already
+   * the candidate's, and the candidate's log is at least as up to date as {@code ownLog} (the
+   * election restriction, which keeps every committed entry in the logs of later leaders).
+   */
+  public boolean grantsVote(long term, NodeId candidate, LogPosition candidateLog, LogPosition ownLog) {
+    return term == this.term && canVoteFor(candidate) && candidateLog.isAtLeastAsUpToDateAs(ownLog);
+  }
+
   /** One vote per term: free, or already given to this candidate. */
   public boolean canVoteFor(NodeId candidate) {
     return votedFor == null || votedFor.equals(candidate);

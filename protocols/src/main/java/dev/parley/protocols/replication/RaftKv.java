@@ -22,6 +22,7 @@ import dev.parley.protocols.election.RaftElection;
 import dev.parley.protocols.election.RaftState;
 import dev.parley.protocols.election.Role;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -46,10 +47,12 @@ import java.util.function.Consumer;
  * where the leader should try next (its log's end, or the first entry of the conflicting term). An
  * entry of the leader's current term is committed once a majority's logs hold it, and with it every
  * entry before it; committed entries are applied in index order to the {@link KvStore}, and the
- * node the client asked answers it from there. Reads go through the log like writes, so a deposed
- * leader cannot answer one. Every {@code snapshotInterval} applied entries a node replaces its log's
- * prefix by the store (an Akka snapshot is taken then, and old events are deleted); a follower that
- * needs entries the leader no longer has gets the snapshot ({@link InstallSnapshot}).
+ * node the client asked answers it from there. A new leader first appends a no-op, which commits
+ * the entries of earlier terms with it. Reads go through the log like writes, so a deposed leader
+ * cannot answer one ({@link Reads#LEADER_LOCAL} trades that away). Every {@code snapshotInterval}
+ * applied entries a node replaces its log's prefix by the store, and the journal takes a snapshot
+ * (it also takes one every {@code snapshotInterval} events, deleting the events before); a
+ * follower that needs entries the leader no longer has gets the store ({@link InstallSnapshot}).
  *
  * <p>Guarantees: at most one leader per term; log matching (two logs holding an entry with the same
  * index and term are identical up to it); a committed entry is in the log of every later leader, so
@@ -60,8 +63,10 @@ import java.util.function.Consumer;
  *
  * <p>Cost: per batch of requests one disk write at the leader and one at each follower (in parallel,
  * the leader counting itself once its own write is done), and N-1 AppendEntries and replies. The
- * leader batches: requests that arrive while its previous write is under way go to disk together,
- * and to each follower in one message; the next batch is sent before the last is acknowledged.
+ * leader batches: the requests that arrive while a batch is being replicated go to disk together as
+ * the next one, and to each follower in one message ({@code maxBatchesInFlight} batches may be under
+ * way at once; one by default). A snapshot travels whole in one InstallSnapshot, so on a cluster
+ * the store must fit Artery's maximum frame size (256 KiB unless configured).
  */
 public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Event, RaftKv.State> {
 
@@ -179,38 +184,49 @@ public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Ev
   /**
    * @param election heartbeat and election timeouts, as the election's
    * @param maxEntriesPerAppend the most entries one AppendEntries carries
+   * @param maxBatchesInFlight how many batches the leader sends before the oldest is committed: 1
+   *     coalesces everything that arrives during a replication round into the next write (fewest
+   *     writes and messages per request, best when CPU or disk is the bottleneck); more pipelines
+   *     (lower latency when the round trip dominates)
    * @param snapshotInterval how many applied entries a node keeps in its log before it compacts them
    * @param reads how a leader answers reads
    */
-  public record Settings(RaftElection.Settings election, int maxEntriesPerAppend, int snapshotInterval,
-      Reads reads) {
+  public record Settings(RaftElection.Settings election, int maxEntriesPerAppend, int maxBatchesInFlight,
+      int snapshotInterval, Reads reads) {
 
     /** For a loopback or LAN cluster: heartbeat 50 ms, election timeout 300-600 ms. */
     public static final Settings DEFAULT = new Settings(
         new RaftElection.Settings(Duration.ofMillis(50), Duration.ofMillis(300), Duration.ofMillis(600)),
-        512, 10_000, Reads.LINEARIZABLE);
+        512, 1, 10_000, Reads.LINEARIZABLE);
 
     public Settings {
       Objects.requireNonNull(election, "election");
       Objects.requireNonNull(reads, "reads");
-      if (maxEntriesPerAppend < 1) {
-        throw new IllegalArgumentException("maxEntriesPerAppend must be at least 1, got " + maxEntriesPerAppend);
-      }
-      if (snapshotInterval < 1) {
-        throw new IllegalArgumentException("snapshotInterval must be at least 1, got " + snapshotInterval);
+      requireAtLeastOne("maxEntriesPerAppend", maxEntriesPerAppend);
+      requireAtLeastOne("maxBatchesInFlight", maxBatchesInFlight);
+      requireAtLeastOne("snapshotInterval", snapshotInterval);
+    }
+
+    private static void requireAtLeastOne(String name, int value) {
+      if (value < 1) {
+        throw new IllegalArgumentException(name + " must be at least 1, got " + value);
       }
     }
 
     public Settings withElection(RaftElection.Settings e) {
-      return new Settings(e, maxEntriesPerAppend, snapshotInterval, reads);
+      return new Settings(e, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, reads);
+    }
+
+    public Settings withMaxBatchesInFlight(int batches) {
+      return new Settings(election, maxEntriesPerAppend, batches, snapshotInterval, reads);
     }
 
     public Settings withSnapshotInterval(int entries) {
-      return new Settings(election, maxEntriesPerAppend, entries, reads);
+      return new Settings(election, maxEntriesPerAppend, maxBatchesInFlight, entries, reads);
     }
 
     public Settings withReads(Reads r) {
-      return new Settings(election, maxEntriesPerAppend, snapshotInterval, r);
+      return new Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, r);
     }
   }
 
@@ -236,8 +252,10 @@ public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Ev
   private final Set<NodeId> votes = new HashSet<>();
   private final Map<NodeId, Long> nextIndex = new HashMap<>();
   private final Map<NodeId, Long> matchIndex = new HashMap<>();
-  /** Requests a leader took since its last write. */
+  /** Requests the leader took that are in no batch yet. */
   private final List<KvRequest> proposals = new ArrayList<>();
+  /** The last index of each batch the leader sent that is not committed yet. */
+  private final ArrayDeque<Long> inFlight = new ArrayDeque<>();
   /** Requests given to this node whose entries are in the log, to answer when applied. */
   private final Set<RequestId> waiting = new HashSet<>();
   private Phase phase = Phase.FOLLOWER;
@@ -266,6 +284,7 @@ public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Ev
     return State.INITIAL;
   }
 
+  /** The journal keeps a snapshot every {@code snapshotInterval} events and deletes the events before. */
   @Override
   public RetentionCriteria retentionCriteria() {
     return RetentionCriteria.snapshotEvery(settings.snapshotInterval(), 2).withDeleteEventsOnSnapshot();
@@ -340,12 +359,11 @@ public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Ev
   private Effect<Event, State> onFlush(State state) {
     flushScheduled = false;
     if (phase != Phase.LEADER) {
-      proposals.forEach(p -> { // never in the log: no effect
-        waiting.remove(p.id());
-        upcalls.tell(new KvReply.NotLeader(p.id(), leader));
-      });
-      proposals.clear();
+      abandonProposals();
       return Effect().none();
+    }
+    if (inFlight.size() >= settings.maxBatchesInFlight()) {
+      return Effect().none(); // flushed again when a batch commits
     }
     List<LogEntry> entries = new ArrayList<>(proposals.size() + 1);
     long index = state.log().lastIndex();
@@ -360,8 +378,18 @@ public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Ev
     if (entries.isEmpty()) {
       return Effect().none();
     }
+    inFlight.add(index);
     peers.others().forEach(f -> sendAppend(f, state, entries));
     return Effect().persist(new EntriesAppended(entries)).thenRun(this::advanceCommit);
+  }
+
+  /** Requests taken as leader that went into no batch: they had no effect, their clients may retry. */
+  private void abandonProposals() {
+    proposals.forEach(p -> {
+      waiting.remove(p.id());
+      upcalls.tell(new KvReply.NotLeader(p.id(), leader));
+    });
+    proposals.clear();
   }
 
   // ---------------------------------------------------------------- replication: the leader
@@ -430,6 +458,12 @@ public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Ev
     long majorityHolds = held[held.length - (peers.size() / 2 + 1)];
     if (majorityHolds > commitIndex && state.log().termAt(majorityHolds) == state.term()) {
       commitIndex = majorityHolds;
+      while (!inFlight.isEmpty() && inFlight.peek() <= commitIndex) {
+        inFlight.poll();
+      }
+      if (!proposals.isEmpty()) {
+        scheduleFlush();
+      }
       applyCommitted(state);
     }
   }
@@ -507,9 +541,10 @@ public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Ev
     List<Event> events = new ArrayList<>();
     State s = adopt(state, is.term(), events);
     becomeFollower(is.leader());
-    if (is.last().index() > Math.max(commitIndex, s.log().snapshot().index())) {
-      if (!s.log().contains(is.last())) {
-        s.log().slice(s.log().firstIndex(), Integer.MAX_VALUE).forEach(this::withdraw);
+    RaftLog log = s.log();
+    if (is.last().index() > Math.max(commitIndex, log.snapshot().index())) {
+      if (log.lastIndex() >= is.last().index() && !log.contains(is.last())) {
+        log.slice(is.last().index(), Integer.MAX_VALUE).forEach(this::withdraw); // conflicting from there on
       }
       events.add(new SnapshotTaken(is.last(), is.store()));
     }
@@ -564,8 +599,7 @@ public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Ev
   private Effect<Event, State> onRequestVote(State state, RequestVote rv) {
     List<Event> events = new ArrayList<>();
     State s = adopt(state, rv.term(), events);
-    boolean grant = rv.term() == s.term() && s.vote().canVoteFor(rv.candidate())
-        && rv.lastLog().isAtLeastAsUpToDateAs(s.log().last());
+    boolean grant = s.vote().grantsVote(rv.term(), rv.candidate(), rv.lastLog(), s.log().last());
     if (grant && s.vote().votedFor() == null) {
       events.add(new Voted(rv.term(), rv.candidate()));
     }
@@ -628,6 +662,7 @@ public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Ev
       matchIndex.put(f, 0L);
     }
     noopDue = true;
+    inFlight.clear();
     scheduleFlush();
     timers.startTimerWithFixedDelay(Internal.HEARTBEAT, settings.election().heartbeat());
   }
@@ -637,6 +672,7 @@ public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Ev
     leader = newLeader;
     timers.cancel(Internal.HEARTBEAT);
     resetElectionTimer();
+    abandonProposals();
   }
 
   private void resetElectionTimer() {
@@ -654,6 +690,7 @@ public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Ev
       timers.cancel(Internal.HEARTBEAT);
     }
     leader = null;
+    abandonProposals();
     return new State(state.vote().startTerm(term), state.log());
   }
 
