@@ -4,7 +4,6 @@ import dev.parley.protocols.core.WireMessage;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * The replicated state machine every algorithm of this package keeps: a map of keys to values, and
@@ -27,7 +26,7 @@ public record KvStore(Map<String, String> values, Map<String, Applied> lastByCli
   public static final KvStore EMPTY = new KvStore(Map.of(), Map.of());
 
   public KvStore {
-    values = Map.copyOf(new TreeMap<>(values));
+    values = Map.copyOf(values); // no copy when it is one already: a write costs one copy of the map
     lastByClient = Map.copyOf(lastByClient);
   }
 

@@ -64,7 +64,8 @@ public final class Demo implements Callable<Integer> {
       }
       cluster.parley("up", "3", "--protocol", "causal=causal-multicast", "--protocol", "basic=basic-multicast",
           "--protocol", "locks=lock-server", "--protocol", "leader=raft-election",
-          "--protocol", "quorum=quorum-detector", "--protocol", "raft=raft-kv");
+          "--protocol", "quorum=quorum-detector", "--protocol", "raft=raft-kv",
+          "--protocol", "majority=quorum", "--protocol", "gossip=gossip");
       causalUnderReordering();
       electionAndFailover();
       lockServerSurvivesKill();
@@ -265,6 +266,7 @@ public final class Demo implements Callable<Integer> {
 
   private void partitionAndHeal() {
     step(6, "partition n1 | n2,n3: the minority stops, the majority goes on; then heal");
+    KvTour.beforePartition(cluster, "majority", "gossip");
     cluster.parley("partition", "n1/n2,n3");
     boolean lost = cluster.await(WAIT, () -> !cluster.upcalls(N1, "quorum", "MajorityLost").isEmpty());
     System.out.println("    n1's quorum detector: " + (lost ? "majority lost, n1 stops serving writes" : "no report"));
@@ -274,6 +276,7 @@ public final class Demo implements Callable<Integer> {
     });
     NodeId majorityLeader = agreedLeader(List.of(N2, N3));
     System.out.println("    n2 and n3 follow " + majorityLeader);
+    KvTour.duringPartition(cluster, "majority", "gossip", verdicts, findings);
     multicast(N2, "basic", "majority-only");
     cluster.await(WAIT, () -> delivered(N3, "basic").contains("majority-only"));
     boolean minorityHeard = delivered(N1, "basic").contains("majority-only");

@@ -1,5 +1,6 @@
 package dev.parley.testkit.cluster;
 
+import dev.parley.cluster.NodeClient;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.history.History;
 import dev.parley.testkit.checker.LinearizabilityChecker;
@@ -18,6 +19,41 @@ final class KvTour {
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   private KvTour() {}
+
+  /**
+   * While n1 is cut off from n2 and n3: the same write on the majority side of a quorum store and a
+   * gossip store, then a read at n1. The quorum store refuses to answer (no majority: consistency
+   * over availability), the gossip store answers with the old value (availability over consistency).
+   */
+  static void duringPartition(ClusterDriver cluster, String quorum, String gossip, Map<String, Verdict> verdicts,
+      List<String> findings) {
+    NodeClient n1 = cluster.node(NodeId.n(1));
+    NodeClient n2 = cluster.node(NodeId.n(2));
+    n2.put("/kv/" + quorum + "/x?timeout=3000", "after");
+    n2.put("/kv/" + gossip + "/x?timeout=3000", "after");
+    NodeClient.Response q = n1.get("/kv/" + quorum + "/x?timeout=3000");
+    NodeClient.Response g = n1.get("/kv/" + gossip + "/x");
+    String gossipRead = g.body() == null ? g.text() : g.body().path("value").asText("(none)");
+    System.out.println("    x := after at n2, in a quorum store and a gossip store; read at n1: quorum answers "
+        + q.status() + (q.ok() ? "" : " (" + q.body().path("error").asText() + ")") + ", gossip answers "
+        + g.status() + " '" + gossipRead + "'");
+    boolean asCapSays = q.status() == 503 && g.ok() && "before".equals(gossipRead);
+    findings.add("in the partition the quorum store refused n1's read (" + q.status()
+        + ") and the gossip store served it stale ('" + gossipRead + "')");
+    verdicts.put("quorum store: no stale read on the minority side; gossip: available but stale", asCapSays
+        ? Verdict.valid("CAP", "quorum chose consistency (503 at n1), gossip availability ('before' at n1)")
+        : Verdict.invalid("CAP", "the stores did not behave as their models say",
+            List.of("quorum at n1: " + q.status() + " " + q.text(), "gossip at n1: " + g.status() + " " + g.text())));
+  }
+
+  /** Before the partition: x := before in both stores, everywhere. */
+  static void beforePartition(ClusterDriver cluster, String quorum, String gossip) {
+    NodeClient n1 = cluster.node(NodeId.n(1));
+    n1.put("/kv/" + quorum + "/x?timeout=3000", "before");
+    n1.put("/kv/" + gossip + "/x", "before");
+    cluster.await(WAIT, () -> cluster.nodes().stream().allMatch(n ->
+        "before".equals(cluster.node(n).get("/kv/" + gossip + "/x").body().path("value").asText())));
+  }
 
   /** Runs the step on {@code store} (a raft-kv instance), adding what it found to the demo's report. */
   static void run(ClusterDriver cluster, String store, Map<String, Verdict> verdicts, List<String> findings) {

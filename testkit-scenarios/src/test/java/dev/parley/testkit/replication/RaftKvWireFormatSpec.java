@@ -19,7 +19,6 @@ import dev.parley.protocols.replication.RaftLog;
 import dev.parley.protocols.replication.RequestId;
 import dev.parley.testkit.ParleyTestKit;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -68,8 +67,6 @@ class RaftKvWireFormatSpec {
 
   /** A store remembers each client's last reply: KvReply must carry its type name, as KvRequest does. */
   @Test
-  @Disabled("KvReply (shared, not ours to edit) lacks @JsonTypeInfo/@JsonSubTypes: a KvStore that remembers "
-      + "a reply serializes but cannot be read back")
   void snapshotsCarryTheStoreWithItsClientsLastReplies() {
     RaftLog log = new RaftLog(new LogPosition(4, 1), STORE, List.of()).append(ENTRIES);
     roundTrips(List.of(STORE, new RaftKv.InstallSnapshot(3, N1, new LogPosition(4, 1), STORE),
