@@ -1,8 +1,6 @@
 package dev.parley.bench;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import dev.parley.cluster.KvKind;
 import dev.parley.cluster.NodeProcesses;
 import dev.parley.cluster.ProtocolKinds;
@@ -29,11 +27,9 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import picocli.CommandLine.Command;
@@ -80,8 +76,8 @@ final class KvBench implements Runnable {
     List<KvKind> kinds = kinds();
     Duration warmup = Duration.ofMillis(warmupMillis);
     Duration measure = Duration.ofMillis(measureMillis);
-    Path dir = tempDirectory();
-    ActorTestKit kit = ActorTestKit.create("bench-kv", config(dir));
+    Path dir = Scratch.directory("kv");
+    ActorTestKit kit = ActorTestKit.create("bench-kv", Scratch.h2Journal(dir));
     try {
       Journal.prepare(kit.system());
       System.out.printf("Replicated key-value stores on 3 nodes: closed-loop clients putting one key after"
@@ -108,7 +104,7 @@ final class KvBench implements Runnable {
       throw new IllegalStateException("the key-value benchmark failed: " + e, e);
     } finally {
       kit.shutdownTestKit();
-      deleteRecursively(dir);
+      Scratch.delete(dir);
     }
   }
 
@@ -249,27 +245,5 @@ final class KvBench implements Runnable {
 
   private static void print(FailoverTimes t) {
     Figures.row(t.system, t.setting, FailoverTimes.millis(t.medianMillis()), FailoverTimes.millis(t.p99Millis()));
-  }
-
-  private static Config config(Path dir) {
-    return Journal.h2(dir)
-        .withFallback(ConfigFactory.parseString("akka.scheduler.tick-duration = 1ms"))
-        .withFallback(ConfigFactory.load());
-  }
-
-  private static Path tempDirectory() {
-    try {
-      return Files.createTempDirectory("parley-kv-bench");
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create a temporary directory for the journals", e);
-    }
-  }
-
-  private static void deleteRecursively(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      System.err.println("could not delete " + dir + ": " + e.getMessage());
-    }
   }
 }

@@ -1,24 +1,17 @@
 package dev.parley.bench;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import dev.parley.persistence.Journal;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
 import dev.parley.testkit.mutex.SimContention;
 import dev.parley.testkit.sim.Simulation;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -50,8 +43,8 @@ final class MutexBench implements Runnable {
   public void run() {
     Duration warmup = Duration.ofMillis(warmupMillis);
     Duration measure = Duration.ofMillis(measureMillis);
-    Path dir = tempDirectory();
-    ActorTestKit kit = ActorTestKit.create("bench-mutex", config(dir));
+    Path dir = Scratch.directory("mutex");
+    ActorTestKit kit = ActorTestKit.create("bench-mutex", Scratch.h2Journal(dir));
     try {
       Journal.prepare(kit.system());
       System.out.printf("Mutual exclusion: every contender acquires, releases when granted, acquires again;"
@@ -78,7 +71,7 @@ final class MutexBench implements Runnable {
       }
     } finally {
       kit.shutdownTestKit();
-      deleteRecursively(dir);
+      Scratch.delete(dir);
     }
   }
 
@@ -121,27 +114,5 @@ final class MutexBench implements Runnable {
       return r.messagesFromRequestToGrant().stream().mapToLong(Long::longValue).average().orElse(0);
     }
     return r.messagesPerEntry();
-  }
-
-  private static Config config(Path dir) {
-    return Journal.h2(dir)
-        .withFallback(ConfigFactory.parseString("akka.scheduler.tick-duration = 1ms"))
-        .withFallback(ConfigFactory.load());
-  }
-
-  private static Path tempDirectory() {
-    try {
-      return Files.createTempDirectory("parley-mutex-bench");
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create a temporary directory for the lock server's journal", e);
-    }
-  }
-
-  private static void deleteRecursively(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      System.err.println("could not delete " + dir + ": " + e.getMessage());
-    }
   }
 }
