@@ -15,7 +15,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
@@ -30,6 +32,8 @@ public final class NodeProcesses implements AutoCloseable {
 
   private final Path dataRoot;
   private final Map<NodeId, List<String>> commands = new TreeMap<>();
+  private final Map<NodeId, String> artery = new TreeMap<>();
+  private final Set<NodeId> startedBefore = new TreeSet<>();
   private final Map<NodeId, NodeClient> clients = new TreeMap<>();
   private final Map<NodeId, String> https = new TreeMap<>();
   private final Map<NodeId, Process> processes = new TreeMap<>();
@@ -53,6 +57,7 @@ public final class NodeProcesses implements AutoCloseable {
           ParleyNode.class.getName(), "--node", node.name(), "--port", "" + ports.get(i - 1),
           "--http-port", "" + ports.get(n + i - 1), "--seeds", seeds, "--group", group,
           "--data-dir", dataRoot.resolve(node.name()).toString()));
+      artery.put(node, "127.0.0.1:" + ports.get(i - 1));
       protocols.forEach(p -> command.addAll(List.of("--protocol", p)));
       commands.put(node, command);
       https.put(node, "127.0.0.1:" + ports.get(n + i - 1));
@@ -80,10 +85,20 @@ public final class NodeProcesses implements AutoCloseable {
     return this;
   }
 
-  /** Starts {@code node}'s JVM; its output goes to {@code <dataRoot>/<node>.log}. */
+  /**
+   * Starts {@code node}'s JVM; its output goes to {@code <dataRoot>/<node>.log}. Started again, its
+   * seeds are the other nodes only: a restarted first seed would otherwise form a cluster of its own
+   * when the others' answers come later than its seed-node timeout.
+   */
   public void start(NodeId node) {
+    List<String> command = new ArrayList<>(require(commands, node));
+    if (!startedBefore.add(node)) {
+      int at = command.indexOf("--seeds") + 1;
+      command.set(at, artery.entrySet().stream().filter(e -> !e.getKey().equals(node))
+          .map(Map.Entry::getValue).collect(Collectors.joining(",")));
+    }
     try {
-      processes.put(node, new ProcessBuilder(require(commands, node))
+      processes.put(node, new ProcessBuilder(command)
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(dataRoot.resolve(node.name() + ".log").toFile()))
           .start());

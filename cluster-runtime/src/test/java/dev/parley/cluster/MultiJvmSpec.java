@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MultiJvmSpec {
 
-  @TempDir static Path data;
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS) static Path data; // on failure, the nodes' logs stay
 
   static final ActorTestKit kit = ActorTestKit.create();
   static NodeProcesses cluster;

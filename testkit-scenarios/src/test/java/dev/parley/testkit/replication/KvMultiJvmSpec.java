@@ -4,29 +4,35 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.cluster.NodeProcesses;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.history.History;
+import dev.parley.testkit.checker.ConvergenceChecker;
 import dev.parley.testkit.checker.LinearizabilityChecker;
 import dev.parley.testkit.kv.HttpKvClients;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Each durable linearizable store on three JVMs with their H2 journals: clients work through the HTTP
- * API while the node serving them is killed with SIGKILL and restarted; the clients' history must be
- * linearizable and the store must go on serving. Bounded: every wait has a deadline, and every
+ * Each durable store on three JVMs with their H2 journals: clients work through the HTTP API while
+ * the node serving them is killed with SIGKILL and restarted; the clients' history must be
+ * linearizable and the store must go on serving (the gossip store: its replicas must converge). Bounded: every wait has a deadline, and every
  * process started is killed at the end.
  */
 class KvMultiJvmSpec {
 
-  @TempDir static Path data;
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS) static Path data; // on failure, the nodes' logs stay
 
   static final ActorTestKit kit = ActorTestKit.create();
 
@@ -74,6 +80,38 @@ class KvMultiJvmSpec {
         History history = clients.stop();
         LinearizabilityChecker.forRegisters().check(history).requireValid();
       }
+    }
+  }
+
+  @Test
+  void gossipConvergesAfterANodeIsKilledAndRestarted() throws Exception {
+    try (NodeProcesses cluster = new NodeProcesses(3, Files.createDirectories(data.resolve("gossip")),
+        List.of("gossip=gossip"))) {
+      cluster.startAll().awaitUp(3, Duration.ofSeconds(120));
+      List<String> https = cluster.nodes().stream().map(cluster::http).toList();
+      HttpKvClients clients = new HttpKvClients("gossip", https).timeout(Duration.ofSeconds(2)).start(3, 3, 9);
+      try {
+        eventually(Duration.ofSeconds(90), () -> assertThat(clients.ok()).isGreaterThanOrEqualTo(30));
+        cluster.kill(NodeId.n(2));
+        long before = clients.ok();
+        eventually(Duration.ofSeconds(60), () -> assertThat(clients.ok()).isGreaterThanOrEqualTo(before + 30));
+        cluster.start(NodeId.n(2));
+        cluster.awaitUp(3, Duration.ofSeconds(120));
+      } finally {
+        clients.stop();
+      }
+      eventually(Duration.ofSeconds(60), () -> {
+        Map<String, Map<String, String>> replicas = new TreeMap<>();
+        for (NodeId n : cluster.nodes()) {
+          Map<String, String> values = new TreeMap<>();
+          for (String key : List.of("k1", "k2", "k3")) {
+            JsonNode v = cluster.client(n).get("/kv/gossip/" + key).body().get("value");
+            values.put(key, v == null || v.isNull() ? null : v.asText());
+          }
+          replicas.put(n.name(), values);
+        }
+        new ConvergenceChecker().check(replicas).requireValid();
+      });
     }
   }
 }
