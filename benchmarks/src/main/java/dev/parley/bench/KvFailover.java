@@ -2,6 +2,8 @@ package dev.parley.bench;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.javadsl.Behaviors;
 import dev.parley.cluster.KvKind;
 import dev.parley.protocols.core.NodeId;
@@ -16,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
@@ -29,6 +32,7 @@ import org.apache.ratis.protocol.Message;
 final class KvFailover {
 
   private static final Duration ATTEMPT = Duration.ofMillis(250);
+  private static final AtomicInteger RUNS = new AtomicInteger();
 
   private KvFailover() {}
 
@@ -37,6 +41,7 @@ final class KvFailover {
     FailoverTimes times = new FailoverTimes("Parley " + kind.name(), "3 nodes in one JVM, H2 journal, "
         + setting, 3);
     AtomicReference<CompletableFuture<KvReply>> waiting = new AtomicReference<>(new CompletableFuture<>());
+    String instance = "failover-" + kind.name() + "-" + RUNS.incrementAndGet(); // a journal of its own
     List<NodeId> nodes = List.of(NodeId.n(1), NodeId.n(2), NodeId.n(3));
     try (LocalGroup<Object> group = new LocalGroup.Builder(kit, nodes, 1, g -> {})
         .start((peers, env, upcalls) -> Behaviors.setup(ctx -> {
@@ -46,9 +51,9 @@ final class KvFailover {
             }
             return Behaviors.same();
           }), "client");
-          return kind.create("failover-" + kind.name(), peers, env, listener);
+          return kind.create(instance, peers, env, listener);
         }))) {
-      Writer writer = new Writer(group, kind, waiting);
+      Writer writer = new Writer(kit.system(), group, kind, waiting);
       writer.writeUntilAcknowledged(Duration.ofSeconds(30));
       for (int run = 0; run <= runs; run++) {
         NodeId leader = writer.target;
@@ -69,13 +74,16 @@ final class KvFailover {
 
   /** One client writing one put at a time, following redirects, giving a node up after a silence. */
   private static final class Writer {
+    private final ActorSystem<?> system;
     private final LocalGroup<Object> group;
     private final KvKind kind;
     private final AtomicReference<CompletableFuture<KvReply>> waiting;
     private NodeId target = NodeId.n(1);
     private long seq;
 
-    Writer(LocalGroup<Object> group, KvKind kind, AtomicReference<CompletableFuture<KvReply>> waiting) {
+    Writer(ActorSystem<?> system, LocalGroup<Object> group, KvKind kind,
+        AtomicReference<CompletableFuture<KvReply>> waiting) {
+      this.system = system;
       this.group = group;
       this.kind = kind;
       this.waiting = waiting;
@@ -106,7 +114,21 @@ final class KvFailover {
         }
         Thread.sleep(5); // not served: an election or a repair is under way
       }
-      throw new TimeoutException("no write acknowledged within " + max);
+      throw new TimeoutException("no write acknowledged within " + max + "; the nodes say " + statuses());
+    }
+
+    /** What every live node says of itself, for a failure's message. */
+    private String statuses() {
+      StringBuilder out = new StringBuilder();
+      for (NodeId n : group.nodes()) {
+        try {
+          out.append(AskPattern.ask(group.node(n), (ActorRef<Object> replyTo) -> kind.statusQuery(null, replyTo),
+              Duration.ofSeconds(1), system.scheduler()).toCompletableFuture().get()).append("; ");
+        } catch (Exception e) {
+          out.append(n).append(": no answer; ");
+        }
+      }
+      return out.toString();
     }
 
     private NodeId next(NodeId node) {

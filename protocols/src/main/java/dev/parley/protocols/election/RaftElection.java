@@ -291,6 +291,9 @@ public final class RaftElection
       return state;
     }
     events.add(new TermStarted(term));
+    if (phase == Phase.LEADER) {
+      resetElectionTimer(); // a leader runs none; deposed, it may be the one to campaign (the longest log)
+    }
     if (phase != Phase.FOLLOWER) {
       phase = Phase.FOLLOWER;
       timers.cancel(Timer.HEARTBEAT);

@@ -685,6 +685,9 @@ public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Ev
       return state;
     }
     events.add(new TermStarted(term));
+    if (phase == Phase.LEADER) {
+      resetElectionTimer(); // a leader runs none; deposed, it may be the one to campaign (the longest log)
+    }
     if (phase != Phase.FOLLOWER) {
       phase = Phase.FOLLOWER;
       timers.cancel(Internal.HEARTBEAT);
@@ -715,8 +718,9 @@ public final class RaftKv extends EventSourcedBehavior<RaftKv.Command, RaftKv.Ev
       case FOLLOWER -> leader == null ? Role.ELECTING : Role.FOLLOWER;
     };
     RaftLog log = state.log();
-    g.replyTo().tell(new RaftKvStatus(self(), role, state.term(), leader, commitIndex, lastApplied,
-        log.firstIndex(), log.lastIndex(), log.snapshot().index(), store.values().size()));
+    g.replyTo().tell(new RaftKvStatus(self(), role, state.term(), state.vote().votedFor(), leader, commitIndex,
+        lastApplied, log.firstIndex(), log.lastIndex(), log.last().term(), log.snapshot().index(),
+        store.values().size()));
     return Effect().none();
   }
 

@@ -55,7 +55,7 @@ class RaftKvWireFormatSpec {
         new RaftKv.RequestVote(3, N1, new LogPosition(8, 3)), new RaftKv.VoteReply(3, N2, true),
         new RaftKv.AppendEntries(3, N1, new LogPosition(4, 1), ENTRIES, 6),
         new RaftKv.AppendEntries(3, N1, new LogPosition(8, 3), List.of(), 8),
-        new RaftKv.AppendReply(3, N2, false, 5), new RaftKvStatus(N1, Role.LEADER, 3, N1, 6, 6, 5, 8, 4, 1)));
+        new RaftKv.AppendReply(3, N2, false, 5), new RaftKvStatus(N1, Role.LEADER, 3, N1, N1, 6, 6, 5, 8, 3, 4, 1)));
   }
 
   @Test
