@@ -22,6 +22,8 @@ public final class NodeClient {
 
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private static final HttpClient FOLLOWING = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
+      .followRedirects(HttpClient.Redirect.NORMAL).build();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String base;
@@ -31,17 +33,29 @@ public final class NodeClient {
   }
 
   public Response get(String path) {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+    return send(HTTP, HttpRequest.newBuilder(URI.create(base + path)).GET());
+  }
+
+  /** A GET that follows a redirect (a Raft follower's 307 to its leader), as {@code curl -L} does. */
+  public Response getFollowing(String path) {
+    return send(FOLLOWING, HttpRequest.newBuilder(URI.create(base + path)).GET());
+  }
+
+  /** A PUT that follows a redirect, as {@code curl -L} does. */
+  public Response putFollowing(String path, String text) {
+    return send(FOLLOWING, HttpRequest.newBuilder(URI.create(base + path))
+        .header("Content-Type", "text/plain")
+        .PUT(HttpRequest.BodyPublishers.ofString(text)));
   }
 
   public Response post(String path, String json) {
-    return send(HttpRequest.newBuilder(URI.create(base + path))
+    return send(HTTP, HttpRequest.newBuilder(URI.create(base + path))
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(json == null ? "" : json)));
   }
 
   public Response put(String path, String text) {
-    return send(HttpRequest.newBuilder(URI.create(base + path))
+    return send(HTTP, HttpRequest.newBuilder(URI.create(base + path))
         .header("Content-Type", "text/plain")
         .PUT(HttpRequest.BodyPublishers.ofString(text)));
   }
@@ -55,9 +69,9 @@ public final class NodeClient {
     }
   }
 
-  private Response send(HttpRequest.Builder request) {
+  private Response send(HttpClient client, HttpRequest.Builder request) {
     try {
-      HttpResponse<String> r = HTTP.send(request.timeout(Duration.ofSeconds(30)).build(),
+      HttpResponse<String> r = client.send(request.timeout(Duration.ofSeconds(30)).build(),
           HttpResponse.BodyHandlers.ofString());
       JsonNode body = null;
       try {

@@ -65,12 +65,15 @@ public final class Demo implements Callable<Integer> {
       cluster.parley("up", "3", "--protocol", "causal=causal-multicast", "--protocol", "basic=basic-multicast",
           "--protocol", "locks=lock-server", "--protocol", "leader=raft-election",
           "--protocol", "quorum=quorum-detector", "--protocol", "raft=raft-kv",
-          "--protocol", "majority=quorum", "--protocol", "gossip=gossip");
+          "--protocol", "majority=quorum", "--protocol", "gossip=gossip",
+          "--protocol", "primary-backup=primary-backup", "--protocol", "chain=chain",
+          "--protocol", "tx=two-phase-commit");
       causalUnderReordering();
       electionAndFailover();
       lockServerSurvivesKill();
       step(5, "a replicated key-value store (Raft) under clients, then kill -9 of its leader");
       KvTour.run(cluster, "raft", verdicts, findings);
+      KvTour.everyStore(cluster, List.of("primary-backup", "chain", "tx", "majority", "gossip"), verdicts);
       partitionAndHeal();
       step(7, "the run's trace, then stopping the cluster");
       cluster.parley("trace");

@@ -7,6 +7,7 @@ import dev.parley.testkit.checker.LinearizabilityChecker;
 import dev.parley.testkit.checker.Verdict;
 import dev.parley.testkit.kv.HttpKvClients;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -44,6 +45,31 @@ final class KvTour {
         ? Verdict.valid("CAP", "quorum chose consistency (503 at n1), gossip availability ('before' at n1)")
         : Verdict.invalid("CAP", "the stores did not behave as their models say",
             List.of("quorum at n1: " + q.status() + " " + q.text(), "gossip at n1: " + g.status() + " " + g.text())));
+  }
+
+  /**
+   * The same interface on every other store: a put at n1 (following a redirect, as {@code curl -L}
+   * does) and a get at n3, printed; a store that does not read back what it was given is reported.
+   */
+  static void everyStore(ClusterDriver cluster, List<String> stores, Map<String, Verdict> verdicts) {
+    NodeClient n1 = cluster.node(NodeId.n(1));
+    NodeClient n3 = cluster.node(NodeId.n(3));
+    List<String> wrong = new ArrayList<>();
+    for (String store : stores) {
+      String value = "hello-" + store;
+      boolean readBack = cluster.await(WAIT, () -> {
+        NodeClient.Response put = n1.putFollowing("/kv/" + store + "/greeting?timeout=3000", value);
+        NodeClient.Response get = put.ok() ? n3.getFollowing("/kv/" + store + "/greeting?timeout=3000") : put;
+        return get.ok() && get.body() != null && value.equals(get.body().path("value").asText());
+      });
+      System.out.println("    " + store + ": put at n1, get at n3: " + (readBack ? "'" + value + "'" : "not read back"));
+      if (!readBack) {
+        wrong.add(store);
+      }
+    }
+    verdicts.put("every store reads back what it was given", wrong.isEmpty()
+        ? Verdict.valid("stores", stores + " each read back a put made at another node")
+        : Verdict.invalid("stores", "not read back", wrong));
   }
 
   /** Before the partition: x := before in both stores, everywhere. */
