@@ -61,8 +61,11 @@ public record KvKind(
     more = Map.copyOf(more);
   }
 
-  /** Request ids for clients that do not name themselves: unique per node process. */
-  private static final String ANONYMOUS = "http-" + UUID.randomUUID().toString().substring(0, 8);
+  /**
+   * Requests from clients that do not name themselves: each its own client (a store applies a
+   * client's requests in its order of numbers, so concurrent anonymous requests must not share one).
+   */
+  private static final String ANONYMOUS = "http-" + UUID.randomUUID().toString().substring(0, 8) + "-";
 
   private static final AtomicLong SEQ = new AtomicLong();
 
@@ -85,7 +88,7 @@ public record KvKind(
    */
   public static RequestId requestId(String client, Long seq) {
     if (client == null) {
-      return new RequestId(ANONYMOUS, SEQ.incrementAndGet());
+      return new RequestId(ANONYMOUS + SEQ.incrementAndGet(), 1);
     }
     if (seq == null || seq < 1) {
       throw new IllegalArgumentException("a client naming itself (client=" + client

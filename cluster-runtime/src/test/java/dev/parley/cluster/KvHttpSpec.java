@@ -6,6 +6,7 @@ import dev.parley.protocols.core.NodeId;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,6 +63,20 @@ class KvHttpSpec {
     assertThat(redirect.body().get("location").asText()).startsWith("http://127.0.0.1:").endsWith("/kv/raft/x");
     NodeId leader = NodeId.of(redirect.body().get("leader").asText());
     assertThat(cluster.get(leader, "/kv/raft/x").body().get("value").asText()).isEqualTo("1");
+  }
+
+  @Test
+  void concurrentRequestsOfAnonymousClientsAreAllApplied() {
+    NodeId leader = cluster.eventually(Duration.ofSeconds(30), () -> {
+      LocalCluster.Response r = cluster.put(N1, "/kv/raft/probe?timeout=1000", "1");
+      assertThat(r.status()).isIn(200, 307);
+      return r.status() == 200 ? N1 : NodeId.of(r.body().get("leader").asText());
+    });
+    IntStream.range(0, 24).parallel().forEach(i ->
+        assertThat(cluster.put(leader, "/kv/raft/c" + i, "v" + i).status()).isEqualTo(200));
+    for (int i = 0; i < 24; i++) {
+      assertThat(cluster.get(leader, "/kv/raft/c" + i).body().get("value").asText()).isEqualTo("v" + i);
+    }
   }
 
   @Test

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 /** N nodes in this JVM on loopback, each with its own ports and data directory, and an HTTP client. */
@@ -50,11 +51,16 @@ final class LocalCluster implements AutoCloseable {
 
   /** Retries {@code assertion} up to {@code max}. */
   void eventually(Duration max, Runnable assertion) {
-    TestProbe<Object> probe = TestProbe.create(nodes.values().iterator().next().system());
-    probe.awaitAssert(max, Duration.ofMillis(100), () -> {
+    eventually(max, () -> {
       assertion.run();
       return null;
     });
+  }
+
+  /** Retries {@code attempt} up to {@code max}; what it returned once it passed. */
+  <T> T eventually(Duration max, Supplier<T> attempt) {
+    TestProbe<Object> probe = TestProbe.create(nodes.values().iterator().next().system());
+    return probe.awaitAssert(max, Duration.ofMillis(100), attempt::get);
   }
 
   void awaitStarted(String protocol) {
