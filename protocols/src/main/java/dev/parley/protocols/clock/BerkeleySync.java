@@ -1,0 +1,267 @@
+package dev.parley.protocols.clock;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import dev.parley.protocols.core.NodeEnv;
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.core.WireMessage;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The Berkeley algorithm: a master averages the group's clocks and tells each node how much to
+ * adjust.
+ *
+ * <p>Model: every node reads only its own {@link DriftingClock}; no node's clock is the reference.
+ * Reliable links with unknown delays (a lost poll or answer stalls the round until the next one
+ * replaces it); a fixed master (no election here).
+ *
+ * <p>Algorithm: at each round (a {@link StartRound} downcall, or every {@code period} if set) the
+ * master polls every other node, noting its clock at sending. A node answers with its clock. On an
+ * answer the master estimates the node's difference to its own clock at that instant as reading +
+ * rtt/2 − now (Cristian's estimate, rtt by the master's clock). When all have answered it takes the
+ * median of the differences (its own is 0), averages those within {@code outlierThreshold} of the
+ * median (a fault-tolerant average: a clock far off does not drag the others), and sends each node
+ * its adjustment, average − its difference (an amount to add, never an absolute time, so the
+ * message's own delay does not matter); outliers are corrected too. The master adjusts itself by
+ * the average.
+ *
+ * <p>Guarantees: right after a round the clocks agree within the round-trip uncertainty, each
+ * node's estimate being off by at most half its round trip minus the minimum delay (on links with
+ * delay in [min, max], the spread is at most max − min), plus drift during the round. Between rounds
+ * drift spreads the clocks apart again at up to the difference of the drift rates; periodic rounds
+ * bound it. Agreement, not accuracy: the group's average may be far from true time. Cost: 3(N−1)
+ * messages per round (poll, answer, adjustment).
+ */
+public final class BerkeleySync extends AbstractBehavior<BerkeleySync.Command> {
+
+  /** Downcalls, wire messages, timers and the status query. */
+  public sealed interface Command extends WireMessage
+      permits StartRound, Poll, Reading, Adjust, GetStatus, Tick {}
+
+  /** Downcall at the master: start a round now. */
+  public record StartRound() implements Command {}
+
+  /** The master asks for the clock of the receiver, in round {@code round}. */
+  public record Poll(int round) implements Command {}
+
+  /** Node {@code from}'s clock reading, answering the poll of {@code round}. */
+  public record Reading(NodeId from, int round, long clock) implements Command {}
+
+  /** Add {@code adjustment} nanoseconds to the receiver's clock (round {@code round}). */
+  public record Adjust(int round, long adjustment) implements Command {}
+
+  /** Asks for this node's {@link Status}. */
+  public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+
+  /** The periodic round timer. */
+  enum Tick implements Command {
+    INSTANCE
+  }
+
+  /**
+   * A node's clock, the last round it took part in and, at the master, the differences (node minus
+   * master clock, nanoseconds) measured in the last completed round and the nodes left out of its
+   * average.
+   */
+  public record Status(
+      NodeId node, long clockNanos, int round, Map<NodeId, Long> offsets, List<NodeId> excluded)
+      implements WireMessage {}
+
+  /** Upcalls. */
+  public sealed interface Upcall extends WireMessage permits Adjusted, RoundCompleted {}
+
+  /** {@code node} added {@code adjustment} nanoseconds to its clock in {@code round}. */
+  public record Adjusted(NodeId node, int round, long adjustment) implements Upcall {}
+
+  /**
+   * At the master: the round's measured differences (node minus master), the average applied and
+   * the nodes whose clocks were left out of it as outliers.
+   */
+  public record RoundCompleted(
+      int round, Map<NodeId, Long> offsets, long average, List<NodeId> excluded) implements Upcall {}
+
+  /**
+   * @param outlierThreshold a difference further than this from the median is left out of the
+   *     average (still corrected)
+   * @param period time between rounds started by the master itself; {@link Duration#ZERO} for rounds
+   *     only on {@link StartRound}
+   */
+  public record Settings(Duration outlierThreshold, Duration period) {
+    public Settings {
+      Objects.requireNonNull(outlierThreshold, "outlierThreshold");
+      Objects.requireNonNull(period, "period");
+      if (outlierThreshold.isNegative() || outlierThreshold.isZero()) {
+        throw new IllegalArgumentException(
+            "outlier threshold must be positive, got " + outlierThreshold);
+      }
+      if (period.isNegative()) {
+        throw new IllegalArgumentException("period must not be negative, got " + period);
+      }
+    }
+  }
+
+  private final NodeId master;
+  private final Settings settings;
+  private final Peers<Command> peers;
+  private final NodeEnv env;
+  private final ActorRef<? super Upcall> listener;
+  private DriftingClock clock;
+  private int round;
+  private int adjustedIn; // the last round whose adjustment this node applied
+  private long pollSentAt;
+  private final TreeMap<NodeId, Long> differences = new TreeMap<>();
+  private Map<NodeId, Long> lastOffsets = Map.of();
+  private List<NodeId> lastExcluded = List.of();
+
+  public static Behavior<Command> create(
+      NodeId master,
+      DriftingClock clock,
+      Settings settings,
+      Peers<Command> peers,
+      NodeEnv env,
+      ActorRef<? super Upcall> listener) {
+    Objects.requireNonNull(master, "master");
+    Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(settings, "settings");
+    if (!peers.contains(master)) {
+      throw new IllegalArgumentException("master " + master + " is not in the group " + peers);
+    }
+    return Behaviors.setup(
+        ctx ->
+            Behaviors.withTimers(
+                timers -> {
+                  if (peers.self().equals(master) && !settings.period().isZero()) {
+                    timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.period());
+                  }
+                  return new BerkeleySync(ctx, master, clock, settings, peers, env, listener);
+                }));
+  }
+
+  private BerkeleySync(
+      ActorContext<Command> ctx,
+      NodeId master,
+      DriftingClock clock,
+      Settings settings,
+      Peers<Command> peers,
+      NodeEnv env,
+      ActorRef<? super Upcall> listener) {
+    super(ctx);
+    this.master = master;
+    this.clock = clock;
+    this.settings = settings;
+    this.peers = peers;
+    this.env = env;
+    this.listener = listener;
+  }
+
+  private long now() {
+    return clock.read(env.clock());
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(StartRound.class, s -> startRound())
+        .onMessageEquals(Tick.INSTANCE, this::startRound)
+        .onMessage(Poll.class, this::onPoll)
+        .onMessage(Reading.class, this::onReading)
+        .onMessage(Adjust.class, this::onAdjust)
+        .onMessage(GetStatus.class, this::onGetStatus)
+        .build();
+  }
+
+  private Behavior<Command> startRound() {
+    if (!peers.self().equals(master)) {
+      return this;
+    }
+    round++;
+    differences.clear();
+    differences.put(master, 0L);
+    pollSentAt = now();
+    peers.tellOthers(new Poll(round));
+    completeIfAllAnswered();
+    return this;
+  }
+
+  private Behavior<Command> onPoll(Poll p) {
+    round = Math.max(round, p.round());
+    peers.tell(master, new Reading(peers.self(), p.round(), now()));
+    return this;
+  }
+
+  private Behavior<Command> onReading(Reading r) {
+    if (!peers.self().equals(master) || r.round() != round || differences.containsKey(r.from())) {
+      return this; // stale, duplicate or misdirected
+    }
+    long now = now();
+    long rtt = now - pollSentAt;
+    differences.put(r.from(), r.clock() + rtt / 2 - now);
+    completeIfAllAnswered();
+    return this;
+  }
+
+  private void completeIfAllAnswered() {
+    if (differences.size() < peers.size()) {
+      return;
+    }
+    List<Long> sorted = new ArrayList<>(differences.values());
+    sorted.sort(null);
+    int n = sorted.size();
+    long median =
+        n % 2 == 1 ? sorted.get(n / 2) : Math.floorDiv(sorted.get(n / 2 - 1) + sorted.get(n / 2), 2);
+    long threshold = settings.outlierThreshold().toNanos();
+    long sum = 0;
+    int counted = 0;
+    List<NodeId> excluded = new ArrayList<>();
+    for (Map.Entry<NodeId, Long> e : differences.entrySet()) {
+      if (Math.abs(e.getValue() - median) <= threshold) {
+        sum += e.getValue();
+        counted++;
+      } else {
+        excluded.add(e.getKey());
+      }
+    }
+    long average = Math.round((double) sum / counted); // the median itself is always counted
+    lastOffsets = Map.copyOf(differences);
+    lastExcluded = List.copyOf(new TreeSet<>(excluded));
+    listener.tell(new RoundCompleted(round, new TreeMap<>(differences), average, lastExcluded));
+    for (Map.Entry<NodeId, Long> e : differences.entrySet()) {
+      long adjustment = average - e.getValue();
+      if (e.getKey().equals(master)) {
+        applyAdjustment(round, adjustment);
+      } else {
+        peers.tell(e.getKey(), new Adjust(round, adjustment));
+      }
+    }
+  }
+
+  private Behavior<Command> onAdjust(Adjust a) {
+    applyAdjustment(a.round(), a.adjustment());
+    return this;
+  }
+
+  private void applyAdjustment(int inRound, long adjustment) {
+    if (inRound <= adjustedIn) {
+      return; // a copy, or an adjustment overtaken by a later round's
+    }
+    adjustedIn = inRound;
+    clock = clock.adjustedBy(adjustment);
+    listener.tell(new Adjusted(peers.self(), inRound, adjustment));
+  }
+
+  private Behavior<Command> onGetStatus(GetStatus q) {
+    q.replyTo().tell(new Status(peers.self(), now(), round, lastOffsets, lastExcluded));
+    return this;
+  }
+}
