@@ -9,6 +9,7 @@ import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.Payload;
 import dev.parley.protocols.core.WireMessage;
 import java.time.Duration;
 import java.util.List;
@@ -36,10 +37,10 @@ public final class RpcClient extends AbstractBehavior<RpcClient.Command> {
   public sealed interface Command extends WireMessage permits Call, Reply, Retry, GetStatus {}
 
   /** Downcall: call the server with {@code request} under {@code requestId} (unique per client). */
-  public record Call(long requestId, WireMessage request) implements Command {}
+  public record Call(long requestId, @Payload WireMessage request) implements Command {}
 
   /** The server's answer to call {@code requestId}. */
-  public record Reply(long requestId, WireMessage result) implements Command {}
+  public record Reply(long requestId, @Payload WireMessage result) implements Command {}
 
   /** Time to send call {@code requestId} again (a timer). */
   public record Retry(long requestId) implements Command {}

@@ -10,6 +10,7 @@ import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.core.Payload;
 import dev.parley.protocols.core.WireMessage;
 import java.util.HashMap;
 import java.util.Map;
@@ -41,7 +42,7 @@ public final class RpcServer
   public sealed interface Command extends WireMessage permits Request, GetStatus {}
 
   /** {@code client}'s call {@code requestId}; retries carry the same id. */
-  public record Request(NodeId client, long requestId, WireMessage request) implements Command {}
+  public record Request(NodeId client, long requestId, @Payload WireMessage request) implements Command {}
 
   /** Asks for the server's {@link Status}. */
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
@@ -54,7 +55,8 @@ public final class RpcServer
   public sealed interface Event extends WireMessage permits Performed {}
 
   /** Request {@code requestId} of {@code client} was executed and answered {@code result}. */
-  public record Performed(NodeId client, long requestId, WireMessage request, WireMessage result)
+  public record Performed(NodeId client, long requestId, @Payload WireMessage request,
+      @Payload WireMessage result)
       implements Event {}
 
   /** Key of the reply cache. */
