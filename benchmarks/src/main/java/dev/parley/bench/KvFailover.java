@@ -4,7 +4,6 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
-import akka.actor.typed.javadsl.Behaviors;
 import dev.parley.cluster.KvKind;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.replication.KvReply;
@@ -42,17 +41,7 @@ final class KvFailover {
         + setting, 3);
     AtomicReference<CompletableFuture<KvReply>> waiting = new AtomicReference<>(new CompletableFuture<>());
     String instance = "failover-" + kind.name() + "-" + RUNS.incrementAndGet(); // a journal of its own
-    List<NodeId> nodes = List.of(NodeId.n(1), NodeId.n(2), NodeId.n(3));
-    try (LocalGroup<Object> group = new LocalGroup.Builder(kit, nodes, 1, g -> {})
-        .start((peers, env, upcalls) -> Behaviors.setup(ctx -> {
-          ActorRef<Object> listener = ctx.spawn(Behaviors.receiveMessage(upcall -> {
-            if (upcall instanceof KvReply reply) {
-              waiting.get().complete(reply);
-            }
-            return Behaviors.same();
-          }), "client");
-          return kind.create(instance, peers, env, listener);
-        }))) {
+    try (LocalGroup<Object> group = KvGroups.start(kit, kind, instance, reply -> waiting.get().complete(reply))) {
       Writer writer = new Writer(kit.system(), group, kind, waiting);
       writer.writeUntilAcknowledged(Duration.ofSeconds(30));
       for (int run = 0; run <= runs; run++) {

@@ -1,8 +1,6 @@
 package dev.parley.bench;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
-import akka.actor.typed.ActorRef;
-import akka.actor.typed.javadsl.Behaviors;
 import dev.parley.cluster.KvKind;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.replication.KvReply;
@@ -37,21 +35,12 @@ final class KvThroughput {
   static ClosedLoop.Figures run(ActorTestKit kit, KvKind kind, int clients, Duration warmup, Duration measure) {
     String instance = "bench-" + kind.name() + "-" + RUNS.incrementAndGet();
     Map<RequestId, Pending> pending = new ConcurrentHashMap<>();
-    List<NodeId> nodes = List.of(NodeId.n(1), NodeId.n(2), NodeId.n(3));
     NodeId[] target = new NodeId[clients];
-    Arrays.fill(target, nodes.get(0));
+    Arrays.fill(target, NodeId.n(1));
     AtomicLong seq = new AtomicLong();
     AtomicReference<LocalGroup<Object>> group = new AtomicReference<>();
-    try (LocalGroup<Object> g = new LocalGroup.Builder(kit, nodes, 1, x -> {})
-        .start((peers, env, upcalls) -> Behaviors.setup(ctx -> {
-          ActorRef<Object> listener = ctx.spawn(Behaviors.receiveMessage(upcall -> {
-            if (upcall instanceof KvReply reply) {
-              answer(reply, pending, group.get(), kind, target);
-            }
-            return Behaviors.same();
-          }), "clients");
-          return kind.create(instance, peers, env, listener);
-        }))) {
+    try (LocalGroup<Object> g = KvGroups.start(kit, kind, instance,
+        reply -> answer(reply, pending, group.get(), kind, target))) {
       group.set(g);
       return ClosedLoop.run(clients, i -> {
         Put put = new Put(new RequestId("c" + i, seq.incrementAndGet()), "k" + (i % 10), "v" + seq.get());
