@@ -7,6 +7,7 @@ import akka.http.javadsl.ServerBinding;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import dev.parley.cluster.http.AccessControl;
 import dev.parley.cluster.http.Json;
 import dev.parley.cluster.http.NodeApi;
 import dev.parley.persistence.DataDirectory;
@@ -53,16 +54,18 @@ public final class Node {
   /** Starts the node on {@code base} configuration (see {@link #defaultConfig()}). */
   public static Node start(NodeSettings settings, Config base) {
     requireFree(settings.host(), settings.port(), "--port", "cluster");
-    requireFree(settings.host(), settings.httpPort(), "--http-port", "HTTP");
+    requireFree(settings.httpHost(), settings.httpPort(), "--http-port", "HTTP");
+    AccessControl access = AccessControl.fromConfig(base);
     DataDirectory data = DataDirectory.lock(settings.dataDir());
     Config config;
     try {
       config = settings.config(Journal.fromSettings(base, settings.dataDir()).withFallback(base));
     } catch (ConfigException | IllegalArgumentException e) {
       data.close();
-      throw new IllegalArgumentException("bad configuration: " + e.getMessage(), e);
+      throw new IllegalArgumentException(e.getMessage().startsWith("TLS:") ? e.getMessage()
+          : "bad configuration: " + e.getMessage(), e);
     }
-    NodeRuntime runtime = new NodeRuntime(settings);
+    NodeRuntime runtime = new NodeRuntime(settings, access);
     ActorSystem<Object> system = ActorSystem.create(NodeGuardian.create(runtime), "parley", config);
     Node node = new Node(settings, runtime, system);
     akka.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> {
@@ -79,15 +82,15 @@ public final class Node {
     });
     try {
       Journal.prepare(system);
-      node.http = Http.get(system).newServerAt(settings.host(), settings.httpPort())
-          .bind(new NodeApi(runtime, system, Json.mapper()).routes())
+      node.http = Http.get(system).newServerAt(settings.httpHost(), settings.httpPort())
+          .bind(access.guard(new NodeApi(runtime, system, Json.mapper()).routes()))
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (JournalUnavailableException e) {
       node.stop();
       throw e;
     } catch (Exception e) {
       node.stop();
-      throw new IllegalArgumentException("the HTTP API could not listen on " + settings.host() + ":"
+      throw new IllegalArgumentException("the HTTP API could not listen on " + settings.httpHost() + ":"
           + settings.httpPort() + ": " + e.getMessage(), e);
     }
     return node;

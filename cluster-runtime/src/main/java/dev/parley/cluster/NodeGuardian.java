@@ -63,8 +63,8 @@ public final class NodeGuardian {
   static String httpOf(Member member) {
     for (String role : member.getRoles()) {
       if (role.startsWith(NodeSettings.HTTP_ROLE_PREFIX)) {
-        return member.address().getHost().orElse("127.0.0.1") + ":"
-            + role.substring(NodeSettings.HTTP_ROLE_PREFIX.length());
+        String http = role.substring(NodeSettings.HTTP_ROLE_PREFIX.length());
+        return http.contains(":") ? http : member.address().getHost().orElse("127.0.0.1") + ":" + http;
       }
     }
     return null;

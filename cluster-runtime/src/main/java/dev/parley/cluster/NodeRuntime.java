@@ -1,6 +1,7 @@
 package dev.parley.cluster;
 
 import akka.actor.typed.ActorRef;
+import dev.parley.cluster.http.AccessControl;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.history.HistoryRecorder;
 import dev.parley.protocols.link.FaultPlan;
@@ -33,9 +34,21 @@ public final class NodeRuntime {
   private final UpcallLog upcalls = new UpcallLog(10_000);
   private final Map<String, Instance> instances = new ConcurrentHashMap<>();
 
+  private final AccessControl access;
+
   public NodeRuntime(NodeSettings settings) {
+    this(settings, AccessControl.OPEN);
+  }
+
+  public NodeRuntime(NodeSettings settings, AccessControl access) {
     this.settings = settings;
+    this.access = access;
     this.network = new Network(new java.util.TreeSet<>(settings.group()), FaultPlan.NONE);
+  }
+
+  /** Who may call what on the HTTP API, and how many requests it refused. */
+  public AccessControl access() {
+    return access;
   }
 
   public NodeSettings settings() {

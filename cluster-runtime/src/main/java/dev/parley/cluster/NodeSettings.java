@@ -3,6 +3,7 @@ package dev.parley.cluster;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import dev.parley.cluster.tls.KeyMaterial;
 import dev.parley.protocols.core.NodeId;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,12 +19,15 @@ import java.util.stream.Collectors;
  * @param node this node's id
  * @param host the address it binds and announces (loopback by default; a hostname for multi-host)
  * @param port the Artery (cluster) port
- * @param httpPort the HTTP API port (on {@code host})
+ * @param httpPort the HTTP API port (on {@code httpHost})
  * @param seeds the seed nodes as {@code host:port}; a node that lists itself starts a cluster
  * @param group the members of the closed group its protocols run in (this node included)
  * @param protocols instance name to kind, such as {@code causal -> causal-multicast}
  * @param dataDir where the journal lives
  * @param seed the seed of its random (fault plans, protocol randomness)
+ * @param httpHost the address the HTTP API binds (loopback by default, whatever {@code host} is)
+ * @param tlsDir the cluster's key material ({@link KeyMaterial}) for TLS between nodes, or null for
+ *     plain TCP unless the configuration's {@code parley.tls.dir} names one
  */
 public record NodeSettings(
     NodeId node,
@@ -34,7 +38,9 @@ public record NodeSettings(
     List<NodeId> group,
     Map<String, ProtocolKind> protocols,
     Path dataDir,
-    long seed) {
+    long seed,
+    String httpHost,
+    Path tlsDir) {
 
   /** The cluster role that tells every member which {@link NodeId} a member address is. */
   public static final String ROLE_PREFIX = "parley-node-";
@@ -42,7 +48,19 @@ public record NodeSettings(
   /** The cluster role that tells every member where a member's HTTP API listens. */
   public static final String HTTP_ROLE_PREFIX = "parley-http-";
 
+  /** The HTTP API's default address: loopback, so that {@code --host} does not expose it. */
+  public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
+
+  /** Settings with the HTTP API on loopback and plain TCP between nodes (unless configured). */
+  public NodeSettings(NodeId node, String host, int port, int httpPort, List<String> seeds,
+      List<NodeId> group, Map<String, ProtocolKind> protocols, Path dataDir, long seed) {
+    this(node, host, port, httpPort, seeds, group, protocols, dataDir, seed, DEFAULT_HTTP_HOST, null);
+  }
+
   public NodeSettings {
+    if (httpHost == null || httpHost.isBlank()) {
+      throw new IllegalArgumentException("--http-host must be an address, such as 127.0.0.1");
+    }
     requirePort("--port", port);
     requirePort("--http-port", httpPort);
     if (port == httpPort) {
@@ -98,22 +116,44 @@ public record NodeSettings(
     return out;
   }
 
-  /** The node's configuration: these settings over {@code base} (application.conf and -D options). */
+  /** Where other nodes and clients reach the HTTP API: its host, or {@code host} if it binds every address. */
+  public String httpAddress() {
+    String reachable = httpHost.equals("0.0.0.0") || httpHost.equals("::") ? host : httpHost;
+    return reachable + ":" + httpPort;
+  }
+
+  /** The key material the node uses for TLS: {@code tlsDir}, else {@code parley.tls.dir} if set. */
+  public Path tls(Config base) {
+    if (tlsDir != null) {
+      return tlsDir;
+    }
+    return base.hasPath("parley.tls.dir") && !base.getString("parley.tls.dir").isBlank()
+        ? Path.of(base.getString("parley.tls.dir")) : null;
+  }
+
+  /**
+   * The node's configuration: these settings over {@code base} (application.conf and -D options),
+   * with TLS between nodes when {@link #tls} names key material (checked here: missing or unreadable
+   * material is an error saying what to do).
+   */
   public Config config(Config base) {
     List<String> seedAddresses = new ArrayList<>();
     seeds.forEach(s -> seedAddresses.add(parseSeed(s)));
-    return ConfigFactory.empty()
+    Path tls = tls(base);
+    Config transport = tls == null ? ConfigFactory.empty() : KeyMaterial.arteryConfig(tls);
+    return transport
         .withValue("akka.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(host))
         .withValue("akka.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port))
         .withValue("akka.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedAddresses))
         .withValue("akka.cluster.roles", ConfigValueFactory.fromIterable(
-            List.of(ROLE_PREFIX + node, HTTP_ROLE_PREFIX + httpPort)))
+            List.of(ROLE_PREFIX + node, HTTP_ROLE_PREFIX + httpAddress())))
         .withFallback(base);
   }
 
   @Override
   public String toString() {
-    return node + " at " + host + ":" + port + " (http " + httpPort + "), group " + group
+    return node + " at " + host + ":" + port + (tlsDir == null ? "" : " (tls " + tlsDir + ")")
+        + " (http " + httpHost + ":" + httpPort + "), group " + group
         + ", seeds " + seeds + ", protocols " + protocols.entrySet().stream()
             .map(e -> e.getKey() + "=" + e.getValue().name()).collect(Collectors.joining(", "))
         + ", data " + dataDir;

@@ -35,6 +35,15 @@ public final class ParleyNode implements Callable<Integer> {
   @Option(names = "--http-port", description = "HTTP API port (default ${DEFAULT-VALUE})")
   int httpPort = 8551;
 
+  @Option(names = "--http-host", description = "address the HTTP API binds, apart from --host so that a"
+      + " cluster address does not expose it (default ${DEFAULT-VALUE})")
+  String httpHost = NodeSettings.DEFAULT_HTTP_HOST;
+
+  @Option(names = "--tls", paramLabel = "DIR", description = "TLS between nodes with the cluster's key"
+      + " material in DIR (made by `bin/parley keys DIR`; every node the same). Default: parley.tls.dir"
+      + " if configured, else plain TCP")
+  Path tls;
+
   @Option(names = "--seeds", split = ",",
       description = "seed nodes host:port,... (default: this node, which starts a cluster)")
   List<String> seeds = new ArrayList<>();
@@ -58,8 +67,7 @@ public final class ParleyNode implements Callable<Integer> {
   public Integer call() {
     NodeSettings settings = settings();
     Node node = Node.start(settings, Node.defaultConfig());
-    System.out.println("node " + settings.node() + " serves http://" + settings.host() + ":"
-        + settings.httpPort() + "/status");
+    System.out.println("node " + settings.node() + " serves http://" + settings.httpAddress() + "/status");
     return node.awaitTermination() ? 0 : 1;
   }
 
@@ -70,7 +78,7 @@ public final class ParleyNode implements Callable<Integer> {
     List<String> seedList = seeds.isEmpty() ? List.of(host + ":" + port) : seeds;
     Path dir = dataDir != null ? dataDir : Path.of("data", node);
     return new NodeSettings(self, host, port, httpPort, seedList, members,
-        NodeSettings.parseProtocols(protocols), dir, seed);
+        NodeSettings.parseProtocols(protocols), dir, seed, httpHost, tls);
   }
 
   public static void main(String[] args) {

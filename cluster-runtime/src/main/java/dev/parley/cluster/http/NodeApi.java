@@ -56,7 +56,7 @@ import java.util.concurrent.TimeoutException;
  * </pre>
  *
  * Malformed bodies get 400 with what was wrong; unknown instances and operations 404; no input
- * stops the node.
+ * stops the node. With tokens configured, {@link AccessControl} guards every route (401/403).
  */
 public final class NodeApi extends AllDirectives {
 
@@ -134,8 +134,9 @@ public final class NodeApi extends AllDirectives {
     var s = runtime.settings();
     out.put("node", s.node());
     out.put("address", s.host() + ":" + s.port());
-    out.put("http", s.host() + ":" + s.httpPort());
+    out.put("http", s.httpAddress());
     out.put("group", s.group());
+    out.put("access", runtime.access().counts());
     out.put("members", NodeGuardian.members(Cluster.get(system)));
     out.put("network", runtime.network().faults());
     Map<String, Object> protocols = new LinkedHashMap<>();

@@ -1,0 +1,146 @@
+package dev.parley.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import akka.actor.Address;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.cluster.ClusterEvent;
+import akka.cluster.MemberStatus;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Subscribe;
+import dev.parley.cluster.tls.KeyMaterial;
+import dev.parley.protocols.core.NodeId;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * TLS between nodes (Artery tls-tcp, mutual authentication): nodes given the same key material form
+ * a cluster; a node with other keys, and a node without TLS, never become members of it.
+ */
+class TlsClusterSpec {
+
+  @TempDir Path dir;
+  private final List<Node> started = new ArrayList<>();
+
+  @AfterEach
+  void stop() {
+    started.forEach(Node::stop);
+  }
+
+  @Test
+  void onlyNodesWithTheClustersKeysJoin() {
+    Path keys = dir.resolve("keys");
+    Path other = dir.resolve("other");
+    KeyMaterial.generate(keys);
+    KeyMaterial.generate(other);
+    assertThat(permissions(keys.resolve(KeyMaterial.PASSWORD)))
+        .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+
+    List<Integer> ports = NodeProcesses.freePorts(8);
+    String seed = "127.0.0.1:" + ports.get(0);
+    Node n1 = start(1, ports, seed, keys);
+    Node n2 = start(2, ports, seed, keys);
+    assertThat(n1.system().settings().config().getString("akka.remote.artery.transport")).isEqualTo("tls-tcp");
+    TestProbe<Object> probe = TestProbe.create(n1.system());
+    probe.awaitAssert(Duration.ofSeconds(20), Duration.ofMillis(100), () -> {
+      assertThat(upMembers(n1)).hasSize(2);
+      assertThat(n2.isUp()).isTrue();
+      return null;
+    });
+
+    Address stranger = new Address("akka", "parley", "127.0.0.1", ports.get(2));
+    Address plain = new Address("akka", "parley", "127.0.0.1", ports.get(3));
+    TestProbe<ClusterEvent.MemberEvent> seen = TestProbe.create(n1.system());
+    n1.system().systemActorOf(reportingEventsOf(List.of(stranger, plain), seen.getRef()), "watch", akka.actor.typed.Props.empty());
+    Node n3 = start(3, ports, seed, other);
+    Node n4 = start(4, ports, seed, null);
+    assertThat(n4.system().settings().config().getString("akka.remote.artery.transport")).isEqualTo("tcp");
+
+    seen.expectNoMessage(Duration.ofSeconds(6));
+    assertThat(upMembers(n1)).hasSize(2);
+    assertThat(upMembers(n2)).hasSize(2);
+    assertThat(n3.isUp()).isFalse();
+    assertThat(n4.isUp()).isFalse();
+    assertThat(upMembers(n3)).isEmpty();
+    assertThat(upMembers(n4)).isEmpty();
+  }
+
+  @Test
+  void missingOrUnreadableKeyMaterialStopsTheNodeAtStart() throws Exception {
+    Path keys = dir.resolve("keys");
+    List<Integer> ports = NodeProcesses.freePorts(2);
+    NodeSettings settings = new NodeSettings(NodeId.n(1), "127.0.0.1", ports.get(0), ports.get(1),
+        List.of("127.0.0.1:" + ports.get(0)), List.of(NodeId.n(1)), Map.of(), dir.resolve("n1"), 1,
+        "127.0.0.1", keys);
+    assertThatThrownBy(() -> Node.start(settings, LocalCluster.BASE))
+        .hasMessageContaining("TLS: " + keys.resolve(KeyMaterial.PASSWORD) + " is missing")
+        .hasMessageContaining("bin/parley keys " + keys);
+
+    KeyMaterial.generate(keys);
+    assertThat(KeyMaterial.arteryConfig(keys).getBoolean(
+        "akka.remote.artery.ssl.config-ssl-engine.require-mutual-authentication")).isTrue();
+    assertThatThrownBy(() -> KeyMaterial.generate(keys)).hasMessageContaining("exists already");
+
+    Files.writeString(keys.resolve(KeyMaterial.PASSWORD), "not-the-password\n");
+    assertThatThrownBy(() -> Node.start(settings, LocalCluster.BASE))
+        .hasMessageContaining("TLS: cannot open the keystore " + keys.resolve(KeyMaterial.KEYSTORE))
+        .hasMessageContaining("bin/parley keys");
+
+    Path other = dir.resolve("other");
+    KeyMaterial.generate(other);
+    Files.copy(other.resolve(KeyMaterial.PASSWORD), keys.resolve(KeyMaterial.PASSWORD),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(other.resolve(KeyMaterial.TRUSTSTORE), keys.resolve(KeyMaterial.TRUSTSTORE),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    assertThatThrownBy(() -> KeyMaterial.arteryConfig(keys)).hasMessageContaining("TLS: cannot open the keystore");
+  }
+
+  private Node start(int i, List<Integer> ports, String seed, Path tls) {
+    NodeId id = NodeId.n(i);
+    NodeSettings settings = new NodeSettings(id, "127.0.0.1", ports.get(i - 1), ports.get(4 + i - 1),
+        List.of(seed), List.of(id), Map.of(), dir.resolve(id.name()), 1, "127.0.0.1", tls);
+    Node node = Node.start(settings, LocalCluster.BASE);
+    started.add(node);
+    return node;
+  }
+
+  private static List<Address> upMembers(Node node) {
+    return StreamSupport.stream(Cluster.get(node.system()).state().getMembers().spliterator(), false)
+        .filter(m -> m.status() == MemberStatus.up()).map(m -> m.address()).toList();
+  }
+
+  /** Forwards to {@code to} every membership event about one of {@code watched}. */
+  private static Behavior<ClusterEvent.MemberEvent> reportingEventsOf(List<Address> watched,
+      ActorRef<ClusterEvent.MemberEvent> to) {
+    return Behaviors.setup(ctx -> {
+      Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(ctx.getSelf(), ClusterEvent.MemberEvent.class));
+      return Behaviors.receiveMessage(event -> {
+        if (watched.contains(event.member().address())) {
+          to.tell(event);
+        }
+        return Behaviors.same();
+      });
+    });
+  }
+
+  private static java.util.Set<PosixFilePermission> permissions(Path p) {
+    try {
+      return Files.getPosixFilePermissions(p);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}
