@@ -26,10 +26,21 @@ public final class NodeClient {
       .followRedirects(HttpClient.Redirect.NORMAL).build();
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final String base;
+  /** The environment variable whose token every request carries (as Authorization: Bearer), if set. */
+  public static final String TOKEN_ENV = "PARLEY_TOKEN";
 
+  private final String base;
+  private final String token;
+
+  /** A client of the node at {@code hostPort} with the token of {@value #TOKEN_ENV}, if set. */
   public NodeClient(String hostPort) {
+    this(hostPort, System.getenv(TOKEN_ENV));
+  }
+
+  /** A client sending {@code token} (null or blank: none) as {@code Authorization: Bearer}. */
+  public NodeClient(String hostPort, String token) {
     this.base = "http://" + hostPort;
+    this.token = token == null || token.isBlank() ? null : token.strip();
   }
 
   public Response get(String path) {
@@ -71,6 +82,9 @@ public final class NodeClient {
 
   private Response send(HttpClient client, HttpRequest.Builder request) {
     try {
+      if (token != null) {
+        request.header("Authorization", "Bearer " + token);
+      }
       HttpResponse<String> r = client.send(request.timeout(Duration.ofSeconds(30)).build(),
           HttpResponse.BodyHandlers.ofString());
       JsonNode body = null;

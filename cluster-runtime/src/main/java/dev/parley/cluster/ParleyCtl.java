@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.cluster.http.Json;
+import dev.parley.cluster.tls.KeyMaterial;
 import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.protocols.trace.ShiVizLog;
 import dev.parley.protocols.trace.SpaceTimeDiagram;
@@ -26,7 +27,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "parley-ctl", mixinStandardHelpOptions = true,
     description = "Talk to running Parley nodes over HTTP.",
     subcommands = {ParleyCtl.Status.class, ParleyCtl.Partition.class, ParleyCtl.Heal.class,
-        ParleyCtl.AwaitUp.class, ParleyCtl.Call.class, ParleyCtl.Trace.class})
+        ParleyCtl.AwaitUp.class, ParleyCtl.Call.class, ParleyCtl.Trace.class, ParleyCtl.Keys.class})
 public final class ParleyCtl {
 
   /** The nodes to talk to. */
@@ -49,7 +50,7 @@ public final class ParleyCtl {
       for (String address : nodes.addresses) {
         NodeClient client = new NodeClient(address);
         if (!client.reachable()) {
-          System.out.printf("%-22s down%n", address);
+          System.out.printf("%-22s %s%n", address, refusal(client).orElse("down"));
           down++;
           continue;
         }
@@ -119,6 +120,9 @@ public final class ParleyCtl {
 
     private static boolean allUp(NodeClient c, int expected) {
       if (!c.reachable()) {
+        refusal(c).ifPresent(r -> {
+          throw new IllegalArgumentException(r);
+        });
         return false;
       }
       JsonNode s = c.get("/status").body();
@@ -174,6 +178,37 @@ public final class ParleyCtl {
           + out.resolve("trace.html") + " (open in a browser) and " + out.resolve("trace.shiviz")
           + " (for ShiViz, parser " + ShiVizLog.REGEX + ")");
       return 0;
+    }
+  }
+
+  @Command(name = "keys", description = "Generate the cluster's TLS key material (PKCS12 keystore and"
+      + " truststore, password file readable by the owner only) for nodes started with --tls DIR.")
+  static final class Keys implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "DIR", description = "where to write it (must not hold keys yet)")
+    Path dir;
+
+    @Override
+    public Integer call() {
+      KeyMaterial.generate(dir);
+      System.out.println("key material for the cluster in " + dir + ": " + KeyMaterial.KEYSTORE + ", "
+          + KeyMaterial.TRUSTSTORE + ", " + KeyMaterial.PASSWORD + " (owner-only); start every node with"
+          + " --tls " + dir + " (the same keys on every node)");
+      return 0;
+    }
+  }
+
+  /** Why the node refused to answer {@code /status} (a token missing or lacking a role), if it did. */
+  private static java.util.Optional<String> refusal(NodeClient c) {
+    try {
+      NodeClient.Response r = c.get("/status");
+      if (r.status() == 401 || r.status() == 403) {
+        return java.util.Optional.of("refused (" + r.status() + "): "
+            + (r.body() != null && r.body().has("error") ? r.body().get("error").asText() : r.text())
+            + "; set " + NodeClient.TOKEN_ENV + " to a token with the reader role");
+      }
+      return java.util.Optional.empty();
+    } catch (IllegalStateException down) {
+      return java.util.Optional.empty();
     }
   }
 

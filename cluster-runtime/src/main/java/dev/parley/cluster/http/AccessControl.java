@@ -112,6 +112,9 @@ public final class AccessControl extends AllDirectives {
           rules.add(rule(list.get(i), at + ".rules[" + i + "]"));
         }
       }
+      if (rules.isEmpty() && access.hasPath("tokens") && !access.getObject("tokens").isEmpty()) {
+        throw new IllegalArgumentException(at + " has tokens but no rules: every request would be refused");
+      }
       Set<String> ruleRoles = new TreeSet<>();
       rules.forEach(r -> ruleRoles.addAll(r.roles()));
       List<Token> tokens = new ArrayList<>();
@@ -132,9 +135,6 @@ public final class AccessControl extends AllDirectives {
           }
           tokens.add(new Token(digest(token), roles));
         }
-      }
-      if (!tokens.isEmpty() && rules.isEmpty()) {
-        throw new IllegalArgumentException(at + " has tokens but no rules: every request would be refused");
       }
       return tokens.isEmpty() ? OPEN : new AccessControl(List.copyOf(tokens), List.copyOf(rules));
     } catch (ConfigException | IllegalArgumentException e) {
