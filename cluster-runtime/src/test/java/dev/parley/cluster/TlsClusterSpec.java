@@ -14,15 +14,20 @@ import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Subscribe;
 import dev.parley.cluster.tls.KeyMaterial;
 import dev.parley.protocols.core.NodeId;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,8 +37,21 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TlsClusterSpec {
 
+  @TempDir static Path material;
+  static Path keys;
+  static Path other;
+
   @TempDir Path dir;
   private final List<Node> started = new ArrayList<>();
+
+  /** The cluster's key material and another, freshly generated, as {@code bin/parley keys} makes them. */
+  @BeforeAll
+  static void generate() {
+    keys = material.resolve("keys");
+    other = material.resolve("other");
+    KeyMaterial.generate(keys);
+    KeyMaterial.generate(other);
+  }
 
   @AfterEach
   void stop() {
@@ -42,10 +60,6 @@ class TlsClusterSpec {
 
   @Test
   void onlyNodesWithTheClustersKeysJoin() {
-    Path keys = dir.resolve("keys");
-    Path other = dir.resolve("other");
-    KeyMaterial.generate(keys);
-    KeyMaterial.generate(other);
     assertThat(permissions(keys.resolve(KeyMaterial.PASSWORD)))
         .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
@@ -69,7 +83,7 @@ class TlsClusterSpec {
     Node n4 = start(4, ports, seed, null);
     assertThat(n4.system().settings().config().getString("akka.remote.artery.transport")).isEqualTo("tcp");
 
-    seen.expectNoMessage(Duration.ofSeconds(6));
+    seen.expectNoMessage(Duration.ofSeconds(5));
     assertThat(upMembers(n1)).hasSize(2);
     assertThat(upMembers(n2)).hasSize(2);
     assertThat(n3.isUp()).isFalse();
@@ -80,32 +94,48 @@ class TlsClusterSpec {
 
   @Test
   void missingOrUnreadableKeyMaterialStopsTheNodeAtStart() throws Exception {
-    Path keys = dir.resolve("keys");
+    Path copy = dir.resolve("keys");
     List<Integer> ports = NodeProcesses.freePorts(2);
     NodeSettings settings = new NodeSettings(NodeId.n(1), "127.0.0.1", ports.get(0), ports.get(1),
         List.of("127.0.0.1:" + ports.get(0)), List.of(NodeId.n(1)), Map.of(), dir.resolve("n1"), 1,
-        "127.0.0.1", keys);
+        "127.0.0.1", copy);
     assertThatThrownBy(() -> Node.start(settings, LocalCluster.BASE))
-        .hasMessageContaining("TLS: " + keys.resolve(KeyMaterial.PASSWORD) + " is missing")
-        .hasMessageContaining("bin/parley keys " + keys);
+        .hasMessageContaining("TLS: " + copy.resolve(KeyMaterial.PASSWORD) + " is missing")
+        .hasMessageContaining("bin/parley keys " + copy);
 
-    KeyMaterial.generate(keys);
     assertThat(KeyMaterial.arteryConfig(keys).getBoolean(
         "akka.remote.artery.ssl.config-ssl-engine.require-mutual-authentication")).isTrue();
     assertThatThrownBy(() -> KeyMaterial.generate(keys)).hasMessageContaining("exists already");
 
-    Files.writeString(keys.resolve(KeyMaterial.PASSWORD), "not-the-password\n");
+    Files.createDirectories(copy);
+    for (String file : List.of(KeyMaterial.KEYSTORE, KeyMaterial.TRUSTSTORE)) {
+      Files.copy(keys.resolve(file), copy.resolve(file));
+    }
+    Files.writeString(copy.resolve(KeyMaterial.PASSWORD), "not-the-password\n");
     assertThatThrownBy(() -> Node.start(settings, LocalCluster.BASE))
-        .hasMessageContaining("TLS: cannot open the keystore " + keys.resolve(KeyMaterial.KEYSTORE))
+        .hasMessageContaining("TLS: cannot open the keystore " + copy.resolve(KeyMaterial.KEYSTORE))
         .hasMessageContaining("bin/parley keys");
 
-    Path other = dir.resolve("other");
-    KeyMaterial.generate(other);
-    Files.copy(other.resolve(KeyMaterial.PASSWORD), keys.resolve(KeyMaterial.PASSWORD),
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    Files.copy(other.resolve(KeyMaterial.TRUSTSTORE), keys.resolve(KeyMaterial.TRUSTSTORE),
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    assertThatThrownBy(() -> KeyMaterial.arteryConfig(keys)).hasMessageContaining("TLS: cannot open the keystore");
+    Files.copy(keys.resolve(KeyMaterial.PASSWORD), copy.resolve(KeyMaterial.PASSWORD),
+        StandardCopyOption.REPLACE_EXISTING);
+    char[] password = Files.readString(keys.resolve(KeyMaterial.PASSWORD)).strip().toCharArray();
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("stranger", store(other, KeyMaterial.KEYSTORE).getCertificate(KeyMaterial.ALIAS));
+    try (OutputStream out = Files.newOutputStream(copy.resolve(KeyMaterial.TRUSTSTORE))) {
+      trust.store(out, password);
+    }
+    assertThatThrownBy(() -> KeyMaterial.arteryConfig(copy))
+        .hasMessageContaining("does not trust the key in " + copy.resolve(KeyMaterial.KEYSTORE));
+  }
+
+  private static KeyStore store(Path keys, String file) throws Exception {
+    char[] password = Files.readString(keys.resolve(KeyMaterial.PASSWORD)).strip().toCharArray();
+    try (InputStream in = Files.newInputStream(keys.resolve(file))) {
+      KeyStore store = KeyStore.getInstance("PKCS12");
+      store.load(in, password);
+      return store;
+    }
   }
 
   private Node start(int i, List<Integer> ports, String seed, Path tls) {
