@@ -87,6 +87,7 @@ class AccessControlSpec {
     assertThat(admin.get("/journal").status()).isEqualTo(200);
 
     NodeClient.Response status = admin.get("/status");
+    assertThat(status.body().get("transport").asText()).isEqualTo("tcp");
     assertThat(status.body().get("access").get("unauthorized").asLong()).isEqualTo(2);
     assertThat(status.body().get("access").get("forbidden").asLong()).isEqualTo(5);
   }

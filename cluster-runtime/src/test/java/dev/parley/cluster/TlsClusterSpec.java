@@ -67,7 +67,8 @@ class TlsClusterSpec {
     String seed = "127.0.0.1:" + ports.get(0);
     Node n1 = start(1, ports, seed, keys);
     Node n2 = start(2, ports, seed, keys);
-    assertThat(n1.system().settings().config().getString("akka.remote.artery.transport")).isEqualTo("tls-tcp");
+    assertThat(new NodeClient("127.0.0.1:" + ports.get(4), null).get("/status").body().get("transport")
+        .asText()).isEqualTo("tls-tcp");
     TestProbe<Object> probe = TestProbe.create(n1.system());
     probe.awaitAssert(Duration.ofSeconds(20), Duration.ofMillis(100), () -> {
       assertThat(upMembers(n1)).hasSize(2);

@@ -134,6 +134,7 @@ public final class NodeApi extends AllDirectives {
     var s = runtime.settings();
     out.put("node", s.node());
     out.put("address", s.host() + ":" + s.port());
+    out.put("transport", system.settings().config().getString("akka.remote.artery.transport"));
     out.put("http", s.httpAddress());
     out.put("group", s.group());
     out.put("access", runtime.access().counts());
