@@ -62,8 +62,8 @@ public final class Node {
       config = settings.config(Journal.fromSettings(base, settings.dataDir()).withFallback(base));
     } catch (ConfigException | IllegalArgumentException e) {
       data.close();
-      throw new IllegalArgumentException(e.getMessage().startsWith("TLS:") ? e.getMessage()
-          : "bad configuration: " + e.getMessage(), e);
+      String message = String.valueOf(e.getMessage());
+      throw new IllegalArgumentException(message.startsWith("TLS:") ? message : "bad configuration: " + message, e);
     }
     NodeRuntime runtime = new NodeRuntime(settings, access);
     ActorSystem<Object> system = ActorSystem.create(NodeGuardian.create(runtime), "parley", config);
