@@ -54,7 +54,7 @@ public final class BerkeleySync extends AbstractBehavior<BerkeleySync.Command> {
 
   /** Downcalls, wire messages, timers and the status query. */
   public sealed interface Command extends WireMessage
-      permits StartRound, Poll, Reading, Adjust, Adjusted, GetStatus, Tick, Retry, RoundTimeout {}
+      permits StartRound, Poll, Reading, Adjust, Adjusted, GetStatus, Tick, Retry, RoundTimeout, SetClock {}
 
   /** Downcall at the master: start a round now. */
   public record StartRound() implements Command {}
@@ -70,6 +70,13 @@ public final class BerkeleySync extends AbstractBehavior<BerkeleySync.Command> {
 
   /** Asks for this node's {@link Status}. */
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+
+  /** Fault injection (a downcall): this node's clock becomes {@code clock}, as if it had been set wrong. */
+  public record SetClock(DriftingClock clock) implements Command {
+    public SetClock {
+      Objects.requireNonNull(clock, "clock");
+    }
+  }
 
   /** The periodic round timer. */
   enum Tick implements Command {
@@ -111,11 +118,18 @@ public final class BerkeleySync extends AbstractBehavior<BerkeleySync.Command> {
   public record Adjusted(NodeId node, int round, long adjustment) implements Upcall, Command {}
 
   /**
-   * At the master: the round's measured differences (node minus master), the average applied, the
-   * nodes whose clocks were left out of it as outliers and those that did not answer in time.
+   * At the master: the round's measured differences (node minus master) and the round trips they
+   * were measured over (each difference is off by at most half of its round trip), the average
+   * applied, the nodes whose clocks were left out of it as outliers and those that did not answer in
+   * time.
    */
   public record RoundCompleted(
-      int round, Map<NodeId, Long> offsets, long average, List<NodeId> excluded, List<NodeId> missing)
+      int round,
+      Map<NodeId, Long> offsets,
+      Map<NodeId, Long> roundTrips,
+      long average,
+      List<NodeId> excluded,
+      List<NodeId> missing)
       implements Upcall {}
 
   /**
@@ -163,6 +177,7 @@ public final class BerkeleySync extends AbstractBehavior<BerkeleySync.Command> {
   private int adjustedIn; // the last round whose adjustment this node applied
   private boolean polling; // the master is collecting this round's readings
   private final TreeMap<NodeId, Long> differences = new TreeMap<>();
+  private final TreeMap<NodeId, Long> roundTrips = new TreeMap<>();
   private final TreeMap<NodeId, Long> unacknowledged = new TreeMap<>(); // adjustments sent, not yet acknowledged
   private Map<NodeId, Long> lastOffsets = Map.of();
   private List<NodeId> lastExcluded = List.of();
@@ -228,6 +243,10 @@ public final class BerkeleySync extends AbstractBehavior<BerkeleySync.Command> {
         .onMessageEquals(Retry.INSTANCE, this::onRetry)
         .onMessageEquals(RoundTimeout.INSTANCE, this::onRoundTimeout)
         .onMessage(GetStatus.class, this::onGetStatus)
+        .onMessage(SetClock.class, c -> {
+          clock = c.clock();
+          return this;
+        })
         .build();
   }
 
@@ -238,6 +257,8 @@ public final class BerkeleySync extends AbstractBehavior<BerkeleySync.Command> {
     round++;
     differences.clear();
     differences.put(master, 0L);
+    roundTrips.clear();
+    roundTrips.put(master, 0L);
     unacknowledged.clear();
     polling = true;
     peers.tellOthers(new Poll(round, now()));
@@ -262,6 +283,7 @@ public final class BerkeleySync extends AbstractBehavior<BerkeleySync.Command> {
     long now = now();
     long rtt = now - r.sentAt();
     differences.put(r.from(), r.clock() + rtt / 2 - now);
+    roundTrips.put(r.from(), rtt);
     if (differences.size() == peers.size()) {
       complete();
     }
@@ -331,7 +353,8 @@ public final class BerkeleySync extends AbstractBehavior<BerkeleySync.Command> {
     lastOffsets = Map.copyOf(differences);
     lastExcluded = List.copyOf(new TreeSet<>(excluded));
     lastMissing = List.copyOf(missing);
-    listener.tell(new RoundCompleted(round, new TreeMap<>(differences), average, lastExcluded, lastMissing));
+    listener.tell(new RoundCompleted(
+        round, new TreeMap<>(differences), new TreeMap<>(roundTrips), average, lastExcluded, lastMissing));
     for (Map.Entry<NodeId, Long> e : differences.entrySet()) {
       long adjustment = average - e.getValue();
       if (e.getKey().equals(master)) {

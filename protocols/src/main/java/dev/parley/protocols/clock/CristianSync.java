@@ -40,7 +40,7 @@ public final class CristianSync extends AbstractBehavior<CristianSync.Command> {
 
   /** Downcalls, wire messages and the status query. */
   public sealed interface Command extends WireMessage
-      permits Sync, TimeRequest, TimeReply, GetStatus, Retry {}
+      permits Sync, TimeRequest, TimeReply, GetStatus, Retry, SetClock {}
 
   /** Downcall at a client: take the configured number of samples and estimate the offset. */
   public record Sync() implements Command {}
@@ -53,6 +53,13 @@ public final class CristianSync extends AbstractBehavior<CristianSync.Command> {
 
   /** Asks for this node's {@link Status}. */
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+
+  /** Fault injection (a downcall): this node's clock becomes {@code clock}, as if it had been set wrong. */
+  public record SetClock(DriftingClock clock) implements Command {
+    public SetClock {
+      Objects.requireNonNull(clock, "clock");
+    }
+  }
 
   /** The timer resending an unanswered request. */
   enum Retry implements Command {
@@ -170,6 +177,10 @@ public final class CristianSync extends AbstractBehavior<CristianSync.Command> {
         .onMessage(TimeRequest.class, this::onRequest)
         .onMessage(TimeReply.class, this::onReply)
         .onMessage(GetStatus.class, this::onGetStatus)
+        .onMessage(SetClock.class, c -> {
+          clock = c.clock();
+          return this;
+        })
         .onMessageEquals(Retry.INSTANCE, this::onRetry)
         .build();
   }
