@@ -20,11 +20,13 @@ import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -37,8 +39,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * lieutenant's decision, whether agreement (all loyal lieutenants decide alike) and validity (with
  * a loyal commander, they decide its order) held, and how many messages the run took.
  *
- * <p>Rounds are {@link #ROUND} long (OM and SM assume synchrony; a loopback cluster is well within
- * it). SM's keys come from a trusted dealer every node imitates: the same Ed25519 pairs derived
+ * <p>Rounds are {@link #ROUND} long unless the call says {@code "roundMs"}. OM and SM assume
+ * synchrony: a message arriving after the round it belongs to is ignored by the algorithm, and the
+ * verdict counts such late messages (a cold or overloaded JVM can be that slow on its first run),
+ * so a failed property with late messages is the model broken, not the algorithm. SM's keys come from a trusted dealer every node imitates: the same Ed25519 pairs derived
  * from the instance's name, so any node could forge any signature; a traitor here does not, as in
  * the simulation.
  */
@@ -99,9 +103,13 @@ public record ByzantineKind(String name, String description, boolean signed) imp
       throw new IllegalArgumentException("m is within 0.." + (node.group().size() - 2) + " for "
           + node.group().size() + " nodes, got " + m);
     }
+    long roundMs = body.path("roundMs").asLong(ROUND.toMillis());
+    if (roundMs < 10 || roundMs > 10_000) {
+      throw new IllegalArgumentException("roundMs is within 10..10000, got " + roundMs);
+    }
     long run = System.nanoTime();
     Run spec = new Run(run, node.node(), value.asText().equals("attack") ? 1 : 0,
-        List.copyOf(new LinkedHashSet<>(traitors)), strategy, m);
+        List.copyOf(new LinkedHashSet<>(traitors)), strategy, m, roundMs);
     return new Call(spec, upcall -> upcall instanceof Verdict v && v.run() == run);
   }
 
@@ -115,26 +123,35 @@ public record ByzantineKind(String name, String description, boolean signed) imp
 
   /**
    * One agreement: its id, the node collecting the verdict, the order (1 attack, 0 retreat), the
-   * traitors and their behavior, and m.
+   * traitors and their behavior, m, and the round length.
    */
-  public record Run(long run, NodeId initiator, int value, List<NodeId> traitors, Traitor behavior, int m)
-      implements WireMessage {}
+  public record Run(
+      long run, NodeId initiator, int value, List<NodeId> traitors, Traitor behavior, int m, long roundMs)
+      implements WireMessage {
+    Duration round() {
+      return Duration.ofMillis(roundMs);
+    }
+  }
 
   /** A message of the algorithm inside run {@code run}. */
   public record Envelope(long run, @Payload Object message) implements WireMessage {}
 
-  /** A node's outcome of run {@code run}: its decision (null if none) and the messages it sent. */
-  public record Outcome(long run, NodeId node, Integer decision, int sent) implements WireMessage {}
+  /**
+   * A node's outcome of run {@code run}: its decision (null if none), the messages it sent and
+   * those it received after it had decided.
+   */
+  public record Outcome(long run, NodeId node, Integer decision, int sent, int late) implements WireMessage {}
 
   /**
    * Upcall: the outcome of one agreement. Decisions by lieutenant ("attack", "retreat", or "none"
    * for a traitor or a node that did not decide in time); validity is null when the commander is a
-   * traitor (it promises nothing then).
+   * traitor (it promises nothing then). {@code lateMessages}: messages that arrived after their
+   * receiver had decided, which synchrony rules out; {@code silentNodes}: nodes that did not report.
    */
   public record Verdict(
       long run, String algorithm, NodeId commander, String order, List<NodeId> traitors, String behavior,
       int m, Map<NodeId, String> decisions, boolean agreement, Boolean validity, long messages,
-      List<NodeId> silentNodes) implements WireMessage {}
+      long lateMessages, List<NodeId> silentNodes) implements WireMessage {}
 
   private record ChildDecided(long run, Integer value) {}
 
@@ -152,6 +169,7 @@ public record ByzantineKind(String name, String description, boolean signed) imp
     private final Map<Long, List<Object>> early = new HashMap<>();
     private final Map<Long, Map<NodeId, Outcome>> collected = new HashMap<>();
     private final Map<Long, Run> initiated = new HashMap<>();
+    private final Set<Long> finished = new HashSet<>();
 
     /** One run's instance at this node: the algorithm, its decision, the messages its links sent. */
     private static final class Instance {
@@ -160,6 +178,8 @@ public record ByzantineKind(String name, String description, boolean signed) imp
       final List<ActorRef<Object>> helpers = new ArrayList<>();
       ActorRef<Object> child;
       Integer decision;
+      boolean decided;
+      int late;
 
       Instance(Run spec) {
         this.spec = spec;
@@ -188,18 +208,18 @@ public record ByzantineKind(String name, String description, boolean signed) imp
     }
 
     private Duration length(Run spec) {
-      return ROUND.multipliedBy(spec.m() + 2);
+      return spec.round().multipliedBy(spec.m() + 2);
     }
 
     private Behavior<Object> onRun(Run spec) {
-      if (runs.containsKey(spec.run())) {
+      if (runs.containsKey(spec.run()) || finished.contains(spec.run())) {
         return this;
       }
       if (spec.initiator().equals(peers.self()) && !initiated.containsKey(spec.run())) {
         initiated.put(spec.run(), spec);
         collected.put(spec.run(), new TreeMap<>());
         peers.tellOthers(spec);
-        timers.startSingleTimer(new Due(spec.run(), true), length(spec).plus(ROUND.multipliedBy(2)));
+        timers.startSingleTimer(new Due(spec.run(), true), length(spec).plus(spec.round().multipliedBy(2)));
       }
       NodeId self = peers.self();
       Instance instance = new Instance(spec);
@@ -224,13 +244,13 @@ public record ByzantineKind(String name, String description, boolean signed) imp
       ActorRef<Object> child;
       if (signed) {
         SignedMessages.Settings base = SignedMessages.Settings.of(spec.m(), commander, keys);
-        SignedMessages.Settings settings = new SignedMessages.Settings(spec.m(), commander, traitors, ROUND, 0,
+        SignedMessages.Settings settings = new SignedMessages.Settings(spec.m(), commander, traitors, spec.round(), 0,
             base.publicKeys());
         child = getContext().spawnAnonymous(SignedMessages.create(Peers.of(self, narrow(links)), settings,
             keys.get(self).getPrivate(), listener).unsafeCast());
         child.tell(new SignedMessages.Start(spec.value()));
       } else {
-        OralMessages.Settings settings = new OralMessages.Settings(spec.m(), commander, traitors, ROUND, 0);
+        OralMessages.Settings settings = new OralMessages.Settings(spec.m(), commander, traitors, spec.round(), 0);
         child = getContext().spawnAnonymous(
             OralMessages.create(Peers.of(self, narrow(links)), settings, listener).unsafeCast());
         child.tell(new OralMessages.Start(spec.value()));
@@ -256,9 +276,12 @@ public record ByzantineKind(String name, String description, boolean signed) imp
 
     private Behavior<Object> onEnvelope(Envelope e) {
       Instance instance = runs.get(e.run());
-      if (instance == null) {
+      if (instance == null && !finished.contains(e.run())) {
         early.computeIfAbsent(e.run(), r -> new ArrayList<>()).add(e.message());
-      } else {
+      } else if (instance != null) {
+        if (instance.decided) {
+          instance.late++;
+        }
         instance.child.tell(e.message());
       }
       return this;
@@ -268,6 +291,7 @@ public record ByzantineKind(String name, String description, boolean signed) imp
       Instance instance = runs.get(d.run());
       if (instance != null) {
         instance.decision = d.value();
+        instance.decided = true;
       }
       return this;
     }
@@ -281,9 +305,11 @@ public record ByzantineKind(String name, String description, boolean signed) imp
       if (instance == null) {
         return this;
       }
+      finished.add(d.run());
       getContext().stop(instance.child);
       instance.helpers.forEach(getContext()::stop);
-      Outcome outcome = new Outcome(d.run(), peers.self(), instance.decision, instance.sent.get());
+      Outcome outcome = new Outcome(d.run(), peers.self(), instance.decision, instance.sent.get(),
+          instance.late);
       if (instance.spec.initiator().equals(peers.self())) {
         return onOutcome(outcome);
       }
@@ -311,10 +337,12 @@ public record ByzantineKind(String name, String description, boolean signed) imp
       Map<NodeId, String> decisions = new TreeMap<>();
       List<Integer> loyal = new ArrayList<>();
       long messages = 0;
+      long late = 0;
       for (NodeId node : peers.members()) {
         Outcome o = outcomes.get(node);
         if (o != null) {
           messages += o.sent();
+          late += o.late();
         }
         if (node.equals(commander)) {
           continue;
@@ -332,7 +360,7 @@ public record ByzantineKind(String name, String description, boolean signed) imp
       silent.removeAll(outcomes.keySet());
       upcalls.tell(new Verdict(run, signed ? "SM(" + spec.m() + ")" : "OM(" + spec.m() + ")", commander,
           spec.value() == 1 ? "attack" : "retreat", spec.traitors(), spec.behavior().name().toLowerCase(Locale.ROOT),
-          spec.m(), decisions, agreement, validity, messages, silent));
+          spec.m(), decisions, agreement, validity, messages, late, silent));
       return this;
     }
   }
