@@ -146,12 +146,13 @@ public record ByzantineKind(String name, String description, boolean signed) imp
    * Upcall: the outcome of one agreement. Decisions by lieutenant ("attack", "retreat", or "none"
    * for a traitor or a node that did not decide in time); validity is null when the commander is a
    * traitor (it promises nothing then). {@code lateMessages}: messages that arrived after their
-   * receiver had decided, which synchrony rules out; {@code silentNodes}: nodes that did not report.
+   * receiver had decided, which synchrony rules out; {@code silentNodes}: nodes that did not report;
+   * {@code synchronyHeld}: neither happened, so the run was within the algorithm's model.
    */
   public record Verdict(
       long run, String algorithm, NodeId commander, String order, List<NodeId> traitors, String behavior,
       int m, Map<NodeId, String> decisions, boolean agreement, Boolean validity, long messages,
-      long lateMessages, List<NodeId> silentNodes) implements WireMessage {}
+      long lateMessages, List<NodeId> silentNodes, boolean synchronyHeld) implements WireMessage {}
 
   private record ChildDecided(long run, Integer value) {}
 
@@ -360,7 +361,7 @@ public record ByzantineKind(String name, String description, boolean signed) imp
       silent.removeAll(outcomes.keySet());
       upcalls.tell(new Verdict(run, signed ? "SM(" + spec.m() + ")" : "OM(" + spec.m() + ")", commander,
           spec.value() == 1 ? "attack" : "retreat", spec.traitors(), spec.behavior().name().toLowerCase(Locale.ROOT),
-          spec.m(), decisions, agreement, validity, messages, late, silent));
+          spec.m(), decisions, agreement, validity, messages, late, silent, late == 0 && silent.isEmpty()));
       return this;
     }
   }

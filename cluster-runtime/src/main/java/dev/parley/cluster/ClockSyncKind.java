@@ -119,18 +119,23 @@ public record ClockSyncKind(String name, String description, boolean berkeley) i
   public record NodeResult(long id, NodeId node, double errorMs, Double estimateMs, Double boundMs)
       implements WireMessage {}
 
-  /** The master's bound on the spread after Berkeley round {@code id}, for its initiator. */
-  public record RoundBound(long id, double boundMs) implements WireMessage {}
+  /**
+   * The master's bound on the spread after Berkeley round {@code id}, and the nodes the round did
+   * not reach, for its initiator.
+   */
+  public record RoundBound(long id, double boundMs, List<NodeId> missing) implements WireMessage {}
 
   /**
    * Upcall at the node a {@code sync} was asked of: each node's result, the spread of the clock
-   * errors (largest minus smallest, ms) and the bound on it the algorithm promises (ms; for Cristian
-   * the two largest client bounds δ/2 added, for Berkeley the two largest half round trips), the
-   * nodes the round did not reach in time.
+   * errors of the nodes that reported (largest minus smallest, ms) and the bound on it the algorithm
+   * promises (ms; for Cristian the two largest client bounds δ/2 added, for Berkeley the two largest
+   * half round trips; null if the master's bound was lost), the nodes whose result did not arrive
+   * within {@link #REPORT_WAIT} (lost on the way, or down), and for Berkeley the nodes the master's
+   * round went on without (null if that word was lost).
    */
   public record SyncReport(
-      long id, String algorithm, Map<NodeId, NodeResult> nodes, double spreadMs, double boundMs,
-      List<NodeId> missing) implements WireMessage {}
+      long id, String algorithm, Map<NodeId, NodeResult> nodes, double spreadMs, Double boundMs,
+      List<NodeId> unreported, List<NodeId> roundMissed) implements WireMessage {}
 
   /** A child's upcall, wrapped so that it is not mistaken for a wire message of the same type. */
   private record FromChild(Object upcall) {}
@@ -156,6 +161,7 @@ public record ClockSyncKind(String name, String description, boolean berkeley) i
     private final Map<NodeId, NodeResult> results = new TreeMap<>();
     private final Map<NodeId, Long> roundTrips = new TreeMap<>();
     private Double masterBound;
+    private List<NodeId> roundMissed;
 
     ClockNode(ActorContext<Object> ctx, TimerScheduler<Object> timers, boolean berkeley, Peers<Object> peers,
         NodeEnv env, ActorRef<Object> upcalls) {
@@ -221,6 +227,7 @@ public record ClockSyncKind(String name, String description, boolean berkeley) i
       results.clear();
       roundTrips.clear();
       masterBound = null;
+      roundMissed = null;
       timers.startSingleTimer(ReportDue.INSTANCE, REPORT_WAIT);
       Begin begin = new Begin(s.id(), peers.self());
       peers.tellOthers(begin);
@@ -268,8 +275,10 @@ public record ClockSyncKind(String name, String description, boolean berkeley) i
       } else if (u instanceof BerkeleySync.RoundCompleted r && current >= 0) {
         roundTrips.putAll(r.roundTrips());
         if (!initiator.equals(peers.self())) {
-          // the bound needs the master's round trips: its result carries the largest two halves summed
-          peers.tell(initiator, new RoundBound(current, bound(r.roundTrips()) / 1e6));
+          // the bound needs the round trips only the master measured: it sends the bound itself
+          peers.tell(initiator, new RoundBound(current, bound(r.roundTrips()) / 1e6, r.missing()));
+        } else {
+          roundMissed = r.missing();
         }
       }
       return this;
@@ -286,6 +295,7 @@ public record ClockSyncKind(String name, String description, boolean berkeley) i
     private Behavior<Object> onRoundBound(RoundBound b) {
       if (b.id() == collecting) {
         masterBound = b.boundMs();
+        roundMissed = b.missing();
         return reportIfComplete();
       }
       return this;
@@ -317,22 +327,21 @@ public record ClockSyncKind(String name, String description, boolean berkeley) i
         min = Math.min(min, r.errorMs());
         max = Math.max(max, r.errorMs());
       }
-      double bound;
+      Double bound;
       if (berkeley) {
-        bound = !roundTrips.isEmpty() ? bound(roundTrips) / 1e6 : masterBound == null ? Double.NaN : masterBound;
+        bound = !roundTrips.isEmpty() ? Double.valueOf(bound(roundTrips) / 1e6) : masterBound;
       } else {
         List<Double> bounds = new ArrayList<>(results.values().stream()
             .filter(r -> r.boundMs() != null).map(NodeResult::boundMs).toList());
         bounds.sort(null);
         int n = bounds.size();
-        bound = (n > 0 ? bounds.get(n - 1) : 0) + (n > 1 ? bounds.get(n - 2) : 0);
+        bound = (n > 0 ? bounds.get(n - 1) : 0.0) + (n > 1 ? bounds.get(n - 2) : 0.0);
       }
-      List<NodeId> missing = new ArrayList<>(peers.members());
-      missing.removeAll(results.keySet());
+      List<NodeId> unreported = new ArrayList<>(peers.members());
+      unreported.removeAll(results.keySet());
       upcalls.tell(new SyncReport(collecting, berkeley ? "berkeley" : "cristian", Map.copyOf(results),
-          results.isEmpty() ? 0 : max - min, bound, missing));
+          results.isEmpty() ? 0 : max - min, bound, unreported, berkeley ? roundMissed : null));
       collecting = -1;
-      masterBound = null;
       return this;
     }
   }

@@ -150,7 +150,7 @@ class AgreementRpcClockHttpSpec {
   }
 
   static void assertWithinBound(JsonNode report) {
-    assertThat(report.get("missing")).as("%s", report).isEmpty();
+    assertThat(report.get("unreported")).as("%s", report).isEmpty();
     assertThat(report.get("nodes")).hasSize(4);
     // drift (at most 2 x 50 ppm over the few seconds of a round) aside
     assertThat(report.get("spreadMs").asDouble()).as("%s", report)
@@ -174,7 +174,20 @@ class AgreementRpcClockHttpSpec {
     cluster.post(N4, "/protocols/berkeley/skew", "{\"offsetMs\": -30}");
     JsonNode report = answer(N2, "/protocols/berkeley/sync", "");
     assertWithinBound(report);
+    assertThat(report.get("roundMissed")).isEmpty();
     JsonNode master = cluster.get(N1, "/protocols/berkeley").body().get("live");
     assertThat(master.get("round").asInt()).isEqualTo(2);
+
+    // a node that cannot be reached: the round goes on without it
+    cluster.post(N4, "/nemesis/crash/berkeley", "");
+    try {
+      JsonNode without = answer(N2, "/protocols/berkeley/sync", "");
+      assertThat(without.get("roundMissed").toString()).isEqualTo("[\"n4\"]");
+      assertThat(without.get("unreported").toString()).isEqualTo("[\"n4\"]");
+      assertThat(without.get("spreadMs").asDouble()).as("%s", without)
+          .isLessThanOrEqualTo(without.get("boundMs").asDouble() + 0.5);
+    } finally {
+      cluster.post(N4, "/nemesis/restart/berkeley", "");
+    }
   }
 }
