@@ -39,8 +39,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * lieutenant's decision, whether agreement (all loyal lieutenants decide alike) and validity (with
  * a loyal commander, they decide its order) held, and how many messages the run took.
  *
- * <p>Rounds are {@link #ROUND} long unless the call says {@code "roundMs"}. OM and SM assume
- * synchrony: a message arriving after the round it belongs to is ignored by the algorithm, and the
+ * <p>A run starts in two steps, so that round 1 starts at the same moment everywhere as the
+ * algorithms assume: the asking node sends the run to every node, each makes its instance and says
+ * it is ready, then the asking node says go (after {@link #READY_WAIT} without some, it goes on
+ * without them). Rounds are {@link #ROUND} long unless the call says {@code "roundMs"}. OM and SM
+ * assume synchrony: a message arriving after the round it belongs to is ignored by the algorithm, and the
  * verdict counts such late messages (a cold or overloaded JVM can be that slow on its first run),
  * so a failed property with late messages is the model broken, not the algorithm. SM's keys come from a trusted dealer every node imitates: the same Ed25519 pairs derived
  * from the instance's name, so any node could forge any signature; a traitor here does not, as in
@@ -50,6 +53,9 @@ public record ByzantineKind(String name, String description, boolean signed) imp
 
   /** The synchronous round bound on the cluster. */
   static final Duration ROUND = Duration.ofMillis(300);
+
+  /** How long a run waits for every node to be ready before it starts with those that are. */
+  static final Duration READY_WAIT = Duration.ofSeconds(1);
 
   @Override
   public Behavior<Object> create(
@@ -156,7 +162,15 @@ public record ByzantineKind(String name, String description, boolean signed) imp
 
   private record ChildDecided(long run, Integer value) {}
 
+  /** Node {@code node} has its instance of run {@code run} and waits for {@link Go}. */
+  public record Ready(long run, NodeId node) implements WireMessage {}
+
+  /** The common start of run {@code run}'s first round. */
+  public record Go(long run) implements WireMessage {}
+
   private record Due(long run, boolean collect) {}
+
+  private record StartDue(long run) {}
 
   /** A node's part: runs each agreement's instance and, where asked, collects the verdict. */
   static final class General extends AbstractBehavior<Object> {
@@ -171,6 +185,7 @@ public record ByzantineKind(String name, String description, boolean signed) imp
     private final Map<Long, Map<NodeId, Outcome>> collected = new HashMap<>();
     private final Map<Long, Run> initiated = new HashMap<>();
     private final Set<Long> finished = new HashSet<>();
+    private final Map<Long, Set<NodeId>> ready = new HashMap<>();
 
     /** One run's instance at this node: the algorithm, its decision, the messages its links sent. */
     private static final class Instance {
@@ -180,6 +195,7 @@ public record ByzantineKind(String name, String description, boolean signed) imp
       ActorRef<Object> child;
       Integer decision;
       boolean decided;
+      boolean started;
       int late;
 
       Instance(Run spec) {
@@ -205,6 +221,9 @@ public record ByzantineKind(String name, String description, boolean signed) imp
           .onMessage(ChildDecided.class, this::onChildDecided)
           .onMessage(Outcome.class, this::onOutcome)
           .onMessage(Due.class, this::onDue)
+          .onMessage(Ready.class, this::onReady)
+          .onMessage(Go.class, this::onGo)
+          .onMessage(StartDue.class, d -> go(d.run()))
           .build();
     }
 
@@ -216,11 +235,13 @@ public record ByzantineKind(String name, String description, boolean signed) imp
       if (runs.containsKey(spec.run()) || finished.contains(spec.run())) {
         return this;
       }
-      if (spec.initiator().equals(peers.self()) && !initiated.containsKey(spec.run())) {
+      boolean initiator = spec.initiator().equals(peers.self());
+      if (initiator) {
         initiated.put(spec.run(), spec);
         collected.put(spec.run(), new TreeMap<>());
+        ready.put(spec.run(), new HashSet<>(Set.of(peers.self())));
         peers.tellOthers(spec);
-        timers.startSingleTimer(new Due(spec.run(), true), length(spec).plus(spec.round().multipliedBy(2)));
+        timers.startSingleTimer(new StartDue(spec.run()), READY_WAIT);
       }
       NodeId self = peers.self();
       Instance instance = new Instance(spec);
@@ -249,12 +270,10 @@ public record ByzantineKind(String name, String description, boolean signed) imp
             base.publicKeys());
         child = getContext().spawnAnonymous(SignedMessages.create(Peers.of(self, narrow(links)), settings,
             keys.get(self).getPrivate(), listener).unsafeCast());
-        child.tell(new SignedMessages.Start(spec.value()));
       } else {
         OralMessages.Settings settings = new OralMessages.Settings(spec.m(), commander, traitors, spec.round(), 0);
         child = getContext().spawnAnonymous(
             OralMessages.create(Peers.of(self, narrow(links)), settings, listener).unsafeCast());
-        child.tell(new OralMessages.Start(spec.value()));
       }
       instance.child = child;
       instance.helpers.addAll(links.values());
@@ -264,7 +283,43 @@ public record ByzantineKind(String name, String description, boolean signed) imp
         child.tell(m);
       }
       early.remove(spec.run());
-      timers.startSingleTimer(new Due(spec.run(), false), length(spec));
+      if (!initiator) {
+        peers.tell(spec.initiator(), new Ready(spec.run(), self));
+      }
+      return this;
+    }
+
+    private Behavior<Object> onReady(Ready r) {
+      Set<NodeId> those = ready.get(r.run());
+      if (those != null) {
+        those.add(r.node());
+        if (those.size() == peers.size()) {
+          return go(r.run());
+        }
+      }
+      return this;
+    }
+
+    /** Every node is ready (or the wait is over): the common start of round 1. */
+    private Behavior<Object> go(long run) {
+      if (ready.remove(run) == null) {
+        return this;
+      }
+      timers.cancel(new StartDue(run));
+      Run spec = initiated.get(run);
+      timers.startSingleTimer(new Due(run, true), length(spec).plus(spec.round().multipliedBy(2)));
+      peers.tellOthers(new Go(run));
+      return onGo(new Go(run));
+    }
+
+    private Behavior<Object> onGo(Go g) {
+      Instance instance = runs.get(g.run());
+      if (instance != null && !instance.started) {
+        instance.started = true;
+        instance.child.tell(signed ? new SignedMessages.Start(instance.spec.value())
+            : new OralMessages.Start(instance.spec.value()));
+        timers.startSingleTimer(new Due(g.run(), false), length(instance.spec));
+      }
       return this;
     }
 
