@@ -163,6 +163,8 @@ public final class ProtocolKinds {
     add(new ClockSyncKind("berkeley",
         "Berkeley averaging of the nodes' skewed drifting clocks by the first node, retries, unreachable nodes left out",
         true));
+    add(new TwoGeneralsKind("two-generals",
+        "the two generals (the first two nodes): a bounded acknowledgement chain over a lossy link"));
   }
 
   private static Duration ms(long millis) {

@@ -23,7 +23,7 @@ class AgreementRpcClockHttpSpec {
   static final NodeId N2 = NodeId.n(2);
   static final NodeId N3 = NodeId.n(3);
   static final NodeId N4 = NodeId.n(4);
-  static final List<String> INSTANCES = List.of("om", "sm", "rpc", "rpc1", "nfs", "cristian", "berkeley");
+  static final List<String> INSTANCES = List.of("om", "sm", "rpc", "rpc1", "nfs", "cristian", "berkeley", "tg");
 
   @TempDir static Path data;
   static LocalCluster cluster;
@@ -31,7 +31,7 @@ class AgreementRpcClockHttpSpec {
   @BeforeAll
   static void start() {
     cluster = new LocalCluster(4, data, List.of("om=oral-messages", "sm=signed-messages", "rpc=rpc",
-        "rpc1=rpc-at-least-once", "nfs=nfs", "cristian=cristian", "berkeley=berkeley"));
+        "rpc1=rpc-at-least-once", "nfs=nfs", "cristian=cristian", "berkeley=berkeley", "tg=two-generals"));
     INSTANCES.forEach(cluster::awaitStarted);
   }
 
@@ -147,6 +147,23 @@ class AgreementRpcClockHttpSpec {
         .doesNotContain("NOENT");
     assertThat(answer(N4, "/protocols/nfs/call", "{\"op\": \"read\", \"file\": \"final\"}")
         .get("result").get("data").asText()).isEqualTo("hello");
+  }
+
+  @Test
+  void theTwoGeneralsAgreeOnlyWhileNoMessageIsLost() {
+    JsonNode clean = answer(N3, "/protocols/tg/run", "{\"rounds\": 4, \"loss\": 0}");
+    assertThat(clean.get("chain")).hasSize(4);
+    assertThat(clean.get("chain").findValuesAsText("delivered")).containsOnly("true");
+    assertThat(clean.get("generals").get("n1").get("attacks").asBoolean()).isTrue();
+    assertThat(clean.get("generals").get("n2").get("attacks").asBoolean()).isTrue();
+    assertThat(clean.get("coordinated").asBoolean()).isTrue();
+
+    // the last (here: the only) message lost: its sender attacks alone
+    JsonNode lost = answer(N3, "/protocols/tg/run", "{\"rounds\": 1, \"loss\": 1}");
+    assertThat(lost.get("chain").toString()).contains("\"delivered\":false");
+    assertThat(lost.get("generals").get("n1").get("attacks").asBoolean()).isTrue();
+    assertThat(lost.get("generals").get("n2").get("attacks").asBoolean()).isFalse();
+    assertThat(lost.get("coordinated").asBoolean()).isFalse();
   }
 
   static void assertWithinBound(JsonNode report) {
