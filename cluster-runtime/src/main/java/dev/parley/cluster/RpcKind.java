@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,7 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * lookup}, {@code read}, {@code write}, {@code create} and {@code rename} for the NFS-style file
  * server. The answer is the reply with the number of sends it took. A call may name its own {@code
  * "requestId"}: sending the same id again is a duplicate the server recognises (at-most-once) or
- * executes again (at-least-once); without one, a fresh id is taken.
+ * executes again (at-least-once); without one, a fresh id is taken. The semantics are the server's,
+ * chosen by the kind ({@code rpc}, {@code rpc-at-least-once}, {@code nfs}, {@code nfs-at-least-once});
+ * a call naming other {@code "semantics"} is refused.
  *
  * @param service the service the server runs
  * @param semantics the server's call semantics
@@ -91,6 +94,12 @@ record RpcKind(String name, String description, RpcService<?> service, Semantics
       throw new IllegalArgumentException("a call names its operation: {\"op\": \"" + (counter()
           ? "increment\", \"account\": \"a\", \"amount\": 5}" : "read\", \"file\": \"notes\"}")
           + "; the operations are " + requests());
+    }
+    JsonNode asked = body.get("semantics");
+    if (asked != null && !asked.asText().replace('-', '_').equalsIgnoreCase(semantics.name())) {
+      throw new IllegalArgumentException("this instance is " + semantics.name().toLowerCase(Locale.ROOT)
+          .replace('_', '-') + " (the server decides the semantics): start kind " + (counter() ? "rpc" : "nfs")
+          + (semantics == Semantics.AT_MOST_ONCE ? "-at-least-once" : "") + " for the other");
     }
     long id = body.has("requestId") ? body.get("requestId").asLong() : IDS.incrementAndGet();
     WireMessage request = counter() ? counterRequest(opName.textValue(), body) : nfsRequest(opName.textValue(), body);

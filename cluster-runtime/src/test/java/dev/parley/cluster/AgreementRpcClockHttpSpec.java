@@ -91,6 +91,9 @@ class AgreementRpcClockHttpSpec {
     assertThat(r.status()).isEqualTo(400);
     r = cluster.post(N1, "/protocols/rpc/call", "{\"op\": \"increment\"}");
     assertThat(r.status()).as("a call at the server's node").isEqualTo(400);
+    r = cluster.post(N2, "/protocols/rpc/call", "{\"op\": \"increment\", \"semantics\": \"at-least-once\"}");
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(r.body().get("error").asText()).contains("rpc-at-least-once");
   }
 
   static long balance(String instance, NodeId client, String account) {
