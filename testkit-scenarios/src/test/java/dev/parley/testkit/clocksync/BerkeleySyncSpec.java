@@ -13,6 +13,7 @@ import dev.parley.protocols.clock.DriftingClock;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
+import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.Simulations;
 import java.time.Duration;
@@ -228,6 +229,25 @@ class BerkeleySyncSpec {
       assertThat(run.sim().upcalls(MASTER, RoundCompleted.class).get(1).missing()).isEmpty();
       assertThat(run.spreadNow()).as("all five after the restarted node is reached")
           .isLessThanOrEqualTo(BOUND + driftSlack(100, Duration.ofSeconds(1)));
+    });
+  }
+
+  @Test
+  void aPartitionedNodeIsLeftOutAndTheRoundAfterTheHealReachesIt() {
+    NodeId away = NodeId.n(5);
+    Simulations.forSeeds(1, SEEDS / 6, seed -> {
+      Run run = start(seed, clocks(new Random(seed), 100), RETRYING, LINKS);
+      run.sim().nemesis(ms(5), NemesisCommand.Partition.parse("n1,n2,n3,n4/n5"));
+      run.sim().tell(ms(10), MASTER, new BerkeleySync.StartRound());
+      run.sim().runUntil(Duration.ofSeconds(1));
+      assertThat(run.sim().upcalls(MASTER, RoundCompleted.class).get(0).missing()).containsExactly(away);
+      assertThat(run.sim().upcalls(away, Adjusted.class)).isEmpty();
+      run.sim().nemesis(Duration.ofSeconds(2), new NemesisCommand.Heal());
+      run.sim().tell(Duration.ofSeconds(3), MASTER, new BerkeleySync.StartRound());
+      run.sim().runUntil(Duration.ofSeconds(3));
+      run.awaitRound(2);
+      assertThat(run.sim().upcalls(MASTER, RoundCompleted.class).get(1).missing()).isEmpty();
+      assertThat(run.spreadNow()).isLessThanOrEqualTo(BOUND + driftSlack(100, Duration.ofSeconds(1)));
     });
   }
 

@@ -14,6 +14,7 @@ import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
+import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.Simulations;
 import java.time.Duration;
@@ -154,6 +155,40 @@ class CristianSyncSpec {
         "Cristian, delays U(1,20) ms, 30%% loss, 20%% duplication, retry 60 ms, %d seeds: worst |error| %s"
             + " (its bound δ/2 %s)%n",
         SEEDS / 2, msText(worst[0]), msText(worst[1]));
+  }
+
+  @Test
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  void aSyncCutOffFromTheServerCompletesByItsRetriesOnceThePartitionHeals() {
+    Simulations.forSeeds(1, 10, seed -> {
+      Random random = new Random(seed);
+      DriftingClock server = Clocks.random(random, ms(50), 100);
+      DriftingClock client = Clocks.random(random, ms(200), 100);
+      NodeId n1 = NodeId.n(1);
+      Simulation<Object> sim =
+          Simulation.<Object>builder(
+                  List.of(SERVER, n1),
+                  (peers, env, upcalls) ->
+                      CristianSync.create(SERVER, env.node().equals(SERVER) ? server : client,
+                              new CristianSync.Settings(4, true, ms(100)), (Peers) peers, env, upcalls)
+                          .unsafeCast())
+              .seed(seed)
+              .startingAt(Clocks.START)
+              .faults(FaultPlan.none().withDelay(Delay.uniform(ms(1), ms(10))))
+              .build();
+      sim.nemesis(ms(500), NemesisCommand.Partition.parse("server/n1"));
+      sim.tell(Duration.ofSeconds(1), n1, new CristianSync.Sync());
+      sim.runUntil(Duration.ofSeconds(3));
+      assertThat(sim.upcalls(n1, OffsetEstimated.class)).as("no answer across the partition").isEmpty();
+      sim.nemesis(Duration.ofSeconds(3), new NemesisCommand.Heal());
+      sim.runUntil(v -> !v.upcalls(n1, OffsetEstimated.class).isEmpty());
+      assertThat(sim.elapsed()).isLessThan(Duration.ofSeconds(4));
+      OffsetEstimated e = sim.upcalls(n1, OffsetEstimated.class).get(0);
+      long t = DriftingClock.nanos(sim.now());
+      long trueOffset = server.errorAt(t) - client.errorAt(t);
+      long slack = 2 * (long) Math.ceil(200e-6 * Duration.ofSeconds(3).toNanos()) + 2;
+      assertThat(Math.abs(e.offset() - trueOffset)).isLessThanOrEqualTo(e.bound() + slack);
+    });
   }
 
   @Test
