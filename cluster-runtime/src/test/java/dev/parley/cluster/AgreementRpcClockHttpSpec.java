@@ -104,13 +104,16 @@ class AgreementRpcClockHttpSpec {
       + " \"reorder\": 0, \"corrupt\": 0, \"delay\": {\"type\": \"fixed\", \"delay\": \"PT0S\"},"
       + " \"reorderWindow\": \"PT0.02S\", \"cut\": false}}";
 
+  /** Calls under duplication: at-least-once escapes every copy with probability about 0.6^20. */
+  static final int CALLS = 20;
+
   @Test
   void atMostOnceCountsEachRequestIdOnceUnderDuplicationAndAcrossAServerRestart() {
     for (NodeId node : List.of(N1, N3)) {
       assertThat(cluster.post(node, "/nemesis", DUPLICATING).status()).isEqualTo(200);
     }
     try {
-      for (int i = 0; i < 10; i++) {
+      for (int i = 0; i < CALLS; i++) {
         answer(N3, "/protocols/rpc/call", "{\"op\": \"increment\", \"account\": \"dup\", \"amount\": 1}");
         answer(N3, "/protocols/rpc1/call", "{\"op\": \"increment\", \"account\": \"dup\", \"amount\": 1}");
       }
@@ -119,9 +122,9 @@ class AgreementRpcClockHttpSpec {
         cluster.post(node, "/nemesis", "{\"type\": \"heal\"}");
       }
     }
-    assertThat(balance("rpc", N3, "dup")).as("at-most-once: one effect per call").isEqualTo(10);
+    assertThat(balance("rpc", N3, "dup")).as("at-most-once: one effect per call").isEqualTo(CALLS);
     // negative control: at-least-once executes the copies the network made, and the count shows it
-    assertThat(balance("rpc1", N3, "dup")).as("at-least-once under duplication").isGreaterThan(10);
+    assertThat(balance("rpc1", N3, "dup")).as("at-least-once under duplication").isGreaterThan(CALLS);
 
     // the same request id sent again, before and after the server restarts from its journal
     String call = "{\"op\": \"increment\", \"account\": \"same\", \"amount\": 5, \"requestId\": 4242}";
@@ -133,7 +136,7 @@ class AgreementRpcClockHttpSpec {
         .as("answered from the recovered reply cache").isEqualTo(5);
     assertThat(balance("rpc", N2, "same")).isEqualTo(5);
     JsonNode live = cluster.get(N1, "/protocols/rpc").body().get("live");
-    assertThat(live.get("cachedReplies").asInt()).isGreaterThanOrEqualTo(12);
+    assertThat(live.get("cachedReplies").asInt()).isGreaterThanOrEqualTo(CALLS + 2);
   }
 
   @Test
