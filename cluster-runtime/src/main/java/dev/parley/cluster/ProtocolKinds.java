@@ -29,6 +29,9 @@ import dev.parley.protocols.replication.PrimaryBackup;
 import dev.parley.protocols.replication.QuorumReplication;
 import dev.parley.protocols.replication.RaftKv;
 import dev.parley.protocols.replication.TwoPhaseCommit;
+import dev.parley.protocols.rpc.CounterService;
+import dev.parley.protocols.rpc.NfsServer;
+import dev.parley.protocols.rpc.Semantics;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -137,6 +140,31 @@ public final class ProtocolKinds {
             TwoPhaseCommit.Settings.DEFAULT, up.narrow(), up.narrow()),
         TwoPhaseCommit.Request::new, replyTo -> new TwoPhaseCommit.GetStatus(replyTo.narrow()),
         Map.of("transact", Transactions::call)));
+  }
+
+  static {
+    add(new ByzantineKind("oral-messages",
+        "Byzantine agreement OM(m), oral messages: needs n >= 3m+1; decide with traitors per call", false));
+    add(new ByzantineKind("signed-messages",
+        "Byzantine agreement SM(m), Ed25519-signed messages: agreement for any n >= m+2", true));
+    add(new RpcKind("rpc",
+        "at-most-once RPC: journaled reply cache on the group's first node (a counter service), clients elsewhere",
+        CounterService.INSTANCE, Semantics.AT_MOST_ONCE));
+    add(new RpcKind("rpc-at-least-once",
+        "at-least-once RPC: every copy of a request executed (a counter service on the first node)",
+        CounterService.INSTANCE, Semantics.AT_LEAST_ONCE));
+    add(new RpcKind("nfs", "NFS-style stateless file server, at-most-once (reply cache) on the group's first node",
+        NfsServer.INSTANCE, Semantics.AT_MOST_ONCE));
+    add(new RpcKind("nfs-at-least-once",
+        "NFS-style stateless file server, at-least-once: a retried rename answers NOENT",
+        NfsServer.INSTANCE, Semantics.AT_LEAST_ONCE));
+    add(new ClockSyncKind("cristian",
+        "Cristian/NTP offset estimation against the first node's clock, skewed drifting clocks, retries", false));
+    add(new ClockSyncKind("berkeley",
+        "Berkeley averaging of the nodes' skewed drifting clocks by the first node, retries, unreachable nodes left out",
+        true));
+    add(new TwoGeneralsKind("two-generals",
+        "the two generals (the first two nodes): a bounded acknowledgement chain over a lossy link"));
   }
 
   private static Duration ms(long millis) {

@@ -6,34 +6,41 @@ import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.WireMessage;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
  * Cristian's algorithm with NTP's offset and delay estimate and its minimum-delay filter.
  *
  * <p>Model: one time server, clients; each node reads only its own {@link DriftingClock} (offset and
- * drift over true time). Reliable links with unknown, possibly asymmetric delays; a lost request
- * stalls the sync (the client waits; no retry).
+ * drift over true time). Fair-loss links with unknown, possibly asymmetric delays that may lose and
+ * duplicate messages.
  *
  * <p>Algorithm: on {@link Sync} a client takes {@code samples} samples, one after the other. For
  * each it sends a request stamped T1 (its clock), the server stamps T2 on receipt and T3 on reply,
- * the client stamps T4 on receipt. Offset (server minus client) θ = ((T2−T1)+(T3−T4))/2, round-trip
+ * the client stamps T4 on receipt. A request unanswered after {@code retry} is sent again (a fresh
+ * T1); each request names its sync round and sample, and the answer echoes them with T1, so the
+ * first answer to any copy is a correct sample and later ones (duplicates, answers to an earlier
+ * copy, a previous round's) are recognised and ignored. Offset (server minus client) θ = ((T2−T1)+(T3−T4))/2, round-trip
  * delay δ = (T4−T1)−(T3−T2). Of all samples it keeps the one with the least δ (NTP's clock filter),
  * reports {@link OffsetEstimated} and, if the settings say so, steps its clock by θ.
  *
  * <p>Guarantees (drift over one round trip aside): |θ − true offset| ≤ δ/2 whatever the delays, and
  * the error is exactly (forward − backward delay)/2, so it is zero on symmetric links and a bias of
- * half the asymmetry otherwise, which no filter removes. Cost: 2 messages per sample.
+ * half the asymmetry otherwise, which no filter removes; loss only costs retries, never accuracy,
+ * since every sample is measured on the copy that was answered. Cost: 2 messages per sample, plus
+ * 2 per retry.
  */
 public final class CristianSync extends AbstractBehavior<CristianSync.Command> {
 
   /** Downcalls, wire messages and the status query. */
   public sealed interface Command extends WireMessage
-      permits Sync, TimeRequest, TimeReply, GetStatus {}
+      permits Sync, TimeRequest, TimeReply, GetStatus, Retry, SetClock {}
 
   /** Downcall at a client: take the configured number of samples and estimate the offset. */
   public record Sync() implements Command {}
@@ -47,8 +54,23 @@ public final class CristianSync extends AbstractBehavior<CristianSync.Command> {
   /** Asks for this node's {@link Status}. */
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
-  /** A node's clock reading, its last estimate (null if none) and whether a sync is under way. */
-  public record Status(NodeId node, long clockNanos, OffsetEstimated last, boolean syncing)
+  /** Fault injection (a downcall): this node's clock becomes {@code clock}, as if it had been set wrong. */
+  public record SetClock(DriftingClock clock) implements Command {
+    public SetClock {
+      Objects.requireNonNull(clock, "clock");
+    }
+  }
+
+  /** The timer resending an unanswered request. */
+  enum Retry implements Command {
+    INSTANCE
+  }
+
+  /**
+   * A node's clock reading, its last estimate (null if none), whether a sync is under way and how
+   * many requests it has resent.
+   */
+  public record Status(NodeId node, long clockNanos, OffsetEstimated last, boolean syncing, int retries)
       implements WireMessage {}
 
   /** Upcalls. */
@@ -72,21 +94,36 @@ public final class CristianSync extends AbstractBehavior<CristianSync.Command> {
   /**
    * @param samples how many request/reply exchanges per sync (at least 1)
    * @param applyCorrection step the client's clock by the estimated offset at the end of a sync
+   * @param retry how long a request waits for its answer before it is sent again
    */
-  public record Settings(int samples, boolean applyCorrection) {
+  public record Settings(int samples, boolean applyCorrection, Duration retry) {
     public Settings {
       if (samples < 1) {
         throw new IllegalArgumentException("samples must be at least 1, got " + samples);
       }
+      Objects.requireNonNull(retry, "retry");
+      if (retry.isNegative() || retry.isZero()) {
+        throw new IllegalArgumentException("retry must be positive, got " + retry);
+      }
+    }
+
+    /** Requests resent after {@link #DEFAULT_RETRY}. */
+    public Settings(int samples, boolean applyCorrection) {
+      this(samples, applyCorrection, DEFAULT_RETRY);
     }
   }
+
+  /** The default wait before a request is resent: well above a round trip on a LAN. */
+  public static final Duration DEFAULT_RETRY = Duration.ofMillis(200);
 
   private final NodeId server;
   private final Settings settings;
   private final Peers<Command> peers;
   private final NodeEnv env;
   private final ActorRef<? super Upcall> listener;
+  private final TimerScheduler<Command> timers;
   private DriftingClock clock;
+  private int retries;
   private int round;
   private int taken = -1; // samples answered in the current round; -1 when idle
   private long bestOffset;
@@ -106,11 +143,13 @@ public final class CristianSync extends AbstractBehavior<CristianSync.Command> {
     if (!peers.contains(server)) {
       throw new IllegalArgumentException("time server " + server + " is not in the group " + peers);
     }
-    return Behaviors.setup(ctx -> new CristianSync(ctx, server, clock, settings, peers, env, listener));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(
+        timers -> new CristianSync(ctx, timers, server, clock, settings, peers, env, listener)));
   }
 
   private CristianSync(
       ActorContext<Command> ctx,
+      TimerScheduler<Command> timers,
       NodeId server,
       DriftingClock clock,
       Settings settings,
@@ -124,6 +163,7 @@ public final class CristianSync extends AbstractBehavior<CristianSync.Command> {
     this.peers = peers;
     this.env = env;
     this.listener = listener;
+    this.timers = timers;
   }
 
   private long now() {
@@ -137,6 +177,11 @@ public final class CristianSync extends AbstractBehavior<CristianSync.Command> {
         .onMessage(TimeRequest.class, this::onRequest)
         .onMessage(TimeReply.class, this::onReply)
         .onMessage(GetStatus.class, this::onGetStatus)
+        .onMessage(SetClock.class, c -> {
+          clock = c.clock();
+          return this;
+        })
+        .onMessageEquals(Retry.INSTANCE, this::onRetry)
         .build();
   }
 
@@ -153,6 +198,15 @@ public final class CristianSync extends AbstractBehavior<CristianSync.Command> {
 
   private void ask() {
     peers.tell(server, new TimeRequest(peers.self(), round, taken, now()));
+    timers.startSingleTimer(Retry.INSTANCE, settings.retry());
+  }
+
+  private Behavior<Command> onRetry() {
+    if (taken >= 0) {
+      retries++;
+      ask();
+    }
+    return this;
   }
 
   private Behavior<Command> onRequest(TimeRequest r) {
@@ -180,6 +234,7 @@ public final class CristianSync extends AbstractBehavior<CristianSync.Command> {
       return this;
     }
     taken = -1;
+    timers.cancel(Retry.INSTANCE);
     if (settings.applyCorrection()) {
       clock = clock.adjustedBy(bestOffset);
     }
@@ -191,7 +246,7 @@ public final class CristianSync extends AbstractBehavior<CristianSync.Command> {
   }
 
   private Behavior<Command> onGetStatus(GetStatus q) {
-    q.replyTo().tell(new Status(peers.self(), now(), last, taken >= 0));
+    q.replyTo().tell(new Status(peers.self(), now(), last, taken >= 0, retries));
     return this;
   }
 }

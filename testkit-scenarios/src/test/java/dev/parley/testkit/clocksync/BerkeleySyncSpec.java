@@ -5,6 +5,7 @@ import static dev.parley.testkit.clocksync.Clocks.ms;
 import static dev.parley.testkit.clocksync.Clocks.msText;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import akka.actor.testkit.typed.javadsl.TestInbox;
 import dev.parley.protocols.clock.BerkeleySync;
 import dev.parley.protocols.clock.BerkeleySync.Adjusted;
 import dev.parley.protocols.clock.BerkeleySync.RoundCompleted;
@@ -12,11 +13,11 @@ import dev.parley.protocols.clock.DriftingClock;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
+import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.Simulations;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -63,6 +64,11 @@ class BerkeleySyncSpec {
   }
 
   static Run start(long seed, Map<NodeId, DriftingClock> clocks, BerkeleySync.Settings settings) {
+    return start(seed, clocks, settings, LINKS);
+  }
+
+  static Run start(
+      long seed, Map<NodeId, DriftingClock> clocks, BerkeleySync.Settings settings, FaultPlan links) {
     Simulation<Object> sim =
         Simulation.builder(
                 N,
@@ -72,7 +78,7 @@ class BerkeleySyncSpec {
                             MASTER, clocks.get(env.node()), settings, peers, env, upcalls)))
             .seed(seed)
             .startingAt(Clocks.START)
-            .faults(LINKS)
+            .faults(links)
             .build();
     return new Run(sim, clocks);
   }
@@ -147,6 +153,121 @@ class BerkeleySyncSpec {
         "Berkeley, one clock 2 s ahead: group moved by at most %s with the outlier left out,"
             + " at least %s by a plain average%n",
         msText(pull[0]), msText(pull[1]));
+  }
+
+  static final FaultPlan LOSSY = LINKS.withDrop(0.25).withDuplicate(0.2);
+  static final BerkeleySync.Settings RETRYING =
+      new BerkeleySync.Settings(ms(50), Duration.ZERO, ms(20), ms(500));
+
+  /** Drift during {@code span}, for both ends of the spread. */
+  static long driftSlack(double maxPpm, Duration span) {
+    return (long) Math.ceil(2 * maxPpm * 1e-6 * span.toNanos()) + N;
+  }
+
+  @Test
+  void underLossAndDuplicationRetriesCompleteEveryRoundWithinTheBound() {
+    long[] worst = {0};
+    int[] retries = {0};
+    Simulations.forSeeds(1, SEEDS / 2, seed -> {
+      Run run = start(seed, clocks(new Random(seed), 100), RETRYING, LOSSY);
+      for (int round = 1; round <= 3; round++) {
+        Duration at = Duration.ofSeconds(round);
+        run.sim().tell(at, MASTER, new BerkeleySync.StartRound());
+        run.sim().runUntil(at);
+        run.awaitRound(round);
+        Duration took = run.sim().elapsed().minus(at);
+        RoundCompleted done = run.sim().upcalls(MASTER, RoundCompleted.class).get(round - 1);
+        assertThat(done.round()).isEqualTo(round);
+        assertThat(done.missing()).as("round %d reached every node", round).isEmpty();
+        // copies of an adjustment were not applied twice: one per node and round
+        for (NodeId node : run.sim().nodes()) {
+          assertThat(run.sim().upcalls(node, Adjusted.class)).hasSize(round);
+        }
+        long spread = run.spreadNow();
+        assertThat(spread).as("spread after round %d", round)
+            .isLessThanOrEqualTo(BOUND + driftSlack(100, took));
+        worst[0] = Math.max(worst[0], spread);
+      }
+      run.sim().runFor(Duration.ofSeconds(1));
+      retries[0] += statusOf(run, MASTER).retries();
+    });
+    System.out.printf(
+        "Berkeley, %d nodes, delays U(1,5) ms, 25%% loss, 20%% duplication, retry 20 ms, %d seeds x 3"
+            + " rounds: spread after <= %s (bound %s), %d resent polls and adjustments%n",
+        N, SEEDS / 2, msText(worst[0]), msText(BOUND), retries[0]);
+  }
+
+  static BerkeleySync.Status statusOf(Run run, NodeId node) {
+    TestInbox<BerkeleySync.Status> inbox = TestInbox.create();
+    run.sim().tell(node, new BerkeleySync.GetStatus(inbox.getRef()));
+    run.sim().runFor(Duration.ZERO);
+    return inbox.receiveMessage();
+  }
+
+  @Test
+  void aRoundThatCannotReachANodeGoesOnWithoutItAndTheNextReachesItAgain() {
+    NodeId down = NodeId.n(5);
+    Simulations.forSeeds(1, SEEDS / 3, seed -> {
+      Run run = start(seed, clocks(new Random(seed), 100), RETRYING, LOSSY);
+      run.sim().crash(ms(5), down);
+      run.sim().tell(ms(10), MASTER, new BerkeleySync.StartRound());
+      run.sim().runUntil(v -> !v.upcalls(MASTER, RoundCompleted.class).isEmpty());
+      RoundCompleted first = run.sim().upcalls(MASTER, RoundCompleted.class).get(0);
+      assertThat(first.missing()).containsExactly(down);
+      assertThat(run.sim().elapsed()).as("the round waited for its timeout").isGreaterThanOrEqualTo(ms(510));
+      run.sim().runFor(Duration.ofSeconds(1));
+      Map<NodeId, DriftingClock> reached = new HashMap<>(run.clocks());
+      reached.remove(down);
+      assertThat(Clocks.spread(reached, DriftingClock.nanos(run.sim().now())))
+          .as("the nodes the round reached").isLessThanOrEqualTo(BOUND + driftSlack(100, Duration.ofSeconds(2)));
+      assertThat(statusOf(run, MASTER).missing()).containsExactly(down);
+
+      run.sim().restart(Duration.ofSeconds(2), down);
+      run.sim().tell(Duration.ofSeconds(3), MASTER, new BerkeleySync.StartRound());
+      run.sim().runUntil(Duration.ofSeconds(3));
+      run.awaitRound(2);
+      assertThat(run.sim().upcalls(MASTER, RoundCompleted.class).get(1).missing()).isEmpty();
+      assertThat(run.spreadNow()).as("all five after the restarted node is reached")
+          .isLessThanOrEqualTo(BOUND + driftSlack(100, Duration.ofSeconds(1)));
+    });
+  }
+
+  @Test
+  void aPartitionedNodeIsLeftOutAndTheRoundAfterTheHealReachesIt() {
+    NodeId away = NodeId.n(5);
+    Simulations.forSeeds(1, SEEDS / 6, seed -> {
+      Run run = start(seed, clocks(new Random(seed), 100), RETRYING, LINKS);
+      run.sim().nemesis(ms(5), NemesisCommand.Partition.parse("n1,n2,n3,n4/n5"));
+      run.sim().tell(ms(10), MASTER, new BerkeleySync.StartRound());
+      run.sim().runUntil(Duration.ofSeconds(1));
+      assertThat(run.sim().upcalls(MASTER, RoundCompleted.class).get(0).missing()).containsExactly(away);
+      assertThat(run.sim().upcalls(away, Adjusted.class)).isEmpty();
+      run.sim().nemesis(Duration.ofSeconds(2), new NemesisCommand.Heal());
+      run.sim().tell(Duration.ofSeconds(3), MASTER, new BerkeleySync.StartRound());
+      run.sim().runUntil(Duration.ofSeconds(3));
+      run.awaitRound(2);
+      assertThat(run.sim().upcalls(MASTER, RoundCompleted.class).get(1).missing()).isEmpty();
+      assertThat(run.spreadNow()).isLessThanOrEqualTo(BOUND + driftSlack(100, Duration.ofSeconds(1)));
+    });
+  }
+
+  @Test
+  void withoutRetriesALostMessageStallsTheRoundUntilItsTimeout() {
+    BerkeleySync.Settings never =
+        new BerkeleySync.Settings(ms(50), Duration.ZERO, Duration.ofHours(1), Duration.ofHours(1));
+    int[] stalled = {0};
+    Simulations.forSeeds(1, 10, seed -> {
+      Run run = start(seed, clocks(new Random(seed), 100), never, LOSSY);
+      run.sim().tell(ms(10), MASTER, new BerkeleySync.StartRound());
+      run.sim().runUntil(Duration.ofSeconds(5));
+      boolean allAdjusted = run.sim().nodes().stream()
+          .allMatch(n -> !run.sim().upcalls(n, Adjusted.class).isEmpty());
+      if (!allAdjusted) {
+        stalled[0]++;
+      }
+    });
+    // 12 messages a round at 25% loss: every one arrives with probability 0.75^12, about 3%
+    assertThat(stalled[0]).as("rounds left incomplete without retries").isGreaterThanOrEqualTo(8);
   }
 
   /** n2 gains 1000 ppm, n3 loses 1000 ppm, the others drift less. */

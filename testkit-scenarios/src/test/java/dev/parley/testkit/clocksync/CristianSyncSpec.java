@@ -14,6 +14,7 @@ import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
+import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.Simulations;
 import java.time.Duration;
@@ -51,6 +52,11 @@ class CristianSyncSpec {
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
   static List<Outcome> run(long seed, FaultPlan plan, Duration extra, int samples) {
+    return run(seed, plan, extra, new CristianSync.Settings(samples, true));
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static List<Outcome> run(long seed, FaultPlan plan, Duration extra, CristianSync.Settings settings) {
     Random random = new Random(seed);
     Map<NodeId, DriftingClock> clocks = new HashMap<>();
     clocks.put(SERVER, Clocks.random(random, ms(50), 100));
@@ -59,7 +65,6 @@ class CristianSyncSpec {
       nodes.add(NodeId.n(i));
       clocks.put(NodeId.n(i), Clocks.random(random, ms(200), 100));
     }
-    CristianSync.Settings settings = new CristianSync.Settings(samples, true);
     Simulation<Object> sim =
         Simulation.<Object>builder(
                 nodes,
@@ -82,7 +87,8 @@ class CristianSyncSpec {
       Duration at = Duration.ofSeconds(i);
       sim.tell(at, client, new CristianSync.Sync());
       sim.runUntil(at);
-      sim.runUntil(v -> !v.upcalls(client, OffsetEstimated.class).isEmpty());
+      sim.runUntil(v -> !v.upcalls(client, OffsetEstimated.class).isEmpty() || v.elapsed().compareTo(at.plus(STALL)) > 0);
+      assertThat(sim.upcalls(client, OffsetEstimated.class)).as("%s's sync within %s", client, STALL).isNotEmpty();
       OffsetEstimated e = sim.upcalls(client, OffsetEstimated.class).get(0);
       long t = DriftingClock.nanos(sim.now());
       DriftingClock server = clocks.get(SERVER);
@@ -125,6 +131,80 @@ class CristianSyncSpec {
         "Cristian, delays U(1,20) ms, %d seeds x %d clients: worst |error| %s (its bound δ/2 %s),"
             + " largest error/bound %.2f%n",
         SEEDS, CLIENTS, msText(worst[0]), msText(worst[1]), ratio[0]);
+  }
+
+  /** How long a sync may take before the run counts it as stalled. */
+  static final Duration STALL = Duration.ofSeconds(5);
+
+  @Test
+  void underLossAndDuplicationRetriedRequestsStillGiveEstimatesWithinTheBound() {
+    FaultPlan lossy = FaultPlan.none().withDelay(Delay.uniform(ms(1), ms(20))).withDrop(0.3).withDuplicate(0.2);
+    CristianSync.Settings settings = new CristianSync.Settings(4, true, ms(60));
+    long[] worst = {0, 0};
+    Simulations.forSeeds(1, SEEDS / 2, seed -> {
+      for (Outcome o : run(seed, lossy, Duration.ZERO, settings)) {
+        assertThat(Math.abs(o.error())).as("|estimate - true offset| under loss")
+            .isLessThanOrEqualTo(o.estimate().bound() + o.slack());
+        if (Math.abs(o.error()) > worst[0]) {
+          worst[0] = Math.abs(o.error());
+          worst[1] = o.estimate().bound();
+        }
+      }
+    });
+    System.out.printf(
+        "Cristian, delays U(1,20) ms, 30%% loss, 20%% duplication, retry 60 ms, %d seeds: worst |error| %s"
+            + " (its bound δ/2 %s)%n",
+        SEEDS / 2, msText(worst[0]), msText(worst[1]));
+  }
+
+  @Test
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  void aSyncCutOffFromTheServerCompletesByItsRetriesOnceThePartitionHeals() {
+    Simulations.forSeeds(1, 10, seed -> {
+      Random random = new Random(seed);
+      DriftingClock server = Clocks.random(random, ms(50), 100);
+      DriftingClock client = Clocks.random(random, ms(200), 100);
+      NodeId n1 = NodeId.n(1);
+      Simulation<Object> sim =
+          Simulation.<Object>builder(
+                  List.of(SERVER, n1),
+                  (peers, env, upcalls) ->
+                      CristianSync.create(SERVER, env.node().equals(SERVER) ? server : client,
+                              new CristianSync.Settings(4, true, ms(100)), (Peers) peers, env, upcalls)
+                          .unsafeCast())
+              .seed(seed)
+              .startingAt(Clocks.START)
+              .faults(FaultPlan.none().withDelay(Delay.uniform(ms(1), ms(10))))
+              .build();
+      sim.nemesis(ms(500), NemesisCommand.Partition.parse("server/n1"));
+      sim.tell(Duration.ofSeconds(1), n1, new CristianSync.Sync());
+      sim.runUntil(Duration.ofSeconds(3));
+      assertThat(sim.upcalls(n1, OffsetEstimated.class)).as("no answer across the partition").isEmpty();
+      sim.nemesis(Duration.ofSeconds(3), new NemesisCommand.Heal());
+      sim.runUntil(v -> !v.upcalls(n1, OffsetEstimated.class).isEmpty());
+      assertThat(sim.elapsed()).isLessThan(Duration.ofSeconds(4));
+      OffsetEstimated e = sim.upcalls(n1, OffsetEstimated.class).get(0);
+      long t = DriftingClock.nanos(sim.now());
+      long trueOffset = server.errorAt(t) - client.errorAt(t);
+      long slack = 2 * (long) Math.ceil(200e-6 * Duration.ofSeconds(3).toNanos()) + 2;
+      assertThat(Math.abs(e.offset() - trueOffset)).isLessThanOrEqualTo(e.bound() + slack);
+    });
+  }
+
+  @Test
+  void withoutRetriesALostRequestStallsTheSync() {
+    FaultPlan lossy = FaultPlan.none().withDelay(Delay.uniform(ms(1), ms(20))).withDrop(0.3);
+    CristianSync.Settings never = new CristianSync.Settings(4, true, Duration.ofDays(1));
+    int[] stalled = {0};
+    Simulations.forSeeds(1, 10, seed -> {
+      try {
+        run(seed, lossy, Duration.ZERO, never);
+      } catch (AssertionError expected) {
+        stalled[0]++;
+      }
+    });
+    // 8 messages per sync at 30% loss: a sync completes with probability 0.7^8, about 6%
+    assertThat(stalled[0]).as("runs whose syncs stalled without retries").isGreaterThanOrEqualTo(8);
   }
 
   @Test

@@ -1,0 +1,199 @@
+package dev.parley.cluster;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.protocols.core.NodeEnv;
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.core.WireMessage;
+import dev.parley.protocols.rpc.CounterService;
+import dev.parley.protocols.rpc.Executed;
+import dev.parley.protocols.rpc.NfsServer;
+import dev.parley.protocols.rpc.RpcClient;
+import dev.parley.protocols.rpc.RpcFailed;
+import dev.parley.protocols.rpc.RpcReply;
+import dev.parley.protocols.rpc.RpcServer;
+import dev.parley.protocols.rpc.RpcService;
+import dev.parley.protocols.rpc.Semantics;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The RPC semantics of {@code protocols/rpc} on the cluster: the group's first node runs a journaled
+ * {@link RpcServer} (its reply cache, under at-most-once, survives a crash and a kill -9), every
+ * other node an {@link RpcClient} of it. One operation, {@code call}, at a client: {@code {"op":
+ * "increment", "account": "a", "amount": 5}} (or {@code balance}) for the counter service, {@code
+ * lookup}, {@code read}, {@code write}, {@code create} and {@code rename} for the NFS-style file
+ * server. The answer is the reply with the number of sends it took. A call may name its own {@code
+ * "requestId"}: sending the same id again is a duplicate the server recognises (at-most-once) or
+ * executes again (at-least-once); without one, a fresh id is taken. The semantics are the server's,
+ * chosen by the kind ({@code rpc}, {@code rpc-at-least-once}, {@code nfs}, {@code nfs-at-least-once});
+ * a call naming other {@code "semantics"} is refused.
+ *
+ * @param service the service the server runs
+ * @param semantics the server's call semantics
+ */
+record RpcKind(String name, String description, RpcService<?> service, Semantics semantics)
+    implements ProtocolKind {
+
+  /** Client timing on a loopback cluster: resend after 300 ms, up to 20 sends. */
+  static final RpcClient.Settings CLIENT = new RpcClient.Settings(Duration.ofMillis(300), 20);
+
+  /** Fresh request ids: unique across client restarts as they start from the wall clock. */
+  private static final AtomicLong IDS = new AtomicLong(System.currentTimeMillis() * 1000);
+
+  @Override
+  public Behavior<Object> create(
+      String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
+    NodeId server = peers.members().first();
+    if (peers.self().equals(server)) {
+      // the instance's name is the server's persistence id: several instances on a node keep apart
+      Peers<RpcClient.Command> clients = peers.map((id, ref) -> ref.narrow());
+      return RpcServer.create(instance, semantics, service, clients, upcalls).unsafeCast();
+    }
+    return RpcClient.create(peers.ref(server).narrow(), env, upcalls, CLIENT).unsafeCast();
+  }
+
+  @Override
+  public List<String> operations() {
+    return List.of("call");
+  }
+
+  private boolean counter() {
+    return service instanceof CounterService;
+  }
+
+  @Override
+  public Object downcall(NodeSettings node, String op, JsonNode body) {
+    return call(node, op, body).downcall();
+  }
+
+  @Override
+  public boolean waitsForUpcall(String op) {
+    return true;
+  }
+
+  @Override
+  public Call call(NodeSettings node, String op, JsonNode body) {
+    if (!op.equals("call")) {
+      throw ProtocolKind.unknownOperation(this, op);
+    }
+    if (node.node().equals(node.group().get(0))) {
+      throw new IllegalArgumentException(node.node() + " runs the server of this group; call at one of its"
+          + " clients " + node.group().subList(1, node.group().size()));
+    }
+    JsonNode opName = body == null ? null : body.get("op");
+    if (opName == null || !opName.isTextual()) {
+      throw new IllegalArgumentException("a call names its operation: {\"op\": \"" + (counter()
+          ? "increment\", \"account\": \"a\", \"amount\": 5}" : "read\", \"file\": \"notes\"}")
+          + "; the operations are " + requests());
+    }
+    JsonNode asked = body.get("semantics");
+    if (asked != null && !asked.asText().replace('-', '_').equalsIgnoreCase(semantics.name())) {
+      throw new IllegalArgumentException("this instance is " + semantics.name().toLowerCase(Locale.ROOT)
+          .replace('_', '-') + " (the server decides the semantics): start kind " + (counter() ? "rpc" : "nfs")
+          + (semantics == Semantics.AT_MOST_ONCE ? "-at-least-once" : "") + " for the other");
+    }
+    long id = body.has("requestId") ? body.get("requestId").asLong() : IDS.incrementAndGet();
+    WireMessage request = counter() ? counterRequest(opName.textValue(), body) : nfsRequest(opName.textValue(), body);
+    return new Call(new RpcClient.Call(id, request),
+        upcall -> upcall instanceof RpcReply r && r.requestId() == id
+            || upcall instanceof RpcFailed f && f.requestId() == id);
+  }
+
+  private List<String> requests() {
+    return counter() ? List.of("increment", "balance") : List.of("lookup", "create", "read", "write", "rename");
+  }
+
+  private WireMessage counterRequest(String op, JsonNode body) {
+    String account = text(body, "account", "counter");
+    return switch (op) {
+      case "increment" -> new CounterService.Deposit(account, body.has("amount") ? body.get("amount").asLong() : 1);
+      case "balance" -> new CounterService.Balance(account);
+      default -> throw new IllegalArgumentException("unknown operation '" + op + "' of the counter service;"
+          + " its operations are " + requests());
+    };
+  }
+
+  private WireMessage nfsRequest(String op, JsonNode body) {
+    NfsServer.FileHandle dir = new NfsServer.FileHandle(text(body, "dir", ""));
+    return switch (op) {
+      case "lookup" -> new NfsServer.Lookup(dir, required(body, "name"));
+      case "create" -> new NfsServer.Create(dir, required(body, "name"));
+      case "read" -> new NfsServer.Read(handle(body), body.path("offset").asInt(0), body.path("count").asInt(4096));
+      case "write" -> new NfsServer.Write(handle(body), body.path("offset").asInt(0), required(body, "data"));
+      case "rename" -> new NfsServer.Rename(dir, required(body, "from"), required(body, "to"));
+      default -> throw new IllegalArgumentException("unknown operation '" + op + "' of the file server;"
+          + " its operations are " + requests());
+    };
+  }
+
+  /** A file's handle, from {@code "file"}: as a lookup answers it ("/notes"), or a name in the root. */
+  private static NfsServer.FileHandle handle(JsonNode body) {
+    String file = required(body, "file");
+    return new NfsServer.FileHandle(file.startsWith("/") ? file : "/" + file);
+  }
+
+  private static String text(JsonNode body, String field, String otherwise) {
+    JsonNode v = body.get(field);
+    return v == null ? otherwise : v.asText();
+  }
+
+  private static String required(JsonNode body, String field) {
+    JsonNode v = body.get(field);
+    if (v == null || !v.isValueNode()) {
+      throw new IllegalArgumentException("this call needs \"" + field + "\"");
+    }
+    return v.asText();
+  }
+
+  @Override
+  public Object status(UpcallLog upcalls, String instance) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("semantics", semantics);
+    long executions = 0;
+    Set<Executed> distinct = new HashSet<>();
+    long replies = 0;
+    long failed = 0;
+    long attempts = 0;
+    for (UpcallLog.Entry e : upcalls.since(instance, 0)) {
+      if (e.upcall() instanceof Executed x) {
+        executions++;
+        distinct.add(x);
+      } else if (e.upcall() instanceof RpcReply r) {
+        replies++;
+        attempts += r.attempts();
+      } else if (e.upcall() instanceof RpcFailed) {
+        failed++;
+      }
+    }
+    if (executions > 0) {
+      out.put("executionsSinceStart", executions);
+      out.put("distinctRequestsExecuted", distinct.size());
+    }
+    if (replies + failed > 0) {
+      out.put("replies", replies);
+      out.put("failed", failed);
+      out.put("sends", attempts);
+    }
+    return out;
+  }
+
+  @Override
+  public boolean hasLiveStatus() {
+    return true;
+  }
+
+  @Override
+  public Object statusQuery(NodeSettings node, ActorRef<Object> replyTo) {
+    return node.node().equals(node.group().get(0))
+        ? new RpcServer.GetStatus(replyTo.narrow()) : new RpcClient.GetStatus(replyTo.narrow());
+  }
+}
