@@ -26,8 +26,8 @@ import picocli.CommandLine.Option;
  * links with no faults, the H2 journal on disk): appends per second and their latency (p50/p99,
  * HdrHistogram) with 1 and 16 closed-loop producers, each appending a record of {@code --record-bytes}
  * with a random key to a topic of 4 partitions, answered once committed; then records read per
- * second by one reader going through every partition from offset 0 in batches, each batch a read
- * through the Raft log at the leader.
+ * second by one reader going through every partition from offset 0 in batches (again and again for
+ * the measured window), each batch a read through the Raft log at the leader.
  */
 @Command(name = "log", mixinStandardHelpOptions = true,
     description = "Partitioned log replicated by Raft on 3 nodes (H2 journal): append and read throughput.")
@@ -145,16 +145,42 @@ final class LogBench implements Runnable {
     });
   }
 
-  /** One reader through every partition of the topic from offset 0, in batches. */
-  private void read(LocalGroup<Object> g, NodeId first) throws Exception {
-    NodeId leader = first;
-    long records = 0;
-    long batches = 0;
-    long failed = 0;
-    org.HdrHistogram.Histogram latency = new org.HdrHistogram.Histogram(3);
+  /** One reader through every partition of the topic from offset 0, in batches, pass after pass. */
+  private void read(LocalGroup<Object> g, NodeId leader) throws Exception {
+    Reader reader = new Reader(g, leader);
     long start = System.nanoTime();
-    for (int p = 0; p < 4; p++) {
-      int partition = p;
+    long until = start + Duration.ofMillis(measureMillis).toNanos();
+    long passes = 0;
+    do {
+      passes++;
+      for (int p = 0; p < 4; p++) {
+        reader.partition(p);
+      }
+    } while (System.nanoTime() < until);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    Figures.row("read (records, " + batch + " per batch)", "1", Figures.perSecond(reader.records / seconds),
+        String.format("%.2f ms", reader.latency.getValueAtPercentile(50) / 1e6) + " per batch",
+        String.format("%.2f ms", reader.latency.getValueAtPercentile(99) / 1e6) + " per batch",
+        String.valueOf(reader.failed));
+    System.out.printf("%nread %d records in %d batches (%d passes over every partition) in %.2f s%n",
+        reader.records, reader.batches, passes, seconds);
+  }
+
+  /** Reads partitions whole, following the leader. */
+  private final class Reader {
+    final LocalGroup<Object> g;
+    final org.HdrHistogram.Histogram latency = new org.HdrHistogram.Histogram(3);
+    NodeId leader;
+    long records;
+    long batches;
+    long failed;
+
+    Reader(LocalGroup<Object> g, NodeId leader) {
+      this.g = g;
+      this.leader = leader;
+    }
+
+    void partition(int partition) throws Exception {
       long from = 0;
       while (true) {
         long at = from;
@@ -169,15 +195,10 @@ final class LogBench implements Runnable {
         batches++;
         records += rs.records().size();
         if (rs.records().isEmpty() || rs.records().get(rs.records().size() - 1).offset() + 1 >= rs.end()) {
-          break;
+          return;
         }
         from = rs.records().get(rs.records().size() - 1).offset() + 1;
       }
     }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    Figures.row("read (" + batch + " per batch, records)", "1", Figures.perSecond(records / seconds),
-        String.format("%.2f ms", latency.getValueAtPercentile(50) / 1e6) + " per batch",
-        String.format("%.2f ms", latency.getValueAtPercentile(99) / 1e6) + " per batch", String.valueOf(failed));
-    System.out.printf("%nread %d records in %d batches in %.2f s%n", records, batches, seconds);
   }
 }
