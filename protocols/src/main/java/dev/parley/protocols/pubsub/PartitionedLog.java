@@ -17,6 +17,7 @@ import dev.parley.protocols.replication.ReadLog;
 import dev.parley.protocols.replication.RequestId;
 import dev.parley.protocols.replication.Trim;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -253,9 +254,11 @@ public final class PartitionedLog {
   /**
    * One broker's logic: it sends requests to its replica through {@code replica}, is given the
    * replica's answers ({@link #onReply}), and answers its clients through {@code upcalls}. Time
-   * comes as arguments. Its requests are numbered under its own client name, which must differ
-   * from every earlier incarnation's (a store applies a client's requests in the order of their
-   * numbers).
+   * comes as arguments. The store applies a client's requests only in the order of their numbers
+   * (a request numbered below one applied is answered without effect), and requests in flight
+   * together may be reordered on their way; so the broker names each request by a slot that has one
+   * request in flight at a time ({@code client/slot}, numbered 1, 2, ... per slot), as many slots as
+   * requests it has in flight at once. {@code client} must differ from every earlier incarnation's.
    */
   public static final class Broker {
 
@@ -266,7 +269,8 @@ public final class PartitionedLog {
     private final Consumer<Reply> upcalls;
     private final Map<RequestId, Waiting> waiting = new LinkedHashMap<>();
     private final TreeSet<String> known = new TreeSet<>();
-    private long seq;
+    private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
+    private final List<Long> slotSeq = new ArrayList<>();
     private int nextPartition;
 
     /** A call awaiting its replica's answer (a group's positions await one answer per partition). */
@@ -300,8 +304,21 @@ public final class PartitionedLog {
       known.addAll(settings.topics().keySet());
     }
 
+    /** The id of the next request, in a free slot (a new one if none is free). */
     private RequestId nextId() {
-      return new RequestId(client, ++seq);
+      Integer slot = freeSlots.pollFirst();
+      if (slot == null) {
+        slot = slotSeq.size();
+        slotSeq.add(0L);
+      }
+      long seq = slotSeq.get(slot) + 1;
+      slotSeq.set(slot, seq);
+      return new RequestId(client + "/" + slot, seq);
+    }
+
+    private void release(RequestId id) {
+      String name = id.client();
+      freeSlots.addLast(Integer.parseInt(name.substring(name.lastIndexOf('/') + 1)));
     }
 
     private void send(KvRequest request, Command command, long now, int partition, Group group) {
@@ -360,8 +377,12 @@ public final class PartitionedLog {
     /** The replica's answer to one of this broker's requests. */
     public void onReply(KvReply reply) {
       Waiting w = waiting.remove(reply.id());
-      if (w == null || w.command == null) {
-        return; // expired, or a retention trim: nobody to answer
+      if (w == null) {
+        return; // expired
+      }
+      release(reply.id());
+      if (w.command == null) {
+        return; // a retention trim: nobody to answer
       }
       Command c = w.command;
       if (reply instanceof KvReply.NotLeader n) {
@@ -424,10 +445,12 @@ public final class PartitionedLog {
 
     /** Answers {@link Failed} to every call waiting past its deadline at {@code now}. */
     public void expire(long now) {
-      for (Iterator<Waiting> it = waiting.values().iterator(); it.hasNext(); ) {
-        Waiting w = it.next();
+      for (Iterator<Map.Entry<RequestId, Waiting>> it = waiting.entrySet().iterator(); it.hasNext(); ) {
+        Map.Entry<RequestId, Waiting> e = it.next();
+        Waiting w = e.getValue();
         if (w.deadline <= now) {
           it.remove();
+          release(e.getKey()); // a late answer to it is dropped; the slot's next request outnumbers it
           if (w.command != null) {
             answerOnce(w, new Failed(call(w.command), "no answer within " + settings.timeout().toMillis()
                 + " ms (no leader, or cut off from the majority); a write may still take effect"));

@@ -4,13 +4,19 @@ import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.pubsub.PartitionedLog;
 import dev.parley.protocols.pubsub.PartitionedLog.Broker;
 import dev.parley.protocols.pubsub.PartitionedLog.Reply;
+import dev.parley.protocols.replication.Append;
 import dev.parley.protocols.replication.KvReply;
+import dev.parley.protocols.replication.KvStore;
+import dev.parley.protocols.replication.LogEntry;
 import dev.parley.protocols.replication.LogRecord;
 import dev.parley.protocols.replication.RaftKv;
+import dev.parley.protocols.replication.RaftLog;
+import dev.parley.protocols.replication.RequestId;
 import dev.parley.testkit.sim.Simulation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -36,7 +42,10 @@ final class LogRun {
   final Duration callTimeout = Duration.ofSeconds(2);
   /** How long a client waits before trying again after a call that did not succeed. */
   static final long RETRY_PAUSE = 20;
-  /** The negative control: answer appends at once with the offset the broker expects, not waiting for the commit. */
+  /**
+   * The negative control: a broker that answers an append as soon as the leader has its entry on its
+   * own disk (with the offset the leader's log gives it), not waiting for a majority to hold it.
+   */
   boolean ackBeforeCommit;
 
   final List<Ack> acks = new ArrayList<>();
@@ -49,7 +58,10 @@ final class LogRun {
   private final Map<NodeId, Integer> incarnations = new HashMap<>();
   private final Map<NodeId, Integer> upcallsSeen = new HashMap<>();
   private final Map<String, Caller> callers = new HashMap<>();
-  private final Map<String, Long> expectedOffset = new HashMap<>();
+  /** For the negative control: appends not answered yet, by request id, with their call and topic. */
+  private final Map<RequestId, String[]> early = new LinkedHashMap<>();
+  private final Map<NodeId, RaftKv.State> journals = new HashMap<>();
+  private final Map<NodeId, Integer> journalSeen = new HashMap<>();
   private final Random random;
   private long nextRetention;
   private long calls;
@@ -76,8 +88,12 @@ final class LogRun {
     int incarnation = sim.incarnation(node);
     if (!incarnations.containsKey(node) || incarnations.get(node) != incarnation) {
       incarnations.put(node, incarnation);
-      Broker b = new Broker(node, "log-" + node.name() + "-" + incarnation, settings,
-          r -> sim.tell(node, new RaftKv.Request(r)), this::answer);
+      Broker b = new Broker(node, "log-" + node.name() + "-" + incarnation, settings, r -> {
+        if (ackBeforeCommit && r instanceof Append a && pendingAppend != null) {
+          early.put(a.id(), new String[] {pendingAppend.call(), pendingAppend.topic()});
+        }
+        sim.tell(node, new RaftKv.Request(r));
+      }, this::answer);
       brokers.put(node, b);
     }
     return brokers.get(node);
@@ -89,15 +105,44 @@ final class LogRun {
     if (!sim.isUp(node)) {
       return; // a client talking to a dead broker waits for its timeout
     }
-    if (ackBeforeCommit && command instanceof PartitionedLog.Append a) {
-      int p = a.key() == null ? 0 : PartitionedLog.partitionOf(a.key(), settings.topic(a.topic()).partitions());
-      String log = a.topic() + "/" + p;
-      long offset = expectedOffset.merge(log, 1L, Long::sum) - 1;
-      broker(node).onCommand(command, millis());
-      answer(new PartitionedLog.Appended(call, a.topic(), p, offset, millis()));
-      return;
-    }
+    pendingAppend = command instanceof PartitionedLog.Append a ? a : null;
     broker(node).onCommand(command, millis());
+    pendingAppend = null;
+  }
+
+  private PartitionedLog.Append pendingAppend;
+
+  /**
+   * The negative control's early answers: every append not answered yet whose entry is in some node's
+   * journal (the leader writes its own first) is answered with the offset it gets when that log is
+   * applied up to it.
+   */
+  private void answerEarly() {
+    for (NodeId node : sim.nodes()) {
+      List<Object> events = sim.persistedEvents(node);
+      RaftKv.State state = journals.getOrDefault(node, RaftKv.State.INITIAL);
+      for (int i = journalSeen.getOrDefault(node, 0); i < events.size(); i++) {
+        state = state.apply((RaftKv.Event) events.get(i));
+      }
+      journals.put(node, state);
+      journalSeen.put(node, events.size());
+      RaftLog log = state.log();
+      KvStore store = log.store();
+      for (long i = log.firstIndex(); i <= log.lastIndex() && !early.isEmpty(); i++) {
+        LogEntry e = log.entry(i);
+        if (e.request() == null) {
+          continue;
+        }
+        KvStore.Result result = store.apply(e.request());
+        store = result.store();
+        String[] waiting = early.remove(e.request().id());
+        if (waiting != null && result.reply() instanceof KvReply.Appended a) {
+          String log0 = ((Append) e.request()).log();
+          answer(new PartitionedLog.Appended(waiting[0], waiting[1],
+              Integer.parseInt(log0.substring(log0.lastIndexOf('/') + 1)), a.offset(), a.timestamp()));
+        }
+      }
+    }
   }
 
   String call(String prefix) {
@@ -110,6 +155,9 @@ final class LogRun {
 
   private void answer(Reply reply) {
     Call c = open.remove(reply.call());
+    if (reply instanceof PartitionedLog.Failed f && f.reason().startsWith("unexpected")) {
+      violations.add("a broker answered " + f); // a request applied out of its client's order, say
+    }
     if (reply instanceof PartitionedLog.Records r) {
       Map<Long, LogRecord> known = seen.computeIfAbsent(r.topic() + "/" + r.partition(), k -> new TreeMap<>());
       long expect = r.records().isEmpty() ? r.start() : r.records().get(0).offset();
@@ -141,11 +189,15 @@ final class LogRun {
   }
 
   private void observe() {
+    if (!early.isEmpty()) {
+      answerEarly();
+    }
     long now = millis();
     for (NodeId node : sim.nodes()) {
       List<Object> upcalls = sim.upcalls(node);
       for (int i = upcallsSeen.get(node); i < upcalls.size(); i++) {
         if (upcalls.get(i) instanceof KvReply reply && sim.isUp(node)) {
+          early.remove(reply.id());
           broker(node).onReply(reply);
         }
       }
