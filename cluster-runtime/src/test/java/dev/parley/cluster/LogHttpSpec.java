@@ -90,6 +90,13 @@ class LogHttpSpec {
   }
 
   @Test
+  void theInstancesLiveStateIsItsRaftReplicas() {
+    JsonNode live = cluster.get(leader, "/protocols/log").body().get("live");
+    assertThat(live.get("role").asText()).isEqualTo("LEADER");
+    assertThat(live.get("commitIndex").asLong()).isPositive();
+  }
+
+  @Test
   void wrongRequestsAreToldWhatIsWrong() {
     LocalCluster.Response noPartition = cluster.get(leader, "/log/log/topics/orders/partitions/9");
     assertThat(noPartition.status()).isEqualTo(404);
