@@ -62,6 +62,9 @@ import java.util.function.Consumer;
  * see every acknowledged append. Appends are at least once: a client that retries after a lost
  * answer may append twice (as Kafka without idempotent producers).
  *
+ * <p>Limits: the records are in the Raft store, so its snapshots carry every record retention has
+ * not deleted (and a snapshot sent to a lagging follower must fit one message on a cluster).
+ *
  * <p>Cost: one Raft round per batch of requests (the leader batches concurrent appends); a read is
  * a Raft round too; committing a position is one write, reading a group's positions one read per
  * partition; retention one trim per partition per interval.
