@@ -140,6 +140,7 @@ public final class ProtocolKinds {
             TwoPhaseCommit.Settings.DEFAULT, up.narrow(), up.narrow()),
         TwoPhaseCommit.Request::new, replyTo -> new TwoPhaseCommit.GetStatus(replyTo.narrow()),
         Map.of("transact", Transactions::call)));
+    add(new LogKind());
   }
 
   static {

@@ -182,6 +182,11 @@ public final class GossipStore
 
   private Effect<Merged, VersionedStore> onRequest(VersionedStore store, Request r) {
     KvRequest request = r.request();
+    if (request.isLogOperation()) {
+      upcalls.tell(new KvReply.Unavailable(request.id(),
+          "a log needs its appends in one agreed order, which last-writer-wins gossip does not give; use raft"));
+      return Effect().none();
+    }
     Versioned current = store.get(request.key());
     if (request instanceof Get g) {
       upcalls.tell(new KvReply.Ok(g.id(), current == null ? null : current.value()));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.WireMessage;
+import java.util.List;
 
 /**
  * The upcall answering a {@link KvRequest}, at the node the request was given to. Typed on the wire,
@@ -15,15 +16,33 @@ import dev.parley.protocols.core.WireMessage;
   @JsonSubTypes.Type(value = KvReply.Ok.class, name = "ok"),
   @JsonSubTypes.Type(value = KvReply.CasFailed.class, name = "cas-failed"),
   @JsonSubTypes.Type(value = KvReply.NotLeader.class, name = "not-leader"),
-  @JsonSubTypes.Type(value = KvReply.Unavailable.class, name = "unavailable")
+  @JsonSubTypes.Type(value = KvReply.Unavailable.class, name = "unavailable"),
+  @JsonSubTypes.Type(value = KvReply.Appended.class, name = "appended"),
+  @JsonSubTypes.Type(value = KvReply.Records.class, name = "records")
 })
 public sealed interface KvReply extends WireMessage
-    permits KvReply.Ok, KvReply.CasFailed, KvReply.NotLeader, KvReply.Unavailable {
+    permits KvReply.Ok, KvReply.CasFailed, KvReply.NotLeader, KvReply.Unavailable, KvReply.Appended,
+        KvReply.Records {
 
   RequestId id();
 
   /** Done: a put or cas took effect, a get read {@code value} (null for a put or cas). */
   record Ok(RequestId id, String value) implements KvReply {}
+
+  /** An {@link Append} took effect: the record is at {@code offset} of its log, stamped {@code timestamp}. */
+  record Appended(RequestId id, long offset, long timestamp) implements KvReply {}
+
+  /**
+   * What a {@link ReadLog} read: {@code records} in offset order, and the log's {@code start} (first
+   * offset held), {@code end} (next offset to be appended) and the age cutoff of its last retention
+   * ({@code trimmedBefore}, {@link Long#MIN_VALUE} if none).
+   */
+  record Records(RequestId id, long start, long end, long trimmedBefore, List<LogRecord> records)
+      implements KvReply {
+    public Records {
+      records = List.copyOf(records);
+    }
+  }
 
   /** A cas did not take effect: the key held {@code current}. */
   record CasFailed(RequestId id, String current) implements KvReply {}

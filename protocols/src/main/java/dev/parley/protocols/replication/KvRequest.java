@@ -6,7 +6,7 @@ import dev.parley.protocols.core.WireMessage;
 
 /**
  * The replicated key-value interface every algorithm of this package offers, as downcalls ({@link
- * Put}, {@link Get}, {@link Cas}); each is answered by a {@link KvReply} upcall carrying its {@link
+ * Put}, {@link Get}, {@link Cas}, and on logs {@link Append}, {@link ReadLog}, {@link Trim}); each is answered by a {@link KvReply} upcall carrying its {@link
  * RequestId}, at the node the request was given to. One workload, one nemesis and one
  * linearizability checker serve every algorithm.
  *
@@ -18,16 +18,28 @@ import dev.parley.protocols.core.WireMessage;
 @JsonSubTypes({
   @JsonSubTypes.Type(value = Put.class, name = "put"),
   @JsonSubTypes.Type(value = Get.class, name = "get"),
-  @JsonSubTypes.Type(value = Cas.class, name = "cas")
+  @JsonSubTypes.Type(value = Cas.class, name = "cas"),
+  @JsonSubTypes.Type(value = Append.class, name = "append"),
+  @JsonSubTypes.Type(value = ReadLog.class, name = "read-log"),
+  @JsonSubTypes.Type(value = Trim.class, name = "trim")
 })
-public sealed interface KvRequest extends WireMessage permits Put, Get, Cas {
+public sealed interface KvRequest extends WireMessage permits Put, Get, Cas, Append, ReadLog, Trim {
 
   RequestId id();
 
   String key();
 
-  /** Whether it may change the store (a put or a cas). */
+  /** Whether it may change the store (a put, cas, append or trim). */
   default boolean isWrite() {
-    return !(this instanceof Get);
+    return !(this instanceof Get || this instanceof ReadLog);
+  }
+
+  /**
+   * Whether it is an operation on a log ({@link Append}, {@link ReadLog}, {@link Trim}), which a
+   * store must apply in one agreed order: the log-ordered stores (Raft, primary-backup, chain) apply
+   * them through {@link KvStore}; the others refuse them as they refuse what needs consensus.
+   */
+  default boolean isLogOperation() {
+    return this instanceof Append || this instanceof ReadLog || this instanceof Trim;
   }
 }

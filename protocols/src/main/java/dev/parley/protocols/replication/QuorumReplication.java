@@ -242,6 +242,9 @@ public final class QuorumReplication
     } else if (request instanceof Cas) {
       upcalls.tell(new KvReply.Unavailable(request.id(),
           "cas needs consensus, which quorums alone do not give; use raft"));
+    } else if (request.isLogOperation()) {
+      upcalls.tell(new KvReply.Unavailable(request.id(),
+          "a log needs its appends in one agreed order, which quorums alone do not give; use raft"));
     } else if (!operations.containsKey(request.id())) {
       operations.put(request.id(), new Operation(request));
       timers.startTimerWithFixedDelay(new Retransmit(request.id()), settings.retransmit());

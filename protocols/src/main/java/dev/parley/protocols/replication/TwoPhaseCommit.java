@@ -341,6 +341,11 @@ public final class TwoPhaseCommit
 
   private Effect<Event, TpcState> onRequest(TpcState state, Request r) {
     KvRequest request = r.request();
+    if (request.isLogOperation()) {
+      upcalls.tell(new KvReply.Unavailable(request.id(),
+          "two-phase commit partitions keys, it keeps no logs; use raft for a log"));
+      return Effect().none();
+    }
     String key = request.key();
     Part part;
     if (request instanceof Put p) {

@@ -1,0 +1,149 @@
+package dev.parley.cluster;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.protocols.core.NodeEnv;
+import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.pubsub.PartitionedLog;
+import dev.parley.protocols.replication.RaftKv;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The partitioned log ({@link PartitionedLog}, brokers over one Raft group): {@code append}, {@code
+ * read}, {@code commit} and {@code positions}, each answered by the {@link PartitionedLog.Reply}
+ * upcall naming its call. Offered as {@code POST /protocols/<name>/<op>} with a JSON body and, more
+ * conveniently, as {@code /log/<name>/...}. Topics are created on first use with 4 partitions and
+ * no retention, except {@code recent} (2 partitions, records kept 60 s) and {@code last-100} (2
+ * partitions, the last 100 records of each kept).
+ */
+public record LogKind(PartitionedLog.Settings settings) implements ProtocolKind {
+
+  public static final PartitionedLog.Settings CLUSTER = PartitionedLog.Settings.DEFAULT
+      .withTopic("recent", PartitionedLog.Topic.of(2).withMaxAge(Duration.ofSeconds(60)))
+      .withTopic("last-100", PartitionedLog.Topic.of(2).withMaxRecords(100));
+
+  private static final String CALLS = "http-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+  private static final AtomicLong SEQ = new AtomicLong();
+
+  public LogKind() {
+    this(CLUSTER);
+  }
+
+  @Override
+  public String name() {
+    return "partitioned-log";
+  }
+
+  @Override
+  public String description() {
+    return "Kafka-style partitioned log: key-hash partitions replicated by Raft, offsets, consumer groups, retention";
+  }
+
+  @Override
+  public Behavior<Object> create(String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
+    return PartitionedLog.create(instance, peers, env, settings, upcalls.narrow());
+  }
+
+  @Override
+  public List<String> operations() {
+    return List.of("append", "read", "commit", "positions");
+  }
+
+  /** A fresh call name. */
+  public static String newCall() {
+    return CALLS + SEQ.incrementAndGet();
+  }
+
+  @Override
+  public Object downcall(NodeSettings node, String op, JsonNode body) {
+    return call(node, op, body).downcall();
+  }
+
+  @Override
+  public boolean waitsForUpcall(String op) {
+    return true;
+  }
+
+  @Override
+  public Call call(NodeSettings node, String op, JsonNode body) {
+    String call = newCall();
+    PartitionedLog.Command command = switch (op) {
+      case "append" -> new PartitionedLog.Append(call, text(body, "topic", op), optionalText(body, "key"),
+          text(body, "value", op));
+      case "read" -> new PartitionedLog.Read(call, text(body, "topic", op), (int) number(body, "partition", op, null),
+          number(body, "from", op, 0L), (int) number(body, "max", op, 100L));
+      case "commit" -> new PartitionedLog.CommitOffset(call, text(body, "group", op), text(body, "topic", op),
+          (int) number(body, "partition", op, null), number(body, "offset", op, null));
+      case "positions" -> new PartitionedLog.Positions(call, text(body, "group", op), text(body, "topic", op));
+      default -> throw ProtocolKind.unknownOperation(this, op);
+    };
+    return call(command, call);
+  }
+
+  /** {@code command}, completed by the reply naming {@code call}. */
+  public Call call(PartitionedLog.Command command, String call) {
+    return new Call(command, upcall -> upcall instanceof PartitionedLog.Reply r && r.call().equals(call));
+  }
+
+  private static String text(JsonNode body, String field, String op) {
+    String v = optionalText(body, field);
+    if (v == null) {
+      throw new IllegalArgumentException(op + " needs \"" + field + "\" in its JSON body, such as " + example(op));
+    }
+    return v;
+  }
+
+  private static String optionalText(JsonNode body, String field) {
+    JsonNode v = body == null ? null : body.get(field);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isTextual()) {
+      throw new IllegalArgumentException("\"" + field + "\" must be a string, got " + v);
+    }
+    return v.asText();
+  }
+
+  private static long number(JsonNode body, String field, String op, Long otherwise) {
+    JsonNode v = body == null ? null : body.get(field);
+    if (v == null || v.isNull()) {
+      if (otherwise == null) {
+        throw new IllegalArgumentException(op + " needs \"" + field + "\" in its JSON body, such as " + example(op));
+      }
+      return otherwise;
+    }
+    if (!v.canConvertToLong() || v.asLong() < 0) {
+      throw new IllegalArgumentException("\"" + field + "\" must be a whole number >= 0, got " + v);
+    }
+    return v.asLong();
+  }
+
+  private static String example(String op) {
+    return switch (op) {
+      case "append" -> "{\"topic\":\"orders\",\"key\":\"alice\",\"value\":\"book\"}";
+      case "read" -> "{\"topic\":\"orders\",\"partition\":0,\"from\":0,\"max\":100}";
+      case "commit" -> "{\"group\":\"billing\",\"topic\":\"orders\",\"partition\":0,\"offset\":5}";
+      default -> "{\"group\":\"billing\",\"topic\":\"orders\"}";
+    };
+  }
+
+  @Override
+  public Object status(UpcallLog upcalls, String instance) {
+    return Map.of("answers", upcalls.count(instance));
+  }
+
+  @Override
+  public boolean hasLiveStatus() {
+    return true;
+  }
+
+  @Override
+  public Object statusQuery(NodeSettings node, ActorRef<Object> replyTo) {
+    return new RaftKv.GetStatus(replyTo.narrow());
+  }
+}

@@ -1,0 +1,110 @@
+package dev.parley.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.pubsub.PartitionedLog;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The partitioned log through {@code /log}, on three nodes in one JVM, as a user calls it with
+ * curl: appends answered with their partition and offset (a key's partition its hash's), read back
+ * in order, followers redirecting to the leader, a consumer group's positions committed and read,
+ * and clear errors for what is wrong.
+ */
+class LogHttpSpec {
+
+  static final List<NodeId> NODES = List.of(NodeId.n(1), NodeId.n(2), NodeId.n(3));
+
+  @TempDir static Path data;
+  static LocalCluster cluster;
+  static NodeId leader;
+
+  @BeforeAll
+  static void start() {
+    cluster = new LocalCluster(3, data, List.of("log=partitioned-log"));
+    cluster.awaitStarted("log");
+    leader = cluster.eventually(Duration.ofSeconds(30), () -> {
+      LocalCluster.Response r = cluster.post(NodeId.n(1), "/log/log/topics/warmup?timeout=1000", "x");
+      assertThat(r.status()).isIn(200, 307);
+      return r.status() == 200 ? NodeId.n(1) : NodeId.of(r.body().get("leader").asText());
+    });
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void appendsAreReadBackInOrderFromTheirKeysPartition() {
+    List<Long> offsets = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      LocalCluster.Response r = cluster.post(leader, "/log/log/topics/orders?key=alice", "order-" + i);
+      assertThat(r.status()).as(r.body().toString()).isEqualTo(200);
+      assertThat(r.body().get("partition").asInt()).isEqualTo(PartitionedLog.partitionOf("alice", 4));
+      offsets.add(r.body().get("offset").asLong());
+    }
+    assertThat(offsets).isSorted().doesNotHaveDuplicates();
+    int p = PartitionedLog.partitionOf("alice", 4);
+    LocalCluster.Response read = cluster.get(leader, "/log/log/topics/orders/partitions/" + p + "?from="
+        + offsets.get(0) + "&max=10");
+    assertThat(read.status()).isEqualTo(200);
+    List<String> values = new ArrayList<>();
+    for (JsonNode record : read.body().get("records")) {
+      values.add(record.get("value").asText());
+      assertThat(record.get("key").asText()).isEqualTo("alice");
+    }
+    assertThat(values).containsExactly("order-0", "order-1", "order-2", "order-3", "order-4");
+    assertThat(read.body().get("end").asLong()).isEqualTo(offsets.get(4) + 1);
+  }
+
+  @Test
+  void followersRedirectToTheLeader() {
+    NodeId follower = NODES.stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+    LocalCluster.Response r = cluster.post(follower, "/log/log/topics/orders?key=bob", "x");
+    assertThat(r.status()).isEqualTo(307);
+    assertThat(r.body().get("error").asText()).contains("curl -L");
+    assertThat(r.body().get("location").asText()).startsWith("http://127.0.0.1:").endsWith("/log/log/topics/orders?key=bob");
+  }
+
+  @Test
+  void aConsumerGroupsPositionsAreCommittedAndRead() {
+    assertThat(cluster.post(leader, "/log/log/groups/billing/topics/orders/partitions/1", "7").status()).isEqualTo(200);
+    assertThat(cluster.post(leader, "/log/log/groups/billing/topics/orders/partitions/3", "2").status()).isEqualTo(200);
+    LocalCluster.Response positions = cluster.get(leader, "/log/log/groups/billing/topics/orders");
+    assertThat(positions.status()).isEqualTo(200);
+    assertThat(positions.body().get("positions").get("1").asLong()).isEqualTo(7);
+    assertThat(positions.body().get("positions").get("3").asLong()).isEqualTo(2);
+    assertThat(positions.body().get("positions").has("0")).isFalse();
+  }
+
+  @Test
+  void theInstancesLiveStateIsItsRaftReplicas() {
+    JsonNode live = cluster.get(leader, "/protocols/log").body().get("live");
+    assertThat(live.get("role").asText()).isEqualTo("LEADER");
+    assertThat(live.get("commitIndex").asLong()).isPositive();
+  }
+
+  @Test
+  void wrongRequestsAreToldWhatIsWrong() {
+    LocalCluster.Response noPartition = cluster.get(leader, "/log/log/topics/orders/partitions/9");
+    assertThat(noPartition.status()).isEqualTo(404);
+    assertThat(noPartition.body().get("error").asText()).contains("partitions 0..3");
+    LocalCluster.Response badOffset = cluster.post(leader, "/log/log/groups/g/topics/orders/partitions/0", "soon");
+    assertThat(badOffset.status()).isEqualTo(400);
+    assertThat(badOffset.body().get("error").asText()).contains("offset is a whole number");
+    assertThat(cluster.post(leader, "/log/log/topics/orders", "").status()).isEqualTo(400);
+    assertThat(cluster.get(leader, "/log/nothing/topics/orders/partitions/0").status()).isEqualTo(404);
+  }
+}
