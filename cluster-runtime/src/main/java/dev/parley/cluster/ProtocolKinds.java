@@ -139,6 +139,10 @@ public final class ProtocolKinds {
         Map.of("transact", Transactions::call)));
   }
 
+  static {
+    add(new PubSubKind());
+  }
+
   private static Duration ms(long millis) {
     return Duration.ofMillis(millis);
   }

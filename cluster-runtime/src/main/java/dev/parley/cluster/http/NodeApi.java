@@ -47,6 +47,7 @@ import java.util.concurrent.TimeoutException;
  * POST /protocols/{name}/{op}        a client operation (JSON body), e.g. causal/multicast
  * GET  /protocols/{name}/upcalls     what it reported upward (?since=index)
  * GET  /kv/{store}/{key}             a key-value store's get; PUT, and POST .../cas (see KvRoutes)
+ * POST /pubsub/{broker}/topics/{t}   publish; subscriptions, pull and server-sent events (see PubSubRoutes)
  * POST /nemesis                      a network fault on this node's outbound links (JSON)
  * POST /nemesis/crash/{name}         crash one instance (its memory is lost)
  * POST /nemesis/restart/{name}       restart it (it recovers what it persisted)
@@ -79,6 +80,7 @@ public final class NodeApi extends AllDirectives {
         path("membership", () -> get(() -> ok(runtime.upcalls().since(NodeGuardian.CLUSTER, 0)))),
         pathPrefix("protocols", this::protocolRoutes),
         pathPrefix("kv", new KvRoutes(runtime, system, json, this::parse)::routes),
+        pathPrefix("pubsub", new PubSubRoutes(runtime, system, json, this::parse)::routes),
         pathPrefix("nemesis", this::nemesisRoutes),
         path("history", () -> get(() -> complete(HttpEntities.create(
             ContentTypes.APPLICATION_JSON, HistoryJson.toJsonLines(runtime.history().history()))))),

@@ -82,7 +82,8 @@ public final class TopicBroker
    * {@code topic} that match {@code filter}. {@code push}: the broker sends {@link Deliver}s to
    * {@code replyTo} (or, if null, to the group member named {@code subscriberId}); otherwise the
    * subscriber pulls. Answered with {@link Subscribed}; a reopened subscription is sent everything
-   * still unacknowledged.
+   * still unacknowledged. A null {@code topic} reopens an existing subscription as it was, with
+   * only {@code push} and {@code replyTo} changed (answered {@link NotSubscribed} if there is none).
    */
   public record Subscribe(
       String subscriberId, String topic, Filter filter, boolean durable, boolean push, ActorRef<Reply> replyTo)
@@ -631,17 +632,24 @@ public final class TopicBroker
   // ---------------------------------------------------------------- subscriptions
 
   private Effect<Event, State> onSubscribe(State state, Subscribe s) {
-    if (s.subscriberId() == null || s.topic() == null) {
-      context.getLog().warn("ignoring a subscribe without subscriber or topic: {}", s);
+    if (s.subscriberId() == null) {
+      context.getLog().warn("ignoring a subscribe without subscriber: {}", s);
       return Effect().none();
     }
-    Filter filter = s.filter() == null ? Filter.ALL : s.filter();
+    Subscription old = state.subscription(s.subscriberId());
+    if (s.topic() == null && old == null) {
+      reply(s.replyTo(), s.subscriberId(), new NotSubscribed(s.subscriberId()));
+      return Effect().none();
+    }
+    String topic = s.topic() == null ? old.topic() : s.topic();
+    Filter filter = s.topic() == null ? old.filter() : s.filter() == null ? Filter.ALL : s.filter();
+    boolean durable = s.topic() == null ? old.durable() : s.durable();
     pushedUpTo.remove(s.subscriberId());
     return Effect()
-        .persist(new SubscriptionOpened(s.subscriberId(), s.topic(), filter, s.durable(), s.push(), s.replyTo()))
+        .persist(new SubscriptionOpened(s.subscriberId(), topic, filter, durable, s.push(), s.replyTo()))
         .thenRun(after -> {
           Subscription sub = after.subscription(s.subscriberId());
-          reply(s.replyTo(), s.subscriberId(), new Subscribed(s.subscriberId(), s.topic(), s.durable(), acked(after, sub)));
+          reply(s.replyTo(), s.subscriberId(), new Subscribed(s.subscriberId(), topic, durable, acked(after, sub)));
           push(after, sub);
         });
   }
