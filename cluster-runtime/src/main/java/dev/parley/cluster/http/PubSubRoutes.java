@@ -65,6 +65,8 @@ final class PubSubRoutes extends AllDirectives {
 
   private static final Duration WAIT = Duration.ofSeconds(5);
   private static final int SSE_BUFFER = 256;
+  /** How often an idle event stream sends a comment line: how soon a closed connection is noticed. */
+  private static final Duration HEARTBEAT = Duration.ofSeconds(2);
   private static final Set<String> FILTER_FIELDS = Set.of("keyEquals", "keyPrefix", "payloadContains");
 
   private final NodeRuntime runtime;
@@ -262,7 +264,7 @@ final class PubSubRoutes extends AllDirectives {
         streamToClient(host, subscriber, pair.first(), opened), "sse-" + UUID.randomUUID(), Props.empty());
     host.tell(new TopicBroker.Subscribe(subscriber, null, null, false, true, stream.narrow()));
     Source<ServerSentEvent, akka.NotUsed> events = pair.second()
-        .keepAlive(Duration.ofSeconds(10), ServerSentEvent::heartbeat)
+        .keepAlive(HEARTBEAT, ServerSentEvent::heartbeat)
         .watchTermination((mat, done) -> {
           done.whenComplete((d, e) -> stream.tell(new ClientGone()));
           return mat;
