@@ -218,7 +218,7 @@ public final class TopicBroker
       Duration commitWindow, boolean ackOnArrival, int window, Duration redeliverAfter, Duration ackFlush,
       int snapshotEvery) {
     public static final Settings DEFAULT =
-        new Settings(Duration.ofMillis(2), false, 256, Duration.ofMillis(500), Duration.ofMillis(100), 1_000);
+        new Settings(Duration.ofMillis(2), false, 256, Duration.ofMillis(500), Duration.ofMillis(100), 10_000);
 
     public Settings {
       if (commitWindow == null || commitWindow.isNegative()) {
@@ -259,7 +259,7 @@ public final class TopicBroker
 
   /** What the broker persists. */
   public sealed interface Event extends WireMessage
-      permits SubscriptionOpened, SubscriptionLeft, SubscriptionClosed, MessageAccepted, MessagesAcked {}
+      permits SubscriptionOpened, SubscriptionLeft, SubscriptionClosed, MessagesAccepted, MessagesAcked {}
 
   public record SubscriptionOpened(
       String subscriberId, String topic, Filter filter, boolean durable, boolean push, ActorRef<Reply> deliverTo)
@@ -269,7 +269,12 @@ public final class TopicBroker
 
   public record SubscriptionClosed(String subscriberId) implements Event {}
 
-  public record MessageAccepted(Message message) implements Event {}
+  /** The publishes of one commit window, in the order they were taken. */
+  public record MessagesAccepted(List<Message> messages) implements Event {
+    public MessagesAccepted {
+      messages = List.copyOf(messages);
+    }
+  }
 
   public record MessagesAcked(String subscriberId, long upTo) implements Event {}
 
@@ -357,8 +362,8 @@ public final class TopicBroker
     }
 
     State apply(Event event) {
-      if (event instanceof MessageAccepted a) {
-        return accept(a.message());
+      if (event instanceof MessagesAccepted a) {
+        return accept(a.messages());
       } else if (event instanceof MessagesAcked a) {
         return acked(a.subscriberId(), a.upTo());
       } else if (event instanceof SubscriptionOpened o) {
@@ -382,31 +387,52 @@ public final class TopicBroker
       throw new IllegalArgumentException("unknown topic broker event " + event);
     }
 
-    private State accept(Message m) {
+    /** Takes {@code batch} (in offset order) into every subscription that wants each message. */
+    private State accept(List<Message> batch) {
       List<PublisherSeq> ps = new ArrayList<>(publishers);
-      ps.removeIf(p -> p.publisherId().equals(m.publisherId()));
-      ps.add(new PublisherSeq(m.publisherId(), Math.max(m.seq(), lastSeq(m.publisherId()))));
-      boolean kept = false;
+      long last = accepted;
+      for (Message m : batch) {
+        long seq = Math.max(m.seq(), lastSeq(ps, m.publisherId()));
+        ps.removeIf(p -> p.publisherId().equals(m.publisherId()));
+        ps.add(new PublisherSeq(m.publisherId(), seq));
+        last = Math.max(last, m.offset());
+      }
+      boolean[] kept = new boolean[batch.size()];
       List<Subscription> subs = new ArrayList<>(subscriptions.size());
       for (Subscription s : subscriptions) {
-        if (s.wants(m)) {
-          List<Entry> q = new ArrayList<>(s.queue().size() + 1);
-          q.addAll(s.queue());
-          q.add(new Entry(s.numbered() + 1, m.offset()));
-          subs.add(new Subscription(s.subscriberId(), s.topic(), s.filter(), s.durable(), s.push(), s.deliverTo(),
-              s.connected(), s.numbered() + 1, s.acked(), q));
-          kept = true;
-        } else {
-          subs.add(s);
+        List<Entry> q = null;
+        long numbered = s.numbered();
+        for (int i = 0; i < batch.size(); i++) {
+          Message m = batch.get(i);
+          if (s.wants(m)) {
+            if (q == null) {
+              q = new ArrayList<>(s.queue().size() + batch.size());
+              q.addAll(s.queue());
+            }
+            q.add(new Entry(++numbered, m.offset()));
+            kept[i] = true;
+          }
+        }
+        subs.add(q == null ? s : new Subscription(s.subscriberId(), s.topic(), s.filter(), s.durable(), s.push(),
+            s.deliverTo(), s.connected(), numbered, s.acked(), q));
+      }
+      List<Message> ms = new ArrayList<>(messages.size() + batch.size());
+      ms.addAll(messages);
+      for (int i = 0; i < batch.size(); i++) {
+        if (kept[i]) {
+          ms.add(batch.get(i));
         }
       }
-      List<Message> ms = messages;
-      if (kept) {
-        ms = new ArrayList<>(messages.size() + 1);
-        ms.addAll(messages);
-        ms.add(m);
+      return new State(last, ps, subs, ms);
+    }
+
+    private static long lastSeq(List<PublisherSeq> publishers, String publisherId) {
+      for (PublisherSeq p : publishers) {
+        if (p.publisherId().equals(publisherId)) {
+          return p.seq();
+        }
       }
-      return new State(Math.max(accepted, m.offset()), ps, subs, ms);
+      return 0;
     }
 
     private State acked(String subscriberId, long upTo) {
@@ -605,8 +631,12 @@ public final class TopicBroker
     List<Event> events = new ArrayList<>();
     List<Publish> written = List.copyOf(unwritten);
     long offset = state.accepted();
+    List<Message> batch = new ArrayList<>(written.size());
     for (Publish p : written) {
-      events.add(new MessageAccepted(new Message(++offset, p.publisherId(), p.seq(), p.topic(), p.key(), p.payload())));
+      batch.add(new Message(++offset, p.publisherId(), p.seq(), p.topic(), p.key(), p.payload()));
+    }
+    if (!batch.isEmpty()) {
+      events.add(new MessagesAccepted(batch));
     }
     unwritten.clear();
     events.addAll(takeAcks(state));

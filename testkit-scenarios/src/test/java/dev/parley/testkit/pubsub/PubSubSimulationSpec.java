@@ -57,8 +57,8 @@ class PubSubSimulationSpec {
       Simulation<Object> sim = PubSubRuns.builder(unsafe, PubSubRuns.LOSSY).seed(seed).build();
       PubSubChecker.Run run = PubSubRuns.run(sim, seed);
       Set<String> written = sim.persistedEvents(BROKER).stream()
-          .filter(e -> e instanceof TopicBroker.MessageAccepted)
-          .map(e -> ((TopicBroker.MessageAccepted) e).message())
+          .filter(e -> e instanceof TopicBroker.MessagesAccepted)
+          .flatMap(e -> ((TopicBroker.MessagesAccepted) e).messages().stream())
           .map(m -> m.publisherId() + "#" + m.seq())
           .collect(Collectors.toSet());
       boolean lost = run.published().stream()

@@ -61,7 +61,7 @@ class PubSubWireFormatSpec {
         new TopicBroker.SubscriptionOpened("s2", "orders", Filter.ALL, false, false, null),
         new TopicBroker.SubscriptionLeft("s1"),
         new TopicBroker.SubscriptionClosed("s1"),
-        new TopicBroker.MessageAccepted(m),
+        new TopicBroker.MessagesAccepted(List.of(m, noKey)),
         new TopicBroker.MessagesAcked("s1", 4),
         new TopicBroker.State(8, List.of(new TopicBroker.PublisherSeq("p1", 3)), List.of(sub), List.of(m, noKey)),
         new PubSubClient.PublishTo("orders", "a1", "x"),
