@@ -836,6 +836,10 @@ public final class TopicBroker
     }
     long acked = acked(state, s);
     long from = Math.max(acked, pushedUpTo.getOrDefault(s.subscriberId(), acked));
+    if (from >= s.numbered()) {
+      pushedUpTo.put(s.subscriberId(), from);
+      return;
+    }
     long limit = acked + settings.window();
     long sent = from;
     for (Entry e : s.queue()) {
