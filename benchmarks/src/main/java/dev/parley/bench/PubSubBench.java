@@ -46,7 +46,7 @@ final class PubSubBench implements Runnable {
   int batch = 100;
 
   @Option(names = "--deliveries", description = "deliveries measured per configuration (default ${DEFAULT-VALUE})")
-  long deliveries = 30_000;
+  long deliveries = 100_000;
 
   @Option(names = "--warmup-batches", description = "batches before measuring (default ${DEFAULT-VALUE})")
   int warmupBatches = 10;
