@@ -195,7 +195,8 @@ public final class TopicBroker
    * @param subscriptions each subscription's state
    * @param publishers the last number accepted from each publisher
    */
-  public record Status(long accepted, int retained, List<SubscriptionStatus> subscriptions, Map<String, Long> publishers)
+  public record Status(
+      long accepted, int retained, List<SubscriptionStatus> subscriptions, Map<String, Long> publishers)
       implements WireMessage {}
 
   /** One subscription: {@code queued} messages not yet acknowledged, the last {@code acked}. */
@@ -315,7 +316,8 @@ public final class TopicBroker
    * @param subscriptions the subscriptions, in order of opening
    * @param messages the messages some subscription still has queued, by offset
    */
-  public record State(long accepted, List<PublisherSeq> publishers, List<Subscription> subscriptions, List<Message> messages)
+  public record State(
+      long accepted, List<PublisherSeq> publishers, List<Subscription> subscriptions, List<Message> messages)
       implements WireMessage {
 
     static final State EMPTY = new State(0, List.of(), List.of(), List.of());
@@ -368,10 +370,9 @@ public final class TopicBroker
         return acked(a.subscriberId(), a.upTo());
       } else if (event instanceof SubscriptionOpened o) {
         Subscription old = subscription(o.subscriberId());
-        Subscription s = old == null
-            ? new Subscription(o.subscriberId(), o.topic(), o.filter(), o.durable(), o.push(), o.deliverTo(), true, 0, 0, List.of())
-            : new Subscription(o.subscriberId(), o.topic(), o.filter(), o.durable(), o.push(), o.deliverTo(), true,
-                old.numbered(), old.acked(), old.queue());
+        Subscription s = new Subscription(o.subscriberId(), o.topic(), o.filter(), o.durable(), o.push(),
+            o.deliverTo(), true, old == null ? 0 : old.numbered(), old == null ? 0 : old.acked(),
+            old == null ? List.of() : old.queue());
         return withSubscription(o.subscriberId(), s);
       } else if (event instanceof SubscriptionLeft l) {
         Subscription s = subscription(l.subscriberId());
@@ -379,7 +380,8 @@ public final class TopicBroker
           return this;
         }
         return withSubscription(l.subscriberId(), s.durable()
-            ? new Subscription(s.subscriberId(), s.topic(), s.filter(), true, s.push(), null, false, s.numbered(), s.acked(), s.queue())
+            ? new Subscription(s.subscriberId(), s.topic(), s.filter(), true, s.push(), null, false, s.numbered(),
+                s.acked(), s.queue())
             : null).collect();
       } else if (event instanceof SubscriptionClosed c) {
         return withSubscription(c.subscriberId(), null).collect();

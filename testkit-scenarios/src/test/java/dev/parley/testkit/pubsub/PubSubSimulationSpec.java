@@ -138,6 +138,33 @@ class PubSubSimulationSpec {
     assertThat(payloads(sim, PubSubRuns.S1)).containsExactly("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10");
   }
 
+  @Test
+  void aNonDurableSubscriberThatLeavesIsDroppedAndAnUnsubscribedDurableOneToo() {
+    Simulation<Object> sim = PubSubRuns.builder(PubSubRuns.BROKER_SETTINGS, PubSubRuns.LOSSY).seed(3).build();
+    sim.tell(ms(0), PubSubRuns.S3, new SubscribeTo("t", Filter.ALL, false, true));
+    sim.tell(ms(0), PubSubRuns.S1, new SubscribeTo("t", Filter.ALL, true, true));
+    sim.runUntil(v -> !v.upcalls(PubSubRuns.S3, TopicBroker.Subscribed.class).isEmpty()
+        && !v.upcalls(PubSubRuns.S1, TopicBroker.Subscribed.class).isEmpty());
+    sim.tell(PubSubRuns.P1, new PublishTo("t", "k", "before"));
+    sim.runUntil(v -> v.upcalls(PubSubRuns.S3, Received.class).size() == 1
+        && v.upcalls(PubSubRuns.S1, Received.class).size() == 1);
+    sim.tell(PubSubRuns.S3, new dev.parley.protocols.pubsub.PubSubClient.LeaveTopic());
+    sim.tell(PubSubRuns.S1, new dev.parley.protocols.pubsub.PubSubClient.UnsubscribeTopic());
+    sim.runUntil(v -> !v.upcalls(PubSubRuns.S3, TopicBroker.Left.class).isEmpty()
+        && !v.upcalls(PubSubRuns.S1, TopicBroker.Unsubscribed.class).isEmpty());
+    assertThat(sim.upcalls(PubSubRuns.S3, TopicBroker.Left.class)).containsExactly(new TopicBroker.Left("s3", false));
+    assertThat(status(sim).subscriptions()).isEmpty();
+
+    sim.tell(PubSubRuns.P1, new PublishTo("t", "k", "while away"));
+    sim.runFor(ms(500));
+    sim.tell(PubSubRuns.S3, new SubscribeTo("t", Filter.ALL, false, true));
+    sim.runUntil(v -> v.upcalls(PubSubRuns.S3, TopicBroker.Subscribed.class).size() == 2);
+    sim.tell(PubSubRuns.P1, new PublishTo("t", "k", "after"));
+    sim.runFor(ms(1_000));
+    assertThat(payloads(sim, PubSubRuns.S3)).containsExactly("before", "after");
+    assertThat(payloads(sim, PubSubRuns.S1)).containsExactly("before");
+  }
+
   private static List<String> payloads(Simulation<Object> sim, NodeId node) {
     return sim.upcalls(node, Received.class).stream().map(r -> r.message().payload()).toList();
   }
