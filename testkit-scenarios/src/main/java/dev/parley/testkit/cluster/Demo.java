@@ -102,7 +102,7 @@ public final class Demo implements Callable<Integer> {
 
   private static void step(int n, String what) {
     System.out.println();
-    System.out.println("[" + n + "/7] " + what);
+    System.out.println("[" + n + "/8] " + what);
   }
 
   // --- 2: causal multicast under reordering ---------------------------------------------------
