@@ -79,6 +79,10 @@ public final class ProtocolKinds {
         (node, replyTo) -> new Maekawa.GetStatus(replyTo.narrow()), null));
   }
 
+  static {
+    add(new PubSubKind());
+  }
+
   /** Election and detector timing for a loopback cluster: fail over in about a second. */
   private static final Duration BEAT = Duration.ofMillis(100);
 
@@ -137,10 +141,6 @@ public final class ProtocolKinds {
             TwoPhaseCommit.Settings.DEFAULT, up.narrow(), up.narrow()),
         TwoPhaseCommit.Request::new, replyTo -> new TwoPhaseCommit.GetStatus(replyTo.narrow()),
         Map.of("transact", Transactions::call)));
-  }
-
-  static {
-    add(new PubSubKind());
   }
 
   private static Duration ms(long millis) {

@@ -47,13 +47,13 @@ import java.util.concurrent.TimeoutException;
  * POST /protocols/{name}/{op}        a client operation (JSON body), e.g. causal/multicast
  * GET  /protocols/{name}/upcalls     what it reported upward (?since=index)
  * GET  /kv/{store}/{key}             a key-value store's get; PUT, and POST .../cas (see KvRoutes)
- * POST /pubsub/{broker}/topics/{t}   publish; subscriptions, pull and server-sent events (see PubSubRoutes)
  * POST /nemesis                      a network fault on this node's outbound links (JSON)
  * POST /nemesis/crash/{name}         crash one instance (its memory is lost)
  * POST /nemesis/restart/{name}       restart it (it recovers what it persisted)
  * GET  /history                      the clients' operations, as JSON lines
  * GET  /trace                        this node's vector-stamped events (?format=shiviz)
  * GET  /journal                      this node's journal (?limit=N)
+ * POST /pubsub/{broker}/topics/{t}   publish; subscriptions, pull and server-sent events (see PubSubRoutes)
  * </pre>
  *
  * Malformed bodies get 400 with what was wrong; unknown instances and operations 404; no input
@@ -80,8 +80,8 @@ public final class NodeApi extends AllDirectives {
         path("membership", () -> get(() -> ok(runtime.upcalls().since(NodeGuardian.CLUSTER, 0)))),
         pathPrefix("protocols", this::protocolRoutes),
         pathPrefix("kv", new KvRoutes(runtime, system, json, this::parse)::routes),
-        pathPrefix("pubsub", new PubSubRoutes(runtime, system, json, this::parse)::routes),
         pathPrefix("nemesis", this::nemesisRoutes),
+        pathPrefix("pubsub", new PubSubRoutes(runtime, system, json, this::parse)::routes),
         path("history", () -> get(() -> complete(HttpEntities.create(
             ContentTypes.APPLICATION_JSON, HistoryJson.toJsonLines(runtime.history().history()))))),
         path("trace", () -> get(() -> parameterOptional("format", this::trace))),
