@@ -489,6 +489,8 @@ public final class TopicBroker
   private final TimerScheduler<Command> timers;
   /** Publishes taken but not yet written (group commit), in order of arrival. */
   private final List<Publish> unwritten = new ArrayList<>();
+  /** Copies of publishes not yet written, to acknowledge once they are. */
+  private final List<Publish> copies = new ArrayList<>();
   /** Acknowledgements taken but not yet written: subscriber to number. */
   private final Map<String, Long> ackedUnwritten = new TreeMap<>();
   /** The highest number pushed to each push subscriber since it (re)connected. */
@@ -591,9 +593,17 @@ public final class TopicBroker
       context.getLog().warn("ignoring a publish without publisher or topic, or with a negative number: {}", p);
       return Effect().none();
     }
+    if (p.seq() != 0 && p.seq() <= state.lastSeq(p.publisherId())) {
+      reply(p.replyTo(), p.publisherId(), new PublishAck(p.publisherId(), p.seq(), 0, true));
+      return Effect().none();
+    }
     long last = lastSeq(state, p.publisherId());
     if (p.seq() != 0 && p.seq() <= last) {
-      reply(p.replyTo(), p.publisherId(), new PublishAck(p.publisherId(), p.seq(), 0, true));
+      if (settings.ackOnArrival()) {
+        reply(p.replyTo(), p.publisherId(), new PublishAck(p.publisherId(), p.seq(), 0, true));
+      } else {
+        copies.add(p); // a copy of one not written yet: acknowledged with it, never before
+      }
       return Effect().none();
     }
     if (p.seq() > last + 1) {
@@ -641,6 +651,8 @@ public final class TopicBroker
       events.add(new MessagesAccepted(batch));
     }
     unwritten.clear();
+    List<Publish> copied = List.copyOf(copies);
+    copies.clear();
     events.addAll(takeAcks(state));
     if (events.isEmpty()) {
       return Effect().none();
@@ -653,6 +665,9 @@ public final class TopicBroker
         if (!settings.ackOnArrival()) {
           reply(p.replyTo(), p.publisherId(), new PublishAck(p.publisherId(), p.seq(), o, false));
         }
+      }
+      for (Publish p : copied) {
+        reply(p.replyTo(), p.publisherId(), new PublishAck(p.publisherId(), p.seq(), 0, true));
       }
       for (Subscription s : after.subscriptions()) {
         push(after, s);

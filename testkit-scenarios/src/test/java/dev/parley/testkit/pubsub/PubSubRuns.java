@@ -46,7 +46,7 @@ final class PubSubRuns {
   static final TopicBroker.Settings BROKER_SETTINGS = TopicBroker.Settings.DEFAULT
       .withCommitWindow(Duration.ofMillis(5)).withRedeliverAfter(Duration.ofMillis(100)).withSnapshotEvery(25);
   static final PubSubClient.Settings CLIENT_SETTINGS =
-      new PubSubClient.Settings(Duration.ofMillis(50), 5, Duration.ofMillis(200));
+      new PubSubClient.Settings(Duration.ofMillis(50), 20, Duration.ofMillis(200));
 
   static final FaultPlan LOSSY = FaultPlan.none()
       .withDelay(Delay.uniform(Duration.ofMillis(1), Duration.ofMillis(8)))
@@ -109,7 +109,7 @@ final class PubSubRuns {
         sent.add(new String[] {p.name(), String.valueOf(i + 1), key, payload});
       }
     }
-    sim.runUntil(ms(t0 + 3_000));
+    sim.runUntil(ms(t0 + 5_000));
 
     List<PubSubChecker.Sent> published = new ArrayList<>();
     for (String[] s : sent) {

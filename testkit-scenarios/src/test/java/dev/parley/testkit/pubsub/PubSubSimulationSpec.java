@@ -36,7 +36,7 @@ class PubSubSimulationSpec {
 
   @Test
   void everySubscriberGetsEveryOwedMessageOnceInPublisherOrderAcrossLossAndBrokerCrashes() {
-    Simulations.forSeeds(1, 8, seed -> {
+    Simulations.forSeeds(1, 300, seed -> {
       Simulation<Object> sim = PubSubRuns.builder(PubSubRuns.BROKER_SETTINGS, PubSubRuns.LOSSY).seed(seed).build();
       PubSubChecker.Run run = PubSubRuns.run(sim, seed);
       checker.check(run).requireValid();
