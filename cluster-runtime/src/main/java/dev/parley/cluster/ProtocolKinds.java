@@ -82,6 +82,10 @@ public final class ProtocolKinds {
         (node, replyTo) -> new Maekawa.GetStatus(replyTo.narrow()), null));
   }
 
+  static {
+    add(new PubSubKind());
+  }
+
   /** Election and detector timing for a loopback cluster: fail over in about a second. */
   private static final Duration BEAT = Duration.ofMillis(100);
 

@@ -86,6 +86,10 @@ final class LocalCluster implements AutoCloseable {
         .PUT(HttpRequest.BodyPublishers.ofString(body)).build());
   }
 
+  Response delete(NodeId node, String path) {
+    return send(node, HttpRequest.newBuilder(uri(node, path)).DELETE().build());
+  }
+
   private URI uri(NodeId node, String path) {
     return URI.create("http://127.0.0.1:" + httpPorts.get(node) + path);
   }

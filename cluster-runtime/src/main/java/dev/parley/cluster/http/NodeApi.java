@@ -54,6 +54,7 @@ import java.util.concurrent.TimeoutException;
  * GET  /history                      the clients' operations, as JSON lines
  * GET  /trace                        this node's vector-stamped events (?format=shiviz)
  * GET  /journal                      this node's journal (?limit=N)
+ * POST /pubsub/{broker}/topics/{t}   publish; subscriptions, pull and server-sent events (see PubSubRoutes)
  * </pre>
  *
  * Malformed bodies get 400 with what was wrong; unknown instances and operations 404; no input
@@ -82,6 +83,7 @@ public final class NodeApi extends AllDirectives {
         pathPrefix("kv", new KvRoutes(runtime, system, json, this::parse)::routes),
         pathPrefix("log", new LogRoutes(runtime, system, json)::routes),
         pathPrefix("nemesis", this::nemesisRoutes),
+        pathPrefix("pubsub", new PubSubRoutes(runtime, system, json, this::parse)::routes),
         path("history", () -> get(() -> complete(HttpEntities.create(
             ContentTypes.APPLICATION_JSON, HistoryJson.toJsonLines(runtime.history().history()))))),
         path("trace", () -> get(() -> parameterOptional("format", this::trace))),

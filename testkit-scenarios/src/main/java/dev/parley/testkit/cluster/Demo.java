@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
  * reordering (beside basic multicast, caught breaking causal order); a Raft election and its
  * failover after {@code kill -9} of the leader; the lock server surviving {@code kill -9} with its
  * holder and queue; a replicated key-value store (Raft) whose clients' history stays linearizable
- * across {@code kill -9} of its leader; a partition where the minority stops and the majority goes on; then heal. It
+ * across {@code kill -9} of its leader; a partition where the minority stops and the majority goes on; then heal;
+ * a durable subscriber of the topic broker that gets every message across {@code kill -9} of the broker. It
  * prints what happened and the checkers' verdicts, and stops every node it started.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, description = "A guided tour of a local cluster.")
@@ -67,7 +68,7 @@ public final class Demo implements Callable<Integer> {
           "--protocol", "quorum=quorum-detector", "--protocol", "raft=raft-kv",
           "--protocol", "majority=quorum", "--protocol", "gossip=gossip",
           "--protocol", "primary-backup=primary-backup", "--protocol", "chain=chain",
-          "--protocol", "tx=two-phase-commit");
+          "--protocol", "tx=two-phase-commit", "--protocol", "pubsub=topic-broker");
       causalUnderReordering();
       electionAndFailover();
       lockServerSurvivesKill();
@@ -75,7 +76,9 @@ public final class Demo implements Callable<Integer> {
       KvTour.run(cluster, "raft", verdicts, findings);
       KvTour.everyStore(cluster, List.of("primary-backup", "chain", "tx", "majority", "gossip"), verdicts);
       partitionAndHeal();
-      step(7, "the run's trace, then stopping the cluster");
+      step(7, "a durable subscriber of the topic broker (on n1) across kill -9 of the broker's JVM");
+      PubSubTour.run(cluster, "pubsub", verdicts, findings);
+      step(8, "the run's trace, then stopping the cluster");
       cluster.parley("trace");
     } finally {
       cluster.parley("down");
@@ -99,7 +102,7 @@ public final class Demo implements Callable<Integer> {
 
   private static void step(int n, String what) {
     System.out.println();
-    System.out.println("[" + n + "/7] " + what);
+    System.out.println("[" + n + "/8] " + what);
   }
 
   // --- 2: causal multicast under reordering ---------------------------------------------------

@@ -1,0 +1,77 @@
+package dev.parley.testkit.pubsub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import akka.actor.testkit.typed.javadsl.SerializationTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import dev.parley.protocols.pubsub.PubSubClient;
+import dev.parley.protocols.pubsub.TopicBroker;
+import dev.parley.protocols.pubsub.TopicBroker.Filter;
+import dev.parley.protocols.pubsub.TopicBroker.Message;
+import dev.parley.testkit.ParleyTestKit;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Every topic broker message, journal event and state (the snapshot) round-trips through the
+ * cluster's serializer, with the reply addresses they carry, so publishers and subscribers on other
+ * JVMs reach the broker and a broker recovers from a real journal.
+ */
+class PubSubWireFormatSpec {
+
+  @RegisterExtension static final ParleyTestKit parley = new ParleyTestKit();
+
+  @Test
+  void messagesEventsAndStateRoundTrip() {
+    SerializationTestKit serialization = new SerializationTestKit(parley.actorTestKit().system());
+    TestProbe<TopicBroker.Reply> replies = parley.actorTestKit().createTestProbe();
+    TestProbe<TopicBroker.Status> status = parley.actorTestKit().createTestProbe();
+    Message m = new Message(7, "p1", 3, "orders", "a1", "{\"qty\":2}");
+    Message noKey = new Message(8, "p2", 1, "orders", null, "text");
+    Filter filter = new Filter("a1", "a", "qty");
+    TopicBroker.Subscription sub = new TopicBroker.Subscription("s1", "orders", filter, true, true, replies.getRef(),
+        true, 4, 2, List.of(new TopicBroker.Entry(3, 7), new TopicBroker.Entry(4, 8)));
+    List<Object> all = List.of(
+        new TopicBroker.Publish("p1", 3, "orders", "a1", "{\"qty\":2}", replies.getRef()),
+        new TopicBroker.Publish("p2", 0, "orders", null, "text", null),
+        new TopicBroker.Subscribe("s1", "orders", filter, true, true, replies.getRef()),
+        new TopicBroker.Subscribe("s2", "orders", Filter.ALL, false, false, null),
+        new TopicBroker.Leave("s1", replies.getRef()),
+        new TopicBroker.Unsubscribe("s1", null),
+        new TopicBroker.Ack("s1", 4),
+        new TopicBroker.Pull("s2", 3, 10, Duration.ofMillis(1500), replies.getRef()),
+        new TopicBroker.Tick(TopicBroker.TimerKey.REDELIVER),
+        new TopicBroker.PullExpired("s2", 5),
+        new TopicBroker.GetStatus(status.getRef()),
+        new TopicBroker.PublishAck("p1", 3, 7, false),
+        new TopicBroker.OutOfOrder("p1", 9, 4),
+        new TopicBroker.Subscribed("s1", "orders", true, 2),
+        new TopicBroker.Deliver("s1", 3, m),
+        new TopicBroker.Pulled("s2", List.of(new TopicBroker.Deliver("s2", 1, noKey))),
+        new TopicBroker.Pulled("s2", List.of()),
+        new TopicBroker.Left("s1", true),
+        new TopicBroker.Unsubscribed("s1", false),
+        new TopicBroker.NotSubscribed("s9"),
+        new TopicBroker.Status(8, 2, List.of(new TopicBroker.SubscriptionStatus("s1", "orders", filter, true, true,
+            true, 2, 2)), Map.of("p1", 3L)),
+        new TopicBroker.SubscriptionOpened("s1", "orders", filter, true, true, replies.getRef()),
+        new TopicBroker.SubscriptionOpened("s2", "orders", Filter.ALL, false, false, null),
+        new TopicBroker.SubscriptionLeft("s1"),
+        new TopicBroker.SubscriptionClosed("s1"),
+        new TopicBroker.MessagesAccepted(List.of(m, noKey)),
+        new TopicBroker.MessagesAcked("s1", 4),
+        new TopicBroker.State(8, List.of(new TopicBroker.PublisherSeq("p1", 3)), List.of(sub), List.of(m, noKey)),
+        new PubSubClient.PublishTo("orders", "a1", "x"),
+        new PubSubClient.SubscribeTo("orders", filter, true, false),
+        new PubSubClient.LeaveTopic(),
+        new PubSubClient.UnsubscribeTopic(),
+        new PubSubClient.Received("s1", 3, m),
+        new PubSubClient.Published("p1", 3));
+    for (Object o : all) {
+      assertThat(serialization.verifySerialization(o, true)).as(o.toString()).isEqualTo(o);
+    }
+  }
+}
