@@ -195,6 +195,24 @@ public final class ChordRing {
     return new ArrayList<>(results.values());
   }
 
+  /** Hop counts of a batch of lookups: mean, 99th percentile, how many answers were wrong or failed. */
+  public record Hops(int lookups, double mean, int p99, int max, int wrong) {
+
+    public static Hops of(List<Result> results) {
+      int[] hops = results.stream().filter(r -> !r.failed()).mapToInt(Result::hops).sorted().toArray();
+      double mean = java.util.Arrays.stream(hops).average().orElse(Double.NaN);
+      int p99 = hops.length == 0 ? 0 : hops[Math.max(0, (int) Math.ceil(0.99 * hops.length) - 1)];
+      int max = hops.length == 0 ? 0 : hops[hops.length - 1];
+      int wrong = (int) results.stream().filter(r -> !r.correct()).count();
+      return new Hops(results.size(), mean, p99, max, wrong);
+    }
+
+    /** The Chord paper's expected mean path length, ½·log2 N. */
+    public static double expected(int nodes) {
+      return 0.5 * Math.log(nodes) / Math.log(2);
+    }
+  }
+
   /** {@code node}'s view of the ring. */
   public Chord.Status status(NodeId node) {
     TestInbox<Chord.Status> inbox = TestInbox.create();
