@@ -24,7 +24,7 @@ final class ChordHops implements Runnable {
   int lookups = 1000;
 
   @Option(names = "--pause", description = "virtual ms of stabilisation after each wave of joins (default ${DEFAULT-VALUE})")
-  long pause = 2000;
+  long pause = 1000;
 
   @Option(names = "--seed", description = "simulation seed (default ${DEFAULT-VALUE})")
   long seed = 1;
