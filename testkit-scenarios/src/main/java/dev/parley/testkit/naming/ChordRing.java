@@ -43,7 +43,7 @@ public final class ChordRing {
   private ChordRing(Simulation<Chord.Command> sim, Chord.Settings settings, long seed) {
     this.sim = sim;
     this.settings = settings;
-    this.random = new Random(seed);
+    this.random = new Random(dev.parley.protocols.core.NodeEnv.mix(seed, "ring"));
   }
 
   /** Nodes n1..n{@code count} running Chord with {@code settings}, none in a ring yet. */

@@ -1,5 +1,6 @@
 package dev.parley.testkit.naming;
 
+import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
@@ -125,7 +126,7 @@ public final class Overlay {
    * same pairs, in the same order, in every call (so settings are compared on the same searches).
    */
   public Rate rate(int count, Mode mode, int ttl, int walkers) {
-    Random random = new Random(seed);
+    Random random = new Random(NodeEnv.mix(seed, "searches"));
     int found = 0;
     long messages = 0;
     for (int i = 0; i < count; i++) {
