@@ -23,6 +23,7 @@ import dev.parley.protocols.multicast.FifoMulticast;
 import dev.parley.protocols.multicast.LamportMulticast;
 import dev.parley.protocols.multicast.ReliableMulticast;
 import dev.parley.protocols.multicast.SequencerMulticast;
+import dev.parley.protocols.naming.Chord;
 import dev.parley.protocols.replication.ChainReplication;
 import dev.parley.protocols.replication.GossipStore;
 import dev.parley.protocols.replication.PrimaryBackup;
@@ -137,6 +138,12 @@ public final class ProtocolKinds {
             TwoPhaseCommit.Settings.DEFAULT, up.narrow(), up.narrow()),
         TwoPhaseCommit.Request::new, replyTo -> new TwoPhaseCommit.GetStatus(replyTo.narrow()),
         Map.of("transact", Transactions::call)));
+  }
+
+  static {
+    add(new ChordKind("chord",
+        "Chord DHT lookup: m = 32 bit ring, fingers, stabilisation, successor lists; the first node creates the ring",
+        Chord.Settings.DEFAULT));
   }
 
   private static Duration ms(long millis) {
