@@ -144,6 +144,8 @@ public final class ProtocolKinds {
     add(new ChordKind("chord",
         "Chord DHT lookup: m = 32 bit ring, fingers, stabilisation, successor lists; the first node creates the ring",
         Chord.Settings.DEFAULT));
+    add(new NameServiceKind("name-service",
+        "flat name server on the group's first node, resolvers with TTL caches on the others"));
   }
 
   private static Duration ms(long millis) {
