@@ -35,9 +35,7 @@ public final class ChordRing {
   private final Simulation<Chord.Command> sim;
   private final Chord.Settings settings;
   private final Random random;
-  private final Set<NodeId> joined = new HashSet<>();
   private final Set<NodeId> left = new HashSet<>();
-  private final Map<NodeId, Integer> joinsSeen = new HashMap<>();
   private long nextRequest = 1;
 
   private ChordRing(Simulation<Chord.Command> sim, Chord.Settings settings, long seed) {
@@ -84,6 +82,13 @@ public final class ChordRing {
     return this;
   }
 
+  /** {@code node} restarts: a fresh instance, out of the ring until it joins again. */
+  public ChordRing restart(NodeId node) {
+    sim.restart(sim.elapsed(), node);
+    sim.runFor(Duration.ZERO);
+    return this;
+  }
+
   /** {@code node} crashes (crash-stop). */
   public ChordRing crash(NodeId node) {
     sim.crash(sim.elapsed(), node);
@@ -118,16 +123,16 @@ public final class ChordRing {
     return this;
   }
 
-  /** The nodes in the ring now, by identifier: joined, up and not gone. */
+  /**
+   * The nodes in the ring now, by identifier: up, not gone, and joined in their current incarnation
+   * (a restarted node is back in the ring once it joined again).
+   */
   public TreeMap<Long, NodeId> members() {
     TreeMap<Long, NodeId> ring = new TreeMap<>();
     for (NodeId node : sim.nodes()) {
-      int seen = sim.upcalls(node, Chord.Joined.class).size();
-      if (seen > joinsSeen.getOrDefault(node, 0)) {
-        joinsSeen.put(node, seen);
-        joined.add(node);
-      }
-      if (joined.contains(node) && sim.isUp(node) && !left.contains(node)) {
+      boolean joinedThisIncarnation =
+          sim.upcalls(node, Chord.Joined.class).size() >= sim.incarnation(node);
+      if (joinedThisIncarnation && sim.isUp(node) && !left.contains(node)) {
         NodeId other = ring.put(Chord.identifier(node.name(), settings.bits()), node);
         if (other != null) {
           throw new IllegalStateException(node + " and " + other + " have the same identifier with m = "

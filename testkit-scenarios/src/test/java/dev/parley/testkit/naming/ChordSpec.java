@@ -134,6 +134,28 @@ class ChordSpec {
   }
 
   @Test
+  void crashedNodesThatRestartAndJoinAgainTakeTheirPlaceBack() {
+    Simulations.forSeeds(1, 4, seed -> {
+      ChordRing ring = ChordRing.of(20, SETTINGS, seed, ChordRing.LINKS);
+      ring.grow(ms(2_000));
+      List<NodeId> order = new ArrayList<>(ring.members().values());
+      List<NodeId> crashed = List.of(order.get(2), order.get(9), order.get(15));
+      crashed.forEach(ring::crash);
+      ring.settle(ms(1_000));
+      assertThat(wrong(ring.lookups(100))).as("lookups while they are down").isEmpty();
+      for (NodeId node : crashed) {
+        ring.restart(node);
+        assertThat(ring.members()).doesNotContainValue(node);
+        ring.join(node, order.get(0));
+      }
+      ring.settle(ms(2_000));
+      assertThat(ring.members()).hasSize(20);
+      assertThat(ring.wrongSuccessors()).isEmpty();
+      assertThat(wrong(ring.lookups(200))).as("lookups after they joined again").isEmpty();
+    });
+  }
+
+  @Test
   void aLeavingNodeHandsItsPlaceToItsNeighbours() {
     Simulations.forSeeds(1, 4, seed -> {
       ChordRing ring = ChordRing.of(16, SETTINGS, seed, ChordRing.LINKS);
