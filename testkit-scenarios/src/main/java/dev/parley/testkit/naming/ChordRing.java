@@ -1,6 +1,7 @@
 package dev.parley.testkit.naming;
 
 import akka.actor.testkit.typed.javadsl.TestInbox;
+import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
@@ -8,6 +9,7 @@ import dev.parley.protocols.naming.Chord;
 import dev.parley.testkit.sim.Simulation;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -41,7 +43,7 @@ public final class ChordRing {
   private ChordRing(Simulation<Chord.Command> sim, Chord.Settings settings, long seed) {
     this.sim = sim;
     this.settings = settings;
-    this.random = new Random(dev.parley.protocols.core.NodeEnv.mix(seed, "ring"));
+    this.random = new Random(NodeEnv.mix(seed, "ring"));
   }
 
   /** Nodes n1..n{@code count} running Chord with {@code settings}, none in a ring yet. */
@@ -164,14 +166,12 @@ public final class ChordRing {
     TreeMap<Long, NodeId> ring = members();
     List<NodeId> from = List.copyOf(ring.values());
     Map<Long, NodeId> askedAt = new HashMap<>();
-    Map<Long, String> keys = new HashMap<>();
     long first = nextRequest;
     for (int i = 0; i < count; i++) {
       long id = nextRequest++;
       String key = "key-" + random.nextInt(Integer.MAX_VALUE);
       NodeId node = from.get(random.nextInt(from.size()));
       askedAt.put(id, node);
-      keys.put(id, key);
       sim.tell(node, new Chord.Lookup(id, key));
     }
     Map<Long, Result> results = new TreeMap<>();
@@ -205,7 +205,7 @@ public final class ChordRing {
 
     public static Hops of(List<Result> results) {
       int[] hops = results.stream().filter(r -> !r.failed()).mapToInt(Result::hops).sorted().toArray();
-      double mean = java.util.Arrays.stream(hops).average().orElse(Double.NaN);
+      double mean = Arrays.stream(hops).average().orElse(Double.NaN);
       int p99 = hops.length == 0 ? 0 : hops[Math.max(0, (int) Math.ceil(0.99 * hops.length) - 1)];
       int max = hops.length == 0 ? 0 : hops[hops.length - 1];
       int wrong = (int) results.stream().filter(r -> !r.correct()).count();
