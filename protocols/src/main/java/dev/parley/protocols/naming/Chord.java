@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,9 +51,10 @@ import java.util.Objects;
  * fix_fingers (look up the start of the next finger; the fingers after it whose start the answer also
  * covers take the same node) and check_predecessor (forget a predecessor that does not answer a ping).
  * A successor that misses its stabilise answer for a whole round is removed and the next one of the
- * list takes its place (then the nearest finger; the last one is kept and asked again if there is no
- * other, and a node that knows no predecessor either asks the node it joined through again); so the
- * ring survives the crash of any r - 1 consecutive nodes.
+ * list takes its place (then the fingers, then the predecessor; the last one is kept and asked again
+ * if there is no other, and a node that knows no predecessor either asks the node it joined through
+ * again); so the ring survives the crash of any r - 1 consecutive nodes at once, and repairs itself
+ * more slowly from worse.
  *
  * <p>Guarantees. Safety in the usual sense is not promised while the ring changes: a lookup may
  * return a node that is no longer (or not yet) the key's successor. Once joins and failures stop and
@@ -706,10 +708,11 @@ public final class Chord extends AbstractBehavior<Chord.Command> {
 
   /**
    * Takes {@code node} for failed or gone: out of the fingers, the successors and the predecessor. When
-   * no successor is left, the nearest finger takes its place (stabilise then walks back to the true
-   * successor); failing that the last successor known stays and is asked again next round, since a
-   * node with none would be cut off for good and the silent one may only have been slow. (A node that
-   * knows neither fingers nor a predecessor, just joined, asks its contact node again: see stabilise.)
+   * no successor is left, the fingers, nearest first, and then the predecessor take their places
+   * (stabilise then walks back to the true successor, one node per round from the predecessor);
+   * failing all that the last successor known stays and is asked again next round, since a node with
+   * none would be cut off for good and the silent one may only have been slow. (A node that knows
+   * neither fingers nor a predecessor, just joined, asks its contact node again: see stabilise.)
    */
   private void forget(NodeId node) {
     for (int i = 0; i < fingers.length; i++) {
@@ -723,15 +726,14 @@ public final class Chord extends AbstractBehavior<Chord.Command> {
     List<Member> rest = new ArrayList<>(successors);
     rest.removeIf(m -> m.node().equals(node));
     if (rest.isEmpty()) {
-      Member nearest = null;
       for (Member f : fingers) {
-        if (f != null && !f.node().equals(node)
-            && (nearest == null || distance(f.id()) < distance(nearest.id()))) {
-          nearest = f;
+        if (f != null && !f.node().equals(node)) {
+          rest.add(f);
         }
       }
-      if (nearest != null) {
-        rest.add(nearest);
+      rest.sort(Comparator.comparingLong(m -> distance(m.id())));
+      if (predecessor != null) {
+        rest.add(predecessor);
       }
     }
     if (!rest.isEmpty()) {
