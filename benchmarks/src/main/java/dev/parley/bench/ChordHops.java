@@ -23,7 +23,8 @@ final class ChordHops implements Runnable {
   @Option(names = "--lookups", description = "random lookups per ring (default ${DEFAULT-VALUE})")
   int lookups = 1000;
 
-  @Option(names = "--pause", description = "virtual ms of stabilisation after each wave of joins (default ${DEFAULT-VALUE})")
+  @Option(names = "--pause",
+      description = "virtual ms of stabilisation after each wave of joins (default ${DEFAULT-VALUE})")
   long pause = 1000;
 
   @Option(names = "--seed", description = "simulation seed (default ${DEFAULT-VALUE})")

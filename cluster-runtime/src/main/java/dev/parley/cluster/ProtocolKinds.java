@@ -146,6 +146,9 @@ public final class ProtocolKinds {
         Chord.Settings.DEFAULT));
     add(new NameServiceKind("name-service",
         "flat name server on the group's first node, resolvers with TTL caches on the others"));
+    add(new OverlayKind("overlay-search",
+        "unstructured overlay on a random graph of mean degree 3: share items, search by flooding or random walks",
+        3, 1));
   }
 
   private static Duration ms(long millis) {

@@ -28,8 +28,9 @@ import java.util.TreeSet;
  * walkers, and super-peers that index the items of the peers attached to them (KaZaA style).
  *
  * <p>Model: a static overlay graph, usually random ({@link #randomGraph}); each node knows only its
- * neighbours and its own items. Links may delay, reorder and duplicate (a lost query is simply not
- * found); crash-stop nodes. No timers: a search ends when no message is left.
+ * neighbours and its own items (more are added with {@link Share}). Links may delay, reorder and
+ * duplicate (a lost query is simply not found); crash-stop nodes. No timers: a search ends when no
+ * message is left.
  *
  * <p>Algorithms. <b>Flooding</b>: the origin sends the query to every neighbour; a node that sees it
  * for the first time (duplicate suppression by query id) answers the origin directly if it holds the
@@ -53,7 +54,7 @@ public final class OverlaySearch extends AbstractBehavior<OverlaySearch.Command>
 
   /** Downcalls, wire messages and the status query. */
   public sealed interface Command extends WireMessage
-      permits Search, Flood, Walk, Ask, Publish, Hit, GetStatus {}
+      permits Search, Share, Flood, Walk, Ask, Publish, Hit, GetStatus {}
 
   /** How a search travels. */
   public enum Mode { FLOOD, WALK }
@@ -76,6 +77,13 @@ public final class OverlaySearch extends AbstractBehavior<OverlaySearch.Command>
     }
   }
 
+  /** Downcall: this node holds {@code item} from now on (a leaf tells its super-peer's index). */
+  public record Share(String item) implements Command {
+    public Share {
+      Objects.requireNonNull(item, "item");
+    }
+  }
+
   /** Wire: a flooded query, {@code hops} taken so far, last sent by {@code from}. */
   public record Flood(NodeId origin, long query, String item, int ttl, int hops, NodeId from) implements Command {}
 
@@ -92,7 +100,10 @@ public final class OverlaySearch extends AbstractBehavior<OverlaySearch.Command>
     }
   }
 
-  /** Wire: {@code holder} has {@code item}, {@code hops} from the origin (super-peer searches: the indexing super-peer's hops). */
+  /**
+   * Wire: {@code holder} has {@code item}, {@code hops} from the origin (in a super-peer search: the
+   * hops of the super-peer that indexes it).
+   */
   public record Hit(long query, String item, NodeId holder, int hops) implements Command {}
 
   /** Asks for this node's {@link Status}. */
@@ -216,6 +227,7 @@ public final class OverlaySearch extends AbstractBehavior<OverlaySearch.Command>
   private record Key(NodeId origin, long query) {}
 
   private final Config config;
+  private final Set<String> items;
   private final Peers<Command> peers;
   private final NodeEnv env;
   private final ActorRef<Found> listener;
@@ -231,6 +243,7 @@ public final class OverlaySearch extends AbstractBehavior<OverlaySearch.Command>
       ActorRef<Found> listener) {
     super(context);
     this.config = config;
+    this.items = new TreeSet<>(config.items());
     this.peers = peers;
     this.env = env;
     this.listener = listener;
@@ -244,6 +257,7 @@ public final class OverlaySearch extends AbstractBehavior<OverlaySearch.Command>
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Search.class, this::onSearch)
+        .onMessage(Share.class, this::onShare)
         .onMessage(Flood.class, this::onFlood)
         .onMessage(Walk.class, this::onWalk)
         .onMessage(Ask.class, this::onAsk)
@@ -256,7 +270,7 @@ public final class OverlaySearch extends AbstractBehavior<OverlaySearch.Command>
   private Behavior<Command> onSearch(Search s) {
     NodeId self = peers.self();
     long query = s.query();
-    if (config.items().contains(s.item())) {
+    if (items.contains(s.item())) {
       onHit(new Hit(query, s.item(), self, 0));
     }
     if (config.role() == Role.LEAF) {
@@ -270,6 +284,13 @@ public final class OverlaySearch extends AbstractBehavior<OverlaySearch.Command>
       return this;
     }
     startFlood(self, query, s.item(), s.ttl());
+    return this;
+  }
+
+  private Behavior<Command> onShare(Share s) {
+    if (items.add(s.item()) && config.role() == Role.LEAF) {
+      peers.tell(neighbours.get(0), new Publish(peers.self(), items));
+    }
     return this;
   }
 
@@ -307,7 +328,7 @@ public final class OverlaySearch extends AbstractBehavior<OverlaySearch.Command>
 
   private Behavior<Command> onWalk(Walk w) {
     queriesSeen++;
-    if (config.items().contains(w.item())) {
+    if (items.contains(w.item())) {
       hit(w.origin(), w.query(), w.item(), peers.self(), w.hops());
     } else if (w.hops() < w.ttl() && !neighbours.isEmpty()) {
       peers.tell(randomNeighbour(), new Walk(w.origin(), w.query(), w.item(), w.ttl(), w.hops() + 1, w.walker()));
@@ -334,7 +355,7 @@ public final class OverlaySearch extends AbstractBehavior<OverlaySearch.Command>
     if (!answered.add(new Key(origin, query))) {
       return;
     }
-    if (config.items().contains(item) && !origin.equals(peers.self())) {
+    if (items.contains(item) && !origin.equals(peers.self())) {
       hit(origin, query, item, peers.self(), hops);
     }
     for (NodeId holder : index.getOrDefault(item, Set.of())) {
@@ -367,7 +388,7 @@ public final class OverlaySearch extends AbstractBehavior<OverlaySearch.Command>
 
   private Behavior<Command> onGetStatus(GetStatus g) {
     int indexed = index.values().stream().mapToInt(Set::size).sum();
-    g.replyTo().tell(new Status(peers.self(), config.role(), config.neighbours(), config.items(), indexed,
+    g.replyTo().tell(new Status(peers.self(), config.role(), config.neighbours(), items, indexed,
         queriesSeen, hitsSent));
     return this;
   }

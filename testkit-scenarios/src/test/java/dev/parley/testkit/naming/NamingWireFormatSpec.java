@@ -63,6 +63,7 @@ class NamingWireFormatSpec {
   @Test
   void overlaySearch() {
     roundTrips(List.of(new OverlaySearch.Search(1, "item", OverlaySearch.Mode.WALK, 8, 4),
+        new OverlaySearch.Share("x"),
         new OverlaySearch.Flood(N1, 1, "item", 4, 2, N2), new OverlaySearch.Walk(N1, 1, "item", 8, 3, 0),
         new OverlaySearch.Ask(N1, 1, "item", 3), new OverlaySearch.Publish(N1, Set.of("a", "b")),
         new OverlaySearch.Hit(1, "item", N2, 3), new OverlaySearch.Found(N1, 1, "item", N2, 3),
