@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = "Parley benchmark harnesses; each prints its figures. Without a command, runs them all.",
     subcommands = {LinkOverhead.class, MulticastThroughput.class, SimulationSpeed.class, MutexBench.class,
-        FailoverBench.class, KvBench.class, TlsOverhead.class, LogBench.class, PubSubBench.class})
+        FailoverBench.class, KvBench.class, TlsOverhead.class, LogBench.class, PubSubBench.class,
+        ChordHops.class, OverlayBench.class})
 public final class Bench implements Runnable {
 
   @Override

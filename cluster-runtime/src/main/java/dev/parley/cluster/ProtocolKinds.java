@@ -23,6 +23,7 @@ import dev.parley.protocols.multicast.FifoMulticast;
 import dev.parley.protocols.multicast.LamportMulticast;
 import dev.parley.protocols.multicast.ReliableMulticast;
 import dev.parley.protocols.multicast.SequencerMulticast;
+import dev.parley.protocols.naming.Chord;
 import dev.parley.protocols.replication.ChainReplication;
 import dev.parley.protocols.replication.GossipStore;
 import dev.parley.protocols.replication.PrimaryBackup;
@@ -170,6 +171,17 @@ public final class ProtocolKinds {
         true));
     add(new TwoGeneralsKind("two-generals",
         "the two generals (the first two nodes): a bounded acknowledgement chain over a lossy link"));
+  }
+
+  static {
+    add(new ChordKind("chord",
+        "Chord DHT lookup: m = 32 bit ring, fingers, stabilisation, successor lists; the first node creates the ring",
+        Chord.Settings.DEFAULT));
+    add(new NameServiceKind("name-service",
+        "flat name server on the group's first node, resolvers with TTL caches on the others"));
+    add(new OverlayKind("overlay-search",
+        "unstructured overlay on a random graph of mean degree 3: share items, search by flooding or random walks",
+        3, 1));
   }
 
   private static Duration ms(long millis) {

@@ -1,0 +1,86 @@
+package dev.parley.cluster;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.Behaviors;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.protocols.core.NodeEnv;
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.naming.Chord;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Chord on the cluster: the group's first node creates the ring when its instance starts, every other
+ * node joins through it (and, after a restart, joins again). {@code POST /protocols/<name>/lookup}
+ * with {@code {"key":"..."}} answers with the node responsible for the key and the hops it took;
+ * {@code /status} shows the node's predecessor, successors and fingers.
+ */
+record ChordKind(String name, String description, Chord.Settings settings) implements ProtocolKind {
+
+  private static final AtomicLong REQUESTS = new AtomicLong();
+
+  @Override
+  public Behavior<Object> create(String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
+    @SuppressWarnings("unchecked")
+    Peers<Chord.Command> ring = (Peers<Chord.Command>) (Peers<?>) peers;
+    NodeId first = peers.members().first();
+    return Behaviors.<Object>setup(ctx -> {
+      ctx.getSelf().tell(first.equals(peers.self()) ? new Chord.Create() : new Chord.Join(first));
+      return Chord.create(ring, env, settings, upcalls.narrow()).unsafeCast();
+    });
+  }
+
+  @Override
+  public List<String> operations() {
+    return List.of("lookup");
+  }
+
+  @Override
+  public Object downcall(NodeSettings node, String op, JsonNode body) {
+    return call(node, op, body).downcall();
+  }
+
+  @Override
+  public boolean waitsForUpcall(String op) {
+    return true;
+  }
+
+  @Override
+  public Call call(NodeSettings node, String op, JsonNode body) {
+    if (!op.equals("lookup")) {
+      throw ProtocolKind.unknownOperation(this, op);
+    }
+    JsonNode key = body == null ? null : body.get("key");
+    if (key == null || !key.isTextual() || key.asText().isEmpty()) {
+      throw new IllegalArgumentException("lookup needs a JSON body with a non-empty \"key\" string, such as "
+          + "{\"key\":\"song.mp3\"}");
+    }
+    long id = REQUESTS.incrementAndGet();
+    return new Call(new Chord.Lookup(id, key.asText()), upcall ->
+        (upcall instanceof Chord.Found f && f.requestId() == id)
+            || (upcall instanceof Chord.LookupFailed l && l.requestId() == id));
+  }
+
+  @Override
+  public Object status(UpcallLog upcalls, String instance) {
+    Map<String, Object> latest = new LinkedHashMap<>();
+    for (UpcallLog.Entry e : upcalls.since(instance, 0)) {
+      latest.put(e.type(), e.upcall());
+    }
+    return Map.of("latest", latest);
+  }
+
+  @Override
+  public boolean hasLiveStatus() {
+    return true;
+  }
+
+  @Override
+  public Object statusQuery(NodeSettings node, ActorRef<Object> replyTo) {
+    return new Chord.GetStatus(replyTo.narrow());
+  }
+}

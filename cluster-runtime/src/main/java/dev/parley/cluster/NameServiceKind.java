@@ -1,0 +1,108 @@
+package dev.parley.cluster;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.protocols.core.NodeEnv;
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.naming.HierarchicalResolver;
+import dev.parley.protocols.naming.NameServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A flat name service on the cluster: the group's first node is the name server (the root zone,
+ * holding every name), every other node a resolver with a TTL cache. {@code register} and {@code
+ * unregister} go to the server, {@code resolve} to a resolver, which answers from its cache within a
+ * binding's TTL and asks the server otherwise.
+ */
+record NameServiceKind(String name, String description) implements ProtocolKind {
+
+  private static final AtomicLong REQUESTS = new AtomicLong();
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public Behavior<Object> create(String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
+    NodeId server = peers.members().first();
+    if (peers.self().equals(server)) {
+      return NameServer.create("", Map.of(), Map.of(), (Peers<HierarchicalResolver.Command>) (Peers<?>) peers)
+          .unsafeCast();
+    }
+    return HierarchicalResolver.create(HierarchicalResolver.Settings.of(server),
+        (Peers<NameServer.Command>) (Peers<?>) peers, env, upcalls.narrow()).unsafeCast();
+  }
+
+  @Override
+  public List<String> operations() {
+    return List.of("register", "unregister", "resolve");
+  }
+
+  @Override
+  public Object downcall(NodeSettings node, String op, JsonNode body) {
+    return call(node, op, body).downcall();
+  }
+
+  @Override
+  public boolean waitsForUpcall(String op) {
+    return op.equals("resolve");
+  }
+
+  @Override
+  public Call call(NodeSettings node, String op, JsonNode body) {
+    NodeId server = node.group().get(0);
+    boolean atServer = node.node().equals(server);
+    switch (op) {
+      case "register" -> {
+        requireAt(atServer, op, "the name server " + server);
+        long ttl = body == null || !body.hasNonNull("ttlMs") ? 60_000 : body.get("ttlMs").asLong();
+        if (ttl <= 0) {
+          throw new IllegalArgumentException("ttlMs must be a positive number of milliseconds, got "
+              + body.get("ttlMs"));
+        }
+        return new Call(new NameServer.Register(text(body, "name", op), text(body, "value", op),
+            Duration.ofMillis(ttl)), upcall -> false);
+      }
+      case "unregister" -> {
+        requireAt(atServer, op, "the name server " + server);
+        return new Call(new NameServer.Unregister(text(body, "name", op)), upcall -> false);
+      }
+      case "resolve" -> {
+        requireAt(!atServer, op, "a resolver (any node but " + server + ")");
+        long id = REQUESTS.incrementAndGet();
+        return new Call(new HierarchicalResolver.Resolve(id, text(body, "name", op)),
+            upcall -> upcall instanceof HierarchicalResolver.Upcall u && u.requestId() == id);
+      }
+      default -> throw ProtocolKind.unknownOperation(this, op);
+    }
+  }
+
+  private static void requireAt(boolean here, String op, String where) {
+    if (!here) {
+      throw new IllegalArgumentException(op + " is done at " + where);
+    }
+  }
+
+  private static String text(JsonNode body, String field, String op) {
+    JsonNode v = body == null ? null : body.get(field);
+    if (v == null || !v.isTextual() || v.asText().isEmpty()) {
+      throw new IllegalArgumentException(op + " needs a JSON body with a non-empty \"" + field
+          + "\" string, such as {\"name\":\"printer\",\"value\":\"10.1.1.1\",\"ttlMs\":30000}");
+    }
+    return v.asText();
+  }
+
+  @Override
+  public boolean hasLiveStatus() {
+    return true;
+  }
+
+  @Override
+  public Object statusQuery(NodeSettings node, ActorRef<Object> replyTo) {
+    return node.node().equals(node.group().get(0))
+        ? new NameServer.GetStatus(replyTo.narrow())
+        : new HierarchicalResolver.GetStatus(replyTo.narrow());
+  }
+}

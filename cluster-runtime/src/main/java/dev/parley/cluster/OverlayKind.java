@@ -1,0 +1,88 @@
+package dev.parley.cluster;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.protocols.core.NodeEnv;
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.naming.OverlaySearch;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Unstructured overlay search on the cluster: the group's nodes on a random graph of mean degree
+ * {@code degree}, the same on every node (drawn from {@code seed} over the group in id order).
+ * {@code share} gives a node an item; {@code search} floods or sends random walkers from a node and
+ * answers with the first hit. A search that finds nothing has no answer: the call ends with the
+ * runtime's "no answer within" note ({@code ?timeout=ms} sets how long it waits).
+ */
+record OverlayKind(String name, String description, double degree, long seed) implements ProtocolKind {
+
+  private static final AtomicLong QUERIES = new AtomicLong();
+
+  @Override
+  public Behavior<Object> create(String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
+    Map<NodeId, Set<NodeId>> graph = OverlaySearch.randomGraph(new ArrayList<>(peers.members()), degree, seed);
+    @SuppressWarnings("unchecked")
+    Peers<OverlaySearch.Command> overlay = (Peers<OverlaySearch.Command>) (Peers<?>) peers;
+    return OverlaySearch.create(OverlaySearch.Config.peer(graph.get(peers.self()), Set.of()), overlay, env,
+        upcalls.narrow()).unsafeCast();
+  }
+
+  @Override
+  public List<String> operations() {
+    return List.of("share", "search");
+  }
+
+  @Override
+  public Object downcall(NodeSettings node, String op, JsonNode body) {
+    return call(node, op, body).downcall();
+  }
+
+  @Override
+  public boolean waitsForUpcall(String op) {
+    return op.equals("search");
+  }
+
+  @Override
+  public Call call(NodeSettings node, String op, JsonNode body) {
+    String item = body == null || !body.hasNonNull("item") ? "" : body.get("item").asText();
+    if (item.isEmpty()) {
+      throw new IllegalArgumentException(op + " needs a JSON body with a non-empty \"item\" string, such as "
+          + "{\"item\":\"song.mp3\",\"mode\":\"flood\",\"ttl\":3} (search) or {\"item\":\"song.mp3\"} (share)");
+    }
+    if (op.equals("share")) {
+      return new Call(new OverlaySearch.Share(item), upcall -> false);
+    }
+    if (!op.equals("search")) {
+      throw ProtocolKind.unknownOperation(this, op);
+    }
+    String mode = body.hasNonNull("mode") ? body.get("mode").asText() : "flood";
+    OverlaySearch.Mode m;
+    try {
+      m = OverlaySearch.Mode.valueOf(mode.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("mode is flood or walk, got '" + mode + "'");
+    }
+    int ttl = body.hasNonNull("ttl") ? body.get("ttl").asInt() : 3;
+    int walkers = body.hasNonNull("walkers") ? body.get("walkers").asInt() : 1;
+    long query = QUERIES.incrementAndGet();
+    return new Call(new OverlaySearch.Search(query, item, m, ttl, walkers),
+        upcall -> upcall instanceof OverlaySearch.Found f && f.query() == query);
+  }
+
+  @Override
+  public boolean hasLiveStatus() {
+    return true;
+  }
+
+  @Override
+  public Object statusQuery(NodeSettings node, ActorRef<Object> replyTo) {
+    return new OverlaySearch.GetStatus(replyTo.narrow());
+  }
+}
