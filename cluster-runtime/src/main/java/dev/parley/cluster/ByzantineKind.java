@@ -49,7 +49,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * from the instance's name, so any node could forge any signature; a traitor here does not, as in
  * the simulation.
  */
-public record ByzantineKind(String name, String description, boolean signed) implements ProtocolKind {
+public record ByzantineKind(String name, String description, boolean signed) implements AnsweredKind {
 
   /** The synchronous round bound on the cluster. */
   static final Duration ROUND = Duration.ofMillis(300);
@@ -67,16 +67,6 @@ public record ByzantineKind(String name, String description, boolean signed) imp
   @Override
   public List<String> operations() {
     return List.of("decide");
-  }
-
-  @Override
-  public Object downcall(NodeSettings node, String op, JsonNode body) {
-    return call(node, op, body).downcall();
-  }
-
-  @Override
-  public boolean waitsForUpcall(String op) {
-    return true;
   }
 
   @Override

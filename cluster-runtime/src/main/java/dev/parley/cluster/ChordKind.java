@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * with {@code {"key":"..."}} answers with the node responsible for the key and the hops it took;
  * {@code /status} shows the node's predecessor, successors and fingers.
  */
-record ChordKind(String name, String description, Chord.Settings settings) implements ProtocolKind {
+record ChordKind(String name, String description, Chord.Settings settings) implements AnsweredKind {
 
   private static final AtomicLong REQUESTS = new AtomicLong();
 
@@ -37,16 +37,6 @@ record ChordKind(String name, String description, Chord.Settings settings) imple
   @Override
   public List<String> operations() {
     return List.of("lookup");
-  }
-
-  @Override
-  public Object downcall(NodeSettings node, String op, JsonNode body) {
-    return call(node, op, body).downcall();
-  }
-
-  @Override
-  public boolean waitsForUpcall(String op) {
-    return true;
   }
 
   @Override

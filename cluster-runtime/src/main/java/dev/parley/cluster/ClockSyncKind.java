@@ -34,7 +34,7 @@ import java.util.TreeMap;
  * the algorithm promises for it. The error is measured against the host's clock, which all nodes
  * share on one machine (across machines it is only as good as their own NTP).
  */
-public record ClockSyncKind(String name, String description, boolean berkeley) implements ProtocolKind {
+public record ClockSyncKind(String name, String description, boolean berkeley) implements AnsweredKind {
 
   /** How long a {@code sync} waits for every node's result. */
   static final Duration REPORT_WAIT = Duration.ofSeconds(3);
@@ -49,11 +49,6 @@ public record ClockSyncKind(String name, String description, boolean berkeley) i
   @Override
   public List<String> operations() {
     return List.of("sync", "skew");
-  }
-
-  @Override
-  public Object downcall(NodeSettings node, String op, JsonNode body) {
-    return call(node, op, body).downcall();
   }
 
   @Override

@@ -38,7 +38,7 @@ public record KvKind(
     Function<KvRequest, Object> request,
     Function<ActorRef<Object>, Object> statusQuery,
     Map<String, Operation> more)
-    implements ProtocolKind {
+    implements AnsweredKind {
 
   @FunctionalInterface
   public interface Factory {
@@ -131,16 +131,6 @@ public record KvKind(
       case "cas" -> "{\"key\":\"x\",\"expected\":\"1\",\"value\":\"2\"} (expected null: never written)";
       default -> "{\"key\":\"x\"}";
     };
-  }
-
-  @Override
-  public Object downcall(NodeSettings node, String op, JsonNode body) {
-    return call(node, op, body).downcall();
-  }
-
-  @Override
-  public boolean waitsForUpcall(String op) {
-    return true;
   }
 
   @Override

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * no retention, except {@code recent} (2 partitions, records kept 60 s) and {@code last-100} (2
  * partitions, the last 100 records of each kept).
  */
-public record LogKind(PartitionedLog.Settings settings) implements ProtocolKind {
+public record LogKind(PartitionedLog.Settings settings) implements AnsweredKind {
 
   public static final PartitionedLog.Settings CLUSTER = PartitionedLog.Settings.DEFAULT
       .withTopic("recent", PartitionedLog.Topic.of(2).withMaxAge(Duration.ofSeconds(60)))
@@ -57,16 +57,6 @@ public record LogKind(PartitionedLog.Settings settings) implements ProtocolKind 
   /** A fresh call name. */
   public static String newCall() {
     return CALLS + SEQ.incrementAndGet();
-  }
-
-  @Override
-  public Object downcall(NodeSettings node, String op, JsonNode body) {
-    return call(node, op, body).downcall();
-  }
-
-  @Override
-  public boolean waitsForUpcall(String op) {
-    return true;
   }
 
   @Override

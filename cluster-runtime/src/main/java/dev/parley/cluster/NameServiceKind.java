@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * unregister} go to the server, {@code resolve} to a resolver, which answers from its cache within a
  * binding's TTL and asks the server otherwise.
  */
-record NameServiceKind(String name, String description) implements ProtocolKind {
+record NameServiceKind(String name, String description) implements AnsweredKind {
 
   private static final AtomicLong REQUESTS = new AtomicLong();
 
@@ -38,11 +38,6 @@ record NameServiceKind(String name, String description) implements ProtocolKind 
   @Override
   public List<String> operations() {
     return List.of("register", "unregister", "resolve");
-  }
-
-  @Override
-  public Object downcall(NodeSettings node, String op, JsonNode body) {
-    return call(node, op, body).downcall();
   }
 
   @Override

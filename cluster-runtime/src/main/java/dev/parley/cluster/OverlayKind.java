@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * answers with the first hit. A search that finds nothing has no answer: the call ends with the
  * runtime's "no answer within" note ({@code ?timeout=ms} sets how long it waits).
  */
-record OverlayKind(String name, String description, double degree, long seed) implements ProtocolKind {
+record OverlayKind(String name, String description, double degree, long seed) implements AnsweredKind {
 
   private static final AtomicLong QUERIES = new AtomicLong();
 
@@ -37,11 +37,6 @@ record OverlayKind(String name, String description, double degree, long seed) im
   @Override
   public List<String> operations() {
     return List.of("share", "search");
-  }
-
-  @Override
-  public Object downcall(NodeSettings node, String op, JsonNode body) {
-    return call(node, op, body).downcall();
   }
 
   @Override

@@ -41,7 +41,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * @param semantics the server's call semantics
  */
 record RpcKind(String name, String description, RpcService<?> service, Semantics semantics)
-    implements ProtocolKind {
+    implements AnsweredKind {
 
   /** Client timing on a loopback cluster: resend after 300 ms, up to 20 sends. */
   static final RpcClient.Settings CLIENT = new RpcClient.Settings(Duration.ofMillis(300), 20);
@@ -68,16 +68,6 @@ record RpcKind(String name, String description, RpcService<?> service, Semantics
 
   private boolean counter() {
     return service instanceof CounterService;
-  }
-
-  @Override
-  public Object downcall(NodeSettings node, String op, JsonNode body) {
-    return call(node, op, body).downcall();
-  }
-
-  @Override
-  public boolean waitsForUpcall(String op) {
-    return true;
   }
 
   @Override

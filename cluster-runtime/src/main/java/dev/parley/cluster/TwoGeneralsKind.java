@@ -33,7 +33,7 @@ import java.util.TreeMap;
  * what each general received, sent and decided, and whether they acted alike. Whatever the bound,
  * a lost last message leaves one general attacking alone.
  */
-public record TwoGeneralsKind(String name, String description) implements ProtocolKind {
+public record TwoGeneralsKind(String name, String description) implements AnsweredKind {
 
   /** How long a run lasts before the generals report (the chain is sent at once, no retries). */
   static final Duration RUN = Duration.ofMillis(800);
@@ -50,16 +50,6 @@ public record TwoGeneralsKind(String name, String description) implements Protoc
   @Override
   public List<String> operations() {
     return List.of("run");
-  }
-
-  @Override
-  public Object downcall(NodeSettings node, String op, JsonNode body) {
-    return call(node, op, body).downcall();
-  }
-
-  @Override
-  public boolean waitsForUpcall(String op) {
-    return true;
   }
 
   @Override
