@@ -59,6 +59,13 @@ public final class NodeClient {
         .PUT(HttpRequest.BodyPublishers.ofString(text)));
   }
 
+  /** A POST that follows a redirect, keeping the method and body on a 307 (a Raft follower's), as {@code curl -L} does. */
+  public Response postFollowing(String path, String text) {
+    return send(FOLLOWING, HttpRequest.newBuilder(URI.create(base + path))
+        .header("Content-Type", "text/plain")
+        .POST(HttpRequest.BodyPublishers.ofString(text)));
+  }
+
   public Response post(String path, String json) {
     return send(HTTP, HttpRequest.newBuilder(URI.create(base + path))
         .header("Content-Type", "application/json")

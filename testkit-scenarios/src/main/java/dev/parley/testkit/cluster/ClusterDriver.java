@@ -112,6 +112,14 @@ public final class ClusterDriver {
 
   /** Waits until {@code condition} holds; false if {@code max} passes first. */
   public boolean await(Duration max, BooleanSupplier condition) {
+    return awaitUntil(max, condition);
+  }
+
+  /**
+   * Waits until {@code condition} holds, asking again every 100 ms and taking a node that does not
+   * answer (an {@link IllegalStateException} from its client) as not yet; false if {@code max} passes first.
+   */
+  public static boolean awaitUntil(Duration max, BooleanSupplier condition) {
     long deadline = System.nanoTime() + max.toNanos();
     while (System.nanoTime() < deadline) {
       try {
