@@ -1,12 +1,7 @@
 package dev.parley.cluster.http;
 
 import akka.actor.typed.ActorSystem;
-import akka.cluster.typed.Cluster;
-import akka.http.javadsl.marshallers.jackson.Jackson;
-import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
-import akka.http.javadsl.model.headers.Location;
-import akka.http.javadsl.server.AllDirectives;
 import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
 import akka.http.javadsl.unmarshalling.Unmarshaller;
@@ -14,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.cluster.KvKind;
-import dev.parley.cluster.NodeGuardian;
 import dev.parley.cluster.NodeRuntime;
 import dev.parley.cluster.ProtocolKind;
 import dev.parley.protocols.history.HistoryRecorder;
@@ -29,7 +23,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -51,19 +44,14 @@ import java.util.function.Function;
  * may still take effect. {@code ?client=NAME&seq=N} names the request, so a retry with the same pair
  * is applied once. Every call is recorded in {@code /history}.
  */
-final class KvRoutes extends AllDirectives {
+final class KvRoutes extends ClientRoutes {
 
   private static final Duration DEFAULT_WAIT = Duration.ofSeconds(5);
 
-  private final NodeRuntime runtime;
-  private final ActorSystem<?> system;
-  private final ObjectMapper json;
   private final Function<String, JsonNode> parse;
 
   KvRoutes(NodeRuntime runtime, ActorSystem<?> system, ObjectMapper json, Function<String, JsonNode> parse) {
-    this.runtime = runtime;
-    this.system = system;
-    this.json = json;
+    super(runtime, system, json);
     this.parse = parse;
   }
 
@@ -151,20 +139,8 @@ final class KvRoutes extends AllDirectives {
     }
     if (answer instanceof KvReply.NotLeader n) {
       runtime.history().fail(h, "not served here");
-      Optional<String> http = httpOf(n);
-      if (http.isPresent()) {
-        return extractUri(uri -> {
-          String location = "http://" + http.get() + uri.path() + uri.rawQueryString().map(q -> "?" + q).orElse("");
-          body.put("error", runtime.node() + " does not serve this request; " + n.leader()
-              + " does: repeat it at the location given (curl -L follows)");
-          body.put("leader", n.leader().name());
-          body.put("location", location);
-          return respondWithHeader(Location.create(location), () -> respond(StatusCodes.TEMPORARY_REDIRECT, body));
-        });
-      }
-      body.put("error", runtime.node() + " does not serve this request and knows no node that does "
-          + "(an election or a repair may be under way); retry shortly");
-      return respond(StatusCodes.SERVICE_UNAVAILABLE, body);
+      return toLeader(n.leader(), body, "does not serve this request", "repeat it",
+          "an election or a repair may be under way");
     }
     if (answer instanceof KvReply.Unavailable u) {
       runtime.history().info(h, u.reason());
@@ -179,21 +155,8 @@ final class KvRoutes extends AllDirectives {
     return respond(StatusCodes.GATEWAY_TIMEOUT, body);
   }
 
-  private Optional<String> httpOf(KvReply.NotLeader n) {
-    if (n.leader() == null || n.leader().equals(runtime.node())) {
-      return Optional.empty();
-    }
-    return NodeGuardian.members(Cluster.get(system)).stream()
-        .filter(m -> n.leader().equals(m.node()) && m.http() != null && m.reachable())
-        .map(NodeRuntime.Member::http).findFirst();
-  }
-
   private List<String> stores() {
     return runtime.instances().values().stream().filter(i -> i.kind() instanceof KvKind)
         .map(NodeRuntime.Instance::name).toList();
-  }
-
-  private Route respond(StatusCode code, Object body) {
-    return complete(code, body, Jackson.marshaller(json));
   }
 }

@@ -1,18 +1,12 @@
 package dev.parley.cluster.http;
 
 import akka.actor.typed.ActorSystem;
-import akka.cluster.typed.Cluster;
-import akka.http.javadsl.marshallers.jackson.Jackson;
-import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
-import akka.http.javadsl.model.headers.Location;
-import akka.http.javadsl.server.AllDirectives;
 import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
 import akka.http.javadsl.unmarshalling.Unmarshaller;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.cluster.LogKind;
-import dev.parley.cluster.NodeGuardian;
 import dev.parley.cluster.NodeRuntime;
 import dev.parley.cluster.ProtocolKind;
 import dev.parley.protocols.pubsub.PartitionedLog;
@@ -20,7 +14,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -41,18 +34,13 @@ import java.util.function.Function;
  * curl -L} follows), else 503; a partition the topic does not have 404; a malformed number 400; no
  * answer within {@code ?timeout=} ms (default 5000) 504, as an append may still take effect.
  */
-final class LogRoutes extends AllDirectives {
+final class LogRoutes extends ClientRoutes {
 
   private static final Duration DEFAULT_WAIT = Duration.ofSeconds(5);
 
-  private final NodeRuntime runtime;
-  private final ActorSystem<?> system;
-  private final ObjectMapper json;
 
   LogRoutes(NodeRuntime runtime, ActorSystem<?> system, ObjectMapper json) {
-    this.runtime = runtime;
-    this.system = system;
-    this.json = json;
+    super(runtime, system, json);
   }
 
   Route routes() {
@@ -152,23 +140,8 @@ final class LogRoutes extends AllDirectives {
       return respond(StatusCodes.OK, body);
     }
     if (answer instanceof PartitionedLog.NotLeader n) {
-      Optional<String> http = n.leader() == null || n.leader().equals(runtime.node()) ? Optional.empty()
-          : NodeGuardian.members(Cluster.get(system)).stream()
-              .filter(m -> n.leader().equals(m.node()) && m.http() != null && m.reachable())
-              .map(NodeRuntime.Member::http).findFirst();
-      if (http.isPresent()) {
-        return extractUri(uri -> {
-          String location = "http://" + http.get() + uri.path() + uri.rawQueryString().map(q -> "?" + q).orElse("");
-          body.put("error", runtime.node() + " does not lead this log; " + n.leader()
-              + " does: repeat the request at the location given (curl -L follows)");
-          body.put("leader", n.leader().name());
-          body.put("location", location);
-          return respondWithHeader(Location.create(location), () -> respond(StatusCodes.TEMPORARY_REDIRECT, body));
-        });
-      }
-      body.put("error", runtime.node() + " does not lead this log and knows no node that does "
-          + "(an election may be under way); retry shortly");
-      return respond(StatusCodes.SERVICE_UNAVAILABLE, body);
+      return toLeader(n.leader(), body, "does not lead this log", "repeat the request",
+          "an election may be under way");
     }
     if (answer instanceof PartitionedLog.Rejected r) {
       body.put("error", r.reason());
@@ -188,9 +161,5 @@ final class LogRoutes extends AllDirectives {
   private List<String> logs() {
     return runtime.instances().values().stream().filter(i -> i.kind() instanceof LogKind)
         .map(NodeRuntime.Instance::name).toList();
-  }
-
-  private Route respond(StatusCode code, Object body) {
-    return complete(code, body, Jackson.marshaller(json));
   }
 }

@@ -6,12 +6,9 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.Props;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.javadsl.Behaviors;
-import akka.http.javadsl.marshallers.jackson.Jackson;
 import akka.http.javadsl.marshalling.sse.EventStreamMarshalling;
-import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.model.sse.ServerSentEvent;
-import akka.http.javadsl.server.AllDirectives;
 import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
 import akka.http.javadsl.unmarshalling.Unmarshaller;
@@ -61,7 +58,7 @@ import java.util.function.Function;
  * one keeps queueing). Bad input gets 400 saying what was wrong; an unknown broker or subscription
  * 404; no answer in time 504.
  */
-final class PubSubRoutes extends AllDirectives {
+final class PubSubRoutes extends ClientRoutes {
 
   private static final Duration WAIT = Duration.ofSeconds(5);
   private static final int SSE_BUFFER = 256;
@@ -69,15 +66,10 @@ final class PubSubRoutes extends AllDirectives {
   private static final Duration HEARTBEAT = Duration.ofSeconds(2);
   private static final Set<String> FILTER_FIELDS = Set.of("keyEquals", "keyPrefix", "payloadContains");
 
-  private final NodeRuntime runtime;
-  private final ActorSystem<?> system;
-  private final ObjectMapper json;
   private final Function<String, JsonNode> parse;
 
   PubSubRoutes(NodeRuntime runtime, ActorSystem<?> system, ObjectMapper json, Function<String, JsonNode> parse) {
-    this.runtime = runtime;
-    this.system = system;
-    this.json = json;
+    super(runtime, system, json);
     this.parse = parse;
   }
 
@@ -362,9 +354,5 @@ final class PubSubRoutes extends AllDirectives {
       throw new IllegalArgumentException(name + " must be at least " + min + ", got " + n);
     }
     return n;
-  }
-
-  private Route respond(StatusCode code, Object body) {
-    return complete(code, body, Jackson.marshaller(json));
   }
 }

@@ -1,0 +1,62 @@
+package dev.parley.cluster.http;
+
+import akka.actor.typed.ActorSystem;
+import akka.cluster.typed.Cluster;
+import akka.http.javadsl.marshallers.jackson.Jackson;
+import akka.http.javadsl.model.StatusCode;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.model.headers.Location;
+import akka.http.javadsl.server.AllDirectives;
+import akka.http.javadsl.server.Route;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parley.cluster.NodeGuardian;
+import dev.parley.cluster.NodeRuntime;
+import dev.parley.protocols.core.NodeId;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the client route families ({@code /kv}, {@code /log}, {@code /pubsub}) share: answering with
+ * a JSON body, and sending a request this node cannot serve to the node that can.
+ */
+abstract class ClientRoutes extends AllDirectives {
+
+  protected final NodeRuntime runtime;
+  protected final ActorSystem<?> system;
+  protected final ObjectMapper json;
+
+  ClientRoutes(NodeRuntime runtime, ActorSystem<?> system, ObjectMapper json) {
+    this.runtime = runtime;
+    this.system = system;
+    this.json = json;
+  }
+
+  protected Route respond(StatusCode code, Object body) {
+    return complete(code, body, Jackson.marshaller(json));
+  }
+
+  /**
+   * A 307 to the same path and query at {@code leader}'s HTTP address (which every member announces)
+   * when it is another reachable member, else a 503; {@code body} gets the error (this node {@code
+   * notHere}; {@code repeat} at the location given, or {@code underWay}), the leader and the location.
+   */
+  protected Route toLeader(NodeId leader, Map<String, Object> body, String notHere, String repeat, String underWay) {
+    Optional<String> http = leader == null || leader.equals(runtime.node()) ? Optional.empty()
+        : NodeGuardian.members(Cluster.get(system)).stream()
+            .filter(m -> leader.equals(m.node()) && m.http() != null && m.reachable())
+            .map(NodeRuntime.Member::http).findFirst();
+    if (http.isEmpty()) {
+      body.put("error", runtime.node() + " " + notHere + " and knows no node that does (" + underWay
+          + "); retry shortly");
+      return respond(StatusCodes.SERVICE_UNAVAILABLE, body);
+    }
+    return extractUri(uri -> {
+      String location = "http://" + http.get() + uri.path() + uri.rawQueryString().map(q -> "?" + q).orElse("");
+      body.put("error", runtime.node() + " " + notHere + "; " + leader + " does: " + repeat
+          + " at the location given (curl -L follows)");
+      body.put("leader", leader.name());
+      body.put("location", location);
+      return respondWithHeader(Location.create(location), () -> respond(StatusCodes.TEMPORARY_REDIRECT, body));
+    });
+  }
+}
