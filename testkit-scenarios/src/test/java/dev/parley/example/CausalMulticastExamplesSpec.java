@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README's "Writing a spec" section, run as written: causal multicast three ways. */
+/** docs/writing-specs.md's examples, run as written: causal multicast three ways. */
 class CausalMulticastExamplesSpec {
 
   @RegisterExtension static final ParleyTestKit parley = new ParleyTestKit();

@@ -22,7 +22,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The README's "Mutual exclusion" section, run as written. */
+/** docs/mutex.md's examples, run as written. */
 class MutexExamplesSpec {
 
   @RegisterExtension static final ParleyTestKit parley = new ParleyTestKit();

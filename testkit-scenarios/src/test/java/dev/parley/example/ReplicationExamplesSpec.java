@@ -13,7 +13,7 @@ import dev.parley.testkit.sim.Simulations;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** The README's "Replication and consensus" spec, run as written, over several seeds. */
+/** docs/replication.md's example spec, run as written, over several seeds. */
 class ReplicationExamplesSpec {
 
   @Test
