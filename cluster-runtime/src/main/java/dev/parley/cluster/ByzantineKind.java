@@ -49,7 +49,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * from the instance's name, so any node could forge any signature; a traitor here does not, as in
  * the simulation.
  */
-public record ByzantineKind(String name, String description, boolean signed) implements AnsweredKind {
+public record ByzantineKind(String name, String description, boolean signed) implements ProtocolKind {
 
   /** The synchronous round bound on the cluster. */
   static final Duration ROUND = Duration.ofMillis(300);
@@ -94,6 +94,9 @@ public record ByzantineKind(String name, String description, boolean signed) imp
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("a traitor's behavior is lie, silent or conflicting, got '" + behavior + "'");
     }
+    if (body.has("m") && !body.get("m").canConvertToInt()) {
+      throw new IllegalArgumentException("m is a whole number, got " + body.get("m"));
+    }
     int m = body.has("m") ? body.get("m").asInt() : traitors.size();
     if (m < 0 || m > node.group().size() - 2) {
       throw new IllegalArgumentException("m is within 0.." + (node.group().size() - 2) + " for "
@@ -106,7 +109,12 @@ public record ByzantineKind(String name, String description, boolean signed) imp
     long run = System.nanoTime();
     Run spec = new Run(run, node.node(), value.asText().equals("attack") ? 1 : 0,
         List.copyOf(new LinkedHashSet<>(traitors)), strategy, m, roundMs);
-    return new Call(spec, upcall -> upcall instanceof Verdict v && v.run() == run);
+    return new Call(spec, run);
+  }
+
+  @Override
+  public Object answerKeyOf(Object upcall) {
+    return upcall instanceof Verdict v ? v.run() : null;
   }
 
   @Override

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * with {@code {"key":"..."}} answers with the node responsible for the key and the hops it took;
  * {@code /status} shows the node's predecessor, successors and fingers.
  */
-record ChordKind(String name, String description, Chord.Settings settings) implements AnsweredKind {
+record ChordKind(String name, String description, Chord.Settings settings) implements ProtocolKind {
 
   private static final AtomicLong REQUESTS = new AtomicLong();
 
@@ -50,9 +50,15 @@ record ChordKind(String name, String description, Chord.Settings settings) imple
           + "{\"key\":\"song.mp3\"}");
     }
     long id = REQUESTS.incrementAndGet();
-    return new Call(new Chord.Lookup(id, key.asText()), upcall ->
-        (upcall instanceof Chord.Found f && f.requestId() == id)
-            || (upcall instanceof Chord.LookupFailed l && l.requestId() == id));
+    return new Call(new Chord.Lookup(id, key.asText()), id);
+  }
+
+  @Override
+  public Object answerKeyOf(Object upcall) {
+    if (upcall instanceof Chord.Found f) {
+      return f.requestId();
+    }
+    return upcall instanceof Chord.LookupFailed l ? l.requestId() : null;
   }
 
   @Override

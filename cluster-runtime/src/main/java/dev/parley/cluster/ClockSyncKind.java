@@ -34,7 +34,7 @@ import java.util.TreeMap;
  * the algorithm promises for it. The error is measured against the host's clock, which all nodes
  * share on one machine (across machines it is only as good as their own NTP).
  */
-public record ClockSyncKind(String name, String description, boolean berkeley) implements AnsweredKind {
+public record ClockSyncKind(String name, String description, boolean berkeley) implements ProtocolKind {
 
   /** How long a {@code sync} waits for every node's result. */
   static final Duration REPORT_WAIT = Duration.ofSeconds(3);
@@ -52,15 +52,15 @@ public record ClockSyncKind(String name, String description, boolean berkeley) i
   }
 
   @Override
-  public boolean waitsForUpcall(String op) {
-    return op.equals("sync");
+  public Object answerKeyOf(Object upcall) {
+    return upcall instanceof SyncReport r ? r.id() : null;
   }
 
   @Override
   public Call call(NodeSettings node, String op, JsonNode body) {
     if (op.equals("sync")) {
       long id = System.nanoTime();
-      return new Call(new SyncAll(id), upcall -> upcall instanceof SyncReport r && r.id() == id);
+      return new Call(new SyncAll(id), id);
     }
     if (op.equals("skew")) {
       if (body == null || !body.has("offsetMs")) {
@@ -71,7 +71,7 @@ public record ClockSyncKind(String name, String description, boolean berkeley) i
       if (!(Math.abs(drift) < 1_000_000)) {
         throw new IllegalArgumentException("driftPpm must be within (-1e6, 1e6), got " + drift);
       }
-      return new Call(new Skew(Math.round(body.get("offsetMs").asDouble() * 1e6), drift), upcall -> false);
+      return Call.accepted(new Skew(Math.round(body.get("offsetMs").asDouble() * 1e6), drift));
     }
     throw ProtocolKind.unknownOperation(this, op);
   }

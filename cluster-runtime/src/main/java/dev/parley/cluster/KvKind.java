@@ -11,13 +11,12 @@ import dev.parley.protocols.replication.KvReply;
 import dev.parley.protocols.replication.KvRequest;
 import dev.parley.protocols.replication.Put;
 import dev.parley.protocols.replication.RequestId;
+import dev.parley.protocols.replication.TwoPhaseCommit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -38,7 +37,7 @@ public record KvKind(
     Function<KvRequest, Object> request,
     Function<ActorRef<Object>, Object> statusQuery,
     Map<String, Operation> more)
-    implements AnsweredKind {
+    implements ProtocolKind {
 
   @FunctionalInterface
   public interface Factory {
@@ -61,14 +60,6 @@ public record KvKind(
     more = Map.copyOf(more);
   }
 
-  /**
-   * Requests from clients that do not name themselves: each its own client (a store applies a
-   * client's requests in its order of numbers, so concurrent anonymous requests must not share one).
-   */
-  private static final String ANONYMOUS = "http-" + UUID.randomUUID().toString().substring(0, 8) + "-";
-
-  private static final AtomicLong SEQ = new AtomicLong();
-
   @Override
   public Behavior<Object> create(
       String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
@@ -80,21 +71,6 @@ public record KvKind(
     List<String> all = new ArrayList<>(List.of("put", "get", "cas"));
     all.addAll(new TreeMap<>(more).keySet());
     return all;
-  }
-
-  /**
-   * A request id: the client's own ({@code client} and {@code seq}, so its retries are recognised
-   * and applied once) or a fresh one.
-   */
-  public static RequestId requestId(String client, Long seq) {
-    if (client == null) {
-      return new RequestId(ANONYMOUS + SEQ.incrementAndGet(), 1);
-    }
-    if (seq == null || seq < 1) {
-      throw new IllegalArgumentException("a client naming itself (client=" + client
-          + ") numbers its requests: give seq=1, 2, ... so a retry with the same seq is applied once");
-    }
-    return new RequestId(client, seq);
   }
 
   /** The request of operation {@code op}, from a JSON body such as {@code {"key":"x","value":"1"}}. */
@@ -136,12 +112,21 @@ public record KvKind(
   @Override
   public Call call(NodeSettings node, String op, JsonNode body) {
     Operation extra = more.get(op);
-    return extra != null ? extra.call(body) : call(parse(op, requestId(null, null), body));
+    return extra != null ? extra.call(body)
+        : call(parse(op, new RequestId(Clients.anonymous(), 1), body));
   }
 
-  /** The algorithm's command carrying {@code r}, completed by the reply with r's id. */
+  /** The algorithm's command carrying {@code r}, answered by the reply with r's id. */
   public Call call(KvRequest r) {
-    return new Call(request.apply(r), upcall -> upcall instanceof KvReply reply && reply.id().equals(r.id()));
+    return new Call(request.apply(r), r.id());
+  }
+
+  @Override
+  public Object answerKeyOf(Object upcall) {
+    if (upcall instanceof KvReply reply) {
+      return reply.id();
+    }
+    return upcall instanceof TwoPhaseCommit.TxOutcome o ? o.txId() : null;
   }
 
   @Override

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * no retention, except {@code recent} (2 partitions, records kept 60 s) and {@code last-100} (2
  * partitions, the last 100 records of each kept).
  */
-public record LogKind(PartitionedLog.Settings settings) implements AnsweredKind {
+public record LogKind(PartitionedLog.Settings settings) implements ProtocolKind {
 
   public static final PartitionedLog.Settings CLUSTER = PartitionedLog.Settings.DEFAULT
       .withTopic("recent", PartitionedLog.Topic.of(2).withMaxAge(Duration.ofSeconds(60)))
@@ -65,19 +65,24 @@ public record LogKind(PartitionedLog.Settings settings) implements AnsweredKind 
     PartitionedLog.Command command = switch (op) {
       case "append" -> new PartitionedLog.Append(call, text(body, "topic", op), optionalText(body, "key"),
           text(body, "value", op));
-      case "read" -> new PartitionedLog.Read(call, text(body, "topic", op), (int) number(body, "partition", op, null),
-          number(body, "from", op, 0L), (int) number(body, "max", op, 100L));
+      case "read" -> new PartitionedLog.Read(call, text(body, "topic", op), partition(body, op),
+          number(body, "from", op, 0L, Long.MAX_VALUE), (int) number(body, "max", op, 100L, 10_000));
       case "commit" -> new PartitionedLog.CommitOffset(call, text(body, "group", op), text(body, "topic", op),
-          (int) number(body, "partition", op, null), number(body, "offset", op, null));
+          partition(body, op), number(body, "offset", op, null, Long.MAX_VALUE));
       case "positions" -> new PartitionedLog.Positions(call, text(body, "group", op), text(body, "topic", op));
       default -> throw ProtocolKind.unknownOperation(this, op);
     };
     return call(command, call);
   }
 
-  /** {@code command}, completed by the reply naming {@code call}. */
+  /** {@code command}, answered by the reply naming {@code call}. */
   public Call call(PartitionedLog.Command command, String call) {
-    return new Call(command, upcall -> upcall instanceof PartitionedLog.Reply r && r.call().equals(call));
+    return new Call(command, call);
+  }
+
+  @Override
+  public Object answerKeyOf(Object upcall) {
+    return upcall instanceof PartitionedLog.Reply r ? r.call() : null;
   }
 
   private static String text(JsonNode body, String field, String op) {
@@ -99,7 +104,11 @@ public record LogKind(PartitionedLog.Settings settings) implements AnsweredKind 
     return v.asText();
   }
 
-  private static long number(JsonNode body, String field, String op, Long otherwise) {
+  private static int partition(JsonNode body, String op) {
+    return (int) number(body, "partition", op, null, Integer.MAX_VALUE);
+  }
+
+  private static long number(JsonNode body, String field, String op, Long otherwise, long max) {
     JsonNode v = body == null ? null : body.get(field);
     if (v == null || v.isNull()) {
       if (otherwise == null) {
@@ -107,8 +116,10 @@ public record LogKind(PartitionedLog.Settings settings) implements AnsweredKind 
       }
       return otherwise;
     }
-    if (!v.canConvertToLong() || v.asLong() < 0) {
-      throw new IllegalArgumentException("\"" + field + "\" must be a whole number >= 0, got " + v);
+    long min = field.equals("max") ? 1 : 0;
+    if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < min || v.asLong() > max) {
+      throw new IllegalArgumentException("\"" + field + "\" must be a whole number from " + min + " to " + max
+          + ", got " + v);
     }
     return v.asLong();
   }

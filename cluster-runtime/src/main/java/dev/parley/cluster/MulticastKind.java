@@ -38,7 +38,7 @@ record MulticastKind(
   }
 
   @Override
-  public Object downcall(NodeSettings node, String op, JsonNode body) {
+  public Call call(NodeSettings node, String op, JsonNode body) {
     if (!op.equals("multicast")) {
       throw ProtocolKind.unknownOperation(this, op);
     }
@@ -47,6 +47,6 @@ record MulticastKind(
       throw new IllegalArgumentException(
           "a multicast needs a text payload: {\"payload\": \"hello\"}");
     }
-    return new Multicast(payload.textValue());
+    return Call.accepted(new Multicast(payload.textValue()));
   }
 }

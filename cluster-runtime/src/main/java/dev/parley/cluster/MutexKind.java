@@ -58,28 +58,18 @@ record MutexKind(
   }
 
   @Override
-  public Object downcall(NodeSettings node, String op, JsonNode body) {
+  public Call call(NodeSettings node, String op, JsonNode body) {
     if (serverOnly != null && serverOnly.of(node.group()).equals(node.node())) {
       throw new IllegalArgumentException(node.node() + " runs the lock server of this group; "
           + op + " at one of its clients " + node.group().stream().filter(n -> !n.equals(node.node())).toList());
     }
     if (op.equals("acquire")) {
-      return new Acquire();
+      return Call.accepted(new Acquire());
     }
     if (op.equals("release")) {
-      return new Release();
+      return Call.accepted(new Release());
     }
     throw ProtocolKind.unknownOperation(this, op);
-  }
-
-  @Override
-  public boolean waitsForUpcall(String op) {
-    return op.equals("acquire");
-  }
-
-  @Override
-  public boolean completes(NodeId self, String op, Object upcall) {
-    return upcall instanceof Granted g && g.node().equals(self);
   }
 
   @Override

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * unregister} go to the server, {@code resolve} to a resolver, which answers from its cache within a
  * binding's TTL and asks the server otherwise.
  */
-record NameServiceKind(String name, String description) implements AnsweredKind {
+record NameServiceKind(String name, String description) implements ProtocolKind {
 
   private static final AtomicLong REQUESTS = new AtomicLong();
 
@@ -41,8 +41,8 @@ record NameServiceKind(String name, String description) implements AnsweredKind 
   }
 
   @Override
-  public boolean waitsForUpcall(String op) {
-    return op.equals("resolve");
+  public Object answerKeyOf(Object upcall) {
+    return upcall instanceof HierarchicalResolver.Upcall u ? u.requestId() : null;
   }
 
   @Override
@@ -57,18 +57,17 @@ record NameServiceKind(String name, String description) implements AnsweredKind 
           throw new IllegalArgumentException("ttlMs must be a positive number of milliseconds, got "
               + body.get("ttlMs"));
         }
-        return new Call(new NameServer.Register(text(body, "name", op), text(body, "value", op),
-            Duration.ofMillis(ttl)), upcall -> false);
+        return Call.accepted(new NameServer.Register(text(body, "name", op), text(body, "value", op),
+            Duration.ofMillis(ttl)));
       }
       case "unregister" -> {
         requireAt(atServer, op, "the name server " + server);
-        return new Call(new NameServer.Unregister(text(body, "name", op)), upcall -> false);
+        return Call.accepted(new NameServer.Unregister(text(body, "name", op)));
       }
       case "resolve" -> {
         requireAt(!atServer, op, "a resolver (any node but " + server + ")");
         long id = REQUESTS.incrementAndGet();
-        return new Call(new HierarchicalResolver.Resolve(id, text(body, "name", op)),
-            upcall -> upcall instanceof HierarchicalResolver.Upcall u && u.requestId() == id);
+        return new Call(new HierarchicalResolver.Resolve(id, text(body, "name", op)), id);
       }
       default -> throw ProtocolKind.unknownOperation(this, op);
     }

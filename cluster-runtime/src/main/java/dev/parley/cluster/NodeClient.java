@@ -25,6 +25,7 @@ public final class NodeClient {
   private static final HttpClient FOLLOWING = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
       .followRedirects(HttpClient.Redirect.NORMAL).build();
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
 
   /** The environment variable whose token every request carries (as Authorization: Bearer), if set. */
   public static final String TOKEN_ENV = "PARLEY_TOKEN";
@@ -67,9 +68,14 @@ public final class NodeClient {
   }
 
   public Response post(String path, String json) {
+    return post(path, json, DEFAULT_WAIT);
+  }
+
+  /** A POST whose answer may take up to {@code wait} (an acquire that waits for the lock). */
+  public Response post(String path, String json, Duration wait) {
     return send(HTTP, HttpRequest.newBuilder(URI.create(base + path))
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json == null ? "" : json)));
+        .POST(HttpRequest.BodyPublishers.ofString(json == null ? "" : json)), wait);
   }
 
   public Response put(String path, String text) {
@@ -88,11 +94,15 @@ public final class NodeClient {
   }
 
   private Response send(HttpClient client, HttpRequest.Builder request) {
+    return send(client, request, DEFAULT_WAIT);
+  }
+
+  private Response send(HttpClient client, HttpRequest.Builder request, Duration wait) {
     try {
       if (token != null) {
         request.header("Authorization", "Bearer " + token);
       }
-      HttpResponse<String> r = client.send(request.timeout(Duration.ofSeconds(30)).build(),
+      HttpResponse<String> r = client.send(request.timeout(wait).build(),
           HttpResponse.BodyHandlers.ofString());
       JsonNode body = null;
       try {

@@ -33,6 +33,8 @@ public final class NodeRuntime {
   private final HistoryRecorder history = new HistoryRecorder();
   private final UpcallLog upcalls = new UpcallLog(10_000);
   private final Map<String, Instance> instances = new ConcurrentHashMap<>();
+  private final Map<String, Replies> replies = new ConcurrentHashMap<>();
+  private final Map<String, LockClients> lockClients = new ConcurrentHashMap<>();
 
   private final AccessControl access;
 
@@ -73,6 +75,29 @@ public final class NodeRuntime {
 
   public UpcallLog upcalls() {
     return upcalls;
+  }
+
+  /** The HTTP requests of instance {@code name} waiting for their answers. */
+  public Replies replies(String name) {
+    return replies.computeIfAbsent(name, n -> new Replies());
+  }
+
+  /** The HTTP clients of mutual-exclusion instance {@code name} at this node, or null if it is none. */
+  public LockClients lockClients(String name) {
+    return lockClients.get(name);
+  }
+
+  void lockClients(String name, LockClients clients) {
+    lockClients.put(name, clients);
+  }
+
+  /** Instance {@code name} of {@code kind} reported {@code upcall}: hand it to whoever waits for it. */
+  void answer(String name, ProtocolKind kind, Object upcall) {
+    replies(name).answer(kind.answerKeyOf(upcall), upcall);
+    LockClients clients = lockClients.get(name);
+    if (clients != null) {
+      clients.onUpcall(upcall);
+    }
   }
 
   void instance(Instance instance) {

@@ -45,12 +45,12 @@ record ObserverKind(
   }
 
   @Override
-  public Object downcall(NodeSettings node, String op, JsonNode body) {
+  public Call call(NodeSettings node, String op, JsonNode body) {
     Object downcall = operationsByName.get(op);
     if (downcall == null) {
       throw ProtocolKind.unknownOperation(this, op);
     }
-    return downcall;
+    return Call.accepted(downcall);
   }
 
   @Override

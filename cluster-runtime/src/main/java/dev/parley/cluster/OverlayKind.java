@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * answers with the first hit. A search that finds nothing has no answer: the call ends with the
  * runtime's "no answer within" note ({@code ?timeout=ms} sets how long it waits).
  */
-record OverlayKind(String name, String description, double degree, long seed) implements AnsweredKind {
+record OverlayKind(String name, String description, double degree, long seed) implements ProtocolKind {
 
   private static final AtomicLong QUERIES = new AtomicLong();
 
@@ -39,10 +39,6 @@ record OverlayKind(String name, String description, double degree, long seed) im
     return List.of("share", "search");
   }
 
-  @Override
-  public boolean waitsForUpcall(String op) {
-    return op.equals("search");
-  }
 
   @Override
   public Call call(NodeSettings node, String op, JsonNode body) {
@@ -52,7 +48,7 @@ record OverlayKind(String name, String description, double degree, long seed) im
           + "{\"item\":\"song.mp3\",\"mode\":\"flood\",\"ttl\":3} (search) or {\"item\":\"song.mp3\"} (share)");
     }
     if (op.equals("share")) {
-      return new Call(new OverlaySearch.Share(item), upcall -> false);
+      return Call.accepted(new OverlaySearch.Share(item));
     }
     if (!op.equals("search")) {
       throw ProtocolKind.unknownOperation(this, op);
@@ -67,8 +63,12 @@ record OverlayKind(String name, String description, double degree, long seed) im
     int ttl = body.hasNonNull("ttl") ? body.get("ttl").asInt() : 3;
     int walkers = body.hasNonNull("walkers") ? body.get("walkers").asInt() : 1;
     long query = QUERIES.incrementAndGet();
-    return new Call(new OverlaySearch.Search(query, item, m, ttl, walkers),
-        upcall -> upcall instanceof OverlaySearch.Found f && f.query() == query);
+    return new Call(new OverlaySearch.Search(query, item, m, ttl, walkers), query);
+  }
+
+  @Override
+  public Object answerKeyOf(Object upcall) {
+    return upcall instanceof OverlaySearch.Found f ? f.query() : null;
   }
 
   @Override

@@ -72,10 +72,14 @@ final class ProtocolInstance extends AbstractBehavior<ProtocolInstance.Command> 
         .onAnyMessage(u -> {
           runtime.upcalls().record(name, env.clock().millis(), u);
           runtime.tracer().upcall(self, u);
+          runtime.answer(name, kind, u);
           return Behaviors.same();
         }).build(), "upcalls");
     this.host = ctx.spawn(
         NodeHost.create(env, (Peers<Object> p, NodeEnv e) -> kind.create(name, p, e, upcalls)), "host");
+    if (kind instanceof MutexKind) {
+      runtime.lockClients(name, new LockClients(self, name, host));
+    }
     ActorRef<Object> inbound =
         ctx.spawn(TracingLink.receiver(runtime.tracer(), self, host), "inbound");
     this.key = ServiceKey.create(Object.class, "parley-" + name);

@@ -4,16 +4,19 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.protocols.core.NodeEnv;
-import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 
 /**
  * A kind of protocol a node can run (causal multicast, a lock server, a Raft election, ...): how an
  * instance is made, which client operations its HTTP face offers, and what its status shows. Every
  * protocol plugs into the runtime the same way: add a kind to {@link ProtocolKinds}.
+ *
+ * <p>An operation is a {@link Call}: the downcall to give the instance, and, for an operation
+ * answered by an upcall, the key that upcall carries ({@link #answerKeyOf}): the request id, run or
+ * query number the call minted. The node hands each answer to the request with its key and to no
+ * other ({@link Replies}).
  */
 public interface ProtocolKind {
 
@@ -30,31 +33,31 @@ public interface ProtocolKind {
   List<String> operations();
 
   /**
-   * The downcall for operation {@code op} at {@code node} with the request's JSON body (null if
-   * none); a body without what it needs, or an operation this node cannot do, is an {@link
-   * IllegalArgumentException} saying what was wrong.
+   * Operation {@code op} at {@code node} with the request's JSON body (null if none); a body without
+   * what it needs, or an operation this node cannot do, is an {@link IllegalArgumentException} saying
+   * what was wrong. Nothing is sent before this returns.
    */
-  Object downcall(NodeSettings node, String op, JsonNode body);
+  Call call(NodeSettings node, String op, JsonNode body);
 
-  /** Whether the HTTP call of operation {@code op} waits for an upcall that completes it. */
-  default boolean waitsForUpcall(String op) {
-    return false;
+  /** The key of the call {@code upcall} answers, or null if it answers none. */
+  default Object answerKeyOf(Object upcall) {
+    return null;
   }
-
-  /** Whether {@code upcall}, raised at node {@code self}, completes operation {@code op}. */
-  default boolean completes(NodeId self, String op, Object upcall) {
-    return false;
-  }
-
-  /** A downcall and the test its completing upcall passes. */
-  record Call(Object downcall, Predicate<Object> completedBy) {}
 
   /**
-   * Operation {@code op} at {@code node}: its downcall, and which upcall completes it (for a kind
-   * whose answers name their request, the one naming this call's).
+   * A downcall, and the key its answering upcall carries (null: the operation is accepted at once
+   * and answered by no upcall).
    */
-  default Call call(NodeSettings node, String op, JsonNode body) {
-    return new Call(downcall(node, op, body), upcall -> completes(node.node(), op, upcall));
+  record Call(Object downcall, Object answerKey) {
+
+    /** A downcall answered by no upcall: the HTTP call answers 202 once it is handed over. */
+    public static Call accepted(Object downcall) {
+      return new Call(downcall, null);
+    }
+
+    public boolean answered() {
+      return answerKey != null;
+    }
   }
 
   /** What {@code /status} shows of an instance, from its upcalls. */

@@ -44,7 +44,7 @@ public record PubSubKind(TopicBroker.Settings settings) implements ProtocolKind 
   }
 
   @Override
-  public Object downcall(NodeSettings node, String op, JsonNode body) {
+  public Call call(NodeSettings node, String op, JsonNode body) {
     throw ProtocolKind.unknownOperation(this, op);
   }
 

@@ -41,7 +41,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * @param semantics the server's call semantics
  */
 record RpcKind(String name, String description, RpcService<?> service, Semantics semantics)
-    implements AnsweredKind {
+    implements ProtocolKind {
 
   /** Client timing on a loopback cluster: resend after 300 ms, up to 20 sends. */
   static final RpcClient.Settings CLIENT = new RpcClient.Settings(Duration.ofMillis(300), 20);
@@ -91,11 +91,21 @@ record RpcKind(String name, String description, RpcService<?> service, Semantics
           .replace('_', '-') + " (the server decides the semantics): start kind " + (counter() ? "rpc" : "nfs")
           + (semantics == Semantics.AT_MOST_ONCE ? "-at-least-once" : "") + " for the other");
     }
-    long id = body.has("requestId") ? body.get("requestId").asLong() : IDS.incrementAndGet();
+    JsonNode given = body.get("requestId");
+    if (given != null && !(given.canConvertToLong() && given.isIntegralNumber() && given.asLong() > 0)) {
+      throw new IllegalArgumentException("\"requestId\" is a whole number >= 1, got " + given);
+    }
+    long id = given != null ? given.asLong() : IDS.incrementAndGet();
     WireMessage request = counter() ? counterRequest(opName.textValue(), body) : nfsRequest(opName.textValue(), body);
-    return new Call(new RpcClient.Call(id, request),
-        upcall -> upcall instanceof RpcReply r && r.requestId() == id
-            || upcall instanceof RpcFailed f && f.requestId() == id);
+    return new Call(new RpcClient.Call(id, request), id);
+  }
+
+  @Override
+  public Object answerKeyOf(Object upcall) {
+    if (upcall instanceof RpcReply r) {
+      return r.requestId();
+    }
+    return upcall instanceof RpcFailed f ? f.requestId() : null;
   }
 
   private List<String> requests() {

@@ -35,8 +35,7 @@ final class Transactions {
       throw new IllegalArgumentException("\"txId\" must be a string unique in the group, got " + id);
     }
     String txId = id != null ? id.asText() : PREFIX + SEQ.incrementAndGet();
-    return new ProtocolKind.Call(new TwoPhaseCommit.Transact(txId, writes, expected),
-        upcall -> upcall instanceof TwoPhaseCommit.TxOutcome o && o.txId().equals(txId));
+    return new ProtocolKind.Call(new TwoPhaseCommit.Transact(txId, writes, expected), txId);
   }
 
   private static Map<String, String> strings(JsonNode node, String field, boolean nullsAllowed) {

@@ -33,7 +33,7 @@ import java.util.TreeMap;
  * what each general received, sent and decided, and whether they acted alike. Whatever the bound,
  * a lost last message leaves one general attacking alone.
  */
-public record TwoGeneralsKind(String name, String description) implements AnsweredKind {
+public record TwoGeneralsKind(String name, String description) implements ProtocolKind {
 
   /** How long a run lasts before the generals report (the chain is sent at once, no retries). */
   static final Duration RUN = Duration.ofMillis(800);
@@ -66,7 +66,12 @@ public record TwoGeneralsKind(String name, String description) implements Answer
       throw new IllegalArgumentException("loss is a probability within 0..1, got " + loss);
     }
     long run = System.nanoTime();
-    return new Call(new Run(run, node.node(), rounds, loss), upcall -> upcall instanceof Chain c && c.run() == run);
+    return new Call(new Run(run, node.node(), rounds, loss), run);
+  }
+
+  @Override
+  public Object answerKeyOf(Object upcall) {
+    return upcall instanceof Chain c ? c.run() : null;
   }
 
   @Override

@@ -4,23 +4,19 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.Predicate;
 
 /**
  * What this node's protocol instances reported upward, newest last, the oldest forgotten past a
- * bound; and the HTTP calls waiting for an upcall (a lock request waiting for its grant).
+ * bound: what {@code /protocols/{name}/upcalls} and the instances' status show. (Answers reach the
+ * HTTP requests waiting for them through {@link Replies}, by key, not through this log.)
  */
 public final class UpcallLog {
 
   /** One upcall: the {@code index}-th of this node, from instance {@code protocol}. */
   public record Entry(long index, String protocol, long timeMillis, String type, Object upcall) {}
 
-  private record Waiter(String protocol, Predicate<Object> completes, CompletableFuture<Object> done) {}
-
   private final int capacity;
   private final ArrayDeque<Entry> entries = new ArrayDeque<>();
-  private final List<Waiter> waiters = new ArrayList<>();
   private long next;
 
   public UpcallLog(int capacity) {
@@ -32,22 +28,6 @@ public final class UpcallLog {
     if (entries.size() > capacity) {
       entries.removeFirst();
     }
-    for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-      Waiter w = it.next();
-      if (w.done().isDone()) {
-        it.remove();
-      } else if (w.protocol().equals(protocol) && w.completes().test(upcall)) {
-        it.remove();
-        w.done().complete(upcall);
-      }
-    }
-  }
-
-  /** The next upcall of {@code protocol} that {@code completes} accepts. */
-  public synchronized CompletableFuture<Object> next(String protocol, Predicate<Object> completes) {
-    CompletableFuture<Object> done = new CompletableFuture<>();
-    waiters.add(new Waiter(protocol, completes, done));
-    return done;
   }
 
   /** The upcalls of {@code protocol} (all if null) with index at least {@code since}. */

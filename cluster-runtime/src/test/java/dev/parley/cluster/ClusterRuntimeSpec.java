@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -114,23 +115,25 @@ class ClusterRuntimeSpec {
     long token = granted.body().get("upcall").get("fencingToken").asLong();
     assertThat(token).isPositive();
 
-    var waiting = cluster.post(N3, "/protocols/locks/acquire?client=c3&timeout=300", "");
-    assertThat(waiting.body().get("pending").asText()).isEqualTo("acquire");
+    CompletableFuture<LocalCluster.Response> waiting = CompletableFuture.supplyAsync(() ->
+        cluster.post(N3, "/protocols/locks/acquire?client=c3&timeout=60000", ""));
     cluster.eventually(Duration.ofSeconds(5), () -> assertQueue(N2, "n3"));
 
     assertThat(cluster.post(N1, "/nemesis/crash/locks", "").status()).isEqualTo(200);
     assertThat(cluster.post(N1, "/nemesis/restart/locks", "").status()).isEqualTo(200);
     cluster.eventually(Duration.ofSeconds(10), () -> assertQueue(N2, "n3"));
+    assertThat(waiting).as("c3 waits while c2 holds").isNotDone();
 
-    cluster.post(N2, "/protocols/locks/release", "");
-    cluster.eventually(Duration.ofSeconds(10), () -> {
-      JsonNode live = cluster.get(N1, "/protocols/locks").body().get("live");
-      assertThat(live.get("holder").asText()).isEqualTo("n3");
-      assertThat(live.get("holderToken").asLong()).isGreaterThan(token);
-    });
+    assertThat(cluster.post(N2, "/protocols/locks/release?client=c2", "").status()).isEqualTo(200);
+    LocalCluster.Response granted3 = waiting.join();
+    assertThat(granted3.status()).as(String.valueOf(granted3.body())).isEqualTo(200);
+    assertThat(granted3.body().get("fencingToken").asLong()).isGreaterThan(token);
+    JsonNode live = cluster.get(N1, "/protocols/locks").body().get("live");
+    assertThat(live.get("holder").asText()).isEqualTo("n3");
+    assertThat(live.get("holderToken").asLong()).isEqualTo(granted3.body().get("fencingToken").asLong());
     assertThat(cluster.post(N1, "/protocols/locks/acquire", "").body().get("error").asText())
         .contains("n1 runs the lock server of this group");
-    cluster.post(N3, "/protocols/locks/release", "");
+    assertThat(cluster.post(N3, "/protocols/locks/release?client=c3", "").status()).isEqualTo(200);
   }
 
   private static void assertQueue(NodeId holder, String... queue) {

@@ -71,8 +71,13 @@ class PubSubHttpSpec {
       assertThat(r.body().get("seq").asLong()).isEqualTo(i + 1);
       assertThat(r.body().has("offset")).isTrue();
     }
-    LocalCluster.Response again = cluster.post(N2, "/pubsub/pubsub/topics/orders?key=us-1&publisher=shop&seq=2", "x");
+    LocalCluster.Response again = cluster.post(N2, "/pubsub/pubsub/topics/orders?key=us-1&publisher=shop&seq=2",
+        "{\"qty\":2}");
     assertThat(again.body().get("duplicate").asBoolean()).isTrue();
+    LocalCluster.Response reused = cluster.post(N2, "/pubsub/pubsub/topics/orders?key=us-1&publisher=shop&seq=2", "x");
+    assertThat(reused.status()).isEqualTo(409);
+    assertThat(reused.body().get("conflict").asText()).isEqualTo("id-reused");
+    assertThat(reused.body().get("error").asText()).contains("seq 2 was published with another topic, key or payload");
     LocalCluster.Response gap = cluster.post(N2, "/pubsub/pubsub/topics/orders?publisher=shop&seq=9", "x");
     assertThat(gap.status()).isEqualTo(409);
     assertThat(gap.body().get("expected").asLong()).isEqualTo(4);

@@ -14,6 +14,8 @@ import dev.parley.cluster.NodeRuntime;
 import dev.parley.protocols.core.NodeId;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 
 /**
  * What the client route families ({@code /kv}, {@code /log}, {@code /pubsub}) share: answering with
@@ -29,6 +31,12 @@ abstract class ClientRoutes extends AllDirectives {
     this.runtime = runtime;
     this.system = system;
     this.json = json;
+  }
+
+  /** Whether {@code answer}, what a request's future ended with, is its timeout. */
+  protected static boolean timedOut(Object answer) {
+    return answer instanceof TimeoutException
+        || answer instanceof CompletionException c && c.getCause() instanceof TimeoutException;
   }
 
   protected Route respond(StatusCode code, Object body) {

@@ -8,9 +8,10 @@ import akka.http.javadsl.unmarshalling.Unmarshaller;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.cluster.Clients;
 import dev.parley.cluster.KvKind;
 import dev.parley.cluster.NodeRuntime;
-import dev.parley.cluster.ProtocolKind;
+import dev.parley.cluster.Replies;
 import dev.parley.protocols.history.HistoryRecorder;
 import dev.parley.protocols.replication.Cas;
 import dev.parley.protocols.replication.Get;
@@ -18,15 +19,15 @@ import dev.parley.protocols.replication.KvReply;
 import dev.parley.protocols.replication.KvRequest;
 import dev.parley.protocols.replication.Put;
 import dev.parley.protocols.replication.RequestId;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -38,15 +39,26 @@ import java.util.function.Function;
  * POST /kv/{store}/{key}/cas     {"expected":"1","value":"2"}: 200 if it held "1", else 409 with what it held
  * </pre>
  *
- * A node that is not the one to serve it (a Raft follower, a chain's middle) answers 307 to the node
- * that is, when it knows it ({@code curl -L} follows), else 503; a store that cannot answer now (no
- * quorum, blocked) 503; no answer within {@code ?timeout=} ms (default 5000) 504, as the operation
- * may still take effect. {@code ?client=NAME&seq=N} names the request, so a retry with the same pair
- * is applied once. Every call is recorded in {@code /history}.
+ * Query parameters: {@code client} and {@code seq} name the request, {@code timeout} (ms) bounds the
+ * wait. Every parameter and the body are checked before anything is sent (400 otherwise, without
+ * effect). A request naming no client is a client of its own. One request id names one request: a
+ * retry (same client and seq, same request) gets the first answer and is applied once; another
+ * request under a used id is refused, 409 {@code "conflict":"id-reused"}, without effect, here at
+ * once if the first is still open at this node, else by the store. The answer is the store's reply
+ * carrying the request's id, handed to this request alone ({@link Replies}).
+ *
+ * <p>Other answers: 307 to the node that serves the request (a Raft follower, a chain's middle) when
+ * known ({@code curl -L} follows), else 503; 503 when the store cannot answer now; 504 when no answer
+ * came within the timeout (default 5000 ms), as the operation may still take effect; 414 for a key
+ * over {@value #MAX_KEY_BYTES} bytes. Every call is recorded in {@code /history}.
  */
 final class KvRoutes extends ClientRoutes {
 
+  /** The longest key, in bytes of UTF-8. */
+  static final int MAX_KEY_BYTES = 1024;
+
   private static final Duration DEFAULT_WAIT = Duration.ofSeconds(5);
+  private static final List<String> PARAMETERS = List.of("client", "seq", "timeout");
 
   private final Function<String, JsonNode> parse;
 
@@ -58,24 +70,33 @@ final class KvRoutes extends ClientRoutes {
   Route routes() {
     return pathPrefix(PathMatchers.segment(), store -> concat(
         path(PathMatchers.segment(), key -> concat(
-            get(() -> withId(id -> call(store, new Get(id, key)))),
-            put(() -> entity(Unmarshaller.entityToString(), body -> withId(id ->
-                call(store, new Put(id, key, requireValue(body)))))))),
+            get(() -> Params.of("GET /kv/{store}/{key}", PARAMETERS, p ->
+                call(store, key, p, id -> new Get(id, key)))),
+            put(() -> entity(Unmarshaller.entityToString(), body ->
+                Params.of("PUT /kv/{store}/{key}", PARAMETERS, p ->
+                    call(store, key, p, id -> new Put(id, key, requireValue(body)))))))),
         path(PathMatchers.segment().slash("cas"), key -> post(() ->
-            entity(Unmarshaller.entityToString(), body -> withId(id -> call(store, cas(id, key, body))))))));
+            entity(Unmarshaller.entityToString(), body ->
+                Params.of("POST /kv/{store}/{key}/cas", PARAMETERS, p ->
+                    call(store, key, p, id -> cas(id, key, body))))))));
   }
 
-  private Route withId(Function<RequestId, Route> inner) {
-    return parameterOptional("client", client -> parameterOptional("seq", seq ->
-        inner.apply(KvKind.requestId(client.orElse(null), seq.map(KvRoutes::parseSeq).orElse(null)))));
-  }
-
-  private static long parseSeq(String seq) {
-    try {
-      return Long.parseLong(seq);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("seq is a whole number (1, 2, ...), got '" + seq + "'");
+  /** The request's id from its parameters: the client's own, or an anonymous client's. */
+  static RequestId requestId(Params p) {
+    Optional<String> client = p.client();
+    Optional<Long> seq = p.whole("seq", 1, Long.MAX_VALUE);
+    if (client.isEmpty()) {
+      if (seq.isPresent()) {
+        throw new IllegalArgumentException("seq numbers a client's requests: give client=NAME with seq="
+            + seq.get() + " (or neither, for a request of its own)");
+      }
+      return new RequestId(Clients.anonymous(), 1);
     }
+    if (seq.isEmpty()) {
+      throw new IllegalArgumentException("a client naming itself (client=" + client.get()
+          + ") numbers its requests: give seq=1, 2, ... so a retry with the same seq is applied once");
+    }
+    return new RequestId(client.get(), seq.get());
   }
 
   private static String requireValue(String body) {
@@ -95,25 +116,58 @@ final class KvRoutes extends ClientRoutes {
     return KvKind.parse("cas", id, ((ObjectNode) parsed).put("key", key));
   }
 
-  private Route call(String store, KvRequest request) {
+  private Route call(String store, String key, Params p, Function<RequestId, KvRequest> make) {
     NodeRuntime.Instance instance = runtime.instance(store);
     if (!(instance.kind() instanceof KvKind kind)) {
       throw new NodeRuntime.UnknownException("'" + store + "' is a " + instance.kind().name()
           + ", not a key-value store; the stores on this node are " + stores());
     }
-    String op = request instanceof Put ? "put" : request instanceof Cas ? "cas" : "get";
-    Object value = request instanceof Put p ? p.value()
-        : request instanceof Cas c ? Arrays.asList(c.expected(), c.value()) : null;
-    HistoryRecorder.Handle h = runtime.history().invoke(request.id().client(), op, request.key(), value);
-    ProtocolKind.Call call = kind.call(request);
-    CompletionStage<Object> done = runtime.upcalls().next(store, call.completedBy());
-    instance.host().tell(call.downcall());
-    return parameterOptional("timeout", timeout -> {
-      Duration wait = timeout.map(t -> Duration.ofMillis(parseSeq(t))).orElse(DEFAULT_WAIT);
-      return onSuccess(done.toCompletableFuture().orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS)
-          .handle((upcall, error) -> error == null ? upcall : error), answer ->
-          answer(store, request, h, answer, wait));
-    });
+    int keyBytes = key.getBytes(StandardCharsets.UTF_8).length;
+    if (keyBytes > MAX_KEY_BYTES) {
+      return respond(StatusCodes.URI_TOO_LONG, Map.of("store", store, "error", "the key is " + keyBytes
+          + " bytes of UTF-8; keys are at most " + MAX_KEY_BYTES + " bytes"));
+    }
+    RequestId id = requestId(p);
+    Duration wait = p.timeout(DEFAULT_WAIT);
+    KvRequest request = make.apply(id);
+    Replies replies = runtime.replies(store);
+    CompletableFuture<Object> answer;
+    try {
+      answer = replies.await(id, request.fingerprint(), request);
+    } catch (Replies.KeyInUse e) {
+      return respond(StatusCodes.CONFLICT, conflict(store, request, "id-reused", "request id " + id
+          + " already names " + describe((KvRequest) e.earlier()) + ", still open at " + runtime.node() + "; this "
+          + describe(request) + " was not sent: give each request a new seq (a retry repeats its request exactly)"));
+    }
+    HistoryRecorder.Handle h = runtime.history().invokeConcurrently(id.client(), request.kind(), key, value(request));
+    instance.host().tell(kind.call(request).downcall());
+    return onSuccess(answer.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS).handle((reply, error) -> {
+      if (error != null) {
+        replies.abandon(id, answer);
+      }
+      return error == null ? reply : error;
+    }), reply -> answer(store, request, h, reply, wait));
+  }
+
+  private static Object value(KvRequest request) {
+    if (request instanceof Put p) {
+      return p.value();
+    }
+    return request instanceof Cas c ? Arrays.asList(c.expected(), c.value()) : null;
+  }
+
+  private static String describe(KvRequest r) {
+    return "a " + r.kind() + " of key \"" + Clients.abbreviate(r.key()) + "\"";
+  }
+
+  private static Map<String, Object> conflict(String store, KvRequest request, String conflict, String error) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("store", store);
+    body.put("key", request.key());
+    body.put("id", request.id().toString());
+    body.put("conflict", conflict);
+    body.put("error", error);
+    return body;
   }
 
   private Route answer(String store, KvRequest request, HistoryRecorder.Handle h, Object answer, Duration wait) {
@@ -133,9 +187,14 @@ final class KvRoutes extends ClientRoutes {
     }
     if (answer instanceof KvReply.CasFailed f) {
       runtime.history().fail(h, "cas failed");
+      body.put("conflict", "cas-failed");
       body.put("error", "cas failed: " + request.key() + " holds " + (f.current() == null ? "nothing" : "'" + f.current() + "'"));
       body.put("current", f.current());
       return respond(StatusCodes.CONFLICT, body);
+    }
+    if (answer instanceof KvReply.Rejected r) {
+      runtime.history().fail(h, r.reason());
+      return respond(StatusCodes.CONFLICT, conflict(store, request, r.why().label(), r.reason()));
     }
     if (answer instanceof KvReply.NotLeader n) {
       runtime.history().fail(h, "not served here");
@@ -147,9 +206,9 @@ final class KvRoutes extends ClientRoutes {
       body.put("error", u.reason());
       return respond(StatusCodes.SERVICE_UNAVAILABLE, body);
     }
-    String why = answer instanceof TimeoutException || answer instanceof CompletionException c
-        && c.getCause() instanceof TimeoutException ? "no answer within " + wait.toMillis()
-        + " ms; the operation may still take effect" : String.valueOf(answer);
+    String why = timedOut(answer) ? "no answer within " + wait.toMillis()
+        + " ms; the operation may still take effect (repeat it with the same client and seq to learn its outcome)"
+        : "unexpected answer: " + answer;
     runtime.history().info(h, why);
     body.put("error", why);
     return respond(StatusCodes.GATEWAY_TIMEOUT, body);

@@ -9,15 +9,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.cluster.LogKind;
 import dev.parley.cluster.NodeRuntime;
 import dev.parley.cluster.ProtocolKind;
+import dev.parley.cluster.Replies;
 import dev.parley.protocols.pubsub.PartitionedLog;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -30,14 +29,17 @@ import java.util.function.Function;
  * GET  /log/{name}/groups/{group}/topics/{topic}              the group's positions: 200 {"positions":{"0":5}}
  * </pre>
  *
- * A broker whose replica does not lead answers 307 to the leader's node when it knows it ({@code
- * curl -L} follows), else 503; a partition the topic does not have 404; a malformed number 400; no
- * answer within {@code ?timeout=} ms (default 5000) 504, as an append may still take effect.
+ * Every parameter, path number and body is checked before anything is sent: a malformed or
+ * out-of-range one (a partition past 2147483647, {@code timeout=abc}, an unknown parameter) is a 400
+ * naming it, without effect. A broker whose replica does not lead answers 307 to the leader's node
+ * when it knows it ({@code curl -L} follows), else 503; a partition the topic does not have 404; no
+ * answer within {@code ?timeout=} ms (default 5000) 504, as an append may still take effect. Each
+ * answer is the broker's reply naming the request's call, handed to that request alone.
  */
 final class LogRoutes extends ClientRoutes {
 
   private static final Duration DEFAULT_WAIT = Duration.ofSeconds(5);
-
+  private static final int MAX_READ = 10_000;
 
   LogRoutes(NodeRuntime runtime, ActorSystem<?> system, ObjectMapper json) {
     super(runtime, system, json);
@@ -52,23 +54,35 @@ final class LogRoutes extends ClientRoutes {
 
   private Route topicRoutes(String log, String topic) {
     return concat(
-        pathEnd(() -> post(() -> parameterOptional("key", key ->
-            entity(Unmarshaller.entityToString(), body -> ask(log, call ->
-                new PartitionedLog.Append(call, topic, key.orElse(null), requireBody(body))))))),
-        path(PathMatchers.segment("partitions").slash(PathMatchers.segment()), p -> get(() ->
-            parameterOptional("from", from -> parameterOptional("max", max -> ask(log, call ->
-                new PartitionedLog.Read(call, topic, (int) number("partition", p),
-                    from.map(f -> number("from", f)).orElse(0L),
-                    (int) Math.min(Integer.MAX_VALUE, max.map(m -> number("max", m)).orElse(100L)))))))));
+        pathEnd(() -> post(() -> entity(Unmarshaller.entityToString(), body ->
+            Params.of("POST /log/{name}/topics/{topic}", List.of("key", "timeout"), p -> {
+              String record = requireBody(body);
+              return ask(log, p, call -> new PartitionedLog.Append(call, topic, p.text("key").orElse(null), record));
+            })))),
+        path(PathMatchers.segment("partitions").slash(PathMatchers.segment()), partition -> get(() ->
+            Params.of("GET /log/{name}/topics/{topic}/partitions/{p}", List.of("from", "max", "timeout"), p -> {
+              int number = partition(partition);
+              long from = p.whole("from", 0, Long.MAX_VALUE, 0);
+              int max = (int) p.whole("max", 1, MAX_READ, 100);
+              return ask(log, p, call -> new PartitionedLog.Read(call, topic, number, from, max));
+            }))));
   }
 
   private Route groupRoutes(String log, String group, String topic) {
     return concat(
-        pathEnd(() -> get(() -> ask(log, call -> new PartitionedLog.Positions(call, group, topic)))),
-        path(PathMatchers.segment("partitions").slash(PathMatchers.segment()), p -> post(() ->
-            entity(Unmarshaller.entityToString(), body -> ask(log, call ->
-                new PartitionedLog.CommitOffset(call, group, topic, (int) number("partition", p),
-                    number("offset", body == null ? "" : body.trim())))))));
+        pathEnd(() -> get(() -> Params.of("GET /log/{name}/groups/{group}/topics/{topic}", List.of("timeout"), p ->
+            ask(log, p, call -> new PartitionedLog.Positions(call, group, topic))))),
+        path(PathMatchers.segment("partitions").slash(PathMatchers.segment()), partition -> post(() ->
+            entity(Unmarshaller.entityToString(), body ->
+                Params.of("POST /log/{name}/groups/{group}/topics/{topic}/partitions/{p}", List.of("timeout"), p -> {
+                  int number = partition(partition);
+                  long offset = Params.parseWhole("offset", body == null ? "" : body, 0, Long.MAX_VALUE);
+                  return ask(log, p, call -> new PartitionedLog.CommitOffset(call, group, topic, number, offset));
+                })))));
+  }
+
+  private static int partition(String text) {
+    return (int) Params.parseWhole("partition", text, 0, Integer.MAX_VALUE);
   }
 
   private static String requireBody(String body) {
@@ -79,33 +93,25 @@ final class LogRoutes extends ClientRoutes {
     return body;
   }
 
-  private static long number(String what, String text) {
-    try {
-      long n = Long.parseLong(text);
-      if (n >= 0) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new IllegalArgumentException(what + " is a whole number >= 0, got '" + text + "'");
-  }
-
-  private Route ask(String log, Function<String, PartitionedLog.Command> command) {
+  /** Checks the rest, then sends the command {@code command} makes of a fresh call name and awaits its reply. */
+  private Route ask(String log, Params p, Function<String, PartitionedLog.Command> command) {
     NodeRuntime.Instance instance = runtime.instance(log);
     if (!(instance.kind() instanceof LogKind kind)) {
       throw new NodeRuntime.UnknownException("'" + log + "' is a " + instance.kind().name()
           + ", not a partitioned log; the logs on this node are " + logs());
     }
+    Duration wait = p.timeout(DEFAULT_WAIT);
     String name = LogKind.newCall();
     ProtocolKind.Call call = kind.call(command.apply(name), name);
-    CompletionStage<Object> done = runtime.upcalls().next(log, call.completedBy());
+    Replies replies = runtime.replies(log);
+    CompletableFuture<Object> answer = replies.await(call.answerKey(), null, null);
     instance.host().tell(call.downcall());
-    return parameterOptional("timeout", timeout -> {
-      Duration wait = timeout.map(t -> Duration.ofMillis(number("timeout", t))).orElse(DEFAULT_WAIT);
-      return onSuccess(done.toCompletableFuture().orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS)
-          .handle((upcall, error) -> error == null ? upcall : error), answer -> answer(log, answer, wait));
-    });
+    return onSuccess(answer.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS).handle((reply, error) -> {
+      if (error != null) {
+        replies.abandon(call.answerKey(), answer);
+      }
+      return error == null ? reply : error;
+    }), reply -> answer(log, reply, wait));
   }
 
   private Route answer(String log, Object answer, Duration wait) {
@@ -151,9 +157,8 @@ final class LogRoutes extends ClientRoutes {
       body.put("error", f.reason());
       return respond(StatusCodes.SERVICE_UNAVAILABLE, body);
     }
-    String why = answer instanceof TimeoutException || answer instanceof CompletionException c
-        && c.getCause() instanceof TimeoutException ? "no answer within " + wait.toMillis()
-        + " ms; an append may still take effect" : String.valueOf(answer);
+    String why = timedOut(answer) ? "no answer within " + wait.toMillis()
+        + " ms; an append may still take effect" : "unexpected answer: " + answer;
     body.put("error", why);
     return respond(StatusCodes.GATEWAY_TIMEOUT, body);
   }

@@ -17,9 +17,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import akka.cluster.typed.Cluster;
+import dev.parley.cluster.Clients;
+import dev.parley.cluster.LockClients;
 import dev.parley.cluster.NodeGuardian;
 import dev.parley.cluster.NodeRuntime;
 import dev.parley.cluster.ProtocolKind;
+import dev.parley.cluster.Replies;
 import dev.parley.persistence.JournalReader;
 import dev.parley.persistence.JournalUnavailableException;
 import dev.parley.protocols.core.NodeHost;
@@ -29,6 +32,7 @@ import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.protocols.trace.ShiVizLog;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -64,6 +68,7 @@ public final class NodeApi extends AllDirectives {
 
   private static final Duration DEFAULT_WAIT = Duration.ofSeconds(5);
   private static final Duration STATUS_WAIT = Duration.ofSeconds(2);
+  private static final long MAX_JOURNAL = 100_000;
 
   private final NodeRuntime runtime;
   private final ActorSystem<?> system;
@@ -76,7 +81,7 @@ public final class NodeApi extends AllDirectives {
   }
 
   public Route routes() {
-    return handleRejections(rejections(), () -> handleExceptions(errors(), () -> concat(
+    return handleRejections(rejections(), () -> handleExceptions(errors(), () -> exactUris(() -> concat(
         path("status", () -> get(() -> onSuccess(status(), this::ok))),
         path("membership", () -> get(() -> ok(runtime.upcalls().since(NodeGuardian.CLUSTER, 0)))),
         pathPrefix("protocols", this::protocolRoutes),
@@ -86,9 +91,17 @@ public final class NodeApi extends AllDirectives {
         pathPrefix("pubsub", new PubSubRoutes(runtime, system, json, this::parse)::routes),
         path("history", () -> get(() -> complete(HttpEntities.create(
             ContentTypes.APPLICATION_JSON, HistoryJson.toJsonLines(runtime.history().history()))))),
-        path("trace", () -> get(() -> parameterOptional("format", this::trace))),
-        path("journal", () -> get(() -> parameterOptional("limit", limit ->
-            ok(JournalReader.read(system, limit.map(Integer::parseInt).orElse(1000)))))))));
+        path("trace", () -> get(() -> Params.of("GET /trace", List.of("format"), p -> trace(p.text("format"))))),
+        path("journal", () -> get(() -> Params.of("GET /journal", List.of("limit"), p ->
+            ok(JournalReader.read(system, (int) p.whole("limit", 1, MAX_JOURNAL, 1000))))))))));
+  }
+
+  /** The routes, for a request whose URI percent-decodes to valid UTF-8 ({@link Utf8Uris}); else a 400. */
+  private Route exactUris(java.util.function.Supplier<Route> inner) {
+    return optionalHeaderValueByName("Raw-Request-URI", raw -> {
+      raw.ifPresent(Utf8Uris::requireValid);
+      return inner.get();
+    });
   }
 
   private Route protocolRoutes() {
@@ -96,13 +109,11 @@ public final class NodeApi extends AllDirectives {
         pathEnd(() -> get(() -> ok(protocols()))),
         pathPrefix(PathMatchers.segment(), name -> concat(
             pathEnd(() -> get(() -> onSuccess(instanceStatus(name), this::ok))),
-            path("upcalls", () -> get(() -> parameterOptional("since", since -> ok(
-                runtime.upcalls().since(runtime.instance(name).name(),
-                    since.map(Long::parseLong).orElse(0L)))))),
-            path(PathMatchers.segment(), op -> post(() -> parameterOptional("client", client ->
-                parameterOptional("timeout", timeout ->
-                    entity(Unmarshaller.entityToString(), body ->
-                        operation(name, op, body, client.orElse("http"), timeout)))))))));
+            path("upcalls", () -> get(() -> Params.of("GET /protocols/{name}/upcalls", List.of("since"), p -> ok(
+                runtime.upcalls().since(runtime.instance(name).name(), p.whole("since", 0, Long.MAX_VALUE, 0)))))),
+            path(PathMatchers.segment(), op -> post(() -> entity(Unmarshaller.entityToString(), body ->
+                Params.of("POST /protocols/{name}/{op}", List.of("client", "timeout"), p ->
+                    operation(name, op, body, p))))))));
   }
 
   private Route nemesisRoutes() {
@@ -172,6 +183,10 @@ public final class NodeApi extends AllDirectives {
     out.put("started", i.started());
     out.put("peers", i.peers());
     out.put("state", i.kind().status(runtime.upcalls(), name));
+    LockClients locks = runtime.lockClients(name);
+    if (locks != null) {
+      out.put("clients", locks.status());
+    }
     if (!i.started() || !i.kind().hasLiveStatus()) {
       return CompletableFuture.completedFuture(out);
     }
@@ -184,7 +199,7 @@ public final class NodeApi extends AllDirectives {
         });
   }
 
-  private Route operation(String name, String op, String body, String client, Optional<String> timeout) {
+  private Route operation(String name, String op, String body, Params p) {
     NodeRuntime.Instance instance = runtime.instance(name);
     ProtocolKind kind = instance.kind();
     if (!kind.operations().contains(op)) {
@@ -192,28 +207,66 @@ public final class NodeApi extends AllDirectives {
           + kind.name() + "); its operations are " + kind.operations());
     }
     JsonNode parsed = parse(body);
+    Duration wait = p.timeout(DEFAULT_WAIT);
+    Optional<String> client = p.client();
     ProtocolKind.Call call = kind.call(runtime.settings(), op, parsed);
+    LockClients locks = runtime.lockClients(name);
+    if (locks != null) {
+      return op.equals("acquire") ? acquire(name, locks, client.orElseGet(Clients::anonymous), wait)
+          : release(name, locks, client.orElse(null));
+    }
+    String process = client.orElseGet(Clients::anonymous);
+    Replies replies = runtime.replies(name);
+    CompletableFuture<Object> answer = call.answered() ? replies.await(call.answerKey(), null, null) : null;
     HistoryRecorder.Handle h =
-        runtime.history().invoke(client, op, name, parsed == null ? null : parsed.toString());
-    Duration wait = timeout.map(t -> Duration.ofMillis(Long.parseLong(t))).orElse(DEFAULT_WAIT);
-    if (!kind.waitsForUpcall(op)) {
-      instance.host().tell(call.downcall());
+        runtime.history().invokeConcurrently(process, op, name, parsed == null ? null : parsed.toString());
+    instance.host().tell(call.downcall());
+    if (answer == null) {
       runtime.history().ok(h);
       return status(StatusCodes.ACCEPTED, Map.of("accepted", op, "protocol", name));
     }
-    CompletableFuture<Object> done = runtime.upcalls().next(name, call.completedBy());
-    instance.host().tell(call.downcall());
-    CompletionStage<Object> answer = done.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS)
-        .handle((upcall, error) -> {
-          if (error == null) {
-            runtime.history().ok(h, String.valueOf(upcall));
-            return (Object) Map.of("done", op, "protocol", name, "upcall", upcall);
-          }
-          runtime.history().info(h, error instanceof TimeoutException ? "timed out" : error.toString());
-          return Map.of("pending", op, "protocol", name,
-              "note", "no answer within " + wait.toMillis() + " ms; it may still happen");
-        });
-    return onSuccess(answer, result -> ok(result));
+    return onSuccess(answer.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS).handle((upcall, error) -> {
+      if (error == null) {
+        runtime.history().ok(h, String.valueOf(upcall));
+        return (Object) Map.of("done", op, "protocol", name, "upcall", upcall);
+      }
+      replies.abandon(call.answerKey(), answer);
+      runtime.history().info(h, error instanceof TimeoutException ? "timed out" : error.toString());
+      return Map.of("pending", op, "protocol", name,
+          "note", "no answer within " + wait.toMillis() + " ms; it may still happen");
+    }), this::ok);
+  }
+
+  /** A client acquires a mutual-exclusion instance at this node: 200 once it holds it, 504 withdrawn. */
+  private Route acquire(String name, LockClients locks, String client, Duration wait) {
+    CompletableFuture<LockClients.Grant> granted = locks.acquire(client);
+    HistoryRecorder.Handle h = runtime.history().invokeConcurrently(client, "acquire", name, null);
+    return onSuccess(granted.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS).handle((grant, error) -> {
+      if (error == null) {
+        runtime.history().ok(h, grant.fencingToken());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("done", "acquire");
+        out.put("protocol", name);
+        out.put("client", client);
+        out.put("fencingToken", grant.fencingToken());
+        out.put("upcall", Map.of("node", runtime.node().name(), "fencingToken", grant.fencingToken()));
+        return (Object) out;
+      }
+      locks.withdraw(granted);
+      runtime.history().fail(h, "not granted within " + wait.toMillis() + " ms: withdrawn");
+      return Map.of("protocol", name, "client", client, "error", client + " was not granted " + name + " within "
+          + wait.toMillis() + " ms; its request is withdrawn and it does not hold the lock (acquire again, with a "
+          + "longer ?timeout=ms if need be)");
+    }), out -> out instanceof Map<?, ?> m && m.containsKey("error") ? status(StatusCodes.GATEWAY_TIMEOUT, out) : ok(out));
+  }
+
+  /** A client releases: 200 with the grant it held, 409 if it does not hold the lock here. */
+  private Route release(String name, LockClients locks, String client) {
+    LockClients.Grant released = locks.release(client);
+    HistoryRecorder.Handle h = runtime.history().invokeConcurrently(released.client(), "release", name, null);
+    runtime.history().ok(h);
+    return ok(Map.of("done", "release", "protocol", name, "client", released.client(),
+        "fencingToken", released.fencingToken()));
   }
 
   private JsonNode parse(String body) {
@@ -252,6 +305,8 @@ public final class NodeApi extends AllDirectives {
   private ExceptionHandler errors() {
     return ExceptionHandler.newBuilder()
         .match(NodeRuntime.UnknownException.class, e -> status(StatusCodes.NOT_FOUND, error(e)))
+        .match(LockClients.Refused.class, e -> status(StatusCodes.CONFLICT,
+            Map.of("error", e.getMessage(), "conflict", e.conflict())))
         .match(IllegalArgumentException.class, e -> status(StatusCodes.BAD_REQUEST, error(e)))
         .match(JournalUnavailableException.class, e -> status(StatusCodes.SERVICE_UNAVAILABLE, error(e)))
         .match(RuntimeException.class, e -> {

@@ -19,6 +19,7 @@ import akka.stream.javadsl.Source;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parley.cluster.Clients;
 import dev.parley.cluster.NodeRuntime;
 import dev.parley.cluster.PubSubKind;
 import dev.parley.protocols.pubsub.TopicBroker;
@@ -61,6 +62,7 @@ import java.util.function.Function;
 final class PubSubRoutes extends ClientRoutes {
 
   private static final Duration WAIT = Duration.ofSeconds(5);
+  private static final int MAX_PULL = 10_000;
   private static final int SSE_BUFFER = 256;
   /** How often an idle event stream sends a comment line: how soon a closed connection is noticed. */
   private static final Duration HEARTBEAT = Duration.ofSeconds(2);
@@ -76,26 +78,32 @@ final class PubSubRoutes extends ClientRoutes {
   Route routes() {
     return pathPrefix(PathMatchers.segment(), broker -> concat(
         path(PathMatchers.segment("topics").slash(PathMatchers.segment()), topic -> post(() ->
-            parameterOptional("key", key -> parameterOptional("publisher", publisher -> parameterOptional("seq", seq ->
-                entity(Unmarshaller.entityToString(), body -> publish(broker, topic, key, publisher, seq, body))))))),
+            entity(Unmarshaller.entityToString(), body -> Params.of("POST /pubsub/{broker}/topics/{topic}",
+                List.of("key", "publisher", "seq"), p -> publish(broker, topic, p, body))))),
         pathPrefix(PathMatchers.segment("subscriptions").slash(PathMatchers.segment()), subscriber -> concat(
             pathEnd(() -> concat(
-                post(() -> entity(Unmarshaller.entityToString(), body -> subscribe(broker, subscriber, body))),
-                delete(() -> unsubscribe(broker, subscriber)))),
-            path("messages", () -> get(() -> parameterOptional("max", max -> parameterOptional("timeout", timeout ->
-                parameterOptional("ack", ack -> pull(broker, subscriber, max, timeout, ack)))))),
-            path("ack", () -> post(() -> parameter("upTo", upTo -> ack(broker, subscriber, upTo)))),
-            path("events", () -> get(() -> events(broker, subscriber)))))));
+                post(() -> entity(Unmarshaller.entityToString(), body -> Params.of(
+                    "POST /pubsub/{broker}/subscriptions/{subscriber}", List.of(), p -> subscribe(broker, subscriber, body)))),
+                delete(() -> Params.of("DELETE /pubsub/{broker}/subscriptions/{subscriber}", List.of(), p ->
+                    unsubscribe(broker, subscriber))))),
+            path("messages", () -> get(() -> Params.of("GET /pubsub/{broker}/subscriptions/{subscriber}/messages",
+                List.of("max", "timeout", "ack"), p -> pull(broker, subscriber, p)))),
+            path("ack", () -> post(() -> Params.of("POST /pubsub/{broker}/subscriptions/{subscriber}/ack",
+                List.of("upTo"), p -> ack(broker, subscriber, p)))),
+            path("events", () -> get(() -> Params.of("GET /pubsub/{broker}/subscriptions/{subscriber}/events",
+                List.of(), p -> events(broker, subscriber))))))));
   }
 
   // ---------------------------------------------------------------- publish
 
-  private Route publish(String broker, String topic, Optional<String> key, Optional<String> publisher,
-      Optional<String> seq, String body) {
+  private Route publish(String broker, String topic, Params p, String body) {
+    Optional<String> publisher = p.text("publisher").map(Clients::named);
+    Optional<Long> seq = p.whole("seq", 1, Long.MAX_VALUE);
+    Optional<String> key = p.text("key");
     if (seq.isPresent() && publisher.isEmpty()) {
       throw new IllegalArgumentException("seq numbers a publisher's messages: give publisher=NAME with seq=" + seq.get());
     }
-    long number = seq.map(s -> whole("seq", s, 1)).orElse(0L);
+    long number = seq.orElse(0L);
     String from = publisher.orElse("http");
     ActorRef<Object> host = brokerHost(broker);
     return answer(AskPattern.<Object, TopicBroker.Reply>ask(host,
@@ -112,6 +120,10 @@ final class PubSubRoutes extends ClientRoutes {
               out.put("offset", a.offset());
             }
             return respond(StatusCodes.OK, out);
+          }
+          if (reply instanceof TopicBroker.SeqReused r) {
+            return respond(StatusCodes.CONFLICT, Map.of("error", r.reason(), "conflict", "id-reused",
+                "publisher", r.publisherId(), "seq", r.seq()));
           }
           if (reply instanceof TopicBroker.OutOfOrder o) {
             return respond(StatusCodes.CONFLICT, Map.of("error", "publisher " + o.publisherId() + " sent seq "
@@ -200,22 +212,21 @@ final class PubSubRoutes extends ClientRoutes {
 
   // ---------------------------------------------------------------- pull
 
-  private Route pull(String broker, String subscriber, Optional<String> max, Optional<String> timeout,
-      Optional<String> ack) {
-    int most = (int) Math.min(10_000, max.map(m -> whole("max", m, 1)).orElse(100L));
-    Duration wait = Duration.ofMillis(timeout.map(t -> whole("timeout", t, 0)).orElse(0L));
-    long upTo = ack.map(a -> whole("ack", a, 0)).orElse(0L);
+  private Route pull(String broker, String subscriber, Params p) {
+    int most = (int) p.whole("max", 1, MAX_PULL, 100);
+    Duration wait = Duration.ofMillis(p.whole("timeout", 0, Params.MAX_TIMEOUT_MS, 0));
+    long upTo = p.whole("ack", 0, Long.MAX_VALUE, 0);
     Duration askWait = wait.plus(WAIT);
     return answer(AskPattern.<Object, TopicBroker.Reply>ask(brokerHost(broker),
         r -> new TopicBroker.Pull(subscriber, upTo, most, wait, r), askWait, system.scheduler()),
         askWait, reply -> {
-          if (reply instanceof TopicBroker.Pulled p) {
-            List<Map<String, Object>> messages = p.messages().stream().map(PubSubRoutes::message).toList();
+          if (reply instanceof TopicBroker.Pulled pulled) {
+            List<Map<String, Object>> messages = pulled.messages().stream().map(PubSubRoutes::message).toList();
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("subscriber", subscriber);
             out.put("messages", messages);
             if (!messages.isEmpty()) {
-              long last = p.messages().get(p.messages().size() - 1).n();
+              long last = pulled.messages().get(pulled.messages().size() - 1).n();
               out.put("ack", "acknowledge with ack=" + last + " on the next pull, or POST .../ack?upTo=" + last);
             }
             return respond(StatusCodes.OK, out);
@@ -227,8 +238,9 @@ final class PubSubRoutes extends ClientRoutes {
         });
   }
 
-  private Route ack(String broker, String subscriber, String upTo) {
-    long n = whole("upTo", upTo, 1);
+  private Route ack(String broker, String subscriber, Params p) {
+    long n = p.whole("upTo", 1, Long.MAX_VALUE).orElseThrow(() -> new IllegalArgumentException(
+        "give upTo=N: the last message number n taken, to acknowledge it and every one before it"));
     brokerHost(broker).tell(new TopicBroker.Ack(subscriber, n));
     return respond(StatusCodes.OK, Map.of("subscriber", subscriber, "acked", n));
   }
@@ -343,16 +355,4 @@ final class PubSubRoutes extends ClientRoutes {
     return respond(StatusCodes.INTERNAL_SERVER_ERROR, Map.of("error", "unexpected answer from the broker: " + reply));
   }
 
-  private static long whole(String name, String value, long min) {
-    long n;
-    try {
-      n = Long.parseLong(value);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(name + " is a whole number, got '" + value + "'");
-    }
-    if (n < min) {
-      throw new IllegalArgumentException(name + " must be at least " + min + ", got " + n);
-    }
-    return n;
-  }
 }

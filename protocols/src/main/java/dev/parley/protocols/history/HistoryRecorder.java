@@ -60,6 +60,21 @@ public final class HistoryRecorder {
     return new Handle(op);
   }
 
+  /**
+   * Records that {@code client} starts operation {@code f}, under the process name {@code client} if
+   * that process has nothing in flight, else under the first of {@code client#2}, {@code client#3},
+   * ... that has not: a client that runs operations concurrently (an HTTP client with several
+   * requests open) becomes several processes, as a history wants (one operation at a time per
+   * process), and never waits for, or is refused because of, another of its operations.
+   */
+  public synchronized Handle invokeConcurrently(String client, String f, String key, Object value) {
+    String process = client;
+    for (int n = 2; inFlight.containsKey(process); n++) {
+      process = client + "#" + n;
+    }
+    return invoke(process, f, key, value);
+  }
+
   /** The operation took effect; its result is the argument it was invoked with (typical for writes). */
   public Op ok(Handle handle) {
     return ok(handle, handle.invocation().value());

@@ -142,6 +142,7 @@ public final class PubSubClient extends AbstractBehavior<Object> {
         .onMessage(Retry.class, this::onRetry)
         .onMessage(TopicBroker.PublishAck.class, this::onPublishAck)
         .onMessage(TopicBroker.OutOfOrder.class, m -> this)
+        .onMessage(TopicBroker.SeqReused.class, m -> this)
         .onMessage(TopicBroker.Subscribed.class, this::onSubscribed)
         .onMessage(TopicBroker.Deliver.class, this::onDeliver)
         .onMessage(TopicBroker.Pulled.class, this::onPulled)

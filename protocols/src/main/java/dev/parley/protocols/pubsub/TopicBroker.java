@@ -13,6 +13,7 @@ import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
 import dev.parley.protocols.core.Durable;
+import dev.parley.protocols.core.Fingerprint;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
@@ -35,8 +36,10 @@ import java.util.TreeMap;
  *
  * <p>Algorithm: a {@link Publish} carries its publisher's id and a sequence number (1, 2, ...); the
  * broker accepts only the next number of each publisher (a copy of an accepted one is acknowledged
- * again as a duplicate, one that skips ahead is refused with {@link OutOfOrder}), so each
- * publisher's messages are taken in its own order exactly once. Accepted messages are written to
+ * again as a duplicate, one that skips ahead is refused with {@link OutOfOrder}, another message
+ * under a used number with {@link SeqReused}: the broker keeps the fingerprints of each publisher's
+ * last {@value #REMEMBERED} messages), so each publisher's messages are taken in its own order
+ * exactly once. Accepted messages are written to
  * the journal (group commit: what arrives within {@link Settings#commitWindow} is one write) and
  * only then acknowledged ({@link PublishAck}) and queued for every subscription whose topic and
  * {@link Filter} they match, with that subscription's next number. A push subscription gets its
@@ -123,13 +126,20 @@ public final class TopicBroker
 
   /** What the broker sends to publishers and subscribers. */
   public sealed interface Reply extends WireMessage
-      permits PublishAck, OutOfOrder, Subscribed, Deliver, Pulled, Left, Unsubscribed, NotSubscribed {}
+      permits PublishAck, OutOfOrder, SeqReused, Subscribed, Deliver, Pulled, Left, Unsubscribed, NotSubscribed {}
 
   /** {@code publisherId}'s {@code seq} is written (at {@code offset}; a {@code duplicate} was before). */
   public record PublishAck(String publisherId, long seq, long offset, boolean duplicate) implements Reply {}
 
   /** {@code publisherId}'s {@code seq} skips ahead: the broker takes {@code expected} next. */
   public record OutOfOrder(String publisherId, long seq, long expected) implements Reply {}
+
+  /**
+   * Not published: {@code publisherId}'s {@code seq} was published already with another topic, key or
+   * payload, or is too old for the broker to tell ({@code reason} says which). A retry repeats its
+   * message exactly; a new message takes the next number.
+   */
+  public record SeqReused(String publisherId, long seq, String reason) implements Reply {}
 
   /** The subscription is open; its messages up to {@code acked} are acknowledged already. */
   public record Subscribed(String subscriberId, String topic, boolean durable, long acked) implements Reply {}
@@ -304,8 +314,39 @@ public final class TopicBroker
     }
   }
 
-  /** The last number accepted from a publisher. */
-  public record PublisherSeq(String publisherId, long seq) implements WireMessage {}
+  /** How many of a publisher's latest messages the broker remembers the fingerprints of. */
+  public static final int REMEMBERED = 64;
+
+  /**
+   * The last number accepted from a publisher, and the fingerprints ({@link #fingerprint(Publish)})
+   * of its latest messages, numbered {@code seq - recent.size() + 1} to {@code seq}: a retry is told
+   * from another message under a used number.
+   */
+  public record PublisherSeq(String publisherId, long seq, List<String> recent) implements WireMessage {
+    public PublisherSeq {
+      recent = recent == null ? List.of() : List.copyOf(recent); // null: a snapshot from before fingerprints
+    }
+
+    /** The fingerprint of message {@code n}, or null if it is not remembered. */
+    String fingerprintOf(long n) {
+      long first = seq - recent.size() + 1;
+      return n >= first && n <= seq ? recent.get((int) (n - first)) : null;
+    }
+
+    PublisherSeq next(long n, String fingerprint) {
+      List<String> kept = new ArrayList<>(recent.size() + 1);
+      if (n == seq + 1) {
+        kept.addAll(recent.subList(Math.max(0, recent.size() + 1 - REMEMBERED), recent.size()));
+      }
+      kept.add(fingerprint);
+      return new PublisherSeq(publisherId, n, kept);
+    }
+  }
+
+  /** What a publish asks, for telling a retry from another message under the same number. */
+  static String fingerprint(String topic, String key, String payload) {
+    return Fingerprint.of(topic, key, payload);
+  }
 
   /**
    * The broker's durable state, changed only by events (immutable: a snapshot never changes after
@@ -329,12 +370,14 @@ public final class TopicBroker
     }
 
     public long lastSeq(String publisherId) {
-      for (PublisherSeq p : publishers) {
-        if (p.publisherId().equals(publisherId)) {
-          return p.seq();
-        }
-      }
-      return 0;
+      PublisherSeq p = publisher(publishers, publisherId);
+      return p == null ? 0 : p.seq();
+    }
+
+    /** The fingerprint of {@code publisherId}'s message {@code seq}, or null if not remembered. */
+    String fingerprintOf(String publisherId, long seq) {
+      PublisherSeq p = publisher(publishers, publisherId);
+      return p == null ? null : p.fingerprintOf(seq);
     }
 
     public Subscription subscription(String subscriberId) {
@@ -394,9 +437,11 @@ public final class TopicBroker
       List<PublisherSeq> ps = new ArrayList<>(publishers);
       long last = accepted;
       for (Message m : batch) {
-        long seq = Math.max(m.seq(), lastSeq(ps, m.publisherId()));
+        PublisherSeq before = publisher(ps, m.publisherId());
         ps.removeIf(p -> p.publisherId().equals(m.publisherId()));
-        ps.add(new PublisherSeq(m.publisherId(), seq));
+        String print = fingerprint(m.topic(), m.key(), m.payload());
+        ps.add(before == null ? new PublisherSeq(m.publisherId(), 0, List.of()).next(m.seq(), print)
+            : m.seq() > before.seq() ? before.next(m.seq(), print) : before);
         last = Math.max(last, m.offset());
       }
       boolean[] kept = new boolean[batch.size()];
@@ -428,13 +473,13 @@ public final class TopicBroker
       return new State(last, ps, subs, ms);
     }
 
-    private static long lastSeq(List<PublisherSeq> publishers, String publisherId) {
+    private static PublisherSeq publisher(List<PublisherSeq> publishers, String publisherId) {
       for (PublisherSeq p : publishers) {
         if (p.publisherId().equals(publisherId)) {
-          return p.seq();
+          return p;
         }
       }
-      return 0;
+      return null;
     }
 
     private State acked(String subscriberId, long upTo) {
@@ -594,10 +639,26 @@ public final class TopicBroker
       return Effect().none();
     }
     if (p.seq() != 0 && p.seq() <= state.lastSeq(p.publisherId())) {
-      reply(p.replyTo(), p.publisherId(), new PublishAck(p.publisherId(), p.seq(), 0, true));
+      String written = state.fingerprintOf(p.publisherId(), p.seq());
+      reply(p.replyTo(), p.publisherId(), fingerprint(p.topic(), p.key(), p.payload()).equals(written)
+          ? new PublishAck(p.publisherId(), p.seq(), 0, true)
+          : new SeqReused(p.publisherId(), p.seq(), written != null
+              ? "publisher " + p.publisherId() + "'s seq " + p.seq() + " was published with another topic, key or "
+                  + "payload; this message was not published (a retry repeats its message exactly)"
+              : "publisher " + p.publisherId() + "'s seq " + p.seq() + " was published, but is older than the last "
+                  + REMEMBERED + " this broker remembers, so whether this is the same message cannot be told; "
+                  + "it was not published again"));
       return Effect().none();
     }
     long last = lastSeq(state, p.publisherId());
+    Publish same = p.seq() == 0 ? null : unwritten(p.publisherId(), p.seq());
+    if (same != null && !fingerprint(same.topic(), same.key(), same.payload())
+        .equals(fingerprint(p.topic(), p.key(), p.payload()))) {
+      reply(p.replyTo(), p.publisherId(), new SeqReused(p.publisherId(), p.seq(), "publisher " + p.publisherId()
+          + "'s seq " + p.seq() + " is being published with another topic, key or payload; this message was not "
+          + "published (a retry repeats its message exactly)"));
+      return Effect().none();
+    }
     if (p.seq() != 0 && p.seq() <= last) {
       if (settings.ackOnArrival()) {
         reply(p.replyTo(), p.publisherId(), new PublishAck(p.publisherId(), p.seq(), 0, true));
@@ -624,6 +685,16 @@ public final class TopicBroker
       timers.startSingleTimer(TimerKey.COMMIT, new Tick(TimerKey.COMMIT), settings.commitWindow());
     }
     return Effect().none();
+  }
+
+  /** The publish numbered {@code seq} of {@code publisherId} taken but not written yet, or null. */
+  private Publish unwritten(String publisherId, long seq) {
+    for (Publish u : unwritten) {
+      if (u.publisherId().equals(publisherId) && u.seq() == seq) {
+        return u;
+      }
+    }
+    return null;
   }
 
   /** The last number taken from {@code publisherId}, written or not. */

@@ -133,6 +133,7 @@ public final class GossipStore
   private final NodeEnv env;
   private final ActorRef<KvReply> upcalls;
   private final List<NodeId> others;
+  private ClientSessions sessions = ClientSessions.EMPTY;
   private long rounds;
 
   private GossipStore(String group, Peers<Command> peers, NodeEnv env, Settings settings,
@@ -187,21 +188,30 @@ public final class GossipStore
           "a log needs its appends in one agreed order, which last-writer-wins gossip does not give; use raft"));
       return Effect().none();
     }
+    ClientSessions.Check seen = sessions.check(request);
+    if (seen instanceof ClientSessions.Refused refused) {
+      upcalls.tell(new KvReply.Rejected(request.id(), refused.why(), refused.reason()));
+      return Effect().none();
+    }
+    if (seen instanceof ClientSessions.Retry retry && retry.first() != null) {
+      upcalls.tell(retry.first());
+      return Effect().none();
+    }
     Versioned current = store.get(request.key());
     if (request instanceof Get g) {
-      upcalls.tell(new KvReply.Ok(g.id(), current == null ? null : current.value()));
+      answer(g, new KvReply.Ok(g.id(), current == null ? null : current.value()));
       return Effect().none();
     }
     KvReply ok = new KvReply.Ok(request.id(), null);
     if (current != null && current.writtenBy().equals(request.id())) {
-      upcalls.tell(ok); // a retry of the write this replica holds
+      answer(request, ok); // a retry of the write this replica holds
       return Effect().none();
     }
     String value;
     if (request instanceof Cas c) {
       String found = current == null ? null : current.value();
       if (!Objects.equals(found, c.expected())) {
-        upcalls.tell(new KvReply.CasFailed(c.id(), found));
+        answer(c, new KvReply.CasFailed(c.id(), found));
         return Effect().none();
       }
       value = c.value();
@@ -210,7 +220,13 @@ public final class GossipStore
     }
     long counter = Math.max(env.clock().millis(), current == null ? 1 : current.version().counter() + 1);
     Versioned written = new Versioned(new Versioned.Version(counter, peers.self()), value, request.id());
-    return Effect().persist(new Merged(Map.of(request.key(), written))).thenRun(s -> upcalls.tell(ok));
+    return Effect().persist(new Merged(Map.of(request.key(), written))).thenRun(s -> answer(request, ok));
+  }
+
+  /** Answers {@code request}, remembering it in this replica's sessions (kept in memory only). */
+  private void answer(KvRequest request, KvReply reply) {
+    sessions = sessions.record(request, reply);
+    upcalls.tell(reply);
   }
 
   // ---------------------------------------------------------------- anti-entropy

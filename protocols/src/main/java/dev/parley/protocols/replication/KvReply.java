@@ -18,11 +18,12 @@ import java.util.List;
   @JsonSubTypes.Type(value = KvReply.NotLeader.class, name = "not-leader"),
   @JsonSubTypes.Type(value = KvReply.Unavailable.class, name = "unavailable"),
   @JsonSubTypes.Type(value = KvReply.Appended.class, name = "appended"),
-  @JsonSubTypes.Type(value = KvReply.Records.class, name = "records")
+  @JsonSubTypes.Type(value = KvReply.Records.class, name = "records"),
+  @JsonSubTypes.Type(value = KvReply.Rejected.class, name = "rejected")
 })
 public sealed interface KvReply extends WireMessage
     permits KvReply.Ok, KvReply.CasFailed, KvReply.NotLeader, KvReply.Unavailable, KvReply.Appended,
-        KvReply.Records {
+        KvReply.Records, KvReply.Rejected {
 
   RequestId id();
 
@@ -49,6 +50,26 @@ public sealed interface KvReply extends WireMessage
 
   /** This node cannot serve it; try {@code leader} (null when unknown). The request had no effect. */
   record NotLeader(RequestId id, NodeId leader) implements KvReply {}
+
+  /**
+   * Refused without effect, because of what its id says ({@link ClientSessions}): {@code why}, and
+   * {@code reason} in words for the client.
+   */
+  record Rejected(RequestId id, Why why, String reason) implements KvReply {
+
+    /** Why a request was refused. */
+    public enum Why {
+      /** Its id already names another request. */
+      ID_REUSED,
+      /** Its seq is older than the requests its client's session remembers. */
+      SEQ_FORGOTTEN;
+
+      /** The name a client sees, such as {@code id-reused}. */
+      public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+      }
+    }
+  }
 
   /** Not served now ({@code reason}: no quorum, blocked, ...); it may or may not have taken effect. */
   record Unavailable(RequestId id, String reason) implements KvReply {}

@@ -2,6 +2,7 @@ package dev.parley.protocols.replication;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.parley.protocols.core.Fingerprint;
 import dev.parley.protocols.core.WireMessage;
 
 /**
@@ -28,6 +29,50 @@ public sealed interface KvRequest extends WireMessage permits Put, Get, Cas, App
   RequestId id();
 
   String key();
+
+  /** Its kind in a word: put, get, cas, append, read-log or trim. */
+  default String kind() {
+    if (this instanceof Put) {
+      return "put";
+    }
+    if (this instanceof Get) {
+      return "get";
+    }
+    if (this instanceof Cas) {
+      return "cas";
+    }
+    if (this instanceof Append) {
+      return "append";
+    }
+    return this instanceof ReadLog ? "read-log" : "trim";
+  }
+
+  /**
+   * What the request asks, without its id and without what its sender stamps on each attempt (an
+   * append's timestamp): equal for a retry of the same request, different for another request, so a
+   * store can tell them apart under one {@link RequestId} ({@link ClientSessions}). A hash of the
+   * fields, the same on every JVM.
+   */
+  default String fingerprint() {
+    if (this instanceof Put p) {
+      return Fingerprint.of(kind(), p.key(), p.value());
+    }
+    if (this instanceof Get g) {
+      return Fingerprint.of(kind(), g.key());
+    }
+    if (this instanceof Cas c) {
+      return Fingerprint.of(kind(), c.key(), c.expected(), c.value());
+    }
+    if (this instanceof Append a) {
+      return Fingerprint.of(kind(), a.log(), a.recordKey(), a.value());
+    }
+    if (this instanceof ReadLog r) {
+      return Fingerprint.of(kind(), r.log(), Long.toString(r.from()), Integer.toString(r.max()));
+    }
+    Trim t = (Trim) this;
+    return Fingerprint.of(kind(), t.log(), Long.toString(t.olderThan()), Long.toString(t.maxRecords()),
+        Long.toString(t.maxBytes()));
+  }
 
   /** Whether it may change the store (a put, cas, append or trim). */
   default boolean isWrite() {

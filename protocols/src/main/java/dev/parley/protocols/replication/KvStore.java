@@ -8,28 +8,26 @@ import java.util.Objects;
 /**
  * The replicated state machine every algorithm of this package keeps: a map of keys to values, named
  * append-only logs of records ({@link StoredLog}: offsets from 0, deleted only from the start by
- * retention), and each client's last request and its answer, so a retried request (same {@link RequestId}) is
- * answered as the first time and applied once. An immutable value: {@link #apply} returns the next
- * store and the reply, so it can be an {@code EventSourcedBehavior}'s state or a snapshot.
+ * retention), and the clients' sessions ({@link ClientSessions}): a retried request (same {@link
+ * RequestId}, same request) is answered as the first time and applied once, another request under a
+ * used id is refused. An immutable value: {@link #apply} returns the next store and the reply, so it
+ * can be an {@code EventSourcedBehavior}'s state or a snapshot.
  *
  * @param values the keys and their values (a key never written is absent)
- * @param lastByClient each client's last applied request and what it was answered
+ * @param sessions each client's recent requests and what they were answered
  * @param logs the logs by name (a log never appended to is absent)
  */
-public record KvStore(Map<String, String> values, Map<String, Applied> lastByClient, Map<String, StoredLog> logs)
+public record KvStore(Map<String, String> values, ClientSessions sessions, Map<String, StoredLog> logs)
     implements WireMessage {
-
-  /** A client's last applied request and its reply. */
-  public record Applied(long seq, KvReply reply) implements WireMessage {}
 
   /** The store and the reply one request produced. */
   public record Result(KvStore store, KvReply reply) {}
 
-  public static final KvStore EMPTY = new KvStore(Map.of(), Map.of(), Map.of());
+  public static final KvStore EMPTY = new KvStore(Map.of(), ClientSessions.EMPTY, Map.of());
 
   public KvStore {
     values = Map.copyOf(values); // no copy when it is one already: a write costs one copy of the map
-    lastByClient = Map.copyOf(lastByClient);
+    sessions = sessions == null ? ClientSessions.EMPTY : sessions; // null: a snapshot from before sessions
     logs = logs == null ? Map.of() : Map.copyOf(logs); // null: a snapshot from before logs existed
   }
 
@@ -44,24 +42,30 @@ public record KvStore(Map<String, String> values, Map<String, Applied> lastByCli
   }
 
   /**
-   * Applies {@code request} once: a request already applied (its client's last seq is at least its
-   * own) changes nothing and is answered with the recorded reply (for an older one, an Ok carrying
-   * nothing, as its client has moved on). A get or a log read reads without changing the store.
+   * Applies {@code request} once, by the rules of {@link ClientSessions}: a retry of a write changes
+   * nothing and is answered with its first answer, a request under an id that names another one (or
+   * one too old to tell) is answered {@link KvReply.Rejected} without effect. A get or a log read reads
+   * the values without changing them (its id is remembered).
    */
   public Result apply(KvRequest request) {
     Objects.requireNonNull(request, "request");
-    Applied last = lastByClient.get(request.id().client());
-    if (last != null && last.seq() >= request.id().seq()) {
-      KvReply reply = last.seq() == request.id().seq() ? last.reply() : new KvReply.Ok(request.id(), null);
-      return new Result(this, reply);
+    ClientSessions.Check check = sessions.check(request);
+    if (check instanceof ClientSessions.Refused refused) {
+      return new Result(this, new KvReply.Rejected(request.id(), refused.why(), refused.reason()));
     }
+    if (check instanceof ClientSessions.Retry retry && retry.first() != null) {
+      return new Result(this, retry.first());
+    }
+    boolean fresh = check instanceof ClientSessions.Fresh;
     if (request instanceof Get g) {
-      return new Result(this, new KvReply.Ok(g.id(), values.get(g.key())));
+      KvReply reply = new KvReply.Ok(g.id(), values.get(g.key()));
+      return new Result(fresh ? withSessions(sessions.record(g, reply)) : this, reply);
     }
     if (request instanceof ReadLog r) {
       StoredLog log = log(r.log());
-      return new Result(this, new KvReply.Records(r.id(), log.start(), log.next(), log.trimmedBefore(),
-          log.read(r.from(), r.max())));
+      KvReply reply = new KvReply.Records(r.id(), log.start(), log.next(), log.trimmedBefore(),
+          log.read(r.from(), r.max()));
+      return new Result(fresh ? withSessions(sessions.record(r, reply)) : this, reply);
     }
     KvReply reply;
     Map<String, String> next = values;
@@ -87,9 +91,11 @@ public record KvStore(Map<String, String> values, Map<String, Applied> lastByCli
         reply = new KvReply.CasFailed(c.id(), current);
       }
     }
-    Map<String, Applied> clients = new HashMap<>(lastByClient);
-    clients.put(request.id().client(), new Applied(request.id().seq(), reply));
-    return new Result(new KvStore(next, clients, nextLogs), reply);
+    return new Result(new KvStore(next, sessions.record(request, reply), nextLogs), reply);
+  }
+
+  private KvStore withSessions(ClientSessions next) {
+    return new KvStore(values, next, logs);
   }
 
   private Map<String, StoredLog> withLog(String name, StoredLog log) {

@@ -42,9 +42,11 @@ import java.util.Set;
  * is newer than theirs, and write it to their journal before acknowledging it. Requests, reads and
  * writes go to every replica and are resent every {@code retransmit} to those that have not answered;
  * a coordinator that gathers no quorum within {@code timeout} answers {@link KvReply.Unavailable}.
- * Retries are safe: a coordinator answers a retried request id it has answered with the same reply
- * and ignores one in flight; a put whose request id is already on the newest version it reads (it took
- * effect on an earlier attempt) only writes that version back and is not given a second version.
+ * Retries are safe: a coordinator answers a retried request it has answered with the same reply and
+ * ignores one in flight, and refuses another request under a used id ({@link ClientSessions}, kept
+ * by each coordinator in memory); a put whose request id is already on the newest version it reads
+ * (it took effect on an earlier attempt) only writes that version back and is not given a second
+ * version.
  *
  * <p>Guarantees. With {@code R + W > N} every read quorum meets every write quorum, so put and get are
  * linearizable per key (atomic registers, across crashes and restarts), whatever the faults: a get
@@ -187,7 +189,7 @@ public final class QuorumReplication
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final Map<RequestId, Operation> operations = new HashMap<>();
-  private final Map<String, KvReply> answered = new HashMap<>();
+  private ClientSessions answered = ClientSessions.EMPTY;
 
   private QuorumReplication(String group, Peers<Command> peers, Settings settings, ActorRef<KvReply> upcalls,
       ActorContext<Command> context, TimerScheduler<Command> timers) {
@@ -236,9 +238,14 @@ public final class QuorumReplication
 
   private Effect<Stored, VersionedStore> onRequest(VersionedStore store, Request r) {
     KvRequest request = r.request();
-    KvReply before = answered.get(request.id().client());
-    if (before != null && before.id().equals(request.id())) {
-      upcalls.tell(before);
+    ClientSessions.Check seen = answered.check(request);
+    Operation inFlight = operations.get(request.id());
+    if (seen instanceof ClientSessions.Refused refused) {
+      upcalls.tell(new KvReply.Rejected(request.id(), refused.why(), refused.reason()));
+    } else if (seen instanceof ClientSessions.Retry retry && retry.first() != null) {
+      upcalls.tell(retry.first());
+    } else if (inFlight != null && !inFlight.request.fingerprint().equals(request.fingerprint())) {
+      upcalls.tell(ClientSessions.idReused(request, inFlight.request));
     } else if (request instanceof Cas) {
       upcalls.tell(new KvReply.Unavailable(request.id(),
           "cas needs consensus, which quorums alone do not give; use raft"));
@@ -314,7 +321,7 @@ public final class QuorumReplication
   private void finish(Operation op, KvReply reply) {
     op.phase = Phase.DONE;
     timers.cancel(new Retransmit(op.request.id()));
-    answered.put(op.request.id().client(), reply);
+    answered = answered.record(op.request, reply);
     upcalls.tell(reply);
   }
 

@@ -357,7 +357,23 @@ public final class TwoPhaseCommit
     } else {
       part = new Part(Map.of(), Map.of(), Set.of(key));
     }
-    return begin(state, "kv:" + request.id(), Map.of(partitionOf(key, peers.members()), part), request);
+    String txId = "kv:" + request.id();
+    KvRequest earlier = requestOf(state, txId);
+    if (earlier != null && !earlier.fingerprint().equals(request.fingerprint())) {
+      upcalls.tell(ClientSessions.idReused(request, earlier));
+      return Effect().none();
+    }
+    return begin(state, txId, Map.of(partitionOf(key, peers.members()), part), request);
+  }
+
+  /** The key-value request transaction {@code txId} serves, if this coordinator knows it. */
+  private KvRequest requestOf(TpcState state, String txId) {
+    CoordinatorTx known = coordinated(state, txId);
+    if (known != null) {
+      return known.request();
+    }
+    Starting start = starting.get(txId);
+    return start == null ? null : start.request();
   }
 
   private Effect<Event, TpcState> onTransact(TpcState state, Transact t) {

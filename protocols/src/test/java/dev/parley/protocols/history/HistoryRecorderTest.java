@@ -95,4 +95,17 @@ class HistoryRecorderTest {
       assertThat(h.ops().get(i).index()).isEqualTo(i);
     }
   }
+
+  @Test
+  void aClientWithSeveralOperationsInFlightBecomesSeveralProcesses() {
+    HistoryRecorder recorder = new HistoryRecorder();
+    HistoryRecorder.Handle a = recorder.invokeConcurrently("c1", "put", "k", "1");
+    HistoryRecorder.Handle b = recorder.invokeConcurrently("c1", "put", "k", "2");
+    recorder.ok(a);
+    HistoryRecorder.Handle c = recorder.invokeConcurrently("c1", "get", "k", null);
+    recorder.ok(b);
+    recorder.ok(c, "2");
+    assertThat(List.of(a, b, c)).extracting(h -> h.invocation().process()).containsExactly("c1", "c1#2", "c1");
+    assertThat(recorder.history().size()).isEqualTo(6);
+  }
 }

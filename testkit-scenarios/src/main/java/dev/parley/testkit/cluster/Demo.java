@@ -1,6 +1,7 @@
 package dev.parley.testkit.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.cluster.NodeClient;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.multicast.MessageId;
 import dev.parley.testkit.checker.DeliveryOrderChecker;
@@ -21,6 +22,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -219,10 +222,11 @@ public final class Demo implements Callable<Integer> {
   private void lockServerSurvivesKill() {
     step(4, "the lock server (on n1) survives kill -9 with its holder and queue");
     JsonNode granted = cluster.node(N2).post("/protocols/locks/acquire?client=n2", "").body();
-    System.out.println("    n2 acquires: granted with fencing token " + granted.get("upcall").get("fencingToken"));
-    cluster.node(N3).post("/protocols/locks/acquire?client=n3&timeout=300", "");
+    System.out.println("    n2 acquires: granted with fencing token " + granted.get("fencingToken"));
+    CompletableFuture<NodeClient.Response> waiting = CompletableFuture.supplyAsync(() ->
+        cluster.node(N3).post("/protocols/locks/acquire?client=n3&timeout=240000", "", Duration.ofSeconds(250)));
     cluster.await(WAIT, () -> queue(cluster.live(N1, "locks")).equals(List.of("n3")));
-    System.out.println("    n3 acquires: queued; the server says " + lockState(cluster.live(N1, "locks")));
+    System.out.println("    n3 acquires: its request waits, queued; the server says " + lockState(cluster.live(N1, "locks")));
     cluster.parley("kill", "n1");
     cluster.parley("restart", "n1");
     cluster.await(WAIT, () -> cluster.live(N1, "locks") != null);
@@ -232,10 +236,14 @@ public final class Demo implements Callable<Integer> {
         && queue(recovered).equals(List.of("n3"));
     findings.add("the lock server " + (kept ? "came back from its journal with holder n2 and queue [n3]"
         : "did NOT come back with its holder and queue: " + lockState(recovered)));
-    cluster.node(N2).post("/protocols/locks/release", "");
-    cluster.await(WAIT, () -> "n3".equals(cluster.live(N1, "locks").get("holder").asText()));
-    System.out.println("    n2 releases: the server says " + lockState(cluster.live(N1, "locks")));
-    cluster.node(N3).post("/protocols/locks/release", "");
+    NodeClient.Response released = cluster.node(N2).post("/protocols/locks/release?client=n2", "");
+    System.out.println("    n2 releases: " + (released.ok() ? "released" : released.body().get("error").asText()));
+    NodeClient.Response granted3 = waiting.orTimeout(WAIT.toMillis(), TimeUnit.MILLISECONDS)
+        .exceptionally(e -> null).join();
+    System.out.println("    n3's acquire, waiting all along, answers: " + (granted3 != null && granted3.ok()
+        ? "granted with fencing token " + granted3.body().get("fencingToken") : "nothing in time"));
+    System.out.println("    the server says " + lockState(cluster.live(N1, "locks")));
+    cluster.node(N3).post("/protocols/locks/release?client=n3", "");
 
     List<LockEvent> events = new ArrayList<>();
     for (NodeId n : List.of(N2, N3)) {

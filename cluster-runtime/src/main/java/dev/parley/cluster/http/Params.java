@@ -1,0 +1,96 @@
+package dev.parley.cluster.http;
+
+import akka.http.javadsl.server.Directives;
+import akka.http.javadsl.server.Route;
+import dev.parley.cluster.Clients;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * A request's query parameters, checked before anything is sent: a route takes only the parameters
+ * it names (a misspelt {@code timout} is refused, not ignored), each at most once, and every value is
+ * parsed and range-checked with its own name in the error (a 400). Numbers are never narrowed
+ * silently: a value out of its range is refused.
+ */
+final class Params {
+
+  /** The longest wait a request may ask for with {@code timeout}: ten minutes. */
+  static final long MAX_TIMEOUT_MS = 600_000;
+
+  private final String route;
+  private final Map<String, List<String>> values;
+
+  private Params(String route, Map<String, List<String>> values) {
+    this.route = route;
+    this.values = values;
+  }
+
+  /**
+   * The inner route given the parameters of {@code route} (such as {@code PUT /kv/{store}/{key}}),
+   * which takes only {@code allowed}; anything else is a 400 saying what it takes.
+   */
+  static Route of(String route, List<String> allowed, Function<Params, Route> inner) {
+    return Directives.parameterMultiMap(all -> {
+      for (Map.Entry<String, List<String>> e : all.entrySet()) {
+        if (!allowed.contains(e.getKey())) {
+          throw new IllegalArgumentException("unknown query parameter '" + Clients.abbreviate(e.getKey()) + "': "
+              + route + (allowed.isEmpty() ? " takes none" : " takes " + String.join(", ", allowed)));
+        }
+        if (e.getValue().size() > 1) {
+          throw new IllegalArgumentException(e.getKey() + " is given " + e.getValue().size() + " times; give it once");
+        }
+      }
+      return inner.apply(new Params(route, all));
+    });
+  }
+
+  /** The text of {@code name}, if given. */
+  Optional<String> text(String name) {
+    List<String> v = values.get(name);
+    return v == null || v.isEmpty() ? Optional.empty() : Optional.of(v.get(0));
+  }
+
+  /** The client the request names ({@link Clients#named}), if it names one. */
+  Optional<String> client() {
+    return text("client").map(Clients::named);
+  }
+
+  /** The whole number {@code name}, from {@code min} to {@code max}, if given. */
+  Optional<Long> whole(String name, long min, long max) {
+    return text(name).map(t -> parseWhole(name, t, min, max));
+  }
+
+  /** The whole number {@code name}, from {@code min} to {@code max}, or {@code otherwise}. */
+  long whole(String name, long min, long max, long otherwise) {
+    return whole(name, min, max).orElse(otherwise);
+  }
+
+  /** {@code timeout} in milliseconds (1 to ten minutes), or {@code otherwise}. */
+  Duration timeout(Duration otherwise) {
+    return whole("timeout", 1, MAX_TIMEOUT_MS).map(Duration::ofMillis).orElse(otherwise);
+  }
+
+  /** {@code text}, the value of {@code name}, as a whole number from {@code min} to {@code max}. */
+  static long parseWhole(String name, String text, long min, long max) {
+    String range = max == Long.MAX_VALUE ? " >= " + min : " from " + min + " to " + max;
+    long n;
+    try {
+      n = Long.parseLong(text.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " is a whole number" + range + ", got '"
+          + Clients.abbreviate(text) + "'");
+    }
+    if (n < min || n > max) {
+      throw new IllegalArgumentException(name + " is a whole number" + range + ", got " + n);
+    }
+    return n;
+  }
+
+  @Override
+  public String toString() {
+    return route + " " + values;
+  }
+}

@@ -1,0 +1,158 @@
+package dev.parley.protocols.replication;
+
+import dev.parley.protocols.core.WireMessage;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Client sessions of a store (the Raft dissertation's section 6.3, with a window instead of one
+ * request per client): for each client, the requests it numbered most recently, so that a request id
+ * names one request only.
+ *
+ * <p>Rules, for a request with id {@code (client, seq)}:
+ *
+ * <ul>
+ *   <li>an id among the client's last {@link #WINDOW} is a <b>retry</b> if it is the same request
+ *       ({@link KvRequest#fingerprint}): a write is answered with its first answer and not applied
+ *       again, a read is read again; a <b>different request</b> under that id is refused ({@link
+ *       KvReply.Rejected.Why#ID_REUSED}) and has no effect;
+ *   <li>a new id is applied, in whatever order the client's requests arrive (a client may have
+ *       several in flight, and they may overtake each other on the way);
+ *   <li>an id at or below the client's {@link Session#floor} (older than its window) is refused
+ *       ({@link KvReply.Rejected.Why#SEQ_FORGOTTEN}): whether it was applied can no longer be told.
+ * </ul>
+ *
+ * <p>An immutable value, so it can sit in a replicated state machine's state and its snapshots: the
+ * same requests applied in the same order give the same sessions on every replica. Reads are recorded
+ * without their answers (a retried read is read again), so sessions stay small.
+ *
+ * <p>Cost: a look-up in one client's window (at most {@value #WINDOW} entries) per request; {@link
+ * #record} copies the client table (per-client expiry and a structure-sharing table are later work).
+ *
+ * @param byClient each client's session
+ */
+public record ClientSessions(Map<String, Session> byClient) implements WireMessage {
+
+  /** How many of a client's most recent requests are remembered. */
+  public static final int WINDOW = 64;
+
+  public static final ClientSessions EMPTY = new ClientSessions(Map.of());
+
+  public ClientSessions {
+    byClient = byClient == null ? Map.of() : Map.copyOf(byClient);
+  }
+
+  /**
+   * One request a client made: its number, fingerprint, a few words saying what it was (for the
+   * message refusing another request under its id), and its answer (null for a read).
+   */
+  public record Applied(long seq, String fingerprint, String what, KvReply reply) implements WireMessage {}
+
+  /**
+   * A client's session: its remembered requests in order of seq (at most {@link #WINDOW}), and the
+   * highest seq it forgot (0 if none).
+   */
+  public record Session(long floor, List<Applied> recent) implements WireMessage {
+    public Session {
+      recent = recent == null ? List.of() : List.copyOf(recent);
+    }
+
+    /** The remembered request numbered {@code seq}, or null. */
+    public Applied find(long seq) {
+      for (Applied a : recent) {
+        if (a.seq() == seq) {
+          return a;
+        }
+      }
+      return null;
+    }
+
+    Session with(Applied applied) {
+      List<Applied> next = new ArrayList<>(recent.size() + 1);
+      int at = 0;
+      while (at < recent.size() && recent.get(at).seq() < applied.seq()) {
+        at++;
+      }
+      next.addAll(recent.subList(0, at));
+      next.add(applied);
+      next.addAll(recent.subList(at, recent.size()));
+      long forgotten = floor;
+      while (next.size() > WINDOW) {
+        forgotten = Math.max(forgotten, next.remove(0).seq());
+      }
+      return new Session(forgotten, next);
+    }
+  }
+
+  /** What to do with a request. */
+  public sealed interface Check {}
+
+  /** Not seen before: apply it. */
+  public record Fresh() implements Check {}
+
+  /** The same request again: answer {@code first} (null for a read: read again). */
+  public record Retry(KvReply first) implements Check {}
+
+  /** Refuse it, without effect, because {@code why}: {@code reason} says it to the client. */
+  public record Refused(KvReply.Rejected.Why why, String reason) implements Check {}
+
+  private static final Fresh FRESH = new Fresh();
+
+  /** What to do with {@code request}, given what its client did before. */
+  public Check check(KvRequest request) {
+    RequestId id = request.id();
+    Session session = byClient.get(id.client());
+    if (session == null) {
+      return FRESH;
+    }
+    Applied before = session.find(id.seq());
+    if (before != null) {
+      if (before.fingerprint().equals(request.fingerprint())) {
+        return new Retry(before.reply());
+      }
+      return new Refused(KvReply.Rejected.Why.ID_REUSED, reusedReason(request, before.what()));
+    }
+    if (id.seq() <= session.floor()) {
+      return new Refused(KvReply.Rejected.Why.SEQ_FORGOTTEN, "seq " + id.seq() + " of client " + id.client()
+          + " is older than the last " + WINDOW + " requests this store remembers for it (it forgot up to seq "
+          + session.floor() + "), so whether it was applied cannot be told; it was not applied now: use a new seq");
+    }
+    return FRESH;
+  }
+
+  /**
+   * The answer to {@code request} when its id already names {@code earlier}, a different request (for
+   * stores that keep the requests in flight or in their logs rather than in sessions).
+   */
+  public static KvReply.Rejected idReused(KvRequest request, KvRequest earlier) {
+    return new KvReply.Rejected(request.id(), KvReply.Rejected.Why.ID_REUSED,
+        reusedReason(request, describe(earlier)));
+  }
+
+  private static String reusedReason(KvRequest request, String earlier) {
+    return "request id " + request.id() + " already names " + earlier + "; this " + describe(request)
+        + " was not applied: give each request a new seq (a retry must repeat its request exactly)";
+  }
+
+  /** The sessions after {@code request} was applied and answered {@code reply}. */
+  public ClientSessions record(KvRequest request, KvReply reply) {
+    RequestId id = request.id();
+    Session session = byClient.getOrDefault(id.client(), new Session(0, List.of()));
+    Applied applied = new Applied(id.seq(), request.fingerprint(), describe(request),
+        request.isWrite() ? reply : null);
+    Map<String, Session> next = new HashMap<>(byClient);
+    next.put(id.client(), session.with(applied));
+    return new ClientSessions(next);
+  }
+
+  /** A few words saying what {@code request} is, such as {@code a put of key "x"}. */
+  static String describe(KvRequest request) {
+    String key = request.key() == null ? "" : request.key();
+    String shown = key.length() > 40 ? key.substring(0, 40) + "..." : key;
+    String kind = request.kind();
+    return (kind.startsWith("a") ? "an " : "a ") + kind + (request.isLogOperation() ? " of log \"" : " of key \"")
+        + shown + "\"";
+  }
+}
