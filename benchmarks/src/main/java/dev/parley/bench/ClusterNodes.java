@@ -28,7 +28,7 @@ import java.util.stream.StreamSupport;
  */
 final class ClusterNodes implements AutoCloseable {
 
-  /** STACK-NOTES.md's tightened failure detector and split-brain resolver (dev/test only). */
+  /** The tightened failure detector and split-brain resolver (dev/test only). */
   static final String TIGHT =
       "akka.cluster.failure-detector { heartbeat-interval = 500ms, acceptable-heartbeat-pause = 1500ms, "
           + "expected-response-after = 500ms }\n"

@@ -136,8 +136,9 @@ final class KvRoutes extends ClientRoutes {
       answer = replies.await(id, request.fingerprint(), request);
     } catch (Replies.KeyInUse e) {
       return respond(StatusCodes.CONFLICT, conflict(store, request, "id-reused", "request id " + id
-          + " already names " + describe((KvRequest) e.earlier()) + ", still open at " + runtime.node() + "; this "
-          + describe(request) + " was not sent: give each request a new seq (a retry repeats its request exactly)"));
+          + " already names " + describe((KvRequest) e.earlier()) + ", still open at " + runtime.node()
+          + "; this request (" + describe(request) + ") was not sent: give each request a new seq (a retry repeats"
+          + " its request exactly)"));
     }
     HistoryRecorder.Handle h = runtime.history().invokeConcurrently(id.client(), request.kind(), key, value(request));
     instance.host().tell(kind.call(request).downcall());

@@ -8,7 +8,7 @@ import java.util.Random;
 /**
  * What a node's protocol instances may take from the world: the time and randomness.
  *
- * <p>The determinism discipline of DESIGN.md section 3: a protocol reads time only from {@link
+ * <p>The determinism discipline (docs/writing-protocols.md): a protocol reads time only from {@link
  * #clock()} and draws randomness only from {@link #random()}, never from the system clock
  * directly or an unseeded random. On a cluster the clock is the system clock; in
  * the deterministic simulation it is virtual time, and the seeded random makes a run replayable.

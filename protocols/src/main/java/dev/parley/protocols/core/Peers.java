@@ -12,7 +12,7 @@ import java.util.TreeSet;
  * A protocol instance's immutable view of its group: its own {@link NodeId} and, for every other
  * member, the reference through which it reaches that member's instance of the same protocol.
  *
- * <p>How those references were made is not the protocol's business (DESIGN.md section 3): a direct
+ * <p>How those references were made is not the protocol's business (docs/writing-protocols.md): a direct
  * reference in a unit test, a stack of fault-injecting / reliable / FIFO / authenticated link actors
  * in a group, a Receptionist listing on a cluster, a test inbox in the deterministic simulation. A
  * protocol sends to itself with {@code context.getSelf()}, never through its peers.

@@ -132,8 +132,8 @@ public record ClientSessions(Map<String, Session> byClient) implements WireMessa
   }
 
   private static String reusedReason(KvRequest request, String earlier) {
-    return "request id " + request.id() + " already names " + earlier + "; this " + describe(request)
-        + " was not applied: give each request a new seq (a retry must repeat its request exactly)";
+    return "request id " + request.id() + " already names " + earlier + "; this request (" + describe(request)
+        + ") was not applied: give each request a new seq (a retry must repeat its request exactly)";
   }
 
   /** The sessions after {@code request} was applied and answered {@code reply}. */

@@ -287,7 +287,7 @@ final class SimNode<C> {
               + " used "
               + effect
               + ", which the simulation does not run: Parley protocols use only tell, timers "
-              + "(Behaviors.withTimers) and message adapters (DESIGN.md section 3)");
+              + "(Behaviors.withTimers) and message adapters (docs/writing-protocols.md)");
     } else if (effect instanceof Effect.Spawned<?> || effect instanceof Effect.SpawnedAnonymous<?>) {
       throw new UnsupportedOperationException(
           "node "

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Messages per critical-section entry without contention (the contenders take turns), measured in
- * the simulation and compared with CATALOGUE.md: exactly 3 for the lock server, 2(N-1) for
+ * the simulation and compared with the costs of docs/mutex.md: exactly 3 for the lock server, 2(N-1) for
  * Ricart-Agrawala, 3(N-1) for Lamport; the token ring's passes from request to entry, the voting
  * and Maekawa costs reported (and held to their formulas). A node's messages to itself (its own vote
  * or lock) are local and not counted.
