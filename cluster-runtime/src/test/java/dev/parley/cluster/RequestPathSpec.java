@@ -32,8 +32,8 @@ class RequestPathSpec {
 
   @TempDir static Path data;
   static LocalCluster cluster;
-  static NodeId kvLeader;
-  static NodeId logLeader;
+  static final NodeId[] kvLeader = new NodeId[1];
+  static final NodeId[] logLeader = new NodeId[1];
 
   @BeforeAll
   static void start() {
@@ -42,8 +42,8 @@ class RequestPathSpec {
     for (String instance : List.of("kv", "log", "locks", "causal")) {
       cluster.awaitStarted(instance);
     }
-    kvLeader = leaderOf("/kv/kv/warm-up?timeout=1000", "PUT");
-    logLeader = leaderOf("/log/log/topics/warm-up?timeout=1000", "POST");
+    kvLeader[0] = leaderOf("/kv/kv/warm-up?timeout=1000", "PUT");
+    logLeader[0] = leaderOf("/log/log/topics/warm-up?timeout=1000", "POST");
   }
 
   private static NodeId leaderOf(String path, String method) {
@@ -247,19 +247,19 @@ class RequestPathSpec {
   }
 
   private static LocalCluster.Response kv(Function<NodeId, LocalCluster.Response> request) {
-    LocalCluster.Response r = request.apply(kvLeader);
-    for (int i = 0; i < 10 && r.status() == 307; i++) {
-      kvLeader = NodeId.of(r.body().get("leader").asText());
-      r = request.apply(kvLeader);
-    }
-    return r;
+    return following(kvLeader, request);
   }
 
   private static LocalCluster.Response log(Function<NodeId, LocalCluster.Response> request) {
-    LocalCluster.Response r = request.apply(logLeader);
+    return following(logLeader, request);
+  }
+
+  /** {@code request} at {@code leader}'s node, following its 307s (a redirected request had no effect). */
+  private static LocalCluster.Response following(NodeId[] leader, Function<NodeId, LocalCluster.Response> request) {
+    LocalCluster.Response r = request.apply(leader[0]);
     for (int i = 0; i < 10 && r.status() == 307; i++) {
-      logLeader = NodeId.of(r.body().get("leader").asText());
-      r = request.apply(logLeader);
+      leader[0] = NodeId.of(r.body().get("leader").asText());
+      r = request.apply(leader[0]);
     }
     return r;
   }

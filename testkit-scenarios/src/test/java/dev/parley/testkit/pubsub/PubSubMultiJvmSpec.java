@@ -166,7 +166,7 @@ class PubSubMultiJvmSpec {
       Map<Long, String> records = new TreeMap<>();
       await("partition " + p + " read", () -> {
         NodeClient.Response r = node(2).getFollowing("/log/log/topics/events/partitions/" + partition
-            + "?from=0&max=1000000&timeout=5000");
+            + "?from=0&max=10000&timeout=5000");
         if (!r.ok()) {
           return false;
         }
