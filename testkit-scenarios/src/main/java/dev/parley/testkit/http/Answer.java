@@ -1,6 +1,7 @@
 package dev.parley.testkit.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Locale;
 
 /**
  * What one HTTP request got: an answer (status, JSON body if any, text), or no answer and why. Only
@@ -77,7 +78,7 @@ public record Answer(int status, Failure failure, JsonNode body, String text, St
   /** What the answer is, as counted in a summary: {@code 200}, {@code 409 cas-failed}, {@code refused}. */
   public String label() {
     if (!answered()) {
-      return failure.name().toLowerCase(java.util.Locale.ROOT);
+      return failure.name().toLowerCase(Locale.ROOT);
     }
     String conflict = status == 409 ? conflict() : null;
     return conflict == null ? Integer.toString(status) : status + " " + conflict;

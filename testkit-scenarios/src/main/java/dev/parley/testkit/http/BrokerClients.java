@@ -215,6 +215,7 @@ public final class BrokerClients implements Workload {
         }
       }
       seq = next;
+      at[0] += Loops.roam(random);
       Loops.pause(settings.pause());
     }
   }

@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * outcome (a 504, a 503 that does not say "does not serve", a timeout, a lost connection) with the
  * same client, seq and request, at the next node, until a definite answer or {@link
  * Settings#retryFor}: the retried operation is one operation, invoked at its first attempt and
- * completed by its final answer. <b>Reordering</b> clients send {@link Settings#batch} requests at
+ * completed by its final answer. Every client moves to the next node now and then, so that every
+ * node serves every kind of client. <b>Reordering</b> clients send {@link Settings#batch} requests at
  * once under consecutive seqs, in shuffled order. <b>Anonymous</b> clients name no request and do
  * not retry. <b>Hostile</b> clients do what named ones do on a key of their own, and between those
  * send a different write under a seq the store already answered (expected: 409 {@code id-reused}
@@ -193,6 +194,7 @@ public final class KvClients implements Workload {
       seq++;
       Req r = next(client, seq, random, last, pick(random));
       remember(r, named(client, client, seq, r, at, false), last);
+      at[0] += Loops.roam(random);
       Loops.pause(settings.pause());
     }
   }
@@ -220,6 +222,7 @@ public final class KvClients implements Workload {
       if (!awaitAll(sent)) {
         return; // a slot still in flight cannot be reused: this client stops
       }
+      home += Loops.roam(random);
       Loops.pause(settings.pause());
     }
   }
@@ -261,6 +264,7 @@ public final class KvClients implements Workload {
       if (o.kind() != Kind.OK) {
         at++;
       }
+      at += Loops.roam(random);
       Loops.pause(settings.pause());
     }
   }
@@ -299,6 +303,7 @@ public final class KvClients implements Workload {
         Req read = new Req("get", own, null, null);
         remember(read, named(client, client, seq, read, at, false), last);
       }
+      at[0] += Loops.roam(random);
       Loops.pause(settings.pause());
     }
   }

@@ -1,5 +1,6 @@
 package dev.parley.testkit.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.history.History;
 import dev.parley.protocols.history.HistoryRecorder;
@@ -23,22 +24,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code .../release?client=C}), each holding the lock briefly, judged by the {@link
  * MutualExclusionChecker} on the intervals the clients know they held it.
  *
- * <p>Model: <b>named</b> clients, each at a node of its own among {@link Settings#acquireAt} (a
- * lock server's clients: not its own node), and <b>anonymous</b> clients, which take the name the
- * answer gives them, loop: acquire, hold for a random while within {@link Settings#holdMin} and
- * {@link Settings#holdMax} (well inside the server's lease), release at the same node. A client
- * knows it held the lock from the moment the acquire's 200 came (with its fencing token) until it
- * sent the release, if the release was answered 2xx (a retried release counts when any attempt
- * was); such an interval is inside the true one, so two that overlap are two holders at once. An
- * acquire of unknown outcome (no answer, a 503 that does not say "does not serve", a 200 without a
- * token) is followed by a release, so the client does not keep a lock it does not know it has;
- * neither counts.
+ * <p>Model: <b>named</b> clients, each at one of the nodes {@link Settings#acquireAt} (a lock
+ * server's clients: not its own node) and now and then the next, and <b>anonymous</b> clients,
+ * which take the name the answer gives them, loop: acquire, hold for a random while within {@link
+ * Settings#holdMin} and {@link Settings#holdMax} (well inside the server's lease), release at the
+ * same node. A client knows it held the lock from the moment the acquire's 200 came (with its
+ * fencing token) until it sent the release, if the release was answered 2xx (a retried release
+ * counts when any attempt was); such an interval is inside the true one, so two that overlap are
+ * two holders at once. An acquire of unknown outcome (no answer, a 503 that does not say "does not
+ * serve", a 200 without a token) is followed by a release, so the client does not keep a lock it
+ * does not know it has; neither counts.
  *
- * <p>Checked: mutual exclusion over those intervals (safety, and fencing: tokens increase from
- * grant to grant) with {@code MutualExclusionChecker.create().withoutFairness()}; every token
- * granted, to whichever client, distinct; and the HTTP contract (200 with {@code fencingToken} to
- * an acquire, 504 when not granted in time, 200 or 409 {@code not-holder} to a release). Cost: two
- * requests per acquire and release; the checkers are linear.
+ * <p>Checked (times in counterexamples: ns since the workload was made): mutual exclusion over
+ * those intervals (safety, and fencing: tokens increase from grant to grant) with {@code
+ * MutualExclusionChecker.create().withoutFairness()}; every token granted, to whichever client,
+ * distinct; and the HTTP contract (200 with {@code fencingToken} to an acquire, 504 when not
+ * granted in time, 200 or 409 {@code not-holder} to a release). Cost: two requests per acquire
+ * and release; the checkers are linear.
  */
 public final class LockClients implements Workload {
 
@@ -76,6 +78,8 @@ public final class LockClients implements Workload {
   private final AtomicBoolean running = new AtomicBoolean();
   private final AtomicLong ok = new AtomicLong();
   private final List<Grant> grants = new ArrayList<>();
+  /** Grant and release times are in ns from here: when the workload was made. */
+  private final long origin = System.nanoTime();
   private HttpNodes nodes;
   private ExecutorService clients;
 
@@ -102,14 +106,14 @@ public final class LockClients implements Workload {
     for (int i = 1; i <= settings.named(); i++, n++) {
       String client = "L" + i;
       Random random = new Random(seed * 1_000_003 + n);
-      int home = settings.acquireAt().get(n % settings.acquireAt().size());
-      clients.submit(() -> loop(client, true, random, home));
+      int first = n;
+      clients.submit(() -> loop(client, true, random, first));
     }
     for (int i = 1; i <= settings.anonymous(); i++, n++) {
       String client = "anon" + i;
       Random random = new Random(seed * 1_000_003 + n);
-      int home = settings.acquireAt().get(n % settings.acquireAt().size());
-      clients.submit(() -> loop(client, false, random, home));
+      int first = n;
+      clients.submit(() -> loop(client, false, random, first));
     }
   }
 
@@ -141,14 +145,18 @@ public final class LockClients implements Workload {
 
   // ---------------------------------------------------------------- the clients
 
-  private void loop(String process, boolean named, Random random, int home) {
+  /** One client's cycles of acquire, hold, release, at node {@code acquireAt[first]}, now and then the next. */
+  private void loop(String process, boolean named, Random random, int first) {
     long n = 0;
+    int i = first;
     while (Loops.going(running)) {
+      int home = settings.acquireAt().get(Math.floorMod(i, settings.acquireAt().size()));
+      i += Loops.roam(random);
       String label = named ? process : process + "-" + (++n);
       HistoryRecorder.Handle h = history.invoke(process, "acquire", settings.lock(), named ? process : null);
       String query = "?timeout=" + settings.timeout().toMillis() + (named ? "&client=" + HttpNodes.enc(process) : "");
       Answer a = seen.count(nodes.send(post(home, "acquire", query, settings.timeout().plusSeconds(2))));
-      long answeredAt = System.nanoTime();
+      long answeredAt = System.nanoTime() - origin;
       Long token = token(a);
       String holder = a.text("client") != null ? a.text("client") : named ? process : null;
       if (a.is(200) && token != null) {
@@ -162,7 +170,7 @@ public final class LockClients implements Workload {
         ok.incrementAndGet();
         Loops.pause(settings.holdMin().toMillis()
             + random.nextLong(Math.max(1, settings.holdMax().minus(settings.holdMin()).toMillis())));
-        long releasedAt = System.nanoTime();
+        long releasedAt = System.nanoTime() - origin;
         boolean released = release(process, holder, home, true);
         record(new Grant(holder != null ? holder : label, token, answeredAt, released ? releasedAt : -1));
       } else {
@@ -176,7 +184,8 @@ public final class LockClients implements Workload {
   private void acquireFailed(String process, HistoryRecorder.Handle h, Answer a, String holder, int home) {
     if (a.is(200)) {
       seen.breach("200 to an acquire without a fencing token", a.show());
-    } else if (a.is(409) && !"already-holds".equals(a.conflict()) || a.is(400) || a.is(404)) {
+    } else if (a.is(409) && !"already-holds".equals(a.conflict()) && !"already-waiting".equals(a.conflict())
+        || a.is(400) || a.is(404)) {
       seen.breach(a.label() + " to an acquire", a.show());
     } else if (a.answered() && a.status() != 503 && a.status() != 504 && a.status() != 409 && a.status() != 307) {
       seen.breach(a.status() + " to an acquire", a.show());
@@ -240,7 +249,7 @@ public final class LockClients implements Workload {
     if (a.body() == null) {
       return null;
     }
-    var t = a.body().findValue("fencingToken");
+    JsonNode t = a.body().findValue("fencingToken");
     return t == null || !t.canConvertToLong() ? null : t.asLong();
   }
 

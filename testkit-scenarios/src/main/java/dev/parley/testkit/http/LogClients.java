@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.stream.Collectors;
 
 /**
  * Clients of a partitioned log's HTTP API ({@code POST /log/{log}/topics/{topic}?key=K}, {@code GET
@@ -162,6 +163,7 @@ public final class LogClients implements Workload {
       if (!append(client, at, key, client + "-" + (++n), "&timeout=" + settings.timeout().toMillis(), false)) {
         at++;
       }
+      at += Loops.roam(random);
       Loops.pause(settings.pause());
     }
   }
@@ -175,6 +177,7 @@ public final class LogClients implements Workload {
       if (read(client, at, p, from, 200) == null) {
         at++;
       }
+      at += Loops.roam(random);
       Loops.pause(settings.pause().multipliedBy(2));
     }
   }
@@ -292,7 +295,8 @@ public final class LogClients implements Workload {
     HistoryRecorder.Handle h = history.invoke(client, "read", "p" + partition, null);
     Answer a = seen.count(nodes.send(nodes.request(at, path, httpTimeout()).GET().build()));
     if (a.answered() && !expected.contains(a.status()) && a.status() != 503 && !(a.is(404) && highest.get(0) < 0)) {
-      seen.breach(a.status() + " to a read the contract answers " + expected, path + ": " + a.show());
+      seen.breach(a.status() + " to a read the contract answers " + expected.stream().map(String::valueOf)
+          .collect(Collectors.joining(" or ")), path + ": " + a.show());
     }
     history.fail(h, a.label());
   }

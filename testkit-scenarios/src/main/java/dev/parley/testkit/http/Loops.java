@@ -1,6 +1,7 @@
 package dev.parley.testkit.http;
 
 import java.time.Duration;
+import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -12,7 +13,15 @@ import java.util.function.BooleanSupplier;
 /** What the workloads' client loops share: their threads, their pauses, and stopping them in bounded time. */
 final class Loops {
 
+  /** A client moves to the next node after one operation in this many, on average, so every node serves every kind of client. */
+  static final int ROAM = 25;
+
   private Loops() {}
+
+  /** 1 now and then (see {@link #ROAM}), else 0: what a client adds to its node index after an operation. */
+  static int roam(Random random) {
+    return random.nextInt(ROAM) == 0 ? 1 : 0;
+  }
 
   static ThreadFactory daemon(String prefix) {
     AtomicInteger n = new AtomicInteger();

@@ -23,13 +23,11 @@ import java.util.stream.Collectors;
 public final class Nemesis {
 
   private final NodeProcesses cluster;
-  private final HttpNodes nodes;
   private final long origin = System.nanoTime();
   private final List<String> timeline = new ArrayList<>();
 
   public Nemesis(NodeProcesses cluster) {
     this.cluster = cluster;
-    this.nodes = new HttpNodes(cluster.nodes().stream().map(cluster::http).toList());
   }
 
   /** Cuts {@code victim} off from every other node, both ways. */
@@ -74,6 +72,14 @@ public final class Nemesis {
 
   private Nemesis command(String what, String json) {
     List<String> missed = new ArrayList<>();
+    try (HttpNodes nodes = new HttpNodes(cluster.nodes().stream().map(cluster::http).toList())) {
+      send(nodes, json, missed);
+    }
+    note(what + (missed.isEmpty() ? "" : " (not taken by " + missed + ")"));
+    return this;
+  }
+
+  private void send(HttpNodes nodes, String json, List<String> missed) {
     for (int i = 0; i < nodes.size(); i++) {
       boolean taken = false;
       for (int attempt = 0; attempt < 3 && !taken; attempt++) {
@@ -88,7 +94,5 @@ public final class Nemesis {
         missed.add(cluster.nodes().get(i).name());
       }
     }
-    note(what + (missed.isEmpty() ? "" : " (not taken by " + missed + ")"));
-    return this;
   }
 }
