@@ -14,18 +14,22 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
  * The nodes' HTTP addresses (in group order: the first is {@code n1}) and one HTTP client for every
  * workload: HTTP/1.1, redirects followed (a 307 to the leader is repeated there with its method
- * and body), a connection given {@value #CONNECT_MS} ms, every request a bounded time to answer.
- * {@link #send} never throws: it returns an {@link Answer}, which may say no answer came and why.
+ * and body, by {@link #send} itself: the JDK client's own following, under concurrency, now and then
+ * closes a pooled connection another request is using, which would show as lost answers), a
+ * connection given {@value #CONNECT_MS} ms, every request a bounded time to answer. {@link #send}
+ * never throws: it returns an {@link Answer}, which may say no answer came and why.
  */
 public final class HttpNodes implements AutoCloseable {
 
   static final long CONNECT_MS = 1000;
+  private static final int HOPS = 3;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final List<String> addresses;
@@ -40,7 +44,7 @@ public final class HttpNodes implements AutoCloseable {
     this.addresses = List.copyOf(addresses);
     this.executor = Executors.newFixedThreadPool(4, Loops.daemon("http-client"));
     this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofMillis(CONNECT_MS)).followRedirects(HttpClient.Redirect.NORMAL)
+        .connectTimeout(Duration.ofMillis(CONNECT_MS)).followRedirects(HttpClient.Redirect.NEVER)
         .executor(executor).build();
   }
 
@@ -62,23 +66,35 @@ public final class HttpNodes implements AutoCloseable {
     return HttpRequest.newBuilder(URI.create("http://" + address(i) + pathAndQuery)).timeout(timeout);
   }
 
-  /** Sends {@code request}; whatever happens, says what came back. */
+  /**
+   * Sends {@code request}, following a 307 or 308 (the same request again at the {@code Location},
+   * at most {@value #HOPS} times); whatever happens, says what came back.
+   */
   public Answer send(HttpRequest request) {
-    try {
-      HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-      return Answer.of(r.statusCode(), parse(r.body()), r.body(), r.uri().getAuthority());
-    } catch (ConnectException | HttpConnectTimeoutException refused) {
-      return Answer.none(Answer.Failure.REFUSED, String.valueOf(refused.getMessage()));
-    } catch (HttpTimeoutException e) {
-      return Answer.none(Answer.Failure.TIMEOUT, String.valueOf(e.getMessage()));
-    } catch (IOException e) {
-      if (e.getCause() instanceof ConnectException) {
-        return Answer.none(Answer.Failure.REFUSED, String.valueOf(e.getMessage()));
+    HttpRequest next = request;
+    for (int hop = 0; ; hop++) {
+      HttpResponse<String> r;
+      try {
+        r = http.send(next, HttpResponse.BodyHandlers.ofString());
+      } catch (ConnectException | HttpConnectTimeoutException refused) {
+        return Answer.none(Answer.Failure.REFUSED, String.valueOf(refused.getMessage()));
+      } catch (HttpTimeoutException e) {
+        return Answer.none(Answer.Failure.TIMEOUT, String.valueOf(e.getMessage()));
+      } catch (IOException e) {
+        if (e.getCause() instanceof ConnectException) {
+          return Answer.none(Answer.Failure.REFUSED, String.valueOf(e.getMessage()));
+        }
+        return Answer.none(Answer.Failure.LOST, e.getClass().getSimpleName() + ": " + e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Answer.none(Answer.Failure.LOST, "interrupted");
       }
-      return Answer.none(Answer.Failure.LOST, e.getClass().getSimpleName() + ": " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Answer.none(Answer.Failure.LOST, "interrupted");
+      Optional<String> location = r.headers().firstValue("Location");
+      if ((r.statusCode() == 307 || r.statusCode() == 308) && location.isPresent() && hop < HOPS) {
+        next = HttpRequest.newBuilder(next, (name, value) -> true).uri(next.uri().resolve(location.get())).build();
+      } else {
+        return Answer.of(r.statusCode(), parse(r.body()), r.body(), r.uri().getAuthority());
+      }
     }
   }
 

@@ -419,7 +419,7 @@ public final class KvClients implements Workload {
   /** What an answer means for {@code r}, and any breach of the contract it shows. */
   private Outcome classify(Req r, Answer a) {
     if (!a.answered()) {
-      return new Outcome(a.failure() == Answer.Failure.REFUSED ? Kind.NONE : Kind.UNKNOWN, null, a.label());
+      return new Outcome(a.failure() == Answer.Failure.REFUSED ? Kind.NONE : Kind.UNKNOWN, null, a.show());
     }
     int s = a.status();
     if (s == 200) {

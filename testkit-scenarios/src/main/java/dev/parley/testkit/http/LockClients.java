@@ -25,15 +25,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * MutualExclusionChecker} on the intervals the clients know they held it.
  *
  * <p>Model: <b>named</b> clients, each at one of the nodes {@link Settings#acquireAt} (a lock
- * server's clients: not its own node) and now and then the next, and <b>anonymous</b> clients,
- * which take the name the answer gives them, loop: acquire, hold for a random while within {@link
- * Settings#holdMin} and {@link Settings#holdMax} (well inside the server's lease), release at the
- * same node. A client knows it held the lock from the moment the acquire's 200 came (with its
- * fencing token) until it sent the release, if the release was answered 2xx (a retried release
- * counts when any attempt was); such an interval is inside the true one, so two that overlap are
- * two holders at once. An acquire of unknown outcome (no answer, a 503 that does not say "does not
- * serve", a 200 without a token) is followed by a release, so the client does not keep a lock it
- * does not know it has; neither counts.
+ * server's clients: not its own node) and now and then, or when that node is down, the next, and
+ * <b>anonymous</b> clients, which take the name the answer gives them, loop: acquire, hold for a
+ * random while within {@link Settings#holdMin} and {@link Settings#holdMax} (well inside the
+ * server's lease), release at the same node. A client knows it held the lock from the moment the
+ * acquire's 200 came (with its fencing token) until it sent the release, if the release was
+ * answered 2xx (a retried release counts when any attempt was); such an interval is inside the
+ * true one, so two that overlap are two holders at once. An acquire of unknown outcome (no answer,
+ * a 503 that does not say "does not serve", a 200 without a token) is followed by a release, so
+ * the client does not keep a lock it does not know it has; neither counts.
  *
  * <p>Checked (times in counterexamples: ns since the workload was made): mutual exclusion over
  * those intervals (safety, and fencing: tokens increase from grant to grant) with {@code
@@ -175,7 +175,10 @@ public final class LockClients implements Workload {
         record(new Grant(holder != null ? holder : label, token, answeredAt, released ? releasedAt : -1));
       } else {
         acquireFailed(process, h, a, holder, home);
-        Loops.pause(a.failure() == Answer.Failure.REFUSED ? 500 : 100);
+        if (a.failure() == Answer.Failure.REFUSED) {
+          i++; // the node is down: try the next
+        }
+        Loops.pause(100);
       }
       Loops.pause(settings.pause());
     }
@@ -195,7 +198,7 @@ public final class LockClients implements Workload {
     if (noEffect) {
       history.fail(h, a.label());
     } else {
-      history.info(h, a.label());
+      history.info(h, a.show());
     }
     if (a.is(409) && "already-holds".equals(a.conflict()) || !noEffect) {
       release(process, holder, home, false);
@@ -233,7 +236,7 @@ public final class LockClients implements Workload {
         seen.breach(a.status() + " to a release", a.show());
       }
       if (System.nanoTime() > deadline || !Loops.pause(200)) {
-        history.info(h, a.label());
+        history.info(h, a.show());
         return false;
       }
     }
