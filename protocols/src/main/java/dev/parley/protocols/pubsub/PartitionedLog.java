@@ -481,7 +481,11 @@ public final class PartitionedLog {
       ActorRef<KvReply> answers = context.getSelf().narrow();
       ActorRef<RaftKv.Command> replica = context.spawn(
           RaftKv.create(instance, Peers.of(peers.self(), others), env, settings.raft(), answers), "raft");
-      String client = "log-" + peers.self().name() + "-" + Long.toHexString(env.random().nextLong());
+      // Unique per incarnation: the node's randomness is seeded, so after a restart it repeats itself; the
+      // clock does not. A name an earlier incarnation used would meet that incarnation's request ids in
+      // the store's client sessions, and be refused or, worse, answered with their first answers.
+      String client = "log-" + peers.self().name() + "-" + Long.toHexString(env.clock().millis()) + "-"
+          + Long.toHexString(env.random().nextLong());
       Broker broker = new Broker(peers.self(), client, settings, r -> replica.tell(new RaftKv.Request(r)),
           upcalls::tell);
       timers.startTimerWithFixedDelay(Internal.RETENTION, Internal.RETENTION, settings.retentionInterval());
