@@ -142,12 +142,13 @@ final class KvRoutes extends ClientRoutes {
     }
     HistoryRecorder.Handle h = runtime.history().invokeConcurrently(id.client(), request.kind(), key, value(request));
     instance.host().tell(kind.call(request).downcall());
-    return onSuccess(answer.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS).handle((reply, error) -> {
-      if (error != null) {
-        replies.abandon(id, answer);
-      }
-      return error == null ? reply : error;
-    }), reply -> answer(store, request, h, reply, wait));
+    return Params.within(wait, () -> onSuccess(answer.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((reply, error) -> {
+          if (error != null) {
+            replies.abandon(id, answer);
+          }
+          return error == null ? reply : error;
+        }), reply -> answer(store, request, h, reply, wait)));
   }
 
   private static Object value(KvRequest request) {

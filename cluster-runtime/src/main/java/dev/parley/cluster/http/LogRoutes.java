@@ -106,12 +106,13 @@ final class LogRoutes extends ClientRoutes {
     Replies replies = runtime.replies(log);
     CompletableFuture<Object> answer = replies.await(call.answerKey(), null, null);
     instance.host().tell(call.downcall());
-    return onSuccess(answer.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS).handle((reply, error) -> {
-      if (error != null) {
-        replies.abandon(call.answerKey(), answer);
-      }
-      return error == null ? reply : error;
-    }), reply -> answer(log, reply, wait));
+    return Params.within(wait, () -> onSuccess(answer.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((reply, error) -> {
+          if (error != null) {
+            replies.abandon(call.answerKey(), answer);
+          }
+          return error == null ? reply : error;
+        }), reply -> answer(log, reply, wait)));
   }
 
   private Route answer(String log, Object answer, Duration wait) {

@@ -5,6 +5,8 @@ import akka.actor.typed.javadsl.AskPattern;
 import akka.http.javadsl.marshallers.jackson.Jackson;
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpEntities;
+import akka.http.javadsl.model.HttpRequest;
+import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.AllDirectives;
@@ -81,7 +83,8 @@ public final class NodeApi extends AllDirectives {
   }
 
   public Route routes() {
-    return handleRejections(rejections(), () -> handleExceptions(errors(), () -> exactUris(() -> concat(
+    return withRequestTimeoutResponse(this::tooLate, () ->
+        handleRejections(rejections(), () -> handleExceptions(errors(), () -> exactUris(() -> concat(
         path("status", () -> get(() -> onSuccess(status(), this::ok))),
         path("membership", () -> get(() -> ok(runtime.upcalls().since(NodeGuardian.CLUSTER, 0)))),
         pathPrefix("protocols", this::protocolRoutes),
@@ -93,7 +96,14 @@ public final class NodeApi extends AllDirectives {
             ContentTypes.APPLICATION_JSON, HistoryJson.toJsonLines(runtime.history().history()))))),
         path("trace", () -> get(() -> Params.of("GET /trace", List.of("format"), p -> trace(p.text("format"))))),
         path("journal", () -> get(() -> Params.of("GET /journal", List.of("limit"), p ->
-            ok(JournalReader.read(system, (int) p.whole("limit", 1, MAX_JOURNAL, 1000))))))))));
+            ok(JournalReader.read(system, (int) p.whole("limit", 1, MAX_JOURNAL, 1000)))))))))));
+  }
+
+  /** The answer to a request the node did not finish within its request timeout. */
+  private HttpResponse tooLate(HttpRequest request) {
+    return HttpResponse.create().withStatus(StatusCodes.SERVICE_UNAVAILABLE).withEntity(ContentTypes.APPLICATION_JSON,
+        "{\"error\":" + quote("the node did not answer " + request.method().name() + " " + request.getUri().path()
+            + " within its request timeout; it may still take effect") + "}");
   }
 
   /** The routes, for a request whose URI percent-decodes to valid UTF-8 ({@link Utf8Uris}); else a 400. */
@@ -225,23 +235,25 @@ public final class NodeApi extends AllDirectives {
       runtime.history().ok(h);
       return status(StatusCodes.ACCEPTED, Map.of("accepted", op, "protocol", name));
     }
-    return onSuccess(answer.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS).handle((upcall, error) -> {
-      if (error == null) {
-        runtime.history().ok(h, String.valueOf(upcall));
-        return (Object) Map.of("done", op, "protocol", name, "upcall", upcall);
-      }
-      replies.abandon(call.answerKey(), answer);
-      runtime.history().info(h, error instanceof TimeoutException ? "timed out" : error.toString());
-      return Map.of("pending", op, "protocol", name,
-          "note", "no answer within " + wait.toMillis() + " ms; it may still happen");
-    }), this::ok);
+    return Params.within(wait, () -> onSuccess(answer.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((upcall, error) -> {
+          if (error == null) {
+            runtime.history().ok(h, String.valueOf(upcall));
+            return (Object) Map.of("done", op, "protocol", name, "upcall", upcall);
+          }
+          replies.abandon(call.answerKey(), answer);
+          runtime.history().info(h, error instanceof TimeoutException ? "timed out" : error.toString());
+          return Map.of("pending", op, "protocol", name,
+              "note", "no answer within " + wait.toMillis() + " ms; it may still happen");
+        }), this::ok));
   }
 
   /** A client acquires a mutual-exclusion instance at this node: 200 once it holds it, 504 withdrawn. */
   private Route acquire(String name, LockClients locks, String client, Duration wait) {
     CompletableFuture<LockClients.Grant> granted = locks.acquire(client);
     HistoryRecorder.Handle h = runtime.history().invokeConcurrently(client, "acquire", name, null);
-    return onSuccess(granted.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS).handle((grant, error) -> {
+    return Params.within(wait, () -> onSuccess(granted.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((grant, error) -> {
       if (error == null) {
         runtime.history().ok(h, grant.fencingToken());
         Map<String, Object> out = new LinkedHashMap<>();
@@ -257,7 +269,8 @@ public final class NodeApi extends AllDirectives {
       return Map.of("protocol", name, "client", client, "error", client + " was not granted " + name + " within "
           + wait.toMillis() + " ms; its request is withdrawn and it does not hold the lock (acquire again, with a "
           + "longer ?timeout=ms if need be)");
-    }), out -> out instanceof Map<?, ?> m && m.containsKey("error") ? status(StatusCodes.GATEWAY_TIMEOUT, out) : ok(out));
+    }), out -> out instanceof Map<?, ?> m && m.containsKey("error") ? status(StatusCodes.GATEWAY_TIMEOUT, out)
+        : ok(out)));
   }
 
   /** A client releases: 200 with the grant it held, 409 if it does not hold the lock here. */

@@ -7,7 +7,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import scala.concurrent.duration.FiniteDuration;
 
 /**
  * A request's query parameters, checked before anything is sent: a route takes only the parameters
@@ -19,6 +22,9 @@ final class Params {
 
   /** The longest wait a request may ask for with {@code timeout}: ten minutes. */
   static final long MAX_TIMEOUT_MS = 600_000;
+
+  /** What a waiting route may take beyond its wait to answer that it did not get an answer. */
+  private static final Duration SLACK = Duration.ofSeconds(10);
 
   private final String route;
   private final Map<String, List<String>> values;
@@ -71,6 +77,15 @@ final class Params {
   /** {@code timeout} in milliseconds (1 to ten minutes), or {@code otherwise}. */
   Duration timeout(Duration otherwise) {
     return whole("timeout", 1, MAX_TIMEOUT_MS).map(Duration::ofMillis).orElse(otherwise);
+  }
+
+  /**
+   * {@code inner}, a route answering within {@code wait}, allowed that long by the server: its request
+   * timeout (akka.http.server.request-timeout, 20 s) would otherwise cut a longer wait short.
+   */
+  static Route within(Duration wait, Supplier<Route> inner) {
+    return Directives.withRequestTimeout(
+        FiniteDuration.create(wait.plus(SLACK).toMillis(), TimeUnit.MILLISECONDS), inner);
   }
 
   /** {@code text}, the value of {@code name}, as a whole number from {@code min} to {@code max}. */

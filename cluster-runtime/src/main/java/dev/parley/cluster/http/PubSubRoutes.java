@@ -217,7 +217,7 @@ final class PubSubRoutes extends ClientRoutes {
     Duration wait = Duration.ofMillis(p.whole("timeout", 0, Params.MAX_TIMEOUT_MS, 0));
     long upTo = p.whole("ack", 0, Long.MAX_VALUE, 0);
     Duration askWait = wait.plus(WAIT);
-    return answer(AskPattern.<Object, TopicBroker.Reply>ask(brokerHost(broker),
+    return Params.within(askWait, () -> answer(AskPattern.<Object, TopicBroker.Reply>ask(brokerHost(broker),
         r -> new TopicBroker.Pull(subscriber, upTo, most, wait, r), askWait, system.scheduler()),
         askWait, reply -> {
           if (reply instanceof TopicBroker.Pulled pulled) {
@@ -235,7 +235,7 @@ final class PubSubRoutes extends ClientRoutes {
             return notSubscribed(broker, subscriber);
           }
           return unexpected(reply);
-        });
+        }));
   }
 
   private Route ack(String broker, String subscriber, Params p) {
