@@ -23,7 +23,9 @@ import java.time.Instant;
  *
  * <p>Algorithm: {@code Acquire} sends a {@link LockServer.LockRequest} under a new request id (ids
  * grow with the clock, so a restarted client's requests are newer than its old ones) and repeats it
- * every {@link Settings#retryInterval} until granted, since a request or a grant may be lost. A grant
+ * every {@link Settings#retryInterval} until granted, since a request or a grant may be lost; if the
+ * server answers a retry that it is done with that request ({@link Served}: its grant was lost and its
+ * lease ran out meanwhile), the client asks again under a new id. A grant
  * is used only if it arrives before its lease ends (less the clock skew allowance); the client then
  * holds until {@code Release} or until that moment, when it raises {@link LeaseExpired} and stops
  * holding on its own: the server hands the lock on at the same time by its own clock. A grant for a
@@ -37,13 +39,20 @@ public final class LockClient extends AbstractBehavior<LockClient.Command> {
 
   /** The user's downcalls, the server's grant, timers and the status query. */
   public sealed interface Command extends WireMessage
-      permits Acquire, Release, LockGrant, Retry, LeaseEnd, Deadline, GetStatus {}
+      permits Acquire, Release, LockGrant, Served, Retry, LeaseEnd, Deadline, GetStatus {}
 
   /**
    * The server grants the lock for {@code requestId} with fencing {@code token} until {@code
    * leaseUntil} (by the server's clock).
    */
   public record LockGrant(long requestId, long token, Instant leaseUntil) implements Command {}
+
+  /**
+   * The server is done with request {@code requestId}: it was granted and its lease is over, or it was
+   * withdrawn. A client still waiting for it lost the grant on the way (and the lease ran out before
+   * its retry got through): it asks again under a new id.
+   */
+  public record Served(long requestId) implements Command {}
 
   /** Time to repeat the request (a timer). */
   public record Retry(long requestId) implements Command {}
@@ -138,6 +147,7 @@ public final class LockClient extends AbstractBehavior<LockClient.Command> {
         .onMessage(Acquire.class, this::onAcquire)
         .onMessage(Release.class, this::onRelease)
         .onMessage(LockGrant.class, this::onGrant)
+        .onMessage(Served.class, this::onServed)
         .onMessage(Retry.class, this::onRetry)
         .onMessage(LeaseEnd.class, this::onLeaseEnd)
         .onMessage(Deadline.class, this::onDeadline)
@@ -182,6 +192,13 @@ public final class LockClient extends AbstractBehavior<LockClient.Command> {
     timers.cancel(DEADLINE);
     timers.startSingleTimer(LEASE, new LeaseEnd(token), usable);
     listener.tell(new Granted(self, token));
+  }
+
+  private Behavior<Command> onServed(Served s) {
+    if (phase == MutexPhase.WANTED && s.requestId() == requestId) {
+      request();
+    }
+    return this;
   }
 
   private Behavior<Command> onRelease(Release r) {

@@ -46,7 +46,9 @@ import java.util.Objects;
  * strictly increase across crashes, so a resource that remembers the highest token it has seen
  * ({@link GuardedResource}) refuses a holder that was cut off by a partition and kept going after
  * its lease ended. Retries are idempotent: request ids only grow per client, a copy of a request
- * already queued or served is ignored, the holder's retry is answered with its grant again.
+ * already queued is ignored, the holder's retry is answered with its grant again, and a retry of the
+ * client's latest request once it is over is answered {@link LockClient.Served} (its grant was lost
+ * and its lease ran out: the client asks again).
  *
  * <p>Guarantees: never two holders (with clocks within the clients' skew allowance), also across a
  * server crash; every request granted once the holders release or their leases end and the links
@@ -334,6 +336,10 @@ public final class LockServer
     }
     Long arrived = unwritten.get(client);
     if (r.requestId() <= state.latest(client) || (arrived != null && r.requestId() <= arrived)) {
+      if (arrived == null && state.waiting(client) == null && r.requestId() == state.latest(client)) {
+        // served and over (its lease ended, or it was withdrawn): a client still waiting lost the grant
+        clients.tell(client, new LockClient.Served(r.requestId()));
+      }
       return Effect().none(); // a copy of a request already queued or served
     }
     unwritten.remove(client);

@@ -117,6 +117,23 @@ class LockServerSpec {
   }
 
   @Test
+  void aClientWhoseGrantWasLostAndWhoseLeaseEndedAsksAgainAndIsGranted() {
+    Simulation<Object> sim = Algorithms.lockServer(2).build();
+    sim.nemesis(ms(0), new NemesisCommand.Cut(SERVER, java.util.Set.of(N1))); // the grant to n1 is lost
+    sim.tell(ms(1), N1, new Acquire());
+    sim.runUntil(ms(1).plus(Algorithms.SERVER_SETTINGS.lease()).plus(ms(50))); // its lease ends unused
+    sim.nemesis(sim.elapsed(), new NemesisCommand.Heal());
+    sim.runUntil(v -> !v.upcalls(N1, Granted.class).isEmpty());
+
+    assertThat(tokens(sim, N1)).containsExactly(2L);
+    assertThat(sim.persistedEvents(SERVER)).contains(new LockServer.Handover(1, true));
+    sim.tell(N1, new Release());
+    sim.tell(N2, new Acquire());
+    sim.runUntil(v -> !v.upcalls(N2, Granted.class).isEmpty());
+    assertThat(tokens(sim, N2)).containsExactly(3L);
+  }
+
+  @Test
   void aRequestNotGrantedInTimeIsWithdrawn() {
     LockClient.Settings impatient = new LockClient.Settings(ms(30), ms(50), ms(1));
     List<NodeId> nodes = List.of(N1, N2, SERVER);

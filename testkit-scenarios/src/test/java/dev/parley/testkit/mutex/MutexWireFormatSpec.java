@@ -63,7 +63,7 @@ class MutexWireFormatSpec {
         new LockServer.Enqueued(N1, 5), new LockServer.Handover(2, true), new LockServer.Withdrawn(N2, 6),
         state, new LockServer.State(null, List.of(), 0, 0, List.of()),
         new LockServer.Status(N1, 2, AT, List.of(N2), List.of(), 2),
-        new LockClient.LockGrant(5, 2, AT), new LockClient.Status(N1, MutexPhase.HELD, 5, 2, AT)));
+        new LockClient.LockGrant(5, 2, AT), new LockClient.Served(5), new LockClient.Status(N1, MutexPhase.HELD, 5, 2, AT)));
   }
 
   @Test
