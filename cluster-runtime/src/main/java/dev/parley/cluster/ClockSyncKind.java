@@ -225,11 +225,23 @@ public record ClockSyncKind(String name, String description, boolean berkeley) i
       roundMissed = null;
       timers.startSingleTimer(ReportDue.INSTANCE, REPORT_WAIT);
       Begin begin = new Begin(s.id(), peers.self());
-      peers.tellOthers(begin);
+      if (peers.self().equals(reference)) {
+        peers.tellOthers(begin);
+      } else {
+        peers.tell(reference, begin); // the reference announces it to the rest (see onBegin)
+      }
       return onBegin(begin);
     }
 
+    /**
+     * A sync begins. The reference node announces it to every other node before it polls them, so
+     * on each link from the reference the announcement comes first: no node takes an adjustment (or
+     * a time server's answer) for a sync it has not heard of, which it could not report.
+     */
     private Behavior<Object> onBegin(Begin b) {
+      if (peers.self().equals(reference) && !b.initiator().equals(peers.self())) {
+        peers.others().stream().filter(n -> !n.equals(b.initiator())).forEach(n -> peers.tell(n, b));
+      }
       current = b.id();
       initiator = b.initiator();
       if (!peers.self().equals(reference)) {
