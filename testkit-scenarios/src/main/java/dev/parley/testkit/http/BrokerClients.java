@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Publishers and a durable pull subscriber of a topic broker over HTTP ({@code POST
@@ -38,7 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * "duplicate":true} only to a seq acknowledged before, 409 to a reused seq or a gap). Cost: one
  * request per publish attempt and per pull; the checker is linear.
  */
-public final class BrokerClients implements Workload {
+public final class BrokerClients extends ClientWorkload {
 
   /**
    * @param broker the broker's instance name ({@code --protocol pubsub=topic-broker}: {@code pubsub})
@@ -59,24 +58,18 @@ public final class BrokerClients implements Workload {
   }
 
   private final Settings settings;
-  private final HistoryRecorder history = new HistoryRecorder();
-  private final Observations seen;
-  private final AtomicBoolean running = new AtomicBoolean();
   private final AtomicBoolean pulling = new AtomicBoolean();
-  private final AtomicLong ok = new AtomicLong();
   /** What was sent, by publisher and seq, in the order first sent. */
   private final Map<String, PubSubChecker.Sent> sent = new LinkedHashMap<>();
   private final List<PubSubChecker.Sent> forged = new ArrayList<>();
   private final List<PubSubChecker.Got> got = new ArrayList<>();
   private final String subscriber;
   private volatile boolean subscribed;
-  private HttpNodes nodes;
-  private ExecutorService clients;
   private ExecutorService puller;
 
   public BrokerClients(Settings settings) {
+    super("broker " + settings.broker());
     this.settings = settings;
-    this.seen = new Observations("broker " + settings.broker());
     this.subscriber = "sub-" + settings.topic();
   }
 
@@ -85,48 +78,22 @@ public final class BrokerClients implements Workload {
   }
 
   @Override
-  public String name() {
-    return "broker " + settings.broker();
-  }
-
-  @Override
-  public void start(HttpNodes nodes, long seed) {
-    this.nodes = nodes;
-    running.set(true);
+  protected void beforeClients() {
     pulling.set(true);
     subscribed = Loops.until(Duration.ofSeconds(30), this::subscribe);
     puller = Loops.pool("broker-subscriber", 1);
     puller.submit(this::pullLoop);
-    clients = Loops.pool("broker-publisher", settings.publishers() + settings.hostile());
-    int n = 0;
-    for (int i = 1; i <= settings.publishers(); i++, n++) {
-      String publisher = "pub" + i;
-      Random random = new Random(seed * 1_000_003 + n);
-      int home = n;
-      clients.submit(() -> publishLoop(publisher, false, random, home));
-    }
-    for (int i = 1; i <= settings.hostile(); i++, n++) {
-      String publisher = "evil" + i;
-      Random random = new Random(seed * 1_000_003 + n);
-      int home = n;
-      clients.submit(() -> publishLoop(publisher, true, random, home));
-    }
   }
 
   @Override
-  public long ok() {
-    return ok.get();
+  protected Plan clients() {
+    return new Plan()
+        .add("pub", settings.publishers(), (publisher, random, home) -> publishLoop(publisher, false, random, home))
+        .add("evil", settings.hostile(), (publisher, random, home) -> publishLoop(publisher, true, random, home));
   }
 
   @Override
-  public void stopIssuing() {
-    running.set(false);
-  }
-
-  @Override
-  public WorkloadResult finish(Duration max) {
-    running.set(false);
-    Loops.finish(clients, max);
+  protected WorkloadResult judge(Duration max) {
     Loops.until(settings.drain(), this::hasEveryAcknowledged);
     pulling.set(false);
     Loops.finish(puller, settings.timeout().plusSeconds(2));

@@ -16,8 +16,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Clients of a key-value store's HTTP API ({@code GET|PUT /kv/{store}/{key}}, {@code POST
@@ -49,7 +47,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * a 400 for a malformed request, the fields a 200 carries). Cost: one request per attempt; the
  * checker's search grows with the operations of unknown outcome on one key.
  */
-public final class KvClients implements Workload {
+public final class KvClients extends ClientWorkload {
 
   /**
    * @param store the store's instance name ({@code --protocol kv=raft-kv}: {@code kv})
@@ -93,18 +91,12 @@ public final class KvClients implements Workload {
   }
 
   private final Settings settings;
-  private final HistoryRecorder history = new HistoryRecorder();
-  private final Observations seen;
-  private final AtomicBoolean running = new AtomicBoolean();
-  private final AtomicLong ok = new AtomicLong();
   private final List<String> keys = new ArrayList<>();
-  private HttpNodes nodes;
-  private ExecutorService clients;
   private ExecutorService sends;
 
   public KvClients(Settings settings) {
+    super("kv " + settings.store());
     this.settings = settings;
-    this.seen = new Observations("kv " + settings.store());
   }
 
   public KvClients(String store) {
@@ -112,62 +104,27 @@ public final class KvClients implements Workload {
   }
 
   @Override
-  public String name() {
-    return "kv " + settings.store();
-  }
-
-  @Override
-  public void start(HttpNodes nodes, long seed) {
-    this.nodes = nodes;
-    running.set(true);
+  protected void beforeClients() {
     for (int k = 1; k <= settings.keys(); k++) {
       keys.add("k" + k);
     }
-    int loops = settings.named() + settings.reordering() + settings.anonymous() + settings.hostile();
-    clients = Loops.pool("kv-client", loops);
+    for (int i = 1; i <= settings.hostile(); i++) {
+      keys.add("h" + i + "-own");
+    }
     sends = Loops.pool("kv-send", settings.reordering() * settings.batch());
-    int n = 0;
-    for (int i = 1; i <= settings.named(); i++, n++) {
-      String client = "c" + i;
-      Random random = new Random(seed * 1_000_003 + n);
-      int home = n;
-      clients.submit(() -> namedLoop(client, random, home));
-    }
-    for (int i = 1; i <= settings.reordering(); i++, n++) {
-      String client = "r" + i;
-      Random random = new Random(seed * 1_000_003 + n);
-      int home = n;
-      clients.submit(() -> reorderingLoop(client, random, home));
-    }
-    for (int i = 1; i <= settings.anonymous(); i++, n++) {
-      String client = "a" + i;
-      Random random = new Random(seed * 1_000_003 + n);
-      int home = n;
-      clients.submit(() -> anonymousLoop(client, random, home));
-    }
-    for (int i = 1; i <= settings.hostile(); i++, n++) {
-      String client = "h" + i;
-      keys.add(client + "-own");
-      Random random = new Random(seed * 1_000_003 + n);
-      int home = n;
-      clients.submit(() -> hostileLoop(client, random, home));
-    }
   }
 
   @Override
-  public long ok() {
-    return ok.get();
+  protected Plan clients() {
+    return new Plan()
+        .add("c", settings.named(), this::namedLoop)
+        .add("r", settings.reordering(), this::reorderingLoop)
+        .add("a", settings.anonymous(), this::anonymousLoop)
+        .add("h", settings.hostile(), this::hostileLoop);
   }
 
   @Override
-  public void stopIssuing() {
-    running.set(false);
-  }
-
-  @Override
-  public WorkloadResult finish(Duration max) {
-    running.set(false);
-    Loops.finish(clients, max);
+  protected WorkloadResult judge(Duration max) {
     Loops.finish(sends, Duration.ofSeconds(1));
     finalReads();
     History h = history.history();

@@ -15,9 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Clients of a lock over HTTP ({@code POST /protocols/{lock}/acquire?client=C&timeout=MS} and
@@ -42,7 +39,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * granted in time, 200 or 409 {@code not-holder} to a release). Cost: two requests per acquire
  * and release; the checkers are linear.
  */
-public final class LockClients implements Workload {
+public final class LockClients extends ClientWorkload {
 
   /**
    * @param lock the lock's instance name ({@code --protocol locks=lock-server}: {@code locks})
@@ -73,19 +70,13 @@ public final class LockClients implements Workload {
   record Grant(String client, long token, long grantedAt, long releasedAt) {}
 
   private final Settings settings;
-  private final HistoryRecorder history = new HistoryRecorder();
-  private final Observations seen;
-  private final AtomicBoolean running = new AtomicBoolean();
-  private final AtomicLong ok = new AtomicLong();
   private final List<Grant> grants = new ArrayList<>();
   /** Grant and release times are in ns from here: when the workload was made. */
   private final long origin = System.nanoTime();
-  private HttpNodes nodes;
-  private ExecutorService clients;
 
   public LockClients(Settings settings) {
+    super("lock " + settings.lock());
     this.settings = settings;
-    this.seen = new Observations("lock " + settings.lock());
   }
 
   public LockClients(String lock) {
@@ -93,44 +84,14 @@ public final class LockClients implements Workload {
   }
 
   @Override
-  public String name() {
-    return "lock " + settings.lock();
+  protected Plan clients() {
+    return new Plan()
+        .add("L", settings.named(), (client, random, home) -> loop(client, true, random, home))
+        .add("anon", settings.anonymous(), (client, random, home) -> loop(client, false, random, home));
   }
 
   @Override
-  public void start(HttpNodes nodes, long seed) {
-    this.nodes = nodes;
-    running.set(true);
-    clients = Loops.pool("lock-client", settings.named() + settings.anonymous());
-    int n = 0;
-    for (int i = 1; i <= settings.named(); i++, n++) {
-      String client = "L" + i;
-      Random random = new Random(seed * 1_000_003 + n);
-      int first = n;
-      clients.submit(() -> loop(client, true, random, first));
-    }
-    for (int i = 1; i <= settings.anonymous(); i++, n++) {
-      String client = "anon" + i;
-      Random random = new Random(seed * 1_000_003 + n);
-      int first = n;
-      clients.submit(() -> loop(client, false, random, first));
-    }
-  }
-
-  @Override
-  public long ok() {
-    return ok.get();
-  }
-
-  @Override
-  public void stopIssuing() {
-    running.set(false);
-  }
-
-  @Override
-  public WorkloadResult finish(Duration max) {
-    running.set(false);
-    Loops.finish(clients, max);
+  protected WorkloadResult judge(Duration max) {
     History h = history.history();
     List<Grant> all;
     synchronized (this) {

@@ -10,9 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.stream.Collectors;
 
@@ -36,7 +33,7 @@ import java.util.stream.Collectors;
  * read, no phantoms) and the HTTP contract. Cost: one request per operation; the checker is
  * O(appends * reads).
  */
-public final class LogClients implements Workload {
+public final class LogClients extends ClientWorkload {
 
   /**
    * @param log the log's instance name ({@code --protocol log=partitioned-log}: {@code log})
@@ -55,19 +52,13 @@ public final class LogClients implements Workload {
   }
 
   private final Settings settings;
-  private final HistoryRecorder history = new HistoryRecorder();
-  private final Observations seen;
-  private final AtomicBoolean running = new AtomicBoolean();
-  private final AtomicLong ok = new AtomicLong();
   private final List<LogChecker.Append> appends = new ArrayList<>();
   private final List<LogChecker.Read> reads = new ArrayList<>();
   private final AtomicLongArray highest;
-  private HttpNodes nodes;
-  private ExecutorService clients;
 
   public LogClients(Settings settings) {
+    super("log " + settings.log());
     this.settings = settings;
-    this.seen = new Observations("log " + settings.log());
     this.highest = new AtomicLongArray(settings.partitions());
     for (int p = 0; p < settings.partitions(); p++) {
       highest.set(p, -1);
@@ -79,50 +70,15 @@ public final class LogClients implements Workload {
   }
 
   @Override
-  public String name() {
-    return "log " + settings.log();
+  protected Plan clients() {
+    return new Plan()
+        .add("w", settings.appenders(), this::appendLoop)
+        .add("rd", settings.readers(), this::readLoop)
+        .add("x", settings.hostile(), this::hostileLoop);
   }
 
   @Override
-  public void start(HttpNodes nodes, long seed) {
-    this.nodes = nodes;
-    running.set(true);
-    clients = Loops.pool("log-client", settings.appenders() + settings.readers() + settings.hostile());
-    int n = 0;
-    for (int i = 1; i <= settings.appenders(); i++, n++) {
-      String client = "w" + i;
-      Random random = new Random(seed * 1_000_003 + n);
-      int home = n;
-      clients.submit(() -> appendLoop(client, random, home));
-    }
-    for (int i = 1; i <= settings.readers(); i++, n++) {
-      String client = "rd" + i;
-      Random random = new Random(seed * 1_000_003 + n);
-      int home = n;
-      clients.submit(() -> readLoop(client, random, home));
-    }
-    for (int i = 1; i <= settings.hostile(); i++, n++) {
-      String client = "x" + i;
-      Random random = new Random(seed * 1_000_003 + n);
-      int home = n;
-      clients.submit(() -> hostileLoop(client, random, home));
-    }
-  }
-
-  @Override
-  public long ok() {
-    return ok.get();
-  }
-
-  @Override
-  public void stopIssuing() {
-    running.set(false);
-  }
-
-  @Override
-  public WorkloadResult finish(Duration max) {
-    running.set(false);
-    Loops.finish(clients, max);
+  protected WorkloadResult judge(Duration max) {
     finalReads(max);
     History h = history.history();
     LogChecker.Run run;
