@@ -94,18 +94,8 @@ public record ByzantineKind(String name, String description, boolean signed) imp
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("a traitor's behavior is lie, silent or conflicting, got '" + behavior + "'");
     }
-    if (body.has("m") && !body.get("m").canConvertToInt()) {
-      throw new IllegalArgumentException("m is a whole number, got " + body.get("m"));
-    }
-    int m = body.has("m") ? body.get("m").asInt() : traitors.size();
-    if (m < 0 || m > node.group().size() - 2) {
-      throw new IllegalArgumentException("m is within 0.." + (node.group().size() - 2) + " for "
-          + node.group().size() + " nodes, got " + m);
-    }
-    long roundMs = body.path("roundMs").asLong(ROUND.toMillis());
-    if (roundMs < 10 || roundMs > 10_000) {
-      throw new IllegalArgumentException("roundMs is within 10..10000, got " + roundMs);
-    }
+    int m = (int) JsonFields.whole(body, "m", 0, node.group().size() - 2, traitors.size());
+    long roundMs = JsonFields.whole(body, "roundMs", 10, 10_000, ROUND.toMillis());
     long run = System.nanoTime();
     Run spec = new Run(run, node.node(), value.asText().equals("attack") ? 1 : 0,
         List.copyOf(new LinkedHashSet<>(traitors)), strategy, m, roundMs);

@@ -67,11 +67,9 @@ public record ClockSyncKind(String name, String description, boolean berkeley) i
         throw new IllegalArgumentException(
             "a skew sets this node's clock error: {\"offsetMs\": 120, \"driftPpm\": 30} (drift optional)");
       }
-      double drift = body.path("driftPpm").asDouble(0);
-      if (!(Math.abs(drift) < 1_000_000)) {
-        throw new IllegalArgumentException("driftPpm must be within (-1e6, 1e6), got " + drift);
-      }
-      return Call.accepted(new Skew(Math.round(body.get("offsetMs").asDouble() * 1e6), drift));
+      double drift = JsonFields.number(body, "driftPpm", -999_999, 999_999, 0);
+      double offsetMs = JsonFields.number(body, "offsetMs", -86_400_000, 86_400_000, 0);
+      return Call.accepted(new Skew(Math.round(offsetMs * 1e6), drift));
     }
     throw ProtocolKind.unknownOperation(this, op);
   }

@@ -109,19 +109,10 @@ public record LogKind(PartitionedLog.Settings settings) implements ProtocolKind 
   }
 
   private static long number(JsonNode body, String field, String op, Long otherwise, long max) {
-    JsonNode v = body == null ? null : body.get(field);
-    if (v == null || v.isNull()) {
-      if (otherwise == null) {
-        throw new IllegalArgumentException(op + " needs \"" + field + "\" in its JSON body, such as " + example(op));
-      }
-      return otherwise;
+    if (otherwise == null && (body == null || body.get(field) == null || body.get(field).isNull())) {
+      throw new IllegalArgumentException(op + " needs \"" + field + "\" in its JSON body, such as " + example(op));
     }
-    long min = field.equals("max") ? 1 : 0;
-    if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < min || v.asLong() > max) {
-      throw new IllegalArgumentException("\"" + field + "\" must be a whole number from " + min + " to " + max
-          + ", got " + v);
-    }
-    return v.asLong();
+    return JsonFields.whole(body, field, field.equals("max") ? 1 : 0, max, otherwise == null ? 0 : otherwise);
   }
 
   private static String example(String op) {

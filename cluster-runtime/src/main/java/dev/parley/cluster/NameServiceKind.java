@@ -52,11 +52,7 @@ record NameServiceKind(String name, String description) implements ProtocolKind 
     switch (op) {
       case "register" -> {
         requireAt(atServer, op, "the name server " + server);
-        long ttl = body == null || !body.hasNonNull("ttlMs") ? 60_000 : body.get("ttlMs").asLong();
-        if (ttl <= 0) {
-          throw new IllegalArgumentException("ttlMs must be a positive number of milliseconds, got "
-              + body.get("ttlMs"));
-        }
+        long ttl = JsonFields.whole(body, "ttlMs", 1, Long.MAX_VALUE / 1_000_000, 60_000);
         return Call.accepted(new NameServer.Register(text(body, "name", op), text(body, "value", op),
             Duration.ofMillis(ttl)));
       }

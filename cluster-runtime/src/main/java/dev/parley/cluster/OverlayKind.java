@@ -60,8 +60,8 @@ record OverlayKind(String name, String description, double degree, long seed) im
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("mode is flood or walk, got '" + mode + "'");
     }
-    int ttl = body.hasNonNull("ttl") ? body.get("ttl").asInt() : 3;
-    int walkers = body.hasNonNull("walkers") ? body.get("walkers").asInt() : 1;
+    int ttl = (int) JsonFields.whole(body, "ttl", 0, 64, 3);
+    int walkers = (int) JsonFields.whole(body, "walkers", 1, 64, 1);
     long query = QUERIES.incrementAndGet();
     return new Call(new OverlaySearch.Search(query, item, m, ttl, walkers), query);
   }

@@ -115,7 +115,8 @@ record RpcKind(String name, String description, RpcService<?> service, Semantics
   private WireMessage counterRequest(String op, JsonNode body) {
     String account = text(body, "account", "counter");
     return switch (op) {
-      case "increment" -> new CounterService.Deposit(account, body.has("amount") ? body.get("amount").asLong() : 1);
+      case "increment" -> new CounterService.Deposit(account,
+          JsonFields.whole(body, "amount", Long.MIN_VALUE / 2, Long.MAX_VALUE / 2, 1));
       case "balance" -> new CounterService.Balance(account);
       default -> throw new IllegalArgumentException("unknown operation '" + op + "' of the counter service;"
           + " its operations are " + requests());

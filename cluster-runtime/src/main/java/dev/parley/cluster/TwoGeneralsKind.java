@@ -57,14 +57,8 @@ public record TwoGeneralsKind(String name, String description) implements Protoc
     if (!op.equals("run")) {
       throw ProtocolKind.unknownOperation(this, op);
     }
-    int rounds = body == null ? 4 : body.path("rounds").asInt(4);
-    double loss = body == null ? 0 : body.path("loss").asDouble(0);
-    if (rounds < 1 || rounds > 100) {
-      throw new IllegalArgumentException("rounds (the chain's bound) is within 1..100, got " + rounds);
-    }
-    if (!(loss >= 0 && loss <= 1)) {
-      throw new IllegalArgumentException("loss is a probability within 0..1, got " + loss);
-    }
+    int rounds = (int) JsonFields.whole(body, "rounds", 1, 100, 4);
+    double loss = JsonFields.number(body, "loss", 0, 1, 0);
     long run = System.nanoTime();
     return new Call(new Run(run, node.node(), rounds, loss), run);
   }

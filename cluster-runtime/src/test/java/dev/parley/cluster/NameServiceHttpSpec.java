@@ -44,7 +44,9 @@ class NameServiceHttpSpec {
       assertThat(r.body().get("upcall").get("value").asText()).isEqualTo("10.1.1.1");
       return r.body().get("upcall");
     });
-    assertThat(first.get("queries").asInt()).isEqualTo(1);
+    // one query to the server; a busy machine may make the resolver retry it, never serve it from a cache yet
+    assertThat(first.get("cached").asBoolean()).isFalse();
+    assertThat(first.get("queries").asInt()).isPositive();
     JsonNode again = cluster.post(RESOLVER, "/protocols/dns/resolve", "{\"name\":\"printer\"}").body().get("upcall");
     assertThat(again.get("cached").asBoolean()).isTrue();
     assertThat(again.get("queries").asInt()).isZero();
