@@ -1,4 +1,4 @@
-package dev.parley.testkit.cluster;
+package dev.parley.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.cluster.NodeClient;
@@ -10,6 +10,7 @@ import dev.parley.testkit.checker.LeaderAnnouncement;
 import dev.parley.testkit.checker.LockEvent;
 import dev.parley.testkit.checker.MutualExclusionChecker;
 import dev.parley.testkit.checker.Verdict;
+import dev.parley.testkit.cluster.ClusterDriver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,9 +26,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code bin/parley demo}: a guided tour of a 3-JVM cluster. Causal multicast under injected

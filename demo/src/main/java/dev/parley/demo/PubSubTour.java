@@ -1,8 +1,10 @@
-package dev.parley.testkit.cluster;
+package dev.parley.demo;
 
 import dev.parley.protocols.core.NodeId;
 import dev.parley.testkit.checker.PubSubChecker;
 import dev.parley.testkit.checker.Verdict;
+import dev.parley.testkit.cluster.ClusterDriver;
+import dev.parley.testkit.cluster.DurableSubscriberOverHttp;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -1,10 +1,11 @@
-package dev.parley.testkit.cluster;
+package dev.parley.demo;
 
 import dev.parley.cluster.NodeClient;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.history.History;
 import dev.parley.testkit.checker.LinearizabilityChecker;
 import dev.parley.testkit.checker.Verdict;
+import dev.parley.testkit.cluster.ClusterDriver;
 import dev.parley.testkit.kv.HttpKvClients;
 import java.time.Duration;
 import java.util.ArrayList;
