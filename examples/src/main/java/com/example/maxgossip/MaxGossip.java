@@ -1,4 +1,4 @@
-package dev.parley.example;
+package com.example.maxgossip;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;

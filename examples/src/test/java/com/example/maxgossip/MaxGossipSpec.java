@@ -1,4 +1,4 @@
-package dev.parley.example;
+package com.example.maxgossip;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
