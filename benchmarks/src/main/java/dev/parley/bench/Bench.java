@@ -7,14 +7,14 @@ import picocli.CommandLine.Command;
  * Parley's benchmark harnesses: each prints its figures as a table. Run from the project root:
  *
  * <pre>
- * mvn -q -pl benchmarks -am compile exec:java@bench                     # every harness
+ * mvn -q -pl benchmarks -am compile exec:java@bench                     # the quick ones
  * mvn -q -pl benchmarks -am compile exec:java@bench -Dexec.args="links"  # one of them
  * </pre>
  */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Parley benchmark harnesses; each prints its figures. Without a command, runs them all.",
+    description = "Parley benchmark harnesses; each prints its figures. Without a command, runs the quick ones: links, multicast, simulation, mutex.",
     subcommands = {LinkOverhead.class, MulticastThroughput.class, SimulationSpeed.class, MutexBench.class,
         FailoverBench.class, KvBench.class, TlsOverhead.class, LogBench.class, PubSubBench.class,
         ChordHops.class, OverlayBench.class})
