@@ -6,7 +6,6 @@ import dev.parley.cluster.NodeProcesses;
 import dev.parley.cluster.ProtocolKinds;
 import dev.parley.persistence.Journal;
 import dev.parley.protocols.core.NodeId;
-import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.election.RaftElection;
 import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
@@ -73,7 +72,7 @@ final class KvBench implements Runnable {
 
   @Override
   public void run() {
-    List<KvKind> kinds = kinds();
+    List<KvKind<?>> kinds = kinds();
     Duration warmup = Duration.ofMillis(warmupMillis);
     Duration measure = Duration.ofMillis(measureMillis);
     Path dir = Scratch.directory("kv");
@@ -86,7 +85,7 @@ final class KvBench implements Runnable {
       Figures.row("store", "where", "clients", "ops per second", "p50", "p99", "failed", "messages per op");
       Figures.row("---", "---", "---", "---", "---", "---", "---", "---");
       KvThroughput.run(kit, kinds.get(0), clients.get(0), warmup, measure); // JIT warm-up
-      for (KvKind kind : kinds) {
+      for (KvKind<?> kind : kinds) {
         for (int c : clients) {
           row(kind.name(), "one JVM", c, KvThroughput.run(kit, kind, c, warmup, measure),
               String.format("%.1f", messagesPerOperation(kind, c)));
@@ -108,13 +107,13 @@ final class KvBench implements Runnable {
     }
   }
 
-  private List<KvKind> kinds() {
-    List<KvKind> all = ProtocolKinds.all().values().stream().filter(k -> k instanceof KvKind)
-        .map(k -> (KvKind) k).sorted(Comparator.comparing(KvKind::name)).toList();
+  private List<KvKind<?>> kinds() {
+    List<KvKind<?>> all = ProtocolKinds.load().all().values().stream().filter(k -> k instanceof KvKind)
+        .<KvKind<?>>map(k -> (KvKind<?>) k).sorted(Comparator.comparing(KvKind::name)).toList();
     if (stores == null) {
       return all;
     }
-    List<KvKind> chosen = new ArrayList<>();
+    List<KvKind<?>> chosen = new ArrayList<>();
     for (String s : stores) {
       chosen.add(all.stream().filter(k -> k.name().equals(s)).findFirst().orElseThrow(() ->
           new IllegalArgumentException("unknown store '" + s + "'; the stores are "
@@ -133,7 +132,7 @@ final class KvBench implements Runnable {
    * Messages sent per completed put in the deterministic simulation (links that delay 1 ms), with
    * {@code clients} clients: replication, acknowledgements and the heartbeats meanwhile.
    */
-  static double messagesPerOperation(KvKind kind, int clients) {
+  static double messagesPerOperation(KvKind<?> kind, int clients) {
     Simulation<Object> sim = Simulation.builder(3,
             (peers, env, upcalls) -> kind.create("sim", peers, env, upcalls))
         .faults(FaultPlan.none().withDelay(Delay.fixed(Duration.ofMillis(1)))).seed(1).build();
@@ -170,12 +169,12 @@ final class KvBench implements Runnable {
     }
   }
 
-  private void cluster(List<KvKind> kinds, Path dir, Duration warmup, Duration measure) {
+  private void cluster(List<KvKind<?>> kinds, Path dir, Duration warmup, Duration measure) {
     List<String> protocols = kinds.stream().map(k -> k.name() + "=" + k.name()).toList();
     try (NodeProcesses cluster = new NodeProcesses(3, Files.createDirectories(dir.resolve("cluster")), protocols)) {
       cluster.startAll().awaitUp(3, Duration.ofSeconds(120));
       HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build();
-      for (KvKind kind : kinds) {
+      for (KvKind<?> kind : kinds) {
         for (int c : clients) {
           String[] base = new String[c];
           AtomicLong seq = new AtomicLong();
@@ -211,12 +210,12 @@ final class KvBench implements Runnable {
     }
   }
 
-  private void failover(ActorTestKit kit, List<KvKind> kinds, Path dir) throws Exception {
+  private void failover(ActorTestKit kit, List<KvKind<?>> kinds, Path dir) throws Exception {
     System.out.printf("%nLeader failover as a client sees it: the serving node crashed while one client"
         + " writes; from the crash to its first acknowledged write (%d runs)%n%n", failoverRuns);
     Figures.row("system", "setting", "median", "p99");
     Figures.row("---", "---", "---", "---");
-    for (KvKind kind : kinds) {
+    for (KvKind<?> kind : kinds) {
       if (kind.name().equals("raft-kv")) {
         print(KvFailover.parley(kit, kind, failoverRuns, "election timeout 300-600 ms (its default)"));
         print(KvFailover.parley(kit, raftTimedAsRatis(), failoverRuns, "election timeout "
@@ -229,18 +228,13 @@ final class KvBench implements Runnable {
   }
 
   /** Parley's Raft with Ratis's election timeouts (and a heartbeat a third of the shortest). */
-  private static KvKind raftTimedAsRatis() {
+  private static KvKind<?> raftTimedAsRatis() {
     RaftKv.Settings settings = RaftKv.Settings.DEFAULT.withElection(new RaftElection.Settings(
         Duration.ofMillis(RatisCluster.TIMEOUT_MIN_MS / 3), Duration.ofMillis(RatisCluster.TIMEOUT_MIN_MS),
         Duration.ofMillis(RatisCluster.TIMEOUT_MAX_MS)));
-    return new KvKind("raft-kv", "Raft, timed as Ratis",
-        (instance, peers, env, up) -> RaftKv.create(instance, raftPeers(peers), env, settings, up.narrow()),
+    return new KvKind<>("raft-kv", "Raft, timed as Ratis", config -> settings,
+        (ctx, s) -> RaftKv.create(ctx.instance(), ctx.typedPeers(), ctx.env(), s, ctx.upcalls().narrow()),
         RaftKv.Request::new, replyTo -> new RaftKv.GetStatus(replyTo.narrow()));
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Peers<RaftKv.Command> raftPeers(Peers<Object> peers) {
-    return (Peers<RaftKv.Command>) (Peers<?>) peers;
   }
 
   private static void print(FailoverTimes t) {

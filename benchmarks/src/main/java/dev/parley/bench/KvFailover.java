@@ -36,7 +36,7 @@ final class KvFailover {
   private KvFailover() {}
 
   /** Parley's store {@code kind} on three nodes in this JVM. */
-  static FailoverTimes parley(ActorTestKit kit, KvKind kind, int runs, String setting) throws Exception {
+  static FailoverTimes parley(ActorTestKit kit, KvKind<?> kind, int runs, String setting) throws Exception {
     FailoverTimes times = new FailoverTimes("Parley " + kind.name(), "3 nodes in one JVM, H2 journal, "
         + setting, 3);
     AtomicReference<CompletableFuture<KvReply>> waiting = new AtomicReference<>(new CompletableFuture<>());
@@ -65,12 +65,12 @@ final class KvFailover {
   private static final class Writer {
     private final ActorSystem<?> system;
     private final LocalGroup<Object> group;
-    private final KvKind kind;
+    private final KvKind<?> kind;
     private final AtomicReference<CompletableFuture<KvReply>> waiting;
     private NodeId target = NodeId.n(1);
     private long seq;
 
-    Writer(ActorSystem<?> system, LocalGroup<Object> group, KvKind kind,
+    Writer(ActorSystem<?> system, LocalGroup<Object> group, KvKind<?> kind,
         AtomicReference<CompletableFuture<KvReply>> waiting) {
       this.system = system;
       this.group = group;

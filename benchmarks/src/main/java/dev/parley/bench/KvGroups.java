@@ -16,7 +16,7 @@ final class KvGroups {
   private KvGroups() {}
 
   /** Instance {@code instance} of {@code kind} on n1..n3; every {@link KvReply} goes to {@code replies}. */
-  static LocalGroup<Object> start(ActorTestKit kit, KvKind kind, String instance, Consumer<KvReply> replies) {
+  static LocalGroup<Object> start(ActorTestKit kit, KvKind<?> kind, String instance, Consumer<KvReply> replies) {
     List<NodeId> nodes = List.of(NodeId.n(1), NodeId.n(2), NodeId.n(3));
     return new LocalGroup.Builder(kit, nodes, 1, g -> {})
         .start((peers, env, upcalls) -> Behaviors.setup(ctx -> {

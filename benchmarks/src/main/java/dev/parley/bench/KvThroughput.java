@@ -32,7 +32,7 @@ final class KvThroughput {
   /** A client's operation in flight. */
   private record Pending(Put put, CompletableFuture<KvReply> done) {}
 
-  static ClosedLoop.Figures run(ActorTestKit kit, KvKind kind, int clients, Duration warmup, Duration measure) {
+  static ClosedLoop.Figures run(ActorTestKit kit, KvKind<?> kind, int clients, Duration warmup, Duration measure) {
     String instance = "bench-" + kind.name() + "-" + RUNS.incrementAndGet();
     Map<RequestId, Pending> pending = new ConcurrentHashMap<>();
     NodeId[] target = new NodeId[clients];
@@ -53,7 +53,7 @@ final class KvThroughput {
   }
 
   private static void answer(KvReply reply, Map<RequestId, Pending> pending, LocalGroup<Object> group,
-      KvKind kind, NodeId[] target) {
+      KvKind<?> kind, NodeId[] target) {
     Pending p = pending.get(reply.id());
     if (p == null) {
       return;

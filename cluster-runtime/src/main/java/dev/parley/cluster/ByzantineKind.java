@@ -41,8 +41,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>A run starts in two steps, so that round 1 starts at the same moment everywhere as the
  * algorithms assume: the asking node sends the run to every node, each makes its instance and says
- * it is ready, then the asking node says go (after {@link #READY_WAIT} without some, it goes on
- * without them). Rounds are {@link #ROUND} long unless the call says {@code "roundMs"}. OM and SM
+ * it is ready, then the asking node says go (after its configured {@code ready-wait} without some,
+ * it goes on without them). Rounds are the configured {@code round} long unless the call says
+ * {@code "roundMs"}. OM and SM
  * assume synchrony: a message arriving after the round it belongs to is ignored by the algorithm, and the
  * verdict counts such late messages (a cold or overloaded JVM can be that slow on its first run),
  * so a failed property with late messages is the model broken, not the algorithm. SM's keys come from a trusted dealer every node imitates: the same Ed25519 pairs derived
@@ -51,17 +52,33 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public record ByzantineKind(String name, String description, boolean signed) implements ProtocolKind {
 
-  /** The synchronous round bound on the cluster. */
-  static final Duration ROUND = Duration.ofMillis(300);
-
-  /** How long a run waits for every node to be ready before it starts with those that are. */
-  static final Duration READY_WAIT = Duration.ofSeconds(1);
+  /**
+   * Timing on the cluster.
+   *
+   * @param round the synchronous round bound, for a call that does not give its own
+   * @param readyWait how long a run waits for every node to be ready before it starts with those that are
+   */
+  record Timing(Duration round, Duration readyWait) {
+    static Timing of(KindConfig c) {
+      Timing timing = new Timing(c.duration("round"), c.duration("ready-wait"));
+      if (timing.round.toMillis() < 10 || timing.round.toMillis() > 10_000 || timing.readyWait.isNegative()) {
+        throw new IllegalArgumentException(c.key("round") + " must be within 10 ms..10 s and "
+            + c.key("ready-wait") + " at least zero, got " + timing);
+      }
+      return timing;
+    }
+  }
 
   @Override
-  public Behavior<Object> create(
-      String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
+  public void checkConfig(KindConfig config) {
+    Timing.of(config);
+  }
+
+  @Override
+  public Behavior<Object> create(KindContext context) {
+    Timing timing = Timing.of(context.config());
     return Behaviors.setup(ctx -> Behaviors.withTimers(
-        timers -> new General(ctx, timers, instance, signed, peers, upcalls)));
+        timers -> new General(ctx, timers, context.instance(), signed, timing, context.peers(), context.upcalls())));
   }
 
   @Override
@@ -95,7 +112,7 @@ public record ByzantineKind(String name, String description, boolean signed) imp
       throw new IllegalArgumentException("a traitor's behavior is lie, silent or conflicting, got '" + behavior + "'");
     }
     int m = (int) JsonFields.whole(body, "m", 0, node.group().size() - 2, traitors.size());
-    long roundMs = JsonFields.whole(body, "roundMs", 10, 10_000, ROUND.toMillis());
+    long roundMs = JsonFields.whole(body, "roundMs", 10, 10_000, Run.CONFIGURED_ROUND);
     long run = System.nanoTime();
     Run spec = new Run(run, node.node(), value.asText().equals("attack") ? 1 : 0,
         List.copyOf(new LinkedHashSet<>(traitors)), strategy, m, roundMs);
@@ -117,13 +134,22 @@ public record ByzantineKind(String name, String description, boolean signed) imp
 
   /**
    * One agreement: its id, the node collecting the verdict, the order (1 attack, 0 retreat), the
-   * traitors and their behavior, m, and the round length.
+   * traitors and their behavior, m, and the round length ({@link #CONFIGURED_ROUND}: the asking
+   * node's configured round, which it fills in before it sends the run to the others).
    */
   public record Run(
       long run, NodeId initiator, int value, List<NodeId> traitors, Traitor behavior, int m, long roundMs)
       implements WireMessage {
+
+    /** The round length of a call that does not give one. */
+    static final long CONFIGURED_ROUND = 0;
+
     Duration round() {
       return Duration.ofMillis(roundMs);
+    }
+
+    Run withRound(Duration round) {
+      return new Run(run, initiator, value, traitors, behavior, m, round.toMillis());
     }
   }
 
@@ -165,6 +191,7 @@ public record ByzantineKind(String name, String description, boolean signed) imp
 
     private final TimerScheduler<Object> timers;
     private final boolean signed;
+    private final Timing timing;
     private final Peers<Object> peers;
     private final ActorRef<Object> upcalls;
     private final Map<NodeId, KeyPair> keys;
@@ -192,10 +219,11 @@ public record ByzantineKind(String name, String description, boolean signed) imp
     }
 
     General(ActorContext<Object> ctx, TimerScheduler<Object> timers, String instance, boolean signed,
-        Peers<Object> peers, ActorRef<Object> upcalls) {
+        Timing timing, Peers<Object> peers, ActorRef<Object> upcalls) {
       super(ctx);
       this.timers = timers;
       this.signed = signed;
+      this.timing = timing;
       this.peers = peers;
       this.upcalls = upcalls;
       this.keys = signed ? SignedMessages.dealKeys(peers.members(), NodeEnv.mix(0, instance)) : Map.of();
@@ -219,17 +247,18 @@ public record ByzantineKind(String name, String description, boolean signed) imp
       return spec.round().multipliedBy(spec.m() + 2);
     }
 
-    private Behavior<Object> onRun(Run spec) {
-      if (runs.containsKey(spec.run()) || finished.contains(spec.run())) {
+    private Behavior<Object> onRun(Run asked) {
+      if (runs.containsKey(asked.run()) || finished.contains(asked.run())) {
         return this;
       }
-      boolean initiator = spec.initiator().equals(peers.self());
+      boolean initiator = asked.initiator().equals(peers.self());
+      Run spec = initiator && asked.roundMs() == Run.CONFIGURED_ROUND ? asked.withRound(timing.round()) : asked;
       if (initiator) {
         initiated.put(spec.run(), spec);
         collected.put(spec.run(), new TreeMap<>());
         ready.put(spec.run(), new HashSet<>(Set.of(peers.self())));
         peers.tellOthers(spec);
-        timers.startSingleTimer(new StartDue(spec.run()), READY_WAIT);
+        timers.startSingleTimer(new StartDue(spec.run()), timing.readyWait());
       }
       NodeId self = peers.self();
       Instance instance = new Instance(spec);

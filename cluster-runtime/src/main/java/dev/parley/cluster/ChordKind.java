@@ -4,7 +4,6 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.naming.Chord;
@@ -17,20 +16,32 @@ import java.util.concurrent.atomic.AtomicLong;
  * Chord on the cluster: the group's first node creates the ring when its instance starts, every other
  * node joins through it (and, after a restart, joins again). {@code POST /protocols/<name>/lookup}
  * with {@code {"key":"..."}} answers with the node responsible for the key and the hops it took;
- * {@code /status} shows the node's predecessor, successors and fingers.
+ * {@code /status} shows the node's predecessor, successors and fingers. Settings: the ring's bits,
+ * successor list and periods, from its configuration section.
  */
-record ChordKind(String name, String description, Chord.Settings settings) implements ProtocolKind {
+record ChordKind(String name, String description) implements ProtocolKind {
 
   private static final AtomicLong REQUESTS = new AtomicLong();
 
   @Override
-  public Behavior<Object> create(String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
-    @SuppressWarnings("unchecked")
-    Peers<Chord.Command> ring = (Peers<Chord.Command>) (Peers<?>) peers;
-    NodeId first = peers.members().first();
+  public void checkConfig(KindConfig config) {
+    settings(config);
+  }
+
+  private static Chord.Settings settings(KindConfig c) {
+    return new Chord.Settings(c.integer("bits"), c.integer("successors"), c.duration("stabilise"),
+        c.duration("fix-fingers"), c.duration("check-predecessor"), c.duration("hop-timeout"),
+        c.duration("lookup-timeout"), c.integer("lookup-attempts"), true);
+  }
+
+  @Override
+  public Behavior<Object> create(KindContext context) {
+    Peers<Chord.Command> ring = context.typedPeers();
+    NodeId first = ring.members().first();
+    Chord.Settings settings = settings(context.config());
     return Behaviors.<Object>setup(ctx -> {
-      ctx.getSelf().tell(first.equals(peers.self()) ? new Chord.Create() : new Chord.Join(first));
-      return Chord.create(ring, env, settings, upcalls.narrow()).unsafeCast();
+      ctx.getSelf().tell(first.equals(ring.self()) ? new Chord.Create() : new Chord.Join(first));
+      return Chord.create(ring, context.env(), settings, context.upcalls().narrow()).unsafeCast();
     });
   }
 

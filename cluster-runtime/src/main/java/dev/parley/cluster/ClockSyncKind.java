@@ -32,18 +32,40 @@ import java.util.TreeMap;
  * answers, as upcall {@link SyncReport}, each node's clock error against the host's clock after
  * it, its estimate and error bound, and the spread (largest minus smallest error) with the bound
  * the algorithm promises for it. The error is measured against the host's clock, which all nodes
- * share on one machine (across machines it is only as good as their own NTP).
+ * share on one machine (across machines it is only as good as their own NTP). Settings (its
+ * configuration section): how long a sync waits for the reports, the bounds of the clocks' initial
+ * error, and the algorithm's own (Cristian's samples and retry; Berkeley's outlier threshold,
+ * period, retry and round timeout).
  */
 public record ClockSyncKind(String name, String description, boolean berkeley) implements ProtocolKind {
 
-  /** How long a {@code sync} waits for every node's result. */
-  static final Duration REPORT_WAIT = Duration.ofSeconds(3);
+  /**
+   * @param reportWait how long a {@code sync} waits for every node's result
+   * @param initialOffsetMax the largest clock offset a node starts with (either way)
+   * @param initialDriftMaxPpm the largest drift a node's clock starts with (either way), in ppm
+   * @param algorithm the algorithm's settings: {@link CristianSync.Settings} or {@link BerkeleySync.Settings}
+   */
+  record Settings(Duration reportWait, Duration initialOffsetMax, double initialDriftMaxPpm, Object algorithm) {}
+
+  private Settings settings(KindConfig c) {
+    Object algorithm = berkeley
+        ? new BerkeleySync.Settings(c.duration("outlier-threshold"), c.duration("period"), c.duration("retry"),
+            c.duration("round-timeout"))
+        : new CristianSync.Settings(c.integer("samples"), true, c.duration("retry"));
+    return new Settings(c.duration("report-wait"), c.duration("initial-offset-max"), c.decimal("initial-drift-max-ppm"),
+        algorithm);
+  }
 
   @Override
-  public Behavior<Object> create(
-      String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
+  public void checkConfig(KindConfig config) {
+    settings(config);
+  }
+
+  @Override
+  public Behavior<Object> create(KindContext context) {
+    Settings settings = settings(context.config());
     return Behaviors.setup(ctx -> Behaviors.withTimers(
-        timers -> new ClockNode(ctx, timers, berkeley, peers, env, upcalls)));
+        timers -> new ClockNode(ctx, timers, settings, context.peers(), context.env(), context.upcalls())));
   }
 
   @Override
@@ -123,7 +145,7 @@ public record ClockSyncKind(String name, String description, boolean berkeley) i
    * errors of the nodes that reported (largest minus smallest, ms) and the bound on it the algorithm
    * promises (ms; for Cristian the two largest client bounds δ/2 added, for Berkeley the two largest
    * half round trips; null if the master's bound was lost), the nodes whose result did not arrive
-   * within {@link #REPORT_WAIT} (lost on the way, or down), and for Berkeley the nodes the master's
+   * within the configured {@code report-wait} (lost on the way, or down), and for Berkeley the nodes the master's
    * round went on without (null if that word was lost).
    */
   public record SyncReport(
@@ -142,6 +164,7 @@ public record ClockSyncKind(String name, String description, boolean berkeley) i
 
     private final TimerScheduler<Object> timers;
     private final boolean berkeley;
+    private final Settings settings;
     private final Peers<Object> peers;
     private final NodeEnv env;
     private final ActorRef<Object> upcalls;
@@ -156,30 +179,29 @@ public record ClockSyncKind(String name, String description, boolean berkeley) i
     private Double masterBound;
     private List<NodeId> roundMissed;
 
-    ClockNode(ActorContext<Object> ctx, TimerScheduler<Object> timers, boolean berkeley, Peers<Object> peers,
+    ClockNode(ActorContext<Object> ctx, TimerScheduler<Object> timers, Settings settings, Peers<Object> peers,
         NodeEnv env, ActorRef<Object> upcalls) {
       super(ctx);
       this.timers = timers;
-      this.berkeley = berkeley;
+      this.settings = settings;
+      this.berkeley = settings.algorithm() instanceof BerkeleySync.Settings;
       this.peers = peers;
       this.env = env;
       this.upcalls = upcalls;
       this.reference = peers.members().first();
       long now = DriftingClock.nanos(env.now());
       this.clock = new DriftingClock(
-          Math.round((env.random().nextDouble() * 2 - 1) * 100e6), (env.random().nextDouble() * 2 - 1) * 50, now);
+          Math.round((env.random().nextDouble() * 2 - 1) * settings.initialOffsetMax().toNanos()),
+          (env.random().nextDouble() * 2 - 1) * settings.initialDriftMaxPpm(), now);
       ActorRef<Object> self = ctx.getSelf();
       ActorRef<Object> listener = ctx.spawn(Behaviors.receive(Object.class).onAnyMessage(u -> {
         self.tell(new FromChild(u));
         return Behaviors.same();
       }).build(), "upcalls");
-      this.child = berkeley
-          ? ctx.spawn(BerkeleySync.create(reference, clock, new BerkeleySync.Settings(
-              Duration.ofMillis(50), Duration.ZERO, Duration.ofMillis(200), Duration.ofSeconds(1)),
-              cast(peers), env, listener).unsafeCast(), "berkeley")
-          : ctx.spawn(CristianSync.create(reference, clock,
-              new CristianSync.Settings(4, true, Duration.ofMillis(200)), cast(peers), env, listener)
-              .unsafeCast(), "cristian");
+      this.child = settings.algorithm() instanceof BerkeleySync.Settings b
+          ? ctx.spawn(BerkeleySync.create(reference, clock, b, cast(peers), env, listener).unsafeCast(), "berkeley")
+          : ctx.spawn(CristianSync.create(reference, clock, (CristianSync.Settings) settings.algorithm(), cast(peers),
+              env, listener).unsafeCast(), "cristian");
     }
 
     @SuppressWarnings("unchecked")
@@ -221,7 +243,7 @@ public record ClockSyncKind(String name, String description, boolean berkeley) i
       roundTrips.clear();
       masterBound = null;
       roundMissed = null;
-      timers.startSingleTimer(ReportDue.INSTANCE, REPORT_WAIT);
+      timers.startSingleTimer(ReportDue.INSTANCE, settings.reportWait());
       Begin begin = new Begin(s.id(), peers.self());
       if (peers.self().equals(reference)) {
         peers.tellOthers(begin);

@@ -3,8 +3,6 @@ package dev.parley.cluster;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.parley.protocols.core.NodeEnv;
-import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.replication.Cas;
 import dev.parley.protocols.replication.Get;
 import dev.parley.protocols.replication.KvReply;
@@ -25,23 +23,26 @@ import java.util.function.Function;
  * {@link KvReply} upcall carrying its request id. Offered as {@code POST /protocols/<name>/<op>} and,
  * more conveniently, as {@code /kv/<name>/<key>}.
  *
+ * @param settings the algorithm's settings from the kind's configuration section
  * @param factory the instance on a node
  * @param request the algorithm's command carrying a client's request
  * @param statusQuery the algorithm's status query for a reply-to reference
  * @param more operations of this store beyond put, get and cas (two-phase commit's transact)
  */
-public record KvKind(
+public record KvKind<S>(
     String name,
     String description,
-    Factory factory,
+    Function<KindConfig, S> settings,
+    Factory<S> factory,
     Function<KvRequest, Object> request,
     Function<ActorRef<Object>, Object> statusQuery,
     Map<String, Operation> more)
     implements ProtocolKind {
 
+  /** The store's instance on a node, with its settings. */
   @FunctionalInterface
-  public interface Factory {
-    Behavior<?> create(String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls);
+  public interface Factory<S> {
+    Behavior<?> create(KindContext context, S settings);
   }
 
   /** An operation of one store: its call from the request's JSON body. */
@@ -51,9 +52,9 @@ public record KvKind(
   }
 
   /** A store with put, get and cas only. */
-  public KvKind(String name, String description, Factory factory, Function<KvRequest, Object> request,
-      Function<ActorRef<Object>, Object> statusQuery) {
-    this(name, description, factory, request, statusQuery, Map.of());
+  public KvKind(String name, String description, Function<KindConfig, S> settings, Factory<S> factory,
+      Function<KvRequest, Object> request, Function<ActorRef<Object>, Object> statusQuery) {
+    this(name, description, settings, factory, request, statusQuery, Map.of());
   }
 
   public KvKind {
@@ -61,9 +62,13 @@ public record KvKind(
   }
 
   @Override
-  public Behavior<Object> create(
-      String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
-    return factory.create(instance, peers, env, upcalls).unsafeCast();
+  public void checkConfig(KindConfig config) {
+    settings.apply(config);
+  }
+
+  @Override
+  public Behavior<Object> create(KindContext context) {
+    return factory.create(context, settings.apply(context.config())).unsafeCast();
   }
 
   @Override

@@ -3,13 +3,12 @@ package dev.parley.cluster;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.parley.protocols.core.NodeEnv;
-import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.pubsub.PartitionedLog;
 import dev.parley.protocols.replication.RaftKv;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -17,22 +16,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * The partitioned log ({@link PartitionedLog}, brokers over one Raft group): {@code append}, {@code
  * read}, {@code commit} and {@code positions}, each answered by the {@link PartitionedLog.Reply}
  * upcall naming its call. Offered as {@code POST /protocols/<name>/<op>} with a JSON body and, more
- * conveniently, as {@code /log/<name>/...}. Topics are created on first use with 4 partitions and
- * no retention, except {@code recent} (2 partitions, records kept 60 s) and {@code last-100} (2
- * partitions, the last 100 records of each kept).
+ * conveniently, as {@code /log/<name>/...}. Topics are created on first use with {@code
+ * default-partitions} partitions and no retention, except those its configuration section lists
+ * under {@code topics} (by default {@code recent}: 2 partitions, records kept 60 s; {@code
+ * last-100}: 2 partitions, the last 100 records of each kept).
  */
-public record LogKind(PartitionedLog.Settings settings) implements ProtocolKind {
+public final class LogKind implements ProtocolKind {
 
-  public static final PartitionedLog.Settings CLUSTER = PartitionedLog.Settings.DEFAULT
-      .withTopic("recent", PartitionedLog.Topic.of(2).withMaxAge(Duration.ofSeconds(60)))
-      .withTopic("last-100", PartitionedLog.Topic.of(2).withMaxRecords(100));
+  private static final Set<String> TOPIC_SETTINGS = Set.of("partitions", "max-age", "max-records", "max-bytes");
 
   private static final String CALLS = "http-" + UUID.randomUUID().toString().substring(0, 8) + "-";
   private static final AtomicLong SEQ = new AtomicLong();
-
-  public LogKind() {
-    this(CLUSTER);
-  }
 
   @Override
   public String name() {
@@ -45,8 +39,33 @@ public record LogKind(PartitionedLog.Settings settings) implements ProtocolKind 
   }
 
   @Override
-  public Behavior<Object> create(String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
-    return PartitionedLog.create(instance, peers, env, settings, upcalls.narrow());
+  public void checkConfig(KindConfig config) {
+    settings(config);
+  }
+
+  /** The log's settings: its topics, the default one, retention interval and broker timeout (Raft's own defaults). */
+  static PartitionedLog.Settings settings(KindConfig config) {
+    Map<String, PartitionedLog.Topic> topics = new TreeMap<>();
+    KindConfig configured = config.section("topics");
+    for (String name : configured.keys()) {
+      topics.put(name, topic(configured.section(name)));
+    }
+    return new PartitionedLog.Settings(topics, PartitionedLog.Topic.of(config.integer("default-partitions")),
+        config.duration("retention-interval"), config.duration("timeout"), PartitionedLog.Settings.DEFAULT.raft());
+  }
+
+  private static PartitionedLog.Topic topic(KindConfig c) {
+    c.allowOnly(TOPIC_SETTINGS);
+    PartitionedLog.Topic topic = PartitionedLog.Topic.of(c.integer("partitions"));
+    topic = c.has("max-age") ? topic.withMaxAge(c.duration("max-age")) : topic;
+    topic = c.has("max-records") ? topic.withMaxRecords(c.number("max-records")) : topic;
+    return c.has("max-bytes") ? topic.withMaxBytes(c.number("max-bytes")) : topic;
+  }
+
+  @Override
+  public Behavior<Object> create(KindContext context) {
+    return PartitionedLog.create(context.instance(), context.peers(), context.env(), settings(context.config()),
+        context.upcalls().narrow());
   }
 
   @Override

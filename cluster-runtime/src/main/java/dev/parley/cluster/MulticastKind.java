@@ -3,24 +3,21 @@ package dev.parley.cluster;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.parley.protocols.core.Peers;
-import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.multicast.Delivered;
 import dev.parley.protocols.multicast.Multicast;
 import java.util.List;
-import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /** The multicasts of {@code protocols/multicast}: one operation, {@code multicast {"payload": ...}}. */
 record MulticastKind(
     String name,
     String description,
-    BiFunction<Peers<Object>, ActorRef<Delivered>, Behavior<?>> factory)
+    Function<KindContext, Behavior<?>> factory)
     implements ProtocolKind {
 
   @Override
-  public Behavior<Object> create(
-      String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
-    return factory.apply(peers, upcalls.narrow()).unsafeCast();
+  public Behavior<Object> create(KindContext context) {
+    return factory.apply(context).unsafeCast();
   }
 
   @Override

@@ -3,9 +3,7 @@ package dev.parley.cluster;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
-import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.mutex.Acquire;
 import dev.parley.protocols.mutex.Granted;
 import dev.parley.protocols.mutex.MutexUpcall;
@@ -14,26 +12,29 @@ import dev.parley.protocols.mutex.Released;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The mutual-exclusion algorithms of {@code protocols/mutex}: {@code acquire} (answers once this
  * node is granted, with its fencing token) and {@code release}.
  *
+ * @param settings the algorithm's settings from the kind's configuration section
  * @param factory the instance on a node
  * @param statusQuery the algorithm's GetStatus for a node
  * @param serverOnly a node that cannot acquire (the lock server's own node), or null
  */
-record MutexKind(
+record MutexKind<S>(
     String name,
     String description,
-    Factory factory,
+    Function<KindConfig, S> settings,
+    Factory<S> factory,
     StatusQuery statusQuery,
     ServerOf serverOnly)
     implements ProtocolKind {
 
   @FunctionalInterface
-  interface Factory {
-    Behavior<?> create(String instance, Peers<Object> peers, NodeEnv env, ActorRef<MutexUpcall> upcalls);
+  interface Factory<S> {
+    Behavior<?> create(KindContext context, S settings, ActorRef<MutexUpcall> upcalls);
   }
 
   @FunctionalInterface
@@ -47,9 +48,13 @@ record MutexKind(
   }
 
   @Override
-  public Behavior<Object> create(
-      String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
-    return factory.create(instance, peers, env, upcalls.narrow()).unsafeCast();
+  public void checkConfig(KindConfig config) {
+    settings.apply(config);
+  }
+
+  @Override
+  public Behavior<Object> create(KindContext context) {
+    return factory.create(context, settings.apply(context.config()), context.upcalls().narrow()).unsafeCast();
   }
 
   @Override

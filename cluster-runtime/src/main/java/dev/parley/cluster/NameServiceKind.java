@@ -3,9 +3,7 @@ package dev.parley.cluster;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
-import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.naming.HierarchicalResolver;
 import dev.parley.protocols.naming.NameServer;
 import java.time.Duration;
@@ -17,22 +15,31 @@ import java.util.concurrent.atomic.AtomicLong;
  * A flat name service on the cluster: the group's first node is the name server (the root zone,
  * holding every name), every other node a resolver with a TTL cache. {@code register} and {@code
  * unregister} go to the server, {@code resolve} to a resolver, which answers from its cache within a
- * binding's TTL and asks the server otherwise.
+ * binding's TTL and asks the server otherwise. Settings: how long a resolver waits for the server,
+ * and how many times it asks.
  */
 record NameServiceKind(String name, String description) implements ProtocolKind {
 
   private static final AtomicLong REQUESTS = new AtomicLong();
 
   @Override
-  @SuppressWarnings("unchecked")
-  public Behavior<Object> create(String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
-    NodeId server = peers.members().first();
-    if (peers.self().equals(server)) {
-      return NameServer.create("", Map.of(), Map.of(), (Peers<HierarchicalResolver.Command>) (Peers<?>) peers)
+  public void checkConfig(KindConfig config) {
+    resolver(NodeId.n(1), config);
+  }
+
+  private static HierarchicalResolver.Settings resolver(NodeId server, KindConfig c) {
+    return new HierarchicalResolver.Settings(server, c.duration("resolver-timeout"), c.integer("resolver-attempts"));
+  }
+
+  @Override
+  public Behavior<Object> create(KindContext context) {
+    NodeId server = context.peers().members().first();
+    if (context.peers().self().equals(server)) {
+      return NameServer.create("", Map.of(), Map.of(), context.<HierarchicalResolver.Command>typedPeers())
           .unsafeCast();
     }
-    return HierarchicalResolver.create(HierarchicalResolver.Settings.of(server),
-        (Peers<NameServer.Command>) (Peers<?>) peers, env, upcalls.narrow()).unsafeCast();
+    return HierarchicalResolver.create(resolver(server, context.config()),
+        context.<NameServer.Command>typedPeers(), context.env(), context.upcalls().narrow()).unsafeCast();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.parley.cluster;
 
+import akka.actor.BootstrapSetup;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.Adapter;
 import akka.http.javadsl.Http;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -45,28 +47,46 @@ public final class Node {
    * -Dconfig.resource=...}, that file instead (include the project's to keep its settings).
    */
   public static Config defaultConfig() {
-    if (System.getProperty("config.file") != null || System.getProperty("config.resource") != null) {
-      return ConfigFactory.load();
-    }
-    return ConfigFactory.load(ConfigFactory.parseResources("parley/application.conf"));
+    return defaultConfig(Node.class.getClassLoader());
   }
 
-  /** Starts the node on {@code base} configuration (see {@link #defaultConfig()}). */
+  /** The node configuration with the defaults (reference.conf) of every jar {@code loader} sees. */
+  public static Config defaultConfig(ClassLoader loader) {
+    if (System.getProperty("config.file") != null || System.getProperty("config.resource") != null) {
+      return ConfigFactory.load(loader);
+    }
+    return ConfigFactory.load(loader, ConfigFactory.parseResources(loader, "parley/application.conf"));
+  }
+
+  /** Starts the node on {@code base} configuration (see {@link #defaultConfig()}) with Parley's kinds. */
   public static Node start(NodeSettings settings, Config base) {
+    return start(settings, base, Node.class.getClassLoader());
+  }
+
+  /**
+   * Starts the node on {@code base} configuration with the kinds of {@code loader} (see {@link
+   * ProtocolKinds#classLoader()}): its actor system loads classes through it, so the messages of a
+   * user's kinds travel between nodes, and its reference.conf files give those kinds' defaults.
+   */
+  public static Node start(NodeSettings settings, Config base, ClassLoader loader) {
     requireFree(settings.host(), settings.port(), "--port", "cluster");
     requireFree(settings.httpHost(), settings.httpPort(), "--http-port", "HTTP");
     AccessControl access = AccessControl.fromConfig(base);
     DataDirectory data = DataDirectory.lock(settings.dataDir());
     Config config;
+    Map<String, KindConfig> kinds;
     try {
-      config = settings.config(Journal.fromSettings(base, settings.dataDir()).withFallback(base));
+      Config withKinds = base.withFallback(ConfigFactory.defaultReference(loader));
+      config = settings.config(Journal.fromSettings(withKinds, settings.dataDir()).withFallback(withKinds));
+      kinds = KindConfig.checked(settings.protocols().values(), config, loader);
     } catch (ConfigException | IllegalArgumentException e) {
       data.close();
       String message = String.valueOf(e.getMessage());
       throw new IllegalArgumentException(message.startsWith("TLS:") ? message : "bad configuration: " + message, e);
     }
-    NodeRuntime runtime = new NodeRuntime(settings, access);
-    ActorSystem<Object> system = ActorSystem.create(NodeGuardian.create(runtime), "parley", config);
+    NodeRuntime runtime = new NodeRuntime(settings, access, kinds);
+    ActorSystem<Object> system = ActorSystem.create(NodeGuardian.create(runtime), "parley",
+        BootstrapSetup.create(config).withClassloader(loader));
     Node node = new Node(settings, runtime, system);
     akka.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> {
       node.up.set(true);

@@ -37,14 +37,15 @@ public final class NodeRuntime {
   private final Map<String, LockClients> lockClients = new ConcurrentHashMap<>();
 
   private final AccessControl access;
+  private final Map<String, KindConfig> kindConfigs;
 
-  public NodeRuntime(NodeSettings settings) {
-    this(settings, AccessControl.OPEN);
-  }
-
-  public NodeRuntime(NodeSettings settings, AccessControl access) {
+  /**
+   * @param kindConfigs the settings of the kinds the node runs, by kind name ({@link KindConfig#checked})
+   */
+  public NodeRuntime(NodeSettings settings, AccessControl access, Map<String, KindConfig> kindConfigs) {
     this.settings = settings;
     this.access = access;
+    this.kindConfigs = Map.copyOf(kindConfigs);
     this.network = new Network(new java.util.TreeSet<>(settings.group()), FaultPlan.NONE);
   }
 
@@ -55,6 +56,15 @@ public final class NodeRuntime {
 
   public NodeSettings settings() {
     return settings;
+  }
+
+  /** The settings of {@code kind}, as the node read them at start. */
+  KindConfig kindConfig(ProtocolKind kind) {
+    KindConfig config = kindConfigs.get(kind.name());
+    if (config == null) {
+      throw new IllegalStateException("the settings of " + kind.name() + " were not read when the node started");
+    }
+    return config;
   }
 
   public NodeId node() {

@@ -98,8 +98,8 @@ public record NodeSettings(
     return "akka://parley@" + seed;
   }
 
-  /** {@code name=kind} pairs (or a bare kind, named after itself) as instances. */
-  public static Map<String, ProtocolKind> parseProtocols(List<String> specs) {
+  /** {@code name=kind} pairs (or a bare kind, named after itself) as instances of {@code kinds}. */
+  public static Map<String, ProtocolKind> parseProtocols(List<String> specs, ProtocolKinds kinds) {
     Map<String, ProtocolKind> out = new LinkedHashMap<>();
     for (String spec : specs) {
       String[] parts = spec.split("=", 2);
@@ -109,7 +109,7 @@ public record NodeSettings(
         throw new IllegalArgumentException("a protocol instance name is 1 to 40 of a-z, 0-9 and '-', got '"
             + name + "' in --protocol " + spec);
       }
-      if (out.put(name, ProtocolKinds.named(kind)) != null) {
+      if (out.put(name, kinds.named(kind)) != null) {
         throw new IllegalArgumentException("protocol instance '" + name + "' is given twice");
       }
     }

@@ -3,8 +3,6 @@ package dev.parley.cluster;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.parley.protocols.core.NodeEnv;
-import dev.parley.protocols.core.Peers;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,27 +14,33 @@ import java.util.function.Function;
  * /status}, their last upcall of each type is shown, and some offer one operation (an election a
  * node holds on its own).
  *
+ * @param settings the algorithm's settings from the kind's configuration section
  * @param factory the instance on a node
  * @param statusQuery the algorithm's status query for a reply-to reference
  * @param operations operation name to downcall
  */
-record ObserverKind(
+record ObserverKind<S>(
     String name,
     String description,
-    Factory factory,
+    Function<KindConfig, S> settings,
+    Factory<S> factory,
     Function<ActorRef<Object>, Object> statusQuery,
     Map<String, Object> operationsByName)
     implements ProtocolKind {
 
   @FunctionalInterface
-  interface Factory {
-    Behavior<?> create(String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls);
+  interface Factory<S> {
+    Behavior<?> create(KindContext context, S settings);
   }
 
   @Override
-  public Behavior<Object> create(
-      String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
-    return factory.create(instance, peers, env, upcalls).unsafeCast();
+  public void checkConfig(KindConfig config) {
+    settings.apply(config);
+  }
+
+  @Override
+  public Behavior<Object> create(KindContext context) {
+    return factory.create(context, settings.apply(context.config())).unsafeCast();
   }
 
   @Override

@@ -3,7 +3,6 @@ package dev.parley.cluster;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.naming.OverlaySearch;
@@ -16,22 +15,29 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Unstructured overlay search on the cluster: the group's nodes on a random graph of mean degree
- * {@code degree}, the same on every node (drawn from {@code seed} over the group in id order).
+ * {@code mean-degree}, the same on every node (drawn from {@code graph-seed} over the group in id
+ * order; both from its configuration section).
  * {@code share} gives a node an item; {@code search} floods or sends random walkers from a node and
  * answers with the first hit. A search that finds nothing has no answer: the call ends with the
  * runtime's "no answer within" note ({@code ?timeout=ms} sets how long it waits).
  */
-record OverlayKind(String name, String description, double degree, long seed) implements ProtocolKind {
+record OverlayKind(String name, String description) implements ProtocolKind {
 
   private static final AtomicLong QUERIES = new AtomicLong();
 
   @Override
-  public Behavior<Object> create(String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
-    Map<NodeId, Set<NodeId>> graph = OverlaySearch.randomGraph(new ArrayList<>(peers.members()), degree, seed);
-    @SuppressWarnings("unchecked")
-    Peers<OverlaySearch.Command> overlay = (Peers<OverlaySearch.Command>) (Peers<?>) peers;
-    return OverlaySearch.create(OverlaySearch.Config.peer(graph.get(peers.self()), Set.of()), overlay, env,
-        upcalls.narrow()).unsafeCast();
+  public void checkConfig(KindConfig config) {
+    config.decimal("mean-degree");
+    config.number("graph-seed");
+  }
+
+  @Override
+  public Behavior<Object> create(KindContext context) {
+    Peers<OverlaySearch.Command> overlay = context.typedPeers();
+    Map<NodeId, Set<NodeId>> graph = OverlaySearch.randomGraph(new ArrayList<>(overlay.members()),
+        context.config().decimal("mean-degree"), context.config().number("graph-seed"));
+    return OverlaySearch.create(OverlaySearch.Config.peer(graph.get(overlay.self()), Set.of()), overlay,
+        context.env(), context.upcalls().narrow()).unsafeCast();
   }
 
   @Override

@@ -57,6 +57,11 @@ public final class ParleyNode implements Callable<Integer> {
           + " `parley-node kinds` lists the kinds")
   List<String> protocols = new ArrayList<>();
 
+  @Option(names = "--with", paramLabel = "PATH",
+      description = "a jar or class directory holding protocol kinds of your own (listed in its"
+          + " META-INF/services/dev.parley.cluster.KindProvider); repeatable")
+  List<Path> with = new ArrayList<>();
+
   @Option(names = "--data-dir", description = "where the journal lives (default data/<node>)")
   Path dataDir;
 
@@ -65,20 +70,21 @@ public final class ParleyNode implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    NodeSettings settings = settings();
-    Node node = Node.start(settings, Node.defaultConfig());
+    ProtocolKinds kinds = KindPaths.load(with);
+    NodeSettings settings = settings(kinds);
+    Node node = Node.start(settings, Node.defaultConfig(kinds.classLoader()), kinds.classLoader());
     System.out.println("node " + settings.node() + " serves http://" + settings.httpAddress() + "/status");
     return node.awaitTermination() ? 0 : 1;
   }
 
-  NodeSettings settings() {
+  NodeSettings settings(ProtocolKinds kinds) {
     NodeId self = NodeId.of(node);
     List<NodeId> members = new ArrayList<>();
     (group.isEmpty() ? List.of(node) : group).forEach(g -> members.add(NodeId.of(g.trim())));
     List<String> seedList = seeds.isEmpty() ? List.of(host + ":" + port) : seeds;
     Path dir = dataDir != null ? dataDir : Path.of("data", node);
     return new NodeSettings(self, host, port, httpPort, seedList, members,
-        NodeSettings.parseProtocols(protocols), dir, seed, httpHost, tls);
+        NodeSettings.parseProtocols(protocols, kinds), dir, seed, httpHost, tls);
   }
 
   public static void main(String[] args) {
@@ -86,6 +92,14 @@ public final class ParleyNode implements Callable<Integer> {
     if (System.getProperty("logback.configurationFile") == null) {
       System.setProperty("logback.configurationFile", "parley/logback.xml");
     }
+    System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * The node's command line: a bad option, setting or configuration value ends it with one line,
+   * {@code parley-node: <what was wrong and what to do>}, and exit status 2.
+   */
+  static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new ParleyNode());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof IllegalArgumentException || e instanceof JournalUnavailableException) {
@@ -94,6 +108,6 @@ public final class ParleyNode implements Callable<Integer> {
       }
       throw e;
     });
-    System.exit(cli.execute(args));
+    return cli;
   }
 }

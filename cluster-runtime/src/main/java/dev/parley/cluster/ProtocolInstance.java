@@ -75,8 +75,9 @@ final class ProtocolInstance extends AbstractBehavior<ProtocolInstance.Command> 
           runtime.answer(name, kind, u);
           return Behaviors.same();
         }).build(), "upcalls");
-    this.host = ctx.spawn(
-        NodeHost.create(env, (Peers<Object> p, NodeEnv e) -> kind.create(name, p, e, upcalls)), "host");
+    KindConfig config = runtime.kindConfig(kind);
+    this.host = ctx.spawn(NodeHost.create(env, (Peers<Object> p, NodeEnv e) ->
+        kind.create(new KindContext(Optional.of(runtime.settings()), name, p, e, upcalls, config))), "host");
     if (kind instanceof MutexKind) {
       runtime.lockClients(name, new LockClients(self, name, host));
     }

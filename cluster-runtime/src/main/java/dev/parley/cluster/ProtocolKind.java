@@ -7,11 +7,14 @@ import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.Peers;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A kind of protocol a node can run (causal multicast, a lock server, a Raft election, ...): how an
  * instance is made, which client operations its HTTP face offers, and what its status shows. Every
- * protocol plugs into the runtime the same way: add a kind to {@link ProtocolKinds}.
+ * protocol plugs into the runtime the same way, Parley's and a user's alike: a {@link KindProvider}
+ * offers the kind, and its settings are its configuration section {@code parley.kinds.<name>}
+ * ({@link KindConfig}).
  *
  * <p>An operation is a {@link Call}: the downcall to give the instance, and, for an operation
  * answered by an upcall, the key that upcall carries ({@link #answerKeyOf}): the request id, run or
@@ -26,8 +29,24 @@ public interface ProtocolKind {
   /** One line saying what it is. */
   String description();
 
-  /** The instance named {@code instance} of this kind on one node. */
-  Behavior<Object> create(String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls);
+  /**
+   * Reads every setting {@link #create} will read, when the node starts, so that a malformed one
+   * stops the node at once with the message naming its key rather than failing an instance later.
+   * A kind without settings has nothing to check.
+   */
+  default void checkConfig(KindConfig config) {}
+
+  /** One instance of this kind on one node, from what {@code context} gives it. */
+  Behavior<Object> create(KindContext context);
+
+  /**
+   * The instance named {@code instance} outside a cluster node (a simulation, a spec's group), with
+   * the settings this kind's class loader's configuration has (its reference.conf's defaults).
+   */
+  default Behavior<Object> create(String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
+    return create(new KindContext(Optional.empty(), instance, peers, env, upcalls,
+        KindConfig.of(name(), getClass().getClassLoader())));
+  }
 
   /** The client operations, such as {@code multicast}; each is {@code POST /protocols/<name>/<op>}. */
   List<String> operations();

@@ -3,8 +3,6 @@ package dev.parley.cluster;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.parley.protocols.core.NodeEnv;
-import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.pubsub.PubSubClient;
 import dev.parley.protocols.pubsub.TopicBroker;
 import java.util.List;
@@ -13,13 +11,9 @@ import java.util.List;
  * The topic broker of {@code protocols/pubsub} ({@code topic-broker}): the journaled broker runs on
  * the group's first node and every other node forwards requests to it. Its HTTP face is {@code
  * /pubsub/<name>/...} (publish, subscribe, pull, server-sent events; see {@code PubSubRoutes}); its
- * live status is the broker's.
+ * live status is the broker's. Settings: {@code broker} and {@code client} of its configuration section.
  */
-public record PubSubKind(TopicBroker.Settings settings) implements ProtocolKind {
-
-  public PubSubKind() {
-    this(TopicBroker.Settings.DEFAULT);
-  }
+public final class PubSubKind implements ProtocolKind {
 
   @Override
   public String name() {
@@ -33,9 +27,26 @@ public record PubSubKind(TopicBroker.Settings settings) implements ProtocolKind 
   }
 
   @Override
-  public Behavior<Object> create(String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
-    return TopicBroker.inGroup(peers.members().first(), instance, settings, PubSubClient.Settings.DEFAULT, peers,
-        env, upcalls);
+  public void checkConfig(KindConfig config) {
+    broker(config);
+    client(config);
+  }
+
+  private static TopicBroker.Settings broker(KindConfig config) {
+    KindConfig c = config.section("broker");
+    return new TopicBroker.Settings(c.duration("commit-window"), c.flag("ack-on-arrival"), c.integer("window"),
+        c.duration("redeliver-after"), c.duration("ack-flush"), c.integer("snapshot-every"));
+  }
+
+  private static PubSubClient.Settings client(KindConfig config) {
+    KindConfig c = config.section("client");
+    return new PubSubClient.Settings(c.duration("retry-every"), c.integer("pull-max"), c.duration("pull-timeout"));
+  }
+
+  @Override
+  public Behavior<Object> create(KindContext context) {
+    return TopicBroker.inGroup(context.peers().members().first(), context.instance(), broker(context.config()),
+        client(context.config()), context.peers(), context.env(), context.upcalls());
   }
 
   @Override

@@ -3,7 +3,6 @@ package dev.parley.cluster;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.WireMessage;
@@ -16,7 +15,6 @@ import dev.parley.protocols.rpc.RpcReply;
 import dev.parley.protocols.rpc.RpcServer;
 import dev.parley.protocols.rpc.RpcService;
 import dev.parley.protocols.rpc.Semantics;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,7 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * "requestId"}: sending the same id again is a duplicate the server recognises (at-most-once) or
  * executes again (at-least-once); without one, a fresh id is taken. The semantics are the server's,
  * chosen by the kind ({@code rpc}, {@code rpc-at-least-once}, {@code nfs}, {@code nfs-at-least-once});
- * a call naming other {@code "semantics"} is refused.
+ * a call naming other {@code "semantics"} is refused. Settings: how long a client waits before it
+ * sends a request again, and how many sends it makes.
  *
  * @param service the service the server runs
  * @param semantics the server's call semantics
@@ -43,22 +42,29 @@ import java.util.concurrent.atomic.AtomicLong;
 record RpcKind(String name, String description, RpcService<?> service, Semantics semantics)
     implements ProtocolKind {
 
-  /** Client timing on a loopback cluster: resend after 300 ms, up to 20 sends. */
-  static final RpcClient.Settings CLIENT = new RpcClient.Settings(Duration.ofMillis(300), 20);
-
   /** Fresh request ids: unique across client restarts as they start from the wall clock. */
   private static final AtomicLong IDS = new AtomicLong(System.currentTimeMillis() * 1000);
 
   @Override
-  public Behavior<Object> create(
-      String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
+  public void checkConfig(KindConfig config) {
+    client(config);
+  }
+
+  private static RpcClient.Settings client(KindConfig c) {
+    return new RpcClient.Settings(c.duration("resend-after"), c.integer("max-sends"));
+  }
+
+  @Override
+  public Behavior<Object> create(KindContext context) {
+    Peers<Object> peers = context.peers();
     NodeId server = peers.members().first();
     if (peers.self().equals(server)) {
       // the instance's name is the server's persistence id: several instances on a node keep apart
       Peers<RpcClient.Command> clients = peers.map((id, ref) -> ref.narrow());
-      return RpcServer.create(instance, semantics, service, clients, upcalls).unsafeCast();
+      return RpcServer.create(context.instance(), semantics, service, clients, context.upcalls()).unsafeCast();
     }
-    return RpcClient.create(peers.ref(server).narrow(), env, upcalls, CLIENT).unsafeCast();
+    return RpcClient.create(peers.ref(server).narrow(), context.env(), context.upcalls(), client(context.config()))
+        .unsafeCast();
   }
 
   @Override

@@ -31,20 +31,25 @@ import java.util.TreeMap;
  * probability {@code loss} (drawn from the node's seeded random, on top of any nemesis), and
  * answers, as upcall {@link Chain}, every message of the acknowledgement chain (delivered or lost),
  * what each general received, sent and decided, and whether they acted alike. Whatever the bound,
- * a lost last message leaves one general attacking alone.
+ * a lost last message leaves one general attacking alone. Setting: {@code run}, how long a run lasts
+ * before the generals report (the chain is sent at once, no retries).
  */
 public record TwoGeneralsKind(String name, String description) implements ProtocolKind {
 
-  /** How long a run lasts before the generals report (the chain is sent at once, no retries). */
-  static final Duration RUN = Duration.ofMillis(800);
+  @Override
+  public void checkConfig(KindConfig config) {
+    config.positiveDuration("run");
+  }
 
   @Override
-  public Behavior<Object> create(
-      String instance, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {
+  public Behavior<Object> create(KindContext context) {
+    Peers<Object> peers = context.peers();
     if (peers.size() < 2) {
       throw new IllegalArgumentException("the two generals need a group of at least two nodes");
     }
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new General(ctx, timers, peers, env, upcalls)));
+    Duration run = context.config().positiveDuration("run");
+    return Behaviors.setup(ctx -> Behaviors.withTimers(
+        timers -> new General(ctx, timers, run, peers, context.env(), context.upcalls())));
   }
 
   @Override
@@ -106,6 +111,7 @@ public record TwoGeneralsKind(String name, String description) implements Protoc
   static final class General extends AbstractBehavior<Object> {
 
     private final TimerScheduler<Object> timers;
+    private final Duration run;
     private final Peers<Object> peers;
     private final NodeEnv env;
     private final ActorRef<Object> upcalls;
@@ -128,10 +134,11 @@ public record TwoGeneralsKind(String name, String description) implements Protoc
       }
     }
 
-    General(ActorContext<Object> ctx, TimerScheduler<Object> timers, Peers<Object> peers, NodeEnv env,
+    General(ActorContext<Object> ctx, TimerScheduler<Object> timers, Duration run, Peers<Object> peers, NodeEnv env,
         ActorRef<Object> upcalls) {
       super(ctx);
       this.timers = timers;
+      this.run = run;
       this.peers = peers;
       this.env = env;
       this.upcalls = upcalls;
@@ -162,7 +169,7 @@ public record TwoGeneralsKind(String name, String description) implements Protoc
             peers.tell(general, spec);
           }
         }
-        timers.startSingleTimer(new Collect(spec.run()), RUN.multipliedBy(3));
+        timers.startSingleTimer(new Collect(spec.run()), run.multipliedBy(3));
       }
       if (!(self.equals(a) || self.equals(b)) || runs.containsKey(spec.run())) {
         return this;
@@ -192,7 +199,7 @@ public record TwoGeneralsKind(String name, String description) implements Protoc
       if (self.equals(a)) {
         instance.child.tell(new TwoGenerals.Propose(spec.run()));
       }
-      timers.startSingleTimer(new Report(spec.run()), RUN);
+      timers.startSingleTimer(new Report(spec.run()), run);
       return this;
     }
 

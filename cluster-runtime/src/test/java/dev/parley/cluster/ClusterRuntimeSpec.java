@@ -179,7 +179,7 @@ class ClusterRuntimeSpec {
 
   @Test
   void badSettingsAreRefusedBeforeAnythingStarts() {
-    assertThatThrownBy(() -> NodeSettings.parseProtocols(List.of("x=paxos")))
+    assertThatThrownBy(() -> NodeSettings.parseProtocols(List.of("x=paxos"), ProtocolKinds.load()))
         .hasMessageContaining("unknown protocol kind 'paxos'; the kinds are");
     assertThatThrownBy(() -> NodeSettings.parseSeed("localhost"))
         .hasMessageContaining("a seed is host:port");

@@ -44,7 +44,7 @@ final class LocalCluster implements AutoCloseable {
       NodeId id = group.get(i);
       httpPorts.put(id, ports.get(n + i));
       NodeSettings settings = new NodeSettings(id, "127.0.0.1", ports.get(i), ports.get(n + i),
-          List.of(seed), group, NodeSettings.parseProtocols(protocols), dataRoot.resolve(id.name()), 7);
+          List.of(seed), group, NodeSettings.parseProtocols(protocols, ProtocolKinds.load()), dataRoot.resolve(id.name()), 7);
       nodes.put(id, Node.start(settings, BASE));
     }
   }

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 class LogOperationsSpec {
 
-  static Simulation<Object> simulation(KvKind kind) {
+  static Simulation<Object> simulation(KvKind<?> kind) {
     Simulation<Object> sim = Simulation.builder(3, (peers, env, upcalls) -> kind.create("sim", peers, env, upcalls))
         .faults(FaultPlan.none().withDelay(Delay.fixed(Duration.ofMillis(1)))).seed(1).build();
     sim.runFor(Duration.ofSeconds(2));
@@ -35,7 +35,7 @@ class LogOperationsSpec {
   }
 
   /** {@code request}'s answer, asked at n1 and then wherever a NotLeader points. */
-  static KvReply ask(Simulation<Object> sim, KvKind kind, KvRequest request) {
+  static KvReply ask(Simulation<Object> sim, KvKind<?> kind, KvRequest request) {
     NodeId at = NodeId.n(1);
     for (int attempt = 0; attempt < 5; attempt++) {
       int seen = sim.upcalls(at).size();
@@ -60,7 +60,7 @@ class LogOperationsSpec {
   @Test
   void theLogOrderedStoresAppendReadAndTrim() {
     for (String name : List.of("raft-kv", "primary-backup", "chain")) {
-      KvKind kind = (KvKind) ProtocolKinds.named(name);
+      KvKind<?> kind = (KvKind<?>) ProtocolKinds.load().named(name);
       Simulation<Object> sim = simulation(kind);
       for (int i = 0; i < 4; i++) {
         assertThat(ask(sim, kind, new Append(id(i + 1), "t/0", "k", "v" + i, 10 + i)))
@@ -77,7 +77,7 @@ class LogOperationsSpec {
   @Test
   void theOtherStoresRefuseThem() {
     for (String name : List.of("quorum", "gossip", "two-phase-commit")) {
-      KvKind kind = (KvKind) ProtocolKinds.named(name);
+      KvKind<?> kind = (KvKind<?>) ProtocolKinds.load().named(name);
       Simulation<Object> sim = simulation(kind);
       for (KvRequest r : List.of(new Append(id(1), "t/0", null, "v", 1), new ReadLog(id(2), "t/0", 0, 1),
           new Trim(id(3), "t/0", 0, 1, 1))) {
