@@ -44,6 +44,16 @@ public final class NodeProcesses implements AutoCloseable {
    * @param protocols the {@code --protocol} options, such as {@code kv=raft-kv}
    */
   public NodeProcesses(int n, Path dataRoot, List<String> protocols) {
+    this(n, dataRoot, protocols, List.of());
+  }
+
+  /**
+   * @param n how many nodes (n1..nN, all seeds)
+   * @param dataRoot where each node's data directory and log go
+   * @param protocols the {@code --protocol} options, such as {@code roll=roll-call}
+   * @param with the {@code --with} options: jars and class directories of kinds of one's own
+   */
+  public NodeProcesses(int n, Path dataRoot, List<String> protocols, List<Path> with) {
     this.dataRoot = dataRoot;
     List<Integer> ports = freePorts(2 * n);
     String java = ProcessHandle.current().info().command().orElse("java");
@@ -59,6 +69,7 @@ public final class NodeProcesses implements AutoCloseable {
           "--data-dir", dataRoot.resolve(node.name()).toString()));
       artery.put(node, "127.0.0.1:" + ports.get(i - 1));
       protocols.forEach(p -> command.addAll(List.of("--protocol", p)));
+      with.forEach(w -> command.addAll(List.of("--with", w.toAbsolutePath().toString())));
       commands.put(node, command);
       https.put(node, "127.0.0.1:" + ports.get(n + i - 1));
       clients.put(node, new NodeClient(https.get(node)));
@@ -97,10 +108,12 @@ public final class NodeProcesses implements AutoCloseable {
       command.set(at, artery.entrySet().stream().filter(e -> !e.getKey().equals(node))
           .map(Map.Entry::getValue).collect(Collectors.joining(",")));
     }
+    Path log = log(node);
+    NodeLog.markStart(log, node.name());
     try {
       processes.put(node, new ProcessBuilder(command)
           .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(dataRoot.resolve(node.name() + ".log").toFile()))
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
           .start());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + node + ": " + e.getMessage(), e);
@@ -126,19 +139,30 @@ public final class NodeProcesses implements AutoCloseable {
 
   /**
    * Waits until every running node answers and sees {@code members} members Up, or fails after
-   * {@code max} naming the log to read.
+   * {@code max} naming the log to read; a node whose JVM exits meanwhile fails it at once, with
+   * what its log says.
    */
   public void awaitUp(int members, Duration max) {
     long deadline = System.nanoTime() + max.toNanos();
     for (NodeId node : processes.keySet()) {
       while (!upWith(node, members)) {
+        Process p = processes.get(node);
+        if (!p.isAlive()) {
+          throw new IllegalStateException(node + " exited with status " + p.exitValue() + ": "
+              + String.join(" / ", NodeLog.reasons(log(node))));
+        }
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException(node + " did not see " + members + " members Up within " + max
-              + "; see " + dataRoot.resolve(node.name() + ".log"));
+              + "; see " + log(node));
         }
         LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
       }
     }
+  }
+
+  /** Where {@code node}'s output goes, appended at each start. */
+  public Path log(NodeId node) {
+    return dataRoot.resolve(node.name() + ".log");
   }
 
   private boolean upWith(NodeId node, int members) {
@@ -167,7 +191,7 @@ public final class NodeProcesses implements AutoCloseable {
   }
 
   /** This program's classpath: its class loader's (under {@code mvn exec:java}) or the JVM's. */
-  private static String classpath() {
+  static String classpath() {
     if (Thread.currentThread().getContextClassLoader() instanceof URLClassLoader loader
         && loader.getURLs().length > 0) {
       return Arrays.stream(loader.getURLs()).map(url -> {

@@ -37,6 +37,11 @@ final class LocalCluster implements AutoCloseable {
   final Map<NodeId, Integer> httpPorts = new TreeMap<>();
 
   LocalCluster(int n, Path dataRoot, List<String> protocols) {
+    this(n, dataRoot, protocols, ProtocolKinds.load(), BASE);
+  }
+
+  /** N nodes running {@code protocols} of {@code kinds}, with their class loader, on {@code config}. */
+  LocalCluster(int n, Path dataRoot, List<String> protocols, ProtocolKinds kinds, Config config) {
     List<NodeId> group = IntStream.rangeClosed(1, n).mapToObj(NodeId::n).toList();
     List<Integer> ports = NodeProcesses.freePorts(2 * n);
     String seed = "127.0.0.1:" + ports.get(0);
@@ -44,8 +49,8 @@ final class LocalCluster implements AutoCloseable {
       NodeId id = group.get(i);
       httpPorts.put(id, ports.get(n + i));
       NodeSettings settings = new NodeSettings(id, "127.0.0.1", ports.get(i), ports.get(n + i),
-          List.of(seed), group, NodeSettings.parseProtocols(protocols, ProtocolKinds.load()), dataRoot.resolve(id.name()), 7);
-      nodes.put(id, Node.start(settings, BASE));
+          List.of(seed), group, NodeSettings.parseProtocols(protocols, kinds), dataRoot.resolve(id.name()), 7);
+      nodes.put(id, Node.start(settings, config, kinds.classLoader()));
     }
   }
 

@@ -1,0 +1,103 @@
+package dev.parley.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import dev.parley.protocols.core.NodeId;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A user's own kind on the cluster, as a user runs it: the roll call example (src/test/kinds) is
+ * compiled and packaged into a jar at test time, with its services file and reference.conf, and
+ * never put on the test's classpath. Nodes given the jar ({@code --with}) load it through their
+ * class loader, read its settings, and carry its messages between nodes (Jackson CBOR): on three
+ * nodes in this JVM, and on three JVMs.
+ */
+class UserKindSpec {
+
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS) static Path dir; // on failure, the nodes' logs stay
+
+  static final ActorTestKit kit = ActorTestKit.create();
+  static Path jar;
+
+  @BeforeAll
+  static void packageTheKind() {
+    jar = KindJars.jar(KindJars.ROLL_CALL, dir.resolve("roll-call.jar"));
+  }
+
+  @AfterAll
+  static void cleanUp() {
+    kit.shutdownTestKit();
+  }
+
+  @Test
+  void theJarsKindComesFromTheJarNotFromTheClasspath() {
+    ProtocolKinds kinds = KindPaths.load(List.of(jar));
+
+    assertThat(kinds.origin("roll-call"))
+        .isEqualTo(new ProtocolKinds.Origin("com.example.rollcall.RollCallKinds", jar.toString()));
+    assertThat(kinds.origin("raft-kv").location()).isEqualTo(ProtocolKinds.CLASSPATH);
+    assertThat(ProtocolKinds.load().all()).doesNotContainKey("roll-call");
+  }
+
+  @Test
+  void threeNodesInOneJvmRunItAndTakeItsSettingsFromTheConfiguration() {
+    ProtocolKinds kinds = KindPaths.load(List.of(jar));
+    var config = ConfigFactory.parseString("parley.kinds.roll-call.wait = 300ms").withFallback(LocalCluster.BASE);
+    try (LocalCluster cluster = new LocalCluster(3, dir.resolve("in-jvm"), List.of("roll=roll-call"), kinds, config)) {
+      cluster.awaitStarted("roll");
+
+      var answer = cluster.post(NodeId.n(1), "/protocols/roll/call", "");
+      assertThat(answer.status()).isEqualTo(200);
+      assertThat(names(answer.body().get("upcall").get("present"))).containsExactly("n2", "n3");
+      assertThat(answer.body().get("upcall").get("complete").asBoolean()).isTrue();
+
+      // n1 stops hearing from n3: the roll call answers after the configured 300 ms, not the jar's 2 s
+      String cut = "{\"type\":\"partition\",\"sides\":[[\"n1\",\"n2\"],[\"n3\"]]}";
+      assertThat(cluster.post(NodeId.n(1), "/nemesis", cut).status()).isEqualTo(200);
+      long started = System.nanoTime();
+      var partial = cluster.post(NodeId.n(1), "/protocols/roll/call", "");
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(1500));
+      assertThat(names(partial.body().get("upcall").get("present"))).containsExactly("n2");
+      assertThat(partial.body().get("upcall").get("complete").asBoolean()).isFalse();
+    }
+  }
+
+  @Test
+  void threeJvmsStartedWithTheJarRunItOverTheNetwork() {
+    try (NodeProcesses cluster = new NodeProcesses(3, dir.resolve("jvms"), List.of("roll=roll-call"),
+        List.of(jar)).startAll()) {
+      cluster.awaitUp(3, Duration.ofSeconds(60));
+      TestProbe<Object> probe = kit.createTestProbe();
+      for (NodeId at : cluster.nodes()) {
+        JsonNode roll = probe.awaitAssert(Duration.ofSeconds(20), Duration.ofMillis(250), () -> {
+          NodeClient.Response r = cluster.client(at).post("/protocols/roll/call", "");
+          assertThat(r.status()).isEqualTo(200);
+          assertThat(r.body().get("upcall").get("complete").asBoolean()).isTrue();
+          return r.body().get("upcall");
+        });
+        List<String> others = new ArrayList<>(List.of("n1", "n2", "n3"));
+        others.remove(at.name());
+        assertThat(names(roll.get("present"))).isEqualTo(others);
+        assertThat(roll.get("caller").asText()).isEqualTo(at.name());
+      }
+    }
+  }
+
+  private static List<String> names(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(n -> out.add(n.asText()));
+    return out;
+  }
+}

@@ -1,0 +1,61 @@
+package com.example.rollcall;
+
+import akka.actor.typed.Behavior;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.cluster.KindConfig;
+import dev.parley.cluster.KindContext;
+import dev.parley.cluster.NodeSettings;
+import dev.parley.cluster.ProtocolKind;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@link RollCall} on a Parley cluster: operation {@code call} (POST /protocols/NAME/call) holds a
+ * roll call at the node asked and answers with its {@link RollCall.Roll}. Setting {@code wait}, in
+ * section {@code parley.kinds.roll-call} (default in this jar's reference.conf).
+ */
+public final class RollCallKind implements ProtocolKind {
+
+  private static final AtomicLong IDS = new AtomicLong(System.currentTimeMillis());
+
+  @Override
+  public String name() {
+    return "roll-call";
+  }
+
+  @Override
+  public String description() {
+    return "roll call: who in the group answers within the configured wait";
+  }
+
+  @Override
+  public void checkConfig(KindConfig config) {
+    config.positiveDuration("wait");
+  }
+
+  @Override
+  public Behavior<Object> create(KindContext context) {
+    Duration wait = context.config().positiveDuration("wait");
+    return RollCall.create(context.typedPeers(), wait, context.upcalls().narrow()).unsafeCast();
+  }
+
+  @Override
+  public List<String> operations() {
+    return List.of("call");
+  }
+
+  @Override
+  public Call call(NodeSettings node, String op, JsonNode body) {
+    if (!op.equals("call")) {
+      throw ProtocolKind.unknownOperation(this, op);
+    }
+    long id = IDS.incrementAndGet();
+    return new Call(new RollCall.Call(id), id); // answered by the Roll upcall carrying id
+  }
+
+  @Override
+  public Object answerKeyOf(Object upcall) {
+    return upcall instanceof RollCall.Roll roll ? roll.id() : null;
+  }
+}
