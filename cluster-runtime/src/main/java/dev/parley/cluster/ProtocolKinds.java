@@ -5,6 +5,7 @@ import java.net.URL;
 import java.nio.file.Path;
 import java.security.CodeSource;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,7 +85,7 @@ public final class ProtocolKinds {
     } catch (ServiceConfigurationError e) {
       throw new IllegalArgumentException("a kind provider cannot be loaded: " + e.getMessage()
           + "; each line of META-INF/services/" + KindProvider.class.getName() + " names a public class"
-          + " implementing it", e);
+          + " implementing it, with a public constructor taking no arguments", e);
     }
   }
 
@@ -151,13 +152,16 @@ public final class ProtocolKinds {
     return out;
   }
 
-  /** The kinds grouped by where they came from: "[a, b] from P in L; [c] from Q in M". */
+  /** The kinds' names by where they came from, in order of origin. */
+  public Map<Origin, List<String>> byOrigin() {
+    Map<Origin, List<String>> out = new TreeMap<>(Comparator.comparing(Origin::toString));
+    kinds.forEach((name, entry) -> out.computeIfAbsent(entry.origin(), o -> new ArrayList<>()).add(name));
+    return out;
+  }
+
+  /** The kinds grouped by where they came from: "[a, b] from P on L; [c] from Q in M". */
   private String listing() {
-    Map<Origin, List<String>> byOrigin = new LinkedHashMap<>();
-    kinds.values().stream()
-        .sorted((a, b) -> a.origin().toString().compareTo(b.origin().toString()))
-        .forEach(e -> byOrigin.computeIfAbsent(e.origin(), o -> new ArrayList<>()).add(e.kind().name()));
-    return byOrigin.entrySet().stream().map(e -> e.getValue() + " from " + e.getKey())
+    return byOrigin().entrySet().stream().map(e -> e.getValue() + " from " + e.getKey())
         .collect(Collectors.joining("; "));
   }
 }
