@@ -13,7 +13,10 @@ import dev.parley.protocols.trace.Traces;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -97,25 +100,52 @@ public final class ParleyCtl {
     }
   }
 
-  @Command(name = "await-up", description = "Wait until every node answers and sees all as Up.")
+  @Command(name = "await-up", description = "Wait until every node answers and sees all as Up; with --watch,"
+      + " fail at once when a node's process exits, printing why from its log.")
   static final class AwaitUp implements Callable<Integer> {
     @CommandLine.Mixin Nodes nodes;
 
     @Option(names = "--timeout", description = "seconds (default ${DEFAULT-VALUE})")
     int timeout = 90;
 
+    @Option(names = "--watch", split = ",", paramLabel = "NODE=PID",
+        description = "the nodes' processes, such as n1=4242; a node whose process is gone fails the wait")
+    Map<String, Long> watch = new LinkedHashMap<>();
+
+    @Option(names = "--logs", paramLabel = "DIR", description = "where each watched node logs, DIR/<node>.log")
+    Path logs = Path.of(".parley", "logs");
+
     @Override
     public Integer call() throws InterruptedException {
       long deadline = System.nanoTime() + timeout * 1_000_000_000L;
       while (System.nanoTime() < deadline) {
-        if (nodes.clients().stream().allMatch(c -> allUp(c, nodes.addresses.size()))) {
+        Optional<String> exited = exited();
+        if (exited.isPresent()) {
+          return stopped(exited.get());
+        }
+        if (nodes.clients().stream().allMatch(c -> allUp(c, nodes.addresses.size())) && exited().isEmpty()) {
           return 0;
         }
-        Thread.sleep(500);
+        Thread.sleep(200);
       }
       System.err.println("parley: the nodes " + nodes.addresses + " were not all up within " + timeout
           + " s; see their logs in .parley/logs");
       return 1;
+    }
+
+    /** The first watched node whose process is gone. */
+    private Optional<String> exited() {
+      return watch.entrySet().stream()
+          .filter(e -> !ProcessHandle.of(e.getValue()).map(ProcessHandle::isAlive).orElse(false))
+          .map(Map.Entry::getKey).findFirst();
+    }
+
+    /** Says why {@code node} stopped, in its own words from its log, without a stack trace. */
+    private int stopped(String node) {
+      Path log = logs.resolve(node + ".log");
+      System.err.println("parley: " + node + " stopped while starting; " + log + " says:");
+      NodeLog.reasons(log).forEach(line -> System.err.println("  " + line));
+      return 3;
     }
 
     private static boolean allUp(NodeClient c, int expected) {
@@ -198,17 +228,17 @@ public final class ParleyCtl {
   }
 
   /** Why the node refused to answer {@code /status} (a token missing or lacking a role), if it did. */
-  private static java.util.Optional<String> refusal(NodeClient c) {
+  private static Optional<String> refusal(NodeClient c) {
     try {
       NodeClient.Response r = c.get("/status");
       if (r.status() == 401 || r.status() == 403) {
-        return java.util.Optional.of("refused (" + r.status() + "): "
+        return Optional.of("refused (" + r.status() + "): "
             + (r.body() != null && r.body().has("error") ? r.body().get("error").asText() : r.text())
             + "; set " + NodeClient.TOKEN_ENV + " to a token with the reader role");
       }
-      return java.util.Optional.empty();
+      return Optional.empty();
     } catch (IllegalStateException down) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
   }
 

@@ -1,0 +1,97 @@
+package dev.parley.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bin/parley up} fails fast: a node that stops while the script waits for the cluster is
+ * reported at once in its own words (its {@code parley-node: ...} line, no stack trace), the script
+ * exits non-zero, and no node it started is left running. Runs the project's script from a copy in
+ * a temporary directory (its own .parley state, the test's classpath as the build), on the
+ * script's fixed ports, which must be free.
+ */
+class BinParleySpec {
+
+  @TempDir Path root;
+
+  @BeforeEach
+  void copyTheScript() throws IOException {
+    for (int port : List.of(2551, 2552, 2553, 8551, 8552, 8553)) {
+      assumeTrue(free(port), "bin/parley's port " + port + " is in use (a cluster running here?)");
+    }
+    Path bin = Files.createDirectories(root.resolve("bin"));
+    Files.copy(Path.of("../bin/parley"), bin.resolve("parley"));
+    Files.writeString(Files.createDirectories(root.resolve(".parley")).resolve("classpath"), NodeProcesses.classpath());
+  }
+
+  private record Outcome(int status, String output, Duration took, List<Long> pids) {}
+
+  private Outcome parley(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("bash", root.resolve("bin/parley").toString()));
+    command.addAll(List.of(args));
+    Path output = root.resolve("output.txt");
+    long start = System.nanoTime();
+    Process p = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
+        .redirectOutput(output.toFile()).start();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("bin/parley " + String.join(" ", args) + " still runs after 60 s: "
+          + Files.readString(output));
+    }
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    String text = Files.readString(output);
+    List<Long> pids = new ArrayList<>();
+    Matcher m = Pattern.compile("started n\\d+ \\(pid (\\d+)").matcher(text);
+    while (m.find()) {
+      pids.add(Long.parseLong(m.group(1)));
+    }
+    return new Outcome(p.exitValue(), text, took, pids);
+  }
+
+  private static void failedFastInTheNodesWords(Outcome run, int nodes, String says) {
+    assertThat(run.status()).as(run.output()).isNotZero();
+    assertThat(run.took()).as(run.output()).isLessThan(Duration.ofSeconds(20));
+    assertThat(run.output()).contains("stopped while starting", "  parley-node: " + says, "the cluster did not come up")
+        .doesNotContain("\tat ", "Exception in thread");
+    assertThat(run.pids()).hasSize(nodes);
+    run.pids().forEach(pid -> assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+        .as("node process " + pid + " is left running").isFalse());
+  }
+
+  @Test
+  void anUnknownKindFailsUpWithinSecondsWithTheNodesMessage() throws Exception {
+    Outcome run = parley("up", "3", "--protocol", "x=no-such-kind");
+
+    failedFastInTheNodesWords(run, 3, "unknown protocol kind 'no-such-kind'; the kinds are");
+  }
+
+  @Test
+  void aMissingJarFailsUpWithTheNodesMessage() throws Exception {
+    Outcome run = parley("up", "2", "--with", "my-kinds.jar", "--protocol", "x=my-kind");
+
+    failedFastInTheNodesWords(run, 2, "--with " + root.resolve("my-kinds.jar") + " does not exist");
+  }
+
+  private static boolean free(int port) {
+    try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      return true;
+    } catch (IOException inUse) {
+      return false;
+    }
+  }
+}
