@@ -24,22 +24,33 @@ import javax.tools.ToolProvider;
  */
 final class KindJars {
 
-  /** The roll call example: a protocol, its kind, its provider, its services file and reference.conf. */
-  static final Path ROLL_CALL = Path.of("src/test/kinds/roll-call");
+  /**
+   * The roll call example of the user project in examples/ (a protocol, its kind and its provider),
+   * and that project's resources (the services file naming the provider, reference.conf).
+   */
+  static final List<Path> ROLL_CALL = List.of(Path.of("../examples/src/main/java/com/example/rollcall"),
+      Path.of("../examples/src/main/resources"));
 
   private KindJars() {}
 
-  /** {@code sources} (a tree of .java files and resources) compiled into the class directory {@code out}. */
-  static Path classes(Path sources, Path out) {
-    try (Stream<Path> files = Files.walk(sources)) {
+  /**
+   * The trees {@code sources} compiled into the class directory {@code out}: their .java files
+   * compiled, their other files copied to where they stand in their tree.
+   */
+  static Path classes(List<Path> sources, Path out) {
+    try {
       List<Path> java = new ArrayList<>();
-      for (Path f : files.filter(Files::isRegularFile).toList()) {
-        if (f.toString().endsWith(".java")) {
-          java.add(f);
-        } else {
-          Path copy = out.resolve(sources.relativize(f).toString());
-          Files.createDirectories(copy.getParent());
-          Files.copy(f, copy);
+      for (Path tree : sources) {
+        try (Stream<Path> files = Files.walk(tree)) {
+          for (Path f : files.filter(Files::isRegularFile).toList()) {
+            if (f.toString().endsWith(".java")) {
+              java.add(f);
+            } else {
+              Path copy = out.resolve(tree.relativize(f).toString());
+              Files.createDirectories(copy.getParent());
+              Files.copy(f, copy);
+            }
+          }
         }
       }
       compile(java, out);
@@ -58,14 +69,14 @@ final class KindJars {
         Files.createDirectories(file.getParent());
         Files.writeString(file, f.getValue());
       }
-      return classes(sources, Files.createDirectories(out));
+      return classes(List.of(sources), Files.createDirectories(out));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  /** {@code sources} compiled and packaged as the jar {@code jar}. */
-  static Path jar(Path sources, Path jar) {
+  /** The trees {@code sources} compiled and packaged as the jar {@code jar}. */
+  static Path jar(List<Path> sources, Path jar) {
     Path classes = classes(sources, jar.resolveSibling(jar.getFileName() + "-classes"));
     try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file);
         Stream<Path> entries = Files.walk(classes)) {
