@@ -57,7 +57,7 @@ final class KindPaths {
         ProtocolKinds.class.getClassLoader());
     ProtocolKinds kinds = ProtocolKinds.load(loader, byReal);
     for (Path path : byReal.values()) {
-      if (kinds.all().keySet().stream().noneMatch(k -> kinds.origin(k).location().equals(path.toString()))) {
+      if (kinds.byOrigin().keySet().stream().noneMatch(o -> o.location().equals(path.toString()))) {
         throw new IllegalArgumentException("--with " + path + " holds no protocol kind: its providers "
             + providerNames(path) + " offer none (or the same classes are on the node's classpath already)");
       }

@@ -20,7 +20,7 @@ final class KindsCommand implements Runnable {
 
   @Override
   public void run() {
-    ProtocolKinds kinds = KindPaths.load(with);
+    ProtocolKinds kinds = ProtocolKinds.load(with);
     PrintWriter out = spec.commandLine().getOut();
     kinds.byOrigin().forEach((origin, names) -> {
       out.println("from " + origin + ":");

@@ -1,6 +1,5 @@
 package dev.parley.cluster;
 
-import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.protocols.multicast.Delivered;

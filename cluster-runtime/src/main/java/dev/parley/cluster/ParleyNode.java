@@ -70,7 +70,7 @@ public final class ParleyNode implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ProtocolKinds kinds = KindPaths.load(with);
+    ProtocolKinds kinds = ProtocolKinds.load(with);
     NodeSettings settings = settings(kinds);
     Node node = Node.start(settings, Node.defaultConfig(kinds.classLoader()), kinds.classLoader());
     System.out.println("node " + settings.node() + " serves http://" + settings.httpAddress() + "/status");

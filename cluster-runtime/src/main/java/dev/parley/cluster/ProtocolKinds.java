@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
  * The protocol kinds a node can run, by name: every kind of every {@link KindProvider} its class
  * loader sees through {@link ServiceLoader}, each with where it came from. Built once per node from
  * a class loader ({@link #load(ClassLoader)}), or from Parley's plus the user's jars and class
- * directories ({@link KindPaths#load}). Two kinds with one name are refused, naming both providers.
+ * directories ({@link #load(List)}). Two kinds with one name are refused, naming both providers.
  */
 public final class ProtocolKinds {
 
@@ -52,6 +52,15 @@ public final class ProtocolKinds {
   /** The kinds of Parley's own class loader: cluster-runtime's and whatever else is on the classpath. */
   public static ProtocolKinds load() {
     return load(ProtocolKinds.class.getClassLoader());
+  }
+
+  /**
+   * Parley's kinds and those of the jars and class directories {@code paths} (a node's {@code
+   * --with}), through one class loader over Parley's: a path that does not exist or holds no kind,
+   * a provider that cannot be made, and two kinds of one name are each an error saying which.
+   */
+  public static ProtocolKinds load(List<Path> paths) {
+    return KindPaths.load(paths);
   }
 
   /** The kinds of every provider {@code loader} sees, each on Parley's classpath. */

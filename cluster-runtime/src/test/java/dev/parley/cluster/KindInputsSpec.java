@@ -181,7 +181,7 @@ class KindInputsSpec {
   @Test
   void aMalformedOrUnknownSettingStopsTheNodeNamingItsKey() throws IOException {
     List<Integer> ports = NodeProcesses.freePorts(2);
-    ProtocolKinds kinds = KindPaths.load(List.of(jar));
+    ProtocolKinds kinds = ProtocolKinds.load(List.of(jar));
     NodeSettings settings = new NodeSettings(NodeId.n(1), "127.0.0.1", ports.get(0), ports.get(1),
         List.of("127.0.0.1:" + ports.get(0)), List.of(NodeId.n(1)),
         NodeSettings.parseProtocols(List.of("leader=raft-election", "roll=roll-call"), kinds), dir.resolve("n1"), 1);

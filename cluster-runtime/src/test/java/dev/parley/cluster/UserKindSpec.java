@@ -43,7 +43,7 @@ class UserKindSpec {
 
   @Test
   void theJarsKindComesFromTheJarNotFromTheClasspath() {
-    ProtocolKinds kinds = KindPaths.load(List.of(jar));
+    ProtocolKinds kinds = ProtocolKinds.load(List.of(jar));
 
     assertThat(kinds.origin("roll-call"))
         .isEqualTo(new ProtocolKinds.Origin("com.example.rollcall.RollCallKinds", jar.toString()));
@@ -53,7 +53,7 @@ class UserKindSpec {
 
   @Test
   void threeNodesInOneJvmRunItAndTakeItsSettingsFromTheConfiguration() {
-    ProtocolKinds kinds = KindPaths.load(List.of(jar));
+    ProtocolKinds kinds = ProtocolKinds.load(List.of(jar));
     var config = ConfigFactory.parseString("parley.kinds.roll-call.wait = 300ms").withFallback(LocalCluster.BASE);
     try (LocalCluster cluster = new LocalCluster(3, dir.resolve("in-jvm"), List.of("roll=roll-call"), kinds, config)) {
       cluster.awaitStarted("roll");
