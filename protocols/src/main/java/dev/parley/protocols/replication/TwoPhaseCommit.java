@@ -341,11 +341,6 @@ public final class TwoPhaseCommit
 
   private Effect<Event, TpcState> onRequest(TpcState state, Request r) {
     KvRequest request = r.request();
-    if (request.isLogOperation()) {
-      upcalls.tell(new KvReply.Unavailable(request.id(),
-          "two-phase commit partitions keys, it keeps no logs; use raft for a log"));
-      return Effect().none();
-    }
     String key = request.key();
     Part part;
     if (request instanceof Put p) {
@@ -360,7 +355,7 @@ public final class TwoPhaseCommit
     String txId = "kv:" + request.id();
     KvRequest earlier = requestOf(state, txId);
     if (earlier != null && !earlier.fingerprint().equals(request.fingerprint())) {
-      upcalls.tell(ClientSessions.idReused(request, earlier));
+      upcalls.tell(KvReply.Rejected.of(request.id(), ClientSessions.idReused(request, earlier)));
       return Effect().none();
     }
     return begin(state, txId, Map.of(partitionOf(key, peers.members()), part), request);
