@@ -117,9 +117,10 @@ class BankSpec {
 
   /**
    * Clients of the bank, Jepsen style: each runs one command at a time, transfers (70%) or audits,
-   * recorded in a {@link History}, pausing up to 200 ms between commands. A {@link Raft.NotLeader} sends the command to the leader it names
-   * (or the next node); silence for a second sends the same command (same id) to the next node, up to
-   * three tries, after which the command is recorded as of unknown outcome.
+   * recorded in a {@link History}, pausing up to 200 ms between commands. A {@link Raft.NotLeader}
+   * sends the command to the leader it names (or the next node); silence for a second sends the same
+   * command (same id) to the next node, up to three tries, after which the command is recorded as of
+   * unknown outcome.
    */
   static final class Clients {
     private record Pending(HistoryRecorder.Handle handle, Bank.Command command, NodeId at, long deadline,

@@ -1,5 +1,8 @@
 package dev.parley.protocols.pubsub;
 
+import static dev.parley.protocols.pubsub.PartitionedLog.logName;
+import static dev.parley.protocols.pubsub.PartitionedLog.partitionOf;
+
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.pubsub.PartitionedLog.Append;
 import dev.parley.protocols.pubsub.PartitionedLog.Appended;
@@ -93,22 +96,22 @@ public final class LogBroker {
     if (command instanceof Append a) {
       Topic topic = topic(a.topic());
       int p = a.key() == null ? Math.floorMod(nextPartition++, topic.partitions())
-          : PartitionedLog.partitionOf(a.key(), topic.partitions());
-      send(new LogRequest.Append(nextId(), PartitionedLog.logName(a.topic(), p), a.key(), a.value(), now), a, now, p);
+          : partitionOf(a.key(), topic.partitions());
+      send(new LogRequest.Append(nextId(), logName(a.topic(), p), a.key(), a.value(), now), a, now, p);
     } else if (command instanceof Read r) {
       if (hasPartition(r.call(), r.topic(), r.partition())) {
-        send(new LogRequest.ReadLog(nextId(), PartitionedLog.logName(r.topic(), r.partition()), r.from(), r.max()), r, now,
+        send(new LogRequest.ReadLog(nextId(), logName(r.topic(), r.partition()), r.from(), r.max()), r, now,
             r.partition());
       }
     } else if (command instanceof CommitOffset c) {
       if (hasPartition(c.call(), c.topic(), c.partition())) {
-        send(new LogRequest.CommitPosition(nextId(), c.group(), PartitionedLog.logName(c.topic(), c.partition()), c.offset()),
+        send(new LogRequest.CommitPosition(nextId(), c.group(), logName(c.topic(), c.partition()), c.offset()),
             c, now, c.partition());
       }
     } else if (command instanceof Positions p) {
       List<String> logs = new ArrayList<>();
       for (int i = 0; i < topic(p.topic()).partitions(); i++) {
-        logs.add(PartitionedLog.logName(p.topic(), i));
+        logs.add(logName(p.topic(), i));
       }
       send(new LogRequest.ReadPositions(nextId(), p.group(), logs), p, now, -1);
     } else if (command instanceof PartitionedLog.Internal i) {
@@ -186,8 +189,8 @@ public final class LogBroker {
       }
       long cutoff = topic.maxAge() == null ? Long.MIN_VALUE : now - topic.maxAge().toMillis();
       for (int p = 0; p < topic.partitions(); p++) {
-        send(new LogRequest.Trim(nextId(), PartitionedLog.logName(name, p), cutoff, topic.maxRecords(), topic.maxBytes()), null,
-            now, p);
+        String log = logName(name, p);
+        send(new LogRequest.Trim(nextId(), log, cutoff, topic.maxRecords(), topic.maxBytes()), null, now, p);
       }
     }
   }

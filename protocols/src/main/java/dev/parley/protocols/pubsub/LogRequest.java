@@ -77,7 +77,10 @@ public sealed interface LogRequest extends ClientRequest
     }
   }
 
-  /** Consumer group {@code group} has consumed the log named {@code log} up to {@code offset}; answered {@link LogReply.Committed}. */
+  /**
+   * Consumer group {@code group} has consumed the log named {@code log} up to {@code offset};
+   * answered {@link LogReply.Committed}.
+   */
   record CommitPosition(RequestId id, String group, String log, long offset) implements LogRequest {
     @Override
     public String fingerprint() {

@@ -26,22 +26,8 @@ public record LogStore(Map<String, StoredLog> logs, Map<String, Map<String, Long
   public static final LogStore EMPTY = new LogStore(Map.of(), Map.of());
 
   /** The logs alone: every request applied, no sessions. */
-  public static final StateMachine<LogStore, LogRequest, LogReply> LOGS = new StateMachine<>() {
-    @Override
-    public LogStore initialState() {
-      return EMPTY;
-    }
-
-    @Override
-    public Applied<LogStore, LogReply> apply(LogStore store, LogRequest request) {
-      return store.apply(request);
-    }
-
-    @Override
-    public boolean isReadOnly(LogRequest request) {
-      return !request.isWrite();
-    }
-  };
+  public static final StateMachine<LogStore, LogRequest, LogReply> LOGS =
+      StateMachine.of(EMPTY, LogStore::apply, request -> !request.isWrite());
 
   /** The machine Raft replicates: the logs with client sessions. */
   public static final SessionStateMachine<LogStore, LogRequest, LogReply> MACHINE =

@@ -30,9 +30,9 @@ import java.util.function.Consumer;
  *
  * <p>Model: a broker on each node of a Raft group ({@link Raft} over the log's own state machine,
  * {@link LogStore}, which keeps named logs and consumer groups' positions); crash-recovery nodes
- * with their Raft state on disk, links that lose, delay and reorder. The partitions of every topic share the one Raft group
- * of the broker's instance, each partition a log of its own (named {@code topic/p}), so one leader
- * orders all appends (one group is enough for a handful of nodes; a bigger deployment would run
+ * with their Raft state on disk, links that lose, delay and reorder. The partitions of every topic
+ * share the one Raft group of the broker's instance, each partition a log of its own (named {@code
+ * topic/p}), so one leader orders all appends (one group is enough for a handful of nodes; a bigger deployment would run
  * several groups and spread partitions over them). A topic has the partitions its settings give
  * (or the default number, for a topic first used without settings); a record with a key goes to
  * partition {@code floorMod(key.hashCode(), partitions)} ({@link String#hashCode} is fixed by the

@@ -26,47 +26,14 @@ public record KvStore(Map<String, String> values, ClientSessions<KvReply> sessio
   public static final KvStore EMPTY = new KvStore(Map.of(), ClientSessions.empty());
 
   /** The store as a state machine, for {@link Raft}: its state is the store itself. */
-  public static final StateMachine<KvStore, KvRequest, KvReply> MACHINE = new StateMachine<>() {
-    @Override
-    public KvStore initialState() {
-      return EMPTY;
-    }
-
-    @Override
-    public Applied<KvStore, KvReply> apply(KvStore store, KvRequest request) {
-      Result r = store.apply(request);
-      return new Applied<>(r.store(), r.reply());
-    }
-
-    @Override
-    public boolean isReadOnly(KvRequest request) {
-      return !request.isWrite();
-    }
-  };
+  public static final StateMachine<KvStore, KvRequest, KvReply> MACHINE = StateMachine.of(EMPTY, (store, request) -> {
+    Result r = store.apply(request);
+    return new StateMachine.Applied<>(r.store(), r.reply());
+  }, request -> !request.isWrite());
 
   /** The keys alone, without sessions: what {@link SessionStateMachine} wraps. */
-  private static final StateMachine<Map<String, String>, KvRequest, KvReply> KEYS = new StateMachine<>() {
-    @Override
-    public Map<String, String> initialState() {
-      return Map.of();
-    }
-
-    @Override
-    public Applied<Map<String, String>, KvReply> apply(Map<String, String> values, KvRequest request) {
-      if (request instanceof Get g) {
-        return new Applied<>(values, new KvReply.Ok(g.id(), values.get(g.key())));
-      }
-      if (request instanceof Put p) {
-        return new Applied<>(with(values, p.key(), p.value()), new KvReply.Ok(p.id(), null));
-      }
-      Cas c = (Cas) request;
-      String current = values.get(c.key());
-      if (Objects.equals(current, c.expected())) {
-        return new Applied<>(with(values, c.key(), c.value()), new KvReply.Ok(c.id(), null));
-      }
-      return new Applied<>(values, new KvReply.CasFailed(c.id(), current));
-    }
-  };
+  private static final StateMachine<Map<String, String>, KvRequest, KvReply> KEYS =
+      StateMachine.of(Map.of(), KvStore::applyToKeys, request -> !request.isWrite());
 
   private static final SessionStateMachine<Map<String, String>, KvRequest, KvReply> WITH_SESSIONS =
       SessionStateMachine.wrap(KEYS, (request, why, reason) -> new KvReply.Rejected(request.id(), why, reason));
@@ -94,6 +61,22 @@ public record KvStore(Map<String, String> values, ClientSessions<KvReply> sessio
     KvStore store = next.state() == values && next.sessions() == sessions ? this
         : new KvStore(next.state(), next.sessions());
     return new Result(store, applied.reply());
+  }
+
+  private static StateMachine.Applied<Map<String, String>, KvReply> applyToKeys(Map<String, String> values,
+      KvRequest request) {
+    if (request instanceof Get g) {
+      return new StateMachine.Applied<>(values, new KvReply.Ok(g.id(), values.get(g.key())));
+    }
+    if (request instanceof Put p) {
+      return new StateMachine.Applied<>(with(values, p.key(), p.value()), new KvReply.Ok(p.id(), null));
+    }
+    Cas c = (Cas) request;
+    String current = values.get(c.key());
+    if (Objects.equals(current, c.expected())) {
+      return new StateMachine.Applied<>(with(values, c.key(), c.value()), new KvReply.Ok(c.id(), null));
+    }
+    return new StateMachine.Applied<>(values, new KvReply.CasFailed(c.id(), current));
   }
 
   private static Map<String, String> with(Map<String, String> values, String key, String value) {

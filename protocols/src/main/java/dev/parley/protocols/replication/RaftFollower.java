@@ -1,6 +1,7 @@
 package dev.parley.protocols.replication;
 
 import akka.persistence.typed.javadsl.Effect;
+import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.replication.Raft.Event;
 import dev.parley.protocols.replication.Raft.State;
 import java.util.ArrayList;
@@ -22,14 +23,26 @@ final class RaftFollower {
     this.server = server;
   }
 
+  /**
+   * A message from {@code leader} of {@code term}: refused (null) if the term is behind this node's;
+   * else the state with the term adopted (its event in {@code events}), this node following leader.
+   */
+  private State fromLeader(State state, long term, NodeId leader, List<Event> events) {
+    if (term < state.term()) {
+      server.peers.tell(leader, new Raft.AppendReply(state.term(), server.self(), false, 0));
+      return null;
+    }
+    State s = server.adopt(state, term, events);
+    server.becomeFollower(leader, term);
+    return s;
+  }
+
   Effect<Event, State> onAppendEntries(State state, Raft.AppendEntries ae) {
-    if (ae.term() < state.term()) {
-      server.peers.tell(ae.leader(), new Raft.AppendReply(state.term(), server.self(), false, 0));
+    List<Event> events = new ArrayList<>();
+    State s = fromLeader(state, ae.term(), ae.leader(), events);
+    if (s == null) {
       return server.effects.none();
     }
-    List<Event> events = new ArrayList<>();
-    State s = server.adopt(state, ae.term(), events);
-    server.becomeFollower(ae.leader(), ae.term());
     RaftLog log = s.log();
     long prev = ae.prev().index();
     if (prev > log.lastIndex()) {
@@ -79,13 +92,11 @@ final class RaftFollower {
   }
 
   Effect<Event, State> onInstallSnapshot(State state, Raft.InstallSnapshot is) {
-    if (is.term() < state.term()) {
-      server.peers.tell(is.leader(), new Raft.AppendReply(state.term(), server.self(), false, 0));
+    List<Event> events = new ArrayList<>();
+    State s = fromLeader(state, is.term(), is.leader(), events);
+    if (s == null) {
       return server.effects.none();
     }
-    List<Event> events = new ArrayList<>();
-    State s = server.adopt(state, is.term(), events);
-    server.becomeFollower(is.leader(), is.term());
     RaftLog log = s.log();
     if (is.last().index() > Math.max(server.commitIndex, log.snapshot().index())) {
       if (log.lastIndex() >= is.last().index() && !log.contains(is.last())) {

@@ -1,5 +1,8 @@
 package dev.parley.protocols.replication;
 
+import java.util.function.BiFunction;
+import java.util.function.Predicate;
+
 /**
  * What {@link Raft} replicates: a deterministic state machine over immutable values (in the shape of
  * Apache Ratis's {@code StateMachine}: apply a committed transaction, take a snapshot, restore one;
@@ -35,6 +38,30 @@ public interface StateMachine<S, C, R> {
 
   /** The state and the answer one command produced. */
   record Applied<S, R>(S state, R reply) {}
+
+  /**
+   * The machine starting in {@code initial}, applying commands with {@code apply}, {@code readOnly}
+   * telling its reads; its snapshots are its states.
+   */
+  static <S, C, R> StateMachine<S, C, R> of(S initial, BiFunction<S, C, Applied<S, R>> apply,
+      Predicate<C> readOnly) {
+    return new StateMachine<>() {
+      @Override
+      public S initialState() {
+        return initial;
+      }
+
+      @Override
+      public Applied<S, R> apply(S state, C command) {
+        return apply.apply(state, command);
+      }
+
+      @Override
+      public boolean isReadOnly(C command) {
+        return readOnly.test(command);
+      }
+    };
+  }
 
   /** The state before any command. */
   S initialState();
