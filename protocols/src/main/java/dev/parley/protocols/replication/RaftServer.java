@@ -51,6 +51,7 @@ final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event
   /** The highest index this node knows committed. */
   long commitIndex;
   private long announcedTerm = -1;
+  private boolean recoveryFailureReported;
 
   RaftServer(String persistenceType, String id, ActorContext<Raft.Command> context,
       TimerScheduler<Raft.Command> timers, Peers<Raft.Command> peers, NodeEnv env, Raft.Settings settings,
@@ -92,12 +93,19 @@ final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), applier::restoreSnapshot)
-        .onSignal(RecoveryFailed.class, (state, failed) -> context.getLog().error(("Raft replica {} cannot read "
-            + "its journal, so it stays down: {}. A journal written by a Parley from before Raft took any state "
-            + "machine (or a damaged one) cannot be read. To start this node afresh, delete its journal (its "
-            + "data directory, or the rows of persistence id {}); once it is back, the leader sends it the log."),
-            persistenceId, failed.getFailure().toString(), persistenceId))
+        .onSignal(RecoveryFailed.class, (state, failed) -> reportRecoveryFailure(failed.getFailure()))
         .build();
+  }
+
+  /** Once (Akka signals a failed recovery more than once): what was wrong, and what to do. */
+  private void reportRecoveryFailure(Throwable failure) {
+    if (!recoveryFailureReported) {
+      recoveryFailureReported = true;
+      context.getLog().error("Raft replica {} cannot read its journal, so it stays down: {}. A journal written "
+          + "by a Parley from before Raft took any state machine (or a damaged one) cannot be read. To start this "
+          + "node afresh, delete its journal (its data directory, or the rows of persistence id {}); once it is "
+          + "back, the leader sends it the log.", persistenceId, failure.toString(), persistenceId);
+    }
   }
 
   @Override
