@@ -16,6 +16,7 @@ import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.core.PersistThen;
 import dev.parley.protocols.core.WireMessage;
 import dev.parley.protocols.replication.TpcState.CoordinatorTx;
 import dev.parley.protocols.replication.TpcState.ParticipantTx;
@@ -770,11 +771,7 @@ public final class TwoPhaseCommit
   // ---------------------------------------------------------------- plumbing
 
   private Effect<Event, TpcState> run(Step step) {
-    if (step.events.isEmpty()) {
-      step.then.forEach(Runnable::run);
-      return Effect().none();
-    }
-    return Effect().persist(step.events).thenRun(s -> step.then.forEach(Runnable::run));
+    return PersistThen.persistThen(Effect(), step.events, s -> step.then.forEach(Runnable::run));
   }
 
   private void send(NodeId node, Command message) {
