@@ -5,6 +5,7 @@ import dev.parley.protocols.replication.ChainReplication;
 import dev.parley.protocols.replication.GossipStore;
 import dev.parley.protocols.replication.PrimaryBackup;
 import dev.parley.protocols.replication.QuorumReplication;
+import dev.parley.protocols.replication.Raft;
 import dev.parley.protocols.replication.RaftKv;
 import dev.parley.protocols.replication.TwoPhaseCommit;
 import java.util.List;
@@ -67,7 +68,7 @@ public final class StoreKinds implements KindProvider {
             c.duration("election-timeout-max")))
         .withMaxBatchesInFlight(c.integer("max-batches-in-flight"))
         .withSnapshotInterval(c.integer("snapshot-interval"))
-        .withReads(c.choice("reads", RaftKv.Reads.class));
+        .withReads(c.choice("reads", Raft.Reads.class));
   }
 
   /** Majority quorums of {@code replicas}, with the configured retransmission and timeout. */

@@ -4,8 +4,8 @@ import dev.parley.protocols.core.WireMessage;
 
 /**
  * The index and term of the last entry of a Raft log, which a vote request carries so a voter can
- * refuse a candidate whose log is behind its own (the election restriction). The election alone has
- * an empty log; log replication supplies real positions.
+ * refuse a candidate whose log is behind its own (the election restriction). {@link #EMPTY} is the
+ * position of a log with no entry and no snapshot.
  */
 public record LogPosition(long index, long term) implements WireMessage {
 

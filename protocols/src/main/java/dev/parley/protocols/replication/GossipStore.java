@@ -133,7 +133,7 @@ public final class GossipStore
   private final NodeEnv env;
   private final ActorRef<KvReply> upcalls;
   private final List<NodeId> others;
-  private ClientSessions sessions = ClientSessions.EMPTY;
+  private ClientSessions<KvReply> sessions = ClientSessions.empty();
   private long rounds;
 
   private GossipStore(String group, Peers<Command> peers, NodeEnv env, Settings settings,
@@ -183,17 +183,12 @@ public final class GossipStore
 
   private Effect<Merged, VersionedStore> onRequest(VersionedStore store, Request r) {
     KvRequest request = r.request();
-    if (request.isLogOperation()) {
-      upcalls.tell(new KvReply.Unavailable(request.id(),
-          "a log needs its appends in one agreed order, which last-writer-wins gossip does not give; use raft"));
+    ClientSessions.Check<KvReply> seen = sessions.check(request);
+    if (seen instanceof ClientSessions.Refused<KvReply> refused) {
+      upcalls.tell(KvReply.Rejected.of(request.id(), refused));
       return Effect().none();
     }
-    ClientSessions.Check seen = sessions.check(request);
-    if (seen instanceof ClientSessions.Refused refused) {
-      upcalls.tell(new KvReply.Rejected(request.id(), refused.why(), refused.reason()));
-      return Effect().none();
-    }
-    if (seen instanceof ClientSessions.Retry retry && retry.first() != null) {
+    if (seen instanceof ClientSessions.Retry<KvReply> retry && retry.first() != null) {
       upcalls.tell(retry.first());
       return Effect().none();
     }

@@ -12,6 +12,7 @@ import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.core.PersistThen;
 import dev.parley.protocols.core.WireMessage;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -510,10 +511,7 @@ public final class PrimaryBackup
   }
 
   private Effect<Event, State> persistThen(List<Event> events, Consumer<State> then) {
-    if (events.isEmpty()) {
-      return Effect().none().thenRun(then::accept);
-    }
-    return Effect().persist(events).thenRun(then::accept);
+    return PersistThen.persistThen(Effect(), events, then);
   }
 
   // ---------------------------------------------------------------- status

@@ -189,7 +189,7 @@ public final class QuorumReplication
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final Map<RequestId, Operation> operations = new HashMap<>();
-  private ClientSessions answered = ClientSessions.EMPTY;
+  private ClientSessions<KvReply> answered = ClientSessions.empty();
 
   private QuorumReplication(String group, Peers<Command> peers, Settings settings, ActorRef<KvReply> upcalls,
       ActorContext<Command> context, TimerScheduler<Command> timers) {
@@ -238,20 +238,17 @@ public final class QuorumReplication
 
   private Effect<Stored, VersionedStore> onRequest(VersionedStore store, Request r) {
     KvRequest request = r.request();
-    ClientSessions.Check seen = answered.check(request);
+    ClientSessions.Check<KvReply> seen = answered.check(request);
     Operation inFlight = operations.get(request.id());
-    if (seen instanceof ClientSessions.Refused refused) {
-      upcalls.tell(new KvReply.Rejected(request.id(), refused.why(), refused.reason()));
-    } else if (seen instanceof ClientSessions.Retry retry && retry.first() != null) {
+    if (seen instanceof ClientSessions.Refused<KvReply> refused) {
+      upcalls.tell(KvReply.Rejected.of(request.id(), refused));
+    } else if (seen instanceof ClientSessions.Retry<KvReply> retry && retry.first() != null) {
       upcalls.tell(retry.first());
     } else if (inFlight != null && !inFlight.request.fingerprint().equals(request.fingerprint())) {
-      upcalls.tell(ClientSessions.idReused(request, inFlight.request));
+      upcalls.tell(KvReply.Rejected.of(request.id(), ClientSessions.idReused(request, inFlight.request)));
     } else if (request instanceof Cas) {
       upcalls.tell(new KvReply.Unavailable(request.id(),
           "cas needs consensus, which quorums alone do not give; use raft"));
-    } else if (request.isLogOperation()) {
-      upcalls.tell(new KvReply.Unavailable(request.id(),
-          "a log needs its appends in one agreed order, which quorums alone do not give; use raft"));
     } else if (!operations.containsKey(request.id())) {
       operations.put(request.id(), new Operation(request));
       timers.startTimerWithFixedDelay(new Retransmit(request.id()), settings.retransmit());

@@ -1,5 +1,6 @@
 package dev.parley.protocols.replication;
 
+import dev.parley.protocols.core.Payload;
 import dev.parley.protocols.core.WireMessage;
 import dev.parley.protocols.election.LogPosition;
 import java.util.AbstractList;
@@ -8,25 +9,25 @@ import java.util.Objects;
 import java.util.RandomAccess;
 
 /**
- * A Raft log after compaction: the snapshot that replaced its prefix (the state machine {@code store}
- * after applying every entry up to {@code snapshot}, the last included index and term) and the
- * entries that follow it, indexes {@code snapshot.index() + 1 .. lastIndex()}.
+ * A Raft log after compaction: the snapshot that replaced its prefix (the state machine's snapshot
+ * {@code state} after applying every entry up to {@code snapshot}, the last included index and term)
+ * and the entries that follow it, indexes {@code snapshot.index() + 1 .. lastIndex()}.
  *
  * <p>An immutable value, so it can be an event-sourced state and a snapshot; appending is amortised
  * O(1) all the same: versions share one array, and a version appends in place only when nothing
  * was written after its end (otherwise it copies). Dropping the prefix or the suffix is O(1).
  *
  * @param snapshot the last index and term the snapshot includes ({@link LogPosition#EMPTY}: none)
- * @param store the state machine at {@code snapshot}
+ * @param state the state machine's snapshot at {@code snapshot} ({@link StateMachine#takeSnapshot}; null:
+ *     no snapshot, the machine's initial state)
  * @param entries the entries after the snapshot, in index order
  */
-public record RaftLog(LogPosition snapshot, KvStore store, List<LogEntry> entries) implements WireMessage {
+public record RaftLog(LogPosition snapshot, @Payload Object state, List<LogEntry> entries) implements WireMessage {
 
-  public static final RaftLog EMPTY = new RaftLog(LogPosition.EMPTY, KvStore.EMPTY, List.of());
+  public static final RaftLog EMPTY = new RaftLog(LogPosition.EMPTY, null, List.of());
 
   public RaftLog {
     Objects.requireNonNull(snapshot, "snapshot");
-    Objects.requireNonNull(store, "store");
     if (entries instanceof Entries) { // its entries were placed one after another by append
       requirePlaced(entries, 0, snapshot);
       requirePlaced(entries, entries.size() - 1, snapshot);
@@ -96,7 +97,7 @@ public record RaftLog(LogPosition snapshot, KvStore store, List<LogEntry> entrie
         throw new IllegalArgumentException("entry " + more.get(i) + " does not follow the log's last " + last());
       }
     }
-    return new RaftLog(snapshot, store, ((Entries) entries).plus(more));
+    return new RaftLog(snapshot, state, ((Entries) entries).plus(more));
   }
 
   /** This log without the entries from {@code index} on (a follower's conflicting suffix). */
@@ -105,7 +106,7 @@ public record RaftLog(LogPosition snapshot, KvStore store, List<LogEntry> entrie
       throw new IllegalArgumentException("entry " + index + " is in the snapshot at " + snapshot);
     }
     int keep = (int) Math.min(entries.size(), index - firstIndex());
-    return new RaftLog(snapshot, store, ((Entries) entries).range(0, keep));
+    return new RaftLog(snapshot, state, ((Entries) entries).range(0, keep));
   }
 
   /**
@@ -113,7 +114,7 @@ public record RaftLog(LogPosition snapshot, KvStore store, List<LogEntry> entrie
    * it are kept if the log holds {@code last}, else (a follower installing its leader's snapshot)
    * they are discarded with the rest.
    */
-  public RaftLog compact(LogPosition last, KvStore at) {
+  public RaftLog compact(LogPosition last, Object at) {
     if (last.index() <= snapshot.index()) {
       throw new IllegalArgumentException("snapshot at " + last + " is not after the log's snapshot at " + snapshot);
     }

@@ -16,6 +16,7 @@ import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.core.PersistThen;
 import dev.parley.protocols.core.WireMessage;
 import dev.parley.protocols.replication.TpcState.CoordinatorTx;
 import dev.parley.protocols.replication.TpcState.ParticipantTx;
@@ -341,11 +342,6 @@ public final class TwoPhaseCommit
 
   private Effect<Event, TpcState> onRequest(TpcState state, Request r) {
     KvRequest request = r.request();
-    if (request.isLogOperation()) {
-      upcalls.tell(new KvReply.Unavailable(request.id(),
-          "two-phase commit partitions keys, it keeps no logs; use raft for a log"));
-      return Effect().none();
-    }
     String key = request.key();
     Part part;
     if (request instanceof Put p) {
@@ -360,7 +356,7 @@ public final class TwoPhaseCommit
     String txId = "kv:" + request.id();
     KvRequest earlier = requestOf(state, txId);
     if (earlier != null && !earlier.fingerprint().equals(request.fingerprint())) {
-      upcalls.tell(ClientSessions.idReused(request, earlier));
+      upcalls.tell(KvReply.Rejected.of(request.id(), ClientSessions.idReused(request, earlier)));
       return Effect().none();
     }
     return begin(state, txId, Map.of(partitionOf(key, peers.members()), part), request);
@@ -775,11 +771,7 @@ public final class TwoPhaseCommit
   // ---------------------------------------------------------------- plumbing
 
   private Effect<Event, TpcState> run(Step step) {
-    if (step.events.isEmpty()) {
-      step.then.forEach(Runnable::run);
-      return Effect().none();
-    }
-    return Effect().persist(step.events).thenRun(s -> step.then.forEach(Runnable::run));
+    return PersistThen.persistThen(Effect(), step.events, s -> step.then.forEach(Runnable::run));
   }
 
   private void send(NodeId node, Command message) {

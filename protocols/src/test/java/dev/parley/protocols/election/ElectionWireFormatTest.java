@@ -13,6 +13,10 @@ import dev.parley.protocols.failure.Heartbeat;
 import dev.parley.protocols.failure.QuorumPartitionDetector;
 import dev.parley.protocols.failure.Restore;
 import dev.parley.protocols.failure.Suspect;
+import dev.parley.protocols.replication.LogEntry;
+import dev.parley.protocols.replication.Raft;
+import dev.parley.protocols.replication.RaftLog;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -48,8 +52,11 @@ class ElectionWireFormatTest {
         new ZooKeeperElection.Notification(N1, ZooKeeperElection.Phase.LOOKING, 2, vote, 1),
         new ZooKeeperElection.NewEpoch(N2, 5), new ZooKeeperElection.EpochAccepted(5, N2),
         new ZooKeeperElection.Disk(5, N2, 100), new ZooKeeperElection.Disk(0, null, 0),
-        new RaftElection.RequestVote(3, N1, new LogPosition(10, 2)), new RaftElection.VoteReply(3, N2, true),
-        new RaftElection.AppendEntries(3, N1), new RaftElection.TermStarted(4), new RaftElection.Voted(4, N2),
+        new Raft.RequestVote(3, N1, new LogPosition(10, 2)), new Raft.VoteReply(3, N2, true),
+        new Raft.AppendEntries(3, N1, new LogPosition(10, 2), List.of(LogEntry.noop(11, 3)), 10),
+        new Raft.AppendEntries(3, N1, new LogPosition(11, 3), List.of(), 11), new Raft.AppendReply(3, N2, true, 11),
+        new Raft.TermStarted(4), new Raft.Voted(4, N2),
+        new Raft.State(new RaftState(4, N2), RaftLog.EMPTY.append(List.of(LogEntry.noop(1, 4)))),
         new RaftState(4, N2), RaftState.INITIAL,
         new Heartbeat(N1, 12), new Suspect(N1, N2), new Restore(N1, N2),
         new DetectorStatus(N1, new TreeSet<>(Set.of(N2))),

@@ -9,13 +9,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
  * Linearizability of a key-value store whose keys are independent registers with {@code put(v)},
  * {@code get() -> v} and {@code cas([expected, new])}: is there a total order of the operations, one per
  * key, that respects real time (an operation completed before another was invoked comes first) and in
- * which every get returns the latest value put?
+ * which every get returns the latest value put? {@link #forModel} checks any other object given its
+ * sequential specification ({@link Model}): a user's replicated state machine.
  *
  * <p>What the history says about each operation: OK took effect with that result; FAIL did not take
  * effect (a failed cas); INFO, or no completion, may have taken effect at any time after its invocation,
@@ -43,20 +45,48 @@ public final class LinearizabilityChecker implements Checker<History> {
 
   private final Object initialValue;
   private final long budget;
+  private final WglSearch.Spec spec;
+  private final Function<Operation, WglSearch.Call> toCall;
 
-  private LinearizabilityChecker(Object initialValue, long budget) {
+  private LinearizabilityChecker(Object initialValue, long budget, WglSearch.Spec spec,
+      Function<Operation, WglSearch.Call> toCall) {
     this.initialValue = initialValue;
     this.budget = budget;
+    this.spec = spec;
+    this.toCall = toCall;
   }
 
   /** A checker for registers that start empty (null), with the default search budget. */
   public static LinearizabilityChecker forRegisters() {
-    return new LinearizabilityChecker(null, DEFAULT_BUDGET);
+    return new LinearizabilityChecker(null, DEFAULT_BUDGET, RegisterModel.INSTANCE, RegisterModel::toCall);
+  }
+
+  /**
+   * A checker for objects of {@code model} (one per key of the history; give every operation the same
+   * key for one object), starting in its initial state, with the default search budget. A FAIL is
+   * taken to have had no effect.
+   */
+  @SuppressWarnings("unchecked")
+  public static <S> LinearizabilityChecker forModel(Model<S> model) {
+    WglSearch.Spec spec = new WglSearch.Spec() {
+      @Override
+      public Object step(Object state, WglSearch.Call call) {
+        return model.step((S) state, call.operation(), call.definite()).map(Object.class::cast)
+            .orElse(WglSearch.IMPOSSIBLE);
+      }
+
+      @Override
+      public boolean isRead(WglSearch.Call call) {
+        return model.isRead(call.operation());
+      }
+    };
+    return new LinearizabilityChecker(model.initialState(), DEFAULT_BUDGET, spec,
+        op -> op.isFail() ? null : new WglSearch.Call(op, null, op.isOk()));
   }
 
   /** The value every key holds before its first put. */
   public LinearizabilityChecker withInitialValue(Object value) {
-    return new LinearizabilityChecker(Op.normalize(value, "initial value"), budget);
+    return new LinearizabilityChecker(Op.normalize(value, "initial value"), budget, spec, toCall);
   }
 
   /** At most this many distinct configurations per key before the verdict is UNKNOWN. */
@@ -64,7 +94,7 @@ public final class LinearizabilityChecker implements Checker<History> {
     if (configurationsPerKey <= 0) {
       throw new IllegalArgumentException("budget must be positive, was " + configurationsPerKey);
     }
-    return new LinearizabilityChecker(initialValue, configurationsPerKey);
+    return new LinearizabilityChecker(initialValue, configurationsPerKey, spec, toCall);
   }
 
   @Override
@@ -79,11 +109,11 @@ public final class LinearizabilityChecker implements Checker<History> {
     List<String> undecided = new ArrayList<>();
     long configurations = 0;
     for (Map.Entry<String, History> k : keys.entrySet()) {
-      List<RegisterModel.Call> calls = k.getValue().operations().stream()
-          .map(RegisterModel::toCall)
+      List<WglSearch.Call> calls = k.getValue().operations().stream()
+          .map(toCall)
           .filter(Objects::nonNull)
           .toList();
-      WglSearch.Result result = WglSearch.search(calls, initialValue, budget);
+      WglSearch.Result result = WglSearch.search(calls, spec, initialValue, budget);
       if (result instanceof WglSearch.Linearizable ok) {
         configurations += ok.configurations();
       } else if (result instanceof WglSearch.NotLinearizable bad) {
@@ -108,10 +138,11 @@ public final class LinearizabilityChecker implements Checker<History> {
         + configurations + " configurations explored)");
   }
 
-  private static String describe(String key, WglSearch.NotLinearizable bad) {
+  private String describe(String key, WglSearch.NotLinearizable bad) {
     Operation op = bad.stuck().operation();
     return "key " + key + ": " + call(op) + " -> " + outcome(op) + " by " + op.process() + " (op "
-        + op.invocationIndex() + ") cannot be linearized; just before it the register could only hold "
+        + op.invocationIndex() + ") cannot be linearized; just before it "
+        + (spec == RegisterModel.INSTANCE ? "the register could only hold " : "the state could only be ")
         + bad.statesBefore().stream().map(String::valueOf).collect(Collectors.joining(" or "));
   }
 

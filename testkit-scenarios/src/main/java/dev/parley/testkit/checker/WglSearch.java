@@ -1,5 +1,6 @@
 package dev.parley.testkit.checker;
 
+import dev.parley.protocols.history.Operation;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,11 +14,12 @@ import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * The Wing-Gong-Lowe search for a linearization of one register's sub-history (G. Lowe, "Testing for
- * linearizability", 2017). Calls and returns sit in one list in history order; the search repeatedly
+ * The Wing-Gong-Lowe search for a linearization of one key's sub-history (G. Lowe, "Testing for
+ * linearizability", 2017), by a sequential specification ({@link Spec}: a register's, or a user's
+ * {@link Model}). Calls and returns sit in one list in history order; the search repeatedly
  * linearizes a call that precedes the first remaining return and is legal in the current state,
  * lifting it (and its return) out of the list; when it meets a return instead, it backtracks. Visited
- * configurations (set of linearized calls, register state) are memoized, which bounds the work by the
+ * configurations (set of linearized calls, state) are memoized, which bounds the work by the
  * number of distinct configurations instead of the number of interleavings.
  *
  * <p>The set of linearized calls is remembered as a 128-bit Zobrist fingerprint (random keys XORed in
@@ -30,8 +32,8 @@ import java.util.SplittableRandom;
  * point after their invocation or never. They are tried only after the definite calls at each step, and
  * the search succeeds as soon as no return is left.
  *
- * <p>Three prunings keep the search small without losing completeness: a get that is legal now is
- * linearized at once without branching; a configuration whose first pending return needs a value that
+ * <p>Three prunings keep the search small without losing completeness: a read that is legal now is
+ * linearized at once without branching; for a register, a configuration whose first pending return needs a value that
  * nothing pending can write is abandoned at once; of identical calls of unknown outcome, only the first
  * is tried.
  */
@@ -39,13 +41,52 @@ final class WglSearch {
 
   sealed interface Result permits Linearizable, NotLinearizable, GaveUp {}
 
+  /** Returned by {@link Spec#step} when the call cannot happen in the given state. */
+  static final Object IMPOSSIBLE = new Object() {
+    @Override
+    public String toString() {
+      return "impossible";
+    }
+  };
+
+  /**
+   * One operation as the search sees it.
+   *
+   * @param operation the recorded operation (for reports)
+   * @param input what the specification made of it (a register's put, get or cas; a user's operation)
+   * @param definite true when it completed OK; false when its outcome is unknown (it may be left out)
+   */
+  record Call(Operation operation, Object input, boolean definite) {}
+
+  /** The sequential specification searched against. */
+  interface Spec {
+    /** The state after {@code call} in {@code state}, or {@link #IMPOSSIBLE}. */
+    Object step(Object state, Call call);
+
+    /** Whether {@code call} never changes the state (a read): taken at once when legal, without branching. */
+    boolean isRead(Call call);
+
+    /**
+     * False when {@code needed} (the first pending return) can never be linearized from {@code state}
+     * given the calls that may still come before it; true when unsure.
+     */
+    default boolean reachable(Call needed, Object state, Iterable<Call> before) {
+      return true;
+    }
+
+    /** What makes two calls of unknown outcome interchangeable. */
+    default Object signature(Call call) {
+      return Arrays.asList(call.operation().f(), call.operation().key(), call.operation().argument());
+    }
+  }
+
   record Linearizable(long configurations) implements Result {}
 
   /**
    * @param stuck the call whose return was the furthest the search could get to without linearizing it
-   * @param statesBefore register states in which the search reached that return (a few at most)
+   * @param statesBefore states in which the search reached that return (a few at most)
    */
-  record NotLinearizable(RegisterModel.Call stuck, List<Object> statesBefore, long configurations)
+  record NotLinearizable(Call stuck, List<Object> statesBefore, long configurations)
       implements Result {}
 
   record GaveUp(long configurations) implements Result {}
@@ -55,14 +96,14 @@ final class WglSearch {
 
   private static final class Entry {
     final int id;
-    final RegisterModel.Call call;
+    final Call call;
     final long position;
     final boolean isReturn;
     Entry match;
     Entry prev;
     Entry next;
 
-    Entry(int id, RegisterModel.Call call, long position, boolean isReturn) {
+    Entry(int id, Call call, long position, boolean isReturn) {
       this.id = id;
       this.call = call;
       this.position = position;
@@ -75,7 +116,7 @@ final class WglSearch {
   private static final Entry DEAD = new Entry(-2, null, Long.MIN_VALUE, false);
 
   /**
-   * A visited configuration: a 128-bit fingerprint of the set of linearized calls, and the register
+   * A visited configuration: a 128-bit fingerprint of the set of linearized calls, and the
    * state (compared with equals; values are immutable).
    */
   private record Configuration(long low, long high, Object state) {}
@@ -87,19 +128,21 @@ final class WglSearch {
   private long high;
   private final Set<Configuration> visited = new HashSet<>();
   private final Deque<Frame> stack = new ArrayDeque<>();
-  private final Set<List<Object>> infoTried = new HashSet<>();
+  private final Set<Object> infoTried = new HashSet<>();
+  private final Spec spec;
   private final long budget;
   private Entry furthestStuck;
   private final Set<Object> statesAtFurthest = new LinkedHashSet<>();
 
-  private WglSearch(List<RegisterModel.Call> calls, long budget) {
+  private WglSearch(List<Call> calls, Spec spec, long budget) {
     this.budget = budget;
+    this.spec = spec;
     SplittableRandom random = new SplittableRandom(FINGERPRINT_SEED);
     this.lowKeys = random.longs(calls.size()).toArray();
     this.highKeys = random.longs(calls.size()).toArray();
     List<Entry> entries = new ArrayList<>(calls.size() * 2);
     for (int id = 0; id < calls.size(); id++) {
-      RegisterModel.Call c = calls.get(id);
+      Call c = calls.get(id);
       Entry call = new Entry(id, c, c.operation().invocationIndex(), false);
       entries.add(call);
       if (c.definite()) {
@@ -119,11 +162,11 @@ final class WglSearch {
   }
 
   /**
-   * Searches for a linearization of {@code calls} from {@code initialState}, giving up after {@code
-   * budget} distinct configurations.
+   * Searches for a linearization of {@code calls} by {@code spec} from {@code initialState}, giving up
+   * after {@code budget} distinct configurations.
    */
-  static Result search(List<RegisterModel.Call> calls, Object initialState, long budget) {
-    return new WglSearch(calls, budget).run(initialState);
+  static Result search(List<Call> calls, Spec spec, Object initialState, long budget) {
+    return new WglSearch(calls, spec, budget).run(initialState);
   }
 
   private Result run(Object initialState) {
@@ -152,8 +195,8 @@ final class WglSearch {
         entry = null;
       } else if (entry != null && !entry.isReturn) {
         if (entry.call.definite() == !infoPhase && (!infoPhase || firstOfItsKind(entry))) {
-          Object next = RegisterModel.step(state, entry.call);
-          if (next != RegisterModel.IMPOSSIBLE && linearize(entry, state, next, false, infoPhase)) {
+          Object next = spec.step(state, entry.call);
+          if (next != IMPOSSIBLE && linearize(entry, state, next, false, infoPhase)) {
             state = next;
             fresh = true;
             continue;
@@ -199,8 +242,8 @@ final class WglSearch {
     return infoTried.add(signature(info.call));
   }
 
-  private static List<Object> signature(RegisterModel.Call call) {
-    return Arrays.asList(call.kind(), call.first(), call.second());
+  private Object signature(Call call) {
+    return spec.signature(call);
   }
 
   /**
@@ -240,38 +283,38 @@ final class WglSearch {
   }
 
   /**
-   * A get that may be linearized now and returns the current value. Taking it at once loses nothing: in
-   * any linearization from here it could be moved to the front, since it does not change the register
-   * and everything that had to precede it is already linearized. So the search does not branch on it.
+   * A read that may be linearized now (it returns what the state holds). Taking it at once loses
+   * nothing: in any linearization from here it could be moved to the front, since it does not change
+   * the state and everything that had to precede it is already linearized. So the search does not
+   * branch on it.
    */
   private Entry legalRead(Entry firstReturn, Object state) {
     for (Entry e = head.next; e != firstReturn; e = e.next) {
-      if (e.call.kind() == RegisterModel.Kind.GET && Objects.equals(state, e.call.first())) {
+      if (e.call.definite() && spec.isRead(e.call) && spec.step(state, e.call) != IMPOSSIBLE) {
         return e;
       }
     }
     return null;
   }
 
-  /**
-   * False when the operation of the first pending return can never be linearized from here: it needs
-   * a value (the one a get returned, or a cas expects) that the register does not hold and that no
-   * call allowed before that return writes.
-   */
+  /** False when the operation of the first pending return can never be linearized from here. */
   private boolean reachable(Entry firstReturn, Object state) {
-    RegisterModel.Call needed = firstReturn.call;
-    if (needed.kind() == RegisterModel.Kind.PUT || Objects.equals(state, needed.first())) {
-      return true;
-    }
-    for (Entry e = head.next; e != firstReturn; e = e.next) {
-      RegisterModel.Call c = e.call;
-      Object written = c.kind() == RegisterModel.Kind.PUT ? c.first()
-          : c.kind() == RegisterModel.Kind.CAS ? c.second() : RegisterModel.IMPOSSIBLE;
-      if (written != RegisterModel.IMPOSSIBLE && Objects.equals(written, needed.first())) {
-        return true;
+    Iterable<Call> before = () -> new java.util.Iterator<>() {
+      private Entry next = head.next;
+
+      @Override
+      public boolean hasNext() {
+        return next != firstReturn;
       }
-    }
-    return false;
+
+      @Override
+      public Call next() {
+        Call c = next.call;
+        next = next.next;
+        return c;
+      }
+    };
+    return spec.reachable(firstReturn.call, state, before);
   }
 
   private void noteStuck(Entry ret, Object state) {

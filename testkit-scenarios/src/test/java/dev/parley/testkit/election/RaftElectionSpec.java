@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.election.RaftElection;
-import dev.parley.protocols.election.RaftElection.Voted;
+import dev.parley.protocols.replication.Raft.Voted;
 import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.testkit.checker.LeaderAnnouncement;
 import dev.parley.testkit.election.Elections.Algorithm;

@@ -1,17 +1,19 @@
 package dev.parley.testkit.pubsub;
 
 import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.pubsub.LogBroker;
+import dev.parley.protocols.pubsub.LogRecord;
+import dev.parley.protocols.pubsub.LogReply;
+import dev.parley.protocols.pubsub.LogRequest;
+import dev.parley.protocols.pubsub.LogStore;
 import dev.parley.protocols.pubsub.PartitionedLog;
-import dev.parley.protocols.pubsub.PartitionedLog.Broker;
 import dev.parley.protocols.pubsub.PartitionedLog.Reply;
-import dev.parley.protocols.replication.Append;
-import dev.parley.protocols.replication.KvReply;
-import dev.parley.protocols.replication.KvStore;
 import dev.parley.protocols.replication.LogEntry;
-import dev.parley.protocols.replication.LogRecord;
-import dev.parley.protocols.replication.RaftKv;
+import dev.parley.protocols.replication.Raft;
 import dev.parley.protocols.replication.RaftLog;
 import dev.parley.protocols.replication.RequestId;
+import dev.parley.protocols.replication.SessionStateMachine.Sessioned;
+import dev.parley.protocols.replication.StateMachine.Applied;
 import dev.parley.testkit.sim.Simulation;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,8 +25,9 @@ import java.util.Random;
 import java.util.TreeMap;
 
 /**
- * The partitioned log's brokers in the deterministic simulation: the nodes run {@link RaftKv}, and
- * each node's {@link Broker} (the broker actor's logic) sits beside it, giving its requests to the
+ * The partitioned log's brokers in the deterministic simulation: the nodes run the log's Raft
+ * replicas ({@link PartitionedLog#replica}), and each node's {@link LogBroker} (the broker actor's
+ * logic) sits beside it, giving its requests to the
  * node and taking the node's upcalls. A node's crash takes its broker with it (its waiting calls
  * are lost); the restarted node gets a new broker under a new client name. Producers append
  * sequentially, each from its home broker, going to the leader a {@link PartitionedLog.NotLeader}
@@ -37,7 +40,7 @@ final class LogRun {
   /** A record a producer was told is at (partition, offset) of a topic. */
   record Ack(String topic, int partition, long offset, long timestamp, String key, String value) {}
 
-  final Simulation<RaftKv.Command> sim;
+  final Simulation<Raft.Command> sim;
   final PartitionedLog.Settings settings;
   final Duration callTimeout = Duration.ofSeconds(2);
   /** How long a client waits before trying again after a call that did not succeed. */
@@ -54,13 +57,13 @@ final class LogRun {
   final Map<String, Long> lastCommitAcked = new HashMap<>();
   final List<String> violations = new ArrayList<>();
 
-  private final Map<NodeId, Broker> brokers = new HashMap<>();
+  private final Map<NodeId, LogBroker> brokers = new HashMap<>();
   private final Map<NodeId, Integer> incarnations = new HashMap<>();
   private final Map<NodeId, Integer> upcallsSeen = new HashMap<>();
   private final Map<String, Caller> callers = new HashMap<>();
   /** For the negative control: appends not answered yet, by request id, with their call and topic. */
   private final Map<RequestId, String[]> early = new LinkedHashMap<>();
-  private final Map<NodeId, RaftKv.State> journals = new HashMap<>();
+  private final Map<NodeId, Raft.State> journals = new HashMap<>();
   private final Map<NodeId, Integer> journalSeen = new HashMap<>();
   private final Random random;
   private long nextRetention;
@@ -77,22 +80,22 @@ final class LogRun {
 
   private final Map<String, Call> open = new HashMap<>();
 
-  LogRun(Simulation<RaftKv.Command> sim, PartitionedLog.Settings settings) {
+  LogRun(Simulation<Raft.Command> sim, PartitionedLog.Settings settings) {
     this.sim = sim;
     this.settings = settings;
     this.random = new Random(sim.seed() * 31 + 7);
     sim.nodes().forEach(n -> upcallsSeen.put(n, 0));
   }
 
-  Broker broker(NodeId node) {
+  LogBroker broker(NodeId node) {
     int incarnation = sim.incarnation(node);
     if (!incarnations.containsKey(node) || incarnations.get(node) != incarnation) {
       incarnations.put(node, incarnation);
-      Broker b = new Broker(node, "log-" + node.name() + "-" + incarnation, settings, r -> {
-        if (ackBeforeCommit && r instanceof Append a && pendingAppend != null) {
+      LogBroker b = new LogBroker(node, "log-" + node.name() + "-" + incarnation, settings, r -> {
+        if (ackBeforeCommit && r instanceof LogRequest.Append a && pendingAppend != null) {
           early.put(a.id(), new String[] {pendingAppend.call(), pendingAppend.topic()});
         }
-        sim.tell(node, new RaftKv.Request(r));
+        sim.tell(node, new Raft.Submit(r));
       }, this::answer);
       brokers.put(node, b);
     }
@@ -120,24 +123,26 @@ final class LogRun {
   private void answerEarly() {
     for (NodeId node : sim.nodes()) {
       List<Object> events = sim.persistedEvents(node);
-      RaftKv.State state = journals.getOrDefault(node, RaftKv.State.INITIAL);
+      Raft.State state = journals.getOrDefault(node, Raft.State.INITIAL);
       for (int i = journalSeen.getOrDefault(node, 0); i < events.size(); i++) {
-        state = state.apply((RaftKv.Event) events.get(i));
+        state = state.apply((Raft.Event) events.get(i));
       }
       journals.put(node, state);
       journalSeen.put(node, events.size());
       RaftLog log = state.log();
-      KvStore store = log.store();
+      Sessioned<LogStore, LogReply> store = log.state() == null ? LogStore.MACHINE.initialState()
+          : LogStore.MACHINE.restoreSnapshot(log.state());
       for (long i = log.firstIndex(); i <= log.lastIndex() && !early.isEmpty(); i++) {
         LogEntry e = log.entry(i);
-        if (e.request() == null) {
+        if (e.isNoop()) {
           continue;
         }
-        KvStore.Result result = store.apply(e.request());
-        store = result.store();
-        String[] waiting = early.remove(e.request().id());
-        if (waiting != null && result.reply() instanceof KvReply.Appended a) {
-          String log0 = ((Append) e.request()).log();
+        LogRequest request = (LogRequest) e.command();
+        Applied<Sessioned<LogStore, LogReply>, LogReply> result = LogStore.MACHINE.apply(store, request);
+        store = result.state();
+        String[] waiting = early.remove(request.id());
+        if (waiting != null && result.reply() instanceof LogReply.Appended a) {
+          String log0 = ((LogRequest.Append) request).log();
           answer(new PartitionedLog.Appended(waiting[0], waiting[1],
               Integer.parseInt(log0.substring(log0.lastIndexOf('/') + 1)), a.offset(), a.timestamp()));
         }
@@ -196,7 +201,7 @@ final class LogRun {
     for (NodeId node : sim.nodes()) {
       List<Object> upcalls = sim.upcalls(node);
       for (int i = upcallsSeen.get(node); i < upcalls.size(); i++) {
-        if (upcalls.get(i) instanceof KvReply reply && sim.isUp(node)) {
+        if (upcalls.get(i) instanceof LogReply reply && sim.isUp(node)) {
           early.remove(reply.id());
           broker(node).onReply(reply);
         }

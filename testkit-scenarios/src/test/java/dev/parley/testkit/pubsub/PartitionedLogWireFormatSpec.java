@@ -6,15 +6,17 @@ import akka.actor.testkit.typed.javadsl.SerializationTestKit;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.election.LogPosition;
 import dev.parley.protocols.pubsub.PartitionedLog;
-import dev.parley.protocols.replication.Append;
-import dev.parley.protocols.replication.KvReply;
-import dev.parley.protocols.replication.KvStore;
+import dev.parley.protocols.election.RaftState;
+import dev.parley.protocols.pubsub.LogRecord;
+import dev.parley.protocols.pubsub.LogReply;
+import dev.parley.protocols.pubsub.LogRequest;
+import dev.parley.protocols.pubsub.LogStore;
+import dev.parley.protocols.replication.ClientSessions;
 import dev.parley.protocols.replication.LogEntry;
-import dev.parley.protocols.replication.LogRecord;
-import dev.parley.protocols.replication.RaftKv;
-import dev.parley.protocols.replication.ReadLog;
+import dev.parley.protocols.replication.Raft;
+import dev.parley.protocols.replication.RaftLog;
 import dev.parley.protocols.replication.RequestId;
-import dev.parley.protocols.replication.Trim;
+import dev.parley.protocols.replication.SessionStateMachine.Sessioned;
 import dev.parley.testkit.ParleyTestKit;
 import java.time.Duration;
 import java.util.List;
@@ -23,17 +25,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The log operations travel as Jackson CBOR and come back equal: inside Raft entries and events
- * (typed only by {@code KvRequest}), a store holding logs in a snapshot, its recorded answers
- * (typed only by {@code KvReply}), and the broker's downcalls and upcalls.
+ * The log's requests travel as Jackson CBOR and come back equal: inside Raft entries and events
+ * (where they are payloads of any state machine), a store holding logs and positions in a snapshot
+ * with the sessions' recorded answers, every answer, and the broker's downcalls and upcalls.
  */
 class PartitionedLogWireFormatSpec {
 
   @RegisterExtension static final ParleyTestKit parley = new ParleyTestKit();
 
-  static final Append APPEND = new Append(new RequestId("b1", 1), "t/0", "k", "v", 1234);
-  static final ReadLog READ = new ReadLog(new RequestId("b1", 2), "t/0", 0, 10);
-  static final Trim TRIM = new Trim(new RequestId("b1", 3), "t/0", 1000, Long.MAX_VALUE, 64);
+  static final LogRequest.Append APPEND = new LogRequest.Append(new RequestId("b1", 1), "t/0", "k", "v", 1234);
+  static final LogRequest.ReadLog READ = new LogRequest.ReadLog(new RequestId("b1", 2), "t/0", 0, 10);
+  static final LogRequest.Trim TRIM = new LogRequest.Trim(new RequestId("b1", 3), "t/0", 1000, Long.MAX_VALUE, 64);
+  static final LogRequest.CommitPosition COMMIT =
+      new LogRequest.CommitPosition(new RequestId("b1", 4), "g", "t/0", 1);
+  static final LogRequest.ReadPositions POSITIONS =
+      new LogRequest.ReadPositions(new RequestId("b1", 5), "g", List.of("t/0", "t/1"));
 
   private static void roundTrips(List<Object> messages) {
     SerializationTestKit serialization = new SerializationTestKit(parley.actorTestKit().system());
@@ -44,13 +50,24 @@ class PartitionedLogWireFormatSpec {
 
   @Test
   void logRequestsInRaftEntriesAStoreWithLogsAndTheirAnswers() {
-    KvStore store = KvStore.EMPTY.apply(APPEND).store().apply(TRIM).store()
-        .apply(new Append(new RequestId("b2", 1), "t/1", null, "w", 99)).store();
-    roundTrips(List.of(new RaftKv.Request(APPEND), new RaftKv.Request(READ), new RaftKv.Request(TRIM),
-        new RaftKv.EntriesAppended(List.of(new LogEntry(1, 1, APPEND), new LogEntry(2, 1, TRIM))),
-        new RaftKv.SnapshotTaken(new LogPosition(2, 1), store),
-        new KvReply.Appended(APPEND.id(), 0, 1234),
-        new KvReply.Records(READ.id(), 0, 1, Long.MIN_VALUE, List.of(new LogRecord(0, 1234, "k", "v")))));
+    Sessioned<LogStore, LogReply> store = LogStore.MACHINE.initialState();
+    for (LogRequest r : List.of(APPEND, TRIM, COMMIT,
+        new LogRequest.Append(new RequestId("b2", 1), "t/1", null, "w", 99))) {
+      store = LogStore.MACHINE.apply(store, r).state();
+    }
+    Object snapshot = LogStore.MACHINE.takeSnapshot(store);
+    roundTrips(List.of(new Raft.Submit(APPEND), new Raft.Submit(READ), new Raft.Submit(TRIM),
+        new Raft.Submit(COMMIT), new Raft.Submit(POSITIONS),
+        new Raft.EntriesAppended(List.of(new LogEntry(1, 1, APPEND), new LogEntry(2, 1, TRIM),
+            new LogEntry(3, 1, COMMIT), new LogEntry(4, 2, POSITIONS))),
+        new Raft.SnapshotTaken(new LogPosition(2, 1), snapshot),
+        new Raft.State(new RaftState(2, null), new RaftLog(new LogPosition(2, 1), snapshot, List.of())),
+        new LogReply.Appended(APPEND.id(), 0, 1234),
+        new LogReply.Records(READ.id(), 0, 1, Long.MIN_VALUE, List.of(new LogRecord(0, 1234, "k", "v"))),
+        new LogReply.Trimmed(TRIM.id(), 1), new LogReply.Committed(COMMIT.id()),
+        new LogReply.Positions(POSITIONS.id(), Map.of("t/0", 1L)),
+        new LogReply.Rejected(APPEND.id(), ClientSessions.Why.ID_REUSED, "another"),
+        new LogReply.NotLeader(APPEND.id(), NodeId.n(2)), new LogReply.NotLeader(APPEND.id(), null)));
   }
 
   @Test

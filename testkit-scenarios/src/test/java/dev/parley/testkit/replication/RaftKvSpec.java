@@ -13,8 +13,10 @@ import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
 import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.protocols.replication.ClientSessions;
+import dev.parley.protocols.replication.KvRequest;
 import dev.parley.protocols.replication.KvStore;
 import dev.parley.protocols.replication.LogEntry;
+import dev.parley.protocols.replication.Raft;
 import dev.parley.protocols.replication.RaftKv;
 import dev.parley.protocols.replication.RaftKv.Settings;
 import dev.parley.protocols.replication.RaftKvStatus;
@@ -75,12 +77,12 @@ class RaftKvSpec {
   // ---------------------------------------------------------------- what every run must satisfy
 
   /** Each node's term, vote and log as its journal says, folded through the event handler. */
-  static Map<NodeId, RaftKv.State> journals(Simulation<RaftKv.Command> sim) {
-    Map<NodeId, RaftKv.State> states = new HashMap<>();
+  static Map<NodeId, Raft.State> journals(Simulation<RaftKv.Command> sim) {
+    Map<NodeId, Raft.State> states = new HashMap<>();
     for (NodeId n : sim.nodes()) {
-      RaftKv.State s = RaftKv.State.INITIAL;
+      Raft.State s = Raft.State.INITIAL;
       for (Object e : sim.persistedEvents(n)) {
-        s = s.apply((RaftKv.Event) e);
+        s = s.apply((Raft.Event) e);
       }
       states.put(n, s);
     }
@@ -93,7 +95,7 @@ class RaftKvSpec {
     for (NodeId n : sim.nodes()) {
       Map<Long, NodeId> mine = new HashMap<>();
       for (Object e : sim.persistedEvents(n)) {
-        if (e instanceof RaftKv.Voted v) {
+        if (e instanceof Raft.Voted v) {
           NodeId before = mine.putIfAbsent(v.term(), v.candidate());
           assertThat(before).as("%s votes once in term %d", n, v.term()).isNull();
           votesPerTerm.computeIfAbsent(v.term(), t -> new HashMap<>()).merge(v.candidate(), 1, Integer::sum);
@@ -105,7 +107,7 @@ class RaftKvSpec {
   }
 
   /** Log matching: two logs with an entry of the same index and term hold the same entries up to it. */
-  static void logsMatch(Map<NodeId, RaftKv.State> states) {
+  static void logsMatch(Map<NodeId, Raft.State> states) {
     List<NodeId> nodes = new ArrayList<>(new TreeSet<>(states.keySet()));
     for (int a = 0; a < nodes.size(); a++) {
       for (int b = a + 1; b < nodes.size(); b++) {
@@ -125,11 +127,11 @@ class RaftKvSpec {
 
   /** The store a node's log commits to at {@code index}: its snapshot, then its entries up to there. */
   static KvStore storeAt(RaftLog log, long index) {
-    KvStore store = log.store();
+    KvStore store = log.state() == null ? KvStore.EMPTY : (KvStore) log.state();
     for (long i = log.firstIndex(); i <= index; i++) {
       LogEntry e = log.entry(i);
-      if (e.request() != null) {
-        store = store.apply(e.request()).store();
+      if (!e.isNoop()) {
+        store = store.apply((KvRequest) e.command()).store();
       }
     }
     return store;
@@ -141,7 +143,7 @@ class RaftKvSpec {
    * session remembers it, or has moved past it.
    */
   static void everyAcknowledgedWriteIsInEveryStore(Simulation<RaftKv.Command> sim, History history) {
-    Map<NodeId, RaftKv.State> states = journals(sim);
+    Map<NodeId, Raft.State> states = journals(sim);
     long commit = sim.nodes().stream().mapToLong(n -> status(sim, n).commitIndex()).min().orElseThrow();
     KvStore first = null;
     for (NodeId n : sim.nodes()) {
@@ -234,7 +236,7 @@ class RaftKvSpec {
       Settings settings = switch ((int) (seed % 3)) {
         case 0 -> FAST; // one batch at a time
         case 1 -> FAST.withMaxBatchesInFlight(8); // pipelined
-        default -> new Settings(FAST.election(), 2, 4, 10, RaftKv.Reads.LINEARIZABLE); // small messages, snapshots
+        default -> new Settings(FAST.election(), 2, 4, 10, Raft.Reads.LINEARIZABLE); // small messages, snapshots
       };
       Simulation<RaftKv.Command> sim = simulation(seed % 2 == 0 ? 3 : 5, seed, settings);
       Duration heal = faults(sim, seed);
@@ -261,7 +263,7 @@ class RaftKvSpec {
    * while the majority elects another; then clients start, each at its home node: those at the old
    * leader stay there (unless it redirects them), the others are sent to the new leader.
    */
-  static Verdict leaderCutOff(long seed, RaftKv.Reads reads) {
+  static Verdict leaderCutOff(long seed, Raft.Reads reads) {
     Simulation<RaftKv.Command> sim = simulation(3, seed, FAST.withReads(reads));
     sim.runFor(Duration.ofSeconds(1));
     NodeId leader = sim.nodes().stream().filter(n -> status(sim, n).role() == Role.LEADER).findFirst().orElseThrow();
@@ -277,14 +279,14 @@ class RaftKvSpec {
 
   @Test
   void aLeaderCutOffFromTheMajorityNeverAnswersWrongly() {
-    Simulations.forSeeds(1, 20, seed -> leaderCutOff(seed, RaftKv.Reads.LINEARIZABLE).requireValid());
+    Simulations.forSeeds(1, 20, seed -> leaderCutOff(seed, Raft.Reads.LINEARIZABLE).requireValid());
   }
 
   @Test
   void leaderLocalReadsAreCaughtReadingStaleValuesFromADeposedLeader() {
     AtomicInteger stale = new AtomicInteger();
     Simulations.forSeeds(1, 20, seed -> {
-      if (leaderCutOff(seed, RaftKv.Reads.LEADER_LOCAL).outcome() == Verdict.Outcome.INVALID) {
+      if (leaderCutOff(seed, Raft.Reads.LEADER_LOCAL).outcome() == Verdict.Outcome.INVALID) {
         stale.incrementAndGet();
       }
     });
@@ -340,7 +342,7 @@ class RaftKvSpec {
   void badSettingsAreRefusedWithTheReason() {
     assertThatThrownBy(() -> FAST.withSnapshotInterval(0))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("snapshotInterval");
-    assertThatThrownBy(() -> new Settings(FAST.election(), 0, 1, 100, RaftKv.Reads.LINEARIZABLE))
+    assertThatThrownBy(() -> new Settings(FAST.election(), 0, 1, 100, Raft.Reads.LINEARIZABLE))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxEntriesPerAppend");
     assertThatThrownBy(() -> FAST.withMaxBatchesInFlight(0))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBatchesInFlight");

@@ -13,19 +13,23 @@ import dev.parley.protocols.replication.Get;
 import dev.parley.protocols.replication.KvStore;
 import dev.parley.protocols.replication.LogEntry;
 import dev.parley.protocols.replication.Put;
+import dev.parley.protocols.replication.Raft;
 import dev.parley.protocols.replication.RaftKv;
 import dev.parley.protocols.replication.RaftKvStatus;
+import dev.parley.protocols.replication.RaftStatus;
 import dev.parley.protocols.replication.RaftLog;
 import dev.parley.protocols.replication.RequestId;
 import dev.parley.testkit.ParleyTestKit;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Raft's messages cross node boundaries and its events and state go to the journal as Jackson CBOR:
- * log entries carry requests of any of the three kinds (or none, a leader's no-op), snapshots carry
- * the store, and all come back equal.
+ * log entries carry the key-value requests of any of the three kinds (or none, a leader's no-op) as
+ * payloads of any state machine, snapshots carry the store, and all come back equal.
  */
 class RaftKvWireFormatSpec {
 
@@ -52,24 +56,26 @@ class RaftKvWireFormatSpec {
     TestProbe<RaftKvStatus> probe = parley.actorTestKit().createTestProbe();
     roundTrips(List.of(new RaftKv.Request(PUT), new RaftKv.Request(CAS), new RaftKv.Request(GET),
         new RaftKv.GetStatus(probe.getRef()),
-        new RaftKv.RequestVote(3, N1, new LogPosition(8, 3)), new RaftKv.VoteReply(3, N2, true),
-        new RaftKv.AppendEntries(3, N1, new LogPosition(4, 1), ENTRIES, 6),
-        new RaftKv.AppendEntries(3, N1, new LogPosition(8, 3), List.of(), 8),
-        new RaftKv.AppendReply(3, N2, false, 5), new RaftKvStatus(N1, Role.LEADER, 3, N1, N1, 6, 6, 5, 8, 3, 4, 1)));
+        new Raft.RequestVote(3, N1, new LogPosition(8, 3)), new Raft.VoteReply(3, N2, true),
+        new Raft.AppendEntries(3, N1, new LogPosition(4, 1), ENTRIES, 6),
+        new Raft.AppendEntries(3, N1, new LogPosition(8, 3), List.of(), 8),
+        new Raft.AppendReply(3, N2, false, 5), new Raft.Submit(PUT),
+        new RaftKvStatus(N1, Role.LEADER, 3, N1, N1, 6, 6, 5, 8, 3, 4, 1),
+        new RaftStatus(N1, Role.LEADER, 3, N1, N1, 6, 6, 5, 8, 3, 4, new TreeSet<>(Set.of(N2)))));
   }
 
   @Test
   void eventsAndTheStateWithAnEmptyStore() {
     RaftLog log = RaftLog.EMPTY.append(List.of(new LogEntry(1, 1, PUT))).append(List.of(new LogEntry(2, 2, CAS)));
-    roundTrips(List.of(new RaftKv.TermStarted(3), new RaftKv.Voted(3, N2), new RaftKv.EntriesAppended(ENTRIES),
-        new RaftKv.LogTruncated(7), new RaftKv.State(new RaftState(3, N2), log), RaftKv.State.INITIAL));
+    roundTrips(List.of(new Raft.TermStarted(3), new Raft.Voted(3, N2), new Raft.EntriesAppended(ENTRIES),
+        new Raft.LogTruncated(7), new Raft.State(new RaftState(3, N2), log), Raft.State.INITIAL));
   }
 
   /** A store remembers each client's last reply: KvReply must carry its type name, as KvRequest does. */
   @Test
   void snapshotsCarryTheStoreWithItsClientsLastReplies() {
     RaftLog log = new RaftLog(new LogPosition(4, 1), STORE, List.of()).append(ENTRIES);
-    roundTrips(List.of(STORE, new RaftKv.InstallSnapshot(3, N1, new LogPosition(4, 1), STORE),
-        new RaftKv.SnapshotTaken(new LogPosition(4, 1), STORE), new RaftKv.State(new RaftState(3, N2), log)));
+    roundTrips(List.of(STORE, new Raft.InstallSnapshot(3, N1, new LogPosition(4, 1), STORE),
+        new Raft.SnapshotTaken(new LogPosition(4, 1), STORE), new Raft.State(new RaftState(3, N2), log)));
   }
 }

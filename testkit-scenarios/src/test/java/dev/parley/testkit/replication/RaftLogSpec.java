@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.parley.protocols.election.LogPosition;
+import dev.parley.protocols.replication.KvRequest;
 import dev.parley.protocols.replication.KvStore;
 import dev.parley.protocols.replication.LogEntry;
 import dev.parley.protocols.replication.Put;
@@ -13,7 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The log is a value: versions that share storage never see each other's entries. */
+/**
+ * The log is a value: versions that share storage never see each other's entries; compaction keeps
+ * the state machine's snapshot it is given, whatever the machine.
+ */
 class RaftLogSpec {
 
   static List<LogEntry> entries(long from, long to, long term) {
@@ -43,7 +47,7 @@ class RaftLogSpec {
   @Test
   void compactionKeepsTheEntriesAfterTheSnapshotOrDropsAConflictingLog() {
     RaftLog log = RaftLog.EMPTY.append(entries(1, 6, 1));
-    KvStore store = KvStore.EMPTY.apply(log.entry(4).request()).store();
+    KvStore store = KvStore.EMPTY.apply((KvRequest) log.entry(4).command()).store();
 
     RaftLog compacted = log.compact(new LogPosition(4, 1), store);
     assertThat(compacted.firstIndex()).isEqualTo(5);

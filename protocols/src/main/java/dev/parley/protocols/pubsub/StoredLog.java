@@ -1,11 +1,11 @@
-package dev.parley.protocols.replication;
+package dev.parley.protocols.pubsub;
 
 import dev.parley.protocols.core.WireMessage;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One log of the {@link KvStore}: the records from offset {@code start} (inclusive) to {@code next}
+ * One log of the {@link LogStore}: the records from offset {@code start} (inclusive) to {@code next}
  * (exclusive), immutable, kept in chunks of at most {@link #CHUNK} records so an append copies one
  * chunk and the list of chunks, not the whole log. Every chunk but the first and the last is full;
  * the first loses records from its front as retention deletes them.
@@ -71,7 +71,7 @@ public record StoredLog(long start, long next, long bytes, long lastTimestamp, l
     return out;
   }
 
-  /** Retention: see {@link Trim}. Deletes from the start only, so offsets never move. */
+  /** Retention: see {@link LogRequest.Trim}. Deletes from the start only, so offsets never move. */
   public StoredLog trim(long olderThan, long maxRecords, long maxBytes) {
     long newStart = start;
     long newBytes = bytes;
