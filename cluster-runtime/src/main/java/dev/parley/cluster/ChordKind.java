@@ -31,7 +31,7 @@ record ChordKind(String name, String description) implements ProtocolKind {
   private static Chord.Settings settings(KindConfig c) {
     return new Chord.Settings(c.integer("bits"), c.integer("successors"), c.duration("stabilise"),
         c.duration("fix-fingers"), c.duration("check-predecessor"), c.duration("hop-timeout"),
-        c.duration("lookup-timeout"), c.integer("lookup-attempts"), true);
+        c.duration("lookup-timeout"), c.integer("lookup-attempts"));
   }
 
   @Override

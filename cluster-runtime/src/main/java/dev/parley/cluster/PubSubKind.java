@@ -34,7 +34,7 @@ public final class PubSubKind implements ProtocolKind {
 
   private static TopicBroker.Settings broker(KindConfig config) {
     KindConfig c = config.section("broker");
-    return new TopicBroker.Settings(c.duration("commit-window"), c.flag("ack-on-arrival"), c.integer("window"),
+    return new TopicBroker.Settings(c.duration("commit-window"), c.integer("window"),
         c.duration("redeliver-after"), c.duration("ack-flush"), c.integer("snapshot-every"));
   }
 

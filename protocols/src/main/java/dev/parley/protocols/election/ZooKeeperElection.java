@@ -13,13 +13,12 @@ import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.WireMessage;
+import dev.parley.protocols.core.WriteAhead;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * ZooKeeper-style election: fast leader election on (last transaction id, node id), then the
@@ -47,6 +46,9 @@ import java.util.TreeSet;
  * the live quorum converges on the node with the highest (last transaction id, id). Cost: O(N^2)
  * notifications per election (each node sends its vote to all, again at every change of vote), then
  * 3 messages per follower to establish the epoch; 2 per follower per heartbeat.
+ *
+ * <p>Files by role: this one (vocabulary, voting, following) and {@link ZkLeading} (the chosen
+ * leader's side of discovery and its heartbeat).
  */
 public final class ZooKeeperElection
     extends EventSourcedBehavior<ZooKeeperElection.Command, ZooKeeperElection.Event, ZooKeeperElection.Disk> {
@@ -145,16 +147,14 @@ public final class ZooKeeperElection
   private final ActorRef<LeaderElected> listener;
   private final Map<NodeId, Vote> votes = new HashMap<>();
   private final Map<NodeId, Notification> settled = new HashMap<>();
-  private final Map<NodeId, Long> infos = new HashMap<>();
-  private final Set<NodeId> acks = new HashSet<>();
-  private final Map<NodeId, Long> lastPongMillis = new HashMap<>();
   private Phase phase = Phase.LOOKING;
   private boolean established;
   private long round;
   private Vote vote;
   private NodeId leader;
   private long epoch;
-  private long proposedEpoch = -1;
+  private final WriteAhead<Command, Event, Disk> writes;
+  private final ZkLeading leading;
 
   private ZooKeeperElection(String group, TimerScheduler<Command> timers, Peers<Command> peers,
       NodeEnv env, Settings settings, long initialZxid, ActorRef<LeaderElected> listener) {
@@ -165,6 +165,36 @@ public final class ZooKeeperElection
     this.settings = settings;
     this.initialZxid = initialZxid;
     this.listener = listener;
+    this.writes = new WriteAhead<>(Effect());
+    this.leading = new ZkLeading(new ZkLeading.Election() {
+      @Override
+      public boolean leading() {
+        return phase == Phase.LEADING;
+      }
+
+      @Override
+      public boolean established() {
+        return established;
+      }
+
+      @Override
+      public long epoch() {
+        return epoch;
+      }
+
+      @Override
+      public void establish(long leaderEpoch) {
+        established = true;
+        epoch = leaderEpoch;
+        timers.cancel(Timer.SYNC_TIMEOUT);
+        announce();
+      }
+
+      @Override
+      public void lookForLeader(Disk disk) {
+        ZooKeeperElection.this.lookForLeader(disk);
+      }
+    }, writes, peers, env, settings);
     timers.startSingleTimer(Timer.START, Duration.ZERO); // after recovery: the vote needs the last zxid
   }
 
@@ -178,14 +208,20 @@ public final class ZooKeeperElection
     return newCommandHandlerBuilder()
         .forAnyState()
         .onCommand(Notification.class, this::onNotification)
-        .onCommand(FollowerInfo.class, this::onFollowerInfo)
+        .onCommand(FollowerInfo.class, leading::onFollowerInfo)
         .onCommand(NewEpoch.class, this::onNewEpoch)
-        .onCommand(AckEpoch.class, this::onAckEpoch)
+        .onCommand(AckEpoch.class, (disk, a) -> {
+          leading.onAckEpoch(a, timers, Timer.PING);
+          return Effect().none();
+        })
         .onCommand(Established.class, this::onEstablished)
         .onCommand(Ping.class, this::onPing)
-        .onCommand(Pong.class, this::onPong)
+        .onCommand(Pong.class, (disk, p) -> {
+          leading.onPong(p);
+          return Effect().none();
+        })
         .onCommand(SetLastTransaction.class, (disk, s) -> s.zxid() > disk.lastZxid()
-            ? Effect().persist(new TransactionLogged(s.zxid())) : Effect().none())
+            ? writes.write(List.of(new TransactionLogged(s.zxid()))) : Effect().none())
         .onCommand(GetStatus.class, this::onGetStatus)
         .onCommand(Timer.class, this::onTimer)
         .build();
@@ -297,9 +333,7 @@ public final class ZooKeeperElection
     timers.startSingleTimer(Timer.SYNC_TIMEOUT, settings.syncTimeout());
     if (chosen.equals(self())) {
       phase = Phase.LEADING;
-      proposedEpoch = -1;
-      infos.clear();
-      acks.clear();
+      leading.chosen();
     } else {
       phase = Phase.FOLLOWING;
       peers.tell(chosen, new FollowerInfo(self(), disk.acceptedEpoch()));
@@ -309,74 +343,16 @@ public final class ZooKeeperElection
 
   // ---------------------------------------------------------------- following into a new epoch
 
-  private Effect<Event, Disk> onFollowerInfo(Disk disk, FollowerInfo f) {
-    if (phase != Phase.LEADING) {
-      return Effect().none(); // the follower retries until we decide, or gives up
-    }
-    if (established) {
-      if (f.acceptedEpoch() > epoch) {
-        lookForLeader(disk); // a newer epoch exists somewhere: this leadership is stale
-      } else {
-        lastPongMillis.put(f.from(), now());
-        peers.tell(f.from(), new Established(self(), epoch));
-      }
-      return Effect().none();
-    }
-    if (proposedEpoch >= 0) {
-      if (f.acceptedEpoch() < proposedEpoch) {
-        peers.tell(f.from(), new NewEpoch(self(), proposedEpoch));
-      }
-      return Effect().none();
-    }
-    infos.put(f.from(), f.acceptedEpoch());
-    if (!isQuorum(infos.size() + 1)) {
-      return Effect().none();
-    }
-    long highest = disk.acceptedEpoch();
-    for (long e : infos.values()) {
-      highest = Math.max(highest, e);
-    }
-    long proposal = highest + 1;
-    proposedEpoch = proposal;
-    return Effect().persist(new EpochAccepted(proposal, self())).thenRun(d -> {
-      acks.add(self());
-      infos.keySet().forEach(follower -> peers.tell(follower, new NewEpoch(self(), proposal)));
-    });
-  }
-
   private Effect<Event, Disk> onNewEpoch(Disk disk, NewEpoch ne) {
     if (phase != Phase.FOLLOWING || established || !ne.leader().equals(leader)) {
       return Effect().none();
     }
     if (ne.epoch() > disk.acceptedEpoch()) {
-      return Effect().persist(new EpochAccepted(ne.epoch(), ne.leader()))
-          .thenRun(d -> peers.tell(ne.leader(), new AckEpoch(self(), ne.epoch())));
+      return writes.then(new EpochAccepted(ne.epoch(), ne.leader()),
+          d -> peers.tell(ne.leader(), new AckEpoch(self(), ne.epoch())));
     }
     if (ne.epoch() == disk.acceptedEpoch() && ne.leader().equals(disk.acceptedFrom())) {
       peers.tell(ne.leader(), new AckEpoch(self(), ne.epoch())); // our acknowledgement was lost
-    }
-    return Effect().none();
-  }
-
-  private Effect<Event, Disk> onAckEpoch(Disk disk, AckEpoch a) {
-    if (phase != Phase.LEADING || established || a.epoch() != proposedEpoch) {
-      return Effect().none();
-    }
-    acks.add(a.from());
-    if (isQuorum(acks.size())) {
-      established = true;
-      epoch = proposedEpoch;
-      timers.cancel(Timer.SYNC_TIMEOUT);
-      announce();
-      lastPongMillis.clear();
-      long now = now();
-      for (NodeId follower : acks) {
-        if (!follower.equals(self())) {
-          lastPongMillis.put(follower, now);
-          peers.tell(follower, new Established(self(), epoch));
-        }
-      }
-      timers.startTimerWithFixedDelay(Timer.PING, settings.heartbeat());
     }
     return Effect().none();
   }
@@ -386,7 +362,7 @@ public final class ZooKeeperElection
       return Effect().none();
     }
     if (es.epoch() > disk.acceptedEpoch()) { // joining a leader established without us
-      return Effect().persist(new EpochAccepted(es.epoch(), es.leader())).thenRun(d -> following(es.epoch()));
+      return writes.then(new EpochAccepted(es.epoch(), es.leader()), d -> following(es.epoch()));
     }
     if (es.leader().equals(disk.acceptedFrom())) {
       following(es.epoch());
@@ -420,13 +396,6 @@ public final class ZooKeeperElection
     return Effect().none();
   }
 
-  private Effect<Event, Disk> onPong(Disk disk, Pong p) {
-    if (phase == Phase.LEADING && established && p.epoch() == epoch) {
-      lastPongMillis.put(p.from(), now());
-    }
-    return Effect().none();
-  }
-
   private Effect<Event, Disk> onTimer(Disk disk, Timer t) {
     switch (t) {
       case START, LEADER_SILENT -> lookForLeader(disk);
@@ -450,25 +419,9 @@ public final class ZooKeeperElection
           peers.tell(leader, new FollowerInfo(self(), disk.acceptedEpoch()));
         }
       }
-      case PING -> {
-        peers.tellOthers(new Ping(self(), epoch));
-        if (!isQuorum(1 + responsive().size())) {
-          lookForLeader(disk); // cut off from a quorum: stop leading
-        }
-      }
+      case PING -> leading.ping(disk);
     }
     return Effect().none();
-  }
-
-  private Set<NodeId> responsive() {
-    long now = now();
-    Set<NodeId> alive = new HashSet<>();
-    lastPongMillis.forEach((node, at) -> {
-      if (now - at <= settings.leaderTimeout().toMillis()) {
-        alive.add(node);
-      }
-    });
-    return alive;
   }
 
   private boolean isQuorum(int count) {
@@ -483,14 +436,8 @@ public final class ZooKeeperElection
 
   private Effect<Event, Disk> onGetStatus(Disk disk, GetStatus g) {
     Role role = !established ? Role.ELECTING : phase == Phase.LEADING ? Role.LEADER : Role.FOLLOWER;
-    TreeSet<NodeId> suspects = new TreeSet<>(peers.others());
-    if (phase == Phase.LEADING && established) {
-      suspects.removeAll(responsive());
-    } else {
-      suspects.clear();
-    }
     g.replyTo().tell(new ElectionStatus(self(), role, established ? leader : null,
-        established ? epoch : disk.acceptedEpoch(), suspects));
+        established ? epoch : disk.acceptedEpoch(), leading.suspects()));
     return Effect().none();
   }
 

@@ -17,10 +17,10 @@ import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.WireMessage;
+import dev.parley.protocols.core.WriteAhead;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
 
@@ -40,10 +40,9 @@ import java.util.Objects;
  * lease (never a shorter one than it was granted). Writes are grouped (group commit): a request that
  * arrives while the lock is held is written within {@link Settings#commitWindow}, or sooner with the
  * next release, whose write then carries the release, the next grant and every request that arrived
- * meanwhile at once. Until written, a request is not reported queued and nothing depends on it; if
- * the server crashes in that window, the client's retry brings it again (nothing acknowledged is
- * lost). Leases free the lock of a crashed holder. Tokens
- * strictly increase across crashes, so a resource that remembers the highest token it has seen
+ * meanwhile at once ({@link WriteAhead}). Until written, a request is not reported queued and nothing
+ * depends on it; if the server crashes in that window, the client's retry brings it again (nothing
+ * acknowledged is lost). Leases free the lock of a crashed holder. Tokens strictly increase across crashes, so a resource that remembers the highest token it has seen
  * ({@link GuardedResource}) refuses a holder that was cut off by a partition and kept going after
  * its lease ended. Retries are idempotent: request ids only grow per client, a copy of a request
  * already queued is ignored, the holder's retry is answered with its grant again, and a retry of the
@@ -218,7 +217,6 @@ public final class LockServer
   }
 
   private static final String LEASE = "lease";
-  private static final String COMMIT = "commit";
 
   private final Peers<LockClient.Command> clients;
   private final NodeEnv env;
@@ -226,10 +224,10 @@ public final class LockServer
   private final Settings settings;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
+  private final WriteAhead<Command, Event, State> writes;
+  /** Requests arrived while the lock is held, not yet written (group commit), in order. */
+  private final WriteAhead<Command, Event, State>.Batch<Enqueued> requests;
   private Instant leaseUntil;
-  /** Requests arrived while the lock is held, not yet written: client to request id, in order. */
-  private final LinkedHashMap<NodeId, Long> unwritten = new LinkedHashMap<>();
-  private boolean commitScheduled;
 
   /**
    * A lock server for the lock named {@code lockName} (its persistence id), granting to the members
@@ -281,6 +279,9 @@ public final class LockServer
     this.settings = settings;
     this.context = context;
     this.timers = timers;
+    this.writes = new WriteAhead<>(Effect());
+    this.requests = writes.batch(timers, new Commit(), settings.commitWindow(),
+        (state, waiting) -> List.copyOf(waiting));
   }
 
   @Override
@@ -334,7 +335,7 @@ public final class LockServer
       }
       return Effect().none();
     }
-    Long arrived = unwritten.get(client);
+    Long arrived = arrived(client);
     if (r.requestId() <= state.latest(client) || (arrived != null && r.requestId() <= arrived)) {
       if (arrived == null && state.waiting(client) == null && r.requestId() == state.latest(client)) {
         // served and over (its lease ended, or it was withdrawn): a client still waiting lost the grant
@@ -342,7 +343,7 @@ public final class LockServer
       }
       return Effect().none(); // a copy of a request already queued or served
     }
-    unwritten.remove(client);
+    requests.withdraw(e -> e.client().equals(client));
     Waiter queued = state.waiting(client);
     if (queued != null) {
       return change(state, List.of(new Withdrawn(client, queued.requestId()), new Enqueued(client, r.requestId())));
@@ -350,17 +351,22 @@ public final class LockServer
     if (holder == null || settings.commitWindow().isZero()) {
       return change(state, List.of(new Enqueued(client, r.requestId())));
     }
-    unwritten.put(client, r.requestId()); // written with the next release, or when the window ends
-    if (!commitScheduled) {
-      commitScheduled = true;
-      timers.startSingleTimer(COMMIT, new Commit(), settings.commitWindow());
+    requests.take(new Enqueued(client, r.requestId())); // written with the next release, or when the window ends
+    return requests.due(state);
+  }
+
+  /** The id of {@code client}'s request arrived but not yet written, or null. */
+  private Long arrived(NodeId client) {
+    for (Enqueued e : requests.waiting()) {
+      if (e.client().equals(client)) {
+        return e.requestId();
+      }
     }
-    return Effect().none();
+    return null;
   }
 
   private Effect<Event, State> onCommit(State state, Commit c) {
-    commitScheduled = false;
-    return unwritten.isEmpty() ? Effect().none() : change(state, List.of());
+    return requests.waiting().isEmpty() ? Effect().none() : change(state, List.of());
   }
 
   private Effect<Event, State> onRelease(State state, LockRelease r) {
@@ -372,9 +378,9 @@ public final class LockServer
     if (queued != null && queued.requestId() == r.requestId()) {
       return change(state, List.of(new Withdrawn(r.client(), r.requestId())));
     }
-    Long arrived = unwritten.get(r.client());
+    Long arrived = arrived(r.client());
     if (arrived != null && arrived == r.requestId()) {
-      unwritten.remove(r.client()); // withdrawn before it was written
+      requests.withdraw(e -> e.client().equals(r.client())); // withdrawn before it was written
     }
     return Effect().none(); // a late copy, or the release of a lease that already ended
   }
@@ -397,7 +403,7 @@ public final class LockServer
                 h == null ? 0 : h.token(),
                 h == null ? null : leaseUntil,
                 state.queue().stream().map(Waiter::client).toList(),
-                List.copyOf(unwritten.keySet()),
+                requests.waiting().stream().map(Enqueued::client).toList(),
                 state.lastToken()));
     return Effect().none();
   }
@@ -407,32 +413,25 @@ public final class LockServer
    * the requests now queued and tells a new holder.
    */
   private Effect<Event, State> change(State before, List<Event> events) {
-    List<Event> all = new ArrayList<>();
-    unwritten.forEach((client, requestId) -> all.add(new Enqueued(client, requestId)));
+    List<Event> all = new ArrayList<>(requests.waiting());
     all.addAll(events);
-    unwritten.clear();
-    timers.cancel(COMMIT);
-    commitScheduled = false;
-    return Effect()
-        .persist(all)
-        .thenRun(
-            after -> {
-              long arrival = before.arrivals();
-              for (Event e : all) {
-                if (e instanceof Enqueued queued) {
-                  listener.tell(new Requested(queued.client(), ++arrival));
-                }
-              }
-              Holder was = before.holder();
-              Holder now = after.holder();
-              if (now == null) {
-                timers.cancel(LEASE);
-                leaseUntil = null;
-              } else if (was == null || was.token() != now.token()) {
-                startLease(now);
-                sendGrant(now);
-              }
-            });
+    return requests.write(before, events, after -> {
+      long arrival = before.arrivals();
+      for (Event e : all) {
+        if (e instanceof Enqueued queued) {
+          listener.tell(new Requested(queued.client(), ++arrival));
+        }
+      }
+      Holder was = before.holder();
+      Holder now = after.holder();
+      if (now == null) {
+        timers.cancel(LEASE);
+        leaseUntil = null;
+      } else if (was == null || was.token() != now.token()) {
+        startLease(now);
+        sendGrant(now);
+      }
+    });
   }
 
   private void startLease(Holder holder) {

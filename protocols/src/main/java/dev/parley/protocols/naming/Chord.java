@@ -16,12 +16,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -64,8 +60,11 @@ import java.util.Objects;
  * ½·log2 N on average (2 messages per hop with its acknowledgement, plus the answer); a join takes
  * O(log N) messages and O(log² N) to fix the fingers; each round costs every node a constant number of
  * messages (3 for stabilise, 2 for check_predecessor) plus one lookup for fix_fingers.
+ *
+ * <p>Files by role: this one (vocabulary, membership and the stabilisation rounds), {@link
+ * ChordTable} (the routing table and its repair) and {@link ChordLookups} (queries and routing).
  */
-public final class Chord extends AbstractBehavior<Chord.Command> {
+public class Chord extends AbstractBehavior<Chord.Command> {
 
   /** Downcalls, wire messages, timers and the status query. */
   public sealed interface Command extends WireMessage
@@ -185,8 +184,6 @@ public final class Chord extends AbstractBehavior<Chord.Command> {
    * @param hopTimeout how long a forwarding node waits for the next hop's acknowledgement
    * @param lookupTimeout how long the asking node waits for an answer before it asks again
    * @param lookupAttempts how many times a client's lookup is tried before {@link LookupFailed}
-   * @param fixFingersEnabled false for a node that never fixes its fingers (an experiment: routing
-   *     then follows successors, O(N) hops)
    */
   public record Settings(
       int bits,
@@ -196,13 +193,12 @@ public final class Chord extends AbstractBehavior<Chord.Command> {
       Duration checkPredecessor,
       Duration hopTimeout,
       Duration lookupTimeout,
-      int lookupAttempts,
-      boolean fixFingersEnabled) {
+      int lookupAttempts) {
 
     /** m = 32, r = 3, rounds every 100 ms (check_predecessor 200 ms), timeouts 50 ms per hop, 1 s per lookup. */
     public static final Settings DEFAULT =
         new Settings(32, 3, Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofMillis(200),
-            Duration.ofMillis(50), Duration.ofSeconds(1), 5, true);
+            Duration.ofMillis(50), Duration.ofSeconds(1), 5);
 
     public Settings {
       if (bits < 1 || bits > 62) {
@@ -223,17 +219,12 @@ public final class Chord extends AbstractBehavior<Chord.Command> {
 
     public Settings withBits(int m) {
       return new Settings(m, successors, stabilise, fixFingers, checkPredecessor, hopTimeout,
-          lookupTimeout, lookupAttempts, fixFingersEnabled);
+          lookupTimeout, lookupAttempts);
     }
 
     public Settings withSuccessors(int r) {
       return new Settings(bits, r, stabilise, fixFingers, checkPredecessor, hopTimeout,
-          lookupTimeout, lookupAttempts, fixFingersEnabled);
-    }
-
-    public Settings withoutFingerFixing() {
-      return new Settings(bits, successors, stabilise, fixFingers, checkPredecessor, hopTimeout,
-          lookupTimeout, lookupAttempts, false);
+          lookupTimeout, lookupAttempts);
     }
   }
 
@@ -264,34 +255,24 @@ public final class Chord extends AbstractBehavior<Chord.Command> {
   /** Node {@code peers.self()} of a Chord ring; upcalls go to {@code listener}. */
   public static Behavior<Command> create(
       Peers<Command> peers, NodeEnv env, Settings settings, ActorRef<Upcall> listener) {
+    return create(peers, env, settings, listener, Chord::new);
+  }
+
+  /** Makes a node (the constructor, or a variant's in specs). */
+  @FunctionalInterface
+  interface Maker {
+    Chord make(ActorContext<Command> context, Peers<Command> peers, NodeEnv env, Settings settings,
+        ActorRef<Upcall> listener, TimerScheduler<Command> timers);
+  }
+
+  /** As {@link #create}, with the node {@code node} makes. */
+  static Behavior<Command> create(Peers<Command> peers, NodeEnv env, Settings settings, ActorRef<Upcall> listener,
+      Maker node) {
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(listener, "listener");
     return Behaviors.setup(ctx -> Behaviors.withTimers(
-        timers -> new Chord(ctx, peers, env, settings, listener, timers)));
+        timers -> node.make(ctx, peers, env, settings, listener, timers)));
   }
-
-  /** What a node waits for an answer to. */
-  private sealed interface Purpose permits ClientLookup, FixFinger, JoinRing {}
-
-  private record ClientLookup(long requestId, String key) implements Purpose {}
-
-  private record FixFinger(int index) implements Purpose {}
-
-  private record JoinRing(NodeId via) implements Purpose {}
-
-  private static final class Query {
-    final Purpose purpose;
-    final long target;
-    int attempts = 1;
-
-    Query(Purpose purpose, long target) {
-      this.purpose = purpose;
-      this.target = target;
-    }
-  }
-
-  /** A query forwarded to {@code next}, as it was before the hop. */
-  private record Forwarded(FindSuccessor before, NodeId next) {}
 
   private final Peers<Command> peers;
   private final Settings settings;
@@ -300,24 +281,33 @@ public final class Chord extends AbstractBehavior<Chord.Command> {
   private final NodeEnv env;
   private final NodeId self;
   private final Member me;
-  private final long ringSize;
-  private final Member[] fingers;
-  private List<Member> successors = List.of();
-  private Member predecessor;
+  private final ChordTable table;
+  private final ChordLookups lookups;
+  private final ChordStabilisation stabilisation;
   private boolean joined;
   private NodeId contact;
-  private int nextFinger;
-  private long round;
-  private long pingRound;
-  private Member awaitingSuccessor;
-  private Member awaitingPong;
-  private long nextQuery;
-  private long nextHop;
-  private long answered;
-  private final Map<Long, Query> queries = new HashMap<>();
-  private final Map<Long, Forwarded> forwarded = new HashMap<>();
 
-  private Chord(ActorContext<Command> context, Peers<Command> peers, NodeEnv env, Settings settings,
+  /** What the lookups and the rounds ask of this node: whether it is in the ring, and how it enters. */
+  private final class Membership implements ChordLookups.Node, ChordStabilisation.Node {
+    @Override
+    public boolean joined() {
+      return joined;
+    }
+
+    @Override
+    public NodeId contact() {
+      return contact;
+    }
+
+    @Override
+    public void enter(Member successor) {
+      table.predecessor(null);
+      table.setSuccessors(List.of(successor));
+      becomeMember();
+    }
+  }
+
+  Chord(ActorContext<Command> context, Peers<Command> peers, NodeEnv env, Settings settings,
       ActorRef<Upcall> listener, TimerScheduler<Command> timers) {
     super(context);
     this.peers = peers;
@@ -327,8 +317,10 @@ public final class Chord extends AbstractBehavior<Chord.Command> {
     this.timers = timers;
     this.self = peers.self();
     this.me = new Member(self, identifier(self.name(), settings.bits()));
-    this.ringSize = 1L << settings.bits();
-    this.fingers = new Member[settings.bits()];
+    this.table = new ChordTable(me, settings);
+    Membership membership = new Membership();
+    this.lookups = new ChordLookups(membership, table, peers, settings, timers, listener, me);
+    this.stabilisation = new ChordStabilisation(membership, table, lookups, peers, me);
   }
 
   @Override
@@ -337,64 +329,64 @@ public final class Chord extends AbstractBehavior<Chord.Command> {
         .onMessage(Create.class, this::onCreate)
         .onMessage(Join.class, this::onJoin)
         .onMessage(Leave.class, this::onLeave)
-        .onMessage(Lookup.class, this::onLookup)
+        .onMessage(Lookup.class, l -> delegate(() -> lookups.onLookup(l)))
         .onMessage(GetStatus.class, this::onGetStatus)
-        .onMessage(FindSuccessor.class, this::onFindSuccessor)
-        .onMessage(HopAck.class, this::onHopAck)
-        .onMessage(Answer.class, this::onAnswer)
-        .onMessage(GetPredecessor.class, this::onGetPredecessor)
-        .onMessage(PredecessorIs.class, this::onPredecessorIs)
-        .onMessage(Notify.class, this::onNotify)
-        .onMessage(Ping.class, this::onPing)
-        .onMessage(Pong.class, this::onPong)
+        .onMessage(FindSuccessor.class, f -> delegate(() -> lookups.onFindSuccessor(f)))
+        .onMessage(HopAck.class, a -> delegate(() -> lookups.onHopAck(a)))
+        .onMessage(Answer.class, a -> delegate(() -> lookups.onAnswer(a)))
+        .onMessage(GetPredecessor.class, m -> delegate(() -> stabilisation.onGetPredecessor(m)))
+        .onMessage(PredecessorIs.class, m -> delegate(() -> stabilisation.onPredecessorIs(m)))
+        .onMessage(Notify.class, m -> delegate(() -> stabilisation.onNotify(m)))
+        .onMessage(Ping.class, m -> delegate(() -> stabilisation.onPing(m)))
+        .onMessage(Pong.class, m -> delegate(() -> stabilisation.onPong(m)))
         .onMessage(Leaving.class, this::onLeaving)
-        .onMessageEquals(Tick.STABILISE, this::stabilise)
-        .onMessageEquals(Tick.FIX_FINGERS, this::fixFingers)
-        .onMessageEquals(Tick.CHECK_PREDECESSOR, this::checkPredecessor)
-        .onMessage(HopTimeout.class, this::onHopTimeout)
-        .onMessage(QueryTimeout.class, this::onQueryTimeout)
+        .onMessageEquals(Tick.STABILISE, () -> delegate(stabilisation::stabilise))
+        .onMessageEquals(Tick.FIX_FINGERS, () -> delegate(stabilisation::fixFingers))
+        .onMessageEquals(Tick.CHECK_PREDECESSOR, () -> delegate(stabilisation::checkPredecessor))
+        .onMessage(HopTimeout.class, t -> delegate(() -> lookups.onHopTimeout(t)))
+        .onMessage(QueryTimeout.class, t -> delegate(() -> lookups.onQueryTimeout(t)))
         .build();
+  }
+
+  private Behavior<Command> delegate(Runnable handler) {
+    handler.run();
+    return this;
   }
 
   // ------------------------------------------------------------------ membership
 
   private Behavior<Command> onCreate(Create c) {
     if (!joined) {
-      predecessor = null;
-      setSuccessors(List.of());
+      table.predecessor(null);
+      table.setSuccessors(List.of());
       becomeMember();
     }
     return this;
   }
 
   private Behavior<Command> onJoin(Join j) {
-    if (joined || queries.values().stream().anyMatch(q -> q.purpose instanceof JoinRing)) {
+    if (joined || lookups.joining()) {
       return this;
     }
     if (j.via().equals(self)) {
       return onCreate(new Create());
     }
     contact = j.via();
-    askContact();
+    lookups.askContact(contact);
     return this;
-  }
-
-  /** Asks the contact node for this node's successor (to join, or to find the ring again). */
-  private void askContact() {
-    if (queries.values().stream().noneMatch(q -> q.purpose instanceof JoinRing)) {
-      long q = ask(new JoinRing(contact), me.id());
-      peers.tell(contact, new FindSuccessor(me.id(), self, q, 0, self, -1));
-    }
   }
 
   private void becomeMember() {
     joined = true;
-    listener.tell(new Joined(self, successor()));
+    listener.tell(new Joined(self, table.successor()));
     startRound(Tick.STABILISE, settings.stabilise());
     startRound(Tick.CHECK_PREDECESSOR, settings.checkPredecessor());
-    if (settings.fixFingersEnabled()) {
-      startRound(Tick.FIX_FINGERS, settings.fixFingers());
-    }
+    startFingerFixing();
+  }
+
+  /** Starts the fix_fingers round. */
+  void startFingerFixing() {
+    startRound(Tick.FIX_FINGERS, settings.fixFingers());
   }
 
   /** A periodic round, its first one at a random point of the period so nodes do not move in step. */
@@ -405,345 +397,38 @@ public final class Chord extends AbstractBehavior<Chord.Command> {
 
   private Behavior<Command> onLeave(Leave l) {
     if (joined) {
-      Leaving leaving = new Leaving(me, predecessor, successors);
-      Member successor = successor();
+      Leaving leaving = new Leaving(me, table.predecessor(), table.successors());
+      Member successor = table.successor();
       if (!successor.equals(me)) {
         peers.tell(successor.node(), leaving);
       }
-      if (predecessor != null && !predecessor.equals(successor)) {
-        peers.tell(predecessor.node(), leaving);
+      if (table.predecessor() != null && !table.predecessor().equals(successor)) {
+        peers.tell(table.predecessor().node(), leaving);
       }
     }
     return Behaviors.stopped();
   }
 
   private Behavior<Command> onLeaving(Leaving l) {
-    boolean wasSuccessor = successor().equals(l.leaving());
-    boolean wasPredecessor = l.leaving().equals(predecessor);
-    forget(l.leaving().node());
+    boolean wasSuccessor = table.successor().equals(l.leaving());
+    boolean wasPredecessor = l.leaving().equals(table.predecessor());
+    table.forget(l.leaving().node());
     if (wasPredecessor && l.predecessor() != null && !l.predecessor().equals(me)) {
-      predecessor = l.predecessor();
+      table.predecessor(l.predecessor());
     }
     if (wasSuccessor) {
       List<Member> merged = new ArrayList<>(l.successors());
-      merged.addAll(successors);
-      setSuccessors(merged);
+      merged.addAll(table.successors());
+      table.setSuccessors(merged);
     }
     return this;
   }
 
-  // ------------------------------------------------------------------ lookups
-
-  private Behavior<Command> onLookup(Lookup l) {
-    if (!joined) {
-      listener.tell(new LookupFailed(self, l.requestId(), l.key(), "node " + self + " is not in a ring"));
-      return this;
-    }
-    long target = identifier(l.key(), settings.bits());
-    long q = ask(new ClientLookup(l.requestId(), l.key()), target);
-    route(new FindSuccessor(target, self, q, 0, self, -1));
-    return this;
-  }
-
-  /** Registers a query of this node and arms its timeout. */
-  private long ask(Purpose purpose, long target) {
-    long q = nextQuery++;
-    queries.put(q, new Query(purpose, target));
-    timers.startSingleTimer(new QueryTimeout(q), new QueryTimeout(q), settings.lookupTimeout());
-    return q;
-  }
-
-  private Behavior<Command> onFindSuccessor(FindSuccessor f) {
-    if (f.hop() >= 0) {
-      peers.tell(f.from(), new HopAck(f.hop()));
-    }
-    if (joined) {
-      route(f);
-    }
-    return this;
-  }
-
-  /** Answers {@code f} if the target is in (n, successor], else forwards it to the closest preceding finger. */
-  private void route(FindSuccessor f) {
-    Member successor = successor();
-    if (successor.equals(me) || betweenRightIncluded(f.target(), me.id(), successor.id())) {
-      answered++;
-      Answer answer = new Answer(f.query(), successor, f.hops());
-      if (f.origin().equals(self)) {
-        onAnswer(answer);
-      } else {
-        peers.tell(f.origin(), answer);
-      }
-      return;
-    }
-    Member next = closestPreceding(f.target());
-    if (next.equals(me)) {
-      next = successor;
-    }
-    long hop = nextHop++;
-    forwarded.put(hop, new Forwarded(f, next.node()));
-    timers.startSingleTimer(new HopTimeout(hop), new HopTimeout(hop), settings.hopTimeout());
-    peers.tell(next.node(), new FindSuccessor(f.target(), f.origin(), f.query(), f.hops() + 1, self, hop));
-  }
-
-  /** The known node closest before {@code target} (fingers and successors), or this node. */
-  private Member closestPreceding(long target) {
-    Member best = me;
-    long bestDistance = 0;
-    for (Member f : fingers) {
-      if (f != null && between(f.id(), me.id(), target)) {
-        long d = distance(f.id());
-        if (d > bestDistance) {
-          best = f;
-          bestDistance = d;
-        }
-      }
-    }
-    for (Member s : successors) {
-      if (between(s.id(), me.id(), target) && distance(s.id()) > bestDistance) {
-        best = s;
-        bestDistance = distance(s.id());
-      }
-    }
-    return best;
-  }
-
-  /** Clockwise distance from this node to {@code id}. */
-  private long distance(long id) {
-    return Math.floorMod(id - me.id(), ringSize);
-  }
-
-  private Behavior<Command> onHopAck(HopAck a) {
-    if (forwarded.remove(a.hop()) != null) {
-      timers.cancel(new HopTimeout(a.hop()));
-    }
-    return this;
-  }
-
-  private Behavior<Command> onHopTimeout(HopTimeout t) {
-    Forwarded f = forwarded.remove(t.hop());
-    if (f != null) {
-      forget(f.next());
-      if (joined && !successor().node().equals(f.next())) {
-        route(f.before());
-      }
-    }
-    return this;
-  }
-
-  private Behavior<Command> onAnswer(Answer a) {
-    Query q = queries.remove(a.query());
-    if (q == null) {
-      return this;
-    }
-    timers.cancel(new QueryTimeout(a.query()));
-    if (q.purpose instanceof ClientLookup c) {
-      listener.tell(new Found(self, c.requestId(), c.key(), q.target, a.successor().node(), a.hops()));
-    } else if (q.purpose instanceof FixFinger f) {
-      learnFinger(f.index(), a.successor());
-    } else if (q.purpose instanceof JoinRing && !joined) {
-      predecessor = null;
-      setSuccessors(List.of(a.successor()));
-      becomeMember();
-    } else if (q.purpose instanceof JoinRing) {
-      List<Member> list = new ArrayList<>(List.of(a.successor()));
-      list.addAll(successors);
-      setSuccessors(list);
-    }
-    return this;
-  }
-
-  private Behavior<Command> onQueryTimeout(QueryTimeout t) {
-    Query q = queries.get(t.query());
-    if (q == null) {
-      return this;
-    }
-    if (q.purpose instanceof FixFinger) {
-      queries.remove(t.query());
-      return this;
-    }
-    if (q.purpose instanceof ClientLookup c && q.attempts >= settings.lookupAttempts()) {
-      queries.remove(t.query());
-      listener.tell(new LookupFailed(self, c.requestId(), c.key(),
-          "no answer after " + q.attempts + " attempts"));
-      return this;
-    }
-    q.attempts++;
-    timers.startSingleTimer(t, t, settings.lookupTimeout());
-    if (q.purpose instanceof JoinRing j) {
-      peers.tell(j.via(), new FindSuccessor(q.target, self, t.query(), 0, self, -1));
-    } else if (joined) {
-      route(new FindSuccessor(q.target, self, t.query(), 0, self, -1));
-    }
-    return this;
-  }
-
-  // ------------------------------------------------------------------ stabilisation
-
-  private Behavior<Command> stabilise() {
-    if (awaitingSuccessor != null) {
-      forget(awaitingSuccessor.node());
-      if (successor().equals(awaitingSuccessor) && predecessor == null && contact != null) {
-        askContact();
-      }
-      awaitingSuccessor = null;
-    }
-    Member successor = successor();
-    if (successor.equals(me)) {
-      if (predecessor != null) {
-        setSuccessors(List.of(predecessor));
-        peers.tell(predecessor.node(), new Notify(me));
-      }
-      return this;
-    }
-    awaitingSuccessor = successor;
-    peers.tell(successor.node(), new GetPredecessor(self, ++round));
-    return this;
-  }
-
-  private Behavior<Command> onGetPredecessor(GetPredecessor g) {
-    if (joined) {
-      peers.tell(g.from(), new PredecessorIs(g.round(), me, predecessor, successors));
-    }
-    return this;
-  }
-
-  private Behavior<Command> onPredecessorIs(PredecessorIs p) {
-    if (awaitingSuccessor == null || p.round() != round || !awaitingSuccessor.equals(p.self())) {
-      return this;
-    }
-    awaitingSuccessor = null;
-    List<Member> list = new ArrayList<>();
-    Member x = p.predecessor();
-    if (x != null && between(x.id(), me.id(), p.self().id())) {
-      list.add(x);
-    }
-    list.add(p.self());
-    list.addAll(p.successors());
-    setSuccessors(list);
-    peers.tell(successor().node(), new Notify(me));
-    return this;
-  }
-
-  private Behavior<Command> onNotify(Notify n) {
-    Member c = n.candidate();
-    if (joined && !c.equals(me)
-        && (predecessor == null || between(c.id(), predecessor.id(), me.id()))) {
-      predecessor = c;
-    }
-    return this;
-  }
-
-  private Behavior<Command> checkPredecessor() {
-    if (awaitingPong != null && awaitingPong.equals(predecessor)) {
-      predecessor = null;
-    }
-    awaitingPong = predecessor;
-    if (predecessor != null) {
-      peers.tell(predecessor.node(), new Ping(self, ++pingRound));
-    }
-    return this;
-  }
-
-  private Behavior<Command> onPing(Ping p) {
-    peers.tell(p.from(), new Pong(p.round()));
-    return this;
-  }
-
-  private Behavior<Command> onPong(Pong p) {
-    awaitingPong = null;
-    return this;
-  }
-
-  private Behavior<Command> fixFingers() {
-    nextFinger = nextFinger + 1 >= fingers.length ? 1 : nextFinger + 1;
-    if (fingers.length > 1) {
-      long start = fingerStart(nextFinger);
-      long q = ask(new FixFinger(nextFinger), start);
-      route(new FindSuccessor(start, self, q, 0, self, -1));
-    }
-    return this;
-  }
-
-  /** The start of finger FT[index + 1]: n + 2^index, modulo 2^m. */
-  private long fingerStart(int index) {
-    return Math.floorMod(me.id() + (1L << index), ringSize);
-  }
-
-  /** Finger {@code index} is {@code node}; so are the next fingers whose start it also covers. */
-  private void learnFinger(int index, Member node) {
-    if (node.equals(me)) {
-      return;
-    }
-    fingers[index] = node;
-    int i = index + 1;
-    while (i < fingers.length && betweenRightIncluded(fingerStart(i), me.id(), node.id())
-        && fingerStart(i) != me.id()) {
-      fingers[i] = node;
-      nextFinger = i;
-      i++;
-    }
-  }
-
-  // ------------------------------------------------------------------ state
-
-  private Member successor() {
-    return successors.isEmpty() ? me : successors.get(0);
-  }
-
-  /** The successor list: {@code candidates} without this node and repeats, at most r of them. */
-  private void setSuccessors(List<Member> candidates) {
-    List<Member> list = new ArrayList<>(settings.successors());
-    for (Member m : candidates) {
-      if (list.size() == settings.successors()) {
-        break;
-      }
-      if (m != null && !m.equals(me) && !list.contains(m)) {
-        list.add(m);
-      }
-    }
-    successors = List.copyOf(list);
-    fingers[0] = successors.isEmpty() ? null : successors.get(0);
-  }
-
-  /**
-   * Takes {@code node} for failed or gone: out of the fingers, the successors and the predecessor. When
-   * no successor is left, the fingers, nearest first, and then the predecessor take their places
-   * (stabilise then walks back to the true successor, one node per round from the predecessor);
-   * failing all that the last successor known stays and is asked again next round, since a node with
-   * none would be cut off for good and the silent one may only have been slow. (A node that knows
-   * neither fingers nor a predecessor, just joined, asks its contact node again: see stabilise.)
-   */
-  private void forget(NodeId node) {
-    for (int i = 0; i < fingers.length; i++) {
-      if (fingers[i] != null && fingers[i].node().equals(node)) {
-        fingers[i] = null;
-      }
-    }
-    if (predecessor != null && predecessor.node().equals(node)) {
-      predecessor = null;
-    }
-    List<Member> rest = new ArrayList<>(successors);
-    rest.removeIf(m -> m.node().equals(node));
-    if (rest.isEmpty()) {
-      for (Member f : fingers) {
-        if (f != null && !f.node().equals(node)) {
-          rest.add(f);
-        }
-      }
-      rest.sort(Comparator.comparingLong(m -> distance(m.id())));
-      if (predecessor != null) {
-        rest.add(predecessor);
-      }
-    }
-    if (!rest.isEmpty()) {
-      setSuccessors(rest);
-    }
-  }
+  // ------------------------------------------------------------------ status
 
   private Behavior<Command> onGetStatus(GetStatus g) {
-    g.replyTo().tell(new Status(self, me.id(), joined, predecessor, successors, Arrays.asList(fingers),
-        answered));
+    g.replyTo().tell(new Status(self, me.id(), joined, table.predecessor(), table.successors(), table.fingers(),
+        lookups.answered()));
     return this;
   }
 }

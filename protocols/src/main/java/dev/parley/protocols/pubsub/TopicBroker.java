@@ -13,18 +13,16 @@ import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
 import dev.parley.protocols.core.Durable;
-import dev.parley.protocols.core.Fingerprint;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.WireMessage;
+import dev.parley.protocols.core.WriteAhead;
+import dev.parley.protocols.pubsub.BrokerState.Subscription;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * A topic broker (the notes' publish/subscribe architecture: topics on an information bus, {@code
@@ -38,7 +36,7 @@ import java.util.TreeMap;
  * broker accepts only the next number of each publisher (a copy of an accepted one is acknowledged
  * again as a duplicate, one that skips ahead is refused with {@link OutOfOrder}, another message
  * under a used number with {@link SeqReused}: the broker keeps the fingerprints of each publisher's
- * last {@value #REMEMBERED} messages), so each publisher's messages are taken in its own order
+ * last {@value BrokerState#REMEMBERED} messages), so each publisher's messages are taken in its own order
  * exactly once. Accepted messages are written to
  * the journal (group commit: what arrives within {@link Settings#commitWindow} is one write) and
  * only then acknowledged ({@link PublishAck}) and queued for every subscription whose topic and
@@ -62,8 +60,7 @@ import java.util.TreeMap;
  * 1 delivery + 1 acknowledgement per matching subscriber (1 + subscribers round trips); journal
  * writes: one per commit window of publishes, one per flush of acknowledgements.
  */
-public final class TopicBroker
-    extends EventSourcedBehavior<TopicBroker.Command, TopicBroker.Event, TopicBroker.State> {
+public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command, TopicBroker.Event, BrokerState> {
 
   // ---------------------------------------------------------------- protocol
 
@@ -218,18 +215,15 @@ public final class TopicBroker
    * Timing and limits of a broker.
    *
    * @param commitWindow how long publishes may wait to be written together (zero: each at once)
-   * @param ackOnArrival acknowledge a publish when it arrives, before it is written (lower latency,
-   *     like a log's {@code acks=0}: a crash within the commit window loses acknowledged messages)
    * @param window how many unacknowledged messages a push subscriber is sent at a time
    * @param redeliverAfter how often unacknowledged pushes are sent again
    * @param ackFlush how long acknowledgements may wait to be written
    * @param snapshotEvery events between snapshots (older events are then deleted)
    */
   public record Settings(
-      Duration commitWindow, boolean ackOnArrival, int window, Duration redeliverAfter, Duration ackFlush,
-      int snapshotEvery) {
+      Duration commitWindow, int window, Duration redeliverAfter, Duration ackFlush, int snapshotEvery) {
     public static final Settings DEFAULT =
-        new Settings(Duration.ofMillis(2), false, 256, Duration.ofMillis(500), Duration.ofMillis(100), 10_000);
+        new Settings(Duration.ofMillis(2), 256, Duration.ofMillis(500), Duration.ofMillis(100), 10_000);
 
     public Settings {
       if (commitWindow == null || commitWindow.isNegative()) {
@@ -250,19 +244,15 @@ public final class TopicBroker
     }
 
     public Settings withCommitWindow(Duration d) {
-      return new Settings(d, ackOnArrival, window, redeliverAfter, ackFlush, snapshotEvery);
-    }
-
-    public Settings withAckOnArrival(boolean on) {
-      return new Settings(commitWindow, on, window, redeliverAfter, ackFlush, snapshotEvery);
+      return new Settings(d, window, redeliverAfter, ackFlush, snapshotEvery);
     }
 
     public Settings withRedeliverAfter(Duration d) {
-      return new Settings(commitWindow, ackOnArrival, window, d, ackFlush, snapshotEvery);
+      return new Settings(commitWindow, window, d, ackFlush, snapshotEvery);
     }
 
     public Settings withSnapshotEvery(int events) {
-      return new Settings(commitWindow, ackOnArrival, window, redeliverAfter, ackFlush, events);
+      return new Settings(commitWindow, window, redeliverAfter, ackFlush, events);
     }
   }
 
@@ -288,276 +278,29 @@ public final class TopicBroker
   }
 
   public record MessagesAcked(String subscriberId, long upTo) implements Event {}
-
-  /** A queued message of a subscription: its number there and its offset. */
-  public record Entry(long n, long offset) implements WireMessage {}
-
-  /**
-   * One subscription.
-   *
-   * @param deliverTo where pushes go (null: the group member named after the subscriber)
-   * @param connected whether its subscriber is here (a durable one that left is not)
-   * @param numbered how many messages it has been given numbers for
-   * @param acked the number up to which it has acknowledged
-   * @param queue its unacknowledged messages, oldest first
-   */
-  public record Subscription(
-      String subscriberId, String topic, Filter filter, boolean durable, boolean push,
-      ActorRef<Reply> deliverTo, boolean connected, long numbered, long acked, List<Entry> queue)
-      implements WireMessage {
-    public Subscription {
-      queue = List.copyOf(queue);
-    }
-
-    boolean wants(Message m) {
-      return topic.equals(m.topic()) && filter.matches(m.key(), m.payload());
-    }
-  }
-
-  /** How many of a publisher's latest messages the broker remembers the fingerprints of. */
-  public static final int REMEMBERED = 64;
-
-  /**
-   * The last number accepted from a publisher, and the fingerprints ({@link #fingerprint(Publish)})
-   * of its latest messages, numbered {@code seq - recent.size() + 1} to {@code seq}: a retry is told
-   * from another message under a used number.
-   */
-  public record PublisherSeq(String publisherId, long seq, List<String> recent) implements WireMessage {
-    public PublisherSeq {
-      recent = recent == null ? List.of() : List.copyOf(recent); // null: a snapshot from before fingerprints
-    }
-
-    /** The fingerprint of message {@code n}, or null if it is not remembered. */
-    String fingerprintOf(long n) {
-      long first = seq - recent.size() + 1;
-      return n >= first && n <= seq ? recent.get((int) (n - first)) : null;
-    }
-
-    PublisherSeq next(long n, String fingerprint) {
-      List<String> kept = new ArrayList<>(recent.size() + 1);
-      if (n == seq + 1) {
-        kept.addAll(recent.subList(Math.max(0, recent.size() + 1 - REMEMBERED), recent.size()));
-      }
-      kept.add(fingerprint);
-      return new PublisherSeq(publisherId, n, kept);
-    }
-  }
-
-  /** What a publish asks, for telling a retry from another message under the same number. */
-  static String fingerprint(String topic, String key, String payload) {
-    return Fingerprint.of(topic, key, payload);
-  }
-
-  /**
-   * The broker's durable state, changed only by events (immutable: a snapshot never changes after
-   * it is taken).
-   *
-   * @param accepted messages accepted so far (the next offset is one more)
-   * @param publishers the last number accepted from each publisher
-   * @param subscriptions the subscriptions, in order of opening
-   * @param messages the messages some subscription still has queued, by offset
-   */
-  public record State(
-      long accepted, List<PublisherSeq> publishers, List<Subscription> subscriptions, List<Message> messages)
-      implements WireMessage {
-
-    static final State EMPTY = new State(0, List.of(), List.of(), List.of());
-
-    public State {
-      publishers = List.copyOf(publishers);
-      subscriptions = List.copyOf(subscriptions);
-      messages = List.copyOf(messages);
-    }
-
-    public long lastSeq(String publisherId) {
-      PublisherSeq p = publisher(publishers, publisherId);
-      return p == null ? 0 : p.seq();
-    }
-
-    /** The fingerprint of {@code publisherId}'s message {@code seq}, or null if not remembered. */
-    String fingerprintOf(String publisherId, long seq) {
-      PublisherSeq p = publisher(publishers, publisherId);
-      return p == null ? null : p.fingerprintOf(seq);
-    }
-
-    public Subscription subscription(String subscriberId) {
-      for (Subscription s : subscriptions) {
-        if (s.subscriberId().equals(subscriberId)) {
-          return s;
-        }
-      }
-      return null;
-    }
-
-    public Message message(long offset) {
-      int lo = 0;
-      int hi = messages.size() - 1;
-      while (lo <= hi) {
-        int mid = (lo + hi) >>> 1;
-        long o = messages.get(mid).offset();
-        if (o == offset) {
-          return messages.get(mid);
-        } else if (o < offset) {
-          lo = mid + 1;
-        } else {
-          hi = mid - 1;
-        }
-      }
-      return null;
-    }
-
-    State apply(Event event) {
-      if (event instanceof MessagesAccepted a) {
-        return accept(a.messages());
-      } else if (event instanceof MessagesAcked a) {
-        return acked(a.subscriberId(), a.upTo());
-      } else if (event instanceof SubscriptionOpened o) {
-        Subscription old = subscription(o.subscriberId());
-        Subscription s = new Subscription(o.subscriberId(), o.topic(), o.filter(), o.durable(), o.push(),
-            o.deliverTo(), true, old == null ? 0 : old.numbered(), old == null ? 0 : old.acked(),
-            old == null ? List.of() : old.queue());
-        return withSubscription(o.subscriberId(), s);
-      } else if (event instanceof SubscriptionLeft l) {
-        Subscription s = subscription(l.subscriberId());
-        if (s == null) {
-          return this;
-        }
-        return withSubscription(l.subscriberId(), s.durable()
-            ? new Subscription(s.subscriberId(), s.topic(), s.filter(), true, s.push(), null, false, s.numbered(),
-                s.acked(), s.queue())
-            : null).collect();
-      } else if (event instanceof SubscriptionClosed c) {
-        return withSubscription(c.subscriberId(), null).collect();
-      }
-      throw new IllegalArgumentException("unknown topic broker event " + event);
-    }
-
-    /** Takes {@code batch} (in offset order) into every subscription that wants each message. */
-    private State accept(List<Message> batch) {
-      List<PublisherSeq> ps = new ArrayList<>(publishers);
-      long last = accepted;
-      for (Message m : batch) {
-        PublisherSeq before = publisher(ps, m.publisherId());
-        ps.removeIf(p -> p.publisherId().equals(m.publisherId()));
-        String print = fingerprint(m.topic(), m.key(), m.payload());
-        ps.add(before == null ? new PublisherSeq(m.publisherId(), 0, List.of()).next(m.seq(), print)
-            : m.seq() > before.seq() ? before.next(m.seq(), print) : before);
-        last = Math.max(last, m.offset());
-      }
-      boolean[] kept = new boolean[batch.size()];
-      List<Subscription> subs = new ArrayList<>(subscriptions.size());
-      for (Subscription s : subscriptions) {
-        List<Entry> q = null;
-        long numbered = s.numbered();
-        for (int i = 0; i < batch.size(); i++) {
-          Message m = batch.get(i);
-          if (s.wants(m)) {
-            if (q == null) {
-              q = new ArrayList<>(s.queue().size() + batch.size());
-              q.addAll(s.queue());
-            }
-            q.add(new Entry(++numbered, m.offset()));
-            kept[i] = true;
-          }
-        }
-        subs.add(q == null ? s : new Subscription(s.subscriberId(), s.topic(), s.filter(), s.durable(), s.push(),
-            s.deliverTo(), s.connected(), numbered, s.acked(), q));
-      }
-      List<Message> ms = new ArrayList<>(messages.size() + batch.size());
-      ms.addAll(messages);
-      for (int i = 0; i < batch.size(); i++) {
-        if (kept[i]) {
-          ms.add(batch.get(i));
-        }
-      }
-      return new State(last, ps, subs, ms);
-    }
-
-    private static PublisherSeq publisher(List<PublisherSeq> publishers, String publisherId) {
-      for (PublisherSeq p : publishers) {
-        if (p.publisherId().equals(publisherId)) {
-          return p;
-        }
-      }
-      return null;
-    }
-
-    private State acked(String subscriberId, long upTo) {
-      Subscription s = subscription(subscriberId);
-      if (s == null || upTo <= s.acked()) {
-        return this;
-      }
-      List<Entry> q = s.queue().stream().filter(e -> e.n() > upTo).toList();
-      return withSubscription(subscriberId, new Subscription(s.subscriberId(), s.topic(), s.filter(), s.durable(),
-          s.push(), s.deliverTo(), s.connected(), s.numbered(), Math.min(upTo, s.numbered()), q)).collect();
-    }
-
-    private State withSubscription(String subscriberId, Subscription replacement) {
-      List<Subscription> subs = new ArrayList<>(subscriptions);
-      int i = 0;
-      while (i < subs.size() && !subs.get(i).subscriberId().equals(subscriberId)) {
-        i++;
-      }
-      if (i < subs.size()) {
-        if (replacement == null) {
-          subs.remove(i);
-        } else {
-          subs.set(i, replacement);
-        }
-      } else if (replacement != null) {
-        subs.add(replacement);
-      }
-      return new State(accepted, publishers, subs, messages);
-    }
-
-    /** Drops the messages older than every subscription's oldest unacknowledged one. */
-    private State collect() {
-      long oldest = Long.MAX_VALUE;
-      for (Subscription s : subscriptions) {
-        if (!s.queue().isEmpty()) {
-          oldest = Math.min(oldest, s.queue().get(0).offset());
-        }
-      }
-      int drop = 0;
-      while (drop < messages.size() && messages.get(drop).offset() < oldest) {
-        drop++;
-      }
-      return drop == 0 ? this : new State(accepted, publishers, subscriptions, messages.subList(drop, messages.size()));
-    }
-  }
-
   // ---------------------------------------------------------------- the broker
 
   private final Peers<Object> group;
   private final Settings settings;
   private final ActorContext<Command> context;
-  private final TimerScheduler<Command> timers;
-  /** Publishes taken but not yet written (group commit), in order of arrival. */
-  private final List<Publish> unwritten = new ArrayList<>();
-  /** Copies of publishes not yet written, to acknowledge once they are. */
-  private final List<Publish> copies = new ArrayList<>();
-  /** Acknowledgements taken but not yet written: subscriber to number. */
-  private final Map<String, Long> ackedUnwritten = new TreeMap<>();
-  /** The highest number pushed to each push subscriber since it (re)connected. */
-  private final Map<String, Long> pushedUpTo = new TreeMap<>();
-  /** Each subscriber's acknowledged number at the last redelivery tick. */
-  private final Map<String, Long> ackedAtLastTick = new TreeMap<>();
-  /** Pulls waiting for a message: subscriber to the pull and its number. */
-  private final Map<String, Waiting> waiting = new LinkedHashMap<>();
-  private long pulls;
-
-  private record Waiting(long number, Pull pull) {}
-
-  /** Keys of the pull timers (one per waiting subscriber). */
-  private record PullTimer(String subscriberId) {}
+  private final WriteAhead<Command, Event, BrokerState> writes;
+  private final BrokerDelivery delivery;
+  private final BrokerPublishing publishing;
+  private final BrokerSubscriptions subscriptions;
 
   /**
    * A broker named {@code name} (its persistence id); {@code group} lets it answer members that
    * gave no reply address (may be {@link Peers#alone}).
    */
   public static Behavior<Command> create(String name, Peers<Object> group, Settings settings) {
+    return create(name, group, settings, BrokerPublishing::new);
+  }
+
+  /** A broker that takes publishes with {@code publishing} (a variant's, in specs). */
+  static Behavior<Command> create(String name, Peers<Object> group, Settings settings,
+      BrokerPublishing.Maker publishing) {
     Objects.requireNonNull(name, "name");
-    return Durable.of((context, timers) -> new TopicBroker(name, group, settings, context, timers));
+    return Durable.of((context, timers) -> new TopicBroker(name, group, settings, publishing, context, timers));
   }
 
   /**
@@ -578,20 +321,22 @@ public final class TopicBroker
     return PubSubClient.create(peers.ref(broker).narrow(), env, clientSettings, upcalls);
   }
 
-  private TopicBroker(
-      String name, Peers<Object> group, Settings settings, ActorContext<Command> context,
-      TimerScheduler<Command> timers) {
+  private TopicBroker(String name, Peers<Object> group, Settings settings, BrokerPublishing.Maker publishing,
+      ActorContext<Command> context, TimerScheduler<Command> timers) {
     super(PersistenceId.of("topic-broker", name));
     this.group = group;
     this.settings = settings;
     this.context = context;
-    this.timers = timers;
+    this.writes = new WriteAhead<>(Effect());
+    this.delivery = new BrokerDelivery(settings, timers, this::reply);
+    this.publishing = publishing.make(writes, timers, settings, delivery, this::reply, context.getLog());
+    this.subscriptions = new BrokerSubscriptions(writes, delivery, this::reply, context.getLog());
     timers.startTimerWithFixedDelay(TimerKey.REDELIVER, new Tick(TimerKey.REDELIVER), settings.redeliverAfter());
   }
 
   @Override
-  public State emptyState() {
-    return State.EMPTY;
+  public BrokerState emptyState() {
+    return BrokerState.EMPTY;
   }
 
   @Override
@@ -600,29 +345,25 @@ public final class TopicBroker
   }
 
   @Override
-  public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent(State::apply);
+  public EventHandler<BrokerState, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(BrokerState::apply);
   }
 
   @Override
-  public SignalHandler<State> signalHandler() {
+  public SignalHandler<BrokerState> signalHandler() {
     return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), state -> {
-          for (Subscription s : state.subscriptions()) {
-            push(state, s);
-          }
-        })
+        .onSignal(RecoveryCompleted.instance(), state -> state.subscriptions().forEach(s -> delivery.push(state, s)))
         .build();
   }
 
   @Override
-  public CommandHandler<Command, Event, State> commandHandler() {
+  public CommandHandler<Command, Event, BrokerState> commandHandler() {
     return newCommandHandlerBuilder()
         .forAnyState()
-        .onCommand(Publish.class, this::onPublish)
-        .onCommand(Subscribe.class, this::onSubscribe)
-        .onCommand(Leave.class, this::onLeave)
-        .onCommand(Unsubscribe.class, this::onUnsubscribe)
+        .onCommand(Publish.class, publishing::onPublish)
+        .onCommand(Subscribe.class, subscriptions::onSubscribe)
+        .onCommand(Leave.class, subscriptions::onLeave)
+        .onCommand(Unsubscribe.class, subscriptions::onUnsubscribe)
         .onCommand(Ack.class, this::onAck)
         .onCommand(Pull.class, this::onPull)
         .onCommand(Tick.class, this::onTick)
@@ -631,351 +372,47 @@ public final class TopicBroker
         .build();
   }
 
-  // ---------------------------------------------------------------- publishing
+  // ---------------------------------------------------------------- delivery
 
-  private Effect<Event, State> onPublish(State state, Publish p) {
-    if (p.publisherId() == null || p.topic() == null || p.seq() < 0) {
-      context.getLog().warn("ignoring a publish without publisher or topic, or with a negative number: {}", p);
-      return Effect().none();
-    }
-    if (p.seq() != 0 && p.seq() <= state.lastSeq(p.publisherId())) {
-      String written = state.fingerprintOf(p.publisherId(), p.seq());
-      reply(p.replyTo(), p.publisherId(), fingerprint(p.topic(), p.key(), p.payload()).equals(written)
-          ? new PublishAck(p.publisherId(), p.seq(), 0, true)
-          : new SeqReused(p.publisherId(), p.seq(), written != null
-              ? "publisher " + p.publisherId() + "'s seq " + p.seq() + " was published with another topic, key or "
-                  + "payload; this message was not published (a retry repeats its message exactly)"
-              : "publisher " + p.publisherId() + "'s seq " + p.seq() + " was published, but is older than the last "
-                  + REMEMBERED + " this broker remembers, so whether this is the same message cannot be told; "
-                  + "it was not published again"));
-      return Effect().none();
-    }
-    long last = lastSeq(state, p.publisherId());
-    Publish same = p.seq() == 0 ? null : unwritten(p.publisherId(), p.seq());
-    if (same != null && !fingerprint(same.topic(), same.key(), same.payload())
-        .equals(fingerprint(p.topic(), p.key(), p.payload()))) {
-      reply(p.replyTo(), p.publisherId(), new SeqReused(p.publisherId(), p.seq(), "publisher " + p.publisherId()
-          + "'s seq " + p.seq() + " is being published with another topic, key or payload; this message was not "
-          + "published (a retry repeats its message exactly)"));
-      return Effect().none();
-    }
-    if (p.seq() != 0 && p.seq() <= last) {
-      if (settings.ackOnArrival()) {
-        reply(p.replyTo(), p.publisherId(), new PublishAck(p.publisherId(), p.seq(), 0, true));
-      } else {
-        copies.add(p); // a copy of one not written yet: acknowledged with it, never before
-      }
-      return Effect().none();
-    }
-    if (p.seq() > last + 1) {
-      reply(p.replyTo(), p.publisherId(), new OutOfOrder(p.publisherId(), p.seq(), last + 1));
-      return Effect().none();
-    }
-    Publish numbered = p.seq() == 0
-        ? new Publish(p.publisherId(), last + 1, p.topic(), p.key(), p.payload(), p.replyTo()) : p;
-    unwritten.add(numbered);
-    if (settings.ackOnArrival()) {
-      long offset = state.accepted() + unwritten.size();
-      reply(p.replyTo(), p.publisherId(), new PublishAck(p.publisherId(), numbered.seq(), offset, false));
-    }
-    if (settings.commitWindow().isZero()) {
-      return writeUnwritten(state);
-    }
-    if (!timers.isTimerActive(TimerKey.COMMIT)) {
-      timers.startSingleTimer(TimerKey.COMMIT, new Tick(TimerKey.COMMIT), settings.commitWindow());
-    }
-    return Effect().none();
-  }
-
-  /** The publish numbered {@code seq} of {@code publisherId} taken but not written yet, or null. */
-  private Publish unwritten(String publisherId, long seq) {
-    for (Publish u : unwritten) {
-      if (u.publisherId().equals(publisherId) && u.seq() == seq) {
-        return u;
-      }
-    }
-    return null;
-  }
-
-  /** The last number taken from {@code publisherId}, written or not. */
-  private long lastSeq(State state, String publisherId) {
-    long last = state.lastSeq(publisherId);
-    for (Publish u : unwritten) {
-      if (u.publisherId().equals(publisherId)) {
-        last = Math.max(last, u.seq());
-      }
-    }
-    return last;
-  }
-
-  /** Writes the publishes and acknowledgements waiting, in one write; then answers and pushes. */
-  private Effect<Event, State> writeUnwritten(State state) {
-    timers.cancel(TimerKey.COMMIT);
-    List<Event> events = new ArrayList<>();
-    List<Publish> written = List.copyOf(unwritten);
-    long offset = state.accepted();
-    List<Message> batch = new ArrayList<>(written.size());
-    for (Publish p : written) {
-      batch.add(new Message(++offset, p.publisherId(), p.seq(), p.topic(), p.key(), p.payload()));
-    }
-    if (!batch.isEmpty()) {
-      events.add(new MessagesAccepted(batch));
-    }
-    unwritten.clear();
-    List<Publish> copied = List.copyOf(copies);
-    copies.clear();
-    events.addAll(takeAcks(state));
-    if (events.isEmpty()) {
-      return Effect().none();
-    }
-    long first = state.accepted();
-    return Effect().persist(events).thenRun(after -> {
-      long o = first;
-      for (Publish p : written) {
-        o++;
-        if (!settings.ackOnArrival()) {
-          reply(p.replyTo(), p.publisherId(), new PublishAck(p.publisherId(), p.seq(), o, false));
-        }
-      }
-      for (Publish p : copied) {
-        reply(p.replyTo(), p.publisherId(), new PublishAck(p.publisherId(), p.seq(), 0, true));
-      }
-      for (Subscription s : after.subscriptions()) {
-        push(after, s);
-        answerWaitingPull(after, s);
-      }
-    });
-  }
-
-  // ---------------------------------------------------------------- subscriptions
-
-  private Effect<Event, State> onSubscribe(State state, Subscribe s) {
-    if (s.subscriberId() == null) {
-      context.getLog().warn("ignoring a subscribe without subscriber: {}", s);
-      return Effect().none();
-    }
-    Subscription old = state.subscription(s.subscriberId());
-    if (s.topic() == null && old == null) {
-      reply(s.replyTo(), s.subscriberId(), new NotSubscribed(s.subscriberId()));
-      return Effect().none();
-    }
-    String topic = s.topic() == null ? old.topic() : s.topic();
-    Filter filter = s.topic() == null ? old.filter() : s.filter() == null ? Filter.ALL : s.filter();
-    boolean durable = s.topic() == null ? old.durable() : s.durable();
-    pushedUpTo.remove(s.subscriberId());
-    return Effect()
-        .persist(new SubscriptionOpened(s.subscriberId(), topic, filter, durable, s.push(), s.replyTo()))
-        .thenRun(after -> {
-          Subscription sub = after.subscription(s.subscriberId());
-          reply(s.replyTo(), s.subscriberId(), new Subscribed(s.subscriberId(), topic, durable, acked(after, sub)));
-          push(after, sub);
-        });
-  }
-
-  private Effect<Event, State> onLeave(State state, Leave l) {
-    Subscription s = state.subscription(l.subscriberId());
-    if (s == null) {
-      reply(l.replyTo(), l.subscriberId(), new Left(l.subscriberId(), false));
-      return Effect().none();
-    }
-    forget(l.subscriberId(), s.durable());
-    List<Event> events = new ArrayList<>(takeAck(state, l.subscriberId()));
-    events.add(new SubscriptionLeft(l.subscriberId()));
-    return Effect().persist(events).thenRun(after ->
-        reply(l.replyTo(), l.subscriberId(), new Left(l.subscriberId(), s.durable())));
-  }
-
-  private Effect<Event, State> onUnsubscribe(State state, Unsubscribe u) {
-    Subscription s = state.subscription(u.subscriberId());
-    if (s == null) {
-      reply(u.replyTo(), u.subscriberId(), new Unsubscribed(u.subscriberId(), false));
-      return Effect().none();
-    }
-    forget(u.subscriberId(), false);
-    return Effect().persist(new SubscriptionClosed(u.subscriberId())).thenRun(after ->
-        reply(u.replyTo(), u.subscriberId(), new Unsubscribed(u.subscriberId(), true)));
-  }
-
-  /** Drops what the broker holds in memory for a subscriber that left ({@code keepAcks}: durable). */
-  private void forget(String subscriberId, boolean keepAcks) {
-    pushedUpTo.remove(subscriberId);
-    ackedAtLastTick.remove(subscriberId);
-    if (!keepAcks) {
-      ackedUnwritten.remove(subscriberId);
-    }
-    Waiting w = waiting.remove(subscriberId);
-    if (w != null) {
-      timers.cancel(new PullTimer(subscriberId));
-    }
-  }
-
-  // ---------------------------------------------------------------- acknowledgements
-
-  private Effect<Event, State> onAck(State state, Ack a) {
+  private Effect<Event, BrokerState> onAck(BrokerState state, Ack a) {
     Subscription s = state.subscription(a.subscriberId());
-    if (s == null) {
-      return Effect().none();
+    if (s != null) {
+      delivery.noteAck(s, a.upTo());
+      delivery.push(state, s);
     }
-    noteAck(s, a.upTo());
-    push(state, s);
     return Effect().none();
   }
 
-  private void noteAck(Subscription s, long upTo) {
-    long capped = Math.min(upTo, s.numbered());
-    if (capped > s.acked() && capped > ackedUnwritten.getOrDefault(s.subscriberId(), 0L)) {
-      ackedUnwritten.put(s.subscriberId(), capped);
-      if (!timers.isTimerActive(TimerKey.ACK_FLUSH)) {
-        timers.startSingleTimer(TimerKey.ACK_FLUSH, new Tick(TimerKey.ACK_FLUSH), settings.ackFlush());
-      }
-    }
-  }
-
-  /** The number up to which {@code s} has acknowledged, written or not. */
-  private long acked(State state, Subscription s) {
-    return Math.max(s.acked(), ackedUnwritten.getOrDefault(s.subscriberId(), 0L));
-  }
-
-  private List<Event> takeAcks(State state) {
-    List<Event> events = new ArrayList<>();
-    ackedUnwritten.forEach((id, upTo) -> {
-      if (state.subscription(id) != null) {
-        events.add(new MessagesAcked(id, upTo));
-      }
-    });
-    ackedUnwritten.clear();
-    timers.cancel(TimerKey.ACK_FLUSH);
-    return events;
-  }
-
-  private List<Event> takeAck(State state, String subscriberId) {
-    Long upTo = ackedUnwritten.remove(subscriberId);
-    return upTo == null || state.subscription(subscriberId) == null
-        ? List.of() : List.of(new MessagesAcked(subscriberId, upTo));
-  }
-
-  // ---------------------------------------------------------------- pull
-
-  private Effect<Event, State> onPull(State state, Pull p) {
+  private Effect<Event, BrokerState> onPull(BrokerState state, Pull p) {
     Subscription s = state.subscription(p.subscriberId());
     if (s == null) {
       reply(p.replyTo(), p.subscriberId(), new NotSubscribed(p.subscriberId()));
-      return Effect().none();
-    }
-    noteAck(s, p.ackUpTo());
-    Waiting old = waiting.remove(p.subscriberId());
-    if (old != null) {
-      timers.cancel(new PullTimer(p.subscriberId()));
-    }
-    List<Deliver> ready = queued(state, s, Math.max(1, p.max()));
-    if (!ready.isEmpty() || p.timeout() == null || p.timeout().isZero() || p.timeout().isNegative()) {
-      reply(p.replyTo(), p.subscriberId(), new Pulled(p.subscriberId(), ready));
-      return Effect().none();
-    }
-    long number = ++pulls;
-    waiting.put(p.subscriberId(), new Waiting(number, p));
-    timers.startSingleTimer(new PullTimer(p.subscriberId()), new PullExpired(p.subscriberId(), number), p.timeout());
-    return Effect().none();
-  }
-
-  private Effect<Event, State> onPullExpired(State state, PullExpired e) {
-    Waiting w = waiting.get(e.subscriberId());
-    if (w != null && w.number() == e.pull()) {
-      waiting.remove(e.subscriberId());
-      reply(w.pull().replyTo(), e.subscriberId(), new Pulled(e.subscriberId(), List.of()));
+    } else {
+      delivery.onPull(state, s, p);
     }
     return Effect().none();
   }
 
-  private void answerWaitingPull(State state, Subscription s) {
-    Waiting w = waiting.get(s.subscriberId());
-    if (w == null) {
-      return;
-    }
-    List<Deliver> ready = queued(state, s, Math.max(1, w.pull().max()));
-    if (!ready.isEmpty()) {
-      waiting.remove(s.subscriberId());
-      timers.cancel(new PullTimer(s.subscriberId()));
-      reply(w.pull().replyTo(), s.subscriberId(), new Pulled(s.subscriberId(), ready));
-    }
+  private Effect<Event, BrokerState> onPullExpired(BrokerState state, PullExpired e) {
+    delivery.onPullExpired(e);
+    return Effect().none();
   }
 
-  /** Up to {@code max} of {@code s}'s unacknowledged messages, oldest first. */
-  private List<Deliver> queued(State state, Subscription s, int max) {
-    long acked = acked(state, s);
-    List<Deliver> out = new ArrayList<>();
-    for (Entry e : s.queue()) {
-      if (out.size() >= max) {
-        break;
-      }
-      if (e.n() > acked) {
-        out.add(new Deliver(s.subscriberId(), e.n(), state.message(e.offset())));
-      }
-    }
-    return out;
-  }
-
-  // ---------------------------------------------------------------- push
-
-  /** Sends {@code s} what it has not been sent, within its window. */
-  private void push(State state, Subscription s) {
-    if (s == null || !s.push() || !s.connected()) {
-      return;
-    }
-    long acked = acked(state, s);
-    long from = Math.max(acked, pushedUpTo.getOrDefault(s.subscriberId(), acked));
-    if (from >= s.numbered()) {
-      pushedUpTo.put(s.subscriberId(), from);
-      return;
-    }
-    long limit = acked + settings.window();
-    long sent = from;
-    for (Entry e : s.queue()) {
-      if (e.n() > limit) {
-        break;
-      }
-      if (e.n() > from) {
-        reply(s.deliverTo(), s.subscriberId(), new Deliver(s.subscriberId(), e.n(), state.message(e.offset())));
-        sent = e.n();
-      }
-    }
-    pushedUpTo.put(s.subscriberId(), sent);
-  }
-
-  private Effect<Event, State> onTick(State state, Tick t) {
+  private Effect<Event, BrokerState> onTick(BrokerState state, Tick t) {
     switch (t.key()) {
       case COMMIT:
-        return writeUnwritten(state);
+        return publishing.writeWaiting(state);
       case ACK_FLUSH:
-        List<Event> acks = takeAcks(state);
-        return acks.isEmpty() ? Effect().none() : Effect().persist(acks);
+        return writes.write(delivery.takeAcks(state));
       case REDELIVER:
       default:
-        for (Subscription s : state.subscriptions()) {
-          long acked = acked(state, s);
-          Long before = ackedAtLastTick.put(s.subscriberId(), acked);
-          if (!pushedUpTo.containsKey(s.subscriberId())) {
-            push(state, s); // nothing sent since the broker started
-          } else if (before != null && before == acked && s.numbered() > acked) {
-            pushedUpTo.remove(s.subscriberId()); // no progress since the last tick: send again
-            push(state, s);
-          }
-        }
+        delivery.redeliver(state);
         return Effect().none();
     }
   }
 
-  private Effect<Event, State> onGetStatus(State state, GetStatus q) {
-    List<SubscriptionStatus> subs = new ArrayList<>();
-    for (Subscription s : state.subscriptions()) {
-      long acked = acked(state, s);
-      int queued = (int) s.queue().stream().filter(e -> e.n() > acked).count();
-      subs.add(new SubscriptionStatus(s.subscriberId(), s.topic(), s.filter(), s.durable(), s.push(), s.connected(),
-          queued, acked));
-    }
-    Map<String, Long> publishers = new TreeMap<>();
-    state.publishers().forEach(p -> publishers.put(p.publisherId(), p.seq()));
-    q.replyTo().tell(new Status(state.accepted(), state.messages().size(), subs, publishers));
+  private Effect<Event, BrokerState> onGetStatus(BrokerState state, GetStatus q) {
+    q.replyTo().tell(delivery.status(state));
     return Effect().none();
   }
 

@@ -13,6 +13,7 @@ import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.WireMessage;
+import dev.parley.protocols.core.WriteAhead;
 import dev.parley.protocols.replication.ChainReplication.Command;
 import dev.parley.protocols.replication.ChainReplication.Config;
 import dev.parley.protocols.replication.ChainReplication.Configure;
@@ -51,6 +52,7 @@ public final class ChainMaster extends EventSourcedBehavior<Command, ChainMaster
     return Durable.of((context, timers) -> new ChainMaster(group, timers, peers, env, settings, upcalls));
   }
 
+  private final WriteAhead<Command, Reconfigured, Config> writes;
   private final Peers<Command> peers;
   private final NodeEnv env;
   private final Settings settings;
@@ -64,6 +66,7 @@ public final class ChainMaster extends EventSourcedBehavior<Command, ChainMaster
   private ChainMaster(String group, TimerScheduler<Command> timers, Peers<Command> peers, NodeEnv env,
       Settings settings, ActorRef<KvReply> upcalls) {
     super(PersistenceId.of("chain-master", group));
+    this.writes = new WriteAhead<>(Effect());
     this.peers = peers;
     this.env = env;
     this.settings = settings;
@@ -111,7 +114,7 @@ public final class ChainMaster extends EventSourcedBehavior<Command, ChainMaster
       ping(config);
       return Effect().none();
     }
-    return Effect().persist(new Reconfigured(next)).thenRun(this::ping);
+    return writes.then(new Reconfigured(next), this::ping);
   }
 
   /** The next configuration: the chain repaired, or {@code config} itself if nothing changed. */

@@ -14,6 +14,7 @@ import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.WireMessage;
+import dev.parley.protocols.core.WriteAhead;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -129,6 +130,7 @@ public final class GossipStore
     return Durable.of((context, timers) -> new GossipStore(group, peers, env, settings, upcalls, timers));
   }
 
+  private final WriteAhead<Command, Merged, VersionedStore> writes;
   private final Peers<Command> peers;
   private final NodeEnv env;
   private final ActorRef<KvReply> upcalls;
@@ -139,6 +141,7 @@ public final class GossipStore
   private GossipStore(String group, Peers<Command> peers, NodeEnv env, Settings settings,
       ActorRef<KvReply> upcalls, TimerScheduler<Command> timers) {
     super(PersistenceId.of("gossip", group + "/" + peers.self().name()));
+    this.writes = new WriteAhead<>(Effect());
     this.peers = peers;
     this.env = env;
     this.upcalls = upcalls;
@@ -215,7 +218,7 @@ public final class GossipStore
     }
     long counter = Math.max(env.clock().millis(), current == null ? 1 : current.version().counter() + 1);
     Versioned written = new Versioned(new Versioned.Version(counter, peers.self()), value, request.id());
-    return Effect().persist(new Merged(Map.of(request.key(), written))).thenRun(s -> answer(request, ok));
+    return writes.then(new Merged(Map.of(request.key(), written)), s -> answer(request, ok));
   }
 
   /** Answers {@code request}, remembering it in this replica's sessions (kept in memory only). */

@@ -12,8 +12,8 @@ import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
-import dev.parley.protocols.core.PersistThen;
 import dev.parley.protocols.core.WireMessage;
+import dev.parley.protocols.core.WriteAhead;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -24,7 +24,6 @@ import java.util.Objects;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 
 /**
  * Primary-backup (passive) replication of the {@link KvStore}, with failover through views: one
@@ -69,6 +68,9 @@ import java.util.function.Consumer;
  * under the timeouts, a primary is in place within a few timeouts and clients complete. Cost: 2(N-1)
  * messages per request (a Replicate to each backup and its Ack), reads included; a view change costs
  * 2(N-1) for the promises and N-1 snapshots.
+ *
+ * <p>Files by role: this one (vocabulary, backups and view changes) and {@link PrimaryRole} (what a
+ * primary does in its view).
  */
 public final class PrimaryBackup
     extends EventSourcedBehavior<PrimaryBackup.Command, PrimaryBackup.Event, PrimaryBackup.State> {
@@ -204,18 +206,15 @@ public final class PrimaryBackup
    */
   public static Behavior<Command> create(String group, Peers<Command> peers, NodeEnv env, Settings settings,
       ActorRef<KvReply> upcalls) {
-    return create(group, peers, env, settings, upcalls, false);
+    return create(group, peers, env, settings, upcalls, PrimaryRole::new);
   }
 
-  /**
-   * As {@link #create}; with {@code answerBeforeReplicating} the primary answers a request as soon
-   * as it applied it: the classic bug that loses acknowledged writes when the primary fails.
-   */
+  /** As {@link #create}, with the primary role {@code primaryRole} makes (a variant's, in specs). */
   static Behavior<Command> create(String group, Peers<Command> peers, NodeEnv env, Settings settings,
-      ActorRef<KvReply> upcalls, boolean answerBeforeReplicating) {
+      ActorRef<KvReply> upcalls, PrimaryRole.Maker primaryRole) {
     Objects.requireNonNull(settings, "settings");
-    return Durable.of((context, timers) ->
-        new PrimaryBackup(group, timers, peers, env, settings, upcalls, answerBeforeReplicating));
+    return Durable.of((context, timers) -> new PrimaryBackup(group, timers, peers, env, settings, upcalls,
+        primaryRole.make(peers, env, settings, upcalls)));
   }
 
   private final TimerScheduler<Command> timers;
@@ -223,29 +222,22 @@ public final class PrimaryBackup
   private final NodeEnv env;
   private final Settings settings;
   private final ActorRef<KvReply> upcalls;
-  private final boolean answerBeforeReplicating;
+  private final WriteAhead<Command, Event, State> writes;
+  private final PrimaryRole primaryRole;
   private Role role = Role.BACKUP;
   private NodeId primary;
   private final Map<NodeId, Promise> promises = new HashMap<>();
-  // the primary's view: its backups, what each holds, when each was last heard
-  private final TreeSet<NodeId> backups = new TreeSet<>();
-  private final Map<NodeId, Long> matched = new HashMap<>();
-  private final Map<NodeId, Long> lastHeard = new HashMap<>();
-  // the entries of this view, numbered from viewStart + 1, and the answers still owed
-  private final List<KvRequest> log = new ArrayList<>();
-  private final TreeMap<Long, KvReply> owed = new TreeMap<>();
-  private long viewStart;
-  private long committed;
 
   private PrimaryBackup(String group, TimerScheduler<Command> timers, Peers<Command> peers, NodeEnv env,
-      Settings settings, ActorRef<KvReply> upcalls, boolean answerBeforeReplicating) {
+      Settings settings, ActorRef<KvReply> upcalls, PrimaryRole primaryRole) {
     super(PersistenceId.of("primary-backup", group + "/" + peers.self().name()));
     this.timers = timers;
     this.peers = peers;
     this.env = env;
     this.settings = settings;
     this.upcalls = upcalls;
-    this.answerBeforeReplicating = answerBeforeReplicating;
+    this.writes = new WriteAhead<>(Effect());
+    this.primaryRole = primaryRole;
     resetSuspectTimer();
   }
 
@@ -289,70 +281,18 @@ public final class PrimaryBackup
     }
     long seq = state.seq() + 1;
     KvReply reply = state.store().apply(request).reply();
-    log.add(request);
-    return Effect().persist(new Applied(seq, request)).thenRun(after -> {
-      if (answerBeforeReplicating) {
-        upcalls.tell(reply);
-      } else {
-        owed.put(seq, reply);
-      }
-      Replicate entry = new Replicate(after.view(), self(), seq, List.of(request));
-      backups.forEach(b -> peers.tell(b, entry));
-      commit(after);
-    });
+    primaryRole.order(request);
+    return writes.then(new Applied(seq, request), after -> primaryRole.replicate(after, seq, request, reply));
   }
 
   private Effect<Event, State> onAck(State state, Ack a) {
     if (a.view() > state.view()) {
-      return Effect().persist(new ViewAdopted(a.view(), null)).thenRun(after -> follow(null));
+      return writes.then(new ViewAdopted(a.view(), null), after -> follow(null));
     }
-    if (role != Role.PRIMARY || a.view() < state.view()) {
-      return Effect().none();
+    if (role == Role.PRIMARY && a.view() == state.view()) {
+      primaryRole.acked(state, a);
     }
-    lastHeard.put(a.from(), env.clock().millis());
-    if (a.seq() < viewStart) {
-      matched.put(a.from(), NEEDS_STATE);
-      peers.tell(a.from(), new Snapshot(state.view(), self(), state.seq(), state.store()));
-      return Effect().none();
-    }
-    matched.merge(a.from(), a.seq(), Math::max);
-    if (!backups.contains(a.from()) && a.seq() >= committed) {
-      backups.add(a.from());
-    }
-    commit(state);
     return Effect().none();
-  }
-
-  /** Answers every request that all backups of the view now hold. */
-  private void commit(State state) {
-    long upTo = state.seq();
-    for (NodeId b : backups) {
-      upTo = Math.min(upTo, matched.getOrDefault(b, NEEDS_STATE));
-    }
-    committed = Math.max(committed, upTo);
-    var done = owed.headMap(committed, true);
-    done.values().forEach(upcalls::tell);
-    done.clear();
-  }
-
-  private void onHeartbeat(State state) {
-    long silence = settings.suspectMin().toMillis();
-    long now = env.clock().millis();
-    for (NodeId b : List.copyOf(backups)) {
-      if (now - lastHeard.getOrDefault(b, now) >= silence && backups.size() >= quorum()) {
-        backups.remove(b);
-      }
-    }
-    commit(state);
-    for (NodeId n : peers.others()) {
-      long m = matched.getOrDefault(n, NEEDS_STATE);
-      if (m < viewStart) {
-        peers.tell(n, new Replicate(state.view(), self(), state.seq() + 1, List.of()));
-      } else {
-        List<KvRequest> missing = log.subList((int) (m - viewStart), log.size());
-        peers.tell(n, new Replicate(state.view(), self(), m + 1, missing));
-      }
-    }
   }
 
   // ---------------------------------------------------------------- backups follow the primary
@@ -376,7 +316,7 @@ public final class PrimaryBackup
         }
       }
     }
-    return persistThen(events, after -> {
+    return writes.then(events, state, after -> {
       follow(m.primary());
       long held = after.installedView() == m.view() ? after.seq() : NEEDS_STATE;
       peers.tell(m.primary(), new Ack(m.view(), self(), held));
@@ -395,7 +335,7 @@ public final class PrimaryBackup
     if (state.installedView() != m.view() || m.seq() > state.seq()) {
       events.add(new StateInstalled(m.view(), m.seq(), m.store()));
     }
-    return persistThen(events, after -> {
+    return writes.then(events, state, after -> {
       follow(m.primary());
       peers.tell(m.primary(), new Ack(m.view(), self(), after.seq()));
     });
@@ -406,7 +346,7 @@ public final class PrimaryBackup
   private Effect<Event, State> onTimer(State state, Timer t) {
     if (t == Timer.HEARTBEAT) {
       if (role == Role.PRIMARY) {
-        onHeartbeat(state);
+        primaryRole.heartbeat(state, quorum());
       }
       return Effect().none();
     }
@@ -415,11 +355,10 @@ public final class PrimaryBackup
     }
     long view = state.view() + 1;
     if (quorum() > 1) {
-      return Effect().persist(new ViewAdopted(view, self())).thenRun(this::becomeCandidate);
+      return writes.then(new ViewAdopted(view, self()), this::becomeCandidate);
     }
-    return Effect()
-        .persist(List.of(new ViewAdopted(view, self()), new StateInstalled(view, state.seq(), state.store())))
-        .thenRun(this::startView);
+    return writes.then(List.of(new ViewAdopted(view, self()), new StateInstalled(view, state.seq(), state.store())),
+        state, this::startView);
   }
 
   private void becomeCandidate(State state) {
@@ -440,7 +379,7 @@ public final class PrimaryBackup
     List<Event> events = p.view() > state.view() || state.promised() == null
         ? List.of(new ViewAdopted(p.view(), p.candidate())) : List.of();
     NodeId following = p.view() == state.view() ? primary : null;
-    return persistThen(events, after -> {
+    return writes.then(events, state, after -> {
       follow(following);
       peers.tell(p.candidate(), promiseOf(after));
     });
@@ -448,7 +387,7 @@ public final class PrimaryBackup
 
   private Effect<Event, State> onPromise(State state, Promise pr) {
     if (pr.view() > state.view()) {
-      return Effect().persist(new ViewAdopted(pr.view(), null)).thenRun(after -> follow(null));
+      return writes.then(new ViewAdopted(pr.view(), null), after -> follow(null));
     }
     if (role != Role.CANDIDATE || pr.view() != state.view() || !pr.granted()) {
       return Effect().none();
@@ -460,36 +399,23 @@ public final class PrimaryBackup
     Promise best = promises.values().stream()
         .max(Comparator.comparingLong(Promise::installedView).thenComparingLong(Promise::seq))
         .orElseThrow();
-    return Effect().persist(new StateInstalled(state.view(), best.seq(), best.store()))
-        .thenRun(this::startView);
+    return writes.then(new StateInstalled(state.view(), best.seq(), best.store()), this::startView);
   }
 
   private void startView(State state) {
     role = Role.PRIMARY;
     primary = self();
     timers.cancel(Timer.SUSPECT);
-    viewStart = state.seq();
-    committed = state.seq();
-    log.clear();
-    matched.clear();
-    backups.clear();
-    promises.keySet().stream().filter(n -> !n.equals(self())).forEach(backups::add);
-    long now = env.clock().millis();
-    backups.forEach(b -> lastHeard.put(b, now));
+    primaryRole.start(state, promises.keySet());
     promises.clear();
-    peers.tellOthers(new Snapshot(state.view(), self(), state.seq(), state.store()));
     timers.startTimerWithFixedDelay(Timer.HEARTBEAT, settings.heartbeat());
-    commit(state);
   }
 
   /** Becomes (or stays) a backup following {@code newPrimary} (null: unknown). */
   private void follow(NodeId newPrimary) {
     if (role == Role.PRIMARY) {
       timers.cancel(Timer.HEARTBEAT);
-      owed.forEach((seq, reply) ->
-          upcalls.tell(new KvReply.Unavailable(reply.id(), "the primary was deposed before replicating it")));
-      owed.clear();
-      log.clear();
+      primaryRole.stepDown();
     }
     role = Role.BACKUP;
     primary = newPrimary;
@@ -510,16 +436,12 @@ public final class PrimaryBackup
     return peers.size() / 2 + 1;
   }
 
-  private Effect<Event, State> persistThen(List<Event> events, Consumer<State> then) {
-    return PersistThen.persistThen(Effect(), events, then);
-  }
-
   // ---------------------------------------------------------------- status
 
   private Effect<Event, State> onGetStatus(State state, GetStatus g) {
-    SortedSet<NodeId> view = role == Role.PRIMARY ? backups : new TreeSet<>();
+    SortedSet<NodeId> view = role == Role.PRIMARY ? primaryRole.backups() : new TreeSet<>();
     g.replyTo().tell(new Status(self(), role, primary, state.view(), view, state.seq(),
-        role == Role.PRIMARY ? committed : 0, state.store().values()));
+        role == Role.PRIMARY ? primaryRole.committed() : 0, state.store().values()));
     return Effect().none();
   }
 

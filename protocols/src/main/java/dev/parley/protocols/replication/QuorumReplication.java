@@ -15,6 +15,7 @@ import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.WireMessage;
+import dev.parley.protocols.core.WriteAhead;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -183,6 +184,7 @@ public final class QuorumReplication
     }
   }
 
+  private final WriteAhead<Command, Stored, VersionedStore> writes;
   private final Peers<Command> peers;
   private final Settings settings;
   private final ActorRef<KvReply> upcalls;
@@ -194,6 +196,7 @@ public final class QuorumReplication
   private QuorumReplication(String group, Peers<Command> peers, Settings settings, ActorRef<KvReply> upcalls,
       ActorContext<Command> context, TimerScheduler<Command> timers) {
     super(PersistenceId.of("quorum", group + "/" + peers.self().name()));
+    this.writes = new WriteAhead<>(Effect());
     this.peers = peers;
     this.settings = settings;
     this.upcalls = upcalls;
@@ -364,7 +367,7 @@ public final class QuorumReplication
       send(m.coordinator(), ack);
       return Effect().none();
     }
-    return Effect().persist(new Stored(m.key(), m.value())).thenRun(s -> send(m.coordinator(), ack));
+    return writes.then(new Stored(m.key(), m.value()), s -> send(m.coordinator(), ack));
   }
 
   // ---------------------------------------------------------------- status and plumbing

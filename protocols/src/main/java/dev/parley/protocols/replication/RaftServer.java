@@ -14,8 +14,8 @@ import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
-import dev.parley.protocols.core.PersistThen;
 import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.core.WriteAhead;
 import dev.parley.protocols.election.Role;
 import dev.parley.protocols.replication.Raft.Event;
 import dev.parley.protocols.replication.Raft.State;
@@ -40,6 +40,7 @@ final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event
   final Raft.Settings settings;
   final Raft.Frontend<S, C, R> frontend;
   final EffectFactories<Event, State> effects;
+  private final WriteAhead<Raft.Command, Event, State> writes;
   final RaftVoting voting;
   final RaftLeader<C> leading;
   final RaftFollower following;
@@ -65,6 +66,7 @@ final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event
     this.settings = settings;
     this.frontend = frontend;
     this.effects = Effect();
+    this.writes = new WriteAhead<>(effects);
     this.voting = new RaftVoting(this);
     this.leading = new RaftLeader<>(this);
     this.following = new RaftFollower(this);
@@ -216,8 +218,9 @@ final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event
     return count > peers.size() / 2;
   }
 
+  /** Persist, then act: nothing is sent or answered on a vote, term or entry not yet written. */
   Effect<Event, State> persistThen(List<Event> events, Consumer<State> then) {
-    return PersistThen.persistThen(effects, events, then);
+    return writes.then(events, then);
   }
 
   NodeId self() {

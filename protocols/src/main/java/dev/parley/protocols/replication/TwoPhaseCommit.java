@@ -16,23 +16,18 @@ import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
-import dev.parley.protocols.core.PersistThen;
 import dev.parley.protocols.core.WireMessage;
-import dev.parley.protocols.replication.TpcState.CoordinatorTx;
-import dev.parley.protocols.replication.TpcState.ParticipantTx;
+import dev.parley.protocols.core.WriteAhead;
+import dev.parley.protocols.replication.TpcNode.Step;
 import dev.parley.protocols.replication.TpcState.Part;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.EnumMap;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -80,6 +75,10 @@ import java.util.TreeSet;
  * vote, decision, acknowledgement; the coordinator's own partition costs none) and, in journal
  * writes, 3 at the coordinator (WAIT, decision, end), 2 per participant voting YES (READY, the
  * decision) and 1 per NO (ABORT). Snapshots every 1,000 events.
+ *
+ * <p>Files by role: this one (vocabulary, wiring, status), {@link TpcCoordinator}, {@link
+ * TpcParticipant}, {@link TpcNode} (what both share: peers, clock, journal) and {@link TpcState}
+ * (the logs).
  */
 public final class TwoPhaseCommit
     extends EventSourcedBehavior<TwoPhaseCommit.Command, TwoPhaseCommit.Event, TpcState> {
@@ -198,14 +197,11 @@ public final class TwoPhaseCommit
    * @param initTimeout how long a participant in INIT waits for the vote request before it aborts
    * @param blockedAfter how long a participant stays READY before it asks the other participants
    *     and reports itself blocked
-   * @param logDecisions whether the coordinator logs its decision before sending it; false is
-   *     UNSAFE (it logs it only once every participant acknowledged), for showing what the log is for
    */
-  public record Settings(Duration retry, Duration voteTimeout, Duration initTimeout, Duration blockedAfter,
-      boolean logDecisions) {
+  public record Settings(Duration retry, Duration voteTimeout, Duration initTimeout, Duration blockedAfter) {
 
     public static final Settings DEFAULT = new Settings(Duration.ofMillis(50), Duration.ofSeconds(1),
-        Duration.ofSeconds(1), Duration.ofMillis(500), true);
+        Duration.ofSeconds(1), Duration.ofMillis(500));
 
     public Settings {
       requirePositive("retry", retry);
@@ -217,11 +213,6 @@ public final class TwoPhaseCommit
         throw new IllegalArgumentException("two-phase commit needs voteTimeout and initTimeout longer than "
             + "retry, and blockedAfter at least retry, got " + this);
       }
-    }
-
-    /** These settings with the coordinator's decision written lazily: UNSAFE, see {@code logDecisions}. */
-    public Settings withoutDecisionLog() {
-      return new Settings(retry, voteTimeout, initTimeout, blockedAfter, false);
     }
 
     private static void requirePositive(String name, Duration d) {
@@ -250,50 +241,30 @@ public final class TwoPhaseCommit
    */
   public static Behavior<Command> create(String group, Peers<Command> peers, NodeEnv env, Settings settings,
       ActorRef<KvReply> upcalls, ActorRef<Upcall> transactions) {
+    return create(group, peers, env, settings, upcalls, transactions, TpcCoordinator::new);
+  }
+
+  /** A node whose coordinator {@code coordinator} makes (a variant's, in specs). */
+  static Behavior<Command> create(String group, Peers<Command> peers, NodeEnv env, Settings settings,
+      ActorRef<KvReply> upcalls, ActorRef<Upcall> transactions, TpcCoordinator.Maker coordinator) {
     Objects.requireNonNull(settings, "settings");
-    return Durable.of((context, timers) ->
-        new TwoPhaseCommit(group, peers, env, settings, upcalls, transactions, context, timers));
+    return Durable.of((context, timers) -> new TwoPhaseCommit(group, peers, env, settings, upcalls, transactions,
+        coordinator, context, timers));
   }
 
-  /** A coordinator's transaction in INIT: its work handed out, and who holds it so far. */
-  private record Starting(Map<NodeId, Part> parts, KvRequest request, Instant since, Set<NodeId> joined) {}
-
-  /** A coordinator's votes so far on a transaction in WAIT (lost in a crash). */
-  private record Votes(Instant since, Map<NodeId, Voted> votes) {}
-
-  /** A participant's transaction in INIT: its work, since when it holds it. */
-  private record Initial(NodeId coordinator, Part part, Instant since) {}
-
-  /** Events to write at once and what to do once they are written. */
-  private static final class Step {
-    final List<Event> events = new ArrayList<>();
-    final List<Runnable> then = new ArrayList<>();
-  }
-
-  private final Peers<Command> peers;
-  private final NodeEnv env;
+  private final TpcNode node;
+  private final TpcCoordinator coordinator;
+  private final TpcParticipant participant;
   private final Settings settings;
-  private final ActorRef<KvReply> upcalls;
-  private final ActorRef<Upcall> transactions;
-  private final ActorContext<Command> context;
-  private final Map<String, Starting> starting = new TreeMap<>();
-  private final Map<String, Votes> votes = new HashMap<>();
-  private final Map<String, Set<NodeId>> acks = new HashMap<>();
-  private final Map<String, CoordinatorTx> unlogged = new HashMap<>();
-  private final Map<String, Object> replies = new HashMap<>();
-  private final Map<String, Initial> initial = new TreeMap<>();
-  private final Map<String, Instant> readySince = new HashMap<>();
 
   private TwoPhaseCommit(String group, Peers<Command> peers, NodeEnv env, Settings settings,
-      ActorRef<KvReply> upcalls, ActorRef<Upcall> transactions, ActorContext<Command> context,
-      TimerScheduler<Command> timers) {
+      ActorRef<KvReply> upcalls, ActorRef<Upcall> transactions, TpcCoordinator.Maker coordinator,
+      ActorContext<Command> context, TimerScheduler<Command> timers) {
     super(PersistenceId.of("two-phase-commit", group + "/" + peers.self().name()));
-    this.peers = peers;
-    this.env = env;
     this.settings = settings;
-    this.upcalls = upcalls;
-    this.transactions = transactions;
-    this.context = context;
+    this.node = new TpcNode(peers, env, settings, new WriteAhead<>(Effect()), context, upcalls, transactions);
+    this.coordinator = coordinator.make(node);
+    this.participant = new TpcParticipant(node);
     timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.retry());
   }
 
@@ -311,14 +282,14 @@ public final class TwoPhaseCommit
   public CommandHandler<Command, Event, TpcState> commandHandler() {
     return newCommandHandlerBuilder()
         .forAnyState()
-        .onCommand(Request.class, this::onRequest)
-        .onCommand(Transact.class, this::onTransact)
-        .onCommand(Begin.class, this::onBegin)
-        .onCommand(Joined.class, this::onJoined)
-        .onCommand(VoteRequest.class, this::onVoteRequest)
-        .onCommand(Voted.class, this::onVoted)
-        .onCommand(GlobalDecision.class, this::onGlobalDecision)
-        .onCommand(Ack.class, this::onAck)
+        .onCommand(Request.class, coordinator::onRequest)
+        .onCommand(Transact.class, coordinator::onTransact)
+        .onCommand(Begin.class, participant::onBegin)
+        .onCommand(Joined.class, coordinator::onJoined)
+        .onCommand(VoteRequest.class, participant::onVoteRequest)
+        .onCommand(Voted.class, coordinator::onVoted)
+        .onCommand(GlobalDecision.class, participant::onGlobalDecision)
+        .onCommand(Ack.class, coordinator::onAck)
         .onCommand(DecisionRequest.class, this::onDecisionRequest)
         .onCommand(Tick.class, (state, t) -> onTick(state))
         .onCommand(GetStatus.class, this::onGetStatus)
@@ -332,475 +303,27 @@ public final class TwoPhaseCommit
 
   @Override
   public SignalHandler<TpcState> signalHandler() {
-    return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(),
-            state -> ready(state).forEach(tx -> readySince.put(tx.txId(), now())))
-        .build();
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), participant::recovered).build();
   }
 
-  // ---------------------------------------------------------------- coordinator: phase 1
-
-  private Effect<Event, TpcState> onRequest(TpcState state, Request r) {
-    KvRequest request = r.request();
-    String key = request.key();
-    Part part;
-    if (request instanceof Put p) {
-      part = new Part(Map.of(key, p.value()), Map.of(), Set.of());
-    } else if (request instanceof Cas c) {
-      Map<String, String> expected = new HashMap<>();
-      expected.put(key, c.expected());
-      part = new Part(Map.of(key, c.value()), expected, Set.of());
-    } else {
-      part = new Part(Map.of(), Map.of(), Set.of(key));
-    }
-    String txId = "kv:" + request.id();
-    KvRequest earlier = requestOf(state, txId);
-    if (earlier != null && !earlier.fingerprint().equals(request.fingerprint())) {
-      upcalls.tell(KvReply.Rejected.of(request.id(), ClientSessions.idReused(request, earlier)));
-      return Effect().none();
-    }
-    return begin(state, txId, Map.of(partitionOf(key, peers.members()), part), request);
-  }
-
-  /** The key-value request transaction {@code txId} serves, if this coordinator knows it. */
-  private KvRequest requestOf(TpcState state, String txId) {
-    CoordinatorTx known = coordinated(state, txId);
-    if (known != null) {
-      return known.request();
-    }
-    Starting start = starting.get(txId);
-    return start == null ? null : start.request();
-  }
-
-  private Effect<Event, TpcState> onTransact(TpcState state, Transact t) {
-    if (t.writes().isEmpty() && t.expected().isEmpty()) {
-      report(new TxOutcome(t.txId(), false, "empty transaction"));
-      return Effect().none();
-    }
-    if (t.writes().containsValue(null)) {
-      report(new TxOutcome(t.txId(), false, "a write needs a value, got " + t.writes()));
-      return Effect().none();
-    }
-    Map<NodeId, Map<String, String>> writes = byPartition(t.writes());
-    Map<NodeId, Map<String, String>> expected = byPartition(t.expected());
-    Map<NodeId, Part> parts = new TreeMap<>();
-    Set<NodeId> nodes = new TreeSet<>(writes.keySet());
-    nodes.addAll(expected.keySet());
-    for (NodeId n : nodes) {
-      parts.put(n, new Part(writes.getOrDefault(n, Map.of()), expected.getOrDefault(n, Map.of()), Set.of()));
-    }
-    return begin(state, t.txId(), parts, null);
-  }
-
-  private Map<NodeId, Map<String, String>> byPartition(Map<String, String> values) {
-    Map<NodeId, Map<String, String>> split = new TreeMap<>();
-    values.forEach((k, v) ->
-        split.computeIfAbsent(partitionOf(k, peers.members()), n -> new TreeMap<>()).put(k, v));
-    return split;
-  }
-
-  /** A new transaction is in INIT: hand out the work (nothing is logged yet). */
-  private Effect<Event, TpcState> begin(TpcState state, String txId, Map<NodeId, Part> parts, KvRequest request) {
-    CoordinatorTx known = coordinated(state, txId);
-    if (known != null && known.decided()) {
-      Object reply = replies.get(txId);
-      if (reply != null) {
-        answer(reply);
-      } else if (known.request() == null) {
-        report(new TxOutcome(txId, known.state() == CoordinatorState.COMMIT, known.reason()));
-      }
-    }
-    if (known == null && !starting.containsKey(txId)) {
-      starting.put(txId, new Starting(parts, request, now(), new TreeSet<>()));
-      parts.forEach((n, part) -> send(n, new Begin(txId, self(), part)));
-    }
-    return Effect().none();
-  }
-
-  /** INIT to WAIT once every participant holds its work: log the transaction, then ask for the votes. */
-  private Effect<Event, TpcState> onJoined(TpcState state, Joined j) {
-    Starting tx = starting.get(j.txId());
-    if (tx == null) {
-      return Effect().none();
-    }
-    if (!j.ok()) {
-      abortInInit(j.txId(), j.from() + " refused the work: " + j.reason());
-      return Effect().none();
-    }
-    tx.joined().add(j.from());
-    if (!tx.joined().containsAll(tx.parts().keySet())) {
-      return Effect().none();
-    }
-    starting.remove(j.txId());
-    return Effect().persist(new CoordinatorWaiting(j.txId(), tx.parts(), tx.request())).thenRun(s -> {
-      votes.put(j.txId(), new Votes(now(), new TreeMap<>()));
-      requestVotes(s.coordinating().get(j.txId()), tx.parts().keySet());
-    });
-  }
-
-  /** INIT to ABORT: nothing was logged and nobody voted, so the participants are told but not waited for. */
-  private void abortInInit(String txId, String reason) {
-    Starting tx = starting.remove(txId);
-    tx.parts().keySet().forEach(n -> send(n, new GlobalDecision(txId, self(), false)));
-    answer(reply(txId, tx.request(), false, reason, Map.of()));
-  }
-
-  private void requestVotes(CoordinatorTx tx, Collection<NodeId> from) {
-    List<NodeId> participants = List.copyOf(tx.parts().keySet());
-    from.forEach(n -> send(n, new VoteRequest(tx.txId(), self(), participants)));
-  }
-
-  private Effect<Event, TpcState> onVoted(TpcState state, Voted v) {
-    CoordinatorTx tx = coordinated(state, v.txId());
-    if (tx == null) {
-      return Effect().none();
-    }
-    if (tx.decided()) {
-      send(v.from(), new GlobalDecision(tx.txId(), self(), tx.state() == CoordinatorState.COMMIT));
-      return Effect().none();
-    }
-    Votes w = votes.get(v.txId());
-    if (w == null) {
-      return Effect().none(); // restarted in WAIT: the next tick aborts it
-    }
-    w.votes().put(v.from(), v);
-    Step step = new Step();
-    if (!v.yes()) {
-      decide(step, tx, false, v.from() + " voted NO: " + v.reason());
-    } else if (w.votes().size() == tx.parts().size()) {
-      decide(step, tx, true, null);
-    }
-    return run(step);
-  }
-
-  // ---------------------------------------------------------------- coordinator: phase 2
-
-  /** WAIT to COMMIT or ABORT: log the decision (unless UNSAFE), then send it and answer the client. */
-  private void decide(Step step, CoordinatorTx tx, boolean commit, String reason) {
-    Votes w = votes.remove(tx.txId());
-    if (settings.logDecisions()) {
-      step.events.add(new CoordinatorDecided(tx.txId(), commit, reason));
-    } else {
-      unlogged.put(tx.txId(), tx.decide(commit, reason));
-    }
-    step.then.add(() -> {
-      acks.put(tx.txId(), new HashSet<>());
-      tx.parts().keySet().forEach(n -> send(n, new GlobalDecision(tx.txId(), self(), commit)));
-      Object reply = reply(tx.txId(), tx.request(), commit, reason, w == null ? Map.of() : w.votes());
-      replies.put(tx.txId(), reply);
-      answer(reply);
-    });
-  }
-
-  /** The answer to the client: a {@link TxOutcome}, or the key-value reply to its request. */
-  private Object reply(String txId, KvRequest request, boolean commit, String reason, Map<NodeId, Voted> votes) {
-    if (request == null) {
-      return new TxOutcome(txId, commit, reason);
-    }
-    Voted vote = votes.get(partitionOf(request.key(), peers.members()));
-    if (commit) {
-      return new KvReply.Ok(request.id(), request instanceof Get ? vote.found().get(request.key()) : null);
-    }
-    if (request instanceof Cas && vote != null && !vote.yes() && vote.found().containsKey(request.key())) {
-      return new KvReply.CasFailed(request.id(), vote.found().get(request.key()));
-    }
-    return new KvReply.Unavailable(request.id(), "transaction aborted: " + reason);
-  }
-
-  private Effect<Event, TpcState> onAck(TpcState state, Ack a) {
-    CoordinatorTx tx = coordinated(state, a.txId());
-    Set<NodeId> acked = acks.get(a.txId());
-    if (tx == null || !tx.decided() || tx.ended() || acked == null) {
-      return Effect().none();
-    }
-    acked.add(a.from());
-    if (!acked.containsAll(tx.parts().keySet())) {
-      return Effect().none();
-    }
-    List<Event> events = new ArrayList<>();
-    CoordinatorTx lazy = unlogged.remove(tx.txId());
-    if (lazy != null) {
-      events.add(new CoordinatorDecided(lazy.txId(), lazy.state() == CoordinatorState.COMMIT, lazy.reason()));
-    }
-    events.add(new CoordinatorEnded(tx.txId()));
-    return Effect().persist(events).thenRun(s -> acks.remove(tx.txId()));
-  }
-
-  /** The coordinator's record of {@code txId}: the log's, or its UNSAFE unlogged decision. */
-  private CoordinatorTx coordinated(TpcState state, String txId) {
-    CoordinatorTx lazy = unlogged.get(txId);
-    return lazy != null ? lazy : state.coordinating().get(txId);
-  }
-
-  // ---------------------------------------------------------------- participant
-
-  /** The work arrives: INIT, its keys locked; a key locked by another transaction refuses it. */
-  private Effect<Event, TpcState> onBegin(TpcState state, Begin b) {
-    ParticipantTx known = state.participating().get(b.txId());
-    if (known != null) {
-      send(b.coordinator(), new Joined(b.txId(), self(), known.vote() == Vote.YES, "already aborted"));
-      return Effect().none();
-    }
-    if (!initial.containsKey(b.txId())) {
-      Map<String, String> locks = locks(state);
-      for (String key : b.part().keys()) {
-        if (locks.containsKey(key)) {
-          String reason = "key " + key + " is locked by " + locks.get(key);
-          send(b.coordinator(), new Joined(b.txId(), self(), false, reason));
-          return Effect().none();
-        }
-      }
-      initial.put(b.txId(), new Initial(b.coordinator(), b.part(), now()));
-    }
-    send(b.coordinator(), new Joined(b.txId(), self(), true, null));
-    return Effect().none();
-  }
-
-  /** INIT to READY (vote YES) or ABORT (vote NO), logged before the vote is sent. */
-  private Effect<Event, TpcState> onVoteRequest(TpcState state, VoteRequest r) {
-    String txId = r.txId();
-    ParticipantTx known = state.participating().get(txId);
-    if (known != null) {
-      Voted again = known.vote() == Vote.YES ? new Voted(txId, self(), true, null, reads(state, known.part()))
-          : new Voted(txId, self(), false, "aborted", Map.of());
-      send(r.coordinator(), again);
-      return Effect().none();
-    }
-    Initial init = initial.remove(txId);
-    String refusal = init == null ? "no record of the transaction's work (lost in a crash, or aborted)" : null;
-    Map<String, String> failed = new TreeMap<>();
-    if (refusal == null) {
-      init.part().expected().forEach((k, v) -> {
-        if (!Objects.equals(state.values().get(k), v)) {
-          failed.put(k, state.values().get(k));
-        }
-      });
-      if (!failed.isEmpty()) {
-        refusal = "precondition failed: expected " + init.part().expected() + ", found " + failed;
-      }
-    }
-    if (refusal != null) {
-      String why = refusal;
-      return Effect().persist(new ParticipantDecided(txId, r.coordinator(), Vote.NO, false)).thenRun(s -> {
-        send(r.coordinator(), new Voted(txId, self(), false, why, failed));
-        report(new Participation(txId, self(), Vote.NO, ParticipantState.ABORT));
-      });
-    }
-    Event ready = new ParticipantReady(txId, r.coordinator(), r.participants(), init.part());
-    return Effect().persist(ready).thenRun(s -> {
-      readySince.put(txId, now());
-      send(r.coordinator(), new Voted(txId, self(), true, null, reads(s, init.part())));
-      report(new Participation(txId, self(), Vote.YES, ParticipantState.READY));
-    });
-  }
-
-  private static Map<String, String> reads(TpcState state, Part part) {
-    Map<String, String> found = new TreeMap<>();
-    part.reads().forEach(k -> found.put(k, state.values().get(k)));
-    return found;
-  }
-
-  /** READY (or INIT, on ABORT) to the decision: log it, apply it, release the locks, acknowledge. */
-  private Effect<Event, TpcState> onGlobalDecision(TpcState state, GlobalDecision d) {
-    ParticipantTx tx = state.participating().get(d.txId());
-    Ack ack = new Ack(d.txId(), self());
-    if (tx != null && tx.state() == ParticipantState.READY) {
-      Event decided = new ParticipantDecided(d.txId(), tx.coordinator(), Vote.YES, d.commit());
-      return Effect().persist(decided).thenRun(s -> {
-        readySince.remove(d.txId());
-        report(new Participation(d.txId(), self(), Vote.YES, s.participating().get(d.txId()).state()));
-        send(d.coordinator(), ack);
-      });
-    }
-    if (initial.containsKey(d.txId()) && !d.commit()) {
-      Step step = new Step();
-      abortUnilaterally(step, d.txId(), d.coordinator());
-      step.then.add(() -> send(d.coordinator(), ack));
-      return run(step);
-    }
-    send(d.coordinator(), ack);
-    return Effect().none();
-  }
-
-  /** Aborts a transaction this participant has not voted on; it will vote NO if asked. */
-  private void abortUnilaterally(Step step, String txId, NodeId coordinator) {
-    initial.remove(txId);
-    step.events.add(new ParticipantDecided(txId, coordinator, Vote.NONE, false));
-    step.then.add(() -> report(new Participation(txId, self(), Vote.NONE, ParticipantState.ABORT)));
-  }
-
-  /** Answers a READY participant: as the coordinator, or as a fellow participant (cooperative termination). */
+  /** A READY participant asks: this node as its coordinator, or as a fellow participant. */
   private Effect<Event, TpcState> onDecisionRequest(TpcState state, DecisionRequest r) {
-    String txId = r.txId();
-    if (r.coordinator().equals(self())) {
-      CoordinatorTx tx = coordinated(state, txId);
-      if (tx == null) {
-        if (starting.containsKey(txId)) {
-          abortInInit(txId, r.from() + " asked for the outcome before the vote");
-        }
-        return Effect().persist(new CoordinatorDecided(txId, false, "unknown to its coordinator (presumed abort)"))
-            .thenRun(s -> send(r.from(), new GlobalDecision(txId, self(), false)));
-      }
-      if (tx.decided()) {
-        send(r.from(), new GlobalDecision(txId, self(), tx.state() == CoordinatorState.COMMIT));
-      }
-      return Effect().none();
-    }
-    ParticipantTx tx = state.participating().get(txId);
-    if (tx == null) {
-      Step step = new Step();
-      abortUnilaterally(step, txId, r.coordinator());
-      step.then.add(() -> send(r.from(), new GlobalDecision(txId, r.coordinator(), false)));
-      return run(step);
-    }
-    if (tx.state() != ParticipantState.READY) {
-      send(r.from(), new GlobalDecision(txId, r.coordinator(), tx.state() == ParticipantState.COMMIT));
-    }
-    return Effect().none();
+    return r.coordinator().equals(node.self())
+        ? coordinator.onDecisionRequest(state, r) : participant.onDecisionRequest(state, r);
   }
 
-  // ---------------------------------------------------------------- timeouts and retries
-
+  /** Timeouts and retries of both sides, with what they log written at once. */
   private Effect<Event, TpcState> onTick(TpcState state) {
-    Instant now = now();
+    Instant now = node.now();
     Step step = new Step();
-    for (Map.Entry<String, Starting> e : List.copyOf(starting.entrySet())) {
-      Starting tx = e.getValue();
-      Set<NodeId> silent = new TreeSet<>(tx.parts().keySet());
-      silent.removeAll(tx.joined());
-      if (!now.isBefore(tx.since().plus(settings.voteTimeout()))) {
-        abortInInit(e.getKey(), "no answer to the work from " + silent + " within "
-            + settings.voteTimeout().toMillis() + " ms");
-      } else if (!now.isBefore(tx.since().plus(settings.retry()))) {
-        silent.forEach(n -> send(n, new Begin(e.getKey(), self(), tx.parts().get(n))));
-      }
-    }
-    for (CoordinatorTx tx : coordinatorLog(state)) {
-      if (tx.ended()) {
-        continue;
-      }
-      if (!tx.decided()) {
-        Votes w = votes.get(tx.txId());
-        if (w == null) {
-          decide(step, tx, false, "coordinator restarted in WAIT");
-        } else if (!now.isBefore(w.since().plus(settings.voteTimeout()))) {
-          Set<NodeId> silent = new TreeSet<>(tx.parts().keySet());
-          silent.removeAll(w.votes().keySet());
-          decide(step, tx, false, "no vote from " + silent + " within "
-              + settings.voteTimeout().toMillis() + " ms");
-        } else if (!now.isBefore(w.since().plus(settings.retry()))) {
-          Set<NodeId> silent = new TreeSet<>(tx.parts().keySet());
-          silent.removeAll(w.votes().keySet());
-          requestVotes(tx, silent);
-        }
-      } else {
-        Set<NodeId> acked = acks.computeIfAbsent(tx.txId(), id -> new HashSet<>());
-        boolean commit = tx.state() == CoordinatorState.COMMIT;
-        tx.parts().keySet().stream().filter(n -> !acked.contains(n))
-            .forEach(n -> send(n, new GlobalDecision(tx.txId(), self(), commit)));
-      }
-    }
-    for (Map.Entry<String, Initial> e : List.copyOf(initial.entrySet())) {
-      if (!now.isBefore(e.getValue().since().plus(settings.initTimeout()))) {
-        abortUnilaterally(step, e.getKey(), e.getValue().coordinator());
-      }
-    }
-    for (ParticipantTx tx : ready(state)) {
-      Instant since = readySince.computeIfAbsent(tx.txId(), id -> now);
-      if (!now.isBefore(since.plus(settings.retry()))) {
-        DecisionRequest ask = new DecisionRequest(tx.txId(), tx.coordinator(), self());
-        send(tx.coordinator(), ask);
-        if (!now.isBefore(since.plus(settings.blockedAfter()))) {
-          tx.participants().stream().filter(n -> !n.equals(self()) && !n.equals(tx.coordinator()))
-              .forEach(n -> send(n, ask));
-        }
-      }
-    }
-    return run(step);
+    coordinator.onTick(state, step, now);
+    participant.onTick(state, step, now);
+    return node.run(step, state);
   }
-
-  private Collection<CoordinatorTx> coordinatorLog(TpcState state) {
-    Map<String, CoordinatorTx> all = new TreeMap<>(state.coordinating());
-    all.putAll(unlogged);
-    return all.values();
-  }
-
-  private static List<ParticipantTx> ready(TpcState state) {
-    return state.participating().values().stream()
-        .filter(tx -> tx.state() == ParticipantState.READY)
-        .sorted((a, b) -> a.txId().compareTo(b.txId()))
-        .toList();
-  }
-
-  // ---------------------------------------------------------------- status
 
   private Effect<Event, TpcState> onGetStatus(TpcState state, GetStatus g) {
-    Map<CoordinatorState, List<String>> coordinator = new EnumMap<>(CoordinatorState.class);
-    starting.keySet().forEach(id -> list(coordinator, CoordinatorState.INIT, id));
-    coordinatorLog(state).forEach(tx -> list(coordinator, tx.state(), tx.txId()));
-    Map<ParticipantState, List<String>> participant = new EnumMap<>(ParticipantState.class);
-    initial.keySet().forEach(id -> list(participant, ParticipantState.INIT, id));
-    new TreeMap<>(state.participating()).values().forEach(tx -> list(participant, tx.state(), tx.txId()));
-    Instant now = now();
-    List<String> blocked = new ArrayList<>();
-    for (ParticipantTx tx : ready(state)) {
-      Instant since = readySince.getOrDefault(tx.txId(), now);
-      if (!now.isBefore(since.plus(settings.blockedAfter()))) {
-        List<NodeId> others = tx.participants().stream().filter(n -> !n.equals(self())).toList();
-        blocked.add(tx.txId() + " READY since " + since + ", coordinator " + tx.coordinator()
-            + " unreachable; asked " + others + ", none knows the outcome");
-      }
-    }
-    g.replyTo().tell(new Status(self(), coordinator, participant, blocked, new TreeMap<>(state.values()),
-        locks(state)));
+    g.replyTo().tell(new Status(node.self(), coordinator.byState(state), participant.byState(state),
+        participant.blocked(state), new TreeMap<>(state.values()), participant.locks(state)));
     return Effect().none();
-  }
-
-  private static <S> void list(Map<S, List<String>> byState, S state, String txId) {
-    byState.computeIfAbsent(state, s -> new ArrayList<>()).add(txId);
-  }
-
-  /** Which transaction locks each key: the READY ones (logged) and those in INIT. */
-  private Map<String, String> locks(TpcState state) {
-    Map<String, String> locks = new TreeMap<>();
-    ready(state).forEach(tx -> tx.part().keys().forEach(k -> locks.put(k, tx.txId())));
-    initial.forEach((id, init) -> init.part().keys().forEach(k -> locks.put(k, id)));
-    return locks;
-  }
-
-  // ---------------------------------------------------------------- plumbing
-
-  private Effect<Event, TpcState> run(Step step) {
-    return PersistThen.persistThen(Effect(), step.events, s -> step.then.forEach(Runnable::run));
-  }
-
-  private void send(NodeId node, Command message) {
-    if (node.equals(self())) {
-      context.getSelf().tell(message);
-    } else {
-      peers.tell(node, message);
-    }
-  }
-
-  private void answer(Object reply) {
-    if (reply instanceof KvReply kv) {
-      upcalls.tell(kv);
-    } else {
-      report((Upcall) reply);
-    }
-  }
-
-  private void report(Upcall upcall) {
-    if (transactions != null) {
-      transactions.tell(upcall);
-    }
-  }
-
-  private Instant now() {
-    return env.clock().instant();
-  }
-
-  private NodeId self() {
-    return peers.self();
   }
 }

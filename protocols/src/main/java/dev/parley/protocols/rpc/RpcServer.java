@@ -12,6 +12,7 @@ import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.Payload;
 import dev.parley.protocols.core.WireMessage;
+import dev.parley.protocols.core.WriteAhead;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -66,6 +67,7 @@ public final class RpcServer
   public record State(Object service, long executions, Map<CallId, WireMessage> replies)
       implements WireMessage {}
 
+  private final WriteAhead<Command, Event, State> writes;
   private final Semantics semantics;
   private final RpcService<Object> service;
   private final Peers<RpcClient.Command> clients;
@@ -116,6 +118,7 @@ public final class RpcServer
       Peers<RpcClient.Command> clients,
       ActorRef<? super Executed> listener) {
     super(PersistenceId.of("rpc-server", Objects.requireNonNull(name, "name")));
+    this.writes = new WriteAhead<>(Effect());
     this.semantics = semantics;
     this.service = service;
     this.clients = clients;
@@ -163,13 +166,10 @@ public final class RpcServer
       }
     }
     WireMessage result = service.execute(state.service(), r.request()).result();
-    return Effect()
-        .persist(new Performed(r.client(), r.requestId(), r.request(), result))
-        .thenRun(
-            after -> {
-              listener.tell(new Executed(r.client(), r.requestId()));
-              clients.tell(r.client(), new RpcClient.Reply(r.requestId(), result));
-            });
+    return writes.then(new Performed(r.client(), r.requestId(), r.request(), result), after -> {
+      listener.tell(new Executed(r.client(), r.requestId()));
+      clients.tell(r.client(), new RpcClient.Reply(r.requestId(), result));
+    });
   }
 
   private Effect<Event, State> onGetStatus(State state, GetStatus q) {

@@ -1,8 +1,11 @@
 package dev.parley.testkit.naming;
 
 import akka.actor.testkit.typed.javadsl.TestInbox;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
 import dev.parley.protocols.naming.Chord;
@@ -46,11 +49,23 @@ public final class ChordRing {
     this.random = new Random(NodeEnv.mix(seed, "ring"));
   }
 
+  /** How a node is made: {@code Chord::create}, or a variant's factory of the same shape. */
+  @FunctionalInterface
+  public interface Node {
+    Behavior<Chord.Command> create(Peers<Chord.Command> peers, NodeEnv env, Chord.Settings settings,
+        ActorRef<Chord.Upcall> listener);
+  }
+
   /** Nodes n1..n{@code count} running Chord with {@code settings}, none in a ring yet. */
   public static ChordRing of(int count, Chord.Settings settings, long seed, FaultPlan links) {
+    return of(count, settings, seed, links, Chord::create);
+  }
+
+  /** Nodes n1..n{@code count} made by {@code node} with {@code settings}, none in a ring yet. */
+  public static ChordRing of(int count, Chord.Settings settings, long seed, FaultPlan links, Node node) {
     Simulation<Chord.Command> sim =
         Simulation.<Chord.Command>builder(count,
-                (peers, env, upcalls) -> Chord.create(peers, env, settings, upcalls.narrow()))
+                (peers, env, upcalls) -> node.create(peers, env, settings, upcalls.narrow()))
             .seed(seed)
             .faults(links)
             .build();

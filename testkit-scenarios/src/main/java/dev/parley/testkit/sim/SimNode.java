@@ -20,6 +20,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import scala.Product;
 import scala.concurrent.duration.FiniteDuration;
@@ -152,11 +153,14 @@ final class SimNode<C> {
     }
     if (behavior instanceof EventSourcedBehavior) {
       behavior = unpersisted((EventSourcedBehavior) behavior);
-    } else if (behavior instanceof Durable<C> durable) {
-      Durable.Factory<C> factory = durable.factory();
-      behavior =
-          Behaviors.setup(
-              ctx -> Behaviors.withTimers(timers -> unpersisted(factory.create(ctx, timers))));
+    } else {
+      Optional<Durable.Factory<C>> durable = Durable.factoryOf(behavior);
+      if (durable.isPresent()) {
+        Durable.Factory<C> factory = durable.get();
+        behavior =
+            Behaviors.setup(
+                ctx -> Behaviors.withTimers(timers -> unpersisted(factory.create(ctx, timers))));
+      }
     }
     try {
       kit = kits.create(behavior, id.name(), 31 * id.name().hashCode() + incarnation);

@@ -2,10 +2,27 @@ package dev.parley.protocols.replication;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.TimerScheduler;
 import dev.parley.protocols.core.NodeEnv;
+import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.replication.TpcNode.Step;
+import dev.parley.protocols.replication.TpcState.CoordinatorTx;
+import dev.parley.protocols.replication.TwoPhaseCommit.CoordinatorDecided;
+import dev.parley.protocols.replication.TwoPhaseCommit.CoordinatorState;
+import dev.parley.protocols.replication.TwoPhaseCommit.Event;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
-/** The deliberately broken variants the replication specs use as negative controls. */
+/**
+ * The deliberately broken variants the replication specs use as negative controls: each is the
+ * production protocol with the one part that differs replaced (a subclass of the role it breaks).
+ */
 public final class BrokenReplicas {
 
   private BrokenReplicas() {}
@@ -13,13 +30,91 @@ public final class BrokenReplicas {
   /** A primary that answers each request before its backups hold it. */
   public static Behavior<PrimaryBackup.Command> primaryAnsweringBeforeReplicating(String group,
       Peers<PrimaryBackup.Command> peers, NodeEnv env, PrimaryBackup.Settings settings, ActorRef<KvReply> upcalls) {
-    return PrimaryBackup.create(group, peers, env, settings, upcalls, true);
+    return PrimaryBackup.create(group, peers, env, settings, upcalls, AnsweringAtOnce::new);
   }
 
   /** Chain replicas whose head and tail serve without a lease from the master. */
   public static Behavior<ChainReplication.Command> chainServingWithoutLease(String group,
       Peers<ChainReplication.Command> peers, NodeEnv env, ChainReplication.Settings settings,
       ActorRef<KvReply> upcalls) {
-    return ChainReplication.create(group, peers, env, settings, upcalls, true);
+    return ChainReplication.create(group, peers, env, settings, upcalls, Unleased::new);
+  }
+
+  /**
+   * Two-phase commit whose coordinators log a decision only once every participant acknowledged it,
+   * not before sending it: one that crashes after sending restarts in WAIT and aborts.
+   */
+  public static Behavior<TwoPhaseCommit.Command> coordinatorNotLoggingDecisions(String group,
+      Peers<TwoPhaseCommit.Command> peers, NodeEnv env, TwoPhaseCommit.Settings settings,
+      ActorRef<KvReply> upcalls, ActorRef<TwoPhaseCommit.Upcall> transactions) {
+    return TwoPhaseCommit.create(group, peers, env, settings, upcalls, transactions, LazyDecisionLog::new);
+  }
+
+  /** The primary role whose answer goes at once, not once the backups hold the entry. */
+  private static final class AnsweringAtOnce extends PrimaryRole {
+    private final ActorRef<KvReply> upcalls;
+
+    AnsweringAtOnce(Peers<PrimaryBackup.Command> peers, NodeEnv env, PrimaryBackup.Settings settings,
+        ActorRef<KvReply> upcalls) {
+      super(peers, env, settings, upcalls);
+      this.upcalls = upcalls;
+    }
+
+    @Override
+    void owe(long seq, KvReply reply) {
+      upcalls.tell(reply);
+    }
+  }
+
+  /** The replica that serves whenever its own configuration says so, lease or not. */
+  private static final class Unleased extends ChainReplica {
+    Unleased(ActorContext<ChainReplication.Command> context, TimerScheduler<ChainReplication.Command> timers,
+        NodeId master, Peers<ChainReplication.Command> peers, NodeEnv env, ChainReplication.Settings settings,
+        ActorRef<KvReply> upcalls) {
+      super(context, timers, master, peers, env, settings, upcalls);
+    }
+
+    @Override
+    boolean leased() {
+      return true;
+    }
+  }
+
+  /** The coordinator that keeps its decisions in memory until the end, then logs them with it. */
+  private static final class LazyDecisionLog extends TpcCoordinator {
+    private final Map<String, CoordinatorTx> unlogged = new HashMap<>();
+
+    LazyDecisionLog(TpcNode node) {
+      super(node);
+    }
+
+    @Override
+    void logDecision(Step step, CoordinatorTx tx, boolean commit, String reason) {
+      unlogged.put(tx.txId(), tx.decide(commit, reason));
+    }
+
+    @Override
+    List<Event> ended(CoordinatorTx tx) {
+      List<Event> events = new ArrayList<>();
+      CoordinatorTx lazy = unlogged.remove(tx.txId());
+      if (lazy != null) {
+        events.add(new CoordinatorDecided(lazy.txId(), lazy.state() == CoordinatorState.COMMIT, lazy.reason()));
+      }
+      events.addAll(super.ended(tx));
+      return events;
+    }
+
+    @Override
+    CoordinatorTx coordinated(TpcState state, String txId) {
+      CoordinatorTx lazy = unlogged.get(txId);
+      return lazy != null ? lazy : super.coordinated(state, txId);
+    }
+
+    @Override
+    Collection<CoordinatorTx> coordinatorLog(TpcState state) {
+      Map<String, CoordinatorTx> all = new TreeMap<>(state.coordinating());
+      all.putAll(unlogged);
+      return all.values();
+    }
   }
 }

@@ -13,6 +13,7 @@ import dev.parley.protocols.pubsub.PubSubClient.SubscribeTo;
 import dev.parley.protocols.pubsub.TopicBroker;
 import dev.parley.protocols.pubsub.TopicBroker.Filter;
 import dev.parley.testkit.checker.PubSubChecker;
+import dev.parley.testkit.sim.SimProtocol;
 import dev.parley.testkit.sim.Simulation;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,9 +60,13 @@ final class PubSubRuns {
   }
 
   static Simulation.Builder<Object> builder(TopicBroker.Settings broker, FaultPlan faults) {
-    return Simulation.builder(List.of(BROKER, P1, P2, S1, S2, S3, S4, S5), (peers, env, upcalls) ->
-            TopicBroker.inGroup(BROKER, "orders-broker", broker, CLIENT_SETTINGS, peers, env, upcalls))
-        .faults(faults);
+    return builder((peers, env, upcalls) ->
+        TopicBroker.inGroup(BROKER, "orders-broker", broker, CLIENT_SETTINGS, peers, env, upcalls), faults);
+  }
+
+  /** A simulation of the broker and clients {@code group} makes (a broken variant's, for instance). */
+  static Simulation.Builder<Object> builder(SimProtocol<Object> group, FaultPlan faults) {
+    return Simulation.builder(List.of(BROKER, P1, P2, S1, S2, S3, S4, S5), group).faults(faults);
   }
 
   record Subscription(NodeId node, Filter filter) {}

@@ -7,14 +7,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import akka.actor.testkit.typed.javadsl.TestInbox;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.FaultPlan;
+import dev.parley.protocols.pubsub.BrokenBrokers;
+import dev.parley.protocols.pubsub.PubSubClient.PublishTo;
 import dev.parley.protocols.pubsub.PubSubClient.Received;
 import dev.parley.protocols.pubsub.PubSubClient.SubscribeTo;
-import dev.parley.protocols.pubsub.PubSubClient.PublishTo;
 import dev.parley.protocols.pubsub.TopicBroker;
 import dev.parley.protocols.pubsub.TopicBroker.Filter;
 import dev.parley.protocols.pubsub.TopicBroker.Pulled;
 import dev.parley.testkit.checker.PubSubChecker;
 import dev.parley.testkit.checker.Verdict;
+import dev.parley.testkit.sim.SimProtocol;
 import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.Simulations;
 import java.time.Duration;
@@ -51,7 +53,9 @@ class PubSubSimulationSpec {
 
   @Test
   void aBrokerThatAcknowledgesBeforeWritingLosesAcknowledgedMessagesAndTheCheckerCatchesIt() {
-    TopicBroker.Settings unsafe = PubSubRuns.BROKER_SETTINGS.withAckOnArrival(true).withCommitWindow(ms(20));
+    TopicBroker.Settings settings = PubSubRuns.BROKER_SETTINGS.withCommitWindow(ms(20));
+    SimProtocol<Object> unsafe = (peers, env, upcalls) -> BrokenBrokers.ackingOnArrival(
+        BROKER, "orders-broker", settings, PubSubRuns.CLIENT_SETTINGS, peers, env, upcalls);
     int lossy = 0;
     for (long seed = 1; seed <= 6; seed++) {
       Simulation<Object> sim = PubSubRuns.builder(unsafe, PubSubRuns.LOSSY).seed(seed).build();

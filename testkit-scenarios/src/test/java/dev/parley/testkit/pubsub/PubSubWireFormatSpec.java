@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import akka.actor.testkit.typed.javadsl.SerializationTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import dev.parley.protocols.pubsub.PubSubClient;
+import dev.parley.protocols.pubsub.BrokerState;
 import dev.parley.protocols.pubsub.TopicBroker;
 import dev.parley.protocols.pubsub.TopicBroker.Filter;
 import dev.parley.protocols.pubsub.TopicBroker.Message;
@@ -32,8 +33,8 @@ class PubSubWireFormatSpec {
     Message m = new Message(7, "p1", 3, "orders", "a1", "{\"qty\":2}");
     Message noKey = new Message(8, "p2", 1, "orders", null, "text");
     Filter filter = new Filter("a1", "a", "qty");
-    TopicBroker.Subscription sub = new TopicBroker.Subscription("s1", "orders", filter, true, true, replies.getRef(),
-        true, 4, 2, List.of(new TopicBroker.Entry(3, 7), new TopicBroker.Entry(4, 8)));
+    BrokerState.Subscription sub = new BrokerState.Subscription("s1", "orders", filter, true, true, replies.getRef(),
+        true, 4, 2, List.of(new BrokerState.Entry(3, 7), new BrokerState.Entry(4, 8)));
     List<Object> all = List.of(
         new TopicBroker.Publish("p1", 3, "orders", "a1", "{\"qty\":2}", replies.getRef()),
         new TopicBroker.Publish("p2", 0, "orders", null, "text", null),
@@ -63,7 +64,7 @@ class PubSubWireFormatSpec {
         new TopicBroker.SubscriptionClosed("s1"),
         new TopicBroker.MessagesAccepted(List.of(m, noKey)),
         new TopicBroker.MessagesAcked("s1", 4),
-        new TopicBroker.State(8, List.of(new TopicBroker.PublisherSeq("p1", 3, List.of("aaa", "bbb"))), List.of(sub),
+        new BrokerState(8, List.of(new BrokerState.PublisherSeq("p1", 3, List.of("aaa", "bbb"))), List.of(sub),
             List.of(m, noKey)),
         new TopicBroker.SeqReused("p1", 2, "publisher p1's seq 2 was published with another payload"),
         new PubSubClient.PublishTo("orders", "a1", "x"),

@@ -8,6 +8,7 @@ import akka.actor.testkit.typed.javadsl.TestInbox;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
+import dev.parley.protocols.replication.BrokenReplicas;
 import dev.parley.protocols.replication.Cas;
 import dev.parley.protocols.replication.Get;
 import dev.parley.protocols.replication.KvReply;
@@ -29,6 +30,7 @@ import dev.parley.testkit.checker.CommitRecord;
 import dev.parley.testkit.checker.LinearizabilityChecker;
 import dev.parley.testkit.checker.Verdict;
 import dev.parley.testkit.kv.KvWorkload;
+import dev.parley.testkit.sim.SimProtocol;
 import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.Simulations;
 import java.time.Duration;
@@ -64,9 +66,13 @@ class TwoPhaseCommitSpec {
   }
 
   static Simulation<TwoPhaseCommit.Command> sim(int nodes, long seed, FaultPlan faults, Settings settings) {
-    return Simulation.<TwoPhaseCommit.Command>builder(nodes, (peers, env, up) ->
-            TwoPhaseCommit.create("tpc", peers, env, settings, up.narrow(), up.narrow()))
-        .seed(seed).faults(faults).build();
+    return sim(nodes, seed, faults, (peers, env, up) ->
+        TwoPhaseCommit.create("tpc", peers, env, settings, up.narrow(), up.narrow()));
+  }
+
+  static Simulation<TwoPhaseCommit.Command> sim(int nodes, long seed, FaultPlan faults,
+      SimProtocol<TwoPhaseCommit.Command> protocol) {
+    return Simulation.<TwoPhaseCommit.Command>builder(nodes, protocol).seed(seed).faults(faults).build();
   }
 
   /** The first key k1, k2, ... that lives on {@code node}'s partition. */
@@ -394,14 +400,18 @@ class TwoPhaseCommitSpec {
 
   /**
    * n1 decides COMMIT and crashes at once with n3, so only n2 gets the decision. With the decision in
-   * its log, the restarted n1 tells n3 COMMIT; without it (the UNSAFE setting) n1 restarts in WAIT and
-   * aborts, and the checker catches n2 and n3 disagreeing.
+   * its log, the restarted n1 tells n3 COMMIT; without it (the broken variant, which logs it only once
+   * every participant acknowledged) n1 restarts in WAIT and aborts, and the checker catches n2 and n3
+   * disagreeing.
    */
   @Test
   void aCoordinatorThatDoesNotLogItsDecisionBreaksAgreement() {
     for (boolean logged : List.of(true, false)) {
-      Settings settings = logged ? Settings.DEFAULT : Settings.DEFAULT.withoutDecisionLog();
-      Simulation<TwoPhaseCommit.Command> sim = sim(3, Simulations.seed(1), LAN, settings);
+      SimProtocol<TwoPhaseCommit.Command> protocol = logged
+          ? (peers, env, up) -> TwoPhaseCommit.create("tpc", peers, env, Settings.DEFAULT, up.narrow(), up.narrow())
+          : (peers, env, up) -> BrokenReplicas.coordinatorNotLoggingDecisions("tpc", peers, env, Settings.DEFAULT,
+              up.narrow(), up.narrow());
+      Simulation<TwoPhaseCommit.Command> sim = sim(3, Simulations.seed(1), LAN, protocol);
       String a = keyOn(N2, sim.nodes(), 0);
       String b = keyOn(N3, sim.nodes(), 0);
       sim.tell(N1, new Transact("tx", Map.of(a, "x", b, "y"), Map.of()));
@@ -480,11 +490,11 @@ class TwoPhaseCommitSpec {
 
   @Test
   void badSettingsAreRejectedWithTheReason() {
-    assertThatThrownBy(() -> new Settings(Duration.ZERO, ms(100), ms(100), ms(100), true))
+    assertThatThrownBy(() -> new Settings(Duration.ZERO, ms(100), ms(100), ms(100)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retry must be positive");
-    assertThatThrownBy(() -> new Settings(ms(100), ms(50), ms(500), ms(500), true))
+    assertThatThrownBy(() -> new Settings(ms(100), ms(50), ms(500), ms(500)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("voteTimeout and initTimeout longer");
-    assertThatThrownBy(() -> new Settings(ms(100), ms(500), ms(500), null, true))
+    assertThatThrownBy(() -> new Settings(ms(100), ms(500), ms(500), null))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blockedAfter must be positive");
   }
 }

@@ -1,0 +1,238 @@
+package dev.parley.protocols.pubsub;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.javadsl.TimerScheduler;
+import dev.parley.protocols.pubsub.BrokerState.Entry;
+import dev.parley.protocols.pubsub.BrokerState.Subscription;
+import dev.parley.protocols.pubsub.TopicBroker.Command;
+import dev.parley.protocols.pubsub.TopicBroker.Deliver;
+import dev.parley.protocols.pubsub.TopicBroker.Event;
+import dev.parley.protocols.pubsub.TopicBroker.MessagesAcked;
+import dev.parley.protocols.pubsub.TopicBroker.Pull;
+import dev.parley.protocols.pubsub.TopicBroker.PullExpired;
+import dev.parley.protocols.pubsub.TopicBroker.Pulled;
+import dev.parley.protocols.pubsub.TopicBroker.Reply;
+import dev.parley.protocols.pubsub.TopicBroker.Settings;
+import dev.parley.protocols.pubsub.TopicBroker.Tick;
+import dev.parley.protocols.pubsub.TopicBroker.TimerKey;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The {@link TopicBroker}'s delivery to its subscribers: pushes within each subscription's window,
+ * pulls that wait for a message ({@code get(timeout)}), redelivery of what is not acknowledged, and
+ * the acknowledgements taken but not yet written.
+ *
+ * <p>It holds only what a crash may lose: what was pushed to whom, the pulls waiting and the
+ * acknowledgements not yet written. Losing them makes the broker send again what it sent before,
+ * which subscribers recognise by number; the broker's head comment has the model, guarantees and
+ * cost.
+ */
+final class BrokerDelivery {
+
+  /** Sends a reply to {@code to}, or if null to the group member named {@code member}. */
+  @FunctionalInterface
+  interface Replier {
+    void reply(ActorRef<Reply> to, String member, Reply reply);
+  }
+
+  private record Waiting(long number, Pull pull) {}
+
+  /** Keys of the pull timers (one per waiting subscriber). */
+  private record PullTimer(String subscriberId) {}
+
+  private final Settings settings;
+  private final TimerScheduler<Command> timers;
+  private final Replier replier;
+  /** Acknowledgements taken but not yet written: subscriber to number. */
+  private final Map<String, Long> ackedUnwritten = new TreeMap<>();
+  /** The highest number pushed to each push subscriber since it (re)connected. */
+  private final Map<String, Long> pushedUpTo = new TreeMap<>();
+  /** Each subscriber's acknowledged number at the last redelivery tick. */
+  private final Map<String, Long> ackedAtLastTick = new TreeMap<>();
+  /** Pulls waiting for a message: subscriber to the pull and its number. */
+  private final Map<String, Waiting> waiting = new LinkedHashMap<>();
+  private long pulls;
+
+  BrokerDelivery(Settings settings, TimerScheduler<Command> timers, Replier replier) {
+    this.settings = settings;
+    this.timers = timers;
+    this.replier = replier;
+  }
+
+  // ---------------------------------------------------------------- acknowledgements
+
+  /** {@code s} acknowledged up to {@code upTo}: written with the next flush. */
+  void noteAck(Subscription s, long upTo) {
+    long capped = Math.min(upTo, s.numbered());
+    if (capped > s.acked() && capped > ackedUnwritten.getOrDefault(s.subscriberId(), 0L)) {
+      ackedUnwritten.put(s.subscriberId(), capped);
+      if (!timers.isTimerActive(TimerKey.ACK_FLUSH)) {
+        timers.startSingleTimer(TimerKey.ACK_FLUSH, new Tick(TimerKey.ACK_FLUSH), settings.ackFlush());
+      }
+    }
+  }
+
+  /** The number up to which {@code s} has acknowledged, written or not. */
+  long acked(Subscription s) {
+    return Math.max(s.acked(), ackedUnwritten.getOrDefault(s.subscriberId(), 0L));
+  }
+
+  /** The acknowledgements not yet written, as events to write now. */
+  List<Event> takeAcks(BrokerState state) {
+    List<Event> events = new ArrayList<>();
+    ackedUnwritten.forEach((id, upTo) -> {
+      if (state.subscription(id) != null) {
+        events.add(new MessagesAcked(id, upTo));
+      }
+    });
+    ackedUnwritten.clear();
+    timers.cancel(TimerKey.ACK_FLUSH);
+    return events;
+  }
+
+  /** {@code subscriberId}'s acknowledgement not yet written, as an event to write now. */
+  List<Event> takeAck(BrokerState state, String subscriberId) {
+    Long upTo = ackedUnwritten.remove(subscriberId);
+    return upTo == null || state.subscription(subscriberId) == null
+        ? List.of() : List.of(new MessagesAcked(subscriberId, upTo));
+  }
+
+  /** Drops what is held for a subscriber that left ({@code keepAcks}: durable) or reconnects. */
+  void forget(String subscriberId, boolean keepAcks) {
+    pushedUpTo.remove(subscriberId);
+    ackedAtLastTick.remove(subscriberId);
+    if (!keepAcks) {
+      ackedUnwritten.remove(subscriberId);
+    }
+    Waiting w = waiting.remove(subscriberId);
+    if (w != null) {
+      timers.cancel(new PullTimer(subscriberId));
+    }
+  }
+
+  /** A subscriber (re)connected: everything unacknowledged is pushed again. */
+  void reconnected(String subscriberId) {
+    pushedUpTo.remove(subscriberId);
+  }
+
+  /** The broker's state as its status shows it. */
+  TopicBroker.Status status(BrokerState state) {
+    List<TopicBroker.SubscriptionStatus> subs = new ArrayList<>();
+    for (Subscription s : state.subscriptions()) {
+      long acked = acked(s);
+      int queued = (int) s.queue().stream().filter(e -> e.n() > acked).count();
+      subs.add(new TopicBroker.SubscriptionStatus(s.subscriberId(), s.topic(), s.filter(), s.durable(), s.push(),
+          s.connected(), queued, acked));
+    }
+    Map<String, Long> publishers = new TreeMap<>();
+    state.publishers().forEach(p -> publishers.put(p.publisherId(), p.seq()));
+    return new TopicBroker.Status(state.accepted(), state.messages().size(), subs, publishers);
+  }
+
+  // ---------------------------------------------------------------- pull
+
+  void onPull(BrokerState state, Subscription s, Pull p) {
+    noteAck(s, p.ackUpTo());
+    Waiting old = waiting.remove(p.subscriberId());
+    if (old != null) {
+      timers.cancel(new PullTimer(p.subscriberId()));
+    }
+    List<Deliver> ready = queued(state, s, Math.max(1, p.max()));
+    if (!ready.isEmpty() || p.timeout() == null || p.timeout().isZero() || p.timeout().isNegative()) {
+      replier.reply(p.replyTo(), p.subscriberId(), new Pulled(p.subscriberId(), ready));
+      return;
+    }
+    long number = ++pulls;
+    waiting.put(p.subscriberId(), new Waiting(number, p));
+    timers.startSingleTimer(new PullTimer(p.subscriberId()), new PullExpired(p.subscriberId(), number), p.timeout());
+  }
+
+  void onPullExpired(PullExpired e) {
+    Waiting w = waiting.get(e.subscriberId());
+    if (w != null && w.number() == e.pull()) {
+      waiting.remove(e.subscriberId());
+      replier.reply(w.pull().replyTo(), e.subscriberId(), new Pulled(e.subscriberId(), List.of()));
+    }
+  }
+
+  private void answerWaitingPull(BrokerState state, Subscription s) {
+    Waiting w = waiting.get(s.subscriberId());
+    if (w == null) {
+      return;
+    }
+    List<Deliver> ready = queued(state, s, Math.max(1, w.pull().max()));
+    if (!ready.isEmpty()) {
+      waiting.remove(s.subscriberId());
+      timers.cancel(new PullTimer(s.subscriberId()));
+      replier.reply(w.pull().replyTo(), s.subscriberId(), new Pulled(s.subscriberId(), ready));
+    }
+  }
+
+  /** Up to {@code max} of {@code s}'s unacknowledged messages, oldest first. */
+  private List<Deliver> queued(BrokerState state, Subscription s, int max) {
+    long acked = acked(s);
+    List<Deliver> out = new ArrayList<>();
+    for (Entry e : s.queue()) {
+      if (out.size() >= max) {
+        break;
+      }
+      if (e.n() > acked) {
+        out.add(new Deliver(s.subscriberId(), e.n(), state.message(e.offset())));
+      }
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- push
+
+  /** Every subscription gets what it has not been sent: pushed, or a waiting pull answered. */
+  void deliverAll(BrokerState state) {
+    for (Subscription s : state.subscriptions()) {
+      push(state, s);
+      answerWaitingPull(state, s);
+    }
+  }
+
+  /** Sends {@code s} what it has not been sent, within its window. */
+  void push(BrokerState state, Subscription s) {
+    if (s == null || !s.push() || !s.connected()) {
+      return;
+    }
+    long acked = acked(s);
+    long from = Math.max(acked, pushedUpTo.getOrDefault(s.subscriberId(), acked));
+    if (from >= s.numbered()) {
+      pushedUpTo.put(s.subscriberId(), from);
+      return;
+    }
+    long limit = acked + settings.window();
+    long sent = from;
+    for (Entry e : s.queue()) {
+      if (e.n() > limit) {
+        break;
+      }
+      if (e.n() > from) {
+        replier.reply(s.deliverTo(), s.subscriberId(), new Deliver(s.subscriberId(), e.n(), state.message(e.offset())));
+        sent = e.n();
+      }
+    }
+    pushedUpTo.put(s.subscriberId(), sent);
+  }
+
+  /** The redelivery tick: a subscription that made no progress since the last one is sent again. */
+  void redeliver(BrokerState state) {
+    for (Subscription s : state.subscriptions()) {
+      long acked = acked(s);
+      Long before = ackedAtLastTick.put(s.subscriberId(), acked);
+      if (!pushedUpTo.containsKey(s.subscriberId())) {
+        push(state, s); // nothing sent since the broker started
+      } else if (before != null && before == acked && s.numbered() > acked) {
+        pushedUpTo.remove(s.subscriberId()); // no progress since the last tick: send again
+        push(state, s);
+      }
+    }
+  }
+}

@@ -1,0 +1,134 @@
+package dev.parley.protocols.pubsub;
+
+import akka.actor.typed.javadsl.TimerScheduler;
+import akka.persistence.typed.javadsl.Effect;
+import dev.parley.protocols.core.WriteAhead;
+import dev.parley.protocols.pubsub.TopicBroker.Command;
+import dev.parley.protocols.pubsub.TopicBroker.Event;
+import dev.parley.protocols.pubsub.TopicBroker.Message;
+import dev.parley.protocols.pubsub.TopicBroker.MessagesAccepted;
+import dev.parley.protocols.pubsub.TopicBroker.OutOfOrder;
+import dev.parley.protocols.pubsub.TopicBroker.Publish;
+import dev.parley.protocols.pubsub.TopicBroker.PublishAck;
+import dev.parley.protocols.pubsub.TopicBroker.SeqReused;
+import dev.parley.protocols.pubsub.TopicBroker.Settings;
+import dev.parley.protocols.pubsub.TopicBroker.Tick;
+import dev.parley.protocols.pubsub.TopicBroker.TimerKey;
+import java.util.List;
+import org.slf4j.Logger;
+
+/**
+ * The {@link TopicBroker}'s intake of publishes: each publisher's messages taken in its own order,
+ * exactly once (a retry is told from another message under a used number by its fingerprint),
+ * written by group commit ({@link WriteAhead}: what arrives within the commit window is one write)
+ * and acknowledged only once written. The broker's head comment has the model, guarantees and cost.
+ */
+class BrokerPublishing {
+
+  /** Makes the intake of a broker (its constructor, or a variant's in specs). */
+  @FunctionalInterface
+  interface Maker {
+    BrokerPublishing make(WriteAhead<Command, Event, BrokerState> writes, TimerScheduler<Command> timers,
+        Settings settings, BrokerDelivery delivery, BrokerDelivery.Replier replier, Logger log);
+  }
+
+  private final WriteAhead<Command, Event, BrokerState> writes;
+  /** Publishes taken but not yet written, in order of arrival. */
+  private final WriteAhead<Command, Event, BrokerState>.Batch<Message> publishes;
+  private final BrokerDelivery delivery;
+  private final BrokerDelivery.Replier replier;
+  private final Logger log;
+
+  BrokerPublishing(WriteAhead<Command, Event, BrokerState> writes, TimerScheduler<Command> timers,
+      Settings settings, BrokerDelivery delivery, BrokerDelivery.Replier replier, Logger log) {
+    this.writes = writes;
+    this.publishes = writes.batch(timers, new Tick(TimerKey.COMMIT), settings.commitWindow(),
+        (state, messages) -> List.of(new MessagesAccepted(messages)));
+    this.delivery = delivery;
+    this.replier = replier;
+    this.log = log;
+  }
+
+  Effect<Event, BrokerState> onPublish(BrokerState state, Publish p) {
+    if (p.publisherId() == null || p.topic() == null || p.seq() < 0) {
+      log.warn("ignoring a publish without publisher or topic, or with a negative number: {}", p);
+      return writes.none();
+    }
+    String print = BrokerState.fingerprint(p.topic(), p.key(), p.payload());
+    if (p.seq() != 0 && p.seq() <= state.lastSeq(p.publisherId())) {
+      String written = state.fingerprintOf(p.publisherId(), p.seq());
+      answer(p, print.equals(written)
+          ? new PublishAck(p.publisherId(), p.seq(), 0, true)
+          : new SeqReused(p.publisherId(), p.seq(), written != null
+              ? "publisher " + p.publisherId() + "'s seq " + p.seq() + " was published with another topic, key or "
+                  + "payload; this message was not published (a retry repeats its message exactly)"
+              : "publisher " + p.publisherId() + "'s seq " + p.seq() + " was published, but is older than the last "
+                  + BrokerState.REMEMBERED + " this broker remembers, so whether this is the same message cannot be "
+                  + "told; it was not published again"));
+      return writes.none();
+    }
+    long last = lastSeq(state, p.publisherId());
+    Message same = p.seq() == 0 ? null : waiting(p.publisherId(), p.seq());
+    if (same != null && !BrokerState.fingerprint(same.topic(), same.key(), same.payload()).equals(print)) {
+      answer(p, new SeqReused(p.publisherId(), p.seq(), "publisher " + p.publisherId()
+          + "'s seq " + p.seq() + " is being published with another topic, key or payload; this message was not "
+          + "published (a retry repeats its message exactly)"));
+      return writes.none();
+    }
+    if (p.seq() != 0 && p.seq() <= last) { // a copy of one not written yet: acknowledged with it, never before
+      publishes.whenWritten(after -> answer(p, new PublishAck(p.publisherId(), p.seq(), 0, true)));
+      return writes.none();
+    }
+    if (p.seq() > last + 1) {
+      answer(p, new OutOfOrder(p.publisherId(), p.seq(), last + 1));
+      return writes.none();
+    }
+    long offset = state.accepted() + publishes.waiting().size() + 1;
+    take(p, new Message(offset, p.publisherId(), p.seq() == 0 ? last + 1 : p.seq(), p.topic(), p.key(), p.payload()));
+    return publishes.due(state);
+  }
+
+  /** Takes {@code message} (published as {@code p}) into the next write; acknowledged once written. */
+  void take(Publish p, Message message) {
+    publishes.take(message, after -> replier.reply(p.replyTo(), p.publisherId(),
+        new PublishAck(p.publisherId(), message.seq(), message.offset(), false)));
+  }
+
+  /** The publishes waiting for their write. */
+  final WriteAhead<Command, Event, BrokerState>.Batch<Message> publishes() {
+    return publishes;
+  }
+
+  /** Tells {@code p}'s publisher {@code reply}. */
+  final void answer(Publish p, TopicBroker.Reply reply) {
+    replier.reply(p.replyTo(), p.publisherId(), reply);
+  }
+
+  /** The message numbered {@code seq} of {@code publisherId} taken but not written yet, or null. */
+  private Message waiting(String publisherId, long seq) {
+    for (Message m : publishes.waiting()) {
+      if (m.publisherId().equals(publisherId) && m.seq() == seq) {
+        return m;
+      }
+    }
+    return null;
+  }
+
+  /** The last number taken from {@code publisherId}, written or not. */
+  private long lastSeq(BrokerState state, String publisherId) {
+    long last = state.lastSeq(publisherId);
+    for (Message m : publishes.waiting()) {
+      if (m.publisherId().equals(publisherId)) {
+        last = Math.max(last, m.seq());
+      }
+    }
+    return last;
+  }
+
+  /** Writes the publishes and acknowledgements waiting, in one write; then answers and delivers. */
+  Effect<Event, BrokerState> writeWaiting(BrokerState state) {
+    List<Event> acks = delivery.takeAcks(state);
+    boolean anything = !publishes.waiting().isEmpty() || !acks.isEmpty();
+    return publishes.write(state, acks, anything ? delivery::deliverAll : null);
+  }
+}
