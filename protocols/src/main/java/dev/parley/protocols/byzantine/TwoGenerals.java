@@ -9,6 +9,7 @@ import akka.actor.typed.javadsl.Receive;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.WireMessage;
+import java.util.function.Consumer;
 
 /**
  * The two generals: a bounded acknowledgement chain over a fair-loss link, and why no bound is
@@ -64,13 +65,7 @@ public final class TwoGenerals extends AbstractBehavior<TwoGenerals.Command> {
     }
   }
 
-  private final Peers<Command> peers;
-  private final Settings settings;
-  private final ActorRef<? super Upcall> listener;
-  private final NodeId other;
-  private int received;
-  private int sent;
-  private boolean attacks;
+  private final General general;
 
   public static Behavior<Command> create(
       Peers<Command> peers, Settings settings, ActorRef<? super Upcall> listener) {
@@ -84,59 +79,92 @@ public final class TwoGenerals extends AbstractBehavior<TwoGenerals.Command> {
       ActorContext<Command> ctx, Peers<Command> peers, Settings settings,
       ActorRef<? super Upcall> listener) {
     super(ctx);
-    this.peers = peers;
-    this.settings = settings;
-    this.listener = listener;
-    this.other = peers.others().first();
+    NodeId other = peers.others().first();
+    this.general = new General(peers.self(), peers.self().equals(peers.members().first()), settings,
+        ack -> peers.tell(other, ack), listener::tell);
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Propose.class, this::onPropose)
-        .onMessage(Ack.class, this::onAck)
-        .onMessage(GetStatus.class, this::onGetStatus)
+        .onMessage(Propose.class, p -> {
+          general.propose(p.time());
+          return this;
+        })
+        .onMessage(Ack.class, a -> {
+          general.receive(a);
+          return this;
+        })
+        .onMessage(GetStatus.class, q -> {
+          q.replyTo().tell(general.status());
+          return this;
+        })
         .build();
   }
 
-  private Behavior<Command> onPropose(Propose p) {
-    if (peers.self().equals(peers.members().first()) && sent == 0 && received == 0) {
-      send(1, p.time());
-    }
-    return this;
-  }
+  /**
+   * One general's side of one chain as plain state, hosted by the behavior above and by {@link
+   * TwoGeneralsRuns} (which runs many chains in one actor): it sends through {@code send} and tells
+   * its upcalls to {@code upcalls}.
+   */
+  public static final class General {
 
-  private Behavior<Command> onAck(Ack a) {
-    if (a.depth() <= received || a.depth() > settings.rounds()) {
-      return this; // a duplicate or out of bounds
-    }
-    received = a.depth();
-    listener.tell(new Received(peers.self(), a.depth(), a.time()));
-    if (a.depth() == settings.rounds()) {
-      attack(a.time());
-    } else {
-      send(a.depth() + 1, a.time());
-    }
-    return this;
-  }
+    private final NodeId self;
+    private final boolean proposer;
+    private final Settings settings;
+    private final Consumer<Ack> send;
+    private final Consumer<Upcall> upcalls;
+    private int received;
+    private int sent;
+    private boolean attacks;
 
-  private void send(int depth, long time) {
-    sent = depth;
-    peers.tell(other, new Ack(depth, time));
-    if (depth == settings.rounds()) {
-      attack(time);
+    /** @param proposer whether this is general A, the one that proposes */
+    public General(NodeId self, boolean proposer, Settings settings, Consumer<Ack> send, Consumer<Upcall> upcalls) {
+      this.self = self;
+      this.proposer = proposer;
+      this.settings = settings;
+      this.send = send;
+      this.upcalls = upcalls;
     }
-  }
 
-  private void attack(long time) {
-    if (!attacks) {
-      attacks = true;
-      listener.tell(new Attack(peers.self(), time));
+    /** General A proposes attacking at {@code time} (once; B ignores it). */
+    public void propose(long time) {
+      if (proposer && sent == 0 && received == 0) {
+        send(1, time);
+      }
     }
-  }
 
-  private Behavior<Command> onGetStatus(GetStatus q) {
-    q.replyTo().tell(new Status(peers.self(), received, sent, attacks));
-    return this;
+    /** The chain message {@code a} arrived: acknowledge it, or attack if it was the last. */
+    public void receive(Ack a) {
+      if (a.depth() <= received || a.depth() > settings.rounds()) {
+        return; // a duplicate or out of bounds
+      }
+      received = a.depth();
+      upcalls.accept(new Received(self, a.depth(), a.time()));
+      if (a.depth() == settings.rounds()) {
+        attack(a.time());
+      } else {
+        send(a.depth() + 1, a.time());
+      }
+    }
+
+    public Status status() {
+      return new Status(self, received, sent, attacks);
+    }
+
+    private void send(int depth, long time) {
+      sent = depth;
+      send.accept(new Ack(depth, time));
+      if (depth == settings.rounds()) {
+        attack(time);
+      }
+    }
+
+    private void attack(long time) {
+      if (!attacks) {
+        attacks = true;
+        upcalls.accept(new Attack(self, time));
+      }
+    }
   }
 }
