@@ -12,10 +12,14 @@ import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.WireMessage;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeSet;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Lamport-Shostak-Pease OM(m): Byzantine agreement with oral (unsigned) messages.
@@ -115,16 +119,8 @@ public final class OralMessages extends AbstractBehavior<OralMessages.Command> {
     return total;
   }
 
-  private final Peers<Command> peers;
-  private final Settings settings;
-  private final ActorRef<? super Decided> listener;
   private final TimerScheduler<Command> timers;
-  private final Traitor traitor;
-  private final List<NodeId> members;
-  private final Map<List<NodeId>, Integer> received = new HashMap<>();
-  private boolean started;
-  private Integer decision;
-  private int sent;
+  private final General general;
 
   public static Behavior<Command> create(
       Peers<Command> peers, Settings settings, ActorRef<? super Decided> listener) {
@@ -140,128 +136,174 @@ public final class OralMessages extends AbstractBehavior<OralMessages.Command> {
       Settings settings, ActorRef<? super Decided> listener) {
     super(ctx);
     this.timers = timers;
-    this.peers = peers;
-    this.settings = settings;
-    this.listener = listener;
-    this.traitor = settings.traitors().get(peers.self());
-    this.members = List.copyOf(peers.members());
+    this.general = new General(peers.self(), peers.members(), settings, peers::tell, listener::tell);
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Start.class, this::onStart)
-        .onMessage(Relay.class, this::onRelay)
-        .onMessage(Decide.class, this::onDecide)
-        .onMessage(GetStatus.class, this::onGetStatus)
+        .onMessage(Start.class, s -> {
+          if (general.start(s.value())) {
+            timers.startSingleTimer(Decide.INSTANCE, general.decisionDelay());
+          }
+          return this;
+        })
+        .onMessage(Relay.class, r -> {
+          general.receive(r);
+          return this;
+        })
+        .onMessage(Decide.class, d -> {
+          general.decide();
+          return this;
+        })
+        .onMessage(GetStatus.class, q -> {
+          q.replyTo().tell(general.status());
+          return this;
+        })
         .build();
   }
 
-  private boolean isCommander() {
-    return peers.self().equals(settings.commander());
-  }
+  /**
+   * One node's part of one OM(m) run as plain state, hosted by the behavior above and by {@link
+   * ByzantineRuns} (many runs in one actor): its host gives it Start, the relays that arrive, and
+   * the end of the last round ({@link #decisionDelay()} after Start).
+   */
+  public static final class General implements ByzantineGeneral {
 
-  private Behavior<Command> onStart(Start s) {
-    if (started) {
-      return this;
+    private final NodeId self;
+    private final List<NodeId> members;
+    private final Settings settings;
+    private final BiConsumer<NodeId, Command> send;
+    private final Consumer<Decided> decided;
+    private final Traitor traitor;
+    private final Map<List<NodeId>, Integer> received = new HashMap<>();
+    private boolean started;
+    private Integer decision;
+    private int sent;
+
+    /** Node {@code self} of {@code members}, sending through {@code send}, telling its decision. */
+    public General(NodeId self, Collection<NodeId> members, Settings settings, BiConsumer<NodeId, Command> send,
+        Consumer<Decided> decided) {
+      this.self = self;
+      this.members = List.copyOf(new TreeSet<>(members));
+      this.settings = settings;
+      this.send = send;
+      this.decided = decided;
+      this.traitor = settings.traitors().get(self);
     }
-    started = true;
-    if (isCommander()) {
-      send(List.of(peers.self()), s.value());
+
+    private boolean isCommander() {
+      return self.equals(settings.commander());
+    }
+
+    @Override
+    public Duration decisionDelay() {
+      return settings.roundTimeout().multipliedBy(settings.m() + 1);
+    }
+
+    @Override
+    public boolean start(int value) {
+      if (started) {
+        return false;
+      }
+      started = true;
+      if (isCommander()) {
+        send(List.of(self), value);
+        if (traitor == null) {
+          decision = value;
+          decided.accept(new Decided(self, value));
+        }
+      }
+      return true;
+    }
+
+    @Override
+    public void receive(WireMessage message) {
+      if (!(message instanceof Relay r)) {
+        return;
+      }
+      List<NodeId> path = r.path();
+      boolean wellFormed =
+          !path.isEmpty()
+              && path.size() <= settings.m() + 1
+              && path.get(0).equals(settings.commander())
+              && !path.contains(self)
+              && path.stream().distinct().count() == path.size()
+              && (r.value() == 0 || r.value() == 1);
+      if (!wellFormed || isCommander() || decision != null || received.containsKey(path)) {
+        return;
+      }
+      received.put(path, r.value());
+      if (path.size() < settings.m() + 1) {
+        List<NodeId> next = new ArrayList<>(path);
+        next.add(self);
+        send(next, r.value());
+      }
+    }
+
+    /** Sends {@code value} along {@code path} (ending with this node) to every node not on it. */
+    private void send(List<NodeId> path, int value) {
+      for (NodeId to : members) {
+        if (path.contains(to) || to.equals(self)) {
+          continue;
+        }
+        Integer v = traitor == null ? Integer.valueOf(value) : traitor.corrupt(value, to, members);
+        if (v != null) {
+          send.accept(to, new Relay(path, v));
+          sent++;
+        }
+      }
+    }
+
+    @Override
+    public void decide() {
+      if (decision != null || isCommander()) {
+        return;
+      }
+      decision = value(List.of(settings.commander()));
       if (traitor == null) {
-        decision = s.value();
-        listener.tell(new Decided(peers.self(), s.value()));
-      }
-    } else {
-      timers.startSingleTimer(Decide.INSTANCE, settings.roundTimeout().multipliedBy(settings.m() + 1));
-    }
-    return this;
-  }
-
-  private Behavior<Command> onRelay(Relay r) {
-    List<NodeId> path = r.path();
-    boolean wellFormed =
-        !path.isEmpty()
-            && path.size() <= settings.m() + 1
-            && path.get(0).equals(settings.commander())
-            && !path.contains(peers.self())
-            && path.stream().distinct().count() == path.size()
-            && (r.value() == 0 || r.value() == 1);
-    if (!wellFormed || isCommander() || decision != null || received.containsKey(path)) {
-      return this;
-    }
-    received.put(path, r.value());
-    if (path.size() < settings.m() + 1) {
-      List<NodeId> next = new ArrayList<>(path);
-      next.add(peers.self());
-      send(next, r.value());
-    }
-    return this;
-  }
-
-  /** Sends {@code value} along {@code path} (ending with this node) to every node not on it. */
-  private void send(List<NodeId> path, int value) {
-    for (NodeId to : peers.others()) {
-      if (path.contains(to)) {
-        continue;
-      }
-      Integer v = traitor == null ? Integer.valueOf(value) : traitor.corrupt(value, to, members);
-      if (v != null) {
-        peers.tell(to, new Relay(path, v));
-        sent++;
+        decided.accept(new Decided(self, decision));
       }
     }
-  }
 
-  private Behavior<Command> onDecide(Decide d) {
-    if (decision != null) {
-      return this;
+    @Override
+    public int sent() {
+      return sent;
     }
-    decision = value(List.of(settings.commander()));
-    if (traitor == null) {
-      listener.tell(new Decided(peers.self(), decision));
-    }
-    return this;
-  }
 
-  /** val(p): the value that the last node of {@code path} conveyed, as seen from this node. */
-  private int value(List<NodeId> path) {
-    Integer direct = received.get(path);
-    if (path.size() == settings.m() + 1) {
-      return direct == null ? settings.defaultValue() : direct;
+    public Status status() {
+      return new Status(self, decision, received.size(), sent);
     }
-    int ones = 0;
-    int zeros = 0;
-    int votes = 0;
-    List<Integer> all = new ArrayList<>();
-    all.add(direct == null ? settings.defaultValue() : direct);
-    for (NodeId k : members) {
-      if (path.contains(k) || k.equals(peers.self())) {
-        continue;
+
+    /** val(p): the value that the last node of {@code path} conveyed, as seen from this node. */
+    private int value(List<NodeId> path) {
+      Integer direct = received.get(path);
+      if (path.size() == settings.m() + 1) {
+        return direct == null ? settings.defaultValue() : direct;
       }
-      List<NodeId> next = new ArrayList<>(path);
-      next.add(k);
-      all.add(value(next));
-    }
-    for (int v : all) {
-      votes++;
-      if (v == 1) {
-        ones++;
-      } else {
-        zeros++;
+      int ones = 0;
+      int votes = 0;
+      List<Integer> all = new ArrayList<>();
+      all.add(direct == null ? settings.defaultValue() : direct);
+      for (NodeId k : members) {
+        if (path.contains(k) || k.equals(self)) {
+          continue;
+        }
+        List<NodeId> next = new ArrayList<>(path);
+        next.add(k);
+        all.add(value(next));
       }
+      for (int v : all) {
+        votes++;
+        ones += v;
+      }
+      if (2 * ones > votes) {
+        return 1;
+      }
+      if (2 * (votes - ones) > votes) {
+        return 0;
+      }
+      return settings.defaultValue();
     }
-    if (2 * ones > votes) {
-      return 1;
-    }
-    if (2 * zeros > votes) {
-      return 0;
-    }
-    return settings.defaultValue();
-  }
-
-  private Behavior<Command> onGetStatus(GetStatus q) {
-    q.replyTo().tell(new Status(peers.self(), decision, received.size(), sent));
-    return this;
   }
 }

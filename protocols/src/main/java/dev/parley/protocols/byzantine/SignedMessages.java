@@ -28,6 +28,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Lamport-Shostak-Pease SM(m): Byzantine agreement with signed messages (Ed25519 via {@code
@@ -169,17 +171,8 @@ public final class SignedMessages extends AbstractBehavior<SignedMessages.Comman
     return out.toByteArray();
   }
 
-  private final Peers<Command> peers;
-  private final Settings settings;
-  private final PrivateKey privateKey;
-  private final ActorRef<? super Decided> listener;
   private final TimerScheduler<Command> timers;
-  private final Traitor traitor;
-  private final List<NodeId> members;
-  private final TreeSet<Integer> values = new TreeSet<>();
-  private boolean started;
-  private Integer decision;
-  private int rejected;
+  private final General general;
 
   /** Node {@code peers.self()}, signing with {@code privateKey} (its own, from the dealer). */
   public static Behavior<Command> create(
@@ -204,120 +197,176 @@ public final class SignedMessages extends AbstractBehavior<SignedMessages.Comman
       Settings settings, PrivateKey privateKey, ActorRef<? super Decided> listener) {
     super(ctx);
     this.timers = timers;
-    this.peers = peers;
-    this.settings = settings;
-    this.privateKey = privateKey;
-    this.listener = listener;
-    this.traitor = settings.traitors().get(peers.self());
-    this.members = List.copyOf(peers.members());
+    this.general = new General(peers.self(), peers.members(), settings, privateKey, peers::tell, listener::tell);
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Start.class, this::onStart)
-        .onMessage(Order.class, this::onOrder)
-        .onMessage(Decide.class, this::onDecide)
-        .onMessage(GetStatus.class, this::onGetStatus)
+        .onMessage(Start.class, s -> {
+          if (general.start(s.value())) {
+            timers.startSingleTimer(Decide.INSTANCE, general.decisionDelay());
+          }
+          return this;
+        })
+        .onMessage(Order.class, o -> {
+          general.receive(o);
+          return this;
+        })
+        .onMessage(Decide.class, d -> {
+          general.decide();
+          return this;
+        })
+        .onMessage(GetStatus.class, q -> {
+          q.replyTo().tell(general.status());
+          return this;
+        })
         .build();
   }
 
-  private boolean isCommander() {
-    return peers.self().equals(settings.commander());
-  }
+  /**
+   * One node's part of one SM(m) run as plain state, hosted by the behavior above and by {@link
+   * ByzantineRuns} (many runs in one actor): its host gives it Start, the orders that arrive, and
+   * the end of the last round ({@link #decisionDelay()} after Start).
+   */
+  public static final class General implements ByzantineGeneral {
 
-  private Behavior<Command> onStart(Start s) {
-    if (started) {
-      return this;
+    private final NodeId self;
+    private final List<NodeId> members;
+    private final Settings settings;
+    private final PrivateKey privateKey;
+    private final BiConsumer<NodeId, Command> send;
+    private final Consumer<Decided> decided;
+    private final Traitor traitor;
+    private final TreeSet<Integer> values = new TreeSet<>();
+    private boolean started;
+    private Integer decision;
+    private int rejected;
+    private int sent;
+
+    /** Node {@code self} of {@code members}, signing with its {@code privateKey}, sending through {@code send}. */
+    public General(NodeId self, Collection<NodeId> members, Settings settings, PrivateKey privateKey,
+        BiConsumer<NodeId, Command> send, Consumer<Decided> decided) {
+      this.self = self;
+      this.members = List.copyOf(new TreeSet<>(members));
+      this.settings = settings;
+      this.privateKey = privateKey;
+      this.send = send;
+      this.decided = decided;
+      this.traitor = settings.traitors().get(self);
     }
-    started = true;
-    if (isCommander()) {
-      for (NodeId to : peers.others()) {
-        Integer v = traitor == null ? Integer.valueOf(s.value()) : traitor.corrupt(s.value(), to, members);
-        if (v != null) {
-          peers.tell(to, new Order(v, List.of(seal(peers.self(), privateKey, v, List.of()))));
+
+    private boolean isCommander() {
+      return self.equals(settings.commander());
+    }
+
+    @Override
+    public Duration decisionDelay() {
+      return settings.roundTimeout().multipliedBy(settings.m() + 1);
+    }
+
+    @Override
+    public boolean start(int value) {
+      if (started) {
+        return false;
+      }
+      started = true;
+      if (isCommander()) {
+        for (NodeId to : members) {
+          if (to.equals(self)) {
+            continue;
+          }
+          Integer v = traitor == null ? Integer.valueOf(value) : traitor.corrupt(value, to, members);
+          if (v != null) {
+            send(to, new Order(v, List.of(seal(self, privateKey, v, List.of()))));
+          }
+        }
+        if (traitor == null) {
+          decision = value;
+          decided.accept(new Decided(self, value, List.of(value), 0));
         }
       }
-      if (traitor == null) {
-        decision = s.value();
-        listener.tell(new Decided(peers.self(), s.value(), List.of(s.value()), 0));
-      }
-    } else {
-      timers.startSingleTimer(Decide.INSTANCE, settings.roundTimeout().multipliedBy(settings.m() + 1));
+      return true;
     }
-    return this;
-  }
 
-  private Behavior<Command> onOrder(Order o) {
-    if (isCommander() || decision != null) {
-      return this;
-    }
-    if (!valid(o)) {
-      rejected++;
-      return this;
-    }
-    if (!values.add(o.value())) {
-      return this;
-    }
-    if (o.seals().size() < settings.m() + 1) {
+    @Override
+    public void receive(WireMessage message) {
+      if (!(message instanceof Order o) || isCommander() || decision != null) {
+        return;
+      }
+      if (!valid(o)) {
+        rejected++;
+        return;
+      }
+      if (!values.add(o.value()) || o.seals().size() >= settings.m() + 1) {
+        return;
+      }
       List<NodeId> signed = o.seals().stream().map(Seal::signer).toList();
-      for (NodeId to : peers.others()) {
-        if (signed.contains(to)) {
+      for (NodeId to : members) {
+        if (to.equals(self) || signed.contains(to)) {
           continue;
         }
         // a traitor changes the value but cannot re-make the seals before its own
         Integer v = traitor == null ? Integer.valueOf(o.value()) : traitor.corrupt(o.value(), to, members);
         if (v != null) {
           List<Seal> chain = new ArrayList<>(o.seals());
-          chain.add(seal(peers.self(), privateKey, v, o.seals()));
-          peers.tell(to, new Order(v, chain));
+          chain.add(seal(self, privateKey, v, o.seals()));
+          send(to, new Order(v, chain));
         }
       }
     }
-    return this;
-  }
 
-  private boolean valid(Order o) {
-    List<Seal> seals = o.seals();
-    if (seals.isEmpty() || seals.size() > settings.m() + 1
-        || !seals.get(0).signer().equals(settings.commander())
-        || (o.value() != 0 && o.value() != 1)) {
-      return false;
+    private void send(NodeId to, Order order) {
+      send.accept(to, order);
+      sent++;
     }
-    TreeSet<NodeId> signers = new TreeSet<>();
-    for (int i = 0; i < seals.size(); i++) {
-      Seal seal = seals.get(i);
-      PublicKey key = settings.publicKeys().get(seal.signer());
-      if (key == null || seal.signer().equals(peers.self()) || !signers.add(seal.signer())) {
+
+    private boolean valid(Order o) {
+      List<Seal> seals = o.seals();
+      if (seals.isEmpty() || seals.size() > settings.m() + 1
+          || !seals.get(0).signer().equals(settings.commander())
+          || (o.value() != 0 && o.value() != 1)) {
         return false;
       }
-      try {
-        Signature s = Signature.getInstance("Ed25519");
-        s.initVerify(key);
-        s.update(signedBytes(seal.signer(), o.value(), seals.subList(0, i)));
-        if (!s.verify(seal.signature())) {
+      TreeSet<NodeId> signers = new TreeSet<>();
+      for (int i = 0; i < seals.size(); i++) {
+        Seal seal = seals.get(i);
+        PublicKey key = settings.publicKeys().get(seal.signer());
+        if (key == null || seal.signer().equals(self) || !signers.add(seal.signer())) {
           return false;
         }
-      } catch (GeneralSecurityException | IllegalArgumentException e) {
-        return false;
+        try {
+          Signature s = Signature.getInstance("Ed25519");
+          s.initVerify(key);
+          s.update(signedBytes(seal.signer(), o.value(), seals.subList(0, i)));
+          if (!s.verify(seal.signature())) {
+            return false;
+          }
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    @Override
+    public void decide() {
+      if (decision != null || isCommander()) {
+        return;
+      }
+      decision = values.size() == 1 ? values.first() : settings.defaultValue();
+      if (traitor == null) {
+        decided.accept(new Decided(self, decision, List.copyOf(values), rejected));
       }
     }
-    return true;
-  }
 
-  private Behavior<Command> onDecide(Decide d) {
-    if (decision != null) {
-      return this;
+    @Override
+    public int sent() {
+      return sent;
     }
-    decision = values.size() == 1 ? values.first() : settings.defaultValue();
-    if (traitor == null) {
-      listener.tell(new Decided(peers.self(), decision, List.copyOf(values), rejected));
-    }
-    return this;
-  }
 
-  private Behavior<Command> onGetStatus(GetStatus q) {
-    q.replyTo().tell(new Status(peers.self(), decision, List.copyOf(values), rejected));
-    return this;
+    public Status status() {
+      return new Status(self, decision, List.copyOf(values), rejected);
+    }
   }
 }
