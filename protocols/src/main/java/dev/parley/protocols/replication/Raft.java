@@ -35,7 +35,7 @@ import java.util.function.BiFunction;
  * entry before it; committed entries are applied in index order to the state machine, and the node
  * the command was given to answers it from there. A new leader first appends a no-op, which commits
  * the entries of earlier terms with it. Reads go through the log like writes, so a deposed leader
- * cannot answer one ({@link Reads#LEADER_LOCAL} trades that away). Every {@code snapshotInterval}
+ * cannot answer one. Every {@code snapshotInterval}
  * applied entries a node replaces its log's prefix by the machine's snapshot, and the journal takes
  * a snapshot (it also takes one every {@code snapshotInterval} events, deleting the events before);
  * a follower that needs entries the leader no longer has gets the snapshot ({@link InstallSnapshot}).
@@ -188,17 +188,6 @@ public final class Raft {
 
   // ---------------------------------------------------------------- settings
 
-  /** How a leader answers a read ({@link StateMachine#isReadOnly}). */
-  public enum Reads {
-    /** Through the log, as a write: linearizable. */
-    LINEARIZABLE,
-    /**
-     * From the leader's state at once, without checking it is still the leader: fast, but a deposed
-     * leader that does not know it yet answers stale values. Not linearizable; for comparison.
-     */
-    LEADER_LOCAL
-  }
-
   /**
    * @param election heartbeat and election timeouts, as the election's
    * @param maxEntriesPerAppend the most entries one AppendEntries carries
@@ -207,19 +196,17 @@ public final class Raft {
    *     writes and messages per command, best when CPU or disk is the bottleneck); more pipelines
    *     (lower latency when the round trip dominates)
    * @param snapshotInterval how many applied entries a node keeps in its log before it compacts them
-   * @param reads how a leader answers reads
    */
   public record Settings(RaftElection.Settings election, int maxEntriesPerAppend, int maxBatchesInFlight,
-      int snapshotInterval, Reads reads) {
+      int snapshotInterval) {
 
     /** For a loopback or LAN cluster: heartbeat 50 ms, election timeout 300-600 ms. */
     public static final Settings DEFAULT = new Settings(
         new RaftElection.Settings(Duration.ofMillis(50), Duration.ofMillis(300), Duration.ofMillis(600)),
-        512, 1, 10_000, Reads.LINEARIZABLE);
+        512, 1, 10_000);
 
     public Settings {
       Objects.requireNonNull(election, "election");
-      Objects.requireNonNull(reads, "reads");
       requireAtLeastOne("maxEntriesPerAppend", maxEntriesPerAppend);
       requireAtLeastOne("maxBatchesInFlight", maxBatchesInFlight);
       requireAtLeastOne("snapshotInterval", snapshotInterval);
@@ -232,19 +219,15 @@ public final class Raft {
     }
 
     public Settings withElection(RaftElection.Settings e) {
-      return new Settings(e, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, reads);
+      return new Settings(e, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval);
     }
 
     public Settings withMaxBatchesInFlight(int batches) {
-      return new Settings(election, maxEntriesPerAppend, batches, snapshotInterval, reads);
+      return new Settings(election, maxEntriesPerAppend, batches, snapshotInterval);
     }
 
     public Settings withSnapshotInterval(int entries) {
-      return new Settings(election, maxEntriesPerAppend, maxBatchesInFlight, entries, reads);
-    }
-
-    public Settings withReads(Reads r) {
-      return new Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, r);
+      return new Settings(election, maxEntriesPerAppend, maxBatchesInFlight, entries);
     }
   }
 

@@ -46,15 +46,6 @@ final class RaftApplier<S, C, R> {
     return lastApplied;
   }
 
-  boolean isReadOnly(C command) {
-    return machine.isReadOnly(command);
-  }
-
-  /** A read answered from this node's state at once, outside the log. */
-  void readLocally(C command) {
-    server.frontend.applied(command, machine.apply(state, command).reply());
-  }
-
   /** {@code command}, given to this node, is the entry at {@code index} of {@code term}: to answer when applied. */
   void await(long index, long term, C command) {
     waiting.put(index, new Awaited<>(term, command));
