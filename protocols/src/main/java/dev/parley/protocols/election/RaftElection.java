@@ -90,6 +90,9 @@ public final class RaftElection {
       public void notApplied(Object command, NodeId leader) {}
 
       @Override
+      public void failed(Object command, String error) {}
+
+      @Override
       public void leaderKnown(NodeId leader, long term) {
         listener.tell(new LeaderElected(self, leader, term));
       }

@@ -82,7 +82,8 @@ public final class RaftKv {
       Settings settings, ActorRef<KvReply> upcalls) {
     Objects.requireNonNull(settings, "settings");
     Raft.Frontend<KvStore, KvRequest, KvReply> frontend = Raft.<KvStore, KvRequest, KvReply>answering(upcalls,
-        (request, leader) -> new KvReply.NotLeader(request.id(), leader)).withDowncalls((downcall, replica) -> {
+        (request, leader) -> new KvReply.NotLeader(request.id(), leader),
+        (request, error) -> new KvReply.Unavailable(request.id(), error)).withDowncalls((downcall, replica) -> {
           if (downcall instanceof Request r) {
             replica.submit(r.request());
           } else {

@@ -60,7 +60,8 @@ public final class BrokenReplicas {
   public static Behavior<RaftKv.Command> raftKvReadingAtTheLeader(String group, Peers<RaftKv.Command> peers,
       NodeEnv env, RaftKv.Settings settings, ActorRef<KvReply> upcalls) {
     Raft.Frontend<KvStore, KvRequest, KvReply> frontend = Raft.<KvStore, KvRequest, KvReply>answering(upcalls,
-        (request, leader) -> new KvReply.NotLeader(request.id(), leader)).withDowncalls((downcall, replica) -> {
+        (request, leader) -> new KvReply.NotLeader(request.id(), leader),
+        (request, error) -> new KvReply.Unavailable(request.id(), error)).withDowncalls((downcall, replica) -> {
           if (downcall instanceof RaftKv.Request r && !r.request().isWrite()
               && replica.status().role() == Role.LEADER) {
             upcalls.tell(KvStore.MACHINE.apply(replica.state(), r.request()).reply());
