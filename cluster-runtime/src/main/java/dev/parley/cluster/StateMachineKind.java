@@ -2,7 +2,11 @@ package dev.parley.cluster;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.election.RaftElection;
@@ -11,6 +15,7 @@ import dev.parley.protocols.replication.Raft;
 import dev.parley.protocols.replication.RaftStatus;
 import dev.parley.protocols.replication.RequestId;
 import dev.parley.protocols.replication.StateMachine;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,8 +67,23 @@ public final class StateMachineKind<S, C extends ClientRequest, R> implements Pr
     RequestId id();
   }
 
-  /** The command was applied; the machine answered {@code reply}. */
-  public record Applied(RequestId id, Object reply) implements Answer {}
+  /**
+   * The command was applied; the machine answered {@code reply}, written in JSON as a value of its
+   * own type (with its type name, if its type has one: {@code @JsonTypeInfo}).
+   */
+  public record Applied(RequestId id, @JsonSerialize(using = AsItsOwnType.class) Object reply) implements Answer {}
+
+  /** Writes a value as Jackson writes one of its own type, type name included, not as an {@code Object}. */
+  static final class AsItsOwnType extends StdSerializer<Object> {
+    AsItsOwnType() {
+      super(Object.class);
+    }
+
+    @Override
+    public void serialize(Object value, JsonGenerator json, SerializerProvider provider) throws IOException {
+      provider.findTypedValueSerializer(value.getClass(), true, null).serialize(value, json, provider);
+    }
+  }
 
   /** This node does not lead, so the command had no effect: {@code leader} does (null: none known yet). */
   public record NotLeader(RequestId id, NodeId leader, String error) implements Answer {}
