@@ -32,8 +32,8 @@ import java.util.function.Function;
  * <pre>{@code
  * StateMachineKind.of("inventory", "stock and reservations, replicated by Raft", Inventory.machine())
  *     .operation("restock", (id, body) -> new Restock(id, JsonFields.text(body, "item"), ...))
- *     .operation("stock", (id, body) -> new Stock(id, JsonFields.text(body, "item")))
- *     .showing(state -> state.state());   // what GET /protocols/{name} shows of the machine
+ *     .operation("count", (id, body) -> new Count(id, JsonFields.text(body, "item")))
+ *     .showing(state -> state.state().units());   // what GET /protocols/{name} shows of the machine
  * }</pre>
  *
  * <p>{@code POST /protocols/{name}/{op}} with a JSON body makes the command under the request id
