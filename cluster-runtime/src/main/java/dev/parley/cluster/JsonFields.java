@@ -35,4 +35,16 @@ public final class JsonFields {
     }
     return v.asDouble();
   }
+
+  /** The string {@code field} of {@code body}; absent, null or not a string: an error naming it. */
+  public static String text(JsonNode body, String field) {
+    JsonNode v = body == null ? null : body.get(field);
+    if (v == null || v.isNull()) {
+      throw new IllegalArgumentException("the JSON body needs \"" + field + "\", a string, got " + body);
+    }
+    if (!v.isTextual()) {
+      throw new IllegalArgumentException("\"" + field + "\" must be a string, got " + v);
+    }
+    return v.asText();
+  }
 }

@@ -5,7 +5,6 @@ import dev.parley.protocols.replication.ChainReplication;
 import dev.parley.protocols.replication.GossipStore;
 import dev.parley.protocols.replication.PrimaryBackup;
 import dev.parley.protocols.replication.QuorumReplication;
-import dev.parley.protocols.replication.Raft;
 import dev.parley.protocols.replication.RaftKv;
 import dev.parley.protocols.replication.TwoPhaseCommit;
 import java.util.List;
@@ -14,7 +13,7 @@ import java.util.Map;
 /**
  * Parley's replicated key-value stores ({@code protocols/replication}) as kinds, each behind the one
  * key-value interface ({@link KvKind}). Their timing (heartbeats, leases, timeouts, retries) and
- * Raft's batching, snapshots and reads are their configuration sections' ({@code
+ * Raft's batching and snapshots are their configuration sections' ({@code
  * parley.kinds.raft-kv}, ...).
  */
 public final class StoreKinds implements KindProvider {
@@ -61,14 +60,13 @@ public final class StoreKinds implements KindProvider {
             Map.of("transact", Transactions::call)));
   }
 
-  /** Raft's settings: election timing, batches in flight, snapshot interval and reads. */
+  /** Raft's settings: election timing, batches in flight and snapshot interval. */
   static RaftKv.Settings raft(KindConfig c) {
     return RaftKv.Settings.DEFAULT
         .withElection(new RaftElection.Settings(c.duration("heartbeat"), c.duration("election-timeout-min"),
             c.duration("election-timeout-max")))
         .withMaxBatchesInFlight(c.integer("max-batches-in-flight"))
-        .withSnapshotInterval(c.integer("snapshot-interval"))
-        .withReads(c.choice("reads", Raft.Reads.class));
+        .withSnapshotInterval(c.integer("snapshot-interval"));
   }
 
   /** Majority quorums of {@code replicas}, with the configured retransmission and timeout. */

@@ -61,7 +61,7 @@ class KindInputsSpec {
 
   @BeforeAll
   static void buildTheKinds() {
-    jar = KindJars.jar(KindJars.ROLL_CALL, dir.resolve("roll-call.jar"));
+    jar = KindJars.jar(KindJars.EXAMPLES, dir.resolve("parley-example.jar"));
     classes = KindJars.classes(Map.of(
         "bad/Broken.java", KINDS.formatted("Broken",
             "public Broken() { throw new IllegalStateException(\"no licence for this node\"); }", "List.of()"),

@@ -25,10 +25,11 @@ import javax.tools.ToolProvider;
 final class KindJars {
 
   /**
-   * The roll call example of the user project in examples/ (a protocol, its kind and its provider),
-   * and that project's resources (the services file naming the provider, reference.conf).
+   * The example user project in examples/, its main sources (the roll call and the inventory, their
+   * kinds and providers, and MaxGossip) and resources (the services file naming the providers,
+   * reference.conf): what its {@code mvn package} puts in its jar.
    */
-  static final List<Path> ROLL_CALL = List.of(Path.of("../examples/src/main/java/com/example/rollcall"),
+  static final List<Path> EXAMPLES = List.of(Path.of("../examples/src/main/java"),
       Path.of("../examples/src/main/resources"));
 
   private KindJars() {}

@@ -112,11 +112,6 @@ public final class Bank {
         next.merge(t.to(), t.amount(), Long::sum);
         return new Applied<>(new State(next), new Transferred(t.id()));
       }
-
-      @Override
-      public boolean isReadOnly(Command command) {
-        return command instanceof Audit;
-      }
     };
   }
 

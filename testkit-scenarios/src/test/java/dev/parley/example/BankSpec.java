@@ -2,7 +2,6 @@ package dev.parley.example;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.history.History;
 import dev.parley.protocols.history.HistoryRecorder;
@@ -15,15 +14,16 @@ import dev.parley.protocols.replication.RequestId;
 import dev.parley.testkit.checker.LinearizabilityChecker;
 import dev.parley.testkit.checker.Model;
 import dev.parley.testkit.checker.Verdict;
+import dev.parley.testkit.raft.RaftWorkload;
+import dev.parley.testkit.raft.RaftWorkload.Invocation;
+import dev.parley.testkit.raft.RaftWorkload.Outcome;
 import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.Simulations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
 /**
  * docs/replication.md's "Replicate your own state machine": {@link Bank} on Raft in the deterministic
  * simulation, over many seeds of partitions, lossy links and crashes with restarts from the journal.
- * Clients transfer and audit, retrying a command that went unanswered under its own request id (the
- * sessions apply it once); the history is linearizable by the bank's sequential specification, every
+ * Clients ({@link RaftWorkload}) transfer and audit, retrying a command that went unanswered under its
+ * own request id (the sessions apply it once); the history is linearizable by the bank's sequential specification, every
  * audit finds the opening total, and the bank answers again once the faults stop.
  */
 class BankSpec {
@@ -115,142 +115,26 @@ class BankSpec {
     return heal;
   }
 
-  /**
-   * Clients of the bank, Jepsen style: each runs one command at a time, transfers (70%) or audits,
-   * recorded in a {@link History}, pausing up to 200 ms between commands. A {@link Raft.NotLeader}
-   * sends the command to the leader it names (or the next node); silence for a second sends the same
-   * command (same id) to the next node, up to three tries, after which the command is recorded as of
-   * unknown outcome.
-   */
-  static final class Clients {
-    private record Pending(HistoryRecorder.Handle handle, Bank.Command command, NodeId at, long deadline,
-        int tries) {}
-
-    private final Simulation<Raft.Command> sim;
-    private final Random random;
-    private final HistoryRecorder history;
-    private final Map<String, Pending> pending = new HashMap<>();
-    private final Map<String, Long> nextAt = new HashMap<>();
-    private final Map<String, Integer> left = new HashMap<>();
-    private final Map<NodeId, Integer> seen = new HashMap<>();
-    private long seq;
-
-    Clients(Simulation<Raft.Command> sim, int clients, int operations) {
-      this.sim = sim;
-      this.random = new Random(NodeEnv.mix(sim.seed(), "bank-clients"));
-      this.history = new HistoryRecorder(() -> sim.elapsed().toNanos());
-      for (int i = 1; i <= clients; i++) {
-        nextAt.put("c" + i, 0L);
-        left.put("c" + i, operations);
-      }
-      sim.nodes().forEach(n -> seen.put(n, sim.upcalls(n).size()));
+  /** Transfers (70%) between two accounts drawn at random, or audits of every balance. */
+  static Invocation<Bank.Command> next(RequestId id, Random random) {
+    if (random.nextInt(10) < 7) {
+      int from = random.nextInt(ACCOUNTS.size());
+      int to = (from + 1 + random.nextInt(ACCOUNTS.size() - 1)) % ACCOUNTS.size();
+      long amount = 1 + random.nextInt(60);
+      return Invocation.of(new Bank.Transfer(id, ACCOUNTS.get(from), ACCOUNTS.get(to), amount), "transfer",
+          List.of(ACCOUNTS.get(from), ACCOUNTS.get(to), amount));
     }
+    return Invocation.of(new Bank.Audit(id), "audit", null);
+  }
 
-    History run(Duration deadline) {
-      while ((!pending.isEmpty() || !nextAt.isEmpty()) && sim.elapsed().compareTo(deadline) < 0) {
-        long now = sim.elapsed().toMillis();
-        new ArrayList<>(nextAt.keySet()).stream().sorted().filter(c -> nextAt.get(c) <= now).forEach(this::start);
-        new ArrayList<>(pending.keySet()).stream().sorted().filter(c -> pending.get(c).deadline() <= now)
-            .forEach(this::retry);
-        if (!sim.step()) {
-          sim.runFor(Duration.ofMillis(1));
-        }
-        observe();
-      }
-      pending.values().forEach(p -> history.info(p.handle(), "run ended"));
-      return history.history();
+  /** An audit's balances in account order, whether a transfer took place; a session's refusal is unknown. */
+  static Outcome recorded(Object reply) {
+    if (reply instanceof Bank.Balances b) {
+      return Outcome.ok(ACCOUNTS.stream().map(b.balances()::get).toList());
+    } else if (reply instanceof Bank.Transferred || reply instanceof Bank.Refused) {
+      return Outcome.ok(reply instanceof Bank.Transferred);
     }
-
-    private void start(String client) {
-      nextAt.remove(client);
-      RequestId id = new RequestId(client, ++seq);
-      Bank.Command command;
-      HistoryRecorder.Handle h;
-      if (random.nextInt(10) < 7) {
-        int from = random.nextInt(ACCOUNTS.size());
-        int to = (from + 1 + random.nextInt(ACCOUNTS.size() - 1)) % ACCOUNTS.size();
-        long amount = 1 + random.nextInt(60);
-        command = new Bank.Transfer(id, ACCOUNTS.get(from), ACCOUNTS.get(to), amount);
-        h = history.invoke(client, "transfer", "bank", List.of(ACCOUNTS.get(from), ACCOUNTS.get(to), amount));
-      } else {
-        command = new Bank.Audit(id);
-        h = history.invoke(client, "audit", "bank", null);
-      }
-      send(new Pending(h, command, sim.nodes().get(random.nextInt(sim.nodes().size())), 0, 1), 0);
-    }
-
-    /** Sends {@code p}'s command to its node after {@code pause} ms, and waits a second for the answer. */
-    private void send(Pending p, long pause) {
-      Duration at = sim.elapsed().plusMillis(pause);
-      pending.put(p.command().id().client(), new Pending(p.handle(), p.command(), p.at(), at.toMillis() + 1000,
-          p.tries()));
-      sim.tell(at, p.at(), new Raft.Submit(p.command()));
-    }
-
-    private void retry(String client) {
-      Pending p = pending.get(client);
-      if (p.tries() >= 3) {
-        finish(client, () -> history.info(p.handle(), "no answer after 3 tries"));
-      } else {
-        send(new Pending(p.handle(), p.command(), next(p.at()), 0, p.tries() + 1), 0);
-      }
-    }
-
-    private NodeId next(NodeId node) {
-      List<NodeId> nodes = sim.nodes();
-      return nodes.get((nodes.indexOf(node) + 1) % nodes.size());
-    }
-
-    private void observe() {
-      for (NodeId node : sim.nodes()) {
-        List<Object> upcalls = sim.upcalls(node);
-        for (int i = seen.get(node); i < upcalls.size(); i++) {
-          if (upcalls.get(i) instanceof Raft.Answered a) {
-            answered((Bank.Command) a.command(), (Bank.Reply) a.reply());
-          } else if (upcalls.get(i) instanceof Raft.NotLeader n) {
-            redirected((Bank.Command) n.command(), n.leader());
-          }
-        }
-        seen.put(node, upcalls.size());
-      }
-    }
-
-    private Pending current(Bank.Command command) {
-      Pending p = pending.get(command.id().client());
-      return p != null && p.command().equals(command) ? p : null;
-    }
-
-    private void redirected(Bank.Command command, NodeId leader) {
-      Pending p = current(command);
-      if (p != null) {
-        send(new Pending(p.handle(), command, leader != null ? leader : next(p.at()), 0, p.tries()), 20);
-      }
-    }
-
-    private void answered(Bank.Command command, Bank.Reply reply) {
-      Pending p = current(command);
-      if (p == null) {
-        return; // the answer to an earlier try of a command already settled
-      }
-      finish(command.id().client(), () -> {
-        if (reply instanceof Bank.Balances b) {
-          history.ok(p.handle(), ACCOUNTS.stream().map(b.balances()::get).toList());
-        } else if (reply instanceof Bank.Transferred || reply instanceof Bank.Refused) {
-          history.ok(p.handle(), reply instanceof Bank.Transferred);
-        } else {
-          history.info(p.handle(), "refused by the sessions: " + reply);
-        }
-      });
-    }
-
-    private void finish(String client, Runnable record) {
-      pending.remove(client);
-      record.run();
-      left.merge(client, -1, Integer::sum);
-      if (left.get(client) > 0) {
-        nextAt.put(client, sim.elapsed().toMillis() + random.nextInt(200));
-      }
-    }
+    return Outcome.info("refused by the sessions: " + reply);
   }
 
   @Test
@@ -258,7 +142,8 @@ class BankSpec {
     Simulations.forSeeds(1, 30, seed -> {
       Simulation<Raft.Command> sim = simulation(seed % 2 == 0 ? 3 : 5, seed);
       Duration heal = nemesis(sim, seed);
-      History history = new Clients(sim, 4, 80).run(Duration.ofSeconds(60));
+      History history = RaftWorkload.of(sim, BankSpec::next).outcomes(BankSpec::recorded)
+          .clients(4).operations(80).think(Duration.ofMillis(200)).run(Duration.ofSeconds(60));
 
       Verdict v = LinearizabilityChecker.forModel(MODEL).check(history);
       assertThat(history.operations().stream().filter(Operation::isOk).count()).as("operations done")

@@ -72,7 +72,7 @@ public final class RaftElection {
   /** The state machine that holds nothing: no commands, no state (null), an empty snapshot. */
   private static final StateMachine<Object, Object, Object> NOTHING = StateMachine.of(null, (state, command) -> {
     throw new IllegalArgumentException("an election replicates no commands; got " + command);
-  }, command -> false);
+  });
 
   /**
    * The election of {@code peers.self()} in the Raft group named {@code group} (the persistence id is
@@ -88,6 +88,9 @@ public final class RaftElection {
 
       @Override
       public void notApplied(Object command, NodeId leader) {}
+
+      @Override
+      public void failed(Object command, String error) {}
 
       @Override
       public void leaderKnown(NodeId leader, long term) {

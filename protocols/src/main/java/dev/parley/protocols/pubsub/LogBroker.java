@@ -153,6 +153,8 @@ public final class LogBroker {
   private static Reply answer(Command c, int partition, LogReply reply) {
     if (reply instanceof LogReply.NotLeader n) {
       return new NotLeader(call(c), n.leader());
+    } else if (reply instanceof LogReply.Failed f) {
+      return new Failed(call(c), f.error());
     } else if (c instanceof Append a && reply instanceof LogReply.Appended ok) {
       return new Appended(a.call(), a.topic(), partition, ok.offset(), ok.timestamp());
     } else if (c instanceof Read r && reply instanceof LogReply.Records rs) {

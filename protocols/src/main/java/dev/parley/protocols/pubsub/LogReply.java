@@ -10,7 +10,7 @@ import java.util.Map;
 /** The answer to a {@link LogRequest}, carrying its id, at the replica the request was given to. */
 public sealed interface LogReply extends WireMessage
     permits LogReply.Appended, LogReply.Records, LogReply.Trimmed, LogReply.Committed, LogReply.Positions,
-        LogReply.Rejected, LogReply.NotLeader {
+        LogReply.Rejected, LogReply.NotLeader, LogReply.Failed {
 
   RequestId id();
 
@@ -47,4 +47,7 @@ public sealed interface LogReply extends WireMessage
 
   /** This replica does not lead; {@code leader} does (null: unknown). The request had no effect. */
   record NotLeader(RequestId id, NodeId leader) implements LogReply {}
+
+  /** The machine threw applying the request, so it had no effect: {@code error} names the exception. */
+  record Failed(RequestId id, String error) implements LogReply {}
 }

@@ -27,7 +27,7 @@ public record LogStore(Map<String, StoredLog> logs, Map<String, Map<String, Long
 
   /** The logs alone: every request applied, no sessions. */
   public static final StateMachine<LogStore, LogRequest, LogReply> LOGS =
-      StateMachine.of(EMPTY, LogStore::apply, request -> !request.isWrite());
+      StateMachine.of(EMPTY, LogStore::apply);
 
   /** The machine Raft replicates: the logs with client sessions. */
   public static final SessionStateMachine<LogStore, LogRequest, LogReply> MACHINE =

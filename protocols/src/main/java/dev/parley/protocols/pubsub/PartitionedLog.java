@@ -256,7 +256,8 @@ public final class PartitionedLog {
       Settings settings, ActorRef<? super LogReply> answers) {
     return Raft.create("raft-kv", instance, peers, env, settings.raft(), LogStore.MACHINE,
         Raft.<SessionStateMachine.Sessioned<LogStore, LogReply>, LogRequest, LogReply>answering(answers,
-            (request, leader) -> new LogReply.NotLeader(request.id(), leader))
+            (request, leader) -> new LogReply.NotLeader(request.id(), leader),
+            (request, error) -> new LogReply.Failed(request.id(), error))
             .withDowncalls((downcall, raft) -> RaftKv.answerStatus((RaftKv.GetStatus) downcall, raft.status(),
                 raft.state().state().logs().size())));
   }

@@ -29,11 +29,11 @@ public record KvStore(Map<String, String> values, ClientSessions<KvReply> sessio
   public static final StateMachine<KvStore, KvRequest, KvReply> MACHINE = StateMachine.of(EMPTY, (store, request) -> {
     Result r = store.apply(request);
     return new StateMachine.Applied<>(r.store(), r.reply());
-  }, request -> !request.isWrite());
+  });
 
   /** The keys alone, without sessions: what {@link SessionStateMachine} wraps. */
   private static final StateMachine<Map<String, String>, KvRequest, KvReply> KEYS =
-      StateMachine.of(Map.of(), KvStore::applyToKeys, request -> !request.isWrite());
+      StateMachine.of(Map.of(), KvStore::applyToKeys);
 
   private static final SessionStateMachine<Map<String, String>, KvRequest, KvReply> WITH_SESSIONS =
       SessionStateMachine.wrap(KEYS, (request, why, reason) -> new KvReply.Rejected(request.id(), why, reason));

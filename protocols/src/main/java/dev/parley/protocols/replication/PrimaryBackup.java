@@ -143,8 +143,7 @@ public final class PrimaryBackup
     public static final State INITIAL = new State(0, null, 0, 0, KvStore.EMPTY);
 
     State adopt(long newView, NodeId primary) {
-      return newView > view ? new State(newView, primary, installedView, seq, store)
-          : new State(view, primary, installedView, seq, store);
+      return new State(Math.max(view, newView), primary, installedView, seq, store);
     }
 
     State install(long stateView, long stateSeq, KvStore stateStore) {
@@ -194,8 +193,7 @@ public final class PrimaryBackup
       Objects.requireNonNull(suspectMax, "suspectMax");
       if (heartbeat.isZero() || heartbeat.isNegative() || suspectMin.compareTo(heartbeat) <= 0
           || suspectMax.compareTo(suspectMin) <= 0) {
-        throw new IllegalArgumentException(
-            "primary-backup needs 0 < heartbeat < suspectMin < suspectMax, got " + this);
+        throw new IllegalArgumentException("primary-backup needs 0 < heartbeat < suspectMin < suspectMax, got " + this);
       }
     }
   }

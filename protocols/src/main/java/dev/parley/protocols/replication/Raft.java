@@ -35,7 +35,7 @@ import java.util.function.BiFunction;
  * entry before it; committed entries are applied in index order to the state machine, and the node
  * the command was given to answers it from there. A new leader first appends a no-op, which commits
  * the entries of earlier terms with it. Reads go through the log like writes, so a deposed leader
- * cannot answer one ({@link Reads#LEADER_LOCAL} trades that away). Every {@code snapshotInterval}
+ * cannot answer one. Every {@code snapshotInterval}
  * applied entries a node replaces its log's prefix by the machine's snapshot, and the journal takes
  * a snapshot (it also takes one every {@code snapshotInterval} events, deleting the events before);
  * a follower that needs entries the leader no longer has gets the snapshot ({@link InstallSnapshot}).
@@ -46,7 +46,10 @@ import java.util.function.BiFunction;
  * linearizable (given a deterministic machine; a retried command is applied again unless the machine
  * has client sessions, {@link SessionStateMachine}). A node that is not the leader answers that it is
  * not, naming the leader it knows; a leader cut off from its majority answers nothing (its entries do
- * not commit). Liveness once a majority is up and connected with delays well under the election timeout.
+ * not commit). A committed command the machine throws on leaves the machine's state as it was, on
+ * every replica alike, and its client is answered {@link Failed} naming the exception; the replicas
+ * go on with the next entry. Liveness once a majority is up and connected with delays well under the
+ * election timeout.
  *
  * <p>Cost: per batch of commands one disk write at the leader and one at each follower (in parallel,
  * the leader counting itself once its own write is done), and N-1 AppendEntries and replies. The
@@ -120,7 +123,7 @@ public final class Raft {
   }
 
   /** The upcalls of {@link #create(String, Peers, NodeEnv, Settings, StateMachine, ActorRef)}. */
-  public sealed interface Upcall extends WireMessage permits Answered, NotLeader {}
+  public sealed interface Upcall extends WireMessage permits Answered, NotLeader, Failed {}
 
   /** {@code command}, given to this node, was applied and answered {@code reply}. */
   public record Answered(@Payload Object command, @Payload Object reply) implements Upcall {}
@@ -130,6 +133,12 @@ public final class Raft {
    * before the command was committed; {@code leader} leads as far as it knows (null: unknown).
    */
   public record NotLeader(@Payload Object command, NodeId leader) implements Upcall {}
+
+  /**
+   * {@code command}, given to this node, was committed, but the state machine threw applying it: it
+   * had no effect on any replica; {@code error} names the exception and says what to do.
+   */
+  public record Failed(@Payload Object command, String error) implements Upcall {}
 
   // ---------------------------------------------------------------- what is persisted
 
@@ -188,17 +197,6 @@ public final class Raft {
 
   // ---------------------------------------------------------------- settings
 
-  /** How a leader answers a read ({@link StateMachine#isReadOnly}). */
-  public enum Reads {
-    /** Through the log, as a write: linearizable. */
-    LINEARIZABLE,
-    /**
-     * From the leader's state at once, without checking it is still the leader: fast, but a deposed
-     * leader that does not know it yet answers stale values. Not linearizable; for comparison.
-     */
-    LEADER_LOCAL
-  }
-
   /**
    * @param election heartbeat and election timeouts, as the election's
    * @param maxEntriesPerAppend the most entries one AppendEntries carries
@@ -207,19 +205,17 @@ public final class Raft {
    *     writes and messages per command, best when CPU or disk is the bottleneck); more pipelines
    *     (lower latency when the round trip dominates)
    * @param snapshotInterval how many applied entries a node keeps in its log before it compacts them
-   * @param reads how a leader answers reads
    */
   public record Settings(RaftElection.Settings election, int maxEntriesPerAppend, int maxBatchesInFlight,
-      int snapshotInterval, Reads reads) {
+      int snapshotInterval) {
 
     /** For a loopback or LAN cluster: heartbeat 50 ms, election timeout 300-600 ms. */
     public static final Settings DEFAULT = new Settings(
         new RaftElection.Settings(Duration.ofMillis(50), Duration.ofMillis(300), Duration.ofMillis(600)),
-        512, 1, 10_000, Reads.LINEARIZABLE);
+        512, 1, 10_000);
 
     public Settings {
       Objects.requireNonNull(election, "election");
-      Objects.requireNonNull(reads, "reads");
       requireAtLeastOne("maxEntriesPerAppend", maxEntriesPerAppend);
       requireAtLeastOne("maxBatchesInFlight", maxBatchesInFlight);
       requireAtLeastOne("snapshotInterval", snapshotInterval);
@@ -232,19 +228,15 @@ public final class Raft {
     }
 
     public Settings withElection(RaftElection.Settings e) {
-      return new Settings(e, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, reads);
+      return new Settings(e, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval);
     }
 
     public Settings withMaxBatchesInFlight(int batches) {
-      return new Settings(election, maxEntriesPerAppend, batches, snapshotInterval, reads);
+      return new Settings(election, maxEntriesPerAppend, batches, snapshotInterval);
     }
 
     public Settings withSnapshotInterval(int entries) {
-      return new Settings(election, maxEntriesPerAppend, maxBatchesInFlight, entries, reads);
-    }
-
-    public Settings withReads(Reads r) {
-      return new Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, r);
+      return new Settings(election, maxEntriesPerAppend, maxBatchesInFlight, entries);
     }
   }
 
@@ -265,6 +257,12 @@ public final class Raft {
 
     /** {@code command}, given to this node, had no effect; {@code leader} leads as far as this node knows. */
     void notApplied(C command, NodeId leader);
+
+    /**
+     * {@code command}, given to this node, was committed but the machine threw applying it, so it had
+     * no effect on any replica; {@code error} names the exception and says what to do.
+     */
+    void failed(C command, String error);
 
     /** This node learned that {@code leader} (itself, maybe) leads {@code term}: once per term. */
     default void leaderKnown(NodeId leader, long term) {}
@@ -288,6 +286,11 @@ public final class Raft {
         @Override
         public void notApplied(C command, NodeId leader) {
           answers.notApplied(command, leader);
+        }
+
+        @Override
+        public void failed(C command, String error) {
+          answers.failed(command, error);
         }
 
         @Override
@@ -319,11 +322,11 @@ public final class Raft {
   }
 
   /**
-   * The frontend that answers each command with its reply, and a command without effect with {@code
-   * notLeader}'s reply, to {@code upcalls}.
+   * The frontend that answers each command with its reply, a command without effect with {@code
+   * notLeader}'s reply, and one the machine threw on with {@code failed}'s, to {@code upcalls}.
    */
   public static <S, C, R> Frontend<S, C, R> answering(ActorRef<? super R> upcalls,
-      BiFunction<C, NodeId, R> notLeader) {
+      BiFunction<C, NodeId, R> notLeader, BiFunction<C, String, R> failed) {
     return new Frontend<>() {
       @Override
       public void applied(C command, R reply) {
@@ -334,6 +337,11 @@ public final class Raft {
       public void notApplied(C command, NodeId leader) {
         upcalls.tell(notLeader.apply(command, leader));
       }
+
+      @Override
+      public void failed(C command, String error) {
+        upcalls.tell(failed.apply(command, error));
+      }
     };
   }
 
@@ -342,8 +350,8 @@ public final class Raft {
   /**
    * The replica of {@code peers.self()} in the Raft group named {@code group} (persistence id {@code
    * raft|<group>/<node>}, so several groups can share one journal), replicating {@code machine}; each
-   * command given to it in a {@link Submit} is answered {@link Answered} or {@link NotLeader} to
-   * {@code upcalls}.
+   * command given to it in a {@link Submit} is answered {@link Answered}, {@link NotLeader} or {@link
+   * Failed} to {@code upcalls}.
    */
   public static <S, C, R> Behavior<Command> create(String group, Peers<Command> peers, NodeEnv env,
       Settings settings, StateMachine<S, C, R> machine, ActorRef<? super Upcall> upcalls) {
@@ -356,6 +364,11 @@ public final class Raft {
       @Override
       public void notApplied(C command, NodeId leader) {
         upcalls.tell(new NotLeader(command, leader));
+      }
+
+      @Override
+      public void failed(C command, String error) {
+        upcalls.tell(new Failed(command, error));
       }
     });
   }

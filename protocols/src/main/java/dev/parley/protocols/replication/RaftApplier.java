@@ -4,6 +4,7 @@ import akka.persistence.typed.javadsl.Effect;
 import dev.parley.protocols.election.LogPosition;
 import dev.parley.protocols.replication.Raft.Event;
 import dev.parley.protocols.replication.Raft.State;
+import dev.parley.protocols.replication.StateMachine.Applied;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,12 @@ import java.util.Map;
  * looks like, so a machine's commands need no ids. A command whose entry ends up inside a snapshot
  * this node installed is not answered: whether it was applied is unknown here, and its client's
  * timeout says so.
+ *
+ * <p>A machine that throws applying a committed command: the command has no effect (the machine stays
+ * in the state before it), on every replica alike since every replica applies the same command to
+ * the same state, and its client is told the exception ({@code Frontend.failed}); the replica logs it
+ * and goes on with the next entry, so the commands before and after it are kept. One that throws
+ * taking a snapshot keeps its log whole instead (logged once; a snapshot is tried again later).
  */
 final class RaftApplier<S, C, R> {
 
@@ -31,6 +38,7 @@ final class RaftApplier<S, C, R> {
   private S state;
   private long lastApplied;
   private boolean compactionScheduled;
+  private boolean snapshotFailureReported;
 
   RaftApplier(RaftServer<S, C, R> server, StateMachine<S, C, R> machine) {
     this.server = server;
@@ -44,15 +52,6 @@ final class RaftApplier<S, C, R> {
 
   long lastApplied() {
     return lastApplied;
-  }
-
-  boolean isReadOnly(C command) {
-    return machine.isReadOnly(command);
-  }
-
-  /** A read answered from this node's state at once, outside the log. */
-  void readLocally(C command) {
-    server.frontend.applied(command, machine.apply(state, command).reply());
   }
 
   /** {@code command}, given to this node, is the entry at {@code index} of {@code term}: to answer when applied. */
@@ -79,15 +78,22 @@ final class RaftApplier<S, C, R> {
       LogEntry e = log.entry(++lastApplied);
       Awaited<C> given = waiting.remove(lastApplied);
       R reply = null;
+      String error = null;
       if (!e.isNoop()) {
-        StateMachine.Applied<S, R> applied = machine.apply(state, (C) e.command());
-        state = applied.state();
-        reply = applied.reply();
+        try {
+          Applied<S, R> applied = machine.apply(state, (C) e.command());
+          state = applied.state();
+          reply = applied.reply();
+        } catch (RuntimeException thrown) {
+          error = failure(e, thrown);
+        }
       }
-      if (given != null && given.term() == e.term()) {
-        server.frontend.applied(given.command(), reply);
-      } else if (given != null) {
+      if (given != null && given.term() != e.term()) {
         server.frontend.notApplied(given.command(), server.leader);
+      } else if (given != null && error != null) {
+        server.frontend.failed(given.command(), error);
+      } else if (given != null) {
+        server.frontend.applied(given.command(), reply);
       }
     }
     if (lastApplied - log.snapshot().index() >= server.settings.snapshotInterval() && !compactionScheduled) {
@@ -113,7 +119,31 @@ final class RaftApplier<S, C, R> {
     if (lastApplied - log.snapshot().index() < server.settings.snapshotInterval()) {
       return server.effects.none();
     }
+    Object snapshot;
+    try {
+      snapshot = machine.takeSnapshot(state);
+    } catch (RuntimeException thrown) {
+      if (!snapshotFailureReported) {
+        snapshotFailureReported = true;
+        server.context.getLog().error("The state machine threw {} taking a snapshot at index {}, so this replica "
+            + "keeps its whole log (and tries again later). Make takeSnapshot return a value for every state.",
+            thrown.toString(), lastApplied);
+      }
+      return server.effects.none();
+    }
     return server.effects.persist(new Raft.SnapshotTaken(new LogPosition(lastApplied, log.termAt(lastApplied)),
-        machine.takeSnapshot(state)));
+        snapshot));
+  }
+
+  /**
+   * What a client is told of the command in {@code entry} that the machine threw on, and what this
+   * replica logs: the same on every replica (the exception's type and message, no stack trace).
+   */
+  private String failure(LogEntry entry, RuntimeException thrown) {
+    String error = "The state machine threw " + thrown + " applying " + entry.command().getClass().getSimpleName()
+        + ", so the command had no effect on any replica (sent again unchanged, it fails again). Change the "
+        + "command, or make the machine's apply answer such a command with a reply instead of throwing.";
+    server.context.getLog().warn("Entry {}: {}", entry.index(), error);
+    return error;
   }
 }

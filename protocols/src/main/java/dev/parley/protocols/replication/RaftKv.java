@@ -39,26 +39,24 @@ public final class RaftKv {
    * @param maxEntriesPerAppend the most entries one AppendEntries carries
    * @param maxBatchesInFlight how many batches the leader sends before the oldest is committed
    * @param snapshotInterval how many applied entries a node keeps in its log before it compacts them
-   * @param reads how a leader answers reads
    */
   public record Settings(RaftElection.Settings election, int maxEntriesPerAppend, int maxBatchesInFlight,
-      int snapshotInterval, Raft.Reads reads) {
+      int snapshotInterval) {
 
     /** For a loopback or LAN cluster: heartbeat 50 ms, election timeout 300-600 ms. */
     public static final Settings DEFAULT = of(Raft.Settings.DEFAULT);
 
     public Settings {
-      new Raft.Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, reads);
+      new Raft.Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval);
     }
 
     public static Settings of(Raft.Settings s) {
-      return new Settings(s.election(), s.maxEntriesPerAppend(), s.maxBatchesInFlight(), s.snapshotInterval(),
-          s.reads());
+      return new Settings(s.election(), s.maxEntriesPerAppend(), s.maxBatchesInFlight(), s.snapshotInterval());
     }
 
     /** These settings as Raft takes them. */
     public Raft.Settings raft() {
-      return new Raft.Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, reads);
+      return new Raft.Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval);
     }
 
     public Settings withElection(RaftElection.Settings e) {
@@ -72,10 +70,6 @@ public final class RaftKv {
     public Settings withSnapshotInterval(int entries) {
       return of(raft().withSnapshotInterval(entries));
     }
-
-    public Settings withReads(Raft.Reads r) {
-      return of(raft().withReads(r));
-    }
   }
 
   /**
@@ -88,7 +82,8 @@ public final class RaftKv {
       Settings settings, ActorRef<KvReply> upcalls) {
     Objects.requireNonNull(settings, "settings");
     Raft.Frontend<KvStore, KvRequest, KvReply> frontend = Raft.<KvStore, KvRequest, KvReply>answering(upcalls,
-        (request, leader) -> new KvReply.NotLeader(request.id(), leader)).withDowncalls((downcall, replica) -> {
+        (request, leader) -> new KvReply.NotLeader(request.id(), leader),
+        (request, error) -> new KvReply.Unavailable(request.id(), error)).withDowncalls((downcall, replica) -> {
           if (downcall instanceof Request r) {
             replica.submit(r.request());
           } else {

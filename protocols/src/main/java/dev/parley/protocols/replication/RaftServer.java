@@ -152,12 +152,10 @@ final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event
     return effects.none();
   }
 
-  /** A client's command: the leader takes it into its next batch (or reads at once); others refuse it. */
+  /** A client's command: the leader takes it into its next batch, reads too; others refuse it. */
   void submit(C command) {
     if (phase != Phase.LEADER) {
       frontend.notApplied(command, leader);
-    } else if (settings.reads() == Raft.Reads.LEADER_LOCAL && applier.isReadOnly(command)) {
-      applier.readLocally(command);
     } else {
       leading.propose(command);
     }

@@ -77,11 +77,6 @@ public final class SessionStateMachine<S, C extends ClientRequest, R>
   }
 
   @Override
-  public boolean isReadOnly(C command) {
-    return !command.isWrite();
-  }
-
-  @Override
   public Object takeSnapshot(Sessioned<S, R> state) {
     return new Sessioned<>(machine.takeSnapshot(state.state()), state.sessions());
   }

@@ -1,7 +1,6 @@
 package dev.parley.protocols.replication;
 
 import java.util.function.BiFunction;
-import java.util.function.Predicate;
 
 /**
  * What {@link Raft} replicates: a deterministic state machine over immutable values (in the shape of
@@ -22,9 +21,8 @@ import java.util.function.Predicate;
  * </ul>
  *
  * <p>Raft applies every committed command in log order on every replica and answers the command's
- * client at the replica it was given to. A read that must be linearizable is a command like any other
- * (it goes through the log); {@link #isReadOnly} lets a leader answer it from its own state at once
- * when the group chose {@link Raft.Reads#LEADER_LOCAL}, trading linearizability for speed.
+ * client at the replica it was given to. A read is a command like any other: it goes through the log,
+ * which is what makes it linearizable.
  *
  * <p>Client sessions (one request id names one request: a retry gets its first answer) are not the
  * state machine's business: {@link SessionStateMachine#wrap} adds them to any machine whose commands
@@ -39,12 +37,8 @@ public interface StateMachine<S, C, R> {
   /** The state and the answer one command produced. */
   record Applied<S, R>(S state, R reply) {}
 
-  /**
-   * The machine starting in {@code initial}, applying commands with {@code apply}, {@code readOnly}
-   * telling its reads; its snapshots are its states.
-   */
-  static <S, C, R> StateMachine<S, C, R> of(S initial, BiFunction<S, C, Applied<S, R>> apply,
-      Predicate<C> readOnly) {
+  /** The machine starting in {@code initial}, applying commands with {@code apply}; its snapshots are its states. */
+  static <S, C, R> StateMachine<S, C, R> of(S initial, BiFunction<S, C, Applied<S, R>> apply) {
     return new StateMachine<>() {
       @Override
       public S initialState() {
@@ -55,11 +49,6 @@ public interface StateMachine<S, C, R> {
       public Applied<S, R> apply(S state, C command) {
         return apply.apply(state, command);
       }
-
-      @Override
-      public boolean isReadOnly(C command) {
-        return readOnly.test(command);
-      }
     };
   }
 
@@ -68,11 +57,6 @@ public interface StateMachine<S, C, R> {
 
   /** The state after {@code command} in {@code state}, and its answer. Deterministic. */
   Applied<S, R> apply(S state, C command);
-
-  /** Whether {@code command} changes nothing (a read). By default every command may write. */
-  default boolean isReadOnly(C command) {
-    return false;
-  }
 
   /**
    * The snapshot of {@code state}: what Raft keeps in place of the log's applied prefix and sends a

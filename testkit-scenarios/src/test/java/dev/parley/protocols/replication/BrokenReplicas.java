@@ -7,6 +7,7 @@ import akka.actor.typed.javadsl.TimerScheduler;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.election.Role;
 import dev.parley.protocols.replication.TpcNode.Step;
 import dev.parley.protocols.replication.TpcState.CoordinatorTx;
 import dev.parley.protocols.replication.TwoPhaseCommit.CoordinatorDecided;
@@ -48,6 +49,31 @@ public final class BrokenReplicas {
       Peers<TwoPhaseCommit.Command> peers, NodeEnv env, TwoPhaseCommit.Settings settings,
       ActorRef<KvReply> upcalls, ActorRef<TwoPhaseCommit.Upcall> transactions) {
     return TwoPhaseCommit.create(group, peers, env, settings, upcalls, transactions, LazyDecisionLog::new);
+  }
+
+  /**
+   * Raft's key-value store whose leader answers a read from its own state at once, outside the log,
+   * without checking it still leads: a deposed leader that does not know it yet answers stale values.
+   * The replicas are Raft's own; only the frontend, which hands them the clients' requests, differs.
+   */
+  @SuppressWarnings("unchecked")
+  public static Behavior<RaftKv.Command> raftKvReadingAtTheLeader(String group, Peers<RaftKv.Command> peers,
+      NodeEnv env, RaftKv.Settings settings, ActorRef<KvReply> upcalls) {
+    Raft.Frontend<KvStore, KvRequest, KvReply> frontend = Raft.<KvStore, KvRequest, KvReply>answering(upcalls,
+        (request, leader) -> new KvReply.NotLeader(request.id(), leader),
+        (request, error) -> new KvReply.Unavailable(request.id(), error)).withDowncalls((downcall, replica) -> {
+          if (downcall instanceof RaftKv.Request r && !r.request().isWrite()
+              && replica.status().role() == Role.LEADER) {
+            upcalls.tell(KvStore.MACHINE.apply(replica.state(), r.request()).reply());
+          } else if (downcall instanceof RaftKv.Request r) {
+            replica.submit(r.request());
+          } else {
+            RaftKv.GetStatus query = (RaftKv.GetStatus) downcall;
+            RaftKv.answerStatus(query, replica.status(), replica.state().values().size());
+          }
+        });
+    return Raft.create("raft-kv", group, (Peers<Raft.Command>) (Peers<?>) peers, env, settings.raft(),
+        KvStore.MACHINE, frontend).narrow();
   }
 
   /** The primary role whose answer goes at once, not once the backups hold the entry. */

@@ -67,7 +67,8 @@ class PartitionedLogWireFormatSpec {
         new LogReply.Trimmed(TRIM.id(), 1), new LogReply.Committed(COMMIT.id()),
         new LogReply.Positions(POSITIONS.id(), Map.of("t/0", 1L)),
         new LogReply.Rejected(APPEND.id(), ClientSessions.Why.ID_REUSED, "another"),
-        new LogReply.NotLeader(APPEND.id(), NodeId.n(2)), new LogReply.NotLeader(APPEND.id(), null)));
+        new LogReply.NotLeader(APPEND.id(), NodeId.n(2)), new LogReply.NotLeader(APPEND.id(), null),
+        new LogReply.Failed(APPEND.id(), "The state machine threw java.lang.IllegalStateException")));
   }
 
   @Test
