@@ -6,7 +6,7 @@ import akka.actor.testkit.typed.javadsl.TestProbe;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.election.Bully;
 import dev.parley.protocols.election.ElectionStatus;
-import dev.parley.protocols.election.GetStatus;
+import dev.parley.protocols.election.ElectionProtocol;
 import dev.parley.protocols.election.LeaderElected;
 import dev.parley.protocols.election.RaftElection;
 import dev.parley.protocols.election.RingElection;
@@ -48,7 +48,7 @@ class ElectionGroupSpec {
   static final ZooKeeperElection.Settings ZOOKEEPER = new ZooKeeperElection.Settings(ms(50), ms(300), ms(50), ms(500));
   static final RaftElection.Settings RAFT = new RaftElection.Settings(ms(50), ms(300), ms(600));
 
-  record Case(String name, LocalGroup.Factory<?> factory) {
+  record Case(String name, LocalGroup.Factory<?> factory, ElectionProtocol<?> election) {
     @Override
     public String toString() {
       return name;
@@ -58,14 +58,14 @@ class ElectionGroupSpec {
   static Stream<Arguments> elections() {
     return Stream.of(
         new Case("bully", (LocalGroup.Factory<Bully.Command>) (peers, env, up) ->
-            Bully.create(peers, BULLY, up.narrow())),
+            Bully.create(peers, BULLY, up.narrow()), Bully.ELECTION),
         new Case("ring", (LocalGroup.Factory<RingElection.Command>) (peers, env, up) ->
-            RingElection.create(peers, RING, up.narrow())),
+            RingElection.create(peers, RING, up.narrow()), RingElection.ELECTION),
         new Case("zookeeper", (LocalGroup.Factory<ZooKeeperElection.Command>) (peers, env, up) ->
             ZooKeeperElection.create("group-zk", peers, env, ZOOKEEPER, Elections.zxidOf(peers.self()),
-                up.narrow())),
+                up.narrow()), ZooKeeperElection.ELECTION),
         new Case("raft", (LocalGroup.Factory<RaftElection.Command>) (peers, env, up) ->
-            RaftElection.create("group-raft", peers, env, RAFT, up.narrow())))
+            RaftElection.create("group-raft", peers, env, RAFT, up.narrow()), RaftElection.ELECTION))
         .map(Arguments::of);
   }
 
@@ -83,7 +83,7 @@ class ElectionGroupSpec {
 
     TestProbe<ElectionStatus> probe = parley.actorTestKit().createTestProbe();
     for (NodeId node : live) {
-      group.tell(node, new GetStatus(probe.getRef()));
+      group.tell(node, c.election().getStatus(probe.getRef()));
       ElectionStatus status = probe.receiveMessage(Duration.ofSeconds(3));
       assertThat(status.leader()).isEqualTo(second);
       assertThat(status.role()).isEqualTo(second.equals(node) ? Role.LEADER : Role.FOLLOWER);

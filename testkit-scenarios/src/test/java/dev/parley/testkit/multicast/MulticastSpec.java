@@ -3,7 +3,9 @@ package dev.parley.testkit.multicast;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
 import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
 import dev.parley.protocols.link.LinkStack;
@@ -14,7 +16,7 @@ import dev.parley.protocols.multicast.Delivered;
 import dev.parley.protocols.multicast.FifoMulticast;
 import dev.parley.protocols.multicast.LamportMulticast;
 import dev.parley.protocols.multicast.MessageId;
-import dev.parley.protocols.multicast.Multicast;
+import dev.parley.protocols.multicast.MulticastProtocol;
 import dev.parley.protocols.multicast.ReliableMulticast;
 import dev.parley.protocols.multicast.SequencerMulticast;
 import dev.parley.testkit.ParleyTestKit;
@@ -27,6 +29,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -59,6 +62,7 @@ class MulticastSpec {
       LinkStack links,
       FaultPlan faults,
       LocalGroup.Factory<?> factory,
+      MulticastProtocol<?> multicast,
       List<Function<Map<NodeId, List<MessageId>>, Verdict>> orders) {
     @Override
     public String toString() {
@@ -66,27 +70,34 @@ class MulticastSpec {
     }
   }
 
+  /** A case of {@code protocol}, driven through {@code multicast}, with the conversation on top. */
+  static <C> Case of(String name, LinkStack links, FaultPlan faults,
+      BiFunction<Peers<C>, ActorRef<Delivered>, Behavior<C>> protocol, MulticastProtocol<C> multicast,
+      List<Function<Map<NodeId, List<MessageId>>, Verdict>> orders) {
+    return new Case(name, links, faults, Conversation.over(protocol, multicast), multicast, orders);
+  }
+
   static final List<Case> CASES =
       List.of(
-          new Case("basic", LinkStack.faulty(), UNRULY,
-              Conversation.over(BasicMulticast::create), List.of()),
-          new Case("reliable", LinkStack.faulty(), UNRULY,
-              Conversation.over(ReliableMulticast::create), List.of()),
-          new Case("fifo", LinkStack.faulty(), UNRULY,
-              Conversation.over(FifoMulticast::create),
+          of("basic", LinkStack.faulty(), UNRULY,
+              BasicMulticast::create, BasicMulticast.MULTICAST, List.of()),
+          of("reliable", LinkStack.faulty(), UNRULY,
+              ReliableMulticast::create, ReliableMulticast.MULTICAST, List.of()),
+          of("fifo", LinkStack.faulty(), UNRULY,
+              FifoMulticast::create, FifoMulticast.MULTICAST,
               List.of(DeliveryOrderChecker::fifo)),
-          new Case("causal", LinkStack.faulty(), UNRULY,
-              Conversation.over(CausalMulticast::create),
+          of("causal", LinkStack.faulty(), UNRULY,
+              CausalMulticast::create, CausalMulticast.MULTICAST,
               List.of(DeliveryOrderChecker::fifo, DeliveryOrderChecker::causal)),
-          new Case("causal over lossy reliable links", LinkStack.faulty().reliable(),
+          of("causal over lossy reliable links", LinkStack.faulty().reliable(),
               UNRULY.withDrop(0.2),
-              Conversation.over(CausalMulticast::create),
+              CausalMulticast::create, CausalMulticast.MULTICAST,
               List.of(DeliveryOrderChecker::causal)),
-          new Case("total order by sequencer", LinkStack.faulty(), UNRULY,
-              Conversation.<SequencerMulticast.Command>over(SequencerMulticast::create),
+          of("total order by sequencer", LinkStack.faulty(), UNRULY,
+              SequencerMulticast::create, SequencerMulticast.MULTICAST,
               List.of(DeliveryOrderChecker::total)),
-          new Case("total order by Lamport clocks over FIFO links", LinkStack.faulty().fifo(), UNRULY,
-              Conversation.over(LamportMulticast::create),
+          of("total order by Lamport clocks over FIFO links", LinkStack.faulty().fifo(), UNRULY,
+              LamportMulticast::create, LamportMulticast.MULTICAST,
               List.of(DeliveryOrderChecker::total)));
 
   static Stream<Arguments> cases() {
@@ -98,7 +109,7 @@ class MulticastSpec {
   void everyMemberDeliversEveryMessageOnceInTheProtocolsOrder(Case c, int n) {
     LocalGroup<?> group =
         parley.group(n).links(c.links()).faults(c.faults()).seed(n).start(c.factory());
-    int expected = startConversations(group, HOPS);
+    int expected = startConversations(group, HOPS, c.multicast());
 
     Map<NodeId, List<MessageId>> deliveries = awaitDeliveries(group, expected);
 
@@ -117,8 +128,8 @@ class MulticastSpec {
             .withReorder(0.5, Duration.ofMillis(30));
     LocalGroup<?> group =
         parley.group(5).faults(reordering)
-            .start(Conversation.over(BasicMulticast::create));
-    int expected = startConversations(group, 6);
+            .start(Conversation.over(BasicMulticast::create, BasicMulticast.MULTICAST));
+    int expected = startConversations(group, 6, BasicMulticast.MULTICAST);
 
     Verdict causal = DeliveryOrderChecker.causal(awaitDeliveries(group, expected));
 
@@ -131,7 +142,7 @@ class MulticastSpec {
   void reliableMulticastReachesEveryoneWhenTheSenderCrashesMidSend() {
     LocalGroup<ReliableMulticast.Command> group =
         parley.group(5).start((peers, env, up) -> ReliableMulticast.create(peers, up.narrow()));
-    crashMidSend(group, new Multicast("last words"));
+    crashMidSend(group, new ReliableMulticast.Multicast("last words"));
 
     group.await(Duration.ofSeconds(5), () -> {
       for (int i = 2; i <= 5; i++) {
@@ -146,7 +157,7 @@ class MulticastSpec {
   void basicMulticastLosesAgreementWhenTheSenderCrashesMidSend() {
     LocalGroup<BasicMulticast.Command> group =
         parley.group(5).start((peers, env, up) -> BasicMulticast.create(peers, up.narrow()));
-    NodeId sender = crashMidSend(group, new Multicast("last words"));
+    NodeId sender = crashMidSend(group, new BasicMulticast.Multicast("last words"));
     group.nemesis(new NemesisCommand.Heal());
 
     Map<NodeId, List<MessageId>> deliveries =
@@ -172,11 +183,11 @@ class MulticastSpec {
   }
 
   /** Every node starts a chain of {@code hops} replies; returns how many multicasts that makes. */
-  private static int startConversations(LocalGroup<?> group, int hops) {
+  private static int startConversations(LocalGroup<?> group, int hops, MulticastProtocol<?> multicast) {
     for (NodeId node : group.nodes()) {
-      ActorRef<Multicast> ref = group.node(node).unsafeUpcast();
+      ActorRef<Object> ref = group.node(node).unsafeUpcast();
       NodeId next = successor(group.nodes(), node);
-      ref.tell(new Multicast(new Hop("chain-" + node, hops, next)));
+      ref.tell(multicast.multicast(new Hop("chain-" + node, hops, next)));
     }
     return group.nodes().size() * (hops + 1);
   }
