@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parley.cluster.NodeSettings;
+import dev.parley.cluster.ProtocolKind;
+import dev.parley.cluster.ProtocolKinds;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.link.Delay;
@@ -24,6 +28,7 @@ import dev.parley.testkit.checker.DeliveryOrderChecker;
 import dev.parley.testkit.checker.Verdict;
 import dev.parley.testkit.group.LocalGroup;
 import dev.parley.testkit.multicast.Conversation.Hop;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -37,6 +42,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every multicast of the catalogue in groups of 3 to 7 nodes over links that delay, reorder and
@@ -118,6 +124,30 @@ class MulticastSpec {
     assertThat(sent).hasSize(expected);
     DeliveryOrderChecker.exactlyOnce(deliveries, sent).requireValid();
     c.orders().forEach(order -> order.apply(deliveries).requireValid());
+  }
+
+  /**
+   * Each multicast's cluster kind, made by {@code MulticastKinds.of} from the multicast's {@link
+   * MulticastProtocol}, in a group: its {@code multicast} operation's downcall reaches every member.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"basic-multicast", "reliable-multicast", "fifo-multicast", "causal-multicast",
+      "sequencer-multicast", "lamport-multicast"})
+  void theClusterKindsMulticastOperationIsDeliveredEverywhere(String name) throws Exception {
+    ProtocolKind kind = ProtocolKinds.load().named(name);
+    LocalGroup<Object> group =
+        parley.group(3).start((peers, env, upcalls) -> kind.create("kind-" + name, peers, env, upcalls));
+    NodeSettings at = new NodeSettings(NodeId.n(1), "127.0.0.1", 2551, 8551, List.of(), group.nodes(), Map.of(),
+        Path.of("unused"), 1);
+
+    Object downcall = kind.call(at, "multicast", new ObjectMapper().readTree("{\"payload\":\"hello\"}")).downcall();
+    group.tell(NodeId.n(1), downcall);
+
+    group.await(Duration.ofSeconds(5), () -> {
+      for (NodeId node : group.nodes()) {
+        assertThat(group.upcalls().of(node, Delivered.class)).extracting(Delivered::payload).containsExactly("hello");
+      }
+    });
   }
 
   @Test
