@@ -40,6 +40,13 @@ public final class ElectionKinds implements KindProvider {
         election.holdElection().<Map<String, Object>>map(hold -> Map.of("hold-election", hold)).orElse(Map.of()));
   }
 
+  /** {@link #of(String, String, Function, BiFunction, ElectionProtocol)} for an election without settings. */
+  public static ProtocolKind of(String name, String description, Function<KindContext, Behavior<?>> factory,
+      ElectionProtocol<?> election) {
+    Objects.requireNonNull(factory, "factory");
+    return ElectionKinds.<Void>of(name, description, config -> null, (ctx, none) -> factory.apply(ctx), election);
+  }
+
   @Override
   public List<ProtocolKind> kinds() {
     return List.of(
