@@ -55,8 +55,8 @@ public final class MutexKinds implements KindProvider {
       Factory<S> factory, MutexProtocol<?> mutex) {
     Objects.requireNonNull(mutex, "mutex");
     return new MutexKind<>(Objects.requireNonNull(name, "name"),
-        Objects.requireNonNull(description, "description"), Objects.requireNonNull(settings, "settings"), Objects.requireNonNull(factory, "factory"), mutex,
-        (node, replyTo) -> mutex.getStatus(replyTo), null);
+        Objects.requireNonNull(description, "description"), Objects.requireNonNull(settings, "settings"),
+        Objects.requireNonNull(factory, "factory"), mutex, (node, replyTo) -> mutex.getStatus(replyTo), null);
   }
 
   /** {@link #of(String, String, Function, Factory, MutexProtocol)} for an algorithm without settings. */
