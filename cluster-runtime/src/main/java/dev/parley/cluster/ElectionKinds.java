@@ -33,7 +33,8 @@ public final class ElectionKinds implements KindProvider {
   public static <S> ProtocolKind of(String name, String description, Function<KindConfig, S> settings,
       BiFunction<KindContext, S, Behavior<?>> factory, ElectionProtocol<?> election) {
     Objects.requireNonNull(factory, "factory");
-    Objects.requireNonNull(election, "election");
+    Objects.requireNonNull(election, () -> "the kind " + name + " needs its election's ElectionProtocol (how to "
+        + "make its status query and hold-election), such as Bully.ELECTION");
     return new ObserverKind<>(Objects.requireNonNull(name, "name"),
         Objects.requireNonNull(description, "description"), Objects.requireNonNull(settings, "settings"),
         factory::apply, replyTo -> election.getStatus(replyTo.narrow()),

@@ -25,8 +25,10 @@ public final class MulticastKinds implements KindProvider {
    */
   public static ProtocolKind of(String name, String description, Function<KindContext, Behavior<?>> factory,
       MulticastProtocol<?> multicast) {
+    Objects.requireNonNull(multicast, () -> "the kind " + name + " needs its multicast's MulticastProtocol (how "
+        + "to make its multicast downcall), such as CausalMulticast.MULTICAST");
     return new MulticastKind(Objects.requireNonNull(name, "name"), Objects.requireNonNull(description, "description"),
-        Objects.requireNonNull(factory, "factory"), Objects.requireNonNull(multicast, "multicast"));
+        Objects.requireNonNull(factory, "factory"), multicast);
   }
 
   @Override

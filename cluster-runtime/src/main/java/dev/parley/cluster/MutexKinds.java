@@ -53,7 +53,8 @@ public final class MutexKinds implements KindProvider {
    */
   public static <S> ProtocolKind of(String name, String description, Function<KindConfig, S> settings,
       Factory<S> factory, MutexProtocol<?> mutex) {
-    Objects.requireNonNull(mutex, "mutex");
+    Objects.requireNonNull(mutex, () -> "the kind " + name + " needs its algorithm's MutexProtocol (how to "
+        + "make its acquire, release and status query), such as RicartAgrawala.MUTEX");
     return new MutexKind<>(Objects.requireNonNull(name, "name"),
         Objects.requireNonNull(description, "description"), Objects.requireNonNull(settings, "settings"),
         Objects.requireNonNull(factory, "factory"), mutex, (node, replyTo) -> mutex.getStatus(replyTo), null);

@@ -1,12 +1,14 @@
 package com.example.mutex;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.parley.cluster.KindProvider;
+import dev.parley.cluster.MutexKinds;
 import dev.parley.cluster.Node;
 import dev.parley.cluster.NodeClient;
 import dev.parley.cluster.NodeSettings;
@@ -139,6 +141,15 @@ class CentralLockSpec {
     } finally {
       nodes.forEach(Node::stop);
     }
+  }
+
+  @Test
+  void aKindWithoutItsAdapterIsRefusedSayingWhatToGive() {
+    assertThatThrownBy(() -> MutexKinds.of("central-lock", "no adapter",
+        ctx -> CentralLock.create(ctx.typedPeers(), ctx.upcalls().narrow()), null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("central-lock needs its algorithm's MutexProtocol")
+        .hasMessageContaining("RicartAgrawala.MUTEX");
   }
 
   /**
