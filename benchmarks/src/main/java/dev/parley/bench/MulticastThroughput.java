@@ -7,7 +7,6 @@ import akka.actor.typed.javadsl.Behaviors;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.multicast.CausalMulticast;
 import dev.parley.protocols.multicast.Delivered;
-import dev.parley.protocols.multicast.Multicast;
 import dev.parley.testkit.group.LocalGroup;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -76,7 +75,7 @@ final class MulticastThroughput implements Runnable {
             .start((peers, env, upcalls) -> Behaviors.setup(ctx ->
                 CausalMulticast.create(peers, ctx.spawn(counter, "counter"))))) {
       List<ActorRef<CausalMulticast.Command>> refs = nodes.stream().map(group::node).toList();
-      Multicast m = new Multicast("payload");
+      CausalMulticast.Multicast m = new CausalMulticast.Multicast("payload");
       long start = System.nanoTime();
       for (int i = 0; i < perNode; i++) {
         for (ActorRef<CausalMulticast.Command> ref : refs) {

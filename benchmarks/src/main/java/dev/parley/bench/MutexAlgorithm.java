@@ -10,6 +10,7 @@ import dev.parley.protocols.mutex.LamportMutex;
 import dev.parley.protocols.mutex.LockClient;
 import dev.parley.protocols.mutex.LockServer;
 import dev.parley.protocols.mutex.Maekawa;
+import dev.parley.protocols.mutex.MutexProtocol;
 import dev.parley.protocols.mutex.MutexUpcall;
 import dev.parley.protocols.mutex.RicartAgrawala;
 import dev.parley.protocols.mutex.TokenRing;
@@ -72,6 +73,18 @@ enum MutexAlgorithm {
       nodes.add(SERVER);
     }
     return nodes;
+  }
+
+  /** How a contender drives it: its acquire and release downcalls (the lock server's clients'). */
+  MutexProtocol<?> mutex() {
+    return switch (this) {
+      case LOCK_SERVER -> LockClient.MUTEX;
+      case RICART_AGRAWALA -> RicartAgrawala.MUTEX;
+      case LAMPORT -> LamportMutex.MUTEX;
+      case TOKEN_RING -> TokenRing.MUTEX;
+      case MAJORITY_VOTING -> DecentralizedMutex.MUTEX;
+      case MAEKAWA -> Maekawa.MUTEX;
+    };
   }
 
   /** The behavior of one node, reporting to {@code listener}; {@code lock} names the server's journal. */

@@ -105,7 +105,7 @@ final class MutexBench implements Runnable {
         .faults(FaultPlan.none().withDelay(Delay.fixed(Duration.ofMillis(1))))
         .fifoLinks(algorithm.fifo()).seed(1).build();
     List<NodeId> contenders = MutexAlgorithm.contenders(n);
-    SimContention<Object> workload = SimContention.of(sim, contenders).rounds(20)
+    SimContention<Object> workload = SimContention.of(sim, contenders, algorithm.mutex()).rounds(20)
         .hold(Duration.ofMillis(1), Duration.ofMillis(1));
     SimContention.Result r = uncontended
         ? workload.oneAtATime().think(Duration.ofMillis(3), Duration.ofMillis(10)).run(Duration.ofMinutes(10))

@@ -4,10 +4,9 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
-import dev.parley.protocols.mutex.Acquire;
 import dev.parley.protocols.mutex.Granted;
+import dev.parley.protocols.mutex.MutexProtocol;
 import dev.parley.protocols.mutex.MutexUpcall;
-import dev.parley.protocols.mutex.Release;
 import dev.parley.protocols.mutex.Released;
 import dev.parley.testkit.group.LocalGroup;
 import java.time.Duration;
@@ -42,7 +41,7 @@ final class MutexThroughput {
         .start((peers, env, upcalls) -> Behaviors.setup(ctx -> {
           ActorRef<MutexUpcall> listener = upcalls.narrow();
           if (MutexAlgorithm.contenders(n).contains(peers.self())) {
-            listener = ctx.spawn(contender(ctx.getSelf(), window), "contender");
+            listener = ctx.spawn(contender(ctx.getSelf(), algorithm.mutex(), window), "contender");
           }
           return algorithm.create(peers, env, listener, lock);
         }))) {
@@ -58,16 +57,16 @@ final class MutexThroughput {
   }
 
   /** Acquires, releases at once when granted, and acquires again, while the window runs. */
-  private static Behavior<MutexUpcall> contender(ActorRef<Object> node, Window window) {
+  private static Behavior<MutexUpcall> contender(ActorRef<Object> node, MutexProtocol<?> mutex, Window window) {
     return Behaviors.setup(ctx -> {
       long[] asked = {System.nanoTime()};
-      node.tell(new Acquire());
+      node.tell(mutex.acquire());
       return Behaviors.receive(MutexUpcall.class)
           .onMessage(Granted.class, g -> {
             if (window.measuring) {
               window.latency.recordValue(System.nanoTime() - asked[0]);
             }
-            node.tell(new Release());
+            node.tell(mutex.release());
             return Behaviors.same();
           })
           .onMessage(Released.class, r -> {
@@ -76,7 +75,7 @@ final class MutexThroughput {
             }
             if (window.running) {
               asked[0] = System.nanoTime();
-              node.tell(new Acquire());
+              node.tell(mutex.acquire());
             }
             return Behaviors.same();
           })

@@ -9,7 +9,6 @@ import dev.parley.protocols.link.FaultPlan;
 import dev.parley.protocols.multicast.CausalMulticast;
 import dev.parley.protocols.multicast.Delivered;
 import dev.parley.protocols.multicast.MessageId;
-import dev.parley.protocols.multicast.Multicast;
 import dev.parley.testkit.checker.DeliveryOrderChecker;
 import dev.parley.testkit.sim.Exploration;
 import dev.parley.testkit.sim.SimView;
@@ -85,7 +84,7 @@ final class SimulationSpeed implements Runnable {
             5, (peers, env, up) -> CausalMulticast.create(peers, up.narrow()))
         .faults(JITTER.withReorder(0.2)).seed(2).build();
     for (int i = 0; i < count; i++) {
-      sim.tell(Duration.ofMillis(i), NodeId.n(1 + i % 5), new Multicast(i));
+      sim.tell(Duration.ofMillis(i), NodeId.n(1 + i % 5), new CausalMulticast.Multicast(i));
     }
     timed("causal multicast, 5 nodes, 1 multicast/ms", sim, () -> sim.runUntilQuiescent(),
         count > multicasts / 10);
@@ -105,9 +104,9 @@ final class SimulationSpeed implements Runnable {
     Exploration.Result result = Exploration.of(Simulation.<CausalMulticast.Command>builder(
                 3, (peers, env, up) -> CausalMulticast.create(peers, up.narrow())))
         .setup(sim -> {
-          sim.tell(NodeId.n(1), new Multicast("a"));
-          sim.tell(NodeId.n(2), new Multicast("b"));
-          sim.tell(NodeId.n(3), new Multicast("c"));
+          sim.tell(NodeId.n(1), new CausalMulticast.Multicast("a"));
+          sim.tell(NodeId.n(2), new CausalMulticast.Multicast("b"));
+          sim.tell(NodeId.n(3), new CausalMulticast.Multicast("c"));
         })
         .whenQuiescent("deliveries are causally ordered", SimulationSpeed::causallyOrdered)
         .duplicates(true)

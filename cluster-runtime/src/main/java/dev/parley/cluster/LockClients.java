@@ -2,11 +2,10 @@ package dev.parley.cluster;
 
 import akka.actor.typed.ActorRef;
 import dev.parley.protocols.core.NodeId;
-import dev.parley.protocols.mutex.Acquire;
 import dev.parley.protocols.mutex.Granted;
 import dev.parley.protocols.mutex.LeaseExpired;
 import dev.parley.protocols.mutex.LockClient;
-import dev.parley.protocols.mutex.Release;
+import dev.parley.protocols.mutex.MutexProtocol;
 import dev.parley.protocols.mutex.Released;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
@@ -61,16 +60,18 @@ public final class LockClients {
   private final NodeId self;
   private final String instance;
   private final ActorRef<Object> host;
+  private final MutexProtocol<?> mutex;
   private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
   private final Map<String, String> endings = new LinkedHashMap<>();
   private Phase phase = Phase.IDLE;
   private Grant holder;
   private boolean leaseEnded;
 
-  LockClients(NodeId self, String instance, ActorRef<Object> host) {
+  LockClients(NodeId self, String instance, ActorRef<Object> host, MutexProtocol<?> mutex) {
     this.self = self;
     this.instance = instance;
     this.host = host;
+    this.mutex = mutex;
   }
 
   /**
@@ -93,7 +94,7 @@ public final class LockClients {
     queue.addLast(w);
     endings.remove(client);
     if (phase != Phase.HOLDING) {
-      host.tell(new Acquire()); // ignored by the algorithm while it asks already; asks anew after a restart
+      host.tell(mutex.acquire()); // ignored by the algorithm while it asks already; asks anew after a restart
       if (phase == Phase.IDLE) {
         phase = Phase.ASKING;
       }
@@ -128,7 +129,7 @@ public final class LockClients {
     holder = null;
     phase = Phase.RELEASING;
     endings.put(released.client(), "it released it (fencing token " + released.fencingToken() + ")");
-    host.tell(new Release());
+    host.tell(mutex.release());
     return released;
   }
 
@@ -161,7 +162,7 @@ public final class LockClients {
       }
     }
     phase = Phase.RELEASING; // everyone gave up meanwhile
-    host.tell(new Release());
+    host.tell(mutex.release());
   }
 
   private void released() {
@@ -182,7 +183,7 @@ public final class LockClients {
   private void askForTheNext() {
     if (!queue.isEmpty() && phase == Phase.IDLE) {
       phase = Phase.ASKING;
-      host.tell(new Acquire());
+      host.tell(mutex.acquire());
     }
   }
 

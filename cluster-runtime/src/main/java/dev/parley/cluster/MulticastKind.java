@@ -3,15 +3,20 @@ package dev.parley.cluster;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.protocols.multicast.Delivered;
-import dev.parley.protocols.multicast.Multicast;
+import dev.parley.protocols.multicast.MulticastProtocol;
 import java.util.List;
 import java.util.function.Function;
 
-/** The multicasts of {@code protocols/multicast}: one operation, {@code multicast {"payload": ...}}. */
+/**
+ * A member of the multicast family, Parley's ({@code protocols/multicast}) or a user's ({@link
+ * MulticastKinds#of}): one operation, {@code multicast {"payload": ...}}, made by the algorithm's
+ * {@link MulticastProtocol}.
+ */
 record MulticastKind(
     String name,
     String description,
-    Function<KindContext, Behavior<?>> factory)
+    Function<KindContext, Behavior<?>> factory,
+    MulticastProtocol<?> multicast)
     implements ProtocolKind {
 
   @Override
@@ -43,6 +48,6 @@ record MulticastKind(
       throw new IllegalArgumentException(
           "a multicast needs a text payload: {\"payload\": \"hello\"}");
     }
-    return Call.accepted(new Multicast(payload.textValue()));
+    return Call.accepted(multicast.multicast(payload.textValue()));
   }
 }

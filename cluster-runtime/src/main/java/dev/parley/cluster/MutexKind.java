@@ -4,10 +4,8 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.protocols.core.NodeId;
-import dev.parley.protocols.mutex.Acquire;
 import dev.parley.protocols.mutex.Granted;
-import dev.parley.protocols.mutex.MutexUpcall;
-import dev.parley.protocols.mutex.Release;
+import dev.parley.protocols.mutex.MutexProtocol;
 import dev.parley.protocols.mutex.Released;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,11 +13,13 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The mutual-exclusion algorithms of {@code protocols/mutex}: {@code acquire} (answers once this
- * node is granted, with its fencing token) and {@code release}.
+ * A member of the mutual-exclusion family, Parley's ({@code protocols/mutex}) or a user's ({@link
+ * MutexKinds#of}): {@code acquire} (answers once this node is granted, with its fencing token) and
+ * {@code release}, made by the algorithm's {@link MutexProtocol}.
  *
  * @param settings the algorithm's settings from the kind's configuration section
  * @param factory the instance on a node
+ * @param mutex how to drive the algorithm: its own acquire and release downcalls
  * @param statusQuery the algorithm's GetStatus for a node
  * @param serverOnly a node that cannot acquire (the lock server's own node), or null
  */
@@ -27,15 +27,11 @@ record MutexKind<S>(
     String name,
     String description,
     Function<KindConfig, S> settings,
-    Factory<S> factory,
+    MutexKinds.Factory<S> factory,
+    MutexProtocol<?> mutex,
     StatusQuery statusQuery,
     ServerOf serverOnly)
     implements ProtocolKind {
-
-  @FunctionalInterface
-  interface Factory<S> {
-    Behavior<?> create(KindContext context, S settings, ActorRef<MutexUpcall> upcalls);
-  }
 
   @FunctionalInterface
   interface StatusQuery {
@@ -69,10 +65,10 @@ record MutexKind<S>(
           + op + " at one of its clients " + node.group().stream().filter(n -> !n.equals(node.node())).toList());
     }
     if (op.equals("acquire")) {
-      return Call.accepted(new Acquire());
+      return Call.accepted(mutex.acquire());
     }
     if (op.equals("release")) {
-      return Call.accepted(new Release());
+      return Call.accepted(mutex.release());
     }
     throw ProtocolKind.unknownOperation(this, op);
   }

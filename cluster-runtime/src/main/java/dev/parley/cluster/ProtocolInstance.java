@@ -78,8 +78,8 @@ final class ProtocolInstance extends AbstractBehavior<ProtocolInstance.Command> 
     KindConfig config = runtime.kindConfig(kind);
     this.host = ctx.spawn(NodeHost.create(env, (Peers<Object> p, NodeEnv e) ->
         kind.create(new KindContext(Optional.of(runtime.settings()), name, p, e, upcalls, config))), "host");
-    if (kind instanceof MutexKind) {
-      runtime.lockClients(name, new LockClients(self, name, host));
+    if (kind instanceof MutexKind<?> mutexKind) {
+      runtime.lockClients(name, new LockClients(self, name, host, mutexKind.mutex()));
     }
     ActorRef<Object> inbound =
         ctx.spawn(TracingLink.receiver(runtime.tracer(), self, host), "inbound");

@@ -19,7 +19,6 @@ import dev.parley.protocols.link.FaultPlan;
 import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.protocols.link.ReliableLink;
 import dev.parley.protocols.multicast.CausalMulticast;
-import dev.parley.protocols.multicast.Multicast;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -73,10 +72,11 @@ class WireFormatTest {
         Arguments.of("CausalMulticast.Data, String payload", new CausalMulticast.Data(N1, CLOCK, "hello")),
         Arguments.of(
             "CausalMulticast.Data, nested Multicast payload",
-            new CausalMulticast.Data(N1, CLOCK, new Multicast("inner"))),
+            new CausalMulticast.Data(N1, CLOCK, new CausalMulticast.Multicast("inner"))),
         Arguments.of(
             "CausalMulticast.Data, payload nested two deep",
-            new CausalMulticast.Data(N1, CLOCK, new Multicast(new CausalMulticast.Data(N10, VectorClock.EMPTY, "deep")))),
+            new CausalMulticast.Data(N1, CLOCK,
+                new CausalMulticast.Multicast(new CausalMulticast.Data(N10, VectorClock.EMPTY, "deep")))),
         Arguments.of("ReliableLink.Data, String payload", new ReliableLink.Data(5, "hello")),
         Arguments.of(
             "ReliableLink.Data, multicast payload",
@@ -108,8 +108,9 @@ class WireFormatTest {
 
   @Test
   void aNestedPayloadComesBackAsItsOwnType() {
-    var back = (CausalMulticast.Data) roundTrip(new CausalMulticast.Data(N1, CLOCK, new Multicast("inner")));
-    assertThat(back.payload()).isInstanceOf(Multicast.class);
+    var back =
+        (CausalMulticast.Data) roundTrip(new CausalMulticast.Data(N1, CLOCK, new CausalMulticast.Multicast("inner")));
+    assertThat(back.payload()).isInstanceOf(CausalMulticast.Multicast.class);
     assertThat(back.clock().get(N10)).isEqualTo(7);
   }
 

@@ -10,7 +10,6 @@ import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.protocols.multicast.CausalMulticast;
 import dev.parley.protocols.multicast.Delivered;
 import dev.parley.protocols.multicast.MessageId;
-import dev.parley.protocols.multicast.Multicast;
 import dev.parley.testkit.ParleyTestKit;
 import dev.parley.testkit.checker.DeliveryOrderChecker;
 import dev.parley.testkit.group.LocalGroup;
@@ -48,9 +47,9 @@ class CausalMulticastExamplesSpec {
         .traced()
         .start((peers, env, upcalls) -> CausalMulticast.create(peers, upcalls.narrow()));
 
-    group.nodes().forEach(n -> group.tell(n, new Multicast("hello from " + n)));
+    group.nodes().forEach(n -> group.tell(n, new CausalMulticast.Multicast("hello from " + n)));
     group.nemesis(NemesisCommand.Partition.parse("n1,n2/n3,n4,n5"));
-    group.tell(NodeId.n(1), new Multicast("during the partition"));
+    group.tell(NodeId.n(1), new CausalMulticast.Multicast("during the partition"));
     group.nemesis(new NemesisCommand.Heal());
 
     group.await(Duration.ofSeconds(10), () ->
@@ -72,7 +71,7 @@ class CausalMulticastExamplesSpec {
           .faults(UNRULY)
           .build();
       for (int i = 1; i <= 4; i++) {
-        sim.tell(Duration.ofMillis(i), NodeId.n(i), new Multicast("m" + i));
+        sim.tell(Duration.ofMillis(i), NodeId.n(i), new CausalMulticast.Multicast("m" + i));
       }
       sim.crash(Duration.ofMillis(30), NodeId.n(4));
       sim.runUntilQuiescent();
@@ -86,8 +85,8 @@ class CausalMulticastExamplesSpec {
     Exploration.Result result = Exploration.of(Simulation.<CausalMulticast.Command>builder(
                 3, (peers, env, upcalls) -> CausalMulticast.create(peers, upcalls.narrow())))
         .setup(sim -> {
-          sim.tell(NodeId.n(1), new Multicast("a"));
-          sim.tell(NodeId.n(2), new Multicast("b"));
+          sim.tell(NodeId.n(1), new CausalMulticast.Multicast("a"));
+          sim.tell(NodeId.n(2), new CausalMulticast.Multicast("b"));
         })
         .whenQuiescent("causal order", v -> DeliveryOrderChecker.causal(deliveries(v)).valid())
         .duplicates(true)

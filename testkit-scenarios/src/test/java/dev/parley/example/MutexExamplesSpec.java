@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
-import dev.parley.protocols.mutex.Acquire;
 import dev.parley.protocols.mutex.Granted;
 import dev.parley.protocols.mutex.LockClient;
 import dev.parley.protocols.mutex.LockServer;
-import dev.parley.protocols.mutex.Release;
 import dev.parley.protocols.mutex.RicartAgrawala;
 import dev.parley.testkit.ParleyTestKit;
 import dev.parley.testkit.checker.MutualExclusionChecker;
@@ -35,13 +33,13 @@ class MutexExamplesSpec {
         .start((peers, env, upcalls) -> LockServer.inGroup(server, "orders",
             LockServer.Settings.DEFAULT, LockClient.Settings.DEFAULT, peers, env, upcalls.narrow()));
 
-    group.tell(NodeId.n(1), new Acquire());
+    group.tell(NodeId.n(1), new LockClient.Acquire());
     group.await(Duration.ofSeconds(5), () ->
         assertThat(group.upcalls().of(NodeId.n(1), Granted.class)).containsExactly(new Granted(NodeId.n(1), 1)));
     group.crash(server);
     group.restart(server);                        // recovers holder n1 and the queue from its journal
-    group.tell(NodeId.n(2), new Acquire());
-    group.tell(NodeId.n(1), new Release());
+    group.tell(NodeId.n(2), new LockClient.Acquire());
+    group.tell(NodeId.n(1), new LockClient.Release());
     group.await(Duration.ofSeconds(5), () ->
         assertThat(group.upcalls().of(NodeId.n(2), Granted.class)).containsExactly(new Granted(NodeId.n(2), 2)));
   }
@@ -55,7 +53,8 @@ class MutexExamplesSpec {
       Simulation<RicartAgrawala.Command> sim = Simulation.<RicartAgrawala.Command>builder(
               5, (peers, env, upcalls) -> RicartAgrawala.create(peers, upcalls.narrow()))
           .seed(seed).faults(unruly).build();
-      SimContention.Result run = SimContention.of(sim, sim.nodes()).rounds(4).run(Duration.ofSeconds(60));
+      SimContention.Result run =
+          SimContention.of(sim, sim.nodes(), RicartAgrawala.MUTEX).rounds(4).run(Duration.ofSeconds(60));
       MutualExclusionChecker.create()
           .withLiveness(0, Duration.ofSeconds(1).toNanos())      // granted within 1 s of asking
           .withFairness(MutualExclusionChecker.BY_PRIORITY)      // in (Lamport time, node id) order

@@ -49,6 +49,16 @@ public final class Bully extends AbstractBehavior<Bully.Command> {
   public sealed interface Command extends WireMessage
       permits Election, Answer, Coordinator, Alive, HoldElection, GetStatus, Timer {}
 
+  /** Downcall: start an election now, as a node that has just noticed the leader is gone would. */
+  public record HoldElection() implements Command {}
+
+  /** Downcall: reply with this node's {@link ElectionStatus}. */
+  public record GetStatus(ActorRef<ElectionStatus> replyTo) implements Command {}
+
+  /** How the election family drives this protocol ({@link ElectionProtocol}). */
+  public static final ElectionProtocol<Command> ELECTION =
+      ElectionProtocol.of(GetStatus::new, HoldElection::new);
+
   /** {@code from} holds an election and asks the higher nodes whether they are alive. */
   public record Election(NodeId from, long epoch) implements Command {}
 

@@ -44,6 +44,12 @@ public final class RaftElection {
   /** What a client gives a node (the nodes also take Raft's own messages from each other). */
   public sealed interface Command extends Raft.Downcall permits GetStatus {}
 
+  /** Downcall: reply with this node's {@link ElectionStatus}. */
+  public record GetStatus(ActorRef<ElectionStatus> replyTo) implements Command {}
+
+  /** How the election family drives this protocol ({@link ElectionProtocol}). */
+  public static final ElectionProtocol<Command> ELECTION = ElectionProtocol.of(GetStatus::new);
+
   /**
    * @param heartbeat how often a leader sends AppendEntries
    * @param electionTimeoutMin the shortest election timeout

@@ -46,6 +46,16 @@ public final class RingElection extends AbstractBehavior<RingElection.Command> {
   public sealed interface Command extends WireMessage
       permits RingElection.RingMessage, Ack, Alive, HoldElection, GetStatus, AckTimeout, Timer {}
 
+  /** Downcall: start an election now, as a node that has just noticed the leader is gone would. */
+  public record HoldElection() implements Command {}
+
+  /** Downcall: reply with this node's {@link ElectionStatus}. */
+  public record GetStatus(ActorRef<ElectionStatus> replyTo) implements Command {}
+
+  /** How the election family drives this protocol ({@link ElectionProtocol}). */
+  public static final ElectionProtocol<Command> ELECTION =
+      ElectionProtocol.of(GetStatus::new, HoldElection::new);
+
   /** A ring message: sent by {@code from} as its {@code hop}-th, acknowledged by the receiver. */
   public sealed interface RingMessage extends Command permits Election, Elected {
     NodeId from();

@@ -58,6 +58,12 @@ public final class ZooKeeperElection
       permits Notification, FollowerInfo, NewEpoch, AckEpoch, Established, Ping, Pong,
           SetLastTransaction, GetStatus, Timer {}
 
+  /** Downcall: reply with this node's {@link ElectionStatus}. */
+  public record GetStatus(ActorRef<ElectionStatus> replyTo) implements Command {}
+
+  /** How the election family drives this protocol ({@link ElectionProtocol}). */
+  public static final ElectionProtocol<Command> ELECTION = ElectionProtocol.of(GetStatus::new);
+
   /** Where a node is: looking for a leader, following one, or leading. */
   public enum Phase { LOOKING, FOLLOWING, LEADING }
 
@@ -247,9 +253,8 @@ public final class ZooKeeperElection
     votes.clear();
     votes.put(self(), vote);
     settled.clear();
-    for (Timer t : new Timer[] {Timer.FINALIZE, Timer.RETRY_INFO, Timer.SYNC_TIMEOUT, Timer.PING, Timer.LEADER_SILENT}) {
-      timers.cancel(t);
-    }
+    List.of(Timer.FINALIZE, Timer.RETRY_INFO, Timer.SYNC_TIMEOUT, Timer.PING, Timer.LEADER_SILENT)
+        .forEach(timers::cancel);
     timers.startTimerWithFixedDelay(Timer.RENOTIFY, settings.leaderTimeout());
     peers.tellOthers(notification(disk));
   }

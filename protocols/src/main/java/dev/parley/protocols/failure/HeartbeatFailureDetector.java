@@ -32,6 +32,12 @@ public final class HeartbeatFailureDetector extends AbstractBehavior<HeartbeatFa
   /** Downcalls, wire messages and timers. */
   public sealed interface Command extends WireMessage permits Heartbeat, GetSuspects, Tick, Silent {}
 
+  /** {@code from} is alive; {@code seq} counts its heartbeats (1, 2, 3, ... per incarnation). */
+  public record Heartbeat(NodeId from, long seq) implements Command {}
+
+  /** Downcall: reply with whom this node suspects now. */
+  public record GetSuspects(ActorRef<DetectorStatus> replyTo) implements Command {}
+
   /** Time to send a heartbeat round. */
   private enum Tick implements Command { INSTANCE }
 

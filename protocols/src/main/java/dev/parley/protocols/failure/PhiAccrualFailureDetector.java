@@ -39,6 +39,12 @@ public final class PhiAccrualFailureDetector
   /** Downcalls, wire messages and timers. */
   public sealed interface Command extends WireMessage permits Heartbeat, GetSuspects, Tick {}
 
+  /** {@code from} is alive; {@code seq} counts its heartbeats (1, 2, 3, ... per incarnation). */
+  public record Heartbeat(NodeId from, long seq) implements Command {}
+
+  /** Downcall: reply with whom this node suspects now. */
+  public record GetSuspects(ActorRef<DetectorStatus> replyTo) implements Command {}
+
   /** Time to send heartbeats and judge every peer's phi. */
   private enum Tick implements Command { INSTANCE }
 

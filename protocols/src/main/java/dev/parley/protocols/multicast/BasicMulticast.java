@@ -27,6 +27,15 @@ public final class BasicMulticast extends AbstractBehavior<BasicMulticast.Comman
 
   public sealed interface Command extends WireMessage permits Multicast, Data {}
 
+  /**
+   * Downcall: multicast {@code payload} to the group; each node raises {@link Delivered} to its
+   * listener when this protocol's order allows.
+   */
+  public record Multicast(@Payload Object payload) implements Command {}
+
+  /** How the multicast family drives this protocol ({@link MulticastProtocol}). */
+  public static final MulticastProtocol<Command> MULTICAST = Multicast::new;
+
   /** The message {@code id} on its way from its origin. */
   public record Data(MessageId id, @Payload Object payload) implements Command {}
 

@@ -33,6 +33,15 @@ public final class CausalMulticast extends AbstractBehavior<CausalMulticast.Comm
 
   public sealed interface Command extends WireMessage permits Multicast, Data {}
 
+  /**
+   * Downcall: multicast {@code payload} to the group; each node raises {@link Delivered} to its
+   * listener when this protocol's order allows.
+   */
+  public record Multicast(@Payload Object payload) implements Command {}
+
+  /** How the multicast family drives this protocol ({@link MulticastProtocol}). */
+  public static final MulticastProtocol<Command> MULTICAST = Multicast::new;
+
   /** A message from {@code origin}, stamped with its vector clock. */
   public record Data(NodeId origin, VectorClock clock, @Payload Object payload) implements Command {
     MessageId id() {

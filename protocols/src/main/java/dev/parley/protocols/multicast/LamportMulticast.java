@@ -34,6 +34,15 @@ public final class LamportMulticast extends AbstractBehavior<LamportMulticast.Co
 
   public sealed interface Command extends WireMessage permits Multicast, Data, Ack {}
 
+  /**
+   * Downcall: multicast {@code payload} to the group; each node raises {@link Delivered} to its
+   * listener when this protocol's order allows.
+   */
+  public record Multicast(@Payload Object payload) implements Command {}
+
+  /** How the multicast family drives this protocol ({@link MulticastProtocol}). */
+  public static final MulticastProtocol<Command> MULTICAST = Multicast::new;
+
   /** Message {@code id} stamped {@code stamp}. */
   public record Data(LamportTimestamp stamp, MessageId id, @Payload Object payload)
       implements Command {}

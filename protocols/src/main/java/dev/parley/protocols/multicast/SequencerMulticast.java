@@ -29,6 +29,15 @@ public final class SequencerMulticast extends AbstractBehavior<SequencerMulticas
 
   public sealed interface Command extends WireMessage permits Multicast, Submit, Ordered {}
 
+  /**
+   * Downcall: multicast {@code payload} to the group; each node raises {@link Delivered} to its
+   * listener when this protocol's order allows.
+   */
+  public record Multicast(@Payload Object payload) implements Command {}
+
+  /** How the multicast family drives this protocol ({@link MulticastProtocol}). */
+  public static final MulticastProtocol<Command> MULTICAST = Multicast::new;
+
   /** A sender hands message {@code id} to the sequencer. */
   public record Submit(MessageId id, @Payload Object payload) implements Command {}
 

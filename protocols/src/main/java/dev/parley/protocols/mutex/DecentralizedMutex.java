@@ -61,6 +61,16 @@ public final class DecentralizedMutex extends AbstractBehavior<DecentralizedMute
           LeaseEnd,
           GetStatus {}
 
+  /** Downcall: this node wants the critical section (ignored while it waits or holds already). */
+  public record Acquire() implements Command {}
+
+  /** Downcall: this node leaves the critical section (ignored when it does not hold it). */
+  public record Release() implements Command {}
+
+  /** How the mutual-exclusion family drives this protocol ({@link MutexProtocol}). */
+  public static final MutexProtocol<Command> MUTEX =
+      MutexProtocol.of(Acquire::new, Release::new, replyTo -> new GetStatus(replyTo.narrow()));
+
   /** {@code from} asks for this coordinator's vote for its attempt {@code attempt}. */
   public record VoteRequest(NodeId from, long attempt) implements Command {}
 

@@ -41,6 +41,16 @@ public final class LockClient extends AbstractBehavior<LockClient.Command> {
   public sealed interface Command extends WireMessage
       permits Acquire, Release, LockGrant, Served, Retry, LeaseEnd, Deadline, GetStatus {}
 
+  /** Downcall: this node wants the critical section (ignored while it waits or holds already). */
+  public record Acquire() implements Command {}
+
+  /** Downcall: this node leaves the critical section (ignored when it does not hold it). */
+  public record Release() implements Command {}
+
+  /** How the mutual-exclusion family drives this protocol ({@link MutexProtocol}). */
+  public static final MutexProtocol<Command> MUTEX =
+      MutexProtocol.of(Acquire::new, Release::new, replyTo -> new GetStatus(replyTo.narrow()));
+
   /**
    * The server grants the lock for {@code requestId} with fencing {@code token} until {@code
    * leaseUntil} (by the server's clock).

@@ -39,6 +39,16 @@ public final class RicartAgrawala extends AbstractBehavior<RicartAgrawala.Comman
   public sealed interface Command extends WireMessage
       permits Acquire, Release, Request, Reply, GetStatus {}
 
+  /** Downcall: this node wants the critical section (ignored while it waits or holds already). */
+  public record Acquire() implements Command {}
+
+  /** Downcall: this node leaves the critical section (ignored when it does not hold it). */
+  public record Release() implements Command {}
+
+  /** How the mutual-exclusion family drives this protocol ({@link MutexProtocol}). */
+  public static final MutexProtocol<Command> MUTEX =
+      MutexProtocol.of(Acquire::new, Release::new, replyTo -> new GetStatus(replyTo.narrow()));
+
   /** A request to enter, stamped (Lamport time, requester). */
   public record Request(LamportTimestamp stamp) implements Command {}
 

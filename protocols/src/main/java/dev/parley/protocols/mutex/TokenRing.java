@@ -42,6 +42,16 @@ public final class TokenRing extends AbstractBehavior<TokenRing.Command> {
   public sealed interface Command extends WireMessage
       permits Acquire, Release, Token, PassOn, LossSuspected, GetStatus {}
 
+  /** Downcall: this node wants the critical section (ignored while it waits or holds already). */
+  public record Acquire() implements Command {}
+
+  /** Downcall: this node leaves the critical section (ignored when it does not hold it). */
+  public record Release() implements Command {}
+
+  /** How the mutual-exclusion family drives this protocol ({@link MutexProtocol}). */
+  public static final MutexProtocol<Command> MUTEX =
+      MutexProtocol.of(Acquire::new, Release::new, replyTo -> new GetStatus(replyTo.narrow()));
+
   /** The token on its {@code hop}-th pass; {@code regenerated} when resent after a suspected loss. */
   public record Token(long hop, boolean regenerated) implements Command {}
 

@@ -9,7 +9,7 @@ import akka.serialization.Serializer;
 import akka.serialization.Serializers;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.failure.DetectorStatus;
-import dev.parley.protocols.failure.Heartbeat;
+import dev.parley.protocols.failure.HeartbeatFailureDetector;
 import dev.parley.protocols.failure.QuorumPartitionDetector;
 import dev.parley.protocols.failure.Restore;
 import dev.parley.protocols.failure.Suspect;
@@ -58,7 +58,7 @@ class ElectionWireFormatTest {
         new Raft.TermStarted(4), new Raft.Voted(4, N2),
         new Raft.State(new RaftState(4, N2), RaftLog.EMPTY.append(List.of(LogEntry.noop(1, 4)))),
         new RaftState(4, N2), RaftState.INITIAL,
-        new Heartbeat(N1, 12), new Suspect(N1, N2), new Restore(N1, N2),
+        new HeartbeatFailureDetector.Heartbeat(N1, 12), new Suspect(N1, N2), new Restore(N1, N2),
         new DetectorStatus(N1, new TreeSet<>(Set.of(N2))),
         new QuorumPartitionDetector.Ping(N1, 4), new QuorumPartitionDetector.MajorityLost(N1, 2, 5),
         new QuorumPartitionDetector.QuorumStatus(N1, true, 5, 5));

@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <pre>{@code
  * var group = parley.group(5, LinkStack.faulty().reliable(),
  *     (peers, env, upcalls) -> CausalMulticast.create(peers, upcalls.narrow()));
- * group.tell(NodeId.n(1), new Multicast("hello"));
+ * group.tell(NodeId.n(1), new CausalMulticast.Multicast("hello"));
  * group.nemesis(NemesisCommand.Partition.parse("n1,n2/n3,n4,n5"));
  * group.await(Duration.ofSeconds(5), () -> assertThat(group.upcalls().of(Delivered.class)).hasSize(5));
  * }</pre>

@@ -2,9 +2,8 @@ package dev.parley.testkit.mutex;
 
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
-import dev.parley.protocols.mutex.Acquire;
 import dev.parley.protocols.mutex.Granted;
-import dev.parley.protocols.mutex.Release;
+import dev.parley.protocols.mutex.MutexProtocol;
 import dev.parley.protocols.mutex.Released;
 import dev.parley.protocols.mutex.Requested;
 import dev.parley.testkit.checker.LockEvent;
@@ -21,14 +20,15 @@ import java.util.Random;
 import java.util.TreeMap;
 
 /**
- * A contention workload for the mutual-exclusion protocols of {@code dev.parley.protocols.mutex} in
- * the deterministic simulation: each contender acquires, holds for a while, releases, thinks for a
- * while and acquires again, a number of rounds; the upcalls every node raises ({@link Requested},
- * {@link Granted}, {@link Released}) are logged as {@link LockEvent}s at their virtual times, ready
- * for the {@code MutualExclusionChecker}.
+ * A contention workload for any member of the mutual-exclusion family in the deterministic
+ * simulation, Parley's ({@code dev.parley.protocols.mutex}) or one's own: each contender acquires,
+ * holds for a while, releases, thinks for a while and acquires again, a number of rounds, with the
+ * downcalls the protocol's {@link MutexProtocol} makes; the family's upcalls every node raises
+ * ({@link Requested}, {@link Granted}, {@link Released}) are logged as {@link LockEvent}s at their
+ * virtual times, ready for the {@code MutualExclusionChecker}.
  *
  * <pre>{@code
- * SimContention.Result r = SimContention.of(sim, sim.nodes()).rounds(5)
+ * SimContention.Result r = SimContention.of(sim, sim.nodes(), RicartAgrawala.MUTEX).rounds(5)
  *     .hold(ms(1), ms(5)).think(ms(0), ms(10)).run(Duration.ofSeconds(30));
  * MutualExclusionChecker.create().withLiveness(0, bound).check(r.events()).requireValid();
  * }</pre>
@@ -39,8 +39,8 @@ import java.util.TreeMap;
  * contender that crashes stops using the critical section (a release is logged for it if it held;
  * a request it was waiting on is withdrawn from the log) and acquires again once it restarts.
  *
- * @param <C> the protocol's message type (its {@code Command}, which {@link Acquire} and {@link
- *     Release} implement, or {@code Object} for a group of mixed behaviors)
+ * @param <C> the simulation's message type (the protocol's {@code Command}, or {@code Object} for a
+ *     group of mixed behaviors such as a lock server and its clients)
  */
 public final class SimContention<C> {
 
@@ -70,6 +70,7 @@ public final class SimContention<C> {
 
   private final Simulation<C> sim;
   private final List<NodeId> contenders;
+  private final MutexProtocol<? extends C> protocol;
   private int rounds = 3;
   private Duration holdMin = Duration.ofMillis(1);
   private Duration holdMax = Duration.ofMillis(5);
@@ -78,17 +79,23 @@ public final class SimContention<C> {
   private Duration start = Duration.ZERO;
   private boolean oneAtATime;
 
-  private SimContention(Simulation<C> sim, Collection<NodeId> contenders) {
+  private SimContention(Simulation<C> sim, Collection<NodeId> contenders, MutexProtocol<? extends C> protocol) {
     this.sim = Objects.requireNonNull(sim, "sim");
+    this.protocol = Objects.requireNonNull(protocol, "protocol: the MutexProtocol of the algorithm the "
+        + "contenders run (such as RicartAgrawala.MUTEX)");
     this.contenders = List.copyOf(contenders);
     if (this.contenders.isEmpty()) {
       throw new IllegalArgumentException("a contention workload needs at least one contender");
     }
   }
 
-  /** A workload on {@code sim} in which every node of {@code contenders} competes. */
-  public static <C> SimContention<C> of(Simulation<C> sim, Collection<NodeId> contenders) {
-    return new SimContention<>(sim, contenders);
+  /**
+   * A workload on {@code sim} in which every node of {@code contenders} competes, through the
+   * downcalls {@code protocol} makes.
+   */
+  public static <C> SimContention<C> of(
+      Simulation<C> sim, Collection<NodeId> contenders, MutexProtocol<? extends C> protocol) {
+    return new SimContention<>(sim, contenders, protocol);
   }
 
   /** How many times each contender enters (default 3). */
@@ -229,7 +236,7 @@ public final class SimContention<C> {
         events.add(g.fencingToken() > 0 ? LockEvent.grant(g.node(), now, g.fencingToken()) : LockEvent.grant(g.node(), now));
         if (phase.get(g.node()) == Phase.WAITING) {
           phase.put(g.node(), Phase.HOLDING);
-          tell(sim.elapsed().plus(draw(holdMin, holdMax)), g.node(), new Release());
+          tell(sim.elapsed().plus(draw(holdMin, holdMax)), g.node(), protocol.release());
         }
       } else if (u instanceof Released r) {
         events.add(LockEvent.release(r.node(), now));
@@ -275,13 +282,12 @@ public final class SimContention<C> {
     }
 
     private void scheduleAcquire(NodeId c, Duration at) {
-      tell(at, c, new Acquire());
+      tell(at, c, protocol.acquire());
       phase.put(c, Phase.WAITING);
     }
 
-    @SuppressWarnings("unchecked")
-    private void tell(Duration at, NodeId node, Object message) {
-      sim.tell(at.compareTo(sim.elapsed()) < 0 ? sim.elapsed() : at, node, (C) message);
+    private void tell(Duration at, NodeId node, C message) {
+      sim.tell(at.compareTo(sim.elapsed()) < 0 ? sim.elapsed() : at, node, message);
     }
 
     private Duration draw(Duration min, Duration max) {

@@ -50,8 +50,8 @@ import java.util.function.Predicate;
  *     Exploration.of(Simulation.<CausalMulticast.Command>builder(3,
  *             (peers, env, upcalls) -> CausalMulticast.create(peers, upcalls.narrow())))
  *         .setup(sim -> {                      // client requests are branches too
- *           sim.tell(NodeId.n(1), new Multicast("a"));
- *           sim.tell(NodeId.n(2), new Multicast("b"));
+ *           sim.tell(NodeId.n(1), new CausalMulticast.Multicast("a"));
+ *           sim.tell(NodeId.n(2), new CausalMulticast.Multicast("b"));
  *         })
  *         .invariant("no node delivers a message twice", v -> v.nodes().stream()
  *             .allMatch(n -> Set.copyOf(v.upcalls(n)).size() == v.upcalls(n).size()))

@@ -62,10 +62,10 @@ import java.util.function.Supplier;
  *             .allMatch(n -> Set.copyOf(v.upcalls(n)).size() == v.upcalls(n).size()))
  *         .tracing(true)                       // keep every event (the last 30 are always kept)
  *         .build();
- * sim.tell(Duration.ZERO, n1, new Multicast("a"));
- * sim.tell(Duration.ofMillis(5), n2, new Multicast("b"));
+ * sim.tell(Duration.ZERO, n1, new CausalMulticast.Multicast("a"));
+ * sim.tell(Duration.ofMillis(5), n2, new CausalMulticast.Multicast("b"));
  * sim.nemesis(Duration.ofMillis(50), NemesisCommand.Partition.parse("n1/n2,n3"));
- * sim.tell(Duration.ofMillis(60), n1, new Multicast("lost to n2 and n3"));
+ * sim.tell(Duration.ofMillis(60), n1, new CausalMulticast.Multicast("lost to n2 and n3"));
  * sim.nemesis(Duration.ofMillis(80), new NemesisCommand.Heal());
  * sim.crash(Duration.ofMillis(90), n3);
  * sim.restart(Duration.ofMillis(120), n3);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.election.Bully;
-import dev.parley.protocols.election.HoldElection;
 import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.testkit.checker.Verdict;
 import dev.parley.testkit.election.Elections.Announcements;
@@ -45,7 +44,7 @@ class BullySpec {
     sim.crash(sim.elapsed(), NodeId.n(n));
     sim.runFor(ms(1));
     Map<String, Long> before = new HashMap<>(sim.stats().sentByType());
-    sim.tell(noticer, new HoldElection());
+    sim.tell(noticer, new Bully.HoldElection());
     sim.runFor(ms(500));
     assertThat(log.agreeOn(sim.liveNodes(), NodeId.n(n - 1))).as("all follow n%d", n - 1).isTrue();
     return Elections.sentSince(before, sim.stats().sentByType(), ELECTION_MESSAGES);
@@ -61,7 +60,7 @@ class BullySpec {
     Simulation<Bully.Command> sim = group(n, PATIENT, log);
     sim.runFor(Duration.ofMillis(1200));
     sim.crash(sim.elapsed(), NodeId.n(n));
-    sim.tell(NodeId.n(n - 1), new HoldElection());
+    sim.tell(NodeId.n(n - 1), new Bully.HoldElection());
     sim.runFor(ms(500));
     Map<String, Long> before = new HashMap<>(sim.stats().sentByType());
     sim.restart(sim.elapsed(), NodeId.n(n));

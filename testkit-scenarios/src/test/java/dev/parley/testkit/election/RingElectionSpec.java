@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import akka.actor.testkit.typed.javadsl.TestInbox;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.election.ElectionStatus;
-import dev.parley.protocols.election.GetStatus;
-import dev.parley.protocols.election.HoldElection;
 import dev.parley.protocols.election.Role;
 import dev.parley.protocols.election.RingElection;
 import dev.parley.testkit.election.Elections.Announcements;
@@ -48,7 +46,7 @@ class RingElectionSpec {
     assertThat(log.agreeOn(sim.nodes(), NodeId.n(n))).isTrue();
     Map<String, Long> before = new HashMap<>(sim.stats().sentByType());
 
-    sim.tell(sim.elapsed(), NodeId.n(1), new HoldElection());
+    sim.tell(sim.elapsed(), NodeId.n(1), new RingElection.HoldElection());
     sim.runFor(ms(500));
 
     long ring = Elections.sentSince(before, sim.stats().sentByType(), "Election", "Elected");
@@ -74,7 +72,7 @@ class RingElectionSpec {
       sim.crash(sim.elapsed(), NodeId.n(5));
       sim.crash(sim.elapsed(), NodeId.n(3));
       Map<String, Long> before = new HashMap<>(sim.stats().sentByType());
-      sim.tell(sim.elapsed().plusMillis(1), NodeId.n(2), new HoldElection());
+      sim.tell(sim.elapsed().plusMillis(1), NodeId.n(2), new RingElection.HoldElection());
       sim.runFor(ms(800));
 
       assertThat(log.agreeOn(sim.liveNodes(), NodeId.n(4))).as("n1, n2, n4 follow n4").isTrue();
@@ -82,7 +80,7 @@ class RingElectionSpec {
       assertThat(ring).as("3N-1 plus one resend per skipped hop").isLessThanOrEqualTo(3 * 5 - 1 + 4);
 
       TestInbox<ElectionStatus> status = TestInbox.create();
-      sim.tell(sim.elapsed(), NodeId.n(2), new GetStatus(status.getRef()));
+      sim.tell(sim.elapsed(), NodeId.n(2), new RingElection.GetStatus(status.getRef()));
       sim.runFor(ms(1));
       ElectionStatus s = status.receiveMessage();
       assertThat(s.role()).isEqualTo(Role.FOLLOWER);

@@ -3,7 +3,13 @@ package dev.parley.testkit.multicast;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parley.cluster.NodeSettings;
+import dev.parley.cluster.ProtocolKind;
+import dev.parley.cluster.ProtocolKinds;
 import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
 import dev.parley.protocols.link.LinkStack;
@@ -14,7 +20,7 @@ import dev.parley.protocols.multicast.Delivered;
 import dev.parley.protocols.multicast.FifoMulticast;
 import dev.parley.protocols.multicast.LamportMulticast;
 import dev.parley.protocols.multicast.MessageId;
-import dev.parley.protocols.multicast.Multicast;
+import dev.parley.protocols.multicast.MulticastProtocol;
 import dev.parley.protocols.multicast.ReliableMulticast;
 import dev.parley.protocols.multicast.SequencerMulticast;
 import dev.parley.testkit.ParleyTestKit;
@@ -22,11 +28,13 @@ import dev.parley.testkit.checker.DeliveryOrderChecker;
 import dev.parley.testkit.checker.Verdict;
 import dev.parley.testkit.group.LocalGroup;
 import dev.parley.testkit.multicast.Conversation.Hop;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -34,6 +42,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every multicast of the catalogue in groups of 3 to 7 nodes over links that delay, reorder and
@@ -59,6 +68,7 @@ class MulticastSpec {
       LinkStack links,
       FaultPlan faults,
       LocalGroup.Factory<?> factory,
+      MulticastProtocol<?> multicast,
       List<Function<Map<NodeId, List<MessageId>>, Verdict>> orders) {
     @Override
     public String toString() {
@@ -66,27 +76,34 @@ class MulticastSpec {
     }
   }
 
+  /** A case of {@code protocol}, driven through {@code multicast}, with the conversation on top. */
+  static <C> Case of(String name, LinkStack links, FaultPlan faults,
+      BiFunction<Peers<C>, ActorRef<Delivered>, Behavior<C>> protocol, MulticastProtocol<C> multicast,
+      List<Function<Map<NodeId, List<MessageId>>, Verdict>> orders) {
+    return new Case(name, links, faults, Conversation.over(protocol, multicast), multicast, orders);
+  }
+
   static final List<Case> CASES =
       List.of(
-          new Case("basic", LinkStack.faulty(), UNRULY,
-              Conversation.over(BasicMulticast::create), List.of()),
-          new Case("reliable", LinkStack.faulty(), UNRULY,
-              Conversation.over(ReliableMulticast::create), List.of()),
-          new Case("fifo", LinkStack.faulty(), UNRULY,
-              Conversation.over(FifoMulticast::create),
+          of("basic", LinkStack.faulty(), UNRULY,
+              BasicMulticast::create, BasicMulticast.MULTICAST, List.of()),
+          of("reliable", LinkStack.faulty(), UNRULY,
+              ReliableMulticast::create, ReliableMulticast.MULTICAST, List.of()),
+          of("fifo", LinkStack.faulty(), UNRULY,
+              FifoMulticast::create, FifoMulticast.MULTICAST,
               List.of(DeliveryOrderChecker::fifo)),
-          new Case("causal", LinkStack.faulty(), UNRULY,
-              Conversation.over(CausalMulticast::create),
+          of("causal", LinkStack.faulty(), UNRULY,
+              CausalMulticast::create, CausalMulticast.MULTICAST,
               List.of(DeliveryOrderChecker::fifo, DeliveryOrderChecker::causal)),
-          new Case("causal over lossy reliable links", LinkStack.faulty().reliable(),
+          of("causal over lossy reliable links", LinkStack.faulty().reliable(),
               UNRULY.withDrop(0.2),
-              Conversation.over(CausalMulticast::create),
+              CausalMulticast::create, CausalMulticast.MULTICAST,
               List.of(DeliveryOrderChecker::causal)),
-          new Case("total order by sequencer", LinkStack.faulty(), UNRULY,
-              Conversation.<SequencerMulticast.Command>over(SequencerMulticast::create),
+          of("total order by sequencer", LinkStack.faulty(), UNRULY,
+              SequencerMulticast::create, SequencerMulticast.MULTICAST,
               List.of(DeliveryOrderChecker::total)),
-          new Case("total order by Lamport clocks over FIFO links", LinkStack.faulty().fifo(), UNRULY,
-              Conversation.over(LamportMulticast::create),
+          of("total order by Lamport clocks over FIFO links", LinkStack.faulty().fifo(), UNRULY,
+              LamportMulticast::create, LamportMulticast.MULTICAST,
               List.of(DeliveryOrderChecker::total)));
 
   static Stream<Arguments> cases() {
@@ -98,7 +115,7 @@ class MulticastSpec {
   void everyMemberDeliversEveryMessageOnceInTheProtocolsOrder(Case c, int n) {
     LocalGroup<?> group =
         parley.group(n).links(c.links()).faults(c.faults()).seed(n).start(c.factory());
-    int expected = startConversations(group, HOPS);
+    int expected = startConversations(group, HOPS, c.multicast());
 
     Map<NodeId, List<MessageId>> deliveries = awaitDeliveries(group, expected);
 
@@ -109,6 +126,30 @@ class MulticastSpec {
     c.orders().forEach(order -> order.apply(deliveries).requireValid());
   }
 
+  /**
+   * Each multicast's cluster kind, made by {@code MulticastKinds.of} from the multicast's {@link
+   * MulticastProtocol}, in a group: its {@code multicast} operation's downcall reaches every member.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"basic-multicast", "reliable-multicast", "fifo-multicast", "causal-multicast",
+      "sequencer-multicast", "lamport-multicast"})
+  void theClusterKindsMulticastOperationIsDeliveredEverywhere(String name) throws Exception {
+    ProtocolKind kind = ProtocolKinds.load().named(name);
+    LocalGroup<Object> group =
+        parley.group(3).start((peers, env, upcalls) -> kind.create("kind-" + name, peers, env, upcalls));
+    NodeSettings at = new NodeSettings(NodeId.n(1), "127.0.0.1", 2551, 8551, List.of(), group.nodes(), Map.of(),
+        Path.of("unused"), 1);
+
+    Object downcall = kind.call(at, "multicast", new ObjectMapper().readTree("{\"payload\":\"hello\"}")).downcall();
+    group.tell(NodeId.n(1), downcall);
+
+    group.await(Duration.ofSeconds(5), () -> {
+      for (NodeId node : group.nodes()) {
+        assertThat(group.upcalls().of(node, Delivered.class)).extracting(Delivered::payload).containsExactly("hello");
+      }
+    });
+  }
+
   @Test
   void theCausalCheckCatchesBasicMulticastUnderReordering() {
     FaultPlan reordering =
@@ -117,8 +158,8 @@ class MulticastSpec {
             .withReorder(0.5, Duration.ofMillis(30));
     LocalGroup<?> group =
         parley.group(5).faults(reordering)
-            .start(Conversation.over(BasicMulticast::create));
-    int expected = startConversations(group, 6);
+            .start(Conversation.over(BasicMulticast::create, BasicMulticast.MULTICAST));
+    int expected = startConversations(group, 6, BasicMulticast.MULTICAST);
 
     Verdict causal = DeliveryOrderChecker.causal(awaitDeliveries(group, expected));
 
@@ -131,7 +172,7 @@ class MulticastSpec {
   void reliableMulticastReachesEveryoneWhenTheSenderCrashesMidSend() {
     LocalGroup<ReliableMulticast.Command> group =
         parley.group(5).start((peers, env, up) -> ReliableMulticast.create(peers, up.narrow()));
-    crashMidSend(group, new Multicast("last words"));
+    crashMidSend(group, new ReliableMulticast.Multicast("last words"));
 
     group.await(Duration.ofSeconds(5), () -> {
       for (int i = 2; i <= 5; i++) {
@@ -146,7 +187,7 @@ class MulticastSpec {
   void basicMulticastLosesAgreementWhenTheSenderCrashesMidSend() {
     LocalGroup<BasicMulticast.Command> group =
         parley.group(5).start((peers, env, up) -> BasicMulticast.create(peers, up.narrow()));
-    NodeId sender = crashMidSend(group, new Multicast("last words"));
+    NodeId sender = crashMidSend(group, new BasicMulticast.Multicast("last words"));
     group.nemesis(new NemesisCommand.Heal());
 
     Map<NodeId, List<MessageId>> deliveries =
@@ -172,11 +213,11 @@ class MulticastSpec {
   }
 
   /** Every node starts a chain of {@code hops} replies; returns how many multicasts that makes. */
-  private static int startConversations(LocalGroup<?> group, int hops) {
+  private static int startConversations(LocalGroup<?> group, int hops, MulticastProtocol<?> multicast) {
     for (NodeId node : group.nodes()) {
-      ActorRef<Multicast> ref = group.node(node).unsafeUpcast();
+      ActorRef<Object> ref = group.node(node).unsafeUpcast();
       NodeId next = successor(group.nodes(), node);
-      ref.tell(new Multicast(new Hop("chain-" + node, hops, next)));
+      ref.tell(multicast.multicast(new Hop("chain-" + node, hops, next)));
     }
     return group.nodes().size() * (hops + 1);
   }

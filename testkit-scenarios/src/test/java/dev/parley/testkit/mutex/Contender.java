@@ -4,10 +4,9 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
 import dev.parley.protocols.core.NodeId;
-import dev.parley.protocols.mutex.Acquire;
 import dev.parley.protocols.mutex.Granted;
+import dev.parley.protocols.mutex.MutexProtocol;
 import dev.parley.protocols.mutex.MutexUpcall;
-import dev.parley.protocols.mutex.Release;
 import dev.parley.protocols.mutex.Released;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,9 +14,10 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A user of a mutual-exclusion protocol in a group of real actors: it acquires, holds, releases and
- * thinks, a number of rounds, and passes every upcall on to the group's recorder. Its stays in the
- * critical section are checked against one another by a shared {@link CriticalSection}.
+ * A user of a mutual-exclusion protocol in a group of real actors, through its {@link
+ * MutexProtocol}: it acquires, holds, releases and thinks, a number of rounds, and passes every
+ * upcall on to the group's recorder. Its stays in the critical section are checked against one
+ * another by a shared {@link CriticalSection}.
  */
 final class Contender {
 
@@ -25,7 +25,7 @@ final class Contender {
 
   /**
    * The critical section itself, shared by a group's contenders: who is inside, and every overlap.
-   * A contender leaves before it tells its protocol {@link Release}, and enters on {@link Granted},
+   * A contender leaves before it tells its protocol to release, and enters on {@link Granted},
    * so the check follows the causal order of the run rather than the recorder's clock.
    */
   static final class CriticalSection {
@@ -54,8 +54,8 @@ final class Contender {
   private record Tick(boolean release) {}
 
   static Behavior<MutexUpcall> create(
-      NodeId self, ActorRef<Object> protocol, ActorRef<Object> recorder, CriticalSection section,
-      int rounds, Duration hold, Duration think) {
+      NodeId self, ActorRef<Object> protocol, MutexProtocol<?> mutex, ActorRef<Object> recorder,
+      CriticalSection section, int rounds, Duration hold, Duration think) {
     return Behaviors.<Object>setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startSingleTimer(new Tick(false), think);
       int[] left = {rounds};
@@ -65,9 +65,9 @@ final class Contender {
             if (t.release()) {
               releasing[0] = true;
               section.leave(self);
-              protocol.tell(new Release());
+              protocol.tell(mutex.release());
             } else {
-              protocol.tell(new Acquire());
+              protocol.tell(mutex.acquire());
             }
             return Behaviors.same();
           })

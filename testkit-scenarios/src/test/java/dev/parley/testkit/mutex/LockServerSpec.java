@@ -9,13 +9,11 @@ import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.NemesisCommand;
-import dev.parley.protocols.mutex.Acquire;
 import dev.parley.protocols.mutex.GuardedResource;
 import dev.parley.protocols.mutex.Granted;
 import dev.parley.protocols.mutex.LeaseExpired;
 import dev.parley.protocols.mutex.LockClient;
 import dev.parley.protocols.mutex.LockServer;
-import dev.parley.protocols.mutex.Release;
 import dev.parley.protocols.mutex.Requested;
 import dev.parley.testkit.ParleyTestKit;
 import dev.parley.testkit.group.LocalGroup;
@@ -56,7 +54,7 @@ class LockServerSpec {
   private static void releaseInTurn(Simulation<Object> sim) {
     for (NodeId holder : List.of(N1, N2, N3, N4)) {
       sim.runUntil(v -> !v.upcalls(holder, Granted.class).isEmpty());
-      sim.tell(holder, new Release());
+      sim.tell(holder, new LockClient.Release());
     }
     sim.runUntilQuiescent();
     assertThat(tokens(sim, N1)).containsExactly(1L);
@@ -68,10 +66,10 @@ class LockServerSpec {
   @Test
   void aServerCrashBetweenGrantAndReleaseLosesNoGrantAndNoQueuedRequest() {
     Simulation<Object> sim = Algorithms.lockServer(4).build();
-    sim.tell(ms(0), N1, new Acquire());
-    sim.tell(ms(1), N2, new Acquire());
-    sim.tell(ms(2), N3, new Acquire());
-    sim.tell(ms(3), N4, new Acquire());
+    sim.tell(ms(0), N1, new LockClient.Acquire());
+    sim.tell(ms(1), N2, new LockClient.Acquire());
+    sim.tell(ms(2), N3, new LockClient.Acquire());
+    sim.tell(ms(3), N4, new LockClient.Acquire());
     sim.crash(ms(10), SERVER); // n1 granted, the others queued and written (commit window 5 ms)
     sim.restart(ms(15), SERVER);
     sim.runUntil(ms(20));
@@ -90,11 +88,11 @@ class LockServerSpec {
   @Test
   void aRequestTheServerHadNotWrittenWhenItCrashedComesAgainFromItsClient() {
     Simulation<Object> sim = Algorithms.lockServer(4).build();
-    sim.tell(ms(0), N1, new Acquire());
-    sim.tell(ms(1), N2, new Acquire());
-    sim.tell(ms(10), N3, new Acquire());
+    sim.tell(ms(0), N1, new LockClient.Acquire());
+    sim.tell(ms(1), N2, new LockClient.Acquire());
+    sim.tell(ms(10), N3, new LockClient.Acquire());
     sim.crash(ms(11), SERVER); // n3's request is within its commit window: never written
-    sim.tell(ms(12), N4, new Acquire()); // reaches a crashed server
+    sim.tell(ms(12), N4, new LockClient.Acquire()); // reaches a crashed server
     sim.restart(ms(15), SERVER);
     sim.runUntil(ms(20));
     assertThat(status(sim).queue()).containsExactly(N2);
@@ -106,9 +104,9 @@ class LockServerSpec {
   @Test
   void aCrashedHoldersLockComesBackWhenItsLeaseEnds() {
     Simulation<Object> sim = Algorithms.lockServer(2).build();
-    sim.tell(ms(0), N1, new Acquire());
+    sim.tell(ms(0), N1, new LockClient.Acquire());
     sim.crash(ms(5), N1);
-    sim.tell(ms(10), N2, new Acquire());
+    sim.tell(ms(10), N2, new LockClient.Acquire());
     sim.runUntil(v -> !v.upcalls(N2, Granted.class).isEmpty());
 
     assertThat(sim.elapsed()).isGreaterThanOrEqualTo(Algorithms.SERVER_SETTINGS.lease());
@@ -120,15 +118,15 @@ class LockServerSpec {
   void aClientWhoseGrantWasLostAndWhoseLeaseEndedAsksAgainAndIsGranted() {
     Simulation<Object> sim = Algorithms.lockServer(2).build();
     sim.nemesis(ms(0), new NemesisCommand.Cut(SERVER, java.util.Set.of(N1))); // the grant to n1 is lost
-    sim.tell(ms(1), N1, new Acquire());
+    sim.tell(ms(1), N1, new LockClient.Acquire());
     sim.runUntil(ms(1).plus(Algorithms.SERVER_SETTINGS.lease()).plus(ms(50))); // its lease ends unused
     sim.nemesis(sim.elapsed(), new NemesisCommand.Heal());
     sim.runUntil(v -> !v.upcalls(N1, Granted.class).isEmpty());
 
     assertThat(tokens(sim, N1)).containsExactly(2L);
     assertThat(sim.persistedEvents(SERVER)).contains(new LockServer.Handover(1, true));
-    sim.tell(N1, new Release());
-    sim.tell(N2, new Acquire());
+    sim.tell(N1, new LockClient.Release());
+    sim.tell(N2, new LockClient.Acquire());
     sim.runUntil(v -> !v.upcalls(N2, Granted.class).isEmpty());
     assertThat(tokens(sim, N2)).containsExactly(3L);
   }
@@ -140,13 +138,13 @@ class LockServerSpec {
     Simulation<Object> sim = Simulation.builder(nodes, (peers, env, upcalls) -> LockServer.inGroup(
             SERVER, "lock", Algorithms.SERVER_SETTINGS, impatient, peers, env, upcalls.narrow()))
         .build();
-    sim.tell(ms(0), N1, new Acquire());
-    sim.tell(ms(1), N2, new Acquire());
+    sim.tell(ms(0), N1, new LockClient.Acquire());
+    sim.tell(ms(1), N2, new LockClient.Acquire());
     sim.runUntil(ms(100));
 
     assertThat(sim.upcalls(N2, LockClient.AcquireTimedOut.class)).hasSize(1);
     assertThat(status(sim).queue()).isEmpty();
-    sim.tell(N1, new Release());
+    sim.tell(N1, new LockClient.Release());
     sim.runUntil(ms(150));
     assertThat(sim.upcalls(N2, Granted.class)).isEmpty();
   }
@@ -168,10 +166,10 @@ class LockServerSpec {
   @Test
   void inAGroupARestartedServerRecoversTheHolderAndTheQueueFromItsJournal() {
     LocalGroup<Object> group = group(3, "crash-restart", LockServer.Settings.DEFAULT, LockClient.Settings.DEFAULT);
-    group.tell(N1, new Acquire());
+    group.tell(N1, new LockClient.Acquire());
     awaitGranted(group, N1, 1);
     for (NodeId waiter : List.of(N2, N3)) {
-      group.tell(waiter, new Acquire());
+      group.tell(waiter, new LockClient.Acquire());
       group.await(Duration.ofSeconds(5), () ->
           assertThat(group.upcalls().of(SERVER, Requested.class)).extracting(Requested::node).contains(waiter));
     }
@@ -185,9 +183,9 @@ class LockServerSpec {
     assertThat(recovered.queue()).containsExactly(N2, N3);
     assertThat(recovered.lastToken()).isEqualTo(1);
 
-    group.tell(N1, new Release());
+    group.tell(N1, new LockClient.Release());
     awaitGranted(group, N2, 2);
-    group.tell(N2, new Release());
+    group.tell(N2, new LockClient.Release());
     awaitGranted(group, N3, 3);
   }
 
@@ -198,14 +196,14 @@ class LockServerSpec {
     ActorRef<GuardedResource.Command> resource = parley.actorTestKit().spawn(GuardedResource.create());
     TestProbe<GuardedResource.WriteResult> writes = parley.actorTestKit().createTestProbe();
 
-    group.tell(N1, new Acquire());
+    group.tell(N1, new LockClient.Acquire());
     awaitGranted(group, N1, 1);
     resource.tell(new GuardedResource.Write(1, "n1 while holding", writes.getRef()));
     assertThat(writes.receiveMessage().accepted()).isTrue();
 
     // n1 is cut off from the server (not from the resource), and pauses past its lease
     group.nemesis(NemesisCommand.Partition.parse("n1/n2,server"));
-    group.tell(N2, new Acquire());
+    group.tell(N2, new LockClient.Acquire());
     awaitGranted(group, N2, 2);
     assertThat(group.upcalls().of(N1, LeaseExpired.class)).containsExactly(new LeaseExpired(N1, 1));
     resource.tell(new GuardedResource.Write(2, "n2, the new holder", writes.getRef()));

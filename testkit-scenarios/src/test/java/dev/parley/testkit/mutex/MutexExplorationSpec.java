@@ -3,10 +3,12 @@ package dev.parley.testkit.mutex;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.parley.protocols.core.NodeId;
-import dev.parley.protocols.mutex.Acquire;
 import dev.parley.protocols.mutex.Granted;
-import dev.parley.protocols.mutex.Release;
+import dev.parley.protocols.mutex.LamportMutex;
+import dev.parley.protocols.mutex.Maekawa;
+import dev.parley.protocols.mutex.MutexProtocol;
 import dev.parley.protocols.mutex.Released;
+import dev.parley.protocols.mutex.RicartAgrawala;
 import dev.parley.testkit.sim.Exploration;
 import dev.parley.testkit.sim.SimView;
 import dev.parley.testkit.sim.Simulation;
@@ -26,18 +28,20 @@ class MutexExplorationSpec {
         .count();
   }
 
-  private static Exploration.Result explore(Simulation.Builder<Object> group, boolean fifo, int depth) {
-    Exploration.Result result = search(group, fifo, depth);
+  private static Exploration.Result explore(
+      Simulation.Builder<Object> group, MutexProtocol<?> mutex, boolean fifo, int depth) {
+    Exploration.Result result = search(group, mutex, fifo, depth);
     result.assertNoViolation();
     return result;
   }
 
-  private static Exploration.Result search(Simulation.Builder<Object> group, boolean fifo, int depth) {
+  private static Exploration.Result search(
+      Simulation.Builder<Object> group, MutexProtocol<?> mutex, boolean fifo, int depth) {
     return Exploration.of(group)
         .setup(sim -> {
           for (NodeId node : sim.nodes()) {
-            sim.tell(node, new Acquire());
-            sim.tell(node, new Release());
+            sim.tell(node, mutex.acquire());
+            sim.tell(node, mutex.release());
           }
         })
         .invariant("at most one holder", v -> holders(v) <= 1)
@@ -49,23 +53,23 @@ class MutexExplorationSpec {
 
   @Test
   void ricartAgrawalaWithDuplicates() {
-    explore(Algorithms.ricartAgrawala(2), false, 10);
+    explore(Algorithms.ricartAgrawala(2), RicartAgrawala.MUTEX, false, 10);
   }
 
   @Test
   void lamportOverFifoLinks() {
-    assertThat(explore(Algorithms.lamport(2), true, 14).complete()).isTrue();
+    assertThat(explore(Algorithms.lamport(2), LamportMutex.MUTEX, true, 14).complete()).isTrue();
   }
 
   @Test
   void lamportOverLinksThatReorderLetsTwoNodesIn() {
-    Exploration.Result result = search(Algorithms.lamport(2), false, 14);
+    Exploration.Result result = search(Algorithms.lamport(2), LamportMutex.MUTEX, false, 14);
     assertThat(result.violation()).isPresent();
     assertThat(result.violation().get().toString()).contains("at most one holder");
   }
 
   @Test
   void maekawaOverFifoLinks() {
-    explore(Algorithms.maekawa(3), true, 8);
+    explore(Algorithms.maekawa(3), Maekawa.MUTEX, true, 8);
   }
 }

@@ -17,6 +17,7 @@ import dev.parley.protocols.mutex.LamportMutex;
 import dev.parley.protocols.mutex.LockClient;
 import dev.parley.protocols.mutex.LockServer;
 import dev.parley.protocols.mutex.Maekawa;
+import dev.parley.protocols.mutex.MutexProtocol;
 import dev.parley.protocols.mutex.MutexUpcall;
 import dev.parley.protocols.mutex.Released;
 import dev.parley.protocols.mutex.RicartAgrawala;
@@ -51,7 +52,7 @@ class MutexGroupSpec {
   }
 
   record Case(String name, LinkStack links, FaultPlan faults, List<NodeId> nodes, List<NodeId> contenders,
-      Duration think, Protocol protocol) {
+      Duration think, Protocol protocol, MutexProtocol<?> mutex) {
     @Override
     public String toString() {
       return name;
@@ -72,21 +73,23 @@ class MutexGroupSpec {
         new Case("lock server over lossy links", LinkStack.faulty(), LOSSY, withServer, Algorithms.clients(3), ms,
             (peers, env, listener) -> LockServer.inGroup(Algorithms.SERVER, "group-spec",
                 new LockServer.Settings(ms.multipliedBy(500), ms.multipliedBy(5)), // a lost release costs a lease
-                new LockClient.Settings(ms.multipliedBy(50), Duration.ZERO, ms.multipliedBy(10)), peers, env, listener)),
+                new LockClient.Settings(ms.multipliedBy(50), Duration.ZERO, ms.multipliedBy(10)), peers, env,
+                listener),
+            LockClient.MUTEX),
         new Case("Ricart-Agrawala over reliable links", LinkStack.faulty().reliable(), LOSSY, four, four, ms,
-            (peers, env, listener) -> RicartAgrawala.create(typed(peers), listener)),
+            (peers, env, listener) -> RicartAgrawala.create(typed(peers), listener), RicartAgrawala.MUTEX),
         new Case("Lamport over reliable FIFO links", LinkStack.faulty().reliable().fifo(), LOSSY, four, four, ms,
-            (peers, env, listener) -> LamportMutex.create(typed(peers), listener)),
+            (peers, env, listener) -> LamportMutex.create(typed(peers), listener), LamportMutex.MUTEX),
         new Case("Maekawa over reliable FIFO links", LinkStack.faulty().reliable().fifo(), LOSSY, four, four, ms,
-            (peers, env, listener) -> Maekawa.create(typed(peers), listener)),
+            (peers, env, listener) -> Maekawa.create(typed(peers), listener), Maekawa.MUTEX),
         new Case("token ring over lossy links", LinkStack.faulty(), LOSSY, four, four, ms,
             (peers, env, listener) -> TokenRing.create(typed(peers), listener,
-                new TokenRing.Settings(ms, ms.multipliedBy(200)))),
+                new TokenRing.Settings(ms, ms.multipliedBy(200))), TokenRing.MUTEX),
         new Case("majority voting over lossy links", LinkStack.faulty(), FaultPlan.NONE.withDrop(0.05), four, four,
             ms.multipliedBy(30),
             (peers, env, listener) -> DecentralizedMutex.create(typed(peers), env, listener,
                 new DecentralizedMutex.Settings(ms.multipliedBy(150), ms.multipliedBy(10), ms.multipliedBy(50),
-                    ms.multipliedBy(10), ms.multipliedBy(200), true))));
+                    ms.multipliedBy(10), ms.multipliedBy(200), true)), DecentralizedMutex.MUTEX));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -97,7 +100,7 @@ class MutexGroupSpec {
         .start((peers, env, upcalls) -> Behaviors.setup(ctx -> {
           ActorRef<MutexUpcall> listener = upcalls.narrow();
           if (c.contenders().contains(peers.self())) {
-            listener = ctx.spawn(Contender.create(peers.self(), ctx.getSelf(), upcalls, section, ROUNDS,
+            listener = ctx.spawn(Contender.create(peers.self(), ctx.getSelf(), c.mutex(), upcalls, section, ROUNDS,
                 Duration.ofMillis(2), c.think()), "contender");
           }
           return c.protocol().create(peers, env, listener).unsafeCast();

@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
+import dev.parley.protocols.mutex.DecentralizedMutex;
+import dev.parley.protocols.mutex.LamportMutex;
+import dev.parley.protocols.mutex.MutexProtocol;
+import dev.parley.protocols.mutex.RicartAgrawala;
 import dev.parley.testkit.checker.MutualExclusionChecker;
 import dev.parley.testkit.checker.Verdict;
 import dev.parley.testkit.sim.Simulation;
@@ -28,11 +32,12 @@ class MutexModelViolationSpec {
       MutualExclusionChecker.create().withoutFairness().withLiveness(0, Duration.ofSeconds(5).toNanos());
 
   /** The verdicts of runs over seeds 1..SEEDS of what {@code run} builds, all nodes contending. */
-  private static List<Verdict> verdicts(LongFunction<Simulation<Object>> run, List<NodeId> contenders) {
+  private static List<Verdict> verdicts(
+      LongFunction<Simulation<Object>> run, List<NodeId> contenders, MutexProtocol<?> mutex) {
     List<Verdict> verdicts = new ArrayList<>();
     for (long seed = 1; seed <= SEEDS; seed++) {
       Simulation<Object> sim = run.apply(seed);
-      SimContention.Result r = SimContention.of(sim, contenders == null ? sim.nodes() : contenders)
+      SimContention.Result r = SimContention.of(sim, contenders == null ? sim.nodes() : contenders, mutex)
           .rounds(4).hold(ms(1), ms(5)).think(ms(0), ms(8)).run(Duration.ofSeconds(30));
       verdicts.add(CHECKER.check(r.events()));
     }
@@ -46,7 +51,8 @@ class MutexModelViolationSpec {
   @Test
   void ricartAgrawalaWithoutAReliableLinkWaitsForEverForALostMessage() {
     FaultPlan lossy = FaultPlan.NONE.withDelay(Delay.uniform(Duration.ZERO, ms(5))).withDrop(0.02);
-    List<Verdict> verdicts = verdicts(s -> Algorithms.ricartAgrawala(5).seed(s).faults(lossy).build(), null);
+    List<Verdict> verdicts = verdicts(s -> Algorithms.ricartAgrawala(5).seed(s).faults(lossy).build(), null,
+        RicartAgrawala.MUTEX);
 
     assertThat(invalid(verdicts)).hasSizeGreaterThan(SEEDS / 2).allSatisfy(v ->
         assertThat(v.summary()).contains("liveness").contains("never granted").doesNotContain("safety"));
@@ -55,7 +61,8 @@ class MutexModelViolationSpec {
   @Test
   void lamportsMutexOverLinksThatReorderLosesRequests() {
     FaultPlan reordering = FaultPlan.NONE.withDelay(Delay.uniform(Duration.ZERO, ms(5))).withReorder(0.3, ms(5));
-    List<Verdict> verdicts = verdicts(s -> Algorithms.lamport(5).seed(s).faults(reordering).build(), null);
+    List<Verdict> verdicts = verdicts(s -> Algorithms.lamport(5).seed(s).faults(reordering).build(), null,
+        LamportMutex.MUTEX);
 
     assertThat(invalid(verdicts)).isNotEmpty().allSatisfy(v ->
         assertThat(v.summary()).contains("never granted"));
@@ -79,8 +86,9 @@ class MutexModelViolationSpec {
   void majorityVotingWithoutAGracePeriodHandsOutARestartedCoordinatorsVoteTwice() {
     List<NodeId> contenders = List.of(NodeId.n(1), NodeId.n(3));
 
-    assertThat(invalid(verdicts(restartingCoordinator(false), contenders))).isNotEmpty().allSatisfy(v ->
-        assertThat(v.summary()).contains("safety").contains("while another node held the lock"));
-    assertThat(invalid(verdicts(restartingCoordinator(true), contenders))).isEmpty();
+    assertThat(invalid(verdicts(restartingCoordinator(false), contenders, DecentralizedMutex.MUTEX)))
+        .isNotEmpty().allSatisfy(v ->
+            assertThat(v.summary()).contains("safety").contains("while another node held the lock"));
+    assertThat(invalid(verdicts(restartingCoordinator(true), contenders, DecentralizedMutex.MUTEX))).isEmpty();
   }
 }

@@ -6,6 +6,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
+import dev.parley.protocols.mutex.DecentralizedMutex;
+import dev.parley.protocols.mutex.LamportMutex;
+import dev.parley.protocols.mutex.LockClient;
+import dev.parley.protocols.mutex.Maekawa;
+import dev.parley.protocols.mutex.MutexProtocol;
+import dev.parley.protocols.mutex.RicartAgrawala;
+import dev.parley.protocols.mutex.TokenRing;
 import dev.parley.testkit.checker.MutualExclusionChecker;
 import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.Simulations;
@@ -35,8 +42,9 @@ class MutexSimulationSpec {
   static final int ROUNDS = 4;
   static final Duration DEADLINE = Duration.ofSeconds(60);
 
-  private static SimContention.Result contend(Simulation<Object> sim, List<NodeId> contenders) {
-    return SimContention.of(sim, contenders).rounds(ROUNDS)
+  private static SimContention.Result contend(
+      Simulation<Object> sim, List<NodeId> contenders, MutexProtocol<?> mutex) {
+    return SimContention.of(sim, contenders, mutex).rounds(ROUNDS)
         .hold(ms(1), ms(5)).think(ms(0), ms(8)).run(DEADLINE);
   }
 
@@ -53,7 +61,7 @@ class MutexSimulationSpec {
       long crashAt = 10 + random.nextInt(60);
       sim.crash(ms(crashAt), Algorithms.SERVER);
       sim.restart(ms(crashAt + 5 + random.nextInt(30)), Algorithms.SERVER);
-      SimContention.Result r = contend(sim, Algorithms.clients(n));
+      SimContention.Result r = contend(sim, Algorithms.clients(n), LockClient.MUTEX);
       MutualExclusionChecker.create().withLiveness(0, Duration.ofSeconds(5).toNanos())
           .withFairness(MutualExclusionChecker.BY_PRIORITY).check(r.events()).requireValid();
       requireAllEntered(r, n);
@@ -66,7 +74,7 @@ class MutexSimulationSpec {
     Simulations.forSeeds(1, SEEDS, seed -> {
       int n = 3 + (int) (seed % 5);
       Simulation<Object> sim = Algorithms.ricartAgrawala(n).seed(seed).faults(UNRULY).build();
-      SimContention.Result r = contend(sim, sim.nodes());
+      SimContention.Result r = contend(sim, sim.nodes(), RicartAgrawala.MUTEX);
       MutualExclusionChecker.create().withLiveness(0, Duration.ofSeconds(1).toNanos())
           .withFairness(MutualExclusionChecker.BY_PRIORITY).check(r.events()).requireValid();
       requireAllEntered(r, n);
@@ -78,7 +86,7 @@ class MutexSimulationSpec {
     Simulations.forSeeds(1, SEEDS, seed -> {
       int n = 3 + (int) (seed % 5);
       Simulation<Object> sim = Algorithms.lamport(n).seed(seed).faults(SLOW).fifoLinks(true).build();
-      SimContention.Result r = contend(sim, sim.nodes());
+      SimContention.Result r = contend(sim, sim.nodes(), LamportMutex.MUTEX);
       MutualExclusionChecker.create().withLiveness(0, Duration.ofSeconds(1).toNanos())
           .withFairness(MutualExclusionChecker.BY_PRIORITY).check(r.events()).requireValid();
       requireAllEntered(r, n);
@@ -90,7 +98,7 @@ class MutexSimulationSpec {
     Simulations.forSeeds(1, SEEDS, seed -> {
       int n = 3 + (int) (seed % 7);
       Simulation<Object> sim = Algorithms.maekawa(n).seed(seed).faults(SLOW).fifoLinks(true).build();
-      SimContention.Result r = contend(sim, sim.nodes());
+      SimContention.Result r = contend(sim, sim.nodes(), Maekawa.MUTEX);
       MutualExclusionChecker.create().withLiveness(0, Duration.ofSeconds(1).toNanos())
           .withoutFairness().check(r.events()).requireValid();
       requireAllEntered(r, n);
@@ -102,7 +110,7 @@ class MutexSimulationSpec {
     Simulations.forSeeds(1, SEEDS, seed -> {
       int n = 3 + (int) (seed % 5);
       Simulation<Object> sim = Algorithms.tokenRing(n).seed(seed).faults(UNRULY.withDrop(0.05)).build();
-      SimContention.Result r = contend(sim, sim.nodes());
+      SimContention.Result r = contend(sim, sim.nodes(), TokenRing.MUTEX);
       MutualExclusionChecker.create().withLiveness(0, Duration.ofSeconds(5).toNanos())
           .withoutFairness().check(r.events()).requireValid();
       requireAllEntered(r, n);
@@ -121,7 +129,7 @@ class MutexSimulationSpec {
         long at = 50 + random.nextInt(400);
         sim.restart(ms(at), coordinator);
       }
-      SimContention.Result r = contend(sim, Algorithms.clients(3));
+      SimContention.Result r = contend(sim, Algorithms.clients(3), DecentralizedMutex.MUTEX);
       MutualExclusionChecker.create().withLiveness(0, Duration.ofSeconds(10).toNanos())
           .withoutFairness().check(r.events()).requireValid();
       requireAllEntered(r, 3);

@@ -6,13 +6,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import akka.actor.testkit.typed.javadsl.TestInbox;
 import akka.actor.typed.ActorRef;
 import dev.parley.protocols.core.NodeId;
-import dev.parley.protocols.mutex.Acquire;
 import dev.parley.protocols.mutex.DecentralizedMutex;
 import dev.parley.protocols.mutex.LamportMutex;
 import dev.parley.protocols.mutex.LockClient;
 import dev.parley.protocols.mutex.LockServer;
 import dev.parley.protocols.mutex.Maekawa;
 import dev.parley.protocols.mutex.MutexPhase;
+import dev.parley.protocols.mutex.MutexProtocol;
 import dev.parley.protocols.mutex.RicartAgrawala;
 import dev.parley.protocols.mutex.TokenRing;
 import dev.parley.testkit.sim.Simulation;
@@ -38,17 +38,18 @@ class MutexStatusSpec {
   }
 
   /** n1 acquires, then n2; runs until both requests have settled. */
-  private static Simulation<Object> n1HoldsN2Waits(Simulation.Builder<Object> builder, Duration from) {
+  private static Simulation<Object> n1HoldsN2Waits(
+      Simulation.Builder<Object> builder, Duration from, MutexProtocol<?> mutex) {
     Simulation<Object> sim = builder.build();
-    sim.tell(from, N1, new Acquire());
-    sim.tell(from.plus(ms(5)), N2, new Acquire());
+    sim.tell(from, N1, mutex.acquire());
+    sim.tell(from.plus(ms(5)), N2, mutex.acquire());
     sim.runUntil(from.plus(ms(20)));
     return sim;
   }
 
   @Test
   void lockServerAndClients() {
-    Simulation<Object> sim = n1HoldsN2Waits(Algorithms.lockServer(2), Duration.ZERO);
+    Simulation<Object> sim = n1HoldsN2Waits(Algorithms.lockServer(2), Duration.ZERO, LockClient.MUTEX);
     LockServer.Status server = status(sim, Algorithms.SERVER, LockServer.GetStatus::new);
     assertThat(server.holder()).isEqualTo(N1);
     assertThat(server.queue()).containsExactly(N2);
@@ -59,7 +60,8 @@ class MutexStatusSpec {
 
   @Test
   void ricartAgrawala() {
-    Simulation<Object> sim = n1HoldsN2Waits(Algorithms.ricartAgrawala(3), Duration.ZERO);
+    Simulation<Object> sim =
+        n1HoldsN2Waits(Algorithms.ricartAgrawala(3), Duration.ZERO, RicartAgrawala.MUTEX);
     RicartAgrawala.Status holder = status(sim, N1, RicartAgrawala.GetStatus::new);
     assertThat(holder.phase()).isEqualTo(MutexPhase.HELD);
     assertThat(holder.deferred()).containsExactly(N2);
@@ -70,7 +72,8 @@ class MutexStatusSpec {
 
   @Test
   void lamport() {
-    Simulation<Object> sim = n1HoldsN2Waits(Algorithms.lamport(3).fifoLinks(true), Duration.ZERO);
+    Simulation<Object> sim =
+        n1HoldsN2Waits(Algorithms.lamport(3).fifoLinks(true), Duration.ZERO, LamportMutex.MUTEX);
     assertThat(status(sim, N1, LamportMutex.GetStatus::new).phase()).isEqualTo(MutexPhase.HELD);
     LamportMutex.Status third = status(sim, NodeId.n(3), LamportMutex.GetStatus::new);
     assertThat(third.phase()).isEqualTo(MutexPhase.IDLE);
@@ -79,7 +82,8 @@ class MutexStatusSpec {
 
   @Test
   void maekawa() {
-    Simulation<Object> sim = n1HoldsN2Waits(Algorithms.maekawa(4).fifoLinks(true), Duration.ZERO);
+    Simulation<Object> sim =
+        n1HoldsN2Waits(Algorithms.maekawa(4).fifoLinks(true), Duration.ZERO, Maekawa.MUTEX);
     Maekawa.Status holder = status(sim, N1, Maekawa.GetStatus::new);
     assertThat(holder.phase()).isEqualTo(MutexPhase.HELD);
     assertThat(holder.quorum()).containsExactly(N1, N2, NodeId.n(3));
@@ -89,7 +93,7 @@ class MutexStatusSpec {
 
   @Test
   void tokenRing() {
-    Simulation<Object> sim = n1HoldsN2Waits(Algorithms.tokenRing(3), Duration.ZERO);
+    Simulation<Object> sim = n1HoldsN2Waits(Algorithms.tokenRing(3), Duration.ZERO, TokenRing.MUTEX);
     TokenRing.Status holder = status(sim, N1, TokenRing.GetStatus::new);
     assertThat(holder.phase()).isEqualTo(MutexPhase.HELD);
     assertThat(holder.holdsToken()).isTrue();
@@ -99,7 +103,8 @@ class MutexStatusSpec {
   @Test
   void decentralizedVoting() {
     Duration afterGrace = Algorithms.VOTING_SETTINGS.lease().plus(ms(1));
-    Simulation<Object> sim = n1HoldsN2Waits(Algorithms.decentralized(3, Algorithms.VOTING_SETTINGS), afterGrace);
+    Simulation<Object> sim =
+        n1HoldsN2Waits(Algorithms.decentralized(3, Algorithms.VOTING_SETTINGS), afterGrace, DecentralizedMutex.MUTEX);
     DecentralizedMutex.Status holder = status(sim, N1, DecentralizedMutex.GetStatus::new);
     assertThat(holder.phase()).isEqualTo(MutexPhase.HELD);
     assertThat(holder.votes()).hasSize(2).contains(N1);

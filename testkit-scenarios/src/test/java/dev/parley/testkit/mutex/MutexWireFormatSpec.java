@@ -6,7 +6,6 @@ import akka.actor.testkit.typed.javadsl.SerializationTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import dev.parley.protocols.clock.LamportTimestamp;
 import dev.parley.protocols.core.NodeId;
-import dev.parley.protocols.mutex.Acquire;
 import dev.parley.protocols.mutex.DecentralizedMutex;
 import dev.parley.protocols.mutex.Granted;
 import dev.parley.protocols.mutex.LamportMutex;
@@ -15,7 +14,6 @@ import dev.parley.protocols.mutex.LockClient;
 import dev.parley.protocols.mutex.LockServer;
 import dev.parley.protocols.mutex.Maekawa;
 import dev.parley.protocols.mutex.MutexPhase;
-import dev.parley.protocols.mutex.Release;
 import dev.parley.protocols.mutex.Released;
 import dev.parley.protocols.mutex.Requested;
 import dev.parley.protocols.mutex.RicartAgrawala;
@@ -49,8 +47,11 @@ class MutexWireFormatSpec {
   }
 
   @Test
-  void sharedDowncallsAndUpcalls() {
-    roundTrips(List.of(new Acquire(), new Release(), new Requested(N1, 3), new Granted(N1, 42),
+  void eachProtocolsDowncallsAndTheSharedUpcalls() {
+    roundTrips(List.of(new LockClient.Acquire(), new LockClient.Release(), new RicartAgrawala.Acquire(),
+        new RicartAgrawala.Release(), new LamportMutex.Acquire(), new LamportMutex.Release(), new Maekawa.Acquire(),
+        new Maekawa.Release(), new TokenRing.Acquire(), new TokenRing.Release(), new DecentralizedMutex.Acquire(),
+        new DecentralizedMutex.Release(), new Requested(N1, 3), new Granted(N1, 42),
         new Released(N1), new LeaseExpired(N1, 42), new LockClient.AcquireTimedOut(N1),
         new TokenRing.TokenRegenerated(N1, 9), new DecentralizedMutex.BackedOff(N1, 2, Duration.ofMillis(7))));
   }

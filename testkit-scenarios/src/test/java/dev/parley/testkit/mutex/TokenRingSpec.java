@@ -28,7 +28,7 @@ class TokenRingSpec {
   }
 
   private static void contendAndCheck(Simulation<Object> sim) {
-    SimContention.Result r = SimContention.of(sim, sim.nodes()).rounds(3)
+    SimContention.Result r = SimContention.of(sim, sim.nodes(), TokenRing.MUTEX).rounds(3)
         .hold(ms(1), ms(3)).think(ms(0), ms(20)).startingAt(ms(50)).run(Duration.ofSeconds(10));
     MutualExclusionChecker.create().withoutFairness()
         .withLiveness(0, Duration.ofSeconds(2).toNanos()).check(r.events()).requireValid();

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.multicast.CausalMulticast;
 import dev.parley.protocols.multicast.MessageId;
-import dev.parley.protocols.multicast.Multicast;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -31,7 +30,7 @@ class SimCausalMulticastTest {
             seed -> {
               int n = 3 + (int) (seed % 3);
               Simulation<CausalMulticast.Command> sim = causal(n).seed(seed).build();
-              Workloads.randomMulticasts(sim, seed, 4, Multicast::new);
+              Workloads.randomMulticasts(sim, seed, 4, CausalMulticast.MULTICAST);
               sim.runUntilQuiescent()
                   .check(
                       v -> {
@@ -55,8 +54,8 @@ class SimCausalMulticastTest {
   void messageCountsPerTypeAndNodeAreReported() {
     Simulation<CausalMulticast.Command> sim =
         causal(3).faults(dev.parley.protocols.link.FaultPlan.none()).seed(5).build();
-    sim.tell(NodeId.n(1), new Multicast("a"));
-    sim.tell(NodeId.n(2), new Multicast("b"));
+    sim.tell(NodeId.n(1), new CausalMulticast.Multicast("a"));
+    sim.tell(NodeId.n(2), new CausalMulticast.Multicast("b"));
     sim.runUntilQuiescent();
     SimStats stats = sim.stats();
     assertThat(stats.sentByType()).containsEntry("Data", 4L);

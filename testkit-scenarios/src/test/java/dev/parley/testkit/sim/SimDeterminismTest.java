@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.multicast.CausalMulticast;
-import dev.parley.protocols.multicast.Multicast;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -16,7 +15,7 @@ class SimDeterminismTest {
   private static Simulation<CausalMulticast.Command> run(long seed) {
     Simulation<CausalMulticast.Command> sim =
         SimCausalMulticastTest.causal(4).seed(seed).tracing(true).build();
-    Workloads.randomMulticasts(sim, 99, 5, Multicast::new);
+    Workloads.randomMulticasts(sim, 99, 5, CausalMulticast.MULTICAST);
     return sim.runUntilQuiescent();
   }
 

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.multicast.BasicMulticast;
 import dev.parley.protocols.multicast.CausalMulticast;
-import dev.parley.protocols.multicast.Multicast;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -26,7 +25,7 @@ class SimPlantedBugTest {
   private static void runBroken(long seed) {
     Simulation<BasicMulticast.Command> sim =
         broken(3).faults(Workloads.MESSY).seed(seed).build();
-    Workloads.randomMulticasts(sim, seed, 4, Multicast::new);
+    Workloads.randomMulticasts(sim, seed, 4, BasicMulticast.MULTICAST);
     sim.runUntilQuiescent();
   }
 
@@ -60,8 +59,8 @@ class SimPlantedBugTest {
         Exploration.of(broken(3))
             .setup(
                 sim -> {
-                  sim.tell(NodeId.n(1), new Multicast("a"));
-                  sim.tell(NodeId.n(2), new Multicast("b"));
+                  sim.tell(NodeId.n(1), new BasicMulticast.Multicast("a"));
+                  sim.tell(NodeId.n(2), new BasicMulticast.Multicast("b"));
                 })
             .maxDepth(8)
             .run();
@@ -90,8 +89,8 @@ class SimPlantedBugTest {
                     .freshInvariant(CausalOrderCheck::new))
             .setup(
                 sim -> {
-                  sim.tell(NodeId.n(1), new Multicast("a"));
-                  sim.tell(NodeId.n(2), new Multicast("b"));
+                  sim.tell(NodeId.n(1), new CausalMulticast.Multicast("a"));
+                  sim.tell(NodeId.n(2), new CausalMulticast.Multicast("b"));
                 })
             .duplicates(true)
             .whenQuiescent(
@@ -112,7 +111,7 @@ class SimPlantedBugTest {
         Exploration.of(
                 Simulation.<CausalMulticast.Command>builder(
                     3, (peers, env, upcalls) -> CausalMulticast.create(peers, upcalls.narrow())))
-            .setup(sim -> sim.tell(NodeId.n(1), new Multicast("a")))
+            .setup(sim -> sim.tell(NodeId.n(1), new CausalMulticast.Multicast("a")))
             .drops(true)
             .whenQuiescent(
                 "every node delivers a",

@@ -8,7 +8,6 @@ import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
 import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.protocols.multicast.BasicMulticast;
-import dev.parley.protocols.multicast.Multicast;
 import dev.parley.testkit.sim.TestProtocols.Beaten;
 import dev.parley.testkit.sim.TestProtocols.Forward;
 import dev.parley.testkit.sim.TestProtocols.Frame;
@@ -78,10 +77,10 @@ class SimTimersAndNemesisTest {
             .faults(FaultPlan.none().withDelay(Delay.fixed(ms(5))))
             .build();
     sim.nemesis(ms(0), NemesisCommand.Partition.parse("n1/n2,n3"));
-    sim.tell(ms(1), N1, new Multicast("cut off"));
+    sim.tell(ms(1), N1, new BasicMulticast.Multicast("cut off"));
     sim.nemesis(ms(10), new NemesisCommand.Heal());
-    sim.tell(ms(11), N1, new Multicast("through"));
-    sim.tell(ms(20), N1, new Multicast("caught on the wire"));
+    sim.tell(ms(11), N1, new BasicMulticast.Multicast("through"));
+    sim.tell(ms(20), N1, new BasicMulticast.Multicast("caught on the wire"));
     sim.nemesis(ms(22), NemesisCommand.Partition.parse("n1/n2,n3"));
     sim.runUntilQuiescent();
 

@@ -8,7 +8,6 @@ import dev.parley.protocols.link.FaultPlan;
 import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.protocols.multicast.CausalMulticast;
 import dev.parley.protocols.multicast.Delivered;
-import dev.parley.protocols.multicast.Multicast;
 import java.time.Duration;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -35,10 +34,10 @@ class SimUsageExampleTest {
                         .allMatch(n -> Set.copyOf(v.upcalls(n)).size() == v.upcalls(n).size()))
             .tracing(true)
             .build();
-    sim.tell(Duration.ZERO, n1, new Multicast("a"));
-    sim.tell(Duration.ofMillis(5), n2, new Multicast("b"));
+    sim.tell(Duration.ZERO, n1, new CausalMulticast.Multicast("a"));
+    sim.tell(Duration.ofMillis(5), n2, new CausalMulticast.Multicast("b"));
     sim.nemesis(Duration.ofMillis(50), NemesisCommand.Partition.parse("n1/n2,n3"));
-    sim.tell(Duration.ofMillis(60), n1, new Multicast("lost to n2 and n3"));
+    sim.tell(Duration.ofMillis(60), n1, new CausalMulticast.Multicast("lost to n2 and n3"));
     sim.nemesis(Duration.ofMillis(80), new NemesisCommand.Heal());
     sim.crash(Duration.ofMillis(90), n3);
     sim.restart(Duration.ofMillis(120), n3);
@@ -62,8 +61,8 @@ class SimUsageExampleTest {
                     3, (peers, env, upcalls) -> CausalMulticast.create(peers, upcalls.narrow())))
             .setup(
                 sim -> {
-                  sim.tell(NodeId.n(1), new Multicast("a"));
-                  sim.tell(NodeId.n(2), new Multicast("b"));
+                  sim.tell(NodeId.n(1), new CausalMulticast.Multicast("a"));
+                  sim.tell(NodeId.n(2), new CausalMulticast.Multicast("b"));
                 })
             .invariant(
                 "no node delivers a message twice",

@@ -6,7 +6,6 @@ import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
 import dev.parley.protocols.multicast.CausalMulticast;
-import dev.parley.protocols.multicast.Multicast;
 import dev.parley.protocols.trace.MessageCounts;
 import dev.parley.protocols.trace.StampedEvent.Kind;
 import dev.parley.protocols.trace.StampedEvent;
@@ -30,7 +29,7 @@ class SimulationTracesTest {
             .tracing(true)
             .build();
     for (int i = 1; i <= 4; i++) {
-      sim.tell(Duration.ofMillis(i), NodeId.n(i), new Multicast("m" + i));
+      sim.tell(Duration.ofMillis(i), NodeId.n(i), new CausalMulticast.Multicast("m" + i));
     }
     sim.runUntilQuiescent();
 

@@ -3,9 +3,9 @@ package dev.parley.testkit.sim;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
+import dev.parley.protocols.multicast.MulticastProtocol;
 import java.time.Duration;
 import java.util.Random;
-import java.util.function.Function;
 
 /** Shared pieces of the simulation tests: a messy network and a seeded multicast workload. */
 final class Workloads {
@@ -24,12 +24,12 @@ final class Workloads {
    * 60 ms, so some are concurrent and some are causally after messages their sender delivered.
    */
   static <C> void randomMulticasts(
-      Simulation<C> sim, long seed, int perNode, Function<String, C> downcall) {
+      Simulation<C> sim, long seed, int perNode, MulticastProtocol<? extends C> multicast) {
     Random random = new Random(seed * 31 + 7);
     for (NodeId node : sim.nodes()) {
       for (int i = 1; i <= perNode; i++) {
         Duration at = Duration.ofMillis(random.nextInt(60));
-        sim.tell(at, node, downcall.apply(node + "-" + i));
+        sim.tell(at, node, multicast.multicast(node + "-" + i));
       }
     }
   }

@@ -6,7 +6,6 @@ import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.FaultPlan;
 import dev.parley.protocols.multicast.CausalMulticast;
 import dev.parley.protocols.multicast.Delivered;
-import dev.parley.protocols.multicast.Multicast;
 import dev.parley.protocols.trace.MessageCounts;
 import dev.parley.protocols.trace.ShiVizLog;
 import dev.parley.protocols.trace.SpaceTimeDiagram;
@@ -35,7 +34,7 @@ class TraceSpec {
         parley.group(3).faults(faults).traced()
             .start((peers, env, up) -> CausalMulticast.create(peers, up.narrow()));
     for (NodeId n : group.nodes()) {
-      group.tell(n, new Multicast("hello from " + n));
+      group.tell(n, new CausalMulticast.Multicast("hello from " + n));
     }
     group.await(Duration.ofSeconds(5), () ->
         assertThat(group.upcalls().of(Delivered.class)).hasSize(9));
