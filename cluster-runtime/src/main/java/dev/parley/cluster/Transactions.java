@@ -22,9 +22,9 @@ final class Transactions {
    * The body of {@code transact}: the keys to write, each key's value for the transaction to commit
    * (null: never written), and the transaction's id, unique in the group (a fresh one if absent).
    */
-  record Transact(@JsonProperty(required = true) Map<String, String> writes, Map<String, String> expected,
+  public record Transact(@JsonProperty(required = true) Map<String, String> writes, Map<String, String> expected,
       String txId) {
-    Transact {
+    public Transact {
       if (writes != null && writes.isEmpty()) {
         throw new IllegalArgumentException("a transaction writes at least one key, such as " + EXAMPLE);
       }

@@ -25,6 +25,7 @@ import dev.parley.cluster.NodeRuntime;
 import dev.parley.cluster.Operation;
 import dev.parley.cluster.OperationHost;
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.time.Duration;
 import java.util.Arrays;
@@ -123,7 +124,9 @@ final class Operations {
 
   private static Object value(RecordComponent c, Record r) {
     try {
-      return c.getAccessor().invoke(r);
+      Method accessor = c.getAccessor();
+      accessor.trySetAccessible();
+      return accessor.invoke(r);
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("cannot read " + c.getName() + " of " + r.getClass().getName(), e);
     }
