@@ -7,7 +7,6 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.parley.protocols.byzantine.TwoGenerals;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;

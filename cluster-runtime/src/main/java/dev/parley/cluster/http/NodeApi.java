@@ -48,7 +48,9 @@ import java.util.concurrent.CompletionStage;
  * GET  /membership                   the membership changes this node has seen, in order
  * GET  /protocols                    the instances this node runs and their operations
  * GET  /protocols/{name}             one instance's state
- * POST /protocols/{name}/{op}        a client operation (JSON body), e.g. causal/multicast
+ * POST /protocols/{name}/{op}        a client operation, its JSON body mapped onto the operation's record
+ *                                    ({@link Operations}), e.g. causal/multicast; /kv, /log and /pubsub are
+ *                                    friendlier routes over the same operations
  * GET  /protocols/{name}/upcalls     what it reported upward (?since=index)
  * GET  /kv/{store}/{key}             a key-value store's get; PUT, and POST .../cas (see KvRoutes)
  * POST /log/{name}/topics/{topic}    append to a partitioned log; reads, group positions (see LogRoutes)
