@@ -87,11 +87,12 @@ final class Operations {
       mapped = STRICT.treeToValue(given, operation.body());
     } catch (ValueInstantiationException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
-      throw new IllegalArgumentException(cause.getMessage() + "; " + takes);
+      throw new IllegalArgumentException((cause.getMessage() == null ? cause.toString() : cause.getMessage()) + "; "
+          + takes);
     } catch (UnrecognizedPropertyException e) {
       throw new IllegalArgumentException("unknown field \"" + e.getPropertyName() + "\"; " + takes);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(reason(operation, e) + "; " + takes);
+      throw new IllegalArgumentException(reason(e) + "; " + takes);
     }
     for (RecordComponent c : operation.body().getRecordComponents()) {
       if (Operation.required(c) && value(c, mapped) == null) {
@@ -101,7 +102,7 @@ final class Operations {
     return mapped;
   }
 
-  private static String reason(Operation<?> operation, JsonProcessingException e) {
+  private static String reason(JsonProcessingException e) {
     String field = e instanceof JsonMappingException m && !m.getPath().isEmpty()
         ? m.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
             .collect(Collectors.joining(".")) : null;
