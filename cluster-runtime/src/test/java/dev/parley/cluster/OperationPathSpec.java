@@ -24,14 +24,16 @@ class OperationPathSpec {
 
   static final NodeId N1 = NodeId.n(1);
   static final NodeId N2 = NodeId.n(2);
+  static final NodeId N3 = NodeId.n(3);
 
   @TempDir static Path data;
   static LocalCluster cluster;
 
   @BeforeAll
   static void start() {
-    cluster = new LocalCluster(3, data, List.of("kv=quorum", "p2p=overlay-search", "log=partitioned-log"));
-    for (String instance : List.of("kv", "p2p", "log")) {
+    cluster = new LocalCluster(3, data, List.of("kv=quorum", "p2p=overlay-search", "log=partitioned-log",
+        "pubsub=topic-broker"));
+    for (String instance : List.of("kv", "p2p", "log", "pubsub")) {
       cluster.awaitStarted(instance);
     }
   }
@@ -100,6 +102,30 @@ class OperationPathSpec {
       assertThat(a.at("/upcall/id/client").asText()).as(a.toString()).isEqualTo("r" + i);
       assertThat(a.at("/upcall/value").asText()).as(a.toString()).isEqualTo("v" + (i % 10));
     }
+  }
+
+  @Test
+  void anOperationWhoseProtocolAnswersItsCallerGoesTheSameWay() {
+    LocalCluster.Response subscribed = cluster.post(N2, "/protocols/pubsub/subscribe",
+        "{\"subscriber\":\"op-sub\",\"topic\":\"op-topic\",\"durable\":true}");
+    assertThat(subscribed.status()).as(String.valueOf(subscribed.body())).isEqualTo(200);
+    assertThat(subscribed.body().at("/upcall/subscriberId").asText()).isEqualTo("op-sub");
+    LocalCluster.Response published = cluster.post(N1, "/protocols/pubsub/publish",
+        "{\"topic\":\"op-topic\",\"payload\":\"hello\",\"publisher\":\"op-pub\",\"seq\":1}");
+    assertThat(published.status()).as(String.valueOf(published.body())).isEqualTo(200);
+    assertThat(published.body().at("/upcall/seq").asLong()).isEqualTo(1);
+
+    JsonNode pulled = cluster.eventually(Duration.ofSeconds(10), () -> {
+      LocalCluster.Response r = cluster.post(N3, "/protocols/pubsub/pull", "{\"subscriber\":\"op-sub\",\"waitMs\":500}");
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body().at("/upcall/messages")).hasSize(1);
+      return r.body().at("/upcall/messages/0");
+    });
+    assertThat(pulled.at("/message/payload").asText()).isEqualTo("hello");
+    assertThat(cluster.post(N3, "/protocols/pubsub/ack", "{\"subscriber\":\"op-sub\",\"upTo\":1}").status())
+        .isEqualTo(202);
+    assertThat(refused("/protocols/pubsub/publish", "{\"topic\":\"t\",\"payload\":\"p\",\"seq\":1}"))
+        .startsWith("\"seq\" numbers a publisher's messages from 1: give \"publisher\" with it");
   }
 
   @Test
