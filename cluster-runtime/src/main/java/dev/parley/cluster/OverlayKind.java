@@ -62,7 +62,8 @@ record OverlayKind(String name, String description) implements ProtocolKind {
         throw new IllegalArgumentException("mode is flood or walk, got '" + mode + "'");
       }
       if (ttl != null && (ttl < 0 || ttl > 64) || walkers != null && (walkers < 1 || walkers > 64)) {
-        throw new IllegalArgumentException("\"ttl\" is 0 to 64 and \"walkers\" 1 to 64, got " + ttl + " and " + walkers);
+        throw new IllegalArgumentException("\"ttl\" is 0 to 64 and \"walkers\" 1 to 64, got " + ttl + " and "
+            + walkers);
       }
       mode = mode == null ? "flood" : mode;
       ttl = ttl == null ? 3 : ttl;

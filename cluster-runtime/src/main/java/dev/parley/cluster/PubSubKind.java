@@ -13,7 +13,8 @@ import java.util.List;
  * the group's first node and every other node forwards requests to it. Operations {@code publish},
  * {@code subscribe}, {@code unsubscribe}, {@code pull} and {@code ack}, each answered by the broker's
  * reply to the request; the friendlier face is {@code /pubsub/<name>/...} (the same operations, and
- * server-sent events; see {@code PubSubRoutes}). Its live status is the broker's. Settings: {@code broker} and {@code client} of its configuration section.
+ * server-sent events; see {@code PubSubRoutes}). Its live status is the broker's. Settings: {@code
+ * broker} and {@code client} of its configuration section.
  */
 public final class PubSubKind implements ProtocolKind {
 
@@ -51,7 +52,7 @@ public final class PubSubKind implements ProtocolKind {
         client(context.config()), context.peers(), context.env(), context.upcalls());
   }
 
-  /** Publish {@code payload} to {@code topic}; {@code publisher} and {@code seq} (1, 2, ...) make a retry count once. */
+  /** Publish {@code payload} to {@code topic}; {@code publisher} and {@code seq} (1, 2, ...) count a retry once. */
   public record Publish(@JsonProperty(required = true) String topic, String key,
       @JsonProperty(required = true) String payload, String publisher, Long seq) {
     public Publish {

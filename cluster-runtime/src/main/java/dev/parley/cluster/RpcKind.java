@@ -82,7 +82,8 @@ record RpcKind(String name, String description, RpcService<?> service, Semantics
         throw new IllegalArgumentException("\"requestId\" is a whole number >= 1, got " + requestId);
       }
       if (amount != null && Math.abs(amount) > Long.MAX_VALUE / 2) {
-        throw new IllegalArgumentException("\"amount\" is at most " + Long.MAX_VALUE / 2 + " either way, got " + amount);
+        throw new IllegalArgumentException("\"amount\" is at most " + Long.MAX_VALUE / 2 + " either way, got "
+            + amount);
       }
     }
   }

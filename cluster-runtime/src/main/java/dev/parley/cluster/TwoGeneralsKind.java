@@ -51,7 +51,7 @@ public record TwoGeneralsKind(String name, String description) implements Protoc
         timers -> new General(ctx, timers, run, peers, context.env(), context.upcalls())));
   }
 
-  /** The body of {@code run}: messengers' {@code rounds} (1 to 100, default 4), each lost with probability {@code loss}. */
+  /** The body of {@code run}: {@code rounds} of messengers (1 to 100, default 4), each lost with chance {@code loss}. */
   public record Attack(Integer rounds, Double loss) {
     public Attack {
       if (rounds != null && (rounds < 1 || rounds > 100)) {

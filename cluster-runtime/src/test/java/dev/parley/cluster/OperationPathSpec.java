@@ -57,7 +57,8 @@ class OperationPathSpec {
     assertThat(refused("/protocols/kv/put", "{\"key\":\"a\",\"valeu\":\"1\"}"))
         .isEqualTo("unknown field \"valeu\"; " + shape);
     assertThat(refused("/protocols/kv/put", "{\"key\":\"a\"}")).isEqualTo("\"value\" is missing; " + shape);
-    assertThat(refused("/protocols/kv/put", "{\"key\":\"a\",\"value\":null}")).isEqualTo("\"value\" is missing; " + shape);
+    assertThat(refused("/protocols/kv/put", "{\"key\":\"a\",\"value\":null}"))
+        .isEqualTo("\"value\" is missing; " + shape);
     assertThat(refused("/protocols/kv/put", "{\"key\":\"a\",\"value\":1}"))
         .startsWith("\"value\" must be a string").endsWith(shape);
     assertThat(refused("/protocols/kv/put", "[\"a\",\"1\"]")).isEqualTo("the body of put is a JSON object; " + shape);
@@ -82,7 +83,8 @@ class OperationPathSpec {
     assertThat(r.body().get("error").asText()).isEqualTo("unknown operation 'delete' of quorum; its operations are"
         + " [put, get, cas]");
     JsonNode listed = cluster.get(N1, "/protocols").body();
-    assertThat(listed.get("log").get("operations").toString()).isEqualTo("[\"append\",\"read\",\"commit\",\"positions\"]");
+    assertThat(listed.get("log").get("operations").toString())
+        .isEqualTo("[\"append\",\"read\",\"commit\",\"positions\"]");
   }
 
   @Test
@@ -116,7 +118,8 @@ class OperationPathSpec {
     assertThat(published.body().at("/upcall/seq").asLong()).isEqualTo(1);
 
     JsonNode pulled = cluster.eventually(Duration.ofSeconds(10), () -> {
-      LocalCluster.Response r = cluster.post(N3, "/protocols/pubsub/pull", "{\"subscriber\":\"op-sub\",\"waitMs\":500}");
+      LocalCluster.Response r =
+          cluster.post(N3, "/protocols/pubsub/pull", "{\"subscriber\":\"op-sub\",\"waitMs\":500}");
       assertThat(r.status()).isEqualTo(200);
       assertThat(r.body().at("/upcall/messages")).hasSize(1);
       return r.body().at("/upcall/messages/0");

@@ -209,7 +209,8 @@ public final class NodeApi extends AllDirectives {
     if (!i.started() || !i.kind().hasLiveStatus()) {
       return described;
     }
-    return described.thenCompose(o -> AskPattern.<Object, Object>ask(i.host(), replyTo -> i.kind().statusQuery(runtime.settings(), replyTo),
+    return described.thenCompose(o -> AskPattern.<Object, Object>ask(i.host(),
+            replyTo -> i.kind().statusQuery(runtime.settings(), replyTo),
             STATUS_WAIT, system.scheduler())
         .handle((live, error) -> {
           out.put("live", error == null ? live : Map.of("unavailable", "no answer within "
