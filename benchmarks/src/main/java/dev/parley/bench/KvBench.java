@@ -137,7 +137,7 @@ final class KvBench implements Runnable {
             (peers, env, upcalls) -> kind.create("sim", peers, env, upcalls))
         .faults(FaultPlan.none().withDelay(Delay.fixed(Duration.ofMillis(1)))).seed(1).build();
     sim.runFor(Duration.ofSeconds(2));
-    KvWorkload.Result r = KvWorkload.of(sim, request -> kind.call(request).downcall())
+    KvWorkload.Result r = KvWorkload.of(sim, request -> kind.command(request))
         .clients(clients).keys(10).operations(Math.max(10, 200 / clients)).mix(1.0, 0)
         .think(Duration.ZERO).run(Duration.ofMinutes(5));
     return r.messagesPerOperation();

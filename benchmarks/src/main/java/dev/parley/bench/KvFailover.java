@@ -84,7 +84,7 @@ final class KvFailover {
       while (System.nanoTime() < deadline) {
         CompletableFuture<KvReply> reply = new CompletableFuture<>();
         waiting.set(reply);
-        group.tell(target, kind.call(put).downcall());
+        group.tell(target, kind.command(put));
         KvReply r;
         try {
           r = reply.get(ATTEMPT.toMillis(), TimeUnit.MILLISECONDS);

@@ -46,7 +46,7 @@ final class KvThroughput {
         Put put = new Put(new RequestId("c" + i, seq.incrementAndGet()), "k" + (i % 10), "v" + seq.get());
         CompletableFuture<KvReply> done = new CompletableFuture<>();
         pending.put(put.id(), new Pending(put, done));
-        g.tell(target[i], kind.call(put).downcall());
+        g.tell(target[i], kind.command(put));
         return done;
       }, warmup, measure);
     }
@@ -63,7 +63,7 @@ final class KvThroughput {
       List<NodeId> nodes = group.nodes();
       target[client] = n.leader() != null ? n.leader()
           : nodes.get((nodes.indexOf(target[client]) + 1) % nodes.size());
-      group.tell(target[client], kind.call(p.put()).downcall());
+      group.tell(target[client], kind.command(p.put()));
       return;
     }
     pending.remove(reply.id());

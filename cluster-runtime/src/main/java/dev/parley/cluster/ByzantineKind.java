@@ -1,7 +1,7 @@
 package dev.parley.cluster;
 
 import akka.actor.typed.Behavior;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.parley.protocols.byzantine.ByzantineRuns;
 import dev.parley.protocols.byzantine.ByzantineRuns.Run;
 import dev.parley.protocols.byzantine.ByzantineRuns.Verdict;
@@ -63,47 +63,57 @@ public record ByzantineKind(String name, String description, boolean signed) imp
     return ByzantineRuns.create(context.typedPeers(), settings, context.upcalls()).unsafeCast();
   }
 
-  @Override
-  public List<String> operations() {
-    return List.of("decide");
+  /**
+   * The body of {@code decide}: the commander's order {@code value} (attack or retreat), the
+   * {@code traitors}, how they behave (lie, silent or conflicting; default lie), the rounds {@code
+   * m} (default: as many as traitors) and the round length {@code roundMs} (10 to 10000).
+   */
+  public record Decide(@JsonProperty(required = true) String value, List<String> traitors, String behavior,
+      Integer m, Long roundMs) {
+    public Decide {
+      String example = " e.g. {\"value\": \"attack\", \"traitors\": [\"n3\"], \"behavior\": \"lie\"}";
+      if (value != null && !(value.equals("attack") || value.equals("retreat"))) {
+        throw new IllegalArgumentException("the commander's order is \"value\": \"attack\" or \"retreat\";" + example);
+      }
+      if (roundMs != null && (roundMs < 10 || roundMs > 10_000)) {
+        throw new IllegalArgumentException("\"roundMs\" must be a whole number from 10 to 10000, got " + roundMs);
+      }
+      traitors = traitors == null ? List.of() : List.copyOf(traitors);
+      behavior = behavior == null ? "lie" : behavior;
+    }
   }
 
   @Override
-  public Call call(NodeSettings node, String op, JsonNode body) {
-    if (!op.equals("decide")) {
-      throw ProtocolKind.unknownOperation(this, op);
-    }
-    String example = " e.g. {\"value\": \"attack\", \"traitors\": [\"n3\"], \"behavior\": \"lie\"}";
-    JsonNode value = body == null ? null : body.get("value");
-    if (value == null || !(value.asText().equals("attack") || value.asText().equals("retreat"))) {
-      throw new IllegalArgumentException("the commander's order is \"value\": \"attack\" or \"retreat\";" + example);
-    }
+  public List<Operation<?>> operations() {
+    return List.of(Operation.of("decide", Decide.class, (caller, d) -> decide(caller.node(), d)));
+  }
+
+  private static Invocation decide(NodeSettings node, Decide body) {
     List<NodeId> traitors = new ArrayList<>();
-    for (JsonNode t : body.path("traitors")) {
-      NodeId id = NodeId.of(t.asText());
+    for (String t : body.traitors()) {
+      NodeId id = NodeId.of(t);
       if (!node.group().contains(id)) {
         throw new IllegalArgumentException("traitor " + id + " is not in the group " + node.group());
       }
       traitors.add(id);
     }
-    String behavior = body.path("behavior").asText("lie");
     Traitor strategy;
     try {
-      strategy = Traitor.valueOf(behavior.toUpperCase(Locale.ROOT));
+      strategy = Traitor.valueOf(body.behavior().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("a traitor's behavior is lie, silent or conflicting, got '" + behavior + "'");
+      throw new IllegalArgumentException("a traitor's behavior is lie, silent or conflicting, got '" + body.behavior()
+          + "'");
     }
-    int m = (int) JsonFields.whole(body, "m", 0, node.group().size() - 2, traitors.size());
-    long roundMs = JsonFields.whole(body, "roundMs", 10, 10_000, Run.CONFIGURED_ROUND);
+    int m = body.m() == null ? traitors.size() : body.m();
+    if (m < 0 || m > node.group().size() - 2) {
+      throw new IllegalArgumentException("\"m\" must be a whole number from 0 to " + (node.group().size() - 2)
+          + ", got " + m);
+    }
     long run = System.nanoTime();
-    Run spec = new Run(run, node.node(), value.asText().equals("attack") ? 1 : 0,
-        List.copyOf(new LinkedHashSet<>(traitors)), strategy, m, roundMs);
-    return new Call(spec, run);
-  }
-
-  @Override
-  public Object answerKeyOf(Object upcall) {
-    return upcall instanceof Verdict v ? v.run() : null;
+    Run spec = new Run(run, node.node(), body.value().equals("attack") ? 1 : 0,
+        List.copyOf(new LinkedHashSet<>(traitors)), strategy, m,
+        body.roundMs() == null ? Run.CONFIGURED_ROUND : body.roundMs());
+    return Invocation.answeredBy(spec, Verdict.class, Verdict::run, run);
   }
 
   @Override

@@ -3,7 +3,7 @@ package dev.parley.cluster;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.naming.Chord;
@@ -45,27 +45,25 @@ record ChordKind(String name, String description) implements ProtocolKind {
     });
   }
 
-  @Override
-  public List<String> operations() {
-    return List.of("lookup");
+  /** The body of {@code lookup}: the key whose node is wanted. */
+  public record Lookup(@JsonProperty(required = true) String key) {
+    public Lookup {
+      if (key != null && key.isEmpty()) {
+        throw new IllegalArgumentException("\"key\" is empty: give the key to look up, such as \"song.mp3\"");
+      }
+    }
   }
 
   @Override
-  public Call call(NodeSettings node, String op, JsonNode body) {
-    if (!op.equals("lookup")) {
-      throw ProtocolKind.unknownOperation(this, op);
-    }
-    JsonNode key = body == null ? null : body.get("key");
-    if (key == null || !key.isTextual() || key.asText().isEmpty()) {
-      throw new IllegalArgumentException("lookup needs a JSON body with a non-empty \"key\" string, such as "
-          + "{\"key\":\"song.mp3\"}");
-    }
-    long id = REQUESTS.incrementAndGet();
-    return new Call(new Chord.Lookup(id, key.asText()), id);
+  public List<Operation<?>> operations() {
+    return List.of(Operation.of("lookup", Lookup.class, (caller, lookup) -> {
+      long id = REQUESTS.incrementAndGet();
+      return Invocation.answeredBy(new Chord.Lookup(id, lookup.key()), Chord.Upcall.class, ChordKind::requestIdOf, id);
+    }));
   }
 
-  @Override
-  public Object answerKeyOf(Object upcall) {
+  /** The lookup an upcall answers: a hit's or a failure's. */
+  private static Long requestIdOf(Chord.Upcall upcall) {
     if (upcall instanceof Chord.Found f) {
       return f.requestId();
     }

@@ -2,7 +2,7 @@ package dev.parley.cluster;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.parley.protocols.clock.BerkeleySync;
 import dev.parley.protocols.clock.ClockSyncRuns;
 import dev.parley.protocols.clock.ClockSyncRuns.Skew;
@@ -47,32 +47,28 @@ public record ClockSyncKind(String name, String description, boolean berkeley) i
     return ClockSyncRuns.create(context.peers(), settings(context.config()), context.env(), context.upcalls());
   }
 
-  @Override
-  public List<String> operations() {
-    return List.of("sync", "skew");
-  }
-
-  @Override
-  public Object answerKeyOf(Object upcall) {
-    return upcall instanceof SyncReport r ? r.id() : null;
-  }
-
-  @Override
-  public Call call(NodeSettings node, String op, JsonNode body) {
-    if (op.equals("sync")) {
-      long id = System.nanoTime();
-      return new Call(new SyncAll(id), id);
-    }
-    if (op.equals("skew")) {
-      if (body == null || !body.has("offsetMs")) {
-        throw new IllegalArgumentException(
-            "a skew sets this node's clock error: {\"offsetMs\": 120, \"driftPpm\": 30} (drift optional)");
+  /** The body of {@code skew}: this node's clock error, {@code offsetMs} and an optional {@code driftPpm}. */
+  public record SkewBy(@JsonProperty(required = true) Double offsetMs, Double driftPpm) {
+    public SkewBy {
+      if (offsetMs != null && !(Math.abs(offsetMs) <= 86_400_000)) {
+        throw new IllegalArgumentException("\"offsetMs\" must be a number from -86400000 to 86400000, got " + offsetMs);
       }
-      double drift = JsonFields.number(body, "driftPpm", -999_999, 999_999, 0);
-      double offsetMs = JsonFields.number(body, "offsetMs", -86_400_000, 86_400_000, 0);
-      return Call.accepted(new Skew(Math.round(offsetMs * 1e6), drift));
+      if (driftPpm != null && !(Math.abs(driftPpm) <= 999_999)) {
+        throw new IllegalArgumentException("\"driftPpm\" must be a number from -999999 to 999999, got " + driftPpm);
+      }
+      driftPpm = driftPpm == null ? 0 : driftPpm;
     }
-    throw ProtocolKind.unknownOperation(this, op);
+  }
+
+  @Override
+  public List<Operation<?>> operations() {
+    return List.of(
+        Operation.of("sync", Operation.Empty.class, (caller, none) -> {
+          long id = System.nanoTime();
+          return Invocation.answeredBy(new SyncAll(id), SyncReport.class, SyncReport::id, id);
+        }),
+        Operation.of("skew", SkewBy.class, (caller, s) ->
+            Invocation.accepted(new Skew(Math.round(s.offsetMs() * 1e6), s.driftPpm()))));
   }
 
   @Override

@@ -25,7 +25,7 @@ final class KindsCommand implements Runnable {
     kinds.byOrigin().forEach((origin, names) -> {
       out.println("from " + origin + ":");
       names.forEach(name -> out.printf("  %-22s %s; operations %s%n", name, kinds.named(name).description(),
-          kinds.named(name).operations()));
+          kinds.named(name).operationNames()));
     });
     out.flush();
   }

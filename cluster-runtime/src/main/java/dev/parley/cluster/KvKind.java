@@ -2,26 +2,24 @@ package dev.parley.cluster;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.parley.protocols.replication.Cas;
 import dev.parley.protocols.replication.Get;
 import dev.parley.protocols.replication.KvReply;
 import dev.parley.protocols.replication.KvRequest;
 import dev.parley.protocols.replication.Put;
 import dev.parley.protocols.replication.RequestId;
-import dev.parley.protocols.replication.TwoPhaseCommit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
  * The replicated key-value stores of {@code protocols/replication} (Raft, primary-backup, chain,
  * quorum, gossip, two-phase commit): {@code put}, {@code get} and {@code cas}, each answered by the
- * {@link KvReply} upcall carrying its request id. Offered as {@code POST /protocols/<name>/<op>} and,
- * more conveniently, as {@code /kv/<name>/<key>}.
+ * {@link KvReply} upcall carrying its request id ({@code ?client=&seq=}, or an anonymous client's).
+ * Offered as {@code POST /protocols/<name>/<op>} and, more conveniently, as {@code /kv/<name>/<key>}.
  *
  * @param settings the algorithm's settings from the kind's configuration section
  * @param factory the instance on a node
@@ -36,7 +34,7 @@ public record KvKind<S>(
     Factory<S> factory,
     Function<KvRequest, Object> request,
     Function<ActorRef<Object>, Object> statusQuery,
-    Map<String, Operation> more)
+    List<Operation<?>> more)
     implements ProtocolKind {
 
   /** The store's instance on a node, with its settings. */
@@ -45,20 +43,14 @@ public record KvKind<S>(
     Behavior<?> create(KindContext context, S settings);
   }
 
-  /** An operation of one store: its call from the request's JSON body. */
-  @FunctionalInterface
-  public interface Operation {
-    Call call(JsonNode body);
-  }
-
   /** A store with put, get and cas only. */
   public KvKind(String name, String description, Function<KindConfig, S> settings, Factory<S> factory,
       Function<KvRequest, Object> request, Function<ActorRef<Object>, Object> statusQuery) {
-    this(name, description, settings, factory, request, statusQuery, Map.of());
+    this(name, description, settings, factory, request, statusQuery, List.of());
   }
 
   public KvKind {
-    more = Map.copyOf(more);
+    more = List.copyOf(more);
   }
 
   @Override
@@ -71,67 +63,43 @@ public record KvKind<S>(
     return factory.create(context, settings.apply(context.config())).unsafeCast();
   }
 
+  /** The body of {@code put}: write {@code value} to {@code key}. */
+  public record Write(@JsonProperty(required = true) String key, @JsonProperty(required = true) String value) {}
+
+  /** The body of {@code get}: read {@code key}. */
+  public record Read(@JsonProperty(required = true) String key) {}
+
+  /** The body of {@code cas}: write {@code value} if {@code key} holds {@code expected} (null: never written). */
+  public record CompareAndSet(@JsonProperty(required = true) String key, String expected,
+      @JsonProperty(required = true) String value) {}
+
   @Override
-  public List<String> operations() {
-    List<String> all = new ArrayList<>(List.of("put", "get", "cas"));
-    all.addAll(new TreeMap<>(more).keySet());
+  public List<Operation<?>> operations() {
+    List<Operation<?>> all = new ArrayList<>(List.of(
+        Operation.of("put", Write.class, (caller, w) -> call(new Put(idOf(caller), w.key(), w.value()))),
+        Operation.of("get", Read.class, (caller, r) -> call(new Get(idOf(caller), r.key()))),
+        Operation.of("cas", CompareAndSet.class, (caller, c) ->
+            call(new Cas(idOf(caller), c.key(), c.expected(), c.value())))));
+    all.addAll(more);
     return all;
   }
 
-  /** The request of operation {@code op}, from a JSON body such as {@code {"key":"x","value":"1"}}. */
-  public static KvRequest parse(String op, RequestId id, JsonNode body) {
-    String key = text(body, "key", true, op);
-    return switch (op) {
-      case "put" -> new Put(id, key, text(body, "value", true, op));
-      case "get" -> new Get(id, key);
-      case "cas" -> new Cas(id, key, text(body, "expected", false, op), text(body, "value", true, op));
-      default -> throw new IllegalArgumentException("unknown operation '" + op
-          + "' of a key-value store; its operations are put, get, cas");
-    };
+  /** The request id a caller gives ({@code client} and {@code seq}), or an anonymous client's first. */
+  private static RequestId idOf(Caller caller) {
+    return new RequestId(caller.client(), caller.seq().orElse(1L));
   }
 
-  private static String text(JsonNode body, String field, boolean required, String op) {
-    JsonNode v = body == null ? null : body.get(field);
-    if (v == null || v.isNull()) {
-      if (required) {
-        throw new IllegalArgumentException(op + " needs \"" + field + "\" in its JSON body, such as "
-            + example(op));
-      }
-      return null;
-    }
-    if (!v.isTextual()) {
-      throw new IllegalArgumentException("\"" + field + "\" must be a string, got " + v + "; such as "
-          + example(op));
-    }
-    return v.asText();
+  /** The algorithm's command carrying {@code r} (what a spec or benchmark tells a store directly). */
+  public Object command(KvRequest r) {
+    return request.apply(r);
   }
 
-  private static String example(String op) {
-    return switch (op) {
-      case "put" -> "{\"key\":\"x\",\"value\":\"1\"}";
-      case "cas" -> "{\"key\":\"x\",\"expected\":\"1\",\"value\":\"2\"} (expected null: never written)";
-      default -> "{\"key\":\"x\"}";
-    };
-  }
-
-  @Override
-  public Call call(NodeSettings node, String op, JsonNode body) {
-    Operation extra = more.get(op);
-    return extra != null ? extra.call(body)
-        : call(parse(op, new RequestId(Clients.anonymous(), 1), body));
-  }
-
-  /** The algorithm's command carrying {@code r}, answered by the reply with r's id. */
-  public Call call(KvRequest r) {
-    return new Call(request.apply(r), r.id());
-  }
-
-  @Override
-  public Object answerKeyOf(Object upcall) {
-    if (upcall instanceof KvReply reply) {
-      return reply.id();
-    }
-    return upcall instanceof TwoPhaseCommit.TxOutcome o ? o.txId() : null;
+  /**
+   * The algorithm's command carrying {@code r}, answered by the reply with r's id; a second request
+   * under that id while it is open is the same request only if it is the same put, get or cas.
+   */
+  private Invocation.Answered<KvReply> call(KvRequest r) {
+    return Invocation.answeredBy(request.apply(r), KvReply.class, KvReply::id, r.id()).sharedBy(r.fingerprint(), r);
   }
 
   @Override

@@ -5,12 +5,10 @@ import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.mutex.Granted;
 import dev.parley.protocols.mutex.LeaseExpired;
 import dev.parley.protocols.mutex.LockClient;
-import dev.parley.protocols.mutex.MutexProtocol;
 import dev.parley.protocols.mutex.Released;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * The HTTP clients of one mutual-exclusion instance at this node. The algorithm's process is the
@@ -21,10 +19,10 @@ import java.util.concurrent.CompletableFuture;
  * goes to one client, never to several, and two clients of one node are never in the critical
  * section together.
  *
- * <p>A client whose acquire gives up (its HTTP timeout) is withdrawn: if the grant it waited for comes
- * later and nobody else waits, the node releases at once. A release names its client: only the holder
- * releases; a release after the lease ended is refused, saying so. Thread-safe: called from HTTP
- * threads and from the instance's upcall actor.
+ * <p>A client whose acquire gives up (its timeout) is withdrawn and answered so: if the grant it
+ * waited for comes later and nobody else waits, the node releases at once. A release names its
+ * client: only the holder releases; a release after the lease ended is refused, saying so. Owned by
+ * the instance's {@link OperationHost}: one actor calls it, so a grant and a withdrawal never race.
  */
 public final class LockClients {
 
@@ -53,33 +51,41 @@ public final class LockClients {
     RELEASING
   }
 
-  private record Waiter(String client, CompletableFuture<Grant> grant) {}
+  private record Waiter(String client, long ticket, ActorRef<Object> replyTo) {}
 
   private static final int ENDINGS_KEPT = 1_000;
 
   private final NodeId self;
   private final String instance;
   private final ActorRef<Object> host;
-  private final MutexProtocol<?> mutex;
+  private final Object acquire;
+  private final Object release;
   private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
   private final Map<String, String> endings = new LinkedHashMap<>();
   private Phase phase = Phase.IDLE;
   private Grant holder;
   private boolean leaseEnded;
 
-  LockClients(NodeId self, String instance, ActorRef<Object> host, MutexProtocol<?> mutex) {
+  /**
+   * @param host the algorithm's instance at this node
+   * @param acquire its downcall asking for the critical section
+   * @param release its downcall leaving it
+   */
+  LockClients(NodeId self, String instance, ActorRef<Object> host, Object acquire, Object release) {
     this.self = self;
     this.instance = instance;
     this.host = host;
-    this.mutex = mutex;
+    this.acquire = acquire;
+    this.release = release;
   }
 
   /**
-   * {@code client} asks for the lock: a future completed once it holds it.
+   * {@code client} asks for the lock under {@code ticket}: {@code replyTo} is answered {@link
+   * OperationHost.Granted} once it holds it, or {@link OperationHost.TimedOut} if withdrawn first.
    *
    * @throws Refused if it holds the lock here already, or waits for it here already
    */
-  public synchronized CompletableFuture<Grant> acquire(String client) {
+  void acquire(String client, long ticket, ActorRef<Object> replyTo) {
     if (holder != null && holder.client().equals(client)) {
       throw new Refused("already-holds", client + " holds " + instance + " at " + self + " already (fencing token "
           + holder.fencingToken() + "); release it first");
@@ -90,21 +96,30 @@ public final class LockClients {
             + " already, in an earlier acquire");
       }
     }
-    Waiter w = new Waiter(client, new CompletableFuture<>());
-    queue.addLast(w);
+    queue.addLast(new Waiter(client, ticket, replyTo));
     endings.remove(client);
     if (phase != Phase.HOLDING) {
-      host.tell(mutex.acquire()); // ignored by the algorithm while it asks already; asks anew after a restart
+      host.tell(acquire); // ignored by the algorithm while it asks already; asks anew after a restart
       if (phase == Phase.IDLE) {
         phase = Phase.ASKING;
       }
     }
-    return w.grant();
   }
 
-  /** The acquire whose future is {@code grant} gave up: withdrawn, unless it holds already. */
-  public synchronized void withdraw(CompletableFuture<Grant> grant) {
-    queue.removeIf(w -> w.grant() == grant);
+  /** The acquire under {@code ticket} gave up: withdrawn and answered so, unless it holds already. */
+  void withdraw(long ticket) {
+    queue.removeIf(w -> {
+      if (w.ticket() != ticket) {
+        return false;
+      }
+      w.replyTo().tell(new OperationHost.TimedOut());
+      return true;
+    });
+  }
+
+  /** How many clients wait here. */
+  int waiting() {
+    return queue.size();
   }
 
   /**
@@ -113,7 +128,7 @@ public final class LockClients {
    * @return the grant it held
    * @throws Refused if that client does not hold it here
    */
-  public synchronized Grant release(String client) {
+  Grant release(String client) {
     boolean holds = holder != null
         && (client == null ? Clients.isAnonymous(holder.client()) : holder.client().equals(client));
     if (!holds) {
@@ -129,12 +144,12 @@ public final class LockClients {
     holder = null;
     phase = Phase.RELEASING;
     endings.put(released.client(), "it released it (fencing token " + released.fencingToken() + ")");
-    host.tell(mutex.release());
+    host.tell(release);
     return released;
   }
 
   /** An upcall of the instance: the node was granted, released, lost its lease or gave up asking. */
-  public synchronized void onUpcall(Object upcall) {
+  void onUpcall(Object upcall) {
     if (upcall instanceof Granted g && g.node().equals(self)) {
       granted(g.fencingToken());
     } else if (upcall instanceof LeaseExpired l && l.node().equals(self)) {
@@ -151,18 +166,16 @@ public final class LockClients {
     if (phase == Phase.HOLDING) {
       return;
     }
-    while (!queue.isEmpty()) {
-      Waiter w = queue.pollFirst();
-      Grant grant = new Grant(w.client(), token);
-      if (w.grant().complete(grant)) {
-        holder = grant;
-        leaseEnded = false;
-        phase = Phase.HOLDING;
-        return;
-      }
+    Waiter w = queue.pollFirst();
+    if (w != null) {
+      holder = new Grant(w.client(), token);
+      leaseEnded = false;
+      phase = Phase.HOLDING;
+      w.replyTo().tell(new OperationHost.Granted(w.client(), token));
+      return;
     }
     phase = Phase.RELEASING; // everyone gave up meanwhile
-    host.tell(mutex.release());
+    host.tell(release);
   }
 
   private void released() {
@@ -183,12 +196,12 @@ public final class LockClients {
   private void askForTheNext() {
     if (!queue.isEmpty() && phase == Phase.IDLE) {
       phase = Phase.ASKING;
-      host.tell(mutex.acquire());
+      host.tell(acquire);
     }
   }
 
   /** Who holds the lock here and who waits, for the instance's status. */
-  public synchronized Map<String, Object> status() {
+  Map<String, Object> status() {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("holder", holder == null ? null : holder.client());
     out.put("fencingToken", holder == null ? null : holder.fencingToken());

@@ -2,7 +2,7 @@ package dev.parley.cluster;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.parley.protocols.pubsub.PartitionedLog;
 import dev.parley.protocols.replication.RaftKv;
 import java.util.List;
@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * The partitioned log ({@link PartitionedLog}, brokers over one Raft group): {@code append}, {@code
@@ -68,79 +69,59 @@ public final class LogKind implements ProtocolKind {
         context.upcalls().narrow());
   }
 
+  /** The body of {@code append}: the record {@code value}, to the partition of {@code key} (any, if none). */
+  public record Append(@JsonProperty(required = true) String topic, String key,
+      @JsonProperty(required = true) String value) {}
+
+  /** The body of {@code read}: up to {@code max} (1 to 10000, default 100) records of a partition from {@code from}. */
+  public record Read(@JsonProperty(required = true) String topic, @JsonProperty(required = true) Integer partition,
+      Long from, Integer max) {
+    public Read {
+      requireAtLeast("partition", partition, 0);
+      requireAtLeast("from", from, 0);
+      if (max != null && (max < 1 || max > 10_000)) {
+        throw new IllegalArgumentException("\"max\" is a whole number from 1 to 10000, got " + max);
+      }
+      from = from == null ? 0 : from;
+      max = max == null ? 100 : max;
+    }
+  }
+
+  /** The body of {@code commit}: group {@code group} has consumed partition {@code partition} up to {@code offset}. */
+  public record Commit(@JsonProperty(required = true) String group, @JsonProperty(required = true) String topic,
+      @JsonProperty(required = true) Integer partition, @JsonProperty(required = true) Long offset) {
+    public Commit {
+      requireAtLeast("partition", partition, 0);
+      requireAtLeast("offset", offset, 0);
+    }
+  }
+
+  /** The body of {@code positions}: group {@code group}'s committed offsets in {@code topic}. */
+  public record Positions(@JsonProperty(required = true) String group, @JsonProperty(required = true) String topic) {}
+
+  private static void requireAtLeast(String field, Number n, long min) {
+    if (n != null && n.longValue() < min) {
+      throw new IllegalArgumentException("\"" + field + "\" is a whole number >= " + min + ", got " + n);
+    }
+  }
+
   @Override
-  public List<String> operations() {
-    return List.of("append", "read", "commit", "positions");
+  public List<Operation<?>> operations() {
+    return List.of(
+        Operation.of("append", Append.class, (caller, a) -> call(c -> new PartitionedLog.Append(c, a.topic(), a.key(),
+            a.value()))),
+        Operation.of("read", Read.class, (caller, r) -> call(c -> new PartitionedLog.Read(c, r.topic(), r.partition(),
+            r.from(), r.max()))),
+        Operation.of("commit", Commit.class, (caller, c) -> call(n -> new PartitionedLog.CommitOffset(n, c.group(),
+            c.topic(), c.partition(), c.offset()))),
+        Operation.of("positions", Positions.class, (caller, p) -> call(c -> new PartitionedLog.Positions(c, p.group(),
+            p.topic()))));
   }
 
-  /** A fresh call name. */
-  public static String newCall() {
-    return CALLS + SEQ.incrementAndGet();
-  }
-
-  @Override
-  public Call call(NodeSettings node, String op, JsonNode body) {
-    String call = newCall();
-    PartitionedLog.Command command = switch (op) {
-      case "append" -> new PartitionedLog.Append(call, text(body, "topic", op), optionalText(body, "key"),
-          text(body, "value", op));
-      case "read" -> new PartitionedLog.Read(call, text(body, "topic", op), partition(body, op),
-          number(body, "from", op, 0L, Long.MAX_VALUE), (int) number(body, "max", op, 100L, 10_000));
-      case "commit" -> new PartitionedLog.CommitOffset(call, text(body, "group", op), text(body, "topic", op),
-          partition(body, op), number(body, "offset", op, null, Long.MAX_VALUE));
-      case "positions" -> new PartitionedLog.Positions(call, text(body, "group", op), text(body, "topic", op));
-      default -> throw ProtocolKind.unknownOperation(this, op);
-    };
-    return call(command, call);
-  }
-
-  /** {@code command}, answered by the reply naming {@code call}. */
-  public Call call(PartitionedLog.Command command, String call) {
-    return new Call(command, call);
-  }
-
-  @Override
-  public Object answerKeyOf(Object upcall) {
-    return upcall instanceof PartitionedLog.Reply r ? r.call() : null;
-  }
-
-  private static String text(JsonNode body, String field, String op) {
-    String v = optionalText(body, field);
-    if (v == null) {
-      throw new IllegalArgumentException(op + " needs \"" + field + "\" in its JSON body, such as " + example(op));
-    }
-    return v;
-  }
-
-  private static String optionalText(JsonNode body, String field) {
-    JsonNode v = body == null ? null : body.get(field);
-    if (v == null || v.isNull()) {
-      return null;
-    }
-    if (!v.isTextual()) {
-      throw new IllegalArgumentException("\"" + field + "\" must be a string, got " + v);
-    }
-    return v.asText();
-  }
-
-  private static int partition(JsonNode body, String op) {
-    return (int) number(body, "partition", op, null, Integer.MAX_VALUE);
-  }
-
-  private static long number(JsonNode body, String field, String op, Long otherwise, long max) {
-    if (otherwise == null && (body == null || body.get(field) == null || body.get(field).isNull())) {
-      throw new IllegalArgumentException(op + " needs \"" + field + "\" in its JSON body, such as " + example(op));
-    }
-    return JsonFields.whole(body, field, field.equals("max") ? 1 : 0, max, otherwise == null ? 0 : otherwise);
-  }
-
-  private static String example(String op) {
-    return switch (op) {
-      case "append" -> "{\"topic\":\"orders\",\"key\":\"alice\",\"value\":\"book\"}";
-      case "read" -> "{\"topic\":\"orders\",\"partition\":0,\"from\":0,\"max\":100}";
-      case "commit" -> "{\"group\":\"billing\",\"topic\":\"orders\",\"partition\":0,\"offset\":5}";
-      default -> "{\"group\":\"billing\",\"topic\":\"orders\"}";
-    };
+  /** The command {@code command} makes of a fresh call name, answered by the reply naming that call. */
+  private static Invocation call(Function<String, PartitionedLog.Command> command) {
+    String call = CALLS + SEQ.incrementAndGet();
+    return Invocation.answeredBy(command.apply(call), PartitionedLog.Reply.class, PartitionedLog.Reply::call, call);
   }
 
   @Override

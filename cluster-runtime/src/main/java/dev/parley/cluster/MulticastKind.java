@@ -1,7 +1,7 @@
 package dev.parley.cluster;
 
 import akka.actor.typed.Behavior;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.parley.protocols.multicast.Delivered;
 import dev.parley.protocols.multicast.MulticastProtocol;
 import java.util.List;
@@ -24,9 +24,13 @@ record MulticastKind(
     return factory.apply(context).unsafeCast();
   }
 
+  /** The body of {@code multicast}: the text to send to the group. */
+  public record Send(@JsonProperty(required = true) String payload) {}
+
   @Override
-  public List<String> operations() {
-    return List.of("multicast");
+  public List<Operation<?>> operations() {
+    return List.of(Operation.of("multicast", Send.class, (caller, send) ->
+        Invocation.accepted(multicast.multicast(send.payload()))));
   }
 
   @Override
@@ -36,18 +40,5 @@ record MulticastKind(
     return java.util.Map.of(
         "delivered", delivered.size(),
         "last", delivered.subList(Math.max(0, delivered.size() - 5), delivered.size()));
-  }
-
-  @Override
-  public Call call(NodeSettings node, String op, JsonNode body) {
-    if (!op.equals("multicast")) {
-      throw ProtocolKind.unknownOperation(this, op);
-    }
-    JsonNode payload = body == null ? null : body.get("payload");
-    if (payload == null || !payload.isTextual()) {
-      throw new IllegalArgumentException(
-          "a multicast needs a text payload: {\"payload\": \"hello\"}");
-    }
-    return Call.accepted(multicast.multicast(payload.textValue()));
   }
 }

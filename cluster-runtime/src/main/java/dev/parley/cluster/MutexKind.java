@@ -2,7 +2,6 @@ package dev.parley.cluster;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.mutex.Granted;
 import dev.parley.protocols.mutex.MutexProtocol;
@@ -14,8 +13,9 @@ import java.util.function.Function;
 
 /**
  * A member of the mutual-exclusion family, Parley's ({@code protocols/mutex}) or a user's ({@link
- * MutexKinds#of}): {@code acquire} (answers once this node is granted, with its fencing token) and
- * {@code release}, made by the algorithm's {@link MutexProtocol}.
+ * MutexKinds#of}): {@code acquire} (answers once the client is granted, with its fencing token) and
+ * {@code release}, made by the algorithm's {@link MutexProtocol}, by the node's clients in turn
+ * ({@link LockClients}).
  *
  * @param settings the algorithm's settings from the kind's configuration section
  * @param factory the instance on a node
@@ -54,23 +54,19 @@ record MutexKind<S>(
   }
 
   @Override
-  public List<String> operations() {
-    return List.of("acquire", "release");
+  public List<Operation<?>> operations() {
+    return List.of(Operation.of("acquire", Operation.Empty.class, (caller, none) -> exclusive(caller, "acquire")),
+        Operation.of("release", Operation.Empty.class, (caller, none) -> exclusive(caller, "release")));
   }
 
-  @Override
-  public Call call(NodeSettings node, String op, JsonNode body) {
+  /** The node's clients queue for the algorithm's process ({@link LockClients}); not at the lock server's node. */
+  private Invocation exclusive(Caller caller, String op) {
+    NodeSettings node = caller.node();
     if (serverOnly != null && serverOnly.of(node.group()).equals(node.node())) {
       throw new IllegalArgumentException(node.node() + " runs the lock server of this group; "
           + op + " at one of its clients " + node.group().stream().filter(n -> !n.equals(node.node())).toList());
     }
-    if (op.equals("acquire")) {
-      return Call.accepted(mutex.acquire());
-    }
-    if (op.equals("release")) {
-      return Call.accepted(mutex.release());
-    }
-    throw ProtocolKind.unknownOperation(this, op);
+    return new Invocation.Exclusive(op.equals("acquire"), mutex.acquire(), mutex.release());
   }
 
   @Override

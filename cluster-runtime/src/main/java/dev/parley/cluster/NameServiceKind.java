@@ -2,7 +2,7 @@ package dev.parley.cluster;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.naming.HierarchicalResolver;
 import dev.parley.protocols.naming.NameServer;
@@ -42,53 +42,64 @@ record NameServiceKind(String name, String description) implements ProtocolKind 
         context.<NameServer.Command>typedPeers(), context.env(), context.upcalls().narrow()).unsafeCast();
   }
 
-  @Override
-  public List<String> operations() {
-    return List.of("register", "unregister", "resolve");
-  }
-
-  @Override
-  public Object answerKeyOf(Object upcall) {
-    return upcall instanceof HierarchicalResolver.Upcall u ? u.requestId() : null;
-  }
-
-  @Override
-  public Call call(NodeSettings node, String op, JsonNode body) {
-    NodeId server = node.group().get(0);
-    boolean atServer = node.node().equals(server);
-    switch (op) {
-      case "register" -> {
-        requireAt(atServer, op, "the name server " + server);
-        long ttl = JsonFields.whole(body, "ttlMs", 1, Long.MAX_VALUE / 1_000_000, 60_000);
-        return Call.accepted(new NameServer.Register(text(body, "name", op), text(body, "value", op),
-            Duration.ofMillis(ttl)));
+  /** The body of {@code register}: bind {@code name} to {@code value} for {@code ttlMs} (default 60000). */
+  public record Register(@JsonProperty(required = true) String name, @JsonProperty(required = true) String value,
+      Long ttlMs) {
+    public Register {
+      requireNonEmpty("name", name);
+      requireNonEmpty("value", value);
+      if (ttlMs != null && (ttlMs < 1 || ttlMs > Long.MAX_VALUE / 1_000_000)) {
+        throw new IllegalArgumentException("\"ttlMs\" must be a whole number from 1 to " + Long.MAX_VALUE / 1_000_000
+            + ", got " + ttlMs);
       }
-      case "unregister" -> {
-        requireAt(atServer, op, "the name server " + server);
-        return Call.accepted(new NameServer.Unregister(text(body, "name", op)));
-      }
-      case "resolve" -> {
-        requireAt(!atServer, op, "a resolver (any node but " + server + ")");
-        long id = REQUESTS.incrementAndGet();
-        return new Call(new HierarchicalResolver.Resolve(id, text(body, "name", op)), id);
-      }
-      default -> throw ProtocolKind.unknownOperation(this, op);
     }
+  }
+
+  /** The body of {@code unregister} and {@code resolve}: a name. */
+  public record Name(@JsonProperty(required = true) String name) {
+    public Name {
+      requireNonEmpty("name", name);
+    }
+  }
+
+  private static void requireNonEmpty(String field, String value) {
+    if (value != null && value.isEmpty()) {
+      throw new IllegalArgumentException("\"" + field + "\" is empty");
+    }
+  }
+
+  @Override
+  public List<Operation<?>> operations() {
+    return List.of(
+        Operation.of("register", Register.class, (caller, r) -> {
+          requireAt(atServer(caller), "register", "the name server " + server(caller));
+          return Invocation.accepted(new NameServer.Register(r.name(), r.value(),
+              Duration.ofMillis(r.ttlMs() == null ? 60_000 : r.ttlMs())));
+        }),
+        Operation.of("unregister", Name.class, (caller, n) -> {
+          requireAt(atServer(caller), "unregister", "the name server " + server(caller));
+          return Invocation.accepted(new NameServer.Unregister(n.name()));
+        }),
+        Operation.of("resolve", Name.class, (caller, n) -> {
+          requireAt(!atServer(caller), "resolve", "a resolver (any node but " + server(caller) + ")");
+          long id = REQUESTS.incrementAndGet();
+          return Invocation.answeredBy(new HierarchicalResolver.Resolve(id, n.name()),
+              HierarchicalResolver.Upcall.class, HierarchicalResolver.Upcall::requestId, id);
+        }));
+  }
+
+  private static NodeId server(Caller caller) {
+    return caller.node().group().get(0);
+  }
+
+  private static boolean atServer(Caller caller) {
+    return caller.node().node().equals(server(caller));
   }
 
   private static void requireAt(boolean here, String op, String where) {
     if (!here) {
       throw new IllegalArgumentException(op + " is done at " + where);
     }
-  }
-
-  private static String text(JsonNode body, String field, String op) {
-    JsonNode v = body == null ? null : body.get(field);
-    if (v == null || !v.isTextual() || v.asText().isEmpty()) {
-      throw new IllegalArgumentException(op + " needs a JSON body with a non-empty \"" + field
-          + "\" string, such as {\"name\":\"printer\",\"value\":\"10.1.1.1\",\"ttlMs\":30000}");
-    }
-    return v.asText();
   }
 
   @Override

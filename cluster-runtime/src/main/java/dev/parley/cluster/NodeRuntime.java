@@ -20,9 +20,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class NodeRuntime {
 
-  /** The state of one protocol instance as the HTTP face shows it. */
-  public record Instance(String name, ProtocolKind kind, ActorRef<Object> host, List<NodeId> peers,
-      boolean started) {}
+  /**
+   * The state of one protocol instance as the HTTP face shows it: {@code host} runs the protocol,
+   * {@code operations} ({@link OperationHost}) carries out its client operations.
+   */
+  public record Instance(String name, ProtocolKind kind, ActorRef<Object> host, ActorRef<Object> operations,
+      List<NodeId> peers, boolean started) {}
 
   /** A member of the cluster as this node sees it; {@code http} is where its HTTP API listens. */
   public record Member(NodeId node, String address, String http, String status, boolean reachable) {}
@@ -33,8 +36,6 @@ public final class NodeRuntime {
   private final HistoryRecorder history = new HistoryRecorder();
   private final UpcallLog upcalls = new UpcallLog(10_000);
   private final Map<String, Instance> instances = new ConcurrentHashMap<>();
-  private final Map<String, Replies> replies = new ConcurrentHashMap<>();
-  private final Map<String, LockClients> lockClients = new ConcurrentHashMap<>();
 
   private final AccessControl access;
   private final Map<String, KindConfig> kindConfigs;
@@ -85,29 +86,6 @@ public final class NodeRuntime {
 
   public UpcallLog upcalls() {
     return upcalls;
-  }
-
-  /** The HTTP requests of instance {@code name} waiting for their answers. */
-  public Replies replies(String name) {
-    return replies.computeIfAbsent(name, n -> new Replies());
-  }
-
-  /** The HTTP clients of mutual-exclusion instance {@code name} at this node, or null if it is none. */
-  public LockClients lockClients(String name) {
-    return lockClients.get(name);
-  }
-
-  void lockClients(String name, LockClients clients) {
-    lockClients.put(name, clients);
-  }
-
-  /** Instance {@code name} of {@code kind} reported {@code upcall}: hand it to whoever waits for it. */
-  void answer(String name, ProtocolKind kind, Object upcall) {
-    replies(name).answer(kind.answerKeyOf(upcall), upcall);
-    LockClients clients = lockClients.get(name);
-    if (clients != null) {
-      clients.onUpcall(upcall);
-    }
   }
 
   void instance(Instance instance) {

@@ -2,7 +2,6 @@ package dev.parley.cluster;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,17 +43,9 @@ record ObserverKind<S>(
   }
 
   @Override
-  public List<String> operations() {
-    return List.copyOf(operationsByName.keySet());
-  }
-
-  @Override
-  public Call call(NodeSettings node, String op, JsonNode body) {
-    Object downcall = operationsByName.get(op);
-    if (downcall == null) {
-      throw ProtocolKind.unknownOperation(this, op);
-    }
-    return Call.accepted(downcall);
+  public List<Operation<?>> operations() {
+    return operationsByName.entrySet().stream().<Operation<?>>map(e -> Operation.of(e.getKey(), Operation.Empty.class,
+        (caller, none) -> Invocation.accepted(e.getValue()))).toList();
   }
 
   @Override

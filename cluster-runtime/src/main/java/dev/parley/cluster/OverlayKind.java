@@ -2,7 +2,7 @@ package dev.parley.cluster;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.naming.OverlaySearch;
@@ -40,41 +40,47 @@ record OverlayKind(String name, String description) implements ProtocolKind {
         context.env(), context.upcalls().narrow()).unsafeCast();
   }
 
-  @Override
-  public List<String> operations() {
-    return List.of("share", "search");
+  /** The body of {@code share}: an item this node holds. */
+  public record Share(@JsonProperty(required = true) String item) {
+    public Share {
+      if (item != null && item.isEmpty()) {
+        throw new IllegalArgumentException("\"item\" is empty: give the item to share, such as \"song.mp3\"");
+      }
+    }
   }
 
-
-  @Override
-  public Call call(NodeSettings node, String op, JsonNode body) {
-    String item = body == null || !body.hasNonNull("item") ? "" : body.get("item").asText();
-    if (item.isEmpty()) {
-      throw new IllegalArgumentException(op + " needs a JSON body with a non-empty \"item\" string, such as "
-          + "{\"item\":\"song.mp3\",\"mode\":\"flood\",\"ttl\":3} (search) or {\"item\":\"song.mp3\"} (share)");
+  /**
+   * The body of {@code search}: {@code item}, by {@code mode} flood (default) or walk, {@code ttl}
+   * hops (0 to 64, default 3), {@code walkers} random walkers (1 to 64, default 1).
+   */
+  public record Search(@JsonProperty(required = true) String item, String mode, Integer ttl, Integer walkers) {
+    public Search {
+      if (item != null && item.isEmpty()) {
+        throw new IllegalArgumentException("\"item\" is empty: give the item to search for, such as \"song.mp3\"");
+      }
+      if (mode != null && !List.of("flood", "walk").contains(mode.toLowerCase(Locale.ROOT))) {
+        throw new IllegalArgumentException("mode is flood or walk, got '" + mode + "'");
+      }
+      if (ttl != null && (ttl < 0 || ttl > 64) || walkers != null && (walkers < 1 || walkers > 64)) {
+        throw new IllegalArgumentException("\"ttl\" is 0 to 64 and \"walkers\" 1 to 64, got " + ttl + " and "
+            + walkers);
+      }
+      mode = mode == null ? "flood" : mode;
+      ttl = ttl == null ? 3 : ttl;
+      walkers = walkers == null ? 1 : walkers;
     }
-    if (op.equals("share")) {
-      return Call.accepted(new OverlaySearch.Share(item));
-    }
-    if (!op.equals("search")) {
-      throw ProtocolKind.unknownOperation(this, op);
-    }
-    String mode = body.hasNonNull("mode") ? body.get("mode").asText() : "flood";
-    OverlaySearch.Mode m;
-    try {
-      m = OverlaySearch.Mode.valueOf(mode.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("mode is flood or walk, got '" + mode + "'");
-    }
-    int ttl = (int) JsonFields.whole(body, "ttl", 0, 64, 3);
-    int walkers = (int) JsonFields.whole(body, "walkers", 1, 64, 1);
-    long query = QUERIES.incrementAndGet();
-    return new Call(new OverlaySearch.Search(query, item, m, ttl, walkers), query);
   }
 
   @Override
-  public Object answerKeyOf(Object upcall) {
-    return upcall instanceof OverlaySearch.Found f ? f.query() : null;
+  public List<Operation<?>> operations() {
+    return List.of(
+        Operation.of("share", Share.class, (caller, s) -> Invocation.accepted(new OverlaySearch.Share(s.item()))),
+        Operation.of("search", Search.class, (caller, s) -> {
+          long query = QUERIES.incrementAndGet();
+          OverlaySearch.Mode mode = OverlaySearch.Mode.valueOf(s.mode().toUpperCase(Locale.ROOT));
+          return Invocation.answeredBy(new OverlaySearch.Search(query, s.item(), mode, s.ttl(), s.walkers()),
+              OverlaySearch.Found.class, OverlaySearch.Found::query, query);
+        }));
   }
 
   @Override

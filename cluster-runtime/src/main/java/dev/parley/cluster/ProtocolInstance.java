@@ -50,6 +50,7 @@ final class ProtocolInstance extends AbstractBehavior<ProtocolInstance.Command> 
   private final ProtocolKind kind;
   private final ServiceKey<Object> key;
   private final ActorRef<Object> host;
+  private final ActorRef<Object> operations;
   private final Map<NodeId, ActorRef<Object>> remote = new TreeMap<>();
   private final Map<NodeId, ActorRef<Object>> links = new TreeMap<>();
   private final Map<NodeId, ActorRef<Object>> peers = new TreeMap<>();
@@ -68,19 +69,11 @@ final class ProtocolInstance extends AbstractBehavior<ProtocolInstance.Command> 
     this.kind = kind;
     NodeId self = runtime.node();
     NodeEnv env = NodeEnv.seeded(self, NodeEnv.mix(runtime.settings().seed(), name));
-    ActorRef<Object> upcalls = ctx.spawn(Behaviors.receive(Object.class)
-        .onAnyMessage(u -> {
-          runtime.upcalls().record(name, env.clock().millis(), u);
-          runtime.tracer().upcall(self, u);
-          runtime.answer(name, kind, u);
-          return Behaviors.same();
-        }).build(), "upcalls");
+    this.operations = ctx.spawn(OperationHost.create(runtime, name, env), "operations");
     KindConfig config = runtime.kindConfig(kind);
     this.host = ctx.spawn(NodeHost.create(env, (Peers<Object> p, NodeEnv e) ->
-        kind.create(new KindContext(Optional.of(runtime.settings()), name, p, e, upcalls, config))), "host");
-    if (kind instanceof MutexKind<?> mutexKind) {
-      runtime.lockClients(name, new LockClients(self, name, host, mutexKind.mutex()));
-    }
+        kind.create(new KindContext(Optional.of(runtime.settings()), name, p, e, operations, config))), "host");
+    operations.tell(new OperationHost.Attach(host));
     ActorRef<Object> inbound =
         ctx.spawn(TracingLink.receiver(runtime.tracer(), self, host), "inbound");
     this.key = ServiceKey.create(Object.class, "parley-" + name);
@@ -166,6 +159,6 @@ final class ProtocolInstance extends AbstractBehavior<ProtocolInstance.Command> 
   }
 
   private void publish() {
-    runtime.instance(new NodeRuntime.Instance(name, kind, host, new ArrayList<>(links.keySet()), started));
+    runtime.instance(new NodeRuntime.Instance(name, kind, host, operations, new ArrayList<>(links.keySet()), started));
   }
 }

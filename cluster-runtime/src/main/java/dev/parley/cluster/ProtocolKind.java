@@ -2,7 +2,6 @@ package dev.parley.cluster;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.Peers;
 import java.util.List;
@@ -16,10 +15,10 @@ import java.util.Optional;
  * offers the kind, and its settings are its configuration section {@code parley.kinds.<name>}
  * ({@link KindConfig}).
  *
- * <p>An operation is a {@link Call}: the downcall to give the instance, and, for an operation
- * answered by an upcall, the key that upcall carries ({@link #answerKeyOf}): the request id, run or
- * query number the call minted. The node hands each answer to the request with its key and to no
- * other ({@link Replies}).
+ * <p>Its client operations are {@link Operation}s: a name, the record its JSON body maps onto, and
+ * what it asks of the instance ({@link Invocation}: a downcall answered by the upcall carrying the
+ * key it minted, one accepted at once, one carrying its reply-to, or a lock client's acquire and
+ * release). The node's {@link OperationHost} for the instance carries each out and answers it.
  */
 public interface ProtocolKind {
 
@@ -48,35 +47,24 @@ public interface ProtocolKind {
         KindConfig.of(name(), getClass().getClassLoader())));
   }
 
-  /** The client operations, such as {@code multicast}; each is {@code POST /protocols/<name>/<op>}. */
-  List<String> operations();
-
   /**
-   * Operation {@code op} at {@code node} with the request's JSON body (null if none); a body without
-   * what it needs, or an operation this node cannot do, is an {@link IllegalArgumentException} saying
-   * what was wrong. Nothing is sent before this returns.
+   * The client operations, such as {@code multicast}: each is {@code POST /protocols/<name>/<op>}
+   * with a JSON body mapped onto the operation's record. None by default.
    */
-  Call call(NodeSettings node, String op, JsonNode body);
-
-  /** The key of the call {@code upcall} answers, or null if it answers none. */
-  default Object answerKeyOf(Object upcall) {
-    return null;
+  default List<Operation<?>> operations() {
+    return List.of();
   }
 
-  /**
-   * A downcall, and the key its answering upcall carries (null: the operation is accepted at once
-   * and answered by no upcall).
-   */
-  record Call(Object downcall, Object answerKey) {
+  /** The names of {@link #operations}, in order. */
+  default List<String> operationNames() {
+    return operations().stream().map(Operation::name).toList();
+  }
 
-    /** A downcall answered by no upcall: the HTTP call answers 202 once it is handed over. */
-    public static Call accepted(Object downcall) {
-      return new Call(downcall, null);
-    }
-
-    public boolean answered() {
-      return answerKey != null;
-    }
+  /** Operation {@code op}; one this kind does not have is an error (a 404) listing those it has. */
+  default Operation<?> operation(String op) {
+    return operations().stream().filter(o -> o.name().equals(op)).findFirst()
+        .orElseThrow(() -> new NodeRuntime.UnknownException("unknown operation '" + op + "' of " + name()
+            + "; its operations are " + operationNames()));
   }
 
   /** What {@code /status} shows of an instance, from its upcalls. */
@@ -94,9 +82,4 @@ public interface ProtocolKind {
     throw new UnsupportedOperationException(name() + " has no live status");
   }
 
-  /** The error for an operation this kind does not have. */
-  static IllegalArgumentException unknownOperation(ProtocolKind kind, String op) {
-    return new IllegalArgumentException("unknown operation '" + op + "' of " + kind.name()
-        + "; its operations are " + kind.operations());
-  }
 }

@@ -2,7 +2,7 @@ package dev.parley.cluster;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.WireMessage;
@@ -14,6 +14,7 @@ import dev.parley.protocols.rpc.RpcFailed;
 import dev.parley.protocols.rpc.RpcReply;
 import dev.parley.protocols.rpc.RpcServer;
 import dev.parley.protocols.rpc.RpcService;
+import dev.parley.protocols.rpc.RpcUpcall;
 import dev.parley.protocols.rpc.Semantics;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -67,47 +68,53 @@ record RpcKind(String name, String description, RpcService<?> service, Semantics
         .unsafeCast();
   }
 
+  /**
+   * The body of {@code call}: the service's operation {@code op} and its arguments ({@code account}
+   * and {@code amount} for the counter; {@code dir}, {@code name}, {@code file}, {@code offset},
+   * {@code count}, {@code data}, {@code from}, {@code to} for the file server), an optional {@code
+   * requestId} (the same id again is a duplicate) and optional {@code semantics} (must be the kind's).
+   */
+  public record Request(@JsonProperty(required = true) String op, String account, Long amount, String dir,
+      String name, String file, Integer offset, Integer count, String data, String from, String to, Long requestId,
+      String semantics) {
+    public Request {
+      if (requestId != null && requestId < 1) {
+        throw new IllegalArgumentException("\"requestId\" is a whole number >= 1, got " + requestId);
+      }
+      if (amount != null && Math.abs(amount) > Long.MAX_VALUE / 2) {
+        throw new IllegalArgumentException("\"amount\" is at most " + Long.MAX_VALUE / 2 + " either way, got "
+            + amount);
+      }
+    }
+  }
+
   @Override
-  public List<String> operations() {
-    return List.of("call");
+  public List<Operation<?>> operations() {
+    return List.of(Operation.of("call", Request.class, this::call));
   }
 
   private boolean counter() {
     return service instanceof CounterService;
   }
 
-  @Override
-  public Call call(NodeSettings node, String op, JsonNode body) {
-    if (!op.equals("call")) {
-      throw ProtocolKind.unknownOperation(this, op);
-    }
+  private Invocation call(Caller caller, Request body) {
+    NodeSettings node = caller.node();
     if (node.node().equals(node.group().get(0))) {
       throw new IllegalArgumentException(node.node() + " runs the server of this group; call at one of its"
           + " clients " + node.group().subList(1, node.group().size()));
     }
-    JsonNode opName = body == null ? null : body.get("op");
-    if (opName == null || !opName.isTextual()) {
-      throw new IllegalArgumentException("a call names its operation: {\"op\": \"" + (counter()
-          ? "increment\", \"account\": \"a\", \"amount\": 5}" : "read\", \"file\": \"notes\"}")
-          + "; the operations are " + requests());
-    }
-    JsonNode asked = body.get("semantics");
-    if (asked != null && !asked.asText().replace('-', '_').equalsIgnoreCase(semantics.name())) {
+    if (body.semantics() != null && !body.semantics().replace('-', '_').equalsIgnoreCase(semantics.name())) {
       throw new IllegalArgumentException("this instance is " + semantics.name().toLowerCase(Locale.ROOT)
           .replace('_', '-') + " (the server decides the semantics): start kind " + (counter() ? "rpc" : "nfs")
           + (semantics == Semantics.AT_MOST_ONCE ? "-at-least-once" : "") + " for the other");
     }
-    JsonNode given = body.get("requestId");
-    if (given != null && !(given.canConvertToLong() && given.isIntegralNumber() && given.asLong() > 0)) {
-      throw new IllegalArgumentException("\"requestId\" is a whole number >= 1, got " + given);
-    }
-    long id = given != null ? given.asLong() : IDS.incrementAndGet();
-    WireMessage request = counter() ? counterRequest(opName.textValue(), body) : nfsRequest(opName.textValue(), body);
-    return new Call(new RpcClient.Call(id, request), id);
+    long id = body.requestId() != null ? body.requestId() : IDS.incrementAndGet();
+    WireMessage request = counter() ? counterRequest(body) : nfsRequest(body);
+    return Invocation.answeredBy(new RpcClient.Call(id, request), RpcUpcall.class, RpcKind::requestIdOf, id);
   }
 
-  @Override
-  public Object answerKeyOf(Object upcall) {
+  /** The request id an upcall answers: a reply's or a failure's. */
+  private static Long requestIdOf(RpcUpcall upcall) {
     if (upcall instanceof RpcReply r) {
       return r.requestId();
     }
@@ -118,47 +125,42 @@ record RpcKind(String name, String description, RpcService<?> service, Semantics
     return counter() ? List.of("increment", "balance") : List.of("lookup", "create", "read", "write", "rename");
   }
 
-  private WireMessage counterRequest(String op, JsonNode body) {
-    String account = text(body, "account", "counter");
-    return switch (op) {
-      case "increment" -> new CounterService.Deposit(account,
-          JsonFields.whole(body, "amount", Long.MIN_VALUE / 2, Long.MAX_VALUE / 2, 1));
+  private WireMessage counterRequest(Request body) {
+    String account = body.account() == null ? "counter" : body.account();
+    return switch (body.op()) {
+      case "increment" -> new CounterService.Deposit(account, body.amount() == null ? 1 : body.amount());
       case "balance" -> new CounterService.Balance(account);
-      default -> throw new IllegalArgumentException("unknown operation '" + op + "' of the counter service;"
+      default -> throw new IllegalArgumentException("unknown operation '" + body.op() + "' of the counter service;"
           + " its operations are " + requests());
     };
   }
 
-  private WireMessage nfsRequest(String op, JsonNode body) {
-    NfsServer.FileHandle dir = new NfsServer.FileHandle(text(body, "dir", ""));
-    return switch (op) {
-      case "lookup" -> new NfsServer.Lookup(dir, required(body, "name"));
-      case "create" -> new NfsServer.Create(dir, required(body, "name"));
-      case "read" -> new NfsServer.Read(handle(body), body.path("offset").asInt(0), body.path("count").asInt(4096));
-      case "write" -> new NfsServer.Write(handle(body), body.path("offset").asInt(0), required(body, "data"));
-      case "rename" -> new NfsServer.Rename(dir, required(body, "from"), required(body, "to"));
-      default -> throw new IllegalArgumentException("unknown operation '" + op + "' of the file server;"
+  private WireMessage nfsRequest(Request body) {
+    NfsServer.FileHandle dir = new NfsServer.FileHandle(body.dir() == null ? "" : body.dir());
+    return switch (body.op()) {
+      case "lookup" -> new NfsServer.Lookup(dir, required(body.name(), "name"));
+      case "create" -> new NfsServer.Create(dir, required(body.name(), "name"));
+      case "read" -> new NfsServer.Read(handle(body), body.offset() == null ? 0 : body.offset(),
+          body.count() == null ? 4096 : body.count());
+      case "write" -> new NfsServer.Write(handle(body), body.offset() == null ? 0 : body.offset(),
+          required(body.data(), "data"));
+      case "rename" -> new NfsServer.Rename(dir, required(body.from(), "from"), required(body.to(), "to"));
+      default -> throw new IllegalArgumentException("unknown operation '" + body.op() + "' of the file server;"
           + " its operations are " + requests());
     };
   }
 
   /** A file's handle, from {@code "file"}: as a lookup answers it ("/notes"), or a name in the root. */
-  private static NfsServer.FileHandle handle(JsonNode body) {
-    String file = required(body, "file");
+  private static NfsServer.FileHandle handle(Request body) {
+    String file = required(body.file(), "file");
     return new NfsServer.FileHandle(file.startsWith("/") ? file : "/" + file);
   }
 
-  private static String text(JsonNode body, String field, String otherwise) {
-    JsonNode v = body.get(field);
-    return v == null ? otherwise : v.asText();
-  }
-
-  private static String required(JsonNode body, String field) {
-    JsonNode v = body.get(field);
-    if (v == null || !v.isValueNode()) {
+  private static String required(String value, String field) {
+    if (value == null) {
       throw new IllegalArgumentException("this call needs \"" + field + "\"");
     }
-    return v.asText();
+    return value;
   }
 
   @Override

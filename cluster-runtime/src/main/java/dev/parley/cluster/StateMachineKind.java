@@ -3,7 +3,6 @@ package dev.parley.cluster;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
@@ -17,10 +16,12 @@ import dev.parley.protocols.replication.RequestId;
 import dev.parley.protocols.replication.StateMachine;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -30,15 +31,17 @@ import java.util.function.Function;
  * command; the kind does the rest.
  *
  * <pre>{@code
+ * record Units(@JsonProperty(required = true) String item, @JsonProperty(required = true) Long units) {}
+ *
  * StateMachineKind.of("inventory", "stock and reservations, replicated by Raft", Inventory.machine())
- *     .operation("restock", (id, body) -> new Restock(id, JsonFields.text(body, "item"), ...))
- *     .operation("count", (id, body) -> new Count(id, JsonFields.text(body, "item")))
+ *     .operation("restock", Units.class, (id, body) -> new Restock(id, body.item(), body.units()))
+ *     .operation("count", Item.class, (id, body) -> new Count(id, body.item()))
  *     .showing(state -> state.state().units());   // what GET /protocols/{name} shows of the machine
  * }</pre>
  *
- * <p>{@code POST /protocols/{name}/{op}} with a JSON body makes the command under the request id
- * {@code "client"} and {@code "seq"} of the body name (both, or neither: then the call is a client
- * of its own), and gives it to this node's replica. The answer ({@code "upcall"}) is {@link Applied}
+ * <p>{@code POST /protocols/{name}/{op}?client=c&seq=N} with a JSON body (mapped strictly onto the
+ * operation's record, as every operation's is) makes the command under request id ({@code c},
+ * {@code N}) (no client: the call is a client of its own), and gives it to this node's replica. The answer ({@code "upcall"}) is {@link Applied}
  * with the machine's reply (as JSON, or what {@code replies} makes of it); {@link NotLeader} naming
  * the leader to send it to (the command had no effect); or {@link Failed}, naming the exception the
  * machine threw applying it (it had no effect on any replica). With sessions, a retry under the same
@@ -54,12 +57,12 @@ import java.util.function.Function;
  */
 public final class StateMachineKind<S, C extends ClientRequest, R> implements ProtocolKind {
 
-  /** How an operation's JSON body becomes a command carrying request id {@code id}. */
+  /** How an operation's body, a record mapped from its JSON, becomes a command carrying request id {@code id}. */
   @FunctionalInterface
-  public interface Operation<C> {
+  public interface Command<B, C> {
 
-    /** The command; a body without what it needs is an {@link IllegalArgumentException} saying what. */
-    C command(RequestId id, JsonNode body);
+    /** The command; a body it cannot use is an {@link IllegalArgumentException} saying what. */
+    C of(RequestId id, B body);
   }
 
   /** The upcalls answering a call, each carrying the call's request id. */
@@ -97,12 +100,12 @@ public final class StateMachineKind<S, C extends ClientRequest, R> implements Pr
   private final String name;
   private final String description;
   private final StateMachine<S, C, R> machine;
-  private final Map<String, Operation<C>> operations;
+  private final List<Operation<?>> operations;
   private final Function<? super R, ?> replies;
   private final Function<? super S, ?> showing;
 
   private StateMachineKind(String name, String description, StateMachine<S, C, R> machine,
-      Map<String, Operation<C>> operations, Function<? super R, ?> replies, Function<? super S, ?> showing) {
+      List<Operation<?>> operations, Function<? super R, ?> replies, Function<? super S, ?> showing) {
     this.name = Objects.requireNonNull(name, "name");
     this.description = Objects.requireNonNull(description, "description");
     this.machine = Objects.requireNonNull(machine, "machine");
@@ -114,16 +117,44 @@ public final class StateMachineKind<S, C extends ClientRequest, R> implements Pr
   /** The kind {@code name} replicating {@code machine}, with no operations yet. */
   public static <S, C extends ClientRequest, R> StateMachineKind<S, C, R> of(String name, String description,
       StateMachine<S, C, R> machine) {
-    return new StateMachineKind<>(name, description, machine, new LinkedHashMap<>(), reply -> reply, null);
+    return new StateMachineKind<>(name, description, machine, List.of(), reply -> reply, null);
   }
 
-  /** This kind with operation {@code op} ({@code POST /protocols/{name}/{op}}) making its commands. */
-  public StateMachineKind<S, C, R> operation(String op, Operation<C> operation) {
-    Map<String, Operation<C>> more = new LinkedHashMap<>(operations);
-    if (more.put(Objects.requireNonNull(op, "op"), Objects.requireNonNull(operation, "operation")) != null) {
+  /**
+   * This kind with operation {@code op} ({@code POST /protocols/{name}/{op}}), whose JSON body maps
+   * onto record {@code body} and becomes a command through {@code command}.
+   */
+  public <B extends Record> StateMachineKind<S, C, R> operation(String op, Class<B> body, Command<B, C> command) {
+    Objects.requireNonNull(op, "op");
+    Objects.requireNonNull(body, "body");
+    Objects.requireNonNull(command, "command");
+    Set<String> names = new HashSet<>();
+    operations.forEach(o -> names.add(o.name()));
+    if (!names.add(op)) {
       throw new IllegalArgumentException(name + " has operation '" + op + "' twice: give each operation once");
     }
-    return new StateMachineKind<>(name, description, machine, more, replies, showing);
+    List<Operation<?>> more = new ArrayList<>(operations);
+    more.add(Operation.of(op, body, (caller, b) -> submit(op, caller, command.of(idOf(caller), b))));
+    return new StateMachineKind<>(name, description, machine, List.copyOf(more), replies, showing);
+  }
+
+  /** The request id a caller gives ({@code ?client=&seq=}), or an anonymous client's first. */
+  static RequestId idOf(Caller caller) {
+    return new RequestId(caller.client(), caller.seq().orElse(1L));
+  }
+
+  /**
+   * {@code command} given to this node's replica, answered by the upcall carrying its request id; a
+   * second request under that id while it is open is the same request only if it is the same command.
+   */
+  private Invocation submit(String op, Caller caller, C command) {
+    RequestId id = idOf(caller);
+    if (command == null || !id.equals(command.id())) {
+      throw new IllegalStateException("operation '" + op + "' of " + name + " made " + command + ", not a command "
+          + "carrying the request id it was given (" + id + "): build the command with that id");
+    }
+    return Invocation.answeredBy(new Raft.Submit(command), Answer.class, Answer::id, id)
+        .sharedBy(command.fingerprint(), command);
   }
 
   /** This kind, answering each reply as {@code toJson} makes it (a value Jackson writes), not as it is. */
@@ -218,49 +249,8 @@ public final class StateMachineKind<S, C extends ClientRequest, R> implements Pr
   }
 
   @Override
-  public List<String> operations() {
-    return new ArrayList<>(operations.keySet());
-  }
-
-  @Override
-  public Call call(NodeSettings node, String op, JsonNode body) {
-    Operation<C> operation = operations.get(op);
-    if (operation == null) {
-      throw ProtocolKind.unknownOperation(this, op);
-    }
-    RequestId id = requestId(body);
-    C command = operation.command(id, body);
-    if (command == null || !id.equals(command.id())) {
-      throw new IllegalStateException("operation '" + op + "' of " + name + " made " + command + ", not a command "
-          + "carrying the request id it was given (" + id + "): build the command with that id");
-    }
-    return new Call(new Raft.Submit(command), id);
-  }
-
-  /** The request id {@code body}'s {@code "client"} and {@code "seq"} name, or a client of its own. */
-  static RequestId requestId(JsonNode body) {
-    JsonNode client = body == null ? null : body.get("client");
-    long seq = JsonFields.whole(body, "seq", 1, Long.MAX_VALUE, 0);
-    if (client == null || client.isNull()) {
-      if (seq != 0) {
-        throw new IllegalArgumentException("\"seq\" numbers the requests of a client: give \"client\" too, such as "
-            + "{\"client\":\"alice\",\"seq\":" + seq + "}, or neither to be a client of your own for this request");
-      }
-      return new RequestId(Clients.anonymous(), 1);
-    }
-    if (!client.isTextual()) {
-      throw new IllegalArgumentException("\"client\" must be a string, such as \"alice\", got " + client);
-    }
-    if (seq == 0) {
-      throw new IllegalArgumentException("client " + Clients.abbreviate(client.asText()) + " numbers its requests: "
-          + "give \"seq\" too (1, 2, ...; a retry repeats its seq), such as {\"client\":\"alice\",\"seq\":1}");
-    }
-    return new RequestId(Clients.named(client.asText()), seq);
-  }
-
-  @Override
-  public Object answerKeyOf(Object upcall) {
-    return upcall instanceof Answer answer ? answer.id() : null;
+  public List<Operation<?>> operations() {
+    return operations;
   }
 
   @Override

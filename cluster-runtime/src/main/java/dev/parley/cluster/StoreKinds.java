@@ -8,7 +8,6 @@ import dev.parley.protocols.replication.QuorumReplication;
 import dev.parley.protocols.replication.RaftKv;
 import dev.parley.protocols.replication.TwoPhaseCommit;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Parley's replicated key-value stores ({@code protocols/replication}) as kinds, each behind the one
@@ -57,7 +56,7 @@ public final class StoreKinds implements KindProvider {
             (ctx, s) -> TwoPhaseCommit.create(ctx.instance(), ctx.typedPeers(), ctx.env(), s, ctx.upcalls().narrow(),
                 ctx.upcalls().narrow()),
             TwoPhaseCommit.Request::new, replyTo -> new TwoPhaseCommit.GetStatus(replyTo.narrow()),
-            Map.of("transact", Transactions::call)));
+            List.of(Transactions.OPERATION)));
   }
 
   /** Raft's settings: election timing, batches in flight and snapshot interval. */

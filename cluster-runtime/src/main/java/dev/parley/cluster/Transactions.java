@@ -1,6 +1,6 @@
 package dev.parley.cluster;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.parley.protocols.replication.TwoPhaseCommit;
 import java.util.HashMap;
 import java.util.Map;
@@ -8,8 +8,8 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Two-phase commit's {@code transact} operation over HTTP: {@code {"writes":{"a":"1","b":"2"},
- * "expected":{"a":null}, "txId":"t1"}} (expected and txId optional), completed by the coordinator's
+ * Two-phase commit's {@code transact} operation: {@code {"writes":{"a":"1","b":"2"},
+ * "expected":{"a":null}, "txId":"t1"}} (expected and txId optional), answered by the coordinator's
  * {@link TwoPhaseCommit.TxOutcome} for that transaction.
  */
 final class Transactions {
@@ -18,42 +18,28 @@ final class Transactions {
   private static final AtomicLong SEQ = new AtomicLong();
   private static final String EXAMPLE = "{\"writes\":{\"a\":\"1\",\"b\":\"2\"},\"expected\":{\"a\":null}}";
 
-  private Transactions() {}
-
-  static ProtocolKind.Call call(JsonNode body) {
-    if (body == null || !body.isObject() || !body.has("writes")) {
-      throw new IllegalArgumentException("transact takes a JSON object with the keys to write, such as "
-          + EXAMPLE + " (expected: each key's value for the transaction to commit, null: never written)");
-    }
-    Map<String, String> writes = strings(body.get("writes"), "writes", false);
-    if (writes.isEmpty()) {
-      throw new IllegalArgumentException("a transaction writes at least one key, such as " + EXAMPLE);
-    }
-    Map<String, String> expected = body.has("expected") ? strings(body.get("expected"), "expected", true) : Map.of();
-    JsonNode id = body.get("txId");
-    if (id != null && !id.isTextual()) {
-      throw new IllegalArgumentException("\"txId\" must be a string unique in the group, got " + id);
-    }
-    String txId = id != null ? id.asText() : PREFIX + SEQ.incrementAndGet();
-    return new ProtocolKind.Call(new TwoPhaseCommit.Transact(txId, writes, expected), txId);
-  }
-
-  private static Map<String, String> strings(JsonNode node, String field, boolean nullsAllowed) {
-    if (node == null || !node.isObject()) {
-      throw new IllegalArgumentException("\"" + field + "\" must map keys to strings, such as " + EXAMPLE);
-    }
-    Map<String, String> out = new HashMap<>();
-    node.fields().forEachRemaining(e -> {
-      JsonNode v = e.getValue();
-      if (v.isNull() && nullsAllowed) {
-        out.put(e.getKey(), null);
-      } else if (v.isTextual()) {
-        out.put(e.getKey(), v.asText());
-      } else {
-        throw new IllegalArgumentException("\"" + field + "\"." + e.getKey() + " must be a string"
-            + (nullsAllowed ? " or null" : "") + ", got " + v);
+  /**
+   * The body of {@code transact}: the keys to write, each key's value for the transaction to commit
+   * (null: never written), and the transaction's id, unique in the group (a fresh one if absent).
+   */
+  public record Transact(@JsonProperty(required = true) Map<String, String> writes, Map<String, String> expected,
+      String txId) {
+    public Transact {
+      if (writes != null && writes.isEmpty()) {
+        throw new IllegalArgumentException("a transaction writes at least one key, such as " + EXAMPLE);
       }
-    });
-    return out;
+      if (writes != null && writes.containsValue(null)) {
+        throw new IllegalArgumentException("every value of \"writes\" must be a string, such as " + EXAMPLE);
+      }
+      expected = expected == null ? Map.of() : new HashMap<>(expected);
+    }
   }
+
+  static final Operation<Transact> OPERATION = Operation.of("transact", Transact.class, (caller, t) -> {
+    String txId = t.txId() != null ? t.txId() : PREFIX + SEQ.incrementAndGet();
+    return Invocation.answeredBy(new TwoPhaseCommit.Transact(txId, t.writes(), t.expected()),
+        TwoPhaseCommit.TxOutcome.class, TwoPhaseCommit.TxOutcome::txId, txId);
+  });
+
+  private Transactions() {}
 }

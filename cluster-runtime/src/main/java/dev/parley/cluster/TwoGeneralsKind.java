@@ -1,7 +1,6 @@
 package dev.parley.cluster;
 
 import akka.actor.typed.Behavior;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.protocols.byzantine.TwoGeneralsRuns;
 import dev.parley.protocols.byzantine.TwoGeneralsRuns.Chain;
 import dev.parley.protocols.byzantine.TwoGeneralsRuns.Run;
@@ -30,25 +29,27 @@ public record TwoGeneralsKind(String name, String description) implements Protoc
     return TwoGeneralsRuns.create(context.typedPeers(), settings, context.env(), context.upcalls()).unsafeCast();
   }
 
-  @Override
-  public List<String> operations() {
-    return List.of("run");
-  }
-
-  @Override
-  public Call call(NodeSettings node, String op, JsonNode body) {
-    if (!op.equals("run")) {
-      throw ProtocolKind.unknownOperation(this, op);
+  /** The body of {@code run}: {@code rounds} of messengers (1 to 100, default 4), each lost with chance {@code loss}. */
+  public record Attack(Integer rounds, Double loss) {
+    public Attack {
+      if (rounds != null && (rounds < 1 || rounds > 100)) {
+        throw new IllegalArgumentException("\"rounds\" must be a whole number from 1 to 100, got " + rounds);
+      }
+      if (loss != null && !(loss >= 0 && loss <= 1)) {
+        throw new IllegalArgumentException("\"loss\" must be a number from 0 to 1, got " + loss);
+      }
+      rounds = rounds == null ? 4 : rounds;
+      loss = loss == null ? 0 : loss;
     }
-    int rounds = (int) JsonFields.whole(body, "rounds", 1, 100, 4);
-    double loss = JsonFields.number(body, "loss", 0, 1, 0);
-    long run = System.nanoTime();
-    return new Call(new Run(run, node.node(), rounds, loss), run);
   }
 
   @Override
-  public Object answerKeyOf(Object upcall) {
-    return upcall instanceof Chain c ? c.run() : null;
+  public List<Operation<?>> operations() {
+    return List.of(Operation.of("run", Attack.class, (caller, a) -> {
+      long run = System.nanoTime();
+      return Invocation.answeredBy(new Run(run, caller.node().node(), a.rounds(), a.loss()), Chain.class, Chain::run,
+          run);
+    }));
   }
 
   @Override

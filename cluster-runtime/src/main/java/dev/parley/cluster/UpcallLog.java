@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * What this node's protocol instances reported upward, newest last, the oldest forgotten past a
  * bound: what {@code /protocols/{name}/upcalls} and the instances' status show. (Answers reach the
- * HTTP requests waiting for them through {@link Replies}, by key, not through this log.)
+ * requests waiting for them through the instance's {@link OperationHost}, by key, not through this log.)
  */
 public final class UpcallLog {
 

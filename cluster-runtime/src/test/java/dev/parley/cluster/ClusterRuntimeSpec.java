@@ -152,7 +152,8 @@ class ClusterRuntimeSpec {
 
     var wrongShape = cluster.post(N1, "/protocols/causal/multicast", "{\"message\": 3}");
     assertThat(wrongShape.status()).isEqualTo(400);
-    assertThat(wrongShape.body().get("error").asText()).contains("needs a text payload");
+    assertThat(wrongShape.body().get("error").asText()).contains("unknown field \"message\"")
+        .contains("multicast takes {\"payload\": string}");
 
     var unknownProtocol = cluster.get(N1, "/protocols/paxos");
     assertThat(unknownProtocol.status()).isEqualTo(404);

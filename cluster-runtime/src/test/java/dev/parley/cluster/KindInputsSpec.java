@@ -35,7 +35,6 @@ class KindInputsSpec {
       package bad;
 
       import akka.actor.typed.Behavior;
-      import com.fasterxml.jackson.databind.JsonNode;
       import dev.parley.cluster.*;
       import java.util.List;
 
@@ -52,8 +51,6 @@ class KindInputsSpec {
             public String name() { return name; }
             public String description() { return "an impostor"; }
             public Behavior<Object> create(KindContext context) { throw new UnsupportedOperationException(); }
-            public List<String> operations() { return List.of(); }
-            public Call call(NodeSettings node, String op, JsonNode body) { throw ProtocolKind.unknownOperation(this, op); }
           };
         }
       }

@@ -94,8 +94,11 @@ class KvHttpSpec {
   @Test
   void aTransactionWritesKeysOnEveryPartitionAllOrNothing() {
     String keys = "\"a\":\"1\",\"b\":\"1\",\"c\":\"1\",\"d\":\"1\"";
-    cluster.eventually(Duration.ofSeconds(20), () -> assertThat(cluster.post(N1, "/protocols/tx/transact",
-        "{\"txId\":\"t1\",\"writes\":{" + keys + "}}").body().at("/upcall/committed").asBoolean()).isTrue());
+    cluster.eventually(Duration.ofSeconds(20), () -> {
+      LocalCluster.Response r =
+          cluster.post(N1, "/protocols/tx/transact", "{\"txId\":\"t1\",\"writes\":{" + keys + "}}");
+      assertThat(r.body().at("/upcall/committed").asBoolean()).as(r.toString()).isTrue();
+    });
     // a read is a transaction too: it may find a key still locked until the decision reached its owner
     cluster.eventually(Duration.ofSeconds(10), () -> {
       for (String key : new String[] {"a", "b", "c", "d"}) {

@@ -3,8 +3,7 @@ package dev.parley.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.typesafe.config.ConfigFactory;
 import dev.parley.protocols.core.Fingerprint;
 import dev.parley.protocols.replication.ClientRequest;
@@ -12,17 +11,17 @@ import dev.parley.protocols.replication.Raft;
 import dev.parley.protocols.replication.RequestId;
 import dev.parley.protocols.replication.StateMachine;
 import java.time.Duration;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
  * What {@link StateMachineKind} makes of an HTTP call before anything is sent: the command under
- * the request id the body's client and seq name (or a client of its own), the answer's key, and
- * a clear error for a body or an operation it cannot use; Raft's settings read from its section,
+ * the request id the caller's client and seq name (or a client of its own), the answer's key, and
+ * a clear error for a body or an operation it cannot use (a body that does not map onto its record
+ * at all: OperationPathSpec); Raft's settings read from its section,
  * each key optional. (The kind on three nodes over HTTP: UserKindSpec.)
  */
 class StateMachineKindSpec {
-
-  static final ObjectMapper JSON = new ObjectMapper();
 
   /** Add {@code n} to a counter. */
   record Add(RequestId id, long n) implements ClientRequest {
@@ -45,57 +44,60 @@ class StateMachineKindSpec {
   static final StateMachine<Long, Add, Long> COUNTER =
       StateMachine.of(0L, (total, add) -> new StateMachine.Applied<>(total + add.n(), total + add.n()));
 
-  static final StateMachineKind<Long, Add, Long> KIND = StateMachineKind.of("counter", "a counter", COUNTER)
-      .operation("add", (id, body) -> new Add(id, JsonFields.whole(body, "n", 1, 100, 1)));
+  /** The body of {@code add}: how much, 1 to 100. */
+  record Amount(@JsonProperty(required = true) Long n) {
+    Amount {
+      if (n != null && (n < 1 || n > 100)) {
+        throw new IllegalArgumentException("\"n\" must be a whole number from 1 to 100, got " + n);
+      }
+    }
+  }
 
-  static JsonNode body(String json) throws Exception {
-    return JSON.readTree(json);
+  static final StateMachineKind<Long, Add, Long> KIND = StateMachineKind.of("counter", "a counter", COUNTER)
+      .operation("add", Amount.class, (id, body) -> new Add(id, body.n()));
+
+  static Invocation.Answered<?> invoke(StateMachineKind<?, ?, ?> kind, String op, Caller caller, Record body) {
+    Operation<?> operation = kind.operations().stream().filter(o -> o.name().equals(op)).findFirst().orElseThrow();
+    return (Invocation.Answered<?>) operation.invoke(caller, body);
   }
 
   @Test
-  void aCallIsTheCommandUnderTheBodysClientAndSeqAnsweredUnderThatId() throws Exception {
-    ProtocolKind.Call call = KIND.call(null, "add", body("{\"n\":3,\"client\":\"alice\",\"seq\":7}"));
+  void aCallIsTheCommandUnderTheCallersClientAndSeqAnsweredUnderThatId() {
+    Invocation.Answered<?> call = invoke(KIND, "add", new Caller(null, "alice", Optional.of(7L)), new Amount(3L));
 
     RequestId id = new RequestId("alice", 7);
     assertThat(call.downcall()).isEqualTo(new Raft.Submit(new Add(id, 3)));
-    assertThat(call.answerKey()).isEqualTo(id);
-    assertThat(KIND.answerKeyOf(new StateMachineKind.Applied(id, 4L))).isEqualTo(id);
-    assertThat(KIND.answerKeyOf(new StateMachineKind.Failed(id, "threw"))).isEqualTo(id);
-    assertThat(KIND.answerKeyOf("something else")).isNull();
-    assertThat(KIND.operations()).containsExactly("add");
+    assertThat(call.key()).isEqualTo(id);
+    assertThat(call.keyIn(new StateMachineKind.Applied(id, 4L))).isEqualTo(id);
+    assertThat(call.keyIn(new StateMachineKind.Failed(id, "threw"))).isEqualTo(id);
+    assertThat(call.keyIn("something else")).isNull();
+    assertThat(call.fingerprint()).isEqualTo(new Add(id, 3).fingerprint());
+    assertThat(KIND.operations()).extracting(Operation::name).containsExactly("add");
+    assertThat(KIND.operations().get(0).shape()).isEqualTo("{\"n\": whole number}");
   }
 
   @Test
-  void aCallNamingNoClientIsAClientOfItsOwn() throws Exception {
-    RequestId first = (RequestId) KIND.call(null, "add", body("{\"n\":1}")).answerKey();
-    RequestId second = (RequestId) KIND.call(null, "add", null).answerKey();
+  void aCallNamingNoClientIsAClientOfItsOwn() {
+    RequestId first = (RequestId) invoke(KIND, "add", Caller.anonymous(null), new Amount(1L)).key();
+    RequestId second = (RequestId) invoke(KIND, "add", Caller.anonymous(null), new Amount(1L)).key();
 
     assertThat(Clients.isAnonymous(first.client())).isTrue();
     assertThat(first.client()).isNotEqualTo(second.client());
   }
 
   @Test
-  void whatACallCannotUseIsRefusedWithTheReason() throws Exception {
-    assertThatThrownBy(() -> KIND.call(null, "add", body("{\"n\":1,\"seq\":2}")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("give \"client\" too");
-    assertThatThrownBy(() -> KIND.call(null, "add", body("{\"n\":1,\"client\":\"alice\"}")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("give \"seq\" too");
-    assertThatThrownBy(() -> KIND.call(null, "add", body("{\"client\":7,\"seq\":1}")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"client\" must be a string");
-    assertThatThrownBy(() -> KIND.call(null, "add", body("{\"client\":\"no spaces\",\"seq\":1}")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not a client name");
-    assertThatThrownBy(() -> KIND.call(null, "add", body("{\"n\":1000}")))
+  void aBodyTheOperationCannotUseIsRefusedWithTheReason() {
+    assertThatThrownBy(() -> new Amount(1000L))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"n\" must be a whole number from 1 to 100");
-    assertThatThrownBy(() -> KIND.call(null, "subtract", null))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown operation 'subtract' of counter");
   }
 
   @Test
-  void aKindsOwnMistakesAreNamed() throws Exception {
-    assertThatThrownBy(() -> KIND.operation("add", (id, body) -> new Add(id, 1)))
+  void aKindsOwnMistakesAreNamed() {
+    assertThatThrownBy(() -> KIND.operation("add", Amount.class, (id, body) -> new Add(id, 1)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("operation 'add' twice");
-    StateMachineKind<Long, Add, Long> careless = KIND.operation("one", (id, body) -> new Add(new RequestId("x", 1), 1));
-    assertThatThrownBy(() -> careless.call(null, "one", null))
+    StateMachineKind<Long, Add, Long> careless =
+        KIND.operation("one", Amount.class, (id, body) -> new Add(new RequestId("x", 1), 1));
+    assertThatThrownBy(() -> invoke(careless, "one", Caller.anonymous(null), new Amount(1L)))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("build the command with that id");
   }
 

@@ -87,12 +87,13 @@ class UserKindSpec {
       cluster.awaitStarted("shop");
       NodeId leader = leader(cluster, cluster.nodes.keySet());
 
-      String restock = "{\"item\":\"apple\",\"units\":5,\"client\":\"alice\",\"seq\":1}";
-      JsonNode restocked = reply(cluster.post(leader, "/protocols/shop/restock", restock));
+      String restock = "{\"item\":\"apple\",\"units\":5}";
+      JsonNode restocked = reply(cluster.post(leader, "/protocols/shop/restock?client=alice&seq=1", restock));
       assertThat(restocked.get("type").asText()).isEqualTo("restocked");
       assertThat(restocked.get("item").asText()).isEqualTo("apple");
       assertThat(restocked.get("units").asLong()).isEqualTo(5);
-      assertThat(reply(cluster.post(leader, "/protocols/shop/restock", restock))).as("a retry: its first answer")
+      assertThat(reply(cluster.post(leader, "/protocols/shop/restock?client=alice&seq=1", restock)))
+          .as("a retry: its first answer")
           .isEqualTo(restocked);
       assertThat(reply(cluster.post(leader, "/protocols/shop/reserve", "{\"item\":\"apple\",\"units\":3}"))
           .get("left").asLong()).as("applied once, then 3 reserved").isEqualTo(2);

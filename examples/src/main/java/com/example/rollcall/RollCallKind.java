@@ -1,18 +1,19 @@
 package com.example.rollcall;
 
 import akka.actor.typed.Behavior;
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.cluster.Invocation;
 import dev.parley.cluster.KindConfig;
 import dev.parley.cluster.KindContext;
-import dev.parley.cluster.NodeSettings;
+import dev.parley.cluster.Operation;
 import dev.parley.cluster.ProtocolKind;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@link RollCall} on a Parley cluster: operation {@code call} (POST /protocols/NAME/call) holds a
- * roll call at the node asked and answers with its {@link RollCall.Roll}. Setting {@code wait}, in
+ * {@link RollCall} on a Parley cluster: operation {@code call} (POST /protocols/NAME/call, no body)
+ * holds a roll call at the node asked and answers with its {@link RollCall.Roll}, the upcall carrying
+ * the call's id. Setting {@code wait}, in
  * section {@code parley.kinds.roll-call} (default in this jar's reference.conf).
  */
 public final class RollCallKind implements ProtocolKind {
@@ -41,21 +42,10 @@ public final class RollCallKind implements ProtocolKind {
   }
 
   @Override
-  public List<String> operations() {
-    return List.of("call");
-  }
-
-  @Override
-  public Call call(NodeSettings node, String op, JsonNode body) {
-    if (!op.equals("call")) {
-      throw ProtocolKind.unknownOperation(this, op);
-    }
-    long id = IDS.incrementAndGet();
-    return new Call(new RollCall.Call(id), id); // answered by the Roll upcall carrying id
-  }
-
-  @Override
-  public Object answerKeyOf(Object upcall) {
-    return upcall instanceof RollCall.Roll roll ? roll.id() : null;
+  public List<Operation<?>> operations() {
+    return List.of(Operation.of("call", Operation.Empty.class, (caller, none) -> {
+      long id = IDS.incrementAndGet();
+      return Invocation.answeredBy(new RollCall.Call(id), RollCall.Roll.class, RollCall.Roll::id, id);
+    }));
   }
 }

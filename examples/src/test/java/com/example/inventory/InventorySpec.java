@@ -3,15 +3,17 @@ package com.example.inventory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.parley.cluster.ProtocolKind;
+import dev.parley.cluster.Caller;
+import dev.parley.cluster.Invocation;
+import dev.parley.cluster.Operation;
 import dev.parley.cluster.StateMachineKind;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.testkit.ParleyTestKit;
 import dev.parley.testkit.group.LocalGroup;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -27,31 +29,38 @@ class InventorySpec {
 
   @RegisterExtension static final ParleyTestKit parley = new ParleyTestKit();
 
-  static final ObjectMapper JSON = new ObjectMapper();
+  static final AtomicLong CLIENTS = new AtomicLong();
 
   static LocalGroup<Object> start() {
     return parley.group(3).start((peers, env, upcalls) -> InventoryKinds.INVENTORY.create("shop", peers, env, upcalls));
   }
 
-  static JsonNode body(String json) {
-    try {
-      return JSON.readTree(json);
-    } catch (Exception e) {
-      throw new IllegalArgumentException(e);
-    }
+  static InventoryKinds.Units units(String item, long units) {
+    return new InventoryKinds.Units(item, units);
   }
 
-  /** {@code op} with {@code json} at {@code node}: the answer, once it comes. */
-  static StateMachineKind.Answer call(LocalGroup<Object> group, NodeId node, String op, String json) {
-    ProtocolKind.Call call = InventoryKinds.INVENTORY.call(null, op, body(json));
+  static InventoryKinds.Item item(String item) {
+    return new InventoryKinds.Item(item);
+  }
+
+  /** {@code op} with {@code body} at {@code node} from a client of its own: the answer, once it comes. */
+  static StateMachineKind.Answer call(LocalGroup<Object> group, NodeId node, String op, Record body) {
+    return call(group, node, op, body, new Caller(null, "c" + CLIENTS.incrementAndGet(), Optional.empty()));
+  }
+
+  /** {@code op} with {@code body} at {@code node} from {@code caller}: the answer, once it comes. */
+  static StateMachineKind.Answer call(LocalGroup<Object> group, NodeId node, String op, Record body, Caller caller) {
+    Operation<?> operation = InventoryKinds.INVENTORY.operations().stream().filter(o -> o.name().equals(op))
+        .findFirst().orElseThrow();
+    Invocation.Answered<?> call = (Invocation.Answered<?>) operation.invoke(caller, body);
     int before = group.upcalls().of(node, StateMachineKind.Answer.class).size();
     group.tell(node, call.downcall());
     AtomicReference<StateMachineKind.Answer> answer = new AtomicReference<>();
     group.await(Duration.ofSeconds(5), () -> {
       List<StateMachineKind.Answer> answers = group.upcalls().of(node, StateMachineKind.Answer.class);
       assertThat(answers.subList(before, answers.size())).as("answers at %s", node)
-          .anySatisfy(a -> assertThat(InventoryKinds.INVENTORY.answerKeyOf(a)).isEqualTo(call.answerKey()));
-      answers.subList(before, answers.size()).stream().filter(a -> a.id().equals(call.answerKey()))
+          .anySatisfy(a -> assertThat(call.keyIn(a)).isEqualTo(call.key()));
+      answers.subList(before, answers.size()).stream().filter(a -> a.id().equals(call.key()))
           .findFirst().ifPresent(answer::set);
     });
     return answer.get();
@@ -62,7 +71,7 @@ class InventorySpec {
     AtomicReference<NodeId> leader = new AtomicReference<>();
     group.await(Duration.ofSeconds(10), () -> {
       for (NodeId n : among) {
-        if (call(group, n, "count", "{\"item\":\"probe\"}") instanceof StateMachineKind.Applied) {
+        if (call(group, n, "count", item("probe")) instanceof StateMachineKind.Applied) {
           leader.set(n);
           return;
         }
@@ -82,15 +91,15 @@ class InventorySpec {
     LocalGroup<Object> group = start();
     NodeId leader = leader(group, group.nodes());
 
-    assertThat(reply(call(group, leader, "restock", "{\"item\":\"apple\",\"units\":5}")))
+    assertThat(reply(call(group, leader, "restock", units("apple", 5))))
         .isInstanceOfSatisfying(Inventory.Restocked.class, r -> assertThat(r.units()).isEqualTo(5));
-    assertThat(reply(call(group, leader, "reserve", "{\"item\":\"apple\",\"units\":3}")))
+    assertThat(reply(call(group, leader, "reserve", units("apple", 3))))
         .isInstanceOfSatisfying(Inventory.Reserved.class, r -> assertThat(r.left()).isEqualTo(2));
-    assertThat(reply(call(group, leader, "reserve", "{\"item\":\"apple\",\"units\":3}")))
+    assertThat(reply(call(group, leader, "reserve", units("apple", 3))))
         .isInstanceOfSatisfying(Inventory.Refused.class, r -> assertThat(r.units()).isEqualTo(2));
 
     NodeId follower = group.nodes().stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
-    assertThat(call(group, follower, "count", "{\"item\":\"apple\"}"))
+    assertThat(call(group, follower, "count", item("apple")))
         .isInstanceOfSatisfying(StateMachineKind.NotLeader.class, n -> {
           assertThat(n.leader()).isEqualTo(leader);
           assertThat(n.error()).contains("does not lead shop", "no effect", "send it to " + leader);
@@ -101,16 +110,16 @@ class InventorySpec {
   void aRetryUnderTheSameClientAndSeqIsAppliedOnce() {
     LocalGroup<Object> group = start();
     NodeId leader = leader(group, group.nodes());
-    call(group, leader, "restock", "{\"item\":\"pear\",\"units\":4}");
+    call(group, leader, "restock", units("pear", 4));
 
-    String reserve = "{\"item\":\"pear\",\"units\":1,\"client\":\"alice\",\"seq\":1}";
-    Object first = reply(call(group, leader, "reserve", reserve));
-    Object retry = reply(call(group, leader, "reserve", reserve));
+    Caller alice = new Caller(null, "alice", Optional.of(1L));
+    Object first = reply(call(group, leader, "reserve", units("pear", 1), alice));
+    Object retry = reply(call(group, leader, "reserve", units("pear", 1), alice));
 
     assertThat(retry).isEqualTo(first);
-    assertThat(reply(call(group, leader, "count", "{\"item\":\"pear\"}")))
+    assertThat(reply(call(group, leader, "count", item("pear"))))
         .isInstanceOfSatisfying(Inventory.Units.class, u -> assertThat(u.units()).isEqualTo(3));
-    assertThat(reply(call(group, leader, "reserve", "{\"item\":\"pear\",\"units\":2,\"client\":\"alice\",\"seq\":1}")))
+    assertThat(reply(call(group, leader, "reserve", units("pear", 2), alice)))
         .as("another request under a used id").isInstanceOf(Inventory.Rejected.class);
   }
 
@@ -118,33 +127,30 @@ class InventorySpec {
   void theStockSurvivesTheLeadersCrashAndItsRestart() {
     LocalGroup<Object> group = start();
     NodeId leader = leader(group, group.nodes());
-    call(group, leader, "restock", "{\"item\":\"plum\",\"units\":7}");
-    call(group, leader, "reserve", "{\"item\":\"plum\",\"units\":2}");
+    call(group, leader, "restock", units("plum", 7));
+    call(group, leader, "reserve", units("plum", 2));
 
     group.crash(leader);
     List<NodeId> rest = group.nodes().stream().filter(n -> !n.equals(leader)).toList();
     NodeId next = leader(group, rest);
-    assertThat(reply(call(group, next, "count", "{\"item\":\"plum\"}")))
+    assertThat(reply(call(group, next, "count", item("plum"))))
         .isInstanceOfSatisfying(Inventory.Units.class, u -> assertThat(u.units()).isEqualTo(5));
 
     group.restart(leader);
-    call(group, next, "reserve", "{\"item\":\"plum\",\"units\":1}");
+    call(group, next, "reserve", units("plum", 1));
     group.crash(next);
     NodeId third = leader(group, group.nodes().stream().filter(n -> !n.equals(next)).toList());
-    assertThat(reply(call(group, third, "count", "{\"item\":\"plum\"}")))
+    assertThat(reply(call(group, third, "count", item("plum"))))
         .isInstanceOfSatisfying(Inventory.Units.class, u -> assertThat(u.units()).isEqualTo(4));
   }
 
   @Test
-  void aBodyWithoutWhatTheOperationNeedsIsRefusedWithTheReason() {
-    assertThatThrownBy(() -> InventoryKinds.INVENTORY.call(null, "restock", body("{\"units\":2}")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"item\"");
-    assertThatThrownBy(() -> InventoryKinds.INVENTORY.call(null, "reserve", body("{\"item\":\"apple\"}")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"units\"");
-    assertThatThrownBy(() -> InventoryKinds.INVENTORY.call(null, "reserve",
-        body("{\"item\":\"apple\",\"units\":1,\"seq\":3}")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("give \"client\" too");
-    assertThatThrownBy(() -> InventoryKinds.INVENTORY.call(null, "sell", body("{}")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("restock, reserve, count");
+  void aBodyTheOperationCannotUseIsRefusedWithTheReason() {
+    assertThatThrownBy(() -> units("apple", 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"units\" must be a whole number from 1");
+    assertThat(InventoryKinds.INVENTORY.operations()).extracting(Operation::name)
+        .containsExactly("restock", "reserve", "count");
+    assertThat(InventoryKinds.INVENTORY.operations().get(0).shape())
+        .isEqualTo("{\"item\": string, \"units\": whole number}");
   }
 }

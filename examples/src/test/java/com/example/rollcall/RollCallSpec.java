@@ -2,7 +2,8 @@ package com.example.rollcall;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.parley.cluster.ProtocolKind;
+import dev.parley.cluster.Invocation;
+import dev.parley.cluster.Operation;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.testkit.ParleyTestKit;
@@ -27,12 +28,12 @@ class RollCallSpec {
 
   /** Holds a roll call at n1 as {@code POST /protocols/roll/call} does; its answer once it comes. */
   private static RollCall.Roll rollCallAtN1(LocalGroup<Object> group, Duration within) {
-    ProtocolKind.Call call = KIND.call(null, "call", null);
+    var call = (Invocation.Answered<?>) KIND.operation("call").invoke(null, new Operation.Empty());
     group.tell(NodeId.n(1), call.downcall());
     group.await(within, () -> assertThat(group.upcalls().of(NodeId.n(1), RollCall.Roll.class)
-        .stream().filter(r -> call.answerKey().equals(KIND.answerKeyOf(r)))).hasSize(1));
+        .stream().filter(r -> call.key().equals(call.keyIn(r)))).hasSize(1));
     return group.upcalls().of(NodeId.n(1), RollCall.Roll.class).stream()
-        .filter(r -> call.answerKey().equals(KIND.answerKeyOf(r))).findFirst().orElseThrow();
+        .filter(r -> call.key().equals(call.keyIn(r))).findFirst().orElseThrow();
   }
 
   @Test

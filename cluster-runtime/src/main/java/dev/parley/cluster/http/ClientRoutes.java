@@ -11,11 +11,10 @@ import akka.http.javadsl.server.Route;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.cluster.NodeGuardian;
 import dev.parley.cluster.NodeRuntime;
+import dev.parley.cluster.OperationHost;
 import dev.parley.protocols.core.NodeId;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeoutException;
 
 /**
  * What the client route families ({@code /kv}, {@code /log}, {@code /pubsub}) share: answering with
@@ -33,10 +32,9 @@ abstract class ClientRoutes extends AllDirectives {
     this.json = json;
   }
 
-  /** Whether {@code answer}, what a request's future ended with, is its timeout. */
+  /** Whether {@code answer}, what a request ended with, is its timeout. */
   protected static boolean timedOut(Object answer) {
-    return answer instanceof TimeoutException
-        || answer instanceof CompletionException c && c.getCause() instanceof TimeoutException;
+    return answer instanceof OperationHost.TimedOut;
   }
 
   protected Route respond(StatusCode code, Object body) {

@@ -8,26 +8,24 @@ import akka.http.javadsl.unmarshalling.Unmarshaller;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.cluster.Caller;
 import dev.parley.cluster.Clients;
+import dev.parley.cluster.Invocation;
 import dev.parley.cluster.KvKind;
 import dev.parley.cluster.NodeRuntime;
-import dev.parley.cluster.Replies;
+import dev.parley.cluster.OperationHost;
 import dev.parley.protocols.history.HistoryRecorder;
 import dev.parley.protocols.replication.Cas;
 import dev.parley.protocols.replication.Get;
 import dev.parley.protocols.replication.KvReply;
 import dev.parley.protocols.replication.KvRequest;
 import dev.parley.protocols.replication.Put;
-import dev.parley.protocols.replication.RequestId;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -44,8 +42,9 @@ import java.util.function.Function;
  * effect). A request naming no client is a client of its own. One request id names one request: a
  * retry (same client and seq, same request) gets the first answer and is applied once; another
  * request under a used id is refused, 409 {@code "conflict":"id-reused"}, without effect, here at
- * once if the first is still open at this node, else by the store. The answer is the store's reply
- * carrying the request's id, handed to this request alone ({@link Replies}).
+ * once if the first is still open at this node, else by the store. Each route is the store's
+ * operation ({@code get}, {@code put}, {@code cas}) through the one operation path ({@link
+ * Operations}); the answer is the store's reply carrying the request's id, handed to this request alone.
  *
  * <p>Other answers: 307 to the node that serves the request (a Raft follower, a chain's middle) when
  * known ({@code curl -L} follows), else 503; 503 when the store cannot answer now; 504 when no answer
@@ -60,10 +59,13 @@ final class KvRoutes extends ClientRoutes {
   private static final Duration DEFAULT_WAIT = Duration.ofSeconds(5);
   private static final List<String> PARAMETERS = List.of("client", "seq", "timeout");
 
+  private final Operations operations;
   private final Function<String, JsonNode> parse;
 
-  KvRoutes(NodeRuntime runtime, ActorSystem<?> system, ObjectMapper json, Function<String, JsonNode> parse) {
+  KvRoutes(NodeRuntime runtime, ActorSystem<?> system, ObjectMapper json, Operations operations,
+      Function<String, JsonNode> parse) {
     super(runtime, system, json);
+    this.operations = operations;
     this.parse = parse;
   }
 
@@ -71,32 +73,14 @@ final class KvRoutes extends ClientRoutes {
     return pathPrefix(PathMatchers.segment(), store -> concat(
         path(PathMatchers.segment(), key -> concat(
             get(() -> Params.of("GET /kv/{store}/{key}", PARAMETERS, p ->
-                call(store, key, p, id -> new Get(id, key)))),
+                call(store, key, p, "get", () -> new KvKind.Read(key)))),
             put(() -> entity(Unmarshaller.entityToString(), body ->
                 Params.of("PUT /kv/{store}/{key}", PARAMETERS, p ->
-                    call(store, key, p, id -> new Put(id, key, requireValue(body)))))))),
+                    call(store, key, p, "put", () -> new KvKind.Write(key, requireValue(body)))))))),
         path(PathMatchers.segment().slash("cas"), key -> post(() ->
             entity(Unmarshaller.entityToString(), body ->
                 Params.of("POST /kv/{store}/{key}/cas", PARAMETERS, p ->
-                    call(store, key, p, id -> cas(id, key, body))))))));
-  }
-
-  /** The request's id from its parameters: the client's own, or an anonymous client's. */
-  static RequestId requestId(Params p) {
-    Optional<String> client = p.client();
-    Optional<Long> seq = p.whole("seq", 1, Long.MAX_VALUE);
-    if (client.isEmpty()) {
-      if (seq.isPresent()) {
-        throw new IllegalArgumentException("seq numbers a client's requests: give client=NAME with seq="
-            + seq.get() + " (or neither, for a request of its own)");
-      }
-      return new RequestId(Clients.anonymous(), 1);
-    }
-    if (seq.isEmpty()) {
-      throw new IllegalArgumentException("a client naming itself (client=" + client.get()
-          + ") numbers its requests: give seq=1, 2, ... so a retry with the same seq is applied once");
-    }
-    return new RequestId(client.get(), seq.get());
+                    call(store, key, p, "cas", () -> cas(store, key, body))))))));
   }
 
   private static String requireValue(String body) {
@@ -107,18 +91,19 @@ final class KvRoutes extends ClientRoutes {
     return body;
   }
 
-  private KvRequest cas(RequestId id, String key, String body) {
+  private Record cas(String store, String key, String body) {
     JsonNode parsed = parse.apply(body);
     if (parsed == null || !parsed.isObject()) {
       throw new IllegalArgumentException("cas takes a JSON object such as {\"expected\":\"1\",\"value\":\"2\"} "
           + "(expected null: never written)");
     }
-    return KvKind.parse("cas", id, ((ObjectNode) parsed).put("key", key));
+    return Operations.map(runtime.instance(store).kind().operation("cas"), ((ObjectNode) parsed).put("key", key));
   }
 
-  private Route call(String store, String key, Params p, Function<RequestId, KvRequest> make) {
+  /** Operation {@code op} of {@code store} on {@code body}, through the one operation path. */
+  private Route call(String store, String key, Params p, String op, java.util.function.Supplier<Record> body) {
     NodeRuntime.Instance instance = runtime.instance(store);
-    if (!(instance.kind() instanceof KvKind kind)) {
+    if (!(instance.kind() instanceof KvKind)) {
       throw new NodeRuntime.UnknownException("'" + store + "' is a " + instance.kind().name()
           + ", not a key-value store; the stores on this node are " + stores());
     }
@@ -127,28 +112,22 @@ final class KvRoutes extends ClientRoutes {
       return respond(StatusCodes.URI_TOO_LONG, Map.of("store", store, "error", "the key is " + keyBytes
           + " bytes of UTF-8; keys are at most " + MAX_KEY_BYTES + " bytes"));
     }
-    RequestId id = requestId(p);
+    Caller caller = p.caller(runtime.settings(), true);
     Duration wait = p.timeout(DEFAULT_WAIT);
-    KvRequest request = make.apply(id);
-    Replies replies = runtime.replies(store);
-    CompletableFuture<Object> answer;
-    try {
-      answer = replies.await(id, request.fingerprint(), request);
-    } catch (Replies.KeyInUse e) {
-      return respond(StatusCodes.CONFLICT, conflict(store, request, "id-reused", "request id " + id
-          + " already names " + describe((KvRequest) e.earlier()) + ", still open at " + runtime.node()
-          + "; this request (" + describe(request) + ") was not sent: give each request a new seq (a retry repeats"
-          + " its request exactly)"));
-    }
-    HistoryRecorder.Handle h = runtime.history().invokeConcurrently(id.client(), request.kind(), key, value(request));
-    instance.host().tell(kind.call(request).downcall());
-    return Params.within(wait, () -> onSuccess(answer.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS)
-        .handle((reply, error) -> {
-          if (error != null) {
-            replies.abandon(id, answer);
-          }
-          return error == null ? reply : error;
-        }), reply -> answer(store, request, h, reply, wait)));
+    Invocation invocation = Operations.invocation(instance, op, body.get(), caller);
+    KvRequest request = (KvRequest) ((Invocation.Answered<?>) invocation).request();
+    HistoryRecorder.Handle h = runtime.history().invokeConcurrently(caller.client(), request.kind(), key,
+        value(request));
+    return Params.within(wait, () -> onSuccess(operations.ask(instance, invocation, caller, wait), outcome -> {
+      if (outcome instanceof OperationHost.InUse u) {
+        runtime.history().fail(h, "id reused");
+        return respond(StatusCodes.CONFLICT, conflict(store, request, "id-reused", "request id " + request.id()
+            + " already names " + describe((KvRequest) u.earlier()) + ", still open at " + runtime.node()
+            + "; this request (" + describe(request) + ") was not sent: give each request a new seq (a retry repeats"
+            + " its request exactly)"));
+      }
+      return answer(store, request, h, outcome instanceof OperationHost.Answered a ? a.answer() : outcome, wait);
+    }));
   }
 
   private static Object value(KvRequest request) {

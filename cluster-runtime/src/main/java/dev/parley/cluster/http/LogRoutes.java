@@ -6,18 +6,16 @@ import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
 import akka.http.javadsl.unmarshalling.Unmarshaller;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parley.cluster.Caller;
+import dev.parley.cluster.Invocation;
 import dev.parley.cluster.LogKind;
 import dev.parley.cluster.NodeRuntime;
-import dev.parley.cluster.ProtocolKind;
-import dev.parley.cluster.Replies;
+import dev.parley.cluster.OperationHost;
 import dev.parley.protocols.pubsub.PartitionedLog;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 /**
  * The partitioned logs' HTTP face:
@@ -34,15 +32,20 @@ import java.util.function.Function;
  * naming it, without effect. A broker whose replica does not lead answers 307 to the leader's node
  * when it knows it ({@code curl -L} follows), else 503; a partition the topic does not have 404; no
  * answer within {@code ?timeout=} ms (default 5000) 504, as an append may still take effect. Each
- * answer is the broker's reply naming the request's call, handed to that request alone.
+ * route is the log's operation ({@code append}, {@code read}, {@code commit}, {@code positions})
+ * through the one operation path ({@link Operations}); its answer is the broker's reply naming the
+ * request's call, handed to that request alone.
  */
 final class LogRoutes extends ClientRoutes {
 
   private static final Duration DEFAULT_WAIT = Duration.ofSeconds(5);
   private static final int MAX_READ = 10_000;
 
-  LogRoutes(NodeRuntime runtime, ActorSystem<?> system, ObjectMapper json) {
+  private final Operations operations;
+
+  LogRoutes(NodeRuntime runtime, ActorSystem<?> system, ObjectMapper json, Operations operations) {
     super(runtime, system, json);
+    this.operations = operations;
   }
 
   Route routes() {
@@ -57,27 +60,27 @@ final class LogRoutes extends ClientRoutes {
         pathEnd(() -> post(() -> entity(Unmarshaller.entityToString(), body ->
             Params.of("POST /log/{name}/topics/{topic}", List.of("key", "timeout"), p -> {
               String record = requireBody(body);
-              return ask(log, p, call -> new PartitionedLog.Append(call, topic, p.text("key").orElse(null), record));
+              return ask(log, p, "append", new LogKind.Append(topic, p.text("key").orElse(null), record));
             })))),
         path(PathMatchers.segment("partitions").slash(PathMatchers.segment()), partition -> get(() ->
             Params.of("GET /log/{name}/topics/{topic}/partitions/{p}", List.of("from", "max", "timeout"), p -> {
               int number = partition(partition);
               long from = p.whole("from", 0, Long.MAX_VALUE, 0);
               int max = (int) p.whole("max", 1, MAX_READ, 100);
-              return ask(log, p, call -> new PartitionedLog.Read(call, topic, number, from, max));
+              return ask(log, p, "read", new LogKind.Read(topic, number, from, max));
             }))));
   }
 
   private Route groupRoutes(String log, String group, String topic) {
     return concat(
         pathEnd(() -> get(() -> Params.of("GET /log/{name}/groups/{group}/topics/{topic}", List.of("timeout"), p ->
-            ask(log, p, call -> new PartitionedLog.Positions(call, group, topic))))),
+            ask(log, p, "positions", new LogKind.Positions(group, topic))))),
         path(PathMatchers.segment("partitions").slash(PathMatchers.segment()), partition -> post(() ->
             entity(Unmarshaller.entityToString(), body ->
                 Params.of("POST /log/{name}/groups/{group}/topics/{topic}/partitions/{p}", List.of("timeout"), p -> {
                   int number = partition(partition);
                   long offset = Params.parseWhole("offset", body == null ? "" : body, 0, Long.MAX_VALUE);
-                  return ask(log, p, call -> new PartitionedLog.CommitOffset(call, group, topic, number, offset));
+                  return ask(log, p, "commit", new LogKind.Commit(group, topic, number, offset));
                 })))));
   }
 
@@ -93,26 +96,18 @@ final class LogRoutes extends ClientRoutes {
     return body;
   }
 
-  /** Checks the rest, then sends the command {@code command} makes of a fresh call name and awaits its reply. */
-  private Route ask(String log, Params p, Function<String, PartitionedLog.Command> command) {
+  /** Checks the rest, then operation {@code op} of {@code log} on {@code body} through the one operation path. */
+  private Route ask(String log, Params p, String op, Record body) {
     NodeRuntime.Instance instance = runtime.instance(log);
-    if (!(instance.kind() instanceof LogKind kind)) {
+    if (!(instance.kind() instanceof LogKind)) {
       throw new NodeRuntime.UnknownException("'" + log + "' is a " + instance.kind().name()
           + ", not a partitioned log; the logs on this node are " + logs());
     }
     Duration wait = p.timeout(DEFAULT_WAIT);
-    String name = LogKind.newCall();
-    ProtocolKind.Call call = kind.call(command.apply(name), name);
-    Replies replies = runtime.replies(log);
-    CompletableFuture<Object> answer = replies.await(call.answerKey(), null, null);
-    instance.host().tell(call.downcall());
-    return Params.within(wait, () -> onSuccess(answer.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS)
-        .handle((reply, error) -> {
-          if (error != null) {
-            replies.abandon(call.answerKey(), answer);
-          }
-          return error == null ? reply : error;
-        }), reply -> answer(log, reply, wait)));
+    Caller caller = Caller.anonymous(runtime.settings());
+    Invocation invocation = Operations.invocation(instance, op, body, caller);
+    return Params.within(wait, () -> onSuccess(operations.ask(instance, invocation, caller, wait), outcome ->
+        answer(log, outcome instanceof OperationHost.Answered a ? a.answer() : outcome, wait)));
   }
 
   private Route answer(String log, Object answer, Duration wait) {

@@ -19,12 +19,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import akka.cluster.typed.Cluster;
-import dev.parley.cluster.Clients;
-import dev.parley.cluster.LockClients;
+import dev.parley.cluster.Caller;
+import dev.parley.cluster.Invocation;
 import dev.parley.cluster.NodeGuardian;
 import dev.parley.cluster.NodeRuntime;
-import dev.parley.cluster.ProtocolKind;
-import dev.parley.cluster.Replies;
+import dev.parley.cluster.Operation;
+import dev.parley.cluster.OperationHost;
 import dev.parley.persistence.JournalReader;
 import dev.parley.persistence.JournalUnavailableException;
 import dev.parley.protocols.core.NodeHost;
@@ -39,8 +39,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A node's HTTP face, JSON through Jackson, on loopback by default.
@@ -50,7 +48,9 @@ import java.util.concurrent.TimeoutException;
  * GET  /membership                   the membership changes this node has seen, in order
  * GET  /protocols                    the instances this node runs and their operations
  * GET  /protocols/{name}             one instance's state
- * POST /protocols/{name}/{op}        a client operation (JSON body), e.g. causal/multicast
+ * POST /protocols/{name}/{op}        a client operation, its JSON body mapped onto the operation's record
+ *                                    ({@link Operations}), e.g. causal/multicast; /kv, /log and /pubsub are
+ *                                    friendlier routes over the same operations
  * GET  /protocols/{name}/upcalls     what it reported upward (?since=index)
  * GET  /kv/{store}/{key}             a key-value store's get; PUT, and POST .../cas (see KvRoutes)
  * POST /log/{name}/topics/{topic}    append to a partitioned log; reads, group positions (see LogRoutes)
@@ -75,11 +75,13 @@ public final class NodeApi extends AllDirectives {
   private final NodeRuntime runtime;
   private final ActorSystem<?> system;
   private final ObjectMapper json;
+  private final Operations operations;
 
   public NodeApi(NodeRuntime runtime, ActorSystem<?> system, ObjectMapper json) {
     this.runtime = runtime;
     this.system = system;
     this.json = json;
+    this.operations = new Operations(system);
   }
 
   public Route routes() {
@@ -88,10 +90,10 @@ public final class NodeApi extends AllDirectives {
         path("status", () -> get(() -> onSuccess(status(), this::ok))),
         path("membership", () -> get(() -> ok(runtime.upcalls().since(NodeGuardian.CLUSTER, 0)))),
         pathPrefix("protocols", this::protocolRoutes),
-        pathPrefix("kv", new KvRoutes(runtime, system, json, this::parse)::routes),
-        pathPrefix("log", new LogRoutes(runtime, system, json)::routes),
+        pathPrefix("kv", new KvRoutes(runtime, system, json, operations, this::parse)::routes),
+        pathPrefix("log", new LogRoutes(runtime, system, json, operations)::routes),
         pathPrefix("nemesis", this::nemesisRoutes),
-        pathPrefix("pubsub", new PubSubRoutes(runtime, system, json, this::parse)::routes),
+        pathPrefix("pubsub", new PubSubRoutes(runtime, system, json, operations, this::parse)::routes),
         path("history", () -> get(() -> complete(HttpEntities.create(
             ContentTypes.APPLICATION_JSON, HistoryJson.toJsonLines(runtime.history().history()))))),
         path("trace", () -> get(() -> Params.of("GET /trace", List.of("format"), p -> trace(p.text("format"))))),
@@ -122,7 +124,7 @@ public final class NodeApi extends AllDirectives {
             path("upcalls", () -> get(() -> Params.of("GET /protocols/{name}/upcalls", List.of("since"), p -> ok(
                 runtime.upcalls().since(runtime.instance(name).name(), p.whole("since", 0, Long.MAX_VALUE, 0)))))),
             path(PathMatchers.segment(), op -> post(() -> entity(Unmarshaller.entityToString(), body ->
-                Params.of("POST /protocols/{name}/{op}", List.of("client", "timeout"), p ->
+                Params.of("POST /protocols/{name}/{op}", List.of("client", "seq", "timeout"), p ->
                     operation(name, op, body, p))))))));
   }
 
@@ -181,7 +183,7 @@ public final class NodeApi extends AllDirectives {
     Map<String, Object> out = new LinkedHashMap<>();
     runtime.instances().forEach((name, i) -> out.put(name, Map.of(
         "kind", i.kind().name(), "description", i.kind().description(),
-        "operations", i.kind().operations())));
+        "operations", i.kind().operationNames())));
     return out;
   }
 
@@ -193,93 +195,94 @@ public final class NodeApi extends AllDirectives {
     out.put("started", i.started());
     out.put("peers", i.peers());
     out.put("state", i.kind().status(runtime.upcalls(), name));
-    LockClients locks = runtime.lockClients(name);
-    if (locks != null) {
-      out.put("clients", locks.status());
-    }
+    CompletionStage<Map<String, Object>> described = AskPattern.<Object, Object>ask(i.operations(),
+            OperationHost.Describe::new, STATUS_WAIT, system.scheduler())
+        .handle((requests, error) -> {
+          if (requests instanceof Map<?, ?> m) {
+            out.put("requests", Map.of("waiting", m.get("waiting")));
+            if (m.get("clients") != null) {
+              out.put("clients", m.get("clients"));
+            }
+          }
+          return out;
+        });
     if (!i.started() || !i.kind().hasLiveStatus()) {
-      return CompletableFuture.completedFuture(out);
+      return described;
     }
-    return AskPattern.<Object, Object>ask(i.host(), replyTo -> i.kind().statusQuery(runtime.settings(), replyTo),
+    return described.thenCompose(o -> AskPattern.<Object, Object>ask(i.host(),
+            replyTo -> i.kind().statusQuery(runtime.settings(), replyTo),
             STATUS_WAIT, system.scheduler())
         .handle((live, error) -> {
           out.put("live", error == null ? live : Map.of("unavailable", "no answer within "
               + STATUS_WAIT.toMillis() + " ms (crashed or busy)"));
           return out;
-        });
+        }));
   }
 
+  /**
+   * A client operation: its body mapped onto the operation's record, handed to the instance's
+   * operation host, and answered with what the host answered within the request's timeout.
+   */
   private Route operation(String name, String op, String body, Params p) {
     NodeRuntime.Instance instance = runtime.instance(name);
-    ProtocolKind kind = instance.kind();
-    if (!kind.operations().contains(op)) {
-      throw new NodeRuntime.UnknownException("unknown operation '" + op + "' of " + name + " ("
-          + kind.name() + "); its operations are " + kind.operations());
-    }
+    Operation<?> operation = instance.kind().operation(op);
     JsonNode parsed = parse(body);
+    Record mapped = Operations.map(operation, parsed);
     Duration wait = p.timeout(DEFAULT_WAIT);
-    Optional<String> client = p.client();
-    ProtocolKind.Call call = kind.call(runtime.settings(), op, parsed);
-    LockClients locks = runtime.lockClients(name);
-    if (locks != null) {
-      return op.equals("acquire") ? acquire(name, locks, client.orElseGet(Clients::anonymous), wait)
-          : release(name, locks, client.orElse(null));
+    Caller caller = p.caller(runtime.settings(), false);
+    Invocation invocation = operation.invoke(caller, mapped);
+    String shown = invocation instanceof Invocation.Exclusive || parsed == null ? null : parsed.toString();
+    HistoryRecorder.Handle h = runtime.history().invokeConcurrently(caller.client(), op, name, shown);
+    return Params.within(wait, () -> onSuccess(operations.ask(instance, invocation, caller, wait), outcome ->
+        answer(name, op, invocation, caller, wait, h, outcome)));
+  }
+
+  private Route answer(String name, String op, Invocation invocation, Caller caller, Duration wait,
+      HistoryRecorder.Handle h, OperationHost.Outcome outcome) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    if (outcome instanceof OperationHost.Answered a) {
+      runtime.history().ok(h, String.valueOf(a.answer()));
+      out.put("done", op);
+      out.put("protocol", name);
+      out.put("upcall", a.answer());
+      return ok(out);
     }
-    String process = client.orElseGet(Clients::anonymous);
-    Replies replies = runtime.replies(name);
-    CompletableFuture<Object> answer = call.answered() ? replies.await(call.answerKey(), null, null) : null;
-    HistoryRecorder.Handle h =
-        runtime.history().invokeConcurrently(process, op, name, parsed == null ? null : parsed.toString());
-    instance.host().tell(call.downcall());
-    if (answer == null) {
+    if (outcome instanceof OperationHost.Accepted) {
       runtime.history().ok(h);
       return status(StatusCodes.ACCEPTED, Map.of("accepted", op, "protocol", name));
     }
-    return Params.within(wait, () -> onSuccess(answer.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS)
-        .handle((upcall, error) -> {
-          if (error == null) {
-            runtime.history().ok(h, String.valueOf(upcall));
-            return (Object) Map.of("done", op, "protocol", name, "upcall", upcall);
-          }
-          replies.abandon(call.answerKey(), answer);
-          runtime.history().info(h, error instanceof TimeoutException ? "timed out" : error.toString());
-          return Map.of("pending", op, "protocol", name,
-              "note", "no answer within " + wait.toMillis() + " ms; it may still happen");
-        }), this::ok));
-  }
-
-  /** A client acquires a mutual-exclusion instance at this node: 200 once it holds it, 504 withdrawn. */
-  private Route acquire(String name, LockClients locks, String client, Duration wait) {
-    CompletableFuture<LockClients.Grant> granted = locks.acquire(client);
-    HistoryRecorder.Handle h = runtime.history().invokeConcurrently(client, "acquire", name, null);
-    return Params.within(wait, () -> onSuccess(granted.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS)
-        .handle((grant, error) -> {
-      if (error == null) {
-        runtime.history().ok(h, grant.fencingToken());
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("done", "acquire");
-        out.put("protocol", name);
-        out.put("client", client);
-        out.put("fencingToken", grant.fencingToken());
-        out.put("upcall", Map.of("node", runtime.node().name(), "fencingToken", grant.fencingToken()));
-        return (Object) out;
-      }
-      locks.withdraw(granted);
+    if (outcome instanceof OperationHost.Granted g) {
+      runtime.history().ok(h, g.fencingToken());
+      out.put("done", op);
+      out.put("protocol", name);
+      out.put("client", g.client());
+      out.put("fencingToken", g.fencingToken());
+      out.put("upcall", Map.of("node", runtime.node().name(), "fencingToken", g.fencingToken()));
+      return ok(out);
+    }
+    if (outcome instanceof OperationHost.Released r) {
+      runtime.history().ok(h);
+      return ok(Map.of("done", op, "protocol", name, "client", r.client(), "fencingToken", r.fencingToken()));
+    }
+    if (outcome instanceof OperationHost.Refused r) {
+      runtime.history().fail(h, r.message());
+      return status(StatusCodes.CONFLICT, Map.of("error", r.message(), "conflict", r.conflict()));
+    }
+    if (outcome instanceof OperationHost.InUse u) {
+      runtime.history().fail(h, "id reused");
+      return status(StatusCodes.CONFLICT, Map.of("conflict", "id-reused", "error", "request id " + u.key()
+          + " already names another request, still open at " + runtime.node() + "; this one was not sent: give each"
+          + " request a new seq (a retry repeats its request exactly)"));
+    }
+    if (invocation instanceof Invocation.Exclusive x && x.acquiring()) {
       runtime.history().fail(h, "not granted within " + wait.toMillis() + " ms: withdrawn");
-      return Map.of("protocol", name, "client", client, "error", client + " was not granted " + name + " within "
-          + wait.toMillis() + " ms; its request is withdrawn and it does not hold the lock (acquire again, with a "
-          + "longer ?timeout=ms if need be)");
-    }), out -> out instanceof Map<?, ?> m && m.containsKey("error") ? status(StatusCodes.GATEWAY_TIMEOUT, out)
-        : ok(out)));
-  }
-
-  /** A client releases: 200 with the grant it held, 409 if it does not hold the lock here. */
-  private Route release(String name, LockClients locks, String client) {
-    LockClients.Grant released = locks.release(client);
-    HistoryRecorder.Handle h = runtime.history().invokeConcurrently(released.client(), "release", name, null);
-    runtime.history().ok(h);
-    return ok(Map.of("done", "release", "protocol", name, "client", released.client(),
-        "fencingToken", released.fencingToken()));
+      return status(StatusCodes.GATEWAY_TIMEOUT, Map.of("protocol", name, "client", caller.client(), "error",
+          caller.client() + " was not granted " + name + " within " + wait.toMillis() + " ms; its request is withdrawn"
+          + " and it does not hold the lock (acquire again, with a longer ?timeout=ms if need be)"));
+    }
+    runtime.history().info(h, "timed out");
+    return ok(Map.of("pending", op, "protocol", name,
+        "note", "no answer within " + wait.toMillis() + " ms; it may still happen"));
   }
 
   private JsonNode parse(String body) {
@@ -318,8 +321,6 @@ public final class NodeApi extends AllDirectives {
   private ExceptionHandler errors() {
     return ExceptionHandler.newBuilder()
         .match(NodeRuntime.UnknownException.class, e -> status(StatusCodes.NOT_FOUND, error(e)))
-        .match(LockClients.Refused.class, e -> status(StatusCodes.CONFLICT,
-            Map.of("error", e.getMessage(), "conflict", e.conflict())))
         .match(IllegalArgumentException.class, e -> status(StatusCodes.BAD_REQUEST, error(e)))
         .match(JournalUnavailableException.class, e -> status(StatusCodes.SERVICE_UNAVAILABLE, error(e)))
         .match(RuntimeException.class, e -> {

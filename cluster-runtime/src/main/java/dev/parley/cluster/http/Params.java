@@ -2,7 +2,9 @@ package dev.parley.cluster.http;
 
 import akka.http.javadsl.server.Directives;
 import akka.http.javadsl.server.Route;
+import dev.parley.cluster.Caller;
 import dev.parley.cluster.Clients;
+import dev.parley.cluster.NodeSettings;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +64,24 @@ final class Params {
   /** The client the request names ({@link Clients#named}), if it names one. */
   Optional<String> client() {
     return text("client").map(Clients::named);
+  }
+
+  /**
+   * Who asks at {@code node}: the client named (or an anonymous one) and its {@code seq}; {@code seq}
+   * without {@code client}, or, with {@code seqRequired}, {@code client} without {@code seq}, is a 400.
+   */
+  Caller caller(NodeSettings node, boolean seqRequired) {
+    Optional<String> client = client();
+    Optional<Long> seq = whole("seq", 1, Long.MAX_VALUE);
+    if (client.isEmpty() && seq.isPresent()) {
+      throw new IllegalArgumentException("seq numbers a client's requests: give client=NAME with seq="
+          + seq.get() + " (or neither, for a request of its own)");
+    }
+    if (client.isPresent() && seq.isEmpty() && seqRequired) {
+      throw new IllegalArgumentException("a client naming itself (client=" + client.get()
+          + ") numbers its requests: give seq=1, 2, ... so a retry with the same seq is applied once");
+    }
+    return new Caller(node, client.orElseGet(Clients::anonymous), seq);
   }
 
   /** The whole number {@code name}, from {@code min} to {@code max}, if given. */

@@ -4,7 +4,6 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.Props;
-import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.http.javadsl.marshalling.sse.EventStreamMarshalling;
 import akka.http.javadsl.model.StatusCodes;
@@ -19,7 +18,10 @@ import akka.stream.javadsl.Source;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parley.cluster.Caller;
 import dev.parley.cluster.Clients;
+import dev.parley.cluster.Invocation;
+import dev.parley.cluster.OperationHost;
 import dev.parley.cluster.NodeRuntime;
 import dev.parley.cluster.PubSubKind;
 import dev.parley.protocols.pubsub.TopicBroker;
@@ -68,10 +70,13 @@ final class PubSubRoutes extends ClientRoutes {
   private static final Duration HEARTBEAT = Duration.ofSeconds(2);
   private static final Set<String> FILTER_FIELDS = Set.of("keyEquals", "keyPrefix", "payloadContains");
 
+  private final Operations operations;
   private final Function<String, JsonNode> parse;
 
-  PubSubRoutes(NodeRuntime runtime, ActorSystem<?> system, ObjectMapper json, Function<String, JsonNode> parse) {
+  PubSubRoutes(NodeRuntime runtime, ActorSystem<?> system, ObjectMapper json, Operations operations,
+      Function<String, JsonNode> parse) {
     super(runtime, system, json);
+    this.operations = operations;
     this.parse = parse;
   }
 
@@ -103,12 +108,8 @@ final class PubSubRoutes extends ClientRoutes {
     if (seq.isPresent() && publisher.isEmpty()) {
       throw new IllegalArgumentException("seq numbers a publisher's messages: give publisher=NAME with seq=" + seq.get());
     }
-    long number = seq.orElse(0L);
-    String from = publisher.orElse("http");
-    ActorRef<Object> host = brokerHost(broker);
-    return answer(AskPattern.<Object, TopicBroker.Reply>ask(host,
-        r -> new TopicBroker.Publish(from, number, topic, key.orElse(null), body, r), WAIT, system.scheduler()),
-        WAIT, reply -> {
+    return ask(broker, "publish", new PubSubKind.Publish(topic, key.orElse(null), body, publisher.orElse(null),
+        seq.orElse(null)), WAIT, reply -> {
           if (reply instanceof TopicBroker.PublishAck a) {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("topic", topic);
@@ -158,9 +159,7 @@ final class PubSubRoutes extends ClientRoutes {
     }
     Filter filter = filter(parsed.get("filter"));
     boolean keep = durable != null && durable.asBoolean();
-    return answer(AskPattern.<Object, TopicBroker.Reply>ask(brokerHost(broker),
-        r -> new TopicBroker.Subscribe(subscriber, topic.asText(), filter, keep, false, r), WAIT, system.scheduler()),
-        WAIT, reply -> {
+    return ask(broker, "subscribe", new PubSubKind.Subscribe(subscriber, topic.asText(), filter, keep), WAIT, reply -> {
           if (reply instanceof TopicBroker.Subscribed s) {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("subscriber", s.subscriberId());
@@ -200,9 +199,7 @@ final class PubSubRoutes extends ClientRoutes {
   }
 
   private Route unsubscribe(String broker, String subscriber) {
-    return answer(AskPattern.<Object, TopicBroker.Reply>ask(brokerHost(broker),
-        r -> new TopicBroker.Unsubscribe(subscriber, r), WAIT, system.scheduler()),
-        WAIT, reply -> {
+    return ask(broker, "unsubscribe", new PubSubKind.Unsubscribe(subscriber), WAIT, reply -> {
           if (reply instanceof TopicBroker.Unsubscribed u) {
             return u.existed() ? respond(StatusCodes.OK, Map.of("unsubscribed", subscriber)) : notSubscribed(broker, subscriber);
           }
@@ -217,9 +214,8 @@ final class PubSubRoutes extends ClientRoutes {
     Duration wait = Duration.ofMillis(p.whole("timeout", 0, Params.MAX_TIMEOUT_MS, 0));
     long upTo = p.whole("ack", 0, Long.MAX_VALUE, 0);
     Duration askWait = wait.plus(WAIT);
-    return Params.within(askWait, () -> answer(AskPattern.<Object, TopicBroker.Reply>ask(brokerHost(broker),
-        r -> new TopicBroker.Pull(subscriber, upTo, most, wait, r), askWait, system.scheduler()),
-        askWait, reply -> {
+    return Params.within(askWait, () -> ask(broker, "pull",
+        new PubSubKind.Pull(subscriber, most, wait.toMillis(), upTo), askWait, reply -> {
           if (reply instanceof TopicBroker.Pulled pulled) {
             List<Map<String, Object>> messages = pulled.messages().stream().map(PubSubRoutes::message).toList();
             Map<String, Object> out = new LinkedHashMap<>();
@@ -241,8 +237,8 @@ final class PubSubRoutes extends ClientRoutes {
   private Route ack(String broker, String subscriber, Params p) {
     long n = p.whole("upTo", 1, Long.MAX_VALUE).orElseThrow(() -> new IllegalArgumentException(
         "give upTo=N: the last message number n taken, to acknowledge it and every one before it"));
-    brokerHost(broker).tell(new TopicBroker.Ack(subscriber, n));
-    return respond(StatusCodes.OK, Map.of("subscriber", subscriber, "acked", n));
+    return ask(broker, "ack", new PubSubKind.Ack(subscriber, n), WAIT, reply ->
+        respond(StatusCodes.OK, Map.of("subscriber", subscriber, "acked", n)));
   }
 
   private static Map<String, Object> message(TopicBroker.Deliver d) {
@@ -330,20 +326,34 @@ final class PubSubRoutes extends ClientRoutes {
   // ---------------------------------------------------------------- helpers
 
   private ActorRef<Object> brokerHost(String broker) {
+    return brokerInstance(broker).host();
+  }
+
+  private NodeRuntime.Instance brokerInstance(String broker) {
     NodeRuntime.Instance instance = runtime.instance(broker);
     if (!(instance.kind() instanceof PubSubKind)) {
       throw new NodeRuntime.UnknownException("'" + broker + "' is a " + instance.kind().name()
           + ", not a topic broker; the brokers on this node are " + runtime.instances().values().stream()
           .filter(i -> i.kind() instanceof PubSubKind).map(NodeRuntime.Instance::name).toList());
     }
-    return instance.host();
+    return instance;
   }
 
-  private Route answer(CompletionStage<TopicBroker.Reply> asked, Duration wait, Function<TopicBroker.Reply, Route> onReply) {
-    return onSuccess(asked.handle((reply, error) -> error == null ? (Object) reply : error), reply ->
-        reply instanceof TopicBroker.Reply r ? onReply.apply(r) : respond(StatusCodes.GATEWAY_TIMEOUT, Map.of("error",
-            "the broker did not answer within " + wait.toMillis() + " ms (crashed, restarting or unreachable); "
-                + "retry (a publish with publisher and seq is applied once)")));
+  /**
+   * Operation {@code op} of {@code broker} on {@code body} through the one operation path, its reply
+   * (none for an accepted one) answered by {@code onReply}.
+   */
+  private Route ask(String broker, String op, Record body, Duration wait, Function<TopicBroker.Reply, Route> onReply) {
+    NodeRuntime.Instance instance = brokerInstance(broker);
+    Caller caller = Caller.anonymous(runtime.settings());
+    Invocation invocation = Operations.invocation(instance, op, body, caller);
+    return onSuccess(operations.ask(instance, invocation, caller, wait), outcome ->
+        outcome instanceof OperationHost.Answered a && a.answer() instanceof TopicBroker.Reply r ? onReply.apply(r)
+            : outcome instanceof OperationHost.Accepted ? onReply.apply(null)
+            : outcome instanceof OperationHost.TimedOut ? respond(StatusCodes.GATEWAY_TIMEOUT, Map.of("error",
+                "the broker did not answer within " + wait.toMillis() + " ms (crashed, restarting or unreachable); "
+                    + "retry (a publish with publisher and seq is applied once)"))
+            : unexpected(outcome));
   }
 
   private Route notSubscribed(String broker, String subscriber) {

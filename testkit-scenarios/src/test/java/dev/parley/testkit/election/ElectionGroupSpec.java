@@ -3,7 +3,10 @@ package dev.parley.testkit.election;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import akka.actor.testkit.typed.javadsl.TestProbe;
+import dev.parley.cluster.Caller;
+import dev.parley.cluster.Invocation;
 import dev.parley.cluster.NodeSettings;
+import dev.parley.cluster.Operation;
 import dev.parley.cluster.ProtocolKind;
 import dev.parley.cluster.ProtocolKinds;
 import dev.parley.protocols.core.NodeId;
@@ -120,9 +123,10 @@ class ElectionGroupSpec {
       assertThat(kind.operations()).isEmpty();
       return;
     }
-    assertThat(kind.operations()).containsExactly("hold-election");
+    assertThat(kind.operations()).extracting(Operation::name).containsExactly("hold-election");
     long epoch = status.epoch();
-    group.tell(highest, kind.call(at, "hold-election", null).downcall());
+    Invocation holdElection = kind.operations().get(0).invoke(Caller.anonymous(at), new Operation.Empty());
+    group.tell(highest, ((Invocation.Accepted) holdElection).downcall());
     group.await(Duration.ofSeconds(10), () -> assertThat(group.upcalls().of(highest, LeaderElected.class))
         .last().satisfies(e -> {
           assertThat(e.leader()).isEqualTo(highest);

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parley.cluster.Caller;
+import dev.parley.cluster.Invocation;
 import dev.parley.cluster.NodeSettings;
+import dev.parley.cluster.Operation;
 import dev.parley.cluster.ProtocolKind;
 import dev.parley.cluster.ProtocolKinds;
 import dev.parley.protocols.core.NodeId;
@@ -140,7 +143,10 @@ class MulticastSpec {
     NodeSettings at = new NodeSettings(NodeId.n(1), "127.0.0.1", 2551, 8551, List.of(), group.nodes(), Map.of(),
         Path.of("unused"), 1);
 
-    Object downcall = kind.call(at, "multicast", new ObjectMapper().readTree("{\"payload\":\"hello\"}")).downcall();
+    Operation<?> multicast = kind.operations().stream().filter(o -> o.name().equals("multicast")).findFirst()
+        .orElseThrow();
+    Object body = new ObjectMapper().readValue("{\"payload\":\"hello\"}", multicast.body());
+    Object downcall = ((Invocation.Accepted) multicast.invoke(Caller.anonymous(at), body)).downcall();
     group.tell(NodeId.n(1), downcall);
 
     group.await(Duration.ofSeconds(5), () -> {

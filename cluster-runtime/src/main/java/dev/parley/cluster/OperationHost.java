@@ -1,0 +1,220 @@
+package dev.parley.cluster;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
+import dev.parley.protocols.core.NodeEnv;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The operations of one protocol instance at one node: an actor beside the instance's host that
+ * receives each client request as {@link Invoke} (an {@link Invocation} and the request's {@code
+ * replyTo}), hands the downcall to the instance, and answers the request when the instance answers
+ * it. It is also the instance's upcall listener: every upcall is recorded for {@code /upcalls}, the
+ * event stream and the trace, then, if it answers a request, goes to that request's {@code replyTo},
+ * found by the key it carries in this actor's own map (never by scanning the upcalls). A request not
+ * answered within its wait is answered {@link TimedOut} and forgotten, so it leaves nothing behind;
+ * an acquire not granted by then is withdrawn.
+ *
+ * <p>Asked from the HTTP edge only (with AskPattern and the request's timeout); peers never ask.
+ */
+public final class OperationHost extends AbstractBehavior<Object> {
+
+  /** What the host is told; anything else it receives is an upcall of the instance. */
+  public sealed interface Command {}
+
+  /** Carry out {@code invocation} for {@code client}, answering {@code replyTo} within {@code within}. */
+  public record Invoke(Invocation invocation, String client, Duration within, ActorRef<Object> replyTo)
+      implements Command {}
+
+  /** How many requests wait, and the lock clients if any: answered with a map. */
+  public record Describe(ActorRef<Object> replyTo) implements Command {}
+
+  /** The instance's host, to hand downcalls to. */
+  record Attach(ActorRef<Object> instance) implements Command {}
+
+  private record Expired(long ticket) implements Command {}
+
+  /** What a request is answered with. */
+  public sealed interface Outcome {}
+
+  /** The upcall (or, for an {@link Invocation.Asked}, the reply) answering the request. */
+  public record Answered(Object answer) implements Outcome {}
+
+  /** Handed to the instance; nothing answers it. */
+  public record Accepted() implements Outcome {}
+
+  /** No answer within the request's wait; forgotten (an acquire: withdrawn). */
+  public record TimedOut() implements Outcome {}
+
+  /** Another request is open under the request's key: {@code earlier} is that request. */
+  public record InUse(Object key, Object earlier) implements Outcome {}
+
+  /** The client holds the critical section with {@code fencingToken}. */
+  public record Granted(String client, long fencingToken) implements Outcome {}
+
+  /** The client gave the critical section back; it held it with {@code fencingToken}. */
+  public record Released(String client, long fencingToken) implements Outcome {}
+
+  /** Refused for what it conflicts with ({@code conflict}: a short code). */
+  public record Refused(String conflict, String message) implements Outcome {}
+
+  private record Key(Class<?> type, Object key) {}
+
+  private static final class Waiting {
+    final String fingerprint;
+    final Object request;
+    final List<Long> tickets = new ArrayList<>(1);
+
+    Waiting(String fingerprint, Object request) {
+      this.fingerprint = fingerprint;
+      this.request = request;
+    }
+  }
+
+  private record Open(Key key, ActorRef<Object> replyTo) {}
+
+  private final NodeRuntime runtime;
+  private final String name;
+  private final NodeEnv env;
+  private final TimerScheduler<Object> timers;
+  private final Map<Class<?>, Invocation.Answered<?>> answerTypes = new LinkedHashMap<>();
+  private final Map<Key, Waiting> waiting = new HashMap<>();
+  private final Map<Long, Open> open = new HashMap<>();
+  private ActorRef<Object> instance;
+  private LockClients locks;
+  private long tickets;
+
+  static Behavior<Object> create(NodeRuntime runtime, String name, NodeEnv env) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new OperationHost(ctx, runtime, name, env, timers)));
+  }
+
+  private OperationHost(ActorContext<Object> ctx, NodeRuntime runtime, String name, NodeEnv env,
+      TimerScheduler<Object> timers) {
+    super(ctx);
+    this.runtime = runtime;
+    this.name = name;
+    this.env = env;
+    this.timers = timers;
+  }
+
+  @Override
+  public Receive<Object> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Invoke.class, this::onInvoke)
+        .onMessage(Expired.class, this::onExpired)
+        .onMessage(Describe.class, this::onDescribe)
+        .onMessage(Attach.class, a -> {
+          instance = a.instance();
+          return this;
+        })
+        .onAnyMessage(this::onUpcall)
+        .build();
+  }
+
+  private Behavior<Object> onInvoke(Invoke invoke) {
+    Invocation invocation = invoke.invocation();
+    if (invocation instanceof Invocation.Answered<?> a) {
+      answered(a, invoke);
+    } else if (invocation instanceof Invocation.Accepted a) {
+      instance.tell(a.downcall());
+      invoke.replyTo().tell(new Accepted());
+    } else if (invocation instanceof Invocation.Asked a) {
+      instance.tell(a.downcall().apply(invoke.replyTo()));
+    } else if (invocation instanceof Invocation.Exclusive x) {
+      exclusive(x, invoke);
+    }
+    return this;
+  }
+
+  private void answered(Invocation.Answered<?> a, Invoke invoke) {
+    Key key = new Key(a.upcall(), a.key());
+    Waiting w = waiting.get(key);
+    boolean fresh = w == null;
+    if (fresh) {
+      w = new Waiting(a.fingerprint(), a.request());
+      waiting.put(key, w);
+      answerTypes.put(a.upcall(), a);
+    } else if (a.fingerprint() == null || !a.fingerprint().equals(w.fingerprint)) {
+      invoke.replyTo().tell(new InUse(a.key(), w.request));
+      return;
+    }
+    long ticket = ++tickets;
+    w.tickets.add(ticket);
+    open.put(ticket, new Open(key, invoke.replyTo()));
+    timers.startSingleTimer(ticket, new Expired(ticket), invoke.within());
+    if (fresh) {
+      instance.tell(a.downcall());
+    }
+  }
+
+  private void exclusive(Invocation.Exclusive x, Invoke invoke) {
+    if (locks == null) {
+      locks = new LockClients(runtime.node(), name, instance, x.acquire(), x.release());
+    }
+    try {
+      if (x.acquiring()) {
+        long ticket = ++tickets;
+        locks.acquire(invoke.client(), ticket, invoke.replyTo());
+        timers.startSingleTimer(ticket, new Expired(ticket), invoke.within());
+      } else {
+        LockClients.Grant released = locks.release(Clients.isAnonymous(invoke.client()) ? null : invoke.client());
+        invoke.replyTo().tell(new Released(released.client(), released.fencingToken()));
+      }
+    } catch (LockClients.Refused e) {
+      invoke.replyTo().tell(new Refused(e.conflict(), e.getMessage()));
+    }
+  }
+
+  private Behavior<Object> onExpired(Expired expired) {
+    Open o = open.remove(expired.ticket());
+    if (o != null) {
+      Waiting w = waiting.get(o.key());
+      if (w != null && w.tickets.remove(expired.ticket()) && w.tickets.isEmpty()) {
+        waiting.remove(o.key());
+      }
+      o.replyTo().tell(new TimedOut());
+    } else if (locks != null) {
+      locks.withdraw(expired.ticket());
+    }
+    return this;
+  }
+
+  private Behavior<Object> onUpcall(Object upcall) {
+    runtime.upcalls().record(name, env.clock().millis(), upcall);
+    runtime.tracer().upcall(runtime.node(), upcall);
+    for (Invocation.Answered<?> type : answerTypes.values()) {
+      Object key = type.keyIn(upcall);
+      Waiting w = key == null ? null : waiting.remove(new Key(type.upcall(), key));
+      if (w != null) {
+        for (long ticket : w.tickets) {
+          timers.cancel(ticket);
+          open.remove(ticket).replyTo().tell(new Answered(upcall));
+        }
+      }
+    }
+    if (locks != null) {
+      locks.onUpcall(upcall);
+    }
+    return this;
+  }
+
+  private Behavior<Object> onDescribe(Describe describe) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("waiting", open.size() + (locks == null ? 0 : locks.waiting()));
+    if (locks != null) {
+      out.put("clients", locks.status());
+    }
+    describe.replyTo().tell(out);
+    return this;
+  }
+}

@@ -1,0 +1,168 @@
+package dev.parley.cluster.http;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.AskPattern;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.parley.cluster.Caller;
+import dev.parley.cluster.Clients;
+import dev.parley.cluster.Invocation;
+import dev.parley.cluster.NodeRuntime;
+import dev.parley.cluster.Operation;
+import dev.parley.cluster.OperationHost;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.lang.reflect.RecordComponent;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.Collectors;
+
+/**
+ * The request edge of every client operation: a JSON body mapped strictly onto the operation's
+ * record, and the one ask of the instance's {@link OperationHost} with the request's timeout. The
+ * generic route ({@code POST /protocols/{name}/{op}}) and the friendly ones ({@code /kv}, {@code
+ * /log}, {@code /pubsub}) all come through here; nothing between peers asks.
+ *
+ * <p>Strict mapping: an unknown field, a missing required one, a string where a number goes (or a
+ * number where a string goes), a fraction where a whole number goes and a number out of its type's
+ * range are each refused (an {@link IllegalArgumentException}, a 400) naming the field and the
+ * operation's JSON shape.
+ */
+final class Operations {
+
+  /** How long past a request's wait the edge waits for the host, which answers at the wait itself. */
+  private static final Duration SLACK = Duration.ofSeconds(2);
+
+  private static final ObjectMapper STRICT = JsonMapper.builder()
+      .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+      .addModule(new SimpleModule().addDeserializer(String.class, new StrictStrings()))
+      .build();
+
+  private final ActorSystem<?> system;
+
+  Operations(ActorSystem<?> system) {
+    this.system = system;
+  }
+
+  /**
+   * {@code body} (null: none) mapped onto {@code operation}'s record; what does not map is an
+   * {@link IllegalArgumentException} naming the field and the operation's shape.
+   */
+  static Record map(Operation<?> operation, JsonNode body) {
+    JsonNode given = body == null ? JsonNodeFactory.instance.objectNode() : body;
+    String takes = operation.name() + " takes " + operation.shape();
+    if (!given.isObject()) {
+      throw new IllegalArgumentException("the body of " + operation.name() + " is a JSON object; " + takes);
+    }
+    Set<String> fields = Arrays.stream(operation.body().getRecordComponents()).map(RecordComponent::getName)
+        .collect(Collectors.toSet());
+    for (Iterator<String> names = given.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!fields.contains(name)) {
+        throw new IllegalArgumentException("unknown field \"" + Clients.abbreviate(name) + "\"; " + takes);
+      }
+    }
+    Record mapped;
+    try {
+      mapped = STRICT.treeToValue(given, operation.body());
+    } catch (ValueInstantiationException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new IllegalArgumentException((cause.getMessage() == null ? cause.toString() : cause.getMessage()) + "; "
+          + takes);
+    } catch (UnrecognizedPropertyException e) {
+      throw new IllegalArgumentException("unknown field \"" + e.getPropertyName() + "\"; " + takes);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(reason(e) + "; " + takes);
+    }
+    for (RecordComponent c : operation.body().getRecordComponents()) {
+      if (Operation.required(c) && value(c, mapped) == null) {
+        throw new IllegalArgumentException("\"" + c.getName() + "\" is missing; " + takes);
+      }
+    }
+    return mapped;
+  }
+
+  private static String reason(JsonProcessingException e) {
+    String field = e instanceof JsonMappingException m && !m.getPath().isEmpty()
+        ? m.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+            .collect(Collectors.joining(".")) : null;
+    String message = e.getOriginalMessage();
+    if (message.startsWith("Missing required creator property")) {
+      return "\"" + field + "\" is missing";
+    }
+    String first = message.lines().findFirst().orElse(message);
+    Class<?> target = e instanceof MismatchedInputException m ? m.getTargetType() : null;
+    if (field == null) {
+      return first;
+    }
+    if (target == null || first.contains("out of range")) {
+      return "\"" + field + "\" is not valid (" + first + ")";
+    }
+    String type = Operation.typeName(target);
+    return "\"" + field + "\" must be " + (type.contains(" or ") ? "" : "aeiou".indexOf(type.charAt(0)) >= 0 ? "an "
+        : "a ") + type + " (" + first + ")";
+  }
+
+  private static Object value(RecordComponent c, Record r) {
+    try {
+      Method accessor = c.getAccessor();
+      accessor.trySetAccessible();
+      return accessor.invoke(r);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot read " + c.getName() + " of " + r.getClass().getName(), e);
+    }
+  }
+
+  /**
+   * {@code invocation} at {@code instance} for {@code caller}: what the instance's operation host
+   * answered within {@code wait} ({@link OperationHost.TimedOut} if it did not).
+   */
+  CompletionStage<OperationHost.Outcome> ask(NodeRuntime.Instance instance, Invocation invocation, Caller caller,
+      Duration wait) {
+    return AskPattern.<Object, Object>ask(instance.operations(),
+            replyTo -> new OperationHost.Invoke(invocation, caller.client(), wait, replyTo),
+            wait.plus(SLACK), system.scheduler())
+        .handle((answer, error) -> error != null ? new OperationHost.TimedOut()
+            : answer instanceof OperationHost.Outcome o ? o : new OperationHost.Answered(answer));
+  }
+
+  /** The invocation of operation {@code op} of {@code instance} on {@code body} for {@code caller}. */
+  static Invocation invocation(NodeRuntime.Instance instance, String op, Record body, Caller caller) {
+    return instance.kind().operation(op).invoke(caller, body);
+  }
+
+  /** Strings only from JSON strings: a number or a boolean is not read as its text. */
+  private static final class StrictStrings extends StdScalarDeserializer<String> {
+    StrictStrings() {
+      super(String.class);
+    }
+
+    @Override
+    public String deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+      if (p.hasToken(JsonToken.VALUE_STRING)) {
+        return p.getText();
+      }
+      return (String) ctxt.handleUnexpectedToken(String.class, p);
+    }
+  }
+}
