@@ -319,7 +319,7 @@ public final class Exploration<C> {
                   + "a behavior is not deterministic, or the setup changed");
         }
         Choice c = choices.get(index);
-        r.steps.add(c.toString());
+        r.steps.add(Trace.text(c));
         r.take(c);
         n.transitions++;
       }

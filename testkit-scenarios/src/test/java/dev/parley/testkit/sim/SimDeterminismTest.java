@@ -97,6 +97,25 @@ class SimDeterminismTest {
   }
 
   @Test
+  void anExplorationsStepsPrintActorReferencesAsEveryRunDoes() {
+    Exploration.Result result =
+        Exploration.of(Simulation.<Object>builder(2, (peers, env, upcalls) -> greeter(peers, upcalls)))
+            .setup(
+                sim -> {
+                  sim.tell(NodeId.n(1), new Greet());
+                  sim.tell(NodeId.n(2), new Greet());
+                })
+            .invariant("nobody is answered", v -> v.upcalls(NodeId.n(1)).isEmpty())
+            .maxDepth(8)
+            .run();
+
+    assertThat(result.violation()).isPresent();
+    assertThat(result.violation().get().steps())
+        .contains("deliver n1 -> n2: Hello[from=Actor[akka://StubbedActorContext/user/n1]]")
+        .noneMatch(step -> step.contains("#"));
+  }
+
+  @Test
   void differentSeedsGiveDifferentInterleavingsOfTheSameWorkload() {
     Set<Long> fingerprints = new HashSet<>();
     Set<List<Object>> ordersAtN4 = new HashSet<>();
