@@ -40,14 +40,16 @@ public final class SimulationFailure extends AssertionError {
     return sb.toString();
   }
 
+  /** The cause in one line, its actor references without their uids, as in the trace. */
   static String describe(Throwable cause) {
     if (cause == null) {
       return "";
     }
     String m = cause.getMessage();
-    return cause instanceof AssertionError && m != null
-        ? m
-        : cause.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    return Trace.text(
+        cause instanceof AssertionError && m != null
+            ? m
+            : cause.getClass().getSimpleName() + (m == null ? "" : ": " + m));
   }
 
   /**
