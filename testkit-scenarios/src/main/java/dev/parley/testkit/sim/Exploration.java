@@ -34,7 +34,8 @@ import java.util.function.Predicate;
  *
  * <p><b>Search.</b> Breadth-first over schedules (lists of choices), so the first violation found
  * is a shortest one. Behaviors are opaque objects that cannot be copied, so a state is reached by
- * replaying its schedule from scratch on fresh kits: the cost of a state grows with its depth.
+ * replaying its schedule from scratch, every node a fresh incarnation (in a kit reused from the
+ * previous replay, see {@code KitFactory}): the cost of a state grows with its depth.
  * States are de-duplicated by a 64-bit fingerprint of: for each node, its liveness, incarnation and
  * the ordered hash of every input it took (event and virtual time), the network's history, and the
  * multiset of pending events. For deterministic behaviors that is the whole global state, so two
@@ -192,7 +193,7 @@ public final class Exploration<C> {
         break;
       }
       int[] schedule = queue.poll();
-      Replay replay = replay(schedule, false, n);
+      Replay replay = replay(schedule, false, n, kits);
       if (replay.failure != null) {
         violation = counterexample(schedule, replay.failure);
         break;
@@ -241,7 +242,7 @@ public final class Exploration<C> {
    * tracing on, for a closer look; a violation on the way is thrown.
    */
   public Simulation<C> replay(int[] schedule) {
-    Replay r = replay(schedule, true, new Counters());
+    Replay r = replay(schedule, true, new Counters(), new KitFactory());
     if (r.failure != null) {
       throw new AssertionError("the schedule fails at its last step", r.failure);
     }
@@ -302,7 +303,9 @@ public final class Exploration<C> {
     int deepest;
   }
 
-  private Replay replay(int[] schedule, boolean trace, Counters n) {
+  /** Replays {@code schedule} on {@code kits}, whose earlier simulation this one replaces. */
+  private Replay replay(int[] schedule, boolean trace, Counters n, KitFactory kits) {
+    kits.releaseAll();
     ChoiceAgenda agenda = new ChoiceAgenda();
     Simulation<C> sim = builder.buildExploring(agenda, kits, trace);
     setup.accept(sim);
@@ -316,7 +319,7 @@ public final class Exploration<C> {
                   + "a behavior is not deterministic, or the setup changed");
         }
         Choice c = choices.get(index);
-        r.steps.add(c.toString());
+        r.steps.add(Trace.text(c));
         r.take(c);
         n.transitions++;
       }
@@ -351,7 +354,7 @@ public final class Exploration<C> {
   }
 
   private Counterexample counterexample(int[] schedule, Throwable failure) {
-    Replay traced = replay(schedule, true, new Counters());
+    Replay traced = replay(schedule, true, new Counters(), kits);
     return new Counterexample(
         schedule.clone(),
         List.copyOf(traced.steps),

@@ -163,9 +163,12 @@ final class SimNode<C> {
       }
     }
     try {
-      kit = kits.create(behavior, id.name(), 31 * id.name().hashCode() + incarnation);
+      kit = kits.start(behavior, id.name());
     } catch (RuntimeException e) {
-      throw wrappedEventSourced(e) ? new IllegalStateException(WRAPPED_EVENT_SOURCED + id, e) : e;
+      if (needsAnActorSystem(e)) {
+        throw new IllegalStateException("node " + id + " " + NEEDS_AN_ACTOR_SYSTEM, e);
+      }
+      throw e;
     }
     self = kit.selfInbox();
     drain();
@@ -212,18 +215,22 @@ final class SimNode<C> {
     }
   }
 
-  private static final String WRAPPED_EVENT_SOURCED =
-      "the protocol factory returned an EventSourcedBehavior wrapped in another behavior "
-          + "(Behaviors.setup, withTimers, ...); the simulation hosts an event-sourced node when "
-          + "the factory returns the EventSourcedBehavior itself, or Durable.of((context, timers) -> "
-          + "...) when it needs its context or timers. Node ";
+  private static final String NEEDS_AN_ACTOR_SYSTEM =
+      "could not start: its behavior needs what the simulation's stub actor system does not have (a "
+          + "classic context, an Akka extension, the scheduler, streams). Most often that is an "
+          + "EventSourcedBehavior wrapped in another behavior (Behaviors.setup, withTimers, ...): the "
+          + "simulation hosts an event-sourced node when the factory returns the EventSourcedBehavior "
+          + "itself, or Durable.of((context, timers) -> ...) when it needs its context or timers";
 
-  private static boolean wrappedEventSourced(Throwable e) {
+  /**
+   * Whether starting failed for want of a real actor system: Akka's stub throws {@link
+   * UnsupportedOperationException} for what it does not have, as when an event-sourced behavior the
+   * simulation did not find (hidden inside another) asks for its classic context.
+   */
+  private static boolean needsAnActorSystem(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      for (StackTraceElement frame : t.getStackTrace()) {
-        if (frame.getClassName().startsWith("akka.persistence.typed.internal.EventSourcedBehaviorImpl")) {
-          return true;
-        }
+      if (t instanceof UnsupportedOperationException) {
+        return true;
       }
     }
     return false;

@@ -1,9 +1,6 @@
 package dev.parley.testkit.sim;
 
-import java.lang.annotation.Annotation;
-import java.lang.reflect.Method;
 import java.util.List;
-import java.util.Set;
 
 /**
  * A simulation run that failed: an invariant or a final check threw, a protocol threw, or the step
@@ -11,10 +8,6 @@ import java.util.Set;
  * and lists the last events of its trace; the original error is the cause.
  */
 public final class SimulationFailure extends AssertionError {
-
-  private static final Set<String> TEST_ANNOTATIONS =
-      Set.of("Test", "RepeatedTest", "ParameterizedTest", "TestTemplate", "TestFactory", "Property",
-          "Example");
 
   private final long seed;
   private final transient List<TraceEvent> lastEvents;
@@ -47,58 +40,29 @@ public final class SimulationFailure extends AssertionError {
     return sb.toString();
   }
 
+  /** The cause in one line, its actor references without their uids, as in the trace. */
   static String describe(Throwable cause) {
     if (cause == null) {
       return "";
     }
     String m = cause.getMessage();
-    return cause instanceof AssertionError && m != null
-        ? m
-        : cause.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    return Trace.text(
+        cause instanceof AssertionError && m != null
+            ? m
+            : cause.getClass().getSimpleName() + (m == null ? "" : ": " + m));
   }
 
   /**
    * The one line that says how to replay the run of {@code seed}: the Maven property that {@link
-   * Simulations#forSeeds} and {@link Simulations#seed} honour, with the calling test when it can be
-   * found, or the builder call.
+   * Simulations#forSeeds} and {@link Simulations#seed} honour, with the running test when {@link
+   * CurrentTest} knows it, and the builder call.
    */
   public static String replayLine(long seed) {
-    String test = callingTest();
+    String test = CurrentTest.name();
     String mvn =
         test == null
             ? "-Dparley.seed=" + seed
             : "mvn test -Dtest='" + test + "' -Dparley.seed=" + seed;
     return "replay exactly this run: " + mvn + "  (or Simulation.builder(...).seed(" + seed + "))";
-  }
-
-  private static String callingTest() {
-    return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
-        .walk(
-            frames ->
-                frames
-                    .filter(SimulationFailure::isTestMethod)
-                    .map(f -> f.getDeclaringClass().getSimpleName() + "#" + f.getMethodName())
-                    .findFirst()
-                    .orElse(null));
-  }
-
-  private static boolean isTestMethod(StackWalker.StackFrame frame) {
-    try {
-      Method m =
-          frame
-              .getDeclaringClass()
-              .getDeclaredMethod(frame.getMethodName(), frame.getMethodType().parameterArray());
-      for (Annotation a : m.getAnnotations()) {
-        Class<? extends Annotation> type = a.annotationType();
-        if (type.getName().startsWith("org.junit.") || type.getName().startsWith("net.jqwik.")) {
-          if (TEST_ANNOTATIONS.contains(type.getSimpleName())) {
-            return true;
-          }
-        }
-      }
-      return false;
-    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-      return false;
-    }
   }
 }

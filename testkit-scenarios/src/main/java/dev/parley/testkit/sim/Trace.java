@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  */
 public final class Trace {
 
-  private static final Pattern ACTOR_UID = Pattern.compile("#-?\\d+]");
+  /** An actor reference as Akka prints it, {@code Actor[path#uid]}: the uid is random per kit. */
+  private static final Pattern ACTOR_UID = Pattern.compile("(Actor\\[[^\\[\\]#]*)#-?\\d+]");
 
   private final int capacity;
   private final long[] steps;
@@ -97,11 +98,12 @@ public final class Trace {
     return fingerprint;
   }
 
+  /** {@code message} as text, each actor reference without its uid, so runs compare as text. */
   static String text(Object message) {
     if (message == null) {
       return "";
     }
     String s = String.valueOf(message);
-    return s.indexOf('#') < 0 ? s : ACTOR_UID.matcher(s).replaceAll("]");
+    return s.indexOf('#') < 0 ? s : ACTOR_UID.matcher(s).replaceAll("$1]");
   }
 }
