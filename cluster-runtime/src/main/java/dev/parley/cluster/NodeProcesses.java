@@ -53,6 +53,15 @@ public final class NodeProcesses implements AutoCloseable {
    * @param protocols the {@code --protocol} options, such as {@code roll=roll-call}
    * @param with the {@code --with} options: jars and class directories of kinds of one's own
    */
+  /**
+   * Extra options for every node JVM, from system property {@code parley.node-jvm-options}
+   * (space-separated): the specs' build sets a quick-starting JIT and a single-threaded collector,
+   * which suit short runs of several JVMs on few cores; a benchmark sets none.
+   */
+  static final List<String> JVM_OPTIONS =
+      Arrays.stream(System.getProperty("parley.node-jvm-options", "").trim().split("\\s+"))
+          .filter(o -> !o.isEmpty()).toList();
+
   public NodeProcesses(int n, Path dataRoot, List<String> protocols, List<Path> with) {
     this.dataRoot = dataRoot;
     List<Integer> ports = freePorts(2 * n);
@@ -63,8 +72,9 @@ public final class NodeProcesses implements AutoCloseable {
         .collect(Collectors.joining(","));
     for (int i = 1; i <= n; i++) {
       NodeId node = NodeId.n(i);
-      List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", classpath(),
-          ParleyNode.class.getName(), "--node", node.name(), "--port", "" + ports.get(i - 1),
+      List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
+      command.addAll(JVM_OPTIONS);
+      command.addAll(List.of("-cp", classpath(), ParleyNode.class.getName(), "--node", node.name(), "--port", "" + ports.get(i - 1),
           "--http-port", "" + ports.get(n + i - 1), "--seeds", seeds, "--group", group,
           "--data-dir", dataRoot.resolve(node.name()).toString()));
       artery.put(node, "127.0.0.1:" + ports.get(i - 1));

@@ -20,8 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three nodes as three JVMs; the lock server's JVM is killed with SIGKILL, restarted, and must come
- * back with its holder and queue from its H2 journal and rejoin the cluster. Bounded: every wait
- * has a deadline, and every process it starts is killed at the end.
+ * back with its holder and queue from its H2 journal and rejoin the cluster. The nodes are also
+ * given the example user project's jar ({@code --with}, packaged at test time as in {@link
+ * UserKindSpec}): its roll call runs over the network, the kind loaded by each JVM's class loader
+ * and its messages carried between them. Bounded: every wait has a deadline, and every process it
+ * starts is killed at the end.
  */
 class MultiJvmSpec {
 
@@ -54,10 +57,29 @@ class MultiJvmSpec {
     return client(1).get("/protocols/locks").body().get("live");
   }
 
+  /** The roll call of the jar, asked at every node: each hears from the two others. */
+  private static void theUsersKindRunsOverTheNetwork() {
+    TestProbe<Object> probe = kit.createTestProbe();
+    for (NodeId at : cluster.nodes()) {
+      JsonNode roll = probe.awaitAssert(Duration.ofSeconds(20), Duration.ofMillis(250), () -> {
+        NodeClient.Response r = cluster.client(at).post("/protocols/roll/call", "");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body().get("upcall").get("complete").asBoolean()).isTrue();
+        return r.body().get("upcall");
+      });
+      List<String> others = new ArrayList<>(List.of("n1", "n2", "n3"));
+      others.remove(at.name());
+      assertThat(UserKindSpec.names(roll.get("present"))).isEqualTo(others);
+      assertThat(roll.get("caller").asText()).isEqualTo(at.name());
+    }
+  }
+
   @Test
   void aKilledLockServerComesBackWithItsHolderAndQueueAndRejoins() throws Exception {
-    cluster = new NodeProcesses(3, data, List.of("locks=lock-server")).startAll();
+    Path jar = KindJars.jar(KindJars.EXAMPLES, data.resolve("parley-example.jar"));
+    cluster = new NodeProcesses(3, data, List.of("locks=lock-server", "roll=roll-call"), List.of(jar)).startAll();
     cluster.awaitUp(3, Duration.ofSeconds(90));
+    theUsersKindRunsOverTheNetwork();
 
     var granted = client(2).post("/protocols/locks/acquire?client=c2", "");
     assertThat(granted.body().get("upcall").get("node").asText()).isEqualTo("n2");

@@ -2,8 +2,6 @@ package dev.parley.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import akka.actor.testkit.typed.javadsl.ActorTestKit;
-import akka.actor.testkit.typed.javadsl.TestProbe;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
 import dev.parley.protocols.core.NodeId;
@@ -11,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -22,24 +19,18 @@ import org.junit.jupiter.api.io.TempDir;
  * compiled and packaged into a jar at test time, with its services file and reference.conf, and never
  * put on the test's classpath. Nodes given the jar ({@code --with}) load it through their class
  * loader, read its settings, and carry its messages between nodes (Jackson CBOR): the roll call on
- * three nodes in this JVM and on three JVMs; the inventory, a state machine of the user's own on
+ * three nodes in this JVM (on three JVMs: MultiJvmSpec); the inventory, a state machine of the user's own on
  * Raft ({@link StateMachineKind}), on three nodes in this JVM over HTTP.
  */
 class UserKindSpec {
 
   @TempDir(cleanup = CleanupMode.ON_SUCCESS) static Path dir; // on failure, the nodes' logs stay
 
-  static final ActorTestKit kit = ActorTestKit.create();
   static Path jar;
 
   @BeforeAll
   static void packageTheKind() {
     jar = KindJars.jar(KindJars.EXAMPLES, dir.resolve("parley-example.jar"));
-  }
-
-  @AfterAll
-  static void cleanUp() {
-    kit.shutdownTestKit();
   }
 
   @Test
@@ -145,28 +136,8 @@ class UserKindSpec {
     return r.body().get("upcall").get("reply");
   }
 
-  @Test
-  void threeJvmsStartedWithTheJarRunItOverTheNetwork() {
-    try (NodeProcesses cluster = new NodeProcesses(3, dir.resolve("jvms"), List.of("roll=roll-call"),
-        List.of(jar)).startAll()) {
-      cluster.awaitUp(3, Duration.ofSeconds(60));
-      TestProbe<Object> probe = kit.createTestProbe();
-      for (NodeId at : cluster.nodes()) {
-        JsonNode roll = probe.awaitAssert(Duration.ofSeconds(20), Duration.ofMillis(250), () -> {
-          NodeClient.Response r = cluster.client(at).post("/protocols/roll/call", "");
-          assertThat(r.status()).isEqualTo(200);
-          assertThat(r.body().get("upcall").get("complete").asBoolean()).isTrue();
-          return r.body().get("upcall");
-        });
-        List<String> others = new ArrayList<>(List.of("n1", "n2", "n3"));
-        others.remove(at.name());
-        assertThat(names(roll.get("present"))).isEqualTo(others);
-        assertThat(roll.get("caller").asText()).isEqualTo(at.name());
-      }
-    }
-  }
-
-  private static List<String> names(JsonNode array) {
+  /** The names in a JSON array of node names. */
+  static List<String> names(JsonNode array) {
     List<String> out = new ArrayList<>();
     array.forEach(n -> out.add(n.asText()));
     return out;

@@ -17,7 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeSet;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
@@ -168,53 +167,31 @@ public final class OralMessages extends AbstractBehavior<OralMessages.Command> {
    * ByzantineRuns} (many runs in one actor): its host gives it Start, the relays that arrive, and
    * the end of the last round ({@link #decisionDelay()} after Start).
    */
-  public static final class General implements ByzantineGeneral {
+  public static final class General extends ByzantineGeneral {
 
-    private final NodeId self;
-    private final List<NodeId> members;
     private final Settings settings;
     private final BiConsumer<NodeId, Command> send;
     private final Consumer<Decided> decided;
-    private final Traitor traitor;
     private final Map<List<NodeId>, Integer> received = new HashMap<>();
-    private boolean started;
     private Integer decision;
     private int sent;
 
     /** Node {@code self} of {@code members}, sending through {@code send}, telling its decision. */
     public General(NodeId self, Collection<NodeId> members, Settings settings, BiConsumer<NodeId, Command> send,
         Consumer<Decided> decided) {
-      this.self = self;
-      this.members = List.copyOf(new TreeSet<>(members));
+      super(self, members, settings.commander(), settings.m(), settings.traitors(), settings.roundTimeout());
       this.settings = settings;
       this.send = send;
       this.decided = decided;
-      this.traitor = settings.traitors().get(self);
-    }
-
-    private boolean isCommander() {
-      return self.equals(settings.commander());
     }
 
     @Override
-    public Duration decisionDelay() {
-      return settings.roundTimeout().multipliedBy(settings.m() + 1);
-    }
-
-    @Override
-    public boolean start(int value) {
-      if (started) {
-        return false;
+    protected void command(int value) {
+      send(List.of(self), value);
+      if (traitor == null) {
+        decision = value;
+        decided.accept(new Decided(self, value));
       }
-      started = true;
-      if (isCommander()) {
-        send(List.of(self), value);
-        if (traitor == null) {
-          decision = value;
-          decided.accept(new Decided(self, value));
-        }
-      }
-      return true;
     }
 
     @Override

@@ -229,17 +229,13 @@ public final class SignedMessages extends AbstractBehavior<SignedMessages.Comman
    * ByzantineRuns} (many runs in one actor): its host gives it Start, the orders that arrive, and
    * the end of the last round ({@link #decisionDelay()} after Start).
    */
-  public static final class General implements ByzantineGeneral {
+  public static final class General extends ByzantineGeneral {
 
-    private final NodeId self;
-    private final List<NodeId> members;
     private final Settings settings;
     private final PrivateKey privateKey;
     private final BiConsumer<NodeId, Command> send;
     private final Consumer<Decided> decided;
-    private final Traitor traitor;
     private final TreeSet<Integer> values = new TreeSet<>();
-    private boolean started;
     private Integer decision;
     private int rejected;
     private int sent;
@@ -247,46 +243,28 @@ public final class SignedMessages extends AbstractBehavior<SignedMessages.Comman
     /** Node {@code self} of {@code members}, signing with its {@code privateKey}, sending through {@code send}. */
     public General(NodeId self, Collection<NodeId> members, Settings settings, PrivateKey privateKey,
         BiConsumer<NodeId, Command> send, Consumer<Decided> decided) {
-      this.self = self;
-      this.members = List.copyOf(new TreeSet<>(members));
+      super(self, members, settings.commander(), settings.m(), settings.traitors(), settings.roundTimeout());
       this.settings = settings;
       this.privateKey = privateKey;
       this.send = send;
       this.decided = decided;
-      this.traitor = settings.traitors().get(self);
-    }
-
-    private boolean isCommander() {
-      return self.equals(settings.commander());
     }
 
     @Override
-    public Duration decisionDelay() {
-      return settings.roundTimeout().multipliedBy(settings.m() + 1);
-    }
-
-    @Override
-    public boolean start(int value) {
-      if (started) {
-        return false;
-      }
-      started = true;
-      if (isCommander()) {
-        for (NodeId to : members) {
-          if (to.equals(self)) {
-            continue;
-          }
-          Integer v = traitor == null ? Integer.valueOf(value) : traitor.corrupt(value, to, members);
-          if (v != null) {
-            send(to, new Order(v, List.of(seal(self, privateKey, v, List.of()))));
-          }
+    protected void command(int value) {
+      for (NodeId to : members) {
+        if (to.equals(self)) {
+          continue;
         }
-        if (traitor == null) {
-          decision = value;
-          decided.accept(new Decided(self, value, List.of(value), 0));
+        Integer v = traitor == null ? Integer.valueOf(value) : traitor.corrupt(value, to, members);
+        if (v != null) {
+          send(to, new Order(v, List.of(seal(self, privateKey, v, List.of()))));
         }
       }
-      return true;
+      if (traitor == null) {
+        decision = value;
+        decided.accept(new Decided(self, value, List.of(value), 0));
+      }
     }
 
     @Override

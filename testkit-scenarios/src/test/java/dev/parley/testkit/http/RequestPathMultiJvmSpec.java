@@ -35,7 +35,7 @@ class RequestPathMultiJvmSpec {
 
   private static final Duration UP = Duration.ofSeconds(90);
   private static final Duration PHASE = Duration.ofSeconds(30);
-  private static final Duration LOAD = Duration.ofSeconds(45);
+  private static final Duration LOAD = Duration.ofSeconds(35);
   private static final Duration PARTITIONED = Duration.ofSeconds(10);
   private static final Duration DOWN = Duration.ofSeconds(8);
   private static final NodeId N1 = NodeId.n(1);
