@@ -135,14 +135,12 @@ public final class ZooKeeperElection
   }
 
   /**
-   * The election of {@code peers.self()} in the ensemble named {@code group}, whose last transaction
-   * id is {@code initialZxid} until the layer above sets it (persistence id {@code
-   * zookeeper-election|<group>/<node>}).
+   * The election of {@code peers.self()} in ensemble {@code group}, whose last transaction id is
+   * {@code initialZxid} until the layer above sets it (persistence id {@code zookeeper-election|<group>/<node>}).
    */
   public static Behavior<Command> create(String group, Peers<Command> peers, NodeEnv env,
       Settings settings, long initialZxid, ActorRef<LeaderElected> listener) {
-    return Durable.of((context, timers) ->
-        new ZooKeeperElection(group, timers, peers, env, settings, initialZxid, listener));
+    return Durable.of((c, timers) -> new ZooKeeperElection(group, timers, peers, env, settings, initialZxid, listener));
   }
 
   private final TimerScheduler<Command> timers;
