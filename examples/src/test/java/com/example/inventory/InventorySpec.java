@@ -43,9 +43,17 @@ class InventorySpec {
     return new InventoryKinds.Item(item);
   }
 
-  /** {@code op} with {@code body} at {@code node} from a client of its own: the answer, once it comes. */
+  /**
+   * {@code op} with {@code body} at {@code node} from a client of its own, sent again where a
+   * NotLeader points (leadership may move just after it was found): the answer, once it comes.
+   */
   static StateMachineKind.Answer call(LocalGroup<Object> group, NodeId node, String op, Record body) {
-    return call(group, node, op, body, new Caller(null, "c" + CLIENTS.incrementAndGet(), Optional.empty()));
+    Caller caller = new Caller(null, "c" + CLIENTS.incrementAndGet(), Optional.of(1L));
+    StateMachineKind.Answer answer = call(group, node, op, body, caller);
+    for (int hop = 0; hop < 3 && answer instanceof StateMachineKind.NotLeader n && n.leader() != null; hop++) {
+      answer = call(group, n.leader(), op, body, caller);
+    }
+    return answer;
   }
 
   /** {@code op} with {@code body} at {@code node} from {@code caller}: the answer, once it comes. */
@@ -71,7 +79,7 @@ class InventorySpec {
     AtomicReference<NodeId> leader = new AtomicReference<>();
     group.await(Duration.ofSeconds(10), () -> {
       for (NodeId n : among) {
-        if (call(group, n, "count", item("probe")) instanceof StateMachineKind.Applied) {
+        if (call(group, n, "count", item("probe"), Caller.anonymous(null)) instanceof StateMachineKind.Applied) {
           leader.set(n);
           return;
         }
@@ -99,7 +107,7 @@ class InventorySpec {
         .isInstanceOfSatisfying(Inventory.Refused.class, r -> assertThat(r.units()).isEqualTo(2));
 
     NodeId follower = group.nodes().stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
-    assertThat(call(group, follower, "count", item("apple")))
+    assertThat(call(group, follower, "count", item("apple"), Caller.anonymous(null)))
         .isInstanceOfSatisfying(StateMachineKind.NotLeader.class, n -> {
           assertThat(n.leader()).isEqualTo(leader);
           assertThat(n.error()).contains("does not lead shop", "no effect", "send it to " + leader);
