@@ -63,7 +63,8 @@ public final class RaftElection {
       if (heartbeat.isZero() || heartbeat.isNegative() || electionTimeoutMin.compareTo(heartbeat) <= 0
           || electionTimeoutMax.compareTo(electionTimeoutMin) <= 0) {
         throw new IllegalArgumentException("raft needs 0 < heartbeat < electionTimeoutMin < "
-            + "electionTimeoutMax, got " + this);
+            + "electionTimeoutMax, got heartbeat " + heartbeat + ", electionTimeoutMin " + electionTimeoutMin
+            + ", electionTimeoutMax " + electionTimeoutMax);
       }
     }
 

@@ -72,6 +72,7 @@ public final class Exploration<C> {
 
   private final Simulation.Builder<C> builder;
   private Consumer<Simulation<C>> setup = sim -> {};
+  private Prefix<C> prefix;
   private final List<Invariant> invariants = new ArrayList<>();
   private final List<Invariant> quiescent = new ArrayList<>();
   private int maxDepth = 12;
@@ -96,6 +97,24 @@ public final class Exploration<C> {
   public Exploration<C> setup(Consumer<Simulation<C>> script) {
     this.setup = Objects.requireNonNull(script, "script");
     return this;
+  }
+
+  /**
+   * Explores from a state reached in a seeded way instead of from the start: after the setup, the
+   * group runs in virtual-time order (as a {@link Simulation} would, without faults) until {@code
+   * reached} holds, then {@code then} adds its client requests and scripted actions, and the search
+   * branches from there. Every schedule shares that prefix, so the depth bound is spent where it
+   * matters (e.g. on the replication of commands once a Raft leader is elected); the prefix counts
+   * as one state and is replayed for each one. Fails if the prefix takes over 100,000 events.
+   */
+  public Exploration<C> startingWhen(String what, Predicate<SimView> reached, Consumer<Simulation<C>> then) {
+    this.prefix = new Prefix<>(Objects.requireNonNull(what, "what"), Objects.requireNonNull(reached, "reached"),
+        Objects.requireNonNull(then, "then"));
+    return this;
+  }
+
+  private record Prefix<C>(String what, Predicate<SimView> reached, Consumer<Simulation<C>> then) {
+    private static final int MAX_EVENTS = 100_000;
   }
 
   /** Checked at every state (the builder's invariants are checked after every step as well). */
@@ -311,6 +330,9 @@ public final class Exploration<C> {
     setup.accept(sim);
     Replay r = new Replay(sim, agenda);
     try {
+      if (prefix != null) {
+        runPrefix(r);
+      }
       for (int index : schedule) {
         List<Choice> choices = r.choices();
         if (index >= choices.size()) {
@@ -327,6 +349,26 @@ public final class Exploration<C> {
       r.failure = e instanceof SimulationFailure && e.getCause() != null ? e.getCause() : e;
     }
     return r;
+  }
+
+  /** Takes the earliest enabled event until the prefix's state is reached, then runs its script. */
+  private void runPrefix(Replay r) {
+    for (int events = 0; !prefix.reached().test(r.sim); events++) {
+      List<Choice> choices = r.agenda.choices(fifoLinks, false, false);
+      if (choices.isEmpty() || events == Prefix.MAX_EVENTS) {
+        throw new IllegalStateException("the exploration's starting state (" + prefix.what() + ") was not reached"
+            + (choices.isEmpty() ? ": nothing left to happen" : " within " + Prefix.MAX_EVENTS + " events")
+            + " at virtual time " + r.sim.elapsed() + "; check the setup and the condition");
+      }
+      Choice earliest = choices.get(0);
+      for (Choice c : choices) {
+        if (c.pending().time < earliest.pending().time) {
+          earliest = c;
+        }
+      }
+      r.take(earliest);
+    }
+    prefix.then().accept(r.sim);
   }
 
   private long fingerprint(Replay r) {
