@@ -9,6 +9,7 @@ import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.protocols.multicast.CausalMulticast;
 import dev.parley.protocols.multicast.Delivered;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -73,6 +74,38 @@ class SimUsageExampleTest {
                 "every node delivers both",
                 v -> v.nodes().stream().allMatch(n -> v.upcalls(n).size() == 2))
             .duplicates(true)
+            .maxDepth(12)
+            .run();
+    result.assertNoViolation();
+    assertThat(result.complete()).isTrue();
+  }
+
+  @Test
+  void aStartingStateNeverReachedIsReportedWithWhatWasAwaited() {
+    Exploration.Result result =
+        Exploration.of(
+                Simulation.<CausalMulticast.Command>builder(
+                    3, (peers, env, upcalls) -> CausalMulticast.create(peers, upcalls.narrow())))
+            .setup(sim -> sim.tell(NodeId.n(1), new CausalMulticast.Multicast("a")))
+            .startingWhen("n1 delivered two messages", v -> v.upcalls(NodeId.n(1)).size() == 2, sim -> {})
+            .run();
+    assertThat(result.violation()).isPresent();
+    assertThat(result.violation().orElseThrow().failure())
+        .contains("starting state (n1 delivered two messages) was not reached: nothing left to happen");
+  }
+
+  @Test
+  void aSearchFromAStartingStateBranchesOnlyAfterIt() {
+    Exploration.Result result =
+        Exploration.of(
+                Simulation.<CausalMulticast.Command>builder(
+                    3, (peers, env, upcalls) -> CausalMulticast.create(peers, upcalls.narrow())))
+            .setup(sim -> sim.tell(NodeId.n(1), new CausalMulticast.Multicast("a")))
+            .startingWhen("every node delivered a", v -> v.nodes().stream().allMatch(n -> v.upcalls(n).size() == 1),
+                sim -> sim.tell(NodeId.n(2), new CausalMulticast.Multicast("b")))
+            .whenQuiescent("every node delivers a, then b",
+                v -> v.nodes().stream().allMatch(n -> v.upcalls(n, Delivered.class).stream()
+                    .map(Delivered::payload).toList().equals(List.of("a", "b"))))
             .maxDepth(12)
             .run();
     result.assertNoViolation();
