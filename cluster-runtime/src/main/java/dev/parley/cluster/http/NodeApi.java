@@ -281,7 +281,7 @@ public final class NodeApi extends AllDirectives {
           + " and it does not hold the lock (acquire again, with a longer ?timeout=ms if need be)"));
     }
     runtime.history().info(h, "timed out");
-    return ok(Map.of("pending", op, "protocol", name,
+    return status(StatusCodes.GATEWAY_TIMEOUT, Map.of("pending", op, "protocol", name,
         "note", "no answer within " + wait.toMillis() + " ms; it may still happen"));
   }
 
