@@ -83,9 +83,7 @@ class SimUsageExampleTest {
   @Test
   void aStartingStateNeverReachedIsReportedWithWhatWasAwaited() {
     Exploration.Result result =
-        Exploration.of(
-                Simulation.<CausalMulticast.Command>builder(
-                    3, (peers, env, upcalls) -> CausalMulticast.create(peers, upcalls.narrow())))
+        Exploration.of(causalGroup())
             .setup(sim -> sim.tell(NodeId.n(1), new CausalMulticast.Multicast("a")))
             .startingWhen("n1 delivered two messages", v -> v.upcalls(NodeId.n(1)).size() == 2, sim -> {})
             .run();
@@ -97,9 +95,7 @@ class SimUsageExampleTest {
   @Test
   void aSearchFromAStartingStateBranchesOnlyAfterIt() {
     Exploration.Result result =
-        Exploration.of(
-                Simulation.<CausalMulticast.Command>builder(
-                    3, (peers, env, upcalls) -> CausalMulticast.create(peers, upcalls.narrow())))
+        Exploration.of(causalGroup())
             .setup(sim -> sim.tell(NodeId.n(1), new CausalMulticast.Multicast("a")))
             .startingWhen("every node delivered a", v -> v.nodes().stream().allMatch(n -> v.upcalls(n).size() == 1),
                 sim -> sim.tell(NodeId.n(2), new CausalMulticast.Multicast("b")))
@@ -110,5 +106,9 @@ class SimUsageExampleTest {
             .run();
     result.assertNoViolation();
     assertThat(result.complete()).isTrue();
+  }
+
+  private static Simulation.Builder<CausalMulticast.Command> causalGroup() {
+    return Simulation.builder(3, (peers, env, upcalls) -> CausalMulticast.create(peers, upcalls.narrow()));
   }
 }
