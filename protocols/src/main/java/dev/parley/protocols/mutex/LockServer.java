@@ -58,7 +58,7 @@ import java.util.Objects;
  * meanwhile, as one atomic write of a {@link Handover} and its {@link Enqueued} events); snapshots
  * every 1,000 events with older events deleted.
  */
-public final class LockServer
+public class LockServer
     extends EventSourcedBehavior<LockServer.Command, LockServer.Event, LockServer.State> {
 
   /** Client requests, the lease timer and the status query. */
@@ -233,45 +233,40 @@ public final class LockServer
    * A lock server for the lock named {@code lockName} (its persistence id), granting to the members
    * of {@code clients}; it reports {@link Requested} for every request it queues to {@code listener}.
    */
-  public static Behavior<Command> create(
-      String lockName,
-      Peers<LockClient.Command> clients,
-      NodeEnv env,
-      ActorRef<MutexUpcall> listener,
-      Settings settings) {
-    return Durable.of(
-        (context, timers) ->
-            new LockServer(lockName, clients, env, listener, settings, context, timers));
+  public static Behavior<Command> create(String lockName, Peers<LockClient.Command> clients, NodeEnv env,
+      ActorRef<MutexUpcall> listener, Settings settings) {
+    return Durable.of((context, timers) -> new LockServer(lockName, clients, env, listener, settings, context, timers));
+  }
+
+  /** How a variant of the server is made (the broken ones of the specs subclass it). */
+  interface Variant {
+    LockServer make(String lockName, Peers<LockClient.Command> clients, NodeEnv env, ActorRef<MutexUpcall> listener,
+        Settings settings, ActorContext<Command> context, TimerScheduler<Command> timers);
   }
 
   /**
    * This member's behavior in a group where node {@code server} runs the lock server and every other
    * member a {@link LockClient} of it (the shape specs, simulations and a cluster use).
    */
-  public static Behavior<Object> inGroup(
-      NodeId server,
-      String lockName,
-      Settings serverSettings,
-      LockClient.Settings clientSettings,
-      Peers<Object> peers,
-      NodeEnv env,
-      ActorRef<MutexUpcall> listener) {
+  public static Behavior<Object> inGroup(NodeId server, String lockName, Settings serverSettings,
+      LockClient.Settings clientSettings, Peers<Object> peers, NodeEnv env, ActorRef<MutexUpcall> listener) {
+    return inGroup(server, lockName, serverSettings, clientSettings, peers, env, listener, LockServer::new);
+  }
+
+  static Behavior<Object> inGroup(NodeId server, String lockName, Settings serverSettings,
+      LockClient.Settings clientSettings, Peers<Object> peers, NodeEnv env, ActorRef<MutexUpcall> listener,
+      Variant variant) {
     if (peers.self().equals(server)) {
       Peers<LockClient.Command> clients = peers.map((id, ref) -> ref.narrow());
-      return create(lockName, clients, env, listener, serverSettings).unsafeCast();
+      return Durable.<Command>of((context, timers) ->
+          variant.make(lockName, clients, env, listener, serverSettings, context, timers)).unsafeCast();
     }
     ActorRef<LockServer.Command> ref = peers.ref(server).narrow();
     return LockClient.create(ref, env, listener, clientSettings).unsafeCast();
   }
 
-  private LockServer(
-      String lockName,
-      Peers<LockClient.Command> clients,
-      NodeEnv env,
-      ActorRef<MutexUpcall> listener,
-      Settings settings,
-      ActorContext<Command> context,
-      TimerScheduler<Command> timers) {
+  LockServer(String lockName, Peers<LockClient.Command> clients, NodeEnv env, ActorRef<MutexUpcall> listener,
+      Settings settings, ActorContext<Command> context, TimerScheduler<Command> timers) {
     super(PersistenceId.of("lock-server", Objects.requireNonNull(lockName, "lockName")));
     this.clients = clients;
     this.env = env;
@@ -412,7 +407,7 @@ public final class LockServer
    * Persists, in one write, the requests not yet written and then {@code events}; afterwards reports
    * the requests now queued and tells a new holder.
    */
-  private Effect<Event, State> change(State before, List<Event> events) {
+  Effect<Event, State> change(State before, List<Event> events) {
     List<Event> all = new ArrayList<>(requests.waiting());
     all.addAll(events);
     return requests.write(before, events, after -> {
@@ -434,7 +429,7 @@ public final class LockServer
     });
   }
 
-  private void startLease(Holder holder) {
+  void startLease(Holder holder) {
     if (holder == null) {
       return;
     }
@@ -442,7 +437,7 @@ public final class LockServer
     timers.startSingleTimer(LEASE, new LeaseEnded(holder.token()), settings.lease());
   }
 
-  private void sendGrant(Holder holder) {
+  void sendGrant(Holder holder) {
     clients.tell(
         holder.client(), new LockClient.LockGrant(holder.requestId(), holder.token(), leaseUntil));
   }

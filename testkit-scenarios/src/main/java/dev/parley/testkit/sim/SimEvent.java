@@ -5,7 +5,8 @@ import dev.parley.protocols.link.NemesisCommand;
 
 /**
  * One thing that can happen next in a simulation: a message arriving over a link, a node's message
- * to itself, a timer firing, a client's downcall, a nemesis action, a crash or a restart. The
+ * to itself, a timer firing, a client's downcall, a nemesis action, a crash, a restart, or the
+ * completion of a slow journal write ({@link StorageFaults}). The
  * scheduler orders these by virtual time; exploration treats every enabled one as a branch.
  */
 public sealed interface SimEvent {
@@ -76,6 +77,14 @@ public sealed interface SimEvent {
     @Override
     public String toString() {
       return "restart " + node;
+    }
+  }
+
+  /** The journal write {@code node} started in incarnation {@code incarnation} completes (or fails). */
+  record WriteDone(NodeId node, int incarnation) implements SimEvent {
+    @Override
+    public String toString() {
+      return "journal write of " + node + " completes";
     }
   }
 }

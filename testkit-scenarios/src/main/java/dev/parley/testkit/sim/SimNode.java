@@ -4,6 +4,7 @@ import akka.actor.testkit.typed.CapturedLogEvent;
 import akka.actor.testkit.typed.Effect;
 import akka.actor.testkit.typed.javadsl.BehaviorTestKit;
 import akka.actor.testkit.typed.javadsl.TestInbox;
+import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.persistence.testkit.javadsl.PersistenceEffect;
@@ -29,11 +30,14 @@ import scala.concurrent.duration.FiniteDuration;
  * One simulated node: its protocol instance in Akka's {@link BehaviorTestKit}, run one message at a
  * time on the caller's thread, and everything it did made into simulation events.
  *
- * <p>Its peers are the references of one {@link TestInbox} per outgoing link, so every message it
- * sends is known with its sender and receiver; its listener is a test inbox too. After every message
- * the node is drained, in a fixed order: the kit's effects (timers started or cancelled), what an
- * event-sourced node persisted, the messages it sent itself, each outgoing link in node order, its
- * upcalls, its log. BehaviorTestKit records timers as effects and never fires them; the node keeps
+ * <p>Its peers are one {@link SimRef} per outgoing link, so every message it sends is known with its
+ * sender and receiver; its listener is a {@code SimRef} too. After every message the node is
+ * drained, in a fixed order: the kit's effects (timers started or cancelled), what an event-sourced
+ * node persisted, the messages it sent itself, each outgoing link in node order, its upcalls, its
+ * log. When its journal is slow or failing ({@link StorageFaults}), a step that persisted starts a
+ * write instead: what the node did before the write goes out at once, the rest when the write
+ * completes ({@link #completeWrite}), and nothing else reaches the node meanwhile (the world holds
+ * its events, see {@link #isWriting}). BehaviorTestKit records timers as effects and never fires them; the node keeps
  * them by key (a restarted key replaces the old one) and the simulation fires them in virtual time.
  *
  * <p>A crash discards the kit: memory, timers and self-messages are gone. The upcall log (what the
@@ -54,6 +58,21 @@ final class SimNode<C> {
     void cancel(Pending timer);
 
     void persisted(NodeId node, Object what, long sequenceNr);
+
+    /** Virtual time now, in nanoseconds. */
+    long now();
+
+    /** The journal faults of {@code node}. */
+    StorageFaults storage(NodeId node);
+
+    /** The seeded source of the journals' random draws. */
+    Random storageRandom();
+
+    /** {@code node} started a write that completes at {@code at} (a {@code WriteDone} is due then). */
+    void writeStarted(NodeId node, long at);
+
+    /** {@code node}'s write failed: its behavior stops (the world restarts it later). */
+    void writeFailed(NodeId node);
 
     void stopped(NodeId node);
 
@@ -82,8 +101,8 @@ final class SimNode<C> {
   private final SimProtocol<C> protocol;
   private final Peers<C> peers;
   private final NodeId[] linkTargets;
-  private final List<TestInbox<C>> links;
-  private final TestInbox<Object> upcallInbox;
+  private final List<SimRef<C>> links = new ArrayList<>();
+  private final SimRef<Object> upcallRef;
   private final Host host;
   private final Clock clock;
   private final long seed;
@@ -97,13 +116,36 @@ final class SimNode<C> {
   private PersistenceProbe<Object> events;
   private PersistenceProbe<Object> snapshots;
   private int incarnation;
+  /** The write under way, or null. */
+  private Write write;
+
+  /** What a slow or failing write holds back until it completes, and whether it will fail. */
+  private static final class Write {
+    final long completesAt;
+    final boolean fails;
+    final List<PersistenceEffect<Object>> events;
+    final List<PersistenceEffect<Object>> snapshots;
+    final List<Object> selfMessages = new ArrayList<>();
+    final List<List<Object>> links = new ArrayList<>();
+    final List<Object> upcalls = new ArrayList<>();
+
+    Write(long completesAt, boolean fails, List<PersistenceEffect<Object>> events,
+        List<PersistenceEffect<Object>> snapshots, int linkCount) {
+      this.completesAt = completesAt;
+      this.fails = fails;
+      this.events = events;
+      this.snapshots = snapshots;
+      for (int i = 0; i < linkCount; i++) {
+        links.add(new ArrayList<>());
+      }
+    }
+  }
 
   SimNode(
       NodeId id,
       int index,
       SimProtocol<C> protocol,
       NodeId[] linkTargets,
-      List<TestInbox<C>> links,
       Host host,
       Clock clock,
       long seed,
@@ -112,15 +154,17 @@ final class SimNode<C> {
     this.index = index;
     this.protocol = protocol;
     this.linkTargets = linkTargets.clone();
-    this.links = List.copyOf(links);
-    this.upcallInbox = TestInbox.create("upcalls-" + id.name());
+    for (NodeId to : linkTargets) {
+      links.add(new SimRef<>("link-" + id.name() + "-" + to.name(), this::persistedInThisStep));
+    }
+    this.upcallRef = new SimRef<>("upcalls-" + id.name(), this::persistedInThisStep);
     this.host = host;
     this.clock = clock;
     this.seed = seed;
     this.kits = kits;
-    Map<NodeId, akka.actor.typed.ActorRef<C>> refs = new HashMap<>();
+    Map<NodeId, ActorRef<C>> refs = new HashMap<>();
     for (int i = 0; i < linkTargets.length; i++) {
-      refs.put(linkTargets[i], links.get(i).getRef());
+      refs.put(linkTargets[i], links.get(i));
     }
     this.peers = Peers.of(id, refs);
   }
@@ -147,7 +191,7 @@ final class SimNode<C> {
     incarnation++;
     Random random = new Random(NodeEnv.mix(seed, id.name() + "/" + incarnation));
     NodeEnv env = new NodeEnv(id, clock, random);
-    Behavior<C> behavior = protocol.create(peers, env, upcallInbox.getRef());
+    Behavior<C> behavior = protocol.create(peers, env, upcallRef);
     if (behavior == null) {
       throw new IllegalStateException("the protocol factory returned no behavior for " + id);
     }
@@ -191,7 +235,57 @@ final class SimNode<C> {
     self = null;
     events = null;
     snapshots = null;
+    write = null;
     timers.clear();
+    int lost = journal.loseUnforced(host.now());
+    if (lost > 0) {
+      host.log(id, "the crash lost the journal's unforced tail: " + lost + " events");
+    }
+  }
+
+  /** Whether a write is under way: the node takes nothing until it completes. */
+  boolean isWriting() {
+    return write != null;
+  }
+
+  /** When the write under way completes (only while {@link #isWriting}). */
+  long writeCompletesAt() {
+    return write.completesAt;
+  }
+
+  /** The timer {@code key} was held back while the node wrote: it is now due as {@code pending}. */
+  void timerPostponed(Object key, Pending pending) {
+    Timer timer = timers.get(key);
+    if (timer != null) {
+      timer.pending = pending;
+    }
+  }
+
+  /**
+   * The write under way completes: its events reach the journal and what waited for it goes out;
+   * or it fails, and the node's behavior stops with nothing of it kept.
+   */
+  void completeWrite() {
+    Write w = write;
+    write = null;
+    if (w.fails) {
+      host.log(id, "journal write failed: " + w.events.size() + " events not written; the behavior stops");
+      host.writeFailed(id);
+      return;
+    }
+    journalize(w.events, w.snapshots);
+    w.selfMessages.forEach(m -> host.local(id, m));
+    for (int i = 0; i < linkTargets.length; i++) {
+      for (Object m : w.links.get(i)) {
+        host.send(id, linkTargets[i], m);
+      }
+    }
+    w.upcalls.forEach(this::upcall);
+  }
+
+  /** Whether the node has persisted in the step under way (its probe is drained after each step). */
+  private boolean persistedInThisStep() {
+    return events != null && events.hasEffects();
   }
 
   @SuppressWarnings("unchecked")
@@ -240,22 +334,14 @@ final class SimNode<C> {
     while (kit.hasEffects()) {
       onEffect(kit.getEffect());
     }
-    if (events != null) {
-      drainPersistence();
-    }
-    while (self.hasMessages()) {
-      host.local(id, self.receiveMessage());
-    }
-    for (int i = 0; i < linkTargets.length; i++) {
-      TestInbox<C> out = links.get(i);
-      while (out.hasMessages()) {
-        host.send(id, linkTargets[i], out.receiveMessage());
-      }
-    }
-    while (upcallInbox.hasMessages()) {
-      Object u = upcallInbox.receiveMessage();
-      upcalls.add(u);
-      host.upcall(id, u);
+    List<PersistenceEffect<Object>> written = events == null ? List.of() : events.drain();
+    List<PersistenceEffect<Object>> snapshotted = snapshots == null ? List.of() : snapshots.drain();
+    StorageFaults storage = host.storage(id);
+    if ((!written.isEmpty() || !snapshotted.isEmpty()) && storage.defersWrites()) {
+      startWrite(storage, written, snapshotted);
+    } else {
+      journalize(written, snapshotted);
+      emitAll();
     }
     if (host.tracing()) {
       for (CapturedLogEvent e : kit.getAllLogEntries()) {
@@ -268,15 +354,66 @@ final class SimNode<C> {
     }
   }
 
-  private void drainPersistence() {
-    while (events.hasEffects()) {
-      PersistenceEffect<Object> e = events.extract();
-      journal.persisted(e.persistedObject(), e.sequenceNr());
+  /** Everything the step did goes out now: messages to itself, each link in node order, upcalls. */
+  private void emitAll() {
+    while (self.hasMessages()) {
+      host.local(id, self.receiveMessage());
+    }
+    for (int i = 0; i < linkTargets.length; i++) {
+      for (SimRef.Told t : links.get(i).take()) {
+        host.send(id, linkTargets[i], t.message());
+      }
+    }
+    for (SimRef.Told t : upcallRef.take()) {
+      upcall(t.message());
+    }
+  }
+
+  /** A slow or failing write: what the step did before it goes out now, the rest waits for it. */
+  private void startWrite(StorageFaults storage, List<PersistenceEffect<Object>> written,
+      List<PersistenceEffect<Object>> snapshotted) {
+    Random random = host.storageRandom();
+    long completesAt = host.now() + storage.writeDelay().sample(random).toNanos();
+    boolean fails = storage.failRate() > 0 && random.nextDouble() < storage.failRate();
+    Write w = new Write(completesAt, fails, written, snapshotted, linkTargets.length);
+    while (self.hasMessages()) {
+      w.selfMessages.add(self.receiveMessage());
+    }
+    for (int i = 0; i < linkTargets.length; i++) {
+      for (SimRef.Told t : links.get(i).take()) {
+        if (t.afterWrite()) {
+          w.links.get(i).add(t.message());
+        } else {
+          host.send(id, linkTargets[i], t.message());
+        }
+      }
+    }
+    for (SimRef.Told t : upcallRef.take()) {
+      if (t.afterWrite()) {
+        w.upcalls.add(t.message());
+      } else {
+        upcall(t.message());
+      }
+    }
+    write = w;
+    host.writeStarted(id, completesAt);
+  }
+
+  private void upcall(Object u) {
+    upcalls.add(u);
+    host.upcall(id, u);
+  }
+
+  /** The events and snapshots reach the journal now, forced after the storage's unforced window. */
+  private void journalize(List<PersistenceEffect<Object>> written, List<PersistenceEffect<Object>> snapshotted) {
+    long now = host.now();
+    long forcedAt = now + host.storage(id).unforcedFor().toNanos();
+    for (PersistenceEffect<Object> e : written) {
+      journal.persisted(e.persistedObject(), e.sequenceNr(), forcedAt);
       host.persisted(id, e.persistedObject(), e.sequenceNr());
     }
-    while (snapshots.hasEffects()) {
-      PersistenceEffect<Object> s = snapshots.extract();
-      journal.snapshotted(s.persistedObject(), s.sequenceNr());
+    for (PersistenceEffect<Object> s : snapshotted) {
+      journal.snapshotted(s.persistedObject(), s.sequenceNr(), forcedAt, now);
       host.persisted(id, "snapshot " + s.persistedObject(), s.sequenceNr());
     }
   }

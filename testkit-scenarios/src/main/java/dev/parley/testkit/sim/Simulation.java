@@ -14,8 +14,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
@@ -102,7 +104,8 @@ public final class Simulation<C> implements SimView {
     this.world =
         new World<>(
             b.nodes, b.protocol, b.seed, plan, b.origin, agenda, kits, b.reportLast, tracing,
-            exploring, b.fifoLinks && !exploring);
+            exploring, b.fifoLinks && !exploring, exploring ? StorageFaults.NONE : b.storage,
+            exploring ? Map.of() : b.storageByNode);
     guarded("starting the nodes", world::startAll);
   }
 
@@ -249,7 +252,7 @@ public final class Simulation<C> implements SimView {
 
   private void take(Pending p) {
     world.time.advanceTo(p.time);
-    world.apply(p.event);
+    world.apply(p);
     afterStep();
   }
 
@@ -430,6 +433,8 @@ public final class Simulation<C> implements SimView {
     private final SimProtocol<C> protocol;
     private long seed;
     private FaultPlan faults = FaultPlan.none();
+    private StorageFaults storage = StorageFaults.NONE;
+    private final Map<NodeId, StorageFaults> storageByNode = new HashMap<>();
     private boolean tracing;
     private boolean fifoLinks;
     private int reportLast = 30;
@@ -455,6 +460,21 @@ public final class Simulation<C> implements SimView {
     /** The plan every link follows at the start (default: no faults, no delay). */
     public Builder<C> faults(FaultPlan plan) {
       this.faults = Objects.requireNonNull(plan, "plan");
+      return this;
+    }
+
+    /** What every node's journal does wrong (default: {@link StorageFaults#NONE}). */
+    public Builder<C> storage(StorageFaults faults) {
+      this.storage = Objects.requireNonNull(faults, "faults");
+      return this;
+    }
+
+    /** What {@code node}'s journal does wrong, instead of what {@link #storage(StorageFaults)} says. */
+    public Builder<C> storage(NodeId node, StorageFaults faults) {
+      if (!nodes.contains(node)) {
+        throw new IllegalArgumentException("no node " + node + " in this simulation (its nodes: " + nodes + ")");
+      }
+      storageByNode.put(node, Objects.requireNonNull(faults, "faults"));
       return this;
     }
 

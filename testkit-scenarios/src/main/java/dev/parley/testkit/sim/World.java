@@ -1,6 +1,5 @@
 package dev.parley.testkit.sim;
 
-import akka.actor.testkit.typed.javadsl.TestInbox;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.FaultPlan;
 import dev.parley.protocols.link.NetworkFaults;
@@ -11,6 +10,7 @@ import dev.parley.testkit.sim.SimEvent.LocalMessage;
 import dev.parley.testkit.sim.SimEvent.Nemesis;
 import dev.parley.testkit.sim.SimEvent.Restart;
 import dev.parley.testkit.sim.SimEvent.TimerFired;
+import dev.parley.testkit.sim.SimEvent.WriteDone;
 import dev.parley.testkit.sim.TraceEvent.Kind;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,7 +30,9 @@ import java.util.TreeSet;
  * now (copies, each with a delay, maybe garbled) and one delivery event per surviving copy; a
  * message to itself is due at once; a timer is due at its delay, periodic ones counting as idle.
  * Applying a delivery to a crashed node, or over a link cut since it was sent, drops it. A crash
- * cancels the node's self-messages and timers.
+ * cancels the node's self-messages and timers. While a node's journal write is under way ({@link
+ * StorageFaults}), every event for it is held back until just after the write completes, in the
+ * order they came (Akka stashes an event-sourced behavior's commands while it persists).
  */
 final class World<C> {
 
@@ -48,6 +50,11 @@ final class World<C> {
   private final long[] histories;
   private final long[] lastArrival;
   private long networkHistory;
+  private final StorageFaults storage;
+  private final Map<NodeId, StorageFaults> storageByNode;
+  private final Random storageRandom;
+  /** Events held back for a node that is writing, counted per write so they keep their order. */
+  private final Map<NodeId, Integer> heldBack = new HashMap<>();
 
   /**
    * A group of {@code ids} running {@code protocol}, links under {@code plan}; with {@code
@@ -65,7 +72,9 @@ final class World<C> {
       int keepLast,
       boolean tracing,
       boolean exploring,
-      boolean fifoLinks) {
+      boolean fifoLinks,
+      StorageFaults storage,
+      Map<NodeId, StorageFaults> storageByNode) {
     this.ids = List.copyOf(ids);
     this.clock = new VirtualClock(origin, time);
     this.agenda = agenda;
@@ -78,20 +87,20 @@ final class World<C> {
     this.hashHistories = exploring;
     this.histories = new long[ids.size()];
     this.lastArrival = fifoLinks ? new long[ids.size() * ids.size()] : null;
+    this.storage = storage;
+    this.storageByNode = Map.copyOf(storageByNode);
+    this.storageRandom = new Random(Hash64.mix(seed, 0x6a6f75726eL));
     Host host = new Host();
     for (int i = 0; i < ids.size(); i++) {
       NodeId id = ids.get(i);
       List<NodeId> targets = new ArrayList<>();
-      List<TestInbox<C>> links = new ArrayList<>();
       for (NodeId to : ids) {
         if (!to.equals(id)) {
           targets.add(to);
-          links.add(TestInbox.create("link-" + id.name() + "-" + to.name()));
         }
       }
       SimNode<C> node =
-          new SimNode<>(
-              id, i, protocol, targets.toArray(new NodeId[0]), links, host, clock, seed, kits);
+          new SimNode<>(id, i, protocol, targets.toArray(new NodeId[0]), host, clock, seed, kits);
       nodes.put(id, node);
       byIndex.add(node);
     }
@@ -104,7 +113,22 @@ final class World<C> {
     }
   }
 
-  void apply(SimEvent event) {
+  /** Applies {@code p}'s event, or holds it back if its node is writing. */
+  void apply(Pending p) {
+    SimNode<C> at = p.event.node() == null ? null : nodes.get(p.event.node());
+    boolean forTheNode = !(p.event instanceof Crash || p.event instanceof Restart || p.event instanceof WriteDone);
+    if (forTheNode && at != null && at.isUp() && at.isWriting()) {
+      int n = heldBack.merge(at.id, 1, Integer::sum);
+      Pending later = agenda.schedule(at.writeCompletesAt() + n, p.event, p.work);
+      if (p.event instanceof TimerFired t) {
+        at.timerPostponed(t.key(), later);
+      }
+      return;
+    }
+    apply(p.event);
+  }
+
+  private void apply(SimEvent event) {
     if (hashHistories) {
       remember(event);
     }
@@ -133,6 +157,12 @@ final class World<C> {
       record(Kind.NEMESIS, null, null, n.command());
     } else if (event instanceof Crash c) {
       crash(nodes.get(c.node()), Kind.CRASH);
+    } else if (event instanceof WriteDone w) {
+      SimNode<C> node = nodes.get(w.node());
+      if (node.isUp() && node.incarnation() == w.incarnation() && node.isWriting()) {
+        heldBack.remove(node.id);
+        node.completeWrite();
+      }
     } else if (event instanceof Restart r) {
       SimNode<C> node = nodes.get(r.node());
       crash(node, Kind.CRASH);
@@ -276,6 +306,33 @@ final class World<C> {
     @Override
     public void persisted(NodeId node, Object what, long sequenceNr) {
       record(Kind.PERSIST, node, null, sequenceNr + " " + what);
+    }
+
+    @Override
+    public long now() {
+      return time.nanos();
+    }
+
+    @Override
+    public StorageFaults storage(NodeId node) {
+      return storageByNode.getOrDefault(node, storage);
+    }
+
+    @Override
+    public Random storageRandom() {
+      return storageRandom;
+    }
+
+    @Override
+    public void writeStarted(NodeId node, long at) {
+      agenda.schedule(at, new WriteDone(node, nodes.get(node).incarnation()), true);
+    }
+
+    @Override
+    public void writeFailed(NodeId node) {
+      SimNode<C> failed = nodes.get(node);
+      crash(failed, Kind.STOP);
+      agenda.schedule(time.nanos() + storage(node).restartAfter().toNanos(), new Restart(node), true);
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.mutex.DecentralizedMutex;
 import dev.parley.protocols.mutex.LamportMutex;
 import dev.parley.protocols.mutex.LockClient;
+import dev.parley.protocols.mutex.BrokenLocks;
 import dev.parley.protocols.mutex.LockServer;
 import dev.parley.protocols.mutex.Maekawa;
 import dev.parley.protocols.mutex.RicartAgrawala;
@@ -41,6 +42,14 @@ final class Algorithms {
     List<NodeId> nodes = new ArrayList<>(clients(clients));
     nodes.add(SERVER);
     return Simulation.builder(nodes, (peers, env, upcalls) -> LockServer.inGroup(
+        SERVER, "lock", SERVER_SETTINGS, CLIENT_SETTINGS, peers, env, upcalls.narrow()));
+  }
+
+  /** The same group, its server the broken one that grants before its write completes. */
+  static Simulation.Builder<Object> lockServerGrantingEarly(int clients) {
+    List<NodeId> nodes = new ArrayList<>(clients(clients));
+    nodes.add(SERVER);
+    return Simulation.builder(nodes, (peers, env, upcalls) -> BrokenLocks.grantingBeforeWriting(
         SERVER, "lock", SERVER_SETTINGS, CLIENT_SETTINGS, peers, env, upcalls.narrow()));
   }
 

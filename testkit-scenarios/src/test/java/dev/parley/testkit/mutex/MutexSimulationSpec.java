@@ -15,8 +15,10 @@ import dev.parley.protocols.mutex.RicartAgrawala;
 import dev.parley.protocols.mutex.TokenRing;
 import dev.parley.testkit.checker.MutualExclusionChecker;
 import dev.parley.testkit.sim.Simulation;
+import dev.parley.testkit.sim.StorageFaults;
 import dev.parley.testkit.sim.Simulations;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -67,6 +69,44 @@ class MutexSimulationSpec {
       requireAllEntered(r, n);
       assertThat(sim.persistedEvents(Algorithms.SERVER)).isNotEmpty();
     });
+  }
+
+  /** Writes take up to 4 ms; one in 20 fails, and the server restarts 20 ms later. */
+  static final StorageFaults SLOW_FAILING_JOURNAL = StorageFaults.NONE
+      .withWriteDelay(Delay.uniform(Duration.ZERO, ms(4))).withFailRate(0.05).withRestartAfter(ms(20));
+
+  /** A seeded run of {@code group}: lossy links, a slow and failing journal, a server crash. */
+  private static SimContention.Result withStorageFaults(Simulation.Builder<Object> group, int n, long seed) {
+    Simulation<Object> sim = group.seed(seed).faults(UNRULY.withDrop(0.1)).storage(SLOW_FAILING_JOURNAL).build();
+    Random random = new Random(seed);
+    long crashAt = 10 + random.nextInt(60);
+    sim.crash(ms(crashAt), Algorithms.SERVER);
+    sim.restart(ms(crashAt + 5 + random.nextInt(30)), Algorithms.SERVER);
+    return contend(sim, Algorithms.clients(n), LockClient.MUTEX);
+  }
+
+  @Test
+  void lockServerWithASlowAndFailingJournal() {
+    Simulations.forSeeds(1, SEEDS / 2, seed -> {
+      int n = 3 + (int) (seed % 3);
+      SimContention.Result r = withStorageFaults(Algorithms.lockServer(n), n, seed);
+      MutualExclusionChecker.create().withLiveness(0, Duration.ofSeconds(5).toNanos())
+          .withFairness(MutualExclusionChecker.BY_PRIORITY).check(r.events()).requireValid();
+      requireAllEntered(r, n);
+    });
+  }
+
+  @Test
+  void aServerThatGrantsBeforeItsWriteCompletesIsCaughtByTheJournalFaults() {
+    List<Long> caught = new ArrayList<>();
+    for (long seed = 1; seed <= 40; seed++) {
+      int n = 3 + (int) (seed % 3);
+      SimContention.Result r = withStorageFaults(Algorithms.lockServerGrantingEarly(n), n, seed);
+      if (!MutualExclusionChecker.create().check(r.events()).valid()) {
+        caught.add(seed);
+      }
+    }
+    assertThat(caught).as("seeds whose history shows two holders at once").hasSizeGreaterThan(1);
   }
 
   @Test

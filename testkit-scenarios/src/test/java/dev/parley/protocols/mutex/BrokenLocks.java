@@ -1,0 +1,54 @@
+package dev.parley.protocols.mutex;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.TimerScheduler;
+import akka.persistence.typed.javadsl.Effect;
+import dev.parley.protocols.core.NodeEnv;
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.Peers;
+import java.util.List;
+
+/**
+ * The deliberately broken lock server the specs use as a negative control: the production server
+ * with the one part that differs replaced.
+ */
+public final class BrokenLocks {
+
+  private BrokenLocks() {}
+
+  /**
+   * A member of a lock-server group whose server sends a grant as soon as it decides it, before the
+   * write that records the new holder has completed (and again after it, as the correct one does).
+   */
+  public static Behavior<Object> grantingBeforeWriting(NodeId server, String lockName,
+      LockServer.Settings serverSettings, LockClient.Settings clientSettings, Peers<Object> peers, NodeEnv env,
+      ActorRef<MutexUpcall> listener) {
+    return LockServer.inGroup(server, lockName, serverSettings, clientSettings, peers, env, listener,
+        GrantingEarly::new);
+  }
+
+  private static final class GrantingEarly extends LockServer {
+
+    GrantingEarly(String lockName, Peers<LockClient.Command> clients, NodeEnv env, ActorRef<MutexUpcall> listener,
+        Settings settings, ActorContext<Command> context, TimerScheduler<Command> timers) {
+      super(lockName, clients, env, listener, settings, context, timers);
+    }
+
+    @Override
+    Effect<Event, State> change(State before, List<Event> events) {
+      State after = before;
+      for (Event e : events) {
+        after = eventHandler().apply(after, e);
+      }
+      Holder was = before.holder();
+      Holder now = after.holder();
+      if (now != null && (was == null || was.token() != now.token())) {
+        startLease(now);
+        sendGrant(now); // the bug: the grant leaves before the write that records it
+      }
+      return super.change(before, events);
+    }
+  }
+}
