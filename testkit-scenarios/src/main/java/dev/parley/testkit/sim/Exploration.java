@@ -27,10 +27,18 @@ import java.util.function.Predicate;
  * <p><b>Model.</b> The nodes run the same behaviors as in {@link Simulation}. At each state every
  * enabled event is a branch (see {@code ChoiceAgenda}: any message in flight, whatever its delay; a
  * node's oldest self-message; its earliest timer; its next client request; the next scripted
- * action). Links follow no fault plan: a message arrives once, unless {@link #drops} and {@link
- * #duplicates} add its loss and one extra copy as branches; {@link #crashes} adds crashing a live
- * node as a branch. Virtual time advances only when a timer
- * (or a scripted event) fires, to its deadline.
+ * action). A message arrives once, unless losing it and delivering one extra copy are branches too
+ * ({@link #drops}, {@link #duplicates}); {@link #crashes} adds crashing a live node as a branch.
+ * Virtual time advances only when a timer (or a scripted event) fires, to its deadline.
+ *
+ * <p><b>The builder's settings</b> all hold: seed, starting instant, invariants, {@code fifoLinks};
+ * a fault plan that may lose ({@code drop > 0}) or duplicate messages acts as {@code drops(true)},
+ * {@code duplicates(true)}, while its delays and reordering need nothing (every delivery order is
+ * tried anyway); {@code maxSteps} cuts schedules as the depth bound does. This exploration's own
+ * {@link #fifoLinks}, {@link #drops} and {@link #duplicates}, when called, win over the builder's.
+ * Corruption, links cut from the start, or a loss or duplication of probability 1 cannot be
+ * explored: {@link #of} and {@link #run} refuse them (an {@link IllegalArgumentException} that says
+ * what to do instead).
  *
  * <p><b>Search.</b> Breadth-first over schedules (lists of choices), so the first violation found
  * is a shortest one. Behaviors are opaque objects that cannot be copied, so a state is reached by
@@ -77,9 +85,9 @@ public final class Exploration<C> {
   private final List<Invariant> quiescent = new ArrayList<>();
   private int maxDepth = 12;
   private long maxStates = 1_000_000;
-  private boolean drops;
-  private boolean duplicates;
-  private boolean fifoLinks;
+  private Boolean drops;
+  private Boolean duplicates;
+  private Boolean fifoLinks;
   private int crashes;
   private Function<SimView, Object> abstraction;
   private final KitFactory kits = new KitFactory();
@@ -88,8 +96,13 @@ public final class Exploration<C> {
     this.builder = Objects.requireNonNull(builder, "builder");
   }
 
-  /** An exploration of the group {@code builder} describes (its seed, invariants; faults ignored). */
+  /**
+   * An exploration of the group {@code builder} describes, with all its settings.
+   *
+   * @throws IllegalArgumentException if the builder holds a setting that cannot be explored
+   */
   public static <C> Exploration<C> of(Simulation.Builder<C> builder) {
+    ExplorationSettings.check(builder);
     return new Exploration<>(builder);
   }
 
@@ -105,7 +118,8 @@ public final class Exploration<C> {
    * reached} holds, then {@code then} adds its client requests and scripted actions, and the search
    * branches from there. Every schedule shares that prefix, so the depth bound is spent where it
    * matters (e.g. on the replication of commands once a Raft leader is elected); the prefix counts
-   * as one state and is replayed for each one. Fails if the prefix takes over 100,000 events.
+   * as one state and is replayed for each one. Fails if the prefix takes over 100,000 events (or the
+   * builder's {@code maxSteps}).
    */
   public Exploration<C> startingWhen(String what, Predicate<SimView> reached, Consumer<Simulation<C>> then) {
     this.prefix = new Prefix<>(Objects.requireNonNull(what, "what"), Objects.requireNonNull(reached, "reached"),
@@ -155,13 +169,16 @@ public final class Exploration<C> {
     return this;
   }
 
-  /** Also branch on losing each message in flight. */
+  /** Also branch on losing each message in flight; if not called, iff the builder's plan may drop. */
   public Exploration<C> drops(boolean on) {
     this.drops = on;
     return this;
   }
 
-  /** Also branch on delivering a second copy of each message in flight (once per message). */
+  /**
+   * Also branch on delivering a second copy of each message in flight (once per message); if not
+   * called, iff the builder's plan may duplicate.
+   */
   public Exploration<C> duplicates(boolean on) {
     this.duplicates = on;
     return this;
@@ -179,7 +196,7 @@ public final class Exploration<C> {
     return this;
   }
 
-  /** Links deliver in order: only the oldest message of each link is enabled. */
+  /** Links deliver in order: only the oldest message of each link is enabled; if not called, as the builder says. */
   public Exploration<C> fifoLinks(boolean on) {
     this.fifoLinks = on;
     return this;
@@ -194,8 +211,13 @@ public final class Exploration<C> {
     return this;
   }
 
-  /** Runs the search. */
+  /**
+   * Runs the search.
+   *
+   * @throws IllegalArgumentException if the builder holds a setting that cannot be explored
+   */
   public Result run() {
+    ExplorationSettings settings = settings();
     long start = System.nanoTime();
     ArrayDeque<int[]> queue = new ArrayDeque<>();
     queue.add(new int[0]);
@@ -212,9 +234,9 @@ public final class Exploration<C> {
         break;
       }
       int[] schedule = queue.poll();
-      Replay replay = replay(schedule, false, n, kits);
+      Replay replay = replay(schedule, settings, false, n, kits);
       if (replay.failure != null) {
-        violation = counterexample(schedule, replay.failure);
+        violation = counterexample(schedule, settings, replay.failure);
         break;
       }
       long fingerprint = fingerprint(replay);
@@ -226,11 +248,11 @@ public final class Exploration<C> {
       n.deepest = Math.max(n.deepest, schedule.length);
       Throwable failed = checkState(replay);
       if (failed != null) {
-        violation = counterexample(schedule, failed);
+        violation = counterexample(schedule, settings, failed);
         break;
       }
       List<Choice> choices = replay.choices();
-      if (choices.isEmpty() || schedule.length == maxDepth) {
+      if (choices.isEmpty() || schedule.length == maxDepth || replay.sim.steps() >= settings.maxSteps()) {
         n.schedules++;
         if (!choices.isEmpty()) {
           n.bounded++;
@@ -261,27 +283,33 @@ public final class Exploration<C> {
    * tracing on, for a closer look; a violation on the way is thrown.
    */
   public Simulation<C> replay(int[] schedule) {
-    Replay r = replay(schedule, true, new Counters(), new KitFactory());
+    Replay r = replay(schedule, settings(), true, new Counters(), new KitFactory());
     if (r.failure != null) {
       throw new AssertionError("the schedule fails at its last step", r.failure);
     }
     return r.sim;
   }
 
+  private ExplorationSettings settings() {
+    return ExplorationSettings.resolve(builder, fifoLinks, drops, duplicates);
+  }
+
   private final class Replay {
     final Simulation<C> sim;
     final ChoiceAgenda agenda;
+    final ExplorationSettings settings;
     final List<String> steps = new ArrayList<>();
     int crashed;
     Throwable failure;
 
-    Replay(Simulation<C> sim, ChoiceAgenda agenda) {
+    Replay(Simulation<C> sim, ChoiceAgenda agenda, ExplorationSettings settings) {
       this.sim = sim;
       this.agenda = agenda;
+      this.settings = settings;
     }
 
     List<Choice> choices() {
-      List<Choice> choices = agenda.choices(fifoLinks, drops, duplicates);
+      List<Choice> choices = agenda.choices(settings.fifoLinks(), settings.drops(), settings.duplicates());
       if (crashed < crashes) {
         long now = sim.elapsed().toNanos();
         for (NodeId node : sim.liveNodes()) {
@@ -323,12 +351,12 @@ public final class Exploration<C> {
   }
 
   /** Replays {@code schedule} on {@code kits}, whose earlier simulation this one replaces. */
-  private Replay replay(int[] schedule, boolean trace, Counters n, KitFactory kits) {
+  private Replay replay(int[] schedule, ExplorationSettings settings, boolean trace, Counters n, KitFactory kits) {
     kits.releaseAll();
     ChoiceAgenda agenda = new ChoiceAgenda();
     Simulation<C> sim = builder.buildExploring(agenda, kits, trace);
     setup.accept(sim);
-    Replay r = new Replay(sim, agenda);
+    Replay r = new Replay(sim, agenda, settings);
     try {
       if (prefix != null) {
         runPrefix(r);
@@ -351,13 +379,17 @@ public final class Exploration<C> {
     return r;
   }
 
-  /** Takes the earliest enabled event until the prefix's state is reached, then runs its script. */
+  /**
+   * Takes the earliest enabled event, without faults, until the prefix's state is reached, then runs
+   * its script.
+   */
   private void runPrefix(Replay r) {
+    long limit = Math.min(Prefix.MAX_EVENTS, r.settings.maxSteps());
     for (int events = 0; !prefix.reached().test(r.sim); events++) {
-      List<Choice> choices = r.agenda.choices(fifoLinks, false, false);
-      if (choices.isEmpty() || events == Prefix.MAX_EVENTS) {
+      List<Choice> choices = r.agenda.choices(r.settings.fifoLinks(), false, false);
+      if (choices.isEmpty() || events == limit) {
         throw new IllegalStateException("the exploration's starting state (" + prefix.what() + ") was not reached"
-            + (choices.isEmpty() ? ": nothing left to happen" : " within " + Prefix.MAX_EVENTS + " events")
+            + (choices.isEmpty() ? ": nothing left to happen" : " within " + limit + " events")
             + " at virtual time " + r.sim.elapsed() + "; check the setup and the condition");
       }
       Choice earliest = choices.get(0);
@@ -395,8 +427,8 @@ public final class Exploration<C> {
     }
   }
 
-  private Counterexample counterexample(int[] schedule, Throwable failure) {
-    Replay traced = replay(schedule, true, new Counters(), kits);
+  private Counterexample counterexample(int[] schedule, ExplorationSettings settings, Throwable failure) {
+    Replay traced = replay(schedule, settings, true, new Counters(), kits);
     return new Counterexample(
         schedule.clone(),
         List.copyOf(traced.steps),

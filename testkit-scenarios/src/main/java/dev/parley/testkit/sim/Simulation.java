@@ -96,7 +96,7 @@ public final class Simulation<C> implements SimView {
   Simulation(Builder<C> b, Agenda agenda, KitFactory kits, boolean exploring, boolean tracing) {
     this.seed = b.seed;
     this.reportLast = b.reportLast;
-    this.maxSteps = b.maxSteps;
+    this.maxSteps = exploring ? Long.MAX_VALUE : b.maxSteps; // an exploration cuts schedules at it instead
     this.progress = Progress.of("simulation, seed " + b.seed);
     this.invariants = new ArrayList<>(b.invariants);
     b.freshInvariants.forEach(s -> invariants.add(s.get()));
@@ -457,7 +457,12 @@ public final class Simulation<C> implements SimView {
       return this;
     }
 
-    /** The plan every link follows at the start (default: no faults, no delay). */
+    /**
+     * The plan every link follows at the start (default: no faults, no delay). An {@link Exploration}
+     * of this builder branches on the loss of every message if the plan may lose one ({@code drop > 0})
+     * and on its duplication if it may duplicate one; it tries every delivery order anyway, so delays
+     * and reordering need nothing; it refuses corruption, a cut, and probabilities of 1.
+     */
     public Builder<C> faults(FaultPlan plan) {
       this.faults = Objects.requireNonNull(plan, "plan");
       return this;
@@ -482,14 +487,19 @@ public final class Simulation<C> implements SimView {
      * Links deliver in the order messages were sent, as over a FIFO link layer: a copy never arrives
      * before one sent earlier on the same directed link, whatever the plan's delays (default: off,
      * and messages due at the same time arrive in a seeded random order). For protocols whose model
-     * assumes FIFO links (Lamport's mutex, Maekawa). Exploration has its own {@code fifoLinks}.
+     * assumes FIFO links (Lamport's mutex, Maekawa). An {@link Exploration} of this builder enables only
+     * the oldest message of each link, unless its own {@link Exploration#fifoLinks} says otherwise.
      */
     public Builder<C> fifoLinks(boolean on) {
       this.fifoLinks = on;
       return this;
     }
 
-    /** Keep every event with its message text (slower); the last few are always kept. */
+    /**
+     * Keep every event with its message text (slower); the last few are always kept. An {@link
+     * Exploration} traces its counterexample and {@link Exploration#replay} fully whatever this says,
+     * and never the replays of its search.
+     */
     public Builder<C> tracing(boolean on) {
       this.tracing = on;
       return this;
@@ -504,7 +514,11 @@ public final class Simulation<C> implements SimView {
       return this;
     }
 
-    /** The most steps a run may take before it fails as a livelock (default 10 million). */
+    /**
+     * The most steps a run may take before it fails as a livelock (default 10 million). In an {@link
+     * Exploration} it bounds every schedule (with the prefix of {@code startingWhen}): one that
+     * reaches it is cut like one at the depth bound, since a long schedule there is no livelock.
+     */
     public Builder<C> maxSteps(long steps) {
       if (steps < 1) {
         throw new IllegalArgumentException("the step limit must be positive, got " + steps);
@@ -542,6 +556,18 @@ public final class Simulation<C> implements SimView {
 
     public List<NodeId> nodes() {
       return nodes;
+    }
+
+    FaultPlan faults() {
+      return faults;
+    }
+
+    boolean fifoLinks() {
+      return fifoLinks;
+    }
+
+    long maxSteps() {
+      return maxSteps;
     }
 
     /** A new run, its nodes started at virtual time zero. */
