@@ -34,7 +34,7 @@ record ExplorationSettings(boolean fifoLinks, boolean drops, boolean duplicates,
   static ExplorationSettings resolve(
       Simulation.Builder<?> builder, Boolean fifoLinks, Boolean drops, Boolean duplicates) {
     FaultPlan plan = builder.faults();
-    refuseWhatCannotBeExplored(plan);
+    refuseWhatCannotBeExplored(builder);
     return new ExplorationSettings(
         fifoLinks != null ? fifoLinks : builder.fifoLinks(),
         drops != null ? drops : plan.drop() > 0,
@@ -44,11 +44,17 @@ record ExplorationSettings(boolean fifoLinks, boolean drops, boolean duplicates,
 
   /** Checks {@code builder} alone, so that {@link Exploration#of} fails where the mistake is. */
   static void check(Simulation.Builder<?> builder) {
-    refuseWhatCannotBeExplored(builder.faults());
+    refuseWhatCannotBeExplored(builder);
   }
 
-  private static void refuseWhatCannotBeExplored(FaultPlan plan) {
+  private static void refuseWhatCannotBeExplored(Simulation.Builder<?> builder) {
+    FaultPlan plan = builder.faults();
     List<String> refused = new ArrayList<>();
+    if (builder.hasStorageFaults()) {
+      refused.add("storage(...) with journal faults: the search has no branches for a write's delay, failure or"
+          + " lost tail; explore crashes with crashes(n) (a crash loses nothing written), and test slow, failing"
+          + " and unforced journals with seeded runs (Simulations.forSeeds)");
+    }
     if (plan.corrupt() > 0) {
       refused.add("faults(...) with corrupt = " + plan.corrupt() + ": the search has no branch for a garbled"
           + " copy (it cannot enumerate how a Corruptible message may be garbled); explore loss with a plan of"

@@ -104,8 +104,7 @@ public final class Simulation<C> implements SimView {
     this.world =
         new World<>(
             b.nodes, b.protocol, b.seed, plan, b.origin, agenda, kits, b.reportLast, tracing,
-            exploring, b.fifoLinks && !exploring, exploring ? StorageFaults.NONE : b.storage,
-            exploring ? Map.of() : b.storageByNode);
+            exploring, b.fifoLinks && !exploring, b.storage, b.storageByNode);
     guarded("starting the nodes", world::startAll);
   }
 
@@ -564,6 +563,11 @@ public final class Simulation<C> implements SimView {
 
     boolean fifoLinks() {
       return fifoLinks;
+    }
+
+    boolean hasStorageFaults() {
+      return !storage.equals(StorageFaults.NONE)
+          || storageByNode.values().stream().anyMatch(f -> !f.equals(StorageFaults.NONE));
     }
 
     long maxSteps() {

@@ -179,6 +179,14 @@ class ExplorationSettingsTest {
   }
 
   @Test
+  void journalFaultsAreRefused() {
+    assertThatThrownBy(() -> Exploration.of(relay().storage(StorageFaults.NONE.withFailRate(0.1))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("storage(...) with journal faults: the search has no branches for a write's delay")
+        .hasMessageContaining("test slow, failing and unforced journals with seeded runs");
+  }
+
+  @Test
   void linksCutFromTheStartAreRefused() {
     assertThatThrownBy(() -> Exploration.of(relay().faults(FaultPlan.none().withCut(true))))
         .isInstanceOf(IllegalArgumentException.class)
