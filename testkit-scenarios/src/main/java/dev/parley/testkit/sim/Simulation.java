@@ -92,9 +92,13 @@ public final class Simulation<C> implements SimView {
   private final long maxSteps;
   private final Progress progress;
   private SimulationFailure failed;
+  /** What of this run a shrink keeps (everything, outside a shrink). */
+  private final RunFilter filter;
 
   Simulation(Builder<C> b, Agenda agenda, KitFactory kits, boolean exploring, boolean tracing) {
     this.seed = b.seed;
+    this.filter = exploring ? new RunFilter(ShrinkMask.ALL, false) : RunFilter.current();
+    tracing = tracing || filter.traceAll;
     this.reportLast = b.reportLast;
     this.maxSteps = exploring ? Long.MAX_VALUE : b.maxSteps; // an exploration cuts schedules at it instead
     this.progress = Progress.of("simulation, seed " + b.seed);
@@ -103,8 +107,8 @@ public final class Simulation<C> implements SimView {
     FaultPlan plan = exploring ? FaultPlan.none() : b.faults;
     this.world =
         new World<>(
-            b.nodes, b.protocol, b.seed, plan, b.origin, agenda, kits, b.reportLast, tracing,
-            exploring, b.fifoLinks && !exploring, b.storage, b.storageByNode);
+            b.nodes, b.protocol, b.seed, plan, b.origin, agenda, kits, reportLast, tracing,
+            exploring, b.fifoLinks && !exploring, b.storage, b.storageByNode, filter);
     guarded("starting the nodes", world::startAll);
   }
 
@@ -163,7 +167,9 @@ public final class Simulation<C> implements SimView {
       throw new IllegalArgumentException(
           "cannot schedule " + event + " at " + at + ": virtual time is already " + elapsed());
     }
-    world.agenda.schedule(t, event, true);
+    if (filter.keepEvent()) {
+      world.agenda.schedule(t, event, true);
+    }
     return this;
   }
 
@@ -291,7 +297,7 @@ public final class Simulation<C> implements SimView {
             + " ms",
         cause,
         seed,
-        world.trace.last(reportLast));
+        filter.traceAll ? world.trace.events() : world.trace.last(reportLast));
     return failed;
   }
 

@@ -18,6 +18,12 @@ import java.util.OptionalLong;
  * The seeds run in order on the caller's thread; the first that fails stops the loop with an
  * {@link AssertionError} naming it and the line that replays it. With {@code -Dparley.seed=N}
  * (Maven passes it to the tests) only seed N runs, whatever the range.
+ *
+ * <p>A failing seed's run is then shrunk ({@code Shrinker}): replayed with fewer scripted events,
+ * fewer faulted messages and fewer delays while it still fails the same way; the report gives the
+ * sizes before and after, the line that replays the shrunk run ({@code -Dparley.seed=N
+ * -Dparley.shrunk=...}) and that run step by step. {@code -Dparley.shrink=false} skips it;
+ * {@code -Dparley.shrink.seconds=S} bounds it (default 30).
  */
 public final class Simulations {
 
@@ -63,6 +69,7 @@ public final class Simulations {
       throw new IllegalArgumentException("run at least one seed, got " + count);
     }
     OptionalLong only = seedOverride();
+    ShrinkMask replaying = only.isPresent() ? ShrinkMask.fromProperty() : ShrinkMask.ALL;
     long from = only.isPresent() ? only.getAsLong() : first;
     int n = only.isPresent() ? 1 : count;
     long start = System.nanoTime();
@@ -71,12 +78,9 @@ public final class Simulations {
       long seed = from + i;
       int done = i;
       progress.tick(() -> done + " of " + n + " passed");
-      try {
-        body.run(seed);
-      } catch (Throwable t) {
-        if (t instanceof Error e && !(t instanceof AssertionError)) {
-          throw e;
-        }
+      boolean shrunkReplay = !replaying.equals(ShrinkMask.ALL);
+      Throwable t = RunFilter.under(new RunFilter(replaying, shrunkReplay), body, seed);
+      if (t != null) {
         String range =
             only.isPresent()
                 ? "the seed given with -D" + SEED_PROPERTY
@@ -85,8 +89,9 @@ public final class Simulations {
             t instanceof SimulationFailure
                 ? t.getMessage()
                 : SimulationFailure.describe(t) + "\n" + SimulationFailure.replayLine(seed);
-        AssertionError failed = new AssertionError("seed " + seed + " failed (" + range + ")\n" + detail, t);
-        throw failed;
+        String shrunk = shrunkReplay || !Shrinker.enabled() ? ""
+            : "\n" + Shrinker.shrink(body, seed, t);
+        throw new AssertionError("seed " + seed + " failed (" + range + ")\n" + detail + shrunk, t);
       }
     }
     return new SeedReport(from, n, n, Duration.ofNanos(System.nanoTime() - start));

@@ -53,6 +53,7 @@ final class World<C> {
   private final StorageFaults storage;
   private final Map<NodeId, StorageFaults> storageByNode;
   private final Random storageRandom;
+  private final RunFilter filter;
   /** Events held back for a node that is writing, counted per write so they keep their order. */
   private final Map<NodeId, Integer> heldBack = new HashMap<>();
 
@@ -74,7 +75,8 @@ final class World<C> {
       boolean exploring,
       boolean fifoLinks,
       StorageFaults storage,
-      Map<NodeId, StorageFaults> storageByNode) {
+      Map<NodeId, StorageFaults> storageByNode,
+      RunFilter filter) {
     this.ids = List.copyOf(ids);
     this.clock = new VirtualClock(origin, time);
     this.agenda = agenda;
@@ -90,6 +92,7 @@ final class World<C> {
     this.storage = storage;
     this.storageByNode = Map.copyOf(storageByNode);
     this.storageRandom = new Random(Hash64.mix(seed, 0x6a6f75726eL));
+    this.filter = filter;
     Host host = new Host();
     for (int i = 0; i < ids.size(); i++) {
       NodeId id = ids.get(i);
@@ -243,7 +246,7 @@ final class World<C> {
     public void send(NodeId from, NodeId to, Object message) {
       stats.sent(nodes.get(from).index, message);
       record(Kind.SEND, from, to, message);
-      List<FaultPlan.Delivery> copies = network.fate(from, to);
+      List<FaultPlan.Delivery> copies = filter.fate(network.fate(from, to));
       if (copies.isEmpty()) {
         stats.lost++;
         record(Kind.LOST, from, to, message);
