@@ -1,5 +1,6 @@
 package dev.parley.testkit.checker;
 
+import dev.parley.testkit.report.TextTable;
 import dev.parley.testkit.checker.CommitRecord.Decision;
 import dev.parley.testkit.checker.CommitRecord.Vote;
 import java.util.ArrayList;

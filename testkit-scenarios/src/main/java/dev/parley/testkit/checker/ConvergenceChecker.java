@@ -1,5 +1,6 @@
 package dev.parley.testkit.checker;
 
+import dev.parley.testkit.report.TextTable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

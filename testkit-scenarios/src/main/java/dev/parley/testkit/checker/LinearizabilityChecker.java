@@ -1,5 +1,6 @@
 package dev.parley.testkit.checker;
 
+import dev.parley.testkit.report.TextTable;
 import dev.parley.protocols.history.History;
 import dev.parley.protocols.history.Op;
 import dev.parley.protocols.history.Operation;

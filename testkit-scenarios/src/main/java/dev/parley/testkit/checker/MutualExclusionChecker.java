@@ -1,5 +1,6 @@
 package dev.parley.testkit.checker;
 
+import dev.parley.testkit.report.TextTable;
 import dev.parley.protocols.core.NodeId;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -14,6 +14,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * junit.jupiter.extensions.autodetection.enabled = true} in {@code
  * src/test/resources/junit-platform.properties} is enough. The name is kept for the test's own
  * thread, from before its {@code @BeforeEach} methods to after its {@code @AfterEach} ones.
+ *
+ * <p>In the long mode ({@code -Dparley.seeds=N}) it also prints the table of every range of seeds
+ * the run took, once, when the run ends.
  */
 public final class CurrentTest implements BeforeEachCallback, AfterEachCallback {
 
@@ -21,6 +24,10 @@ public final class CurrentTest implements BeforeEachCallback, AfterEachCallback 
 
   @Override
   public void beforeEach(ExtensionContext context) {
+    if (Simulations.seedsOverride().isPresent()) {
+      context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
+          .getOrComputeIfAbsent(SeedSummary.class, k -> new SeedSummary(), SeedSummary.class);
+    }
     NAME.set(
         context.getRequiredTestClass().getSimpleName()
             + "#"

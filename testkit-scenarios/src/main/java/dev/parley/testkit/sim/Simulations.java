@@ -2,6 +2,7 @@ package dev.parley.testkit.sim;
 
 import dev.parley.testkit.report.Progress;
 import java.time.Duration;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
@@ -24,11 +25,18 @@ import java.util.OptionalLong;
  * sizes before and after, the line that replays the shrunk run ({@code -Dparley.seed=N
  * -Dparley.shrunk=...}) and that run step by step. {@code -Dparley.shrink=false} skips it;
  * {@code -Dparley.shrink.seconds=S} bounds it (default 30).
+ *
+ * <p>The long mode, {@code -Dparley.seeds=N}, runs N seeds in every range whatever its count, goes on
+ * past a failing seed to count the failures, and prints one table of every range when the test run
+ * ends (with {@link CurrentTest} registered, as Parley's own specs have it).
  */
 public final class Simulations {
 
   /** The system property that picks the one seed to run. */
   public static final String SEED_PROPERTY = "parley.seed";
+
+  /** The system property of the long mode: every range runs this many seeds. */
+  public static final String SEEDS_PROPERTY = "parley.seeds";
 
   private Simulations() {}
 
@@ -55,6 +63,24 @@ public final class Simulations {
     }
   }
 
+  /** The number of seeds of the long mode, {@code -Dparley.seeds=N}, if given; anything but N >= 1 is an error. */
+  public static OptionalInt seedsOverride() {
+    String value = System.getProperty(SEEDS_PROPERTY);
+    if (value == null || value.isBlank()) {
+      return OptionalInt.empty();
+    }
+    try {
+      int n = Integer.parseInt(value.trim());
+      if (n >= 1) {
+        return OptionalInt.of(n);
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw new IllegalArgumentException("-D" + SEEDS_PROPERTY + " is how many seeds every range runs (the long"
+        + " mode), a whole number of at least 1, got '" + value + "'");
+  }
+
   /** The seed to use in a single-run test: {@code -Dparley.seed=N} if given, else {@code dflt}. */
   public static long seed(long dflt) {
     return seedOverride().orElse(dflt);
@@ -69,31 +95,52 @@ public final class Simulations {
       throw new IllegalArgumentException("run at least one seed, got " + count);
     }
     OptionalLong only = seedOverride();
+    OptionalInt seeds = seedsOverride();
     ShrinkMask replaying = only.isPresent() ? ShrinkMask.fromProperty() : ShrinkMask.ALL;
     long from = only.isPresent() ? only.getAsLong() : first;
-    int n = only.isPresent() ? 1 : count;
+    int n = only.isPresent() ? 1 : seeds.orElse(count);
+    boolean longMode = seeds.isPresent() && only.isEmpty();
     long start = System.nanoTime();
     Progress progress = Progress.of("seeds " + from + ".." + (from + n - 1));
+    AssertionError firstFailure = null;
+    Long firstFailing = null;
+    int failed = 0;
     for (int i = 0; i < n; i++) {
       long seed = from + i;
-      int done = i;
+      int done = i - failed;
       progress.tick(() -> done + " of " + n + " passed");
       boolean shrunkReplay = !replaying.equals(ShrinkMask.ALL);
       Throwable t = RunFilter.under(new RunFilter(replaying, shrunkReplay), body, seed);
-      if (t != null) {
+      if (t == null) {
+        continue;
+      }
+      failed++;
+      if (firstFailure == null) {
+        firstFailing = seed;
         String range =
             only.isPresent()
                 ? "the seed given with -D" + SEED_PROPERTY
-                : "seeds " + first + ".." + (first + count - 1) + ", " + i + " passed before it";
+                : "seeds " + from + ".." + (from + n - 1) + ", " + i + " passed before it";
         String detail =
             t instanceof SimulationFailure
                 ? t.getMessage()
                 : SimulationFailure.describe(t) + "\n" + SimulationFailure.replayLine(seed);
-        String shrunk = shrunkReplay || !Shrinker.enabled() ? ""
-            : "\n" + Shrinker.shrink(body, seed, t);
-        throw new AssertionError("seed " + seed + " failed (" + range + ")\n" + detail + shrunk, t);
+        String shrunk = shrunkReplay || !Shrinker.enabled() ? "" : "\n" + Shrinker.shrink(body, seed, t);
+        firstFailure = new AssertionError("seed " + seed + " failed (" + range + ")\n" + detail + shrunk, t);
+      }
+      if (!longMode) {
+        break;
       }
     }
-    return new SeedReport(from, n, n, Duration.ofNanos(System.nanoTime() - start));
+    Duration wall = Duration.ofNanos(System.nanoTime() - start);
+    int ran = longMode || firstFailure == null ? n : (int) (firstFailing - from + 1);
+    SeedSummary.record(from, ran, failed, firstFailing, wall);
+    if (firstFailure != null) {
+      if (longMode && failed > 1) {
+        firstFailure.addSuppressed(new AssertionError(failed + " of " + n + " seeds failed"));
+      }
+      throw firstFailure;
+    }
+    return new SeedReport(from, n, n, wall);
   }
 }

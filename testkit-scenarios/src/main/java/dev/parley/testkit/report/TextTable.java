@@ -1,25 +1,25 @@
-package dev.parley.testkit.checker;
+package dev.parley.testkit.report;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /** Columns aligned for counterexamples: a header row, then one row per op or event. */
-final class TextTable {
+public final class TextTable {
 
   private final List<String[]> rows = new ArrayList<>();
 
-  TextTable(String... header) {
+  public TextTable(String... header) {
     rows.add(header);
   }
 
-  TextTable row(Object... cells) {
+  public TextTable row(Object... cells) {
     rows.add(Arrays.stream(cells).map(c -> c == null ? "" : c.toString()).toArray(String[]::new));
     return this;
   }
 
   /** The rows as aligned lines; a column empty in every row below the header is left out. */
-  List<String> lines() {
+  public List<String> lines() {
     int columns = rows.stream().mapToInt(r -> r.length).max().orElse(0);
     int[] width = new int[columns];
     boolean[] used = new boolean[columns];
