@@ -2,6 +2,7 @@ package dev.parley.testkit.sim;
 
 import dev.parley.protocols.link.FaultPlan;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,6 +26,8 @@ final class RunFilter {
   int events;
   int faults;
   int delays;
+  /** What the run said about itself (a swarm's draw), for a failing seed's report. */
+  final List<String> notes = new ArrayList<>();
 
   RunFilter(ShrinkMask mask, boolean traceAll) {
     this.mask = mask;
@@ -53,6 +56,16 @@ final class RunFilter {
       return e;
     } finally {
       CURRENT.set(before);
+    }
+  }
+
+  /** The trace of the last simulation the run built (kept in full when {@link #traceAll}), or null. */
+  Trace lastTrace;
+
+  /** Adds {@code note} to what a failing seed's report says of its run. */
+  void note(String note) {
+    if (!notes.contains(note)) {
+      notes.add(note);
     }
   }
 

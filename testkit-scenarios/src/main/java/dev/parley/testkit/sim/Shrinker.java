@@ -88,9 +88,14 @@ final class Shrinker {
         .append(mask.faults().among(shrunk.faults).size()).append(", delayed messages ")
         .append(original.delays).append(" -> ").append(mask.delays().among(shrunk.delays).size())
         .append("\nreplay the shrunk run: ").append(replayLine(mask));
-    if (last != null) {
-      sb.append("\nthe shrunk run, step by step:\n").append(last instanceof SimulationFailure ? last.getMessage()
-          : SimulationFailure.describe(root(last)));
+    if (last instanceof SimulationFailure) {
+      sb.append("\nthe shrunk run, step by step:\n").append(last.getMessage());
+    } else if (last != null) {
+      sb.append("\nthe shrunk run, step by step: ").append(SimulationFailure.describe(root(last)).lines().findFirst()
+          .orElse(""));
+      if (shrunk.lastTrace != null) {
+        shrunk.lastTrace.events().forEach(e -> sb.append("\n  ").append(e));
+      }
     }
     return sb.toString();
   }

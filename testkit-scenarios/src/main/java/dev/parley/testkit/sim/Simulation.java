@@ -109,6 +109,7 @@ public final class Simulation<C> implements SimView {
         new World<>(
             b.nodes, b.protocol, b.seed, plan, b.origin, agenda, kits, reportLast, tracing,
             exploring, b.fifoLinks && !exploring, b.storage, b.storageByNode, filter);
+    filter.lastTrace = world.trace;
     guarded("starting the nodes", world::startAll);
   }
 

@@ -110,7 +110,8 @@ public final class Simulations {
       int done = i - failed;
       progress.tick(() -> done + " of " + n + " passed");
       boolean shrunkReplay = !replaying.equals(ShrinkMask.ALL);
-      Throwable t = RunFilter.under(new RunFilter(replaying, shrunkReplay), body, seed);
+      RunFilter filter = new RunFilter(replaying, shrunkReplay);
+      Throwable t = RunFilter.under(filter, body, seed);
       if (t == null) {
         continue;
       }
@@ -121,12 +122,16 @@ public final class Simulations {
             only.isPresent()
                 ? "the seed given with -D" + SEED_PROPERTY
                 : "seeds " + from + ".." + (from + n - 1) + ", " + i + " passed before it";
-        String detail =
-            t instanceof SimulationFailure
-                ? t.getMessage()
-                : SimulationFailure.describe(t) + "\n" + SimulationFailure.replayLine(seed);
+        StringBuilder detail = new StringBuilder(t instanceof SimulationFailure
+            ? t.getMessage()
+            : SimulationFailure.describe(t) + "\n" + SimulationFailure.replayLine(seed));
+        if (shrunkReplay && !(t instanceof SimulationFailure) && filter.lastTrace != null) {
+          detail.append("\nthe run, step by step:");
+          filter.lastTrace.events().forEach(e -> detail.append("\n  ").append(e));
+        }
         String shrunk = shrunkReplay || !Shrinker.enabled() ? "" : "\n" + Shrinker.shrink(body, seed, t);
-        firstFailure = new AssertionError("seed " + seed + " failed (" + range + ")\n" + detail + shrunk, t);
+        String notes = filter.notes.isEmpty() ? "" : "\n" + String.join("\n", filter.notes);
+        firstFailure = new AssertionError("seed " + seed + " failed (" + range + ")" + notes + "\n" + detail + shrunk, t);
       }
       if (!longMode) {
         break;
