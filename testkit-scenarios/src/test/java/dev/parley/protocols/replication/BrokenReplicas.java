@@ -13,6 +13,7 @@ import dev.parley.protocols.replication.TpcState.CoordinatorTx;
 import dev.parley.protocols.replication.TwoPhaseCommit.CoordinatorDecided;
 import dev.parley.protocols.replication.TwoPhaseCommit.CoordinatorState;
 import dev.parley.protocols.replication.TwoPhaseCommit.Event;
+import dev.parley.protocols.replication.TwoPhaseCommit.GlobalDecision;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -49,6 +50,18 @@ public final class BrokenReplicas {
       Peers<TwoPhaseCommit.Command> peers, NodeEnv env, TwoPhaseCommit.Settings settings,
       ActorRef<KvReply> upcalls, ActorRef<TwoPhaseCommit.Upcall> transactions) {
     return TwoPhaseCommit.create(group, peers, env, settings, upcalls, transactions, LazyDecisionLog::new);
+  }
+
+  /**
+   * Two-phase commit whose coordinators send a decision as soon as they take it, before the write
+   * that logs it has completed (and again after it, as the correct one does): one whose write is
+   * lost, to a crash or a failed write, restarts in WAIT and aborts what a participant may have
+   * committed.
+   */
+  public static Behavior<TwoPhaseCommit.Command> coordinatorDecidingBeforeLogging(String group,
+      Peers<TwoPhaseCommit.Command> peers, NodeEnv env, TwoPhaseCommit.Settings settings,
+      ActorRef<KvReply> upcalls, ActorRef<TwoPhaseCommit.Upcall> transactions) {
+    return TwoPhaseCommit.create(group, peers, env, settings, upcalls, transactions, DecidingEarly::new);
   }
 
   /**
@@ -103,6 +116,23 @@ public final class BrokenReplicas {
     @Override
     boolean leased() {
       return true;
+    }
+  }
+
+  /** The coordinator that sends its decision before the write that logs it completes. */
+  private static final class DecidingEarly extends TpcCoordinator {
+    private final TpcNode node;
+
+    DecidingEarly(TpcNode node) {
+      super(node);
+      this.node = node;
+    }
+
+    @Override
+    void logDecision(Step step, CoordinatorTx tx, boolean commit, String reason) {
+      super.logDecision(step, tx, commit, reason);
+      GlobalDecision decision = new GlobalDecision(tx.txId(), node.self(), commit);
+      tx.parts().keySet().forEach(n -> node.send(n, decision)); // the bug: sent before the write completes
     }
   }
 
