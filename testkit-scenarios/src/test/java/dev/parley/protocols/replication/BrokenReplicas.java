@@ -35,6 +35,15 @@ public final class BrokenReplicas {
     return PrimaryBackup.create(group, peers, env, settings, upcalls, AnsweringAtOnce::new);
   }
 
+  /**
+   * A primary that answers each request as soon as it orders it, before the write that applies it
+   * has completed (and again once its backups hold it, as the correct one does).
+   */
+  public static Behavior<PrimaryBackup.Command> primaryAnsweringBeforeWriting(String group,
+      Peers<PrimaryBackup.Command> peers, NodeEnv env, PrimaryBackup.Settings settings, ActorRef<KvReply> upcalls) {
+    return PrimaryBackup.create(group, peers, env, settings, upcalls, AnsweringBeforeWriting::new);
+  }
+
   /** Chain replicas whose head and tail serve without a lease from the master. */
   public static Behavior<ChainReplication.Command> chainServingWithoutLease(String group,
       Peers<ChainReplication.Command> peers, NodeEnv env, ChainReplication.Settings settings,
@@ -102,6 +111,23 @@ public final class BrokenReplicas {
     @Override
     void owe(long seq, KvReply reply) {
       upcalls.tell(reply);
+    }
+  }
+
+  /** The primary role whose answer goes when the request is ordered, before its write. */
+  private static final class AnsweringBeforeWriting extends PrimaryRole {
+    private final ActorRef<KvReply> upcalls;
+
+    AnsweringBeforeWriting(Peers<PrimaryBackup.Command> peers, NodeEnv env, PrimaryBackup.Settings settings,
+        ActorRef<KvReply> upcalls) {
+      super(peers, env, settings, upcalls);
+      this.upcalls = upcalls;
+    }
+
+    @Override
+    void order(KvRequest request, KvReply reply) {
+      super.order(request, reply);
+      upcalls.tell(reply); // the bug: the answer leaves before the write that applies the request
     }
   }
 
