@@ -31,8 +31,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Quorum replication: with R + W > N puts and gets are linearizable under loss, partitions, crashes,
- * restarts and slow, failing journals, a minority side answers Unavailable rather than stale data, and a get repairs a stale
- * replica; with R + W <= N the linearizability checker catches stale reads (the negative control).
+ * restarts and slow, failing journals, a minority side answers Unavailable rather than stale data,
+ * and a get repairs a stale replica; with R + W <= N the linearizability checker catches stale
+ * reads (the negative control).
  */
 class QuorumReplicationSpec {
 
