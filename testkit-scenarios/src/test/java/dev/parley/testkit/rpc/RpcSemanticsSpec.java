@@ -52,7 +52,7 @@ class RpcSemanticsSpec {
     return rpc(server(semantics), seed, faults, StorageFaults.NONE);
   }
 
-  /** The clients n1 and n2 of a counter server with {@code semantics}. */
+  /** The group: a counter server with {@code semantics} on {@code SERVER}, its clients on n1 and n2. */
   static SimProtocol<Object> server(Semantics semantics) {
     return (peers, env, upcalls) ->
         RpcServer.inGroup(SERVER, semantics, CounterService.INSTANCE, PATIENT, peers, env, upcalls);
