@@ -279,7 +279,7 @@ public final class PrimaryBackup
     }
     long seq = state.seq() + 1;
     KvReply reply = state.store().apply(request).reply();
-    primaryRole.order(request);
+    primaryRole.order(request, reply);
     return writes.then(new Applied(seq, request), after -> primaryRole.replicate(after, seq, request, reply));
   }
 

@@ -79,8 +79,11 @@ class PrimaryRole {
     log.clear();
   }
 
-  /** Takes {@code request} into this view's log (before it is written). */
-  void order(KvRequest request) {
+  /**
+   * Takes {@code request} into this view's log, before it is written; {@code reply} is its answer,
+   * owed once it is written and the backups hold it.
+   */
+  void order(KvRequest request, KvReply reply) {
     log.add(request);
   }
 

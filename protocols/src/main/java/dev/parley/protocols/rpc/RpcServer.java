@@ -36,7 +36,7 @@ import java.util.Objects;
  * write per execution, none for a cached answer. The reply cache is never trimmed here (a real
  * server would drop entries the client has acknowledged or that are older than its retry horizon).
  */
-public final class RpcServer
+public class RpcServer
     extends EventSourcedBehavior<RpcServer.Command, RpcServer.Event, RpcServer.State> {
 
   /** Requests from clients and the status query. */
@@ -77,18 +77,29 @@ public final class RpcServer
    * A server named {@code name} (its persistence id) executing requests on {@code service} for the
    * members of {@code clients}; it reports each execution to {@code listener}.
    */
-  @SuppressWarnings("unchecked")
   public static <S> Behavior<Command> create(
       String name,
       Semantics semantics,
       RpcService<S> service,
       Peers<RpcClient.Command> clients,
       ActorRef<? super Executed> listener) {
+    return create(name, semantics, service, clients, listener, RpcServer::new);
+  }
+
+  /** How a variant of the server is made (the broken ones of the specs subclass it). */
+  interface Variant {
+    RpcServer make(String name, Semantics semantics, RpcService<Object> service, Peers<RpcClient.Command> clients,
+        ActorRef<? super Executed> listener);
+  }
+
+  /** As {@link #create(String, Semantics, RpcService, Peers, ActorRef)}, the server made by {@code variant}. */
+  @SuppressWarnings("unchecked")
+  static <S> Behavior<Command> create(String name, Semantics semantics, RpcService<S> service,
+      Peers<RpcClient.Command> clients, ActorRef<? super Executed> listener, Variant variant) {
     Objects.requireNonNull(semantics, "semantics");
     Objects.requireNonNull(service, "service");
-    return Durable.of(
-        (context, timers) ->
-            new RpcServer(name, semantics, (RpcService<Object>) (RpcService<?>) service, clients, listener));
+    return Durable.of((context, timers) ->
+        variant.make(name, semantics, (RpcService<Object>) (RpcService<?>) service, clients, listener));
   }
 
   /**
@@ -103,15 +114,22 @@ public final class RpcServer
       Peers<Object> peers,
       dev.parley.protocols.core.NodeEnv env,
       ActorRef<Object> listener) {
+    return inGroup(server, semantics, service, clientSettings, peers, env, listener, RpcServer::new);
+  }
+
+  /** As the public {@code inGroup}, the server made by {@code variant}. */
+  static <S> Behavior<Object> inGroup(NodeId server, Semantics semantics, RpcService<S> service,
+      RpcClient.Settings clientSettings, Peers<Object> peers, dev.parley.protocols.core.NodeEnv env,
+      ActorRef<Object> listener, Variant variant) {
     if (peers.self().equals(server)) {
       Peers<RpcClient.Command> clients = peers.map((id, ref) -> ref.narrow());
-      return create("rpc-" + server.name(), semantics, service, clients, listener).unsafeCast();
+      return create("rpc-" + server.name(), semantics, service, clients, listener, variant).unsafeCast();
     }
     ActorRef<Command> ref = peers.ref(server).narrow();
     return RpcClient.create(ref, env, listener, clientSettings).unsafeCast();
   }
 
-  private RpcServer(
+  RpcServer(
       String name,
       Semantics semantics,
       RpcService<Object> service,
@@ -161,15 +179,24 @@ public final class RpcServer
     if (semantics == Semantics.AT_MOST_ONCE) {
       WireMessage cached = state.replies().get(new CallId(r.client(), r.requestId()));
       if (cached != null) {
-        clients.tell(r.client(), new RpcClient.Reply(r.requestId(), cached));
+        answer(r, cached);
         return Effect().none();
       }
     }
-    WireMessage result = service.execute(state.service(), r.request()).result();
+    return perform(r, service.execute(state.service(), r.request()).result());
+  }
+
+  /** Journals the execution of {@code r}, which gave {@code result}; once written, reports and answers it. */
+  Effect<Event, State> perform(Request r, WireMessage result) {
     return writes.then(new Performed(r.client(), r.requestId(), r.request(), result), after -> {
       listener.tell(new Executed(r.client(), r.requestId()));
-      clients.tell(r.client(), new RpcClient.Reply(r.requestId(), result));
+      answer(r, result);
     });
+  }
+
+  /** Answers {@code r}'s client with {@code result}. */
+  void answer(Request r, WireMessage result) {
+    clients.tell(r.client(), new RpcClient.Reply(r.requestId(), result));
   }
 
   private Effect<Event, State> onGetStatus(State state, GetStatus q) {

@@ -21,8 +21,8 @@ public final class BrokenBrokers {
 
   /**
    * As {@link TopicBroker#inGroup}, but the broker acknowledges a publish when it arrives, before it
-   * is written (lower latency, like a log's {@code acks=0}): a crash within the commit window loses
-   * acknowledged messages.
+   * is written (lower latency, like a log's {@code acks=0}): a crash within the commit window, or
+   * with no window a write that fails or that a crash interrupts, loses acknowledged messages.
    */
   public static Behavior<Object> ackingOnArrival(NodeId broker, String name, TopicBroker.Settings brokerSettings,
       PubSubClient.Settings clientSettings, Peers<Object> peers, NodeEnv env, ActorRef<Object> upcalls) {

@@ -13,6 +13,7 @@ import dev.parley.protocols.replication.TpcState.CoordinatorTx;
 import dev.parley.protocols.replication.TwoPhaseCommit.CoordinatorDecided;
 import dev.parley.protocols.replication.TwoPhaseCommit.CoordinatorState;
 import dev.parley.protocols.replication.TwoPhaseCommit.Event;
+import dev.parley.protocols.replication.TwoPhaseCommit.GlobalDecision;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -34,6 +35,15 @@ public final class BrokenReplicas {
     return PrimaryBackup.create(group, peers, env, settings, upcalls, AnsweringAtOnce::new);
   }
 
+  /**
+   * A primary that answers each request as soon as it orders it, before the write that applies it
+   * has completed (and again once its backups hold it, as the correct one does).
+   */
+  public static Behavior<PrimaryBackup.Command> primaryAnsweringBeforeWriting(String group,
+      Peers<PrimaryBackup.Command> peers, NodeEnv env, PrimaryBackup.Settings settings, ActorRef<KvReply> upcalls) {
+    return PrimaryBackup.create(group, peers, env, settings, upcalls, AnsweringBeforeWriting::new);
+  }
+
   /** Chain replicas whose head and tail serve without a lease from the master. */
   public static Behavior<ChainReplication.Command> chainServingWithoutLease(String group,
       Peers<ChainReplication.Command> peers, NodeEnv env, ChainReplication.Settings settings,
@@ -49,6 +59,18 @@ public final class BrokenReplicas {
       Peers<TwoPhaseCommit.Command> peers, NodeEnv env, TwoPhaseCommit.Settings settings,
       ActorRef<KvReply> upcalls, ActorRef<TwoPhaseCommit.Upcall> transactions) {
     return TwoPhaseCommit.create(group, peers, env, settings, upcalls, transactions, LazyDecisionLog::new);
+  }
+
+  /**
+   * Two-phase commit whose coordinators send a decision as soon as they take it, before the write
+   * that logs it has completed (and again after it, as the correct one does): one whose write is
+   * lost, to a crash or a failed write, restarts in WAIT and aborts what a participant may have
+   * committed.
+   */
+  public static Behavior<TwoPhaseCommit.Command> coordinatorDecidingBeforeLogging(String group,
+      Peers<TwoPhaseCommit.Command> peers, NodeEnv env, TwoPhaseCommit.Settings settings,
+      ActorRef<KvReply> upcalls, ActorRef<TwoPhaseCommit.Upcall> transactions) {
+    return TwoPhaseCommit.create(group, peers, env, settings, upcalls, transactions, DecidingEarly::new);
   }
 
   /**
@@ -92,6 +114,23 @@ public final class BrokenReplicas {
     }
   }
 
+  /** The primary role whose answer goes when the request is ordered, before its write. */
+  private static final class AnsweringBeforeWriting extends PrimaryRole {
+    private final ActorRef<KvReply> upcalls;
+
+    AnsweringBeforeWriting(Peers<PrimaryBackup.Command> peers, NodeEnv env, PrimaryBackup.Settings settings,
+        ActorRef<KvReply> upcalls) {
+      super(peers, env, settings, upcalls);
+      this.upcalls = upcalls;
+    }
+
+    @Override
+    void order(KvRequest request, KvReply reply) {
+      super.order(request, reply);
+      upcalls.tell(reply); // the bug: the answer leaves before the write that applies the request
+    }
+  }
+
   /** The replica that serves whenever its own configuration says so, lease or not. */
   private static final class Unleased extends ChainReplica {
     Unleased(ActorContext<ChainReplication.Command> context, TimerScheduler<ChainReplication.Command> timers,
@@ -103,6 +142,23 @@ public final class BrokenReplicas {
     @Override
     boolean leased() {
       return true;
+    }
+  }
+
+  /** The coordinator that sends its decision before the write that logs it completes. */
+  private static final class DecidingEarly extends TpcCoordinator {
+    private final TpcNode node;
+
+    DecidingEarly(TpcNode node) {
+      super(node);
+      this.node = node;
+    }
+
+    @Override
+    void logDecision(Step step, CoordinatorTx tx, boolean commit, String reason) {
+      super.logDecision(step, tx, commit, reason);
+      GlobalDecision decision = new GlobalDecision(tx.txId(), node.self(), commit);
+      tx.parts().keySet().forEach(n -> node.send(n, decision)); // the bug: sent before the write completes
     }
   }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import akka.actor.testkit.typed.javadsl.TestInbox;
 import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
 import dev.parley.protocols.pubsub.BrokenBrokers;
 import dev.parley.protocols.pubsub.PubSubClient.PublishTo;
@@ -19,7 +20,9 @@ import dev.parley.testkit.checker.Verdict;
 import dev.parley.testkit.sim.SimProtocol;
 import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.Simulations;
+import dev.parley.testkit.sim.StorageFaults;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -28,9 +31,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The topic broker in the deterministic simulation: over links that lose, duplicate, delay and
  * reorder, with a subscriber partitioned away, a durable subscriber absent, a late subscriber and
- * two broker crashes recovered from the journal, every subscriber's application gets every message
- * owed to it once, in each publisher's order, and only what its filter matches. A broker that
- * acknowledges publishes before writing them loses acknowledged messages, and the checker says so.
+ * two broker crashes recovered from the journal (also with that journal slow and failing), every
+ * subscriber's application gets every message owed to it once, in each publisher's order, and only
+ * what its filter matches. A broker that acknowledges publishes before writing them loses
+ * acknowledged messages (in its commit window, or in a slow or failed write), and the checker says so.
  */
 class PubSubSimulationSpec {
 
@@ -73,6 +77,56 @@ class PubSubSimulationSpec {
       lossy += lost ? 1 : 0;
     }
     assertThat(lossy).as("runs in which the unsafe broker lost acknowledged messages").isGreaterThanOrEqualTo(2);
+  }
+
+  /** The broker's writes take up to 4 ms; one in 20 fails, and the broker restarts 20 ms later. */
+  static final StorageFaults SLOW_FAILING_JOURNAL = StorageFaults.NONE
+      .withWriteDelay(Delay.uniform(Duration.ZERO, ms(4))).withFailRate(0.05).withRestartAfter(ms(20));
+
+  /**
+   * The same workload with the broker's journal slow (acknowledgements and deliveries wait for the
+   * write, and so does everything that arrives meanwhile) and failing (the broker stops and restarts
+   * from its journal): every subscriber still gets every owed message once, in publisher order.
+   */
+  @Test
+  void everySubscriberGetsEveryOwedMessageOnceWithTheBrokersJournalSlowAndFailing() {
+    long[] failedWrites = new long[1];
+    Simulations.forSeeds(1, 8, seed -> {
+      Simulation<Object> sim = PubSubRuns.builder(PubSubRuns.BROKER_SETTINGS, PubSubRuns.LOSSY).seed(seed)
+          .storage(BROKER, SLOW_FAILING_JOURNAL).build();
+      PubSubChecker.Run run = PubSubRuns.run(sim, seed);
+      checker.check(run).requireValid();
+      assertThat(run.published()).allMatch(PubSubChecker.Sent::acknowledged);
+      assertThat(sim.incarnation(BROKER)).as("two crashes, and a restart after each failed write")
+          .isGreaterThanOrEqualTo(3);
+      TopicBroker.Status status = status(sim);
+      assertThat(status.accepted()).isEqualTo(2L * PubSubRuns.PER_PUBLISHER);
+      assertThat(status.retained()).as("acknowledged messages leave the broker").isZero();
+      assertThat(status.subscriptions()).allMatch(s -> s.queued() == 0);
+      failedWrites[0] += sim.incarnation(BROKER) - 3;
+    });
+    assertThat(failedWrites[0]).as("the broker's restarts after a failed write").isGreaterThan(8);
+  }
+
+  /**
+   * A broker that acknowledges a publish when it takes it, with no commit window: its write starts in
+   * the same step, so only a write that is slow (a crash lands in it) or fails can lose a message it
+   * acknowledged. The journal faults catch it on some seeds.
+   */
+  @Test
+  void aBrokerThatAcknowledgesBeforeItsWriteCompletesIsCaughtByTheJournalFaults() {
+    TopicBroker.Settings eachAtOnce = PubSubRuns.BROKER_SETTINGS.withCommitWindow(Duration.ZERO);
+    SimProtocol<Object> unsafe = (peers, env, upcalls) -> BrokenBrokers.ackingOnArrival(
+        BROKER, "orders-broker", eachAtOnce, PubSubRuns.CLIENT_SETTINGS, peers, env, upcalls);
+    List<Long> caught = new ArrayList<>();
+    for (long seed = 1; seed <= 6; seed++) {
+      Simulation<Object> sim = PubSubRuns.builder(unsafe, PubSubRuns.LOSSY).seed(seed)
+          .storage(BROKER, SLOW_FAILING_JOURNAL).build();
+      if (!checker.check(PubSubRuns.run(sim, seed)).valid()) {
+        caught.add(seed);
+      }
+    }
+    assertThat(caught).as("seeds whose subscribers miss an acknowledged message").hasSizeGreaterThan(1);
   }
 
   @Test

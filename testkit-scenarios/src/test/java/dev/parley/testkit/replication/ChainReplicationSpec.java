@@ -34,10 +34,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Chain replication in the simulation: the master on n1, the chain n2, n3, n4, n5 at first. The
  * head, a middle replica or the tail crashes and comes back, again and again, over lossy links; a
- * replica is cut off by a partition while clients still reach it; the master itself restarts. Every
- * history must be linearizable, clients must complete once the chain is repaired, and a replica
- * that comes back must rejoin at the tail with the chain's state. A tail serving reads without a
- * lease is caught reading a stale value.
+ * replica is cut off by a partition while clients still reach it; the master itself restarts, or its
+ * journal is slow and fails. Every history must be linearizable, clients must complete once the
+ * chain is repaired, and a replica that comes back must rejoin at the tail with the chain's state.
+ * A tail serving reads without a lease is caught reading a stale value.
  */
 class ChainReplicationSpec {
 
@@ -95,20 +95,55 @@ class ChainReplicationSpec {
 
       KvRuns.assertLinearizable(sim, r);
       assertThat(r.ok()).as("seed %d: completed operations", seed).isGreaterThan(300);
-      KvRuns.assertCompletedFrom(sim, r, lastBack.plus(ms(800)));
-      Status master = status(sim, MASTER);
-      assertThat(master.epoch()).as("seed %d: the chain was repaired", seed).isGreaterThan(victim.order.size());
-      sim.runFor(ms(500));
-      Status tail = status(sim, status(sim, MASTER).chain().get(3));
-      assertThat(status(sim, MASTER).chain()).as("seed %d: every replica is back in the chain", seed)
-          .hasSize(4);
-      for (NodeId replica : status(sim, MASTER).chain()) {
-        Status s = status(sim, replica);
-        assertThat(s.synced()).as("seed %d: %s holds the store", seed, replica).isTrue();
-        assertThat(s.values()).as("seed %d: %s's store", seed, replica).isEqualTo(tail.values());
-        assertThat(s.sent()).as("seed %d: %s's Sent list once idle", seed, replica).isZero();
-      }
+      assertRepairedAndWhole(sim, r, victim, lastBack);
     });
+  }
+
+  /**
+   * After the crashes of {@code victim} (the last back at {@code lastBack}): clients completed from
+   * 800 ms later on, the master repaired the chain, and once idle every replica is back in it,
+   * holding the tail's store with an empty Sent list.
+   */
+  static void assertRepairedAndWhole(Simulation<Command> sim, KvWorkload.Result r, Victim victim,
+      Duration lastBack) {
+    long seed = sim.seed();
+    KvRuns.assertCompletedFrom(sim, r, lastBack.plus(ms(800)));
+    Status master = status(sim, MASTER);
+    assertThat(master.epoch()).as("seed %d: the chain was repaired", seed).isGreaterThan(victim.order.size());
+    sim.runFor(ms(500));
+    Status tail = status(sim, status(sim, MASTER).chain().get(3));
+    assertThat(status(sim, MASTER).chain()).as("seed %d: every replica is back in the chain", seed)
+        .hasSize(4);
+    for (NodeId replica : status(sim, MASTER).chain()) {
+      Status s = status(sim, replica);
+      assertThat(s.synced()).as("seed %d: %s holds the store", seed, replica).isTrue();
+      assertThat(s.values()).as("seed %d: %s's store", seed, replica).isEqualTo(tail.values());
+      assertThat(s.sent()).as("seed %d: %s's Sent list once idle", seed, replica).isZero();
+    }
+  }
+
+  /**
+   * The head, a middle replica or the tail crashes in turn over lossy links while the master's
+   * journal, which holds the chain, is slow (pongs wait while it writes a new configuration, and so
+   * do the pings that announce it) and failing (the master restarts from its journal): every history
+   * linearizable, the chain repaired and whole again.
+   */
+  @Test
+  void crashesInTurnWithTheMastersJournalSlowAndFailingLoseNoAcknowledgedWrite() {
+    long[] failedWrites = new long[1];
+    Simulations.forSeeds(1, 9, seed -> {
+      Victim victim = Victim.values()[(int) (seed % Victim.values().length)];
+      Simulation<Command> sim = Simulation.builder(5, CORRECT).seed(seed).faults(LOSSY)
+          .storage(MASTER, KvRuns.SLOW_FAILING_JOURNAL).build();
+      Duration lastBack = crashInTurn(sim, victim);
+      KvWorkload.Result r = workload(sim).operations(60).run(Duration.ofSeconds(30));
+
+      KvRuns.assertLinearizable(sim, r);
+      assertThat(r.ok()).as("seed %d: completed operations", seed).isGreaterThan(150);
+      assertRepairedAndWhole(sim, r, victim, lastBack);
+      failedWrites[0] += KvRuns.restartsAfterFailedWrites(sim, victim.order.size());
+    });
+    assertThat(failedWrites[0]).as("the master's restarts after a failed write").isGreaterThan(3);
   }
 
   @Test

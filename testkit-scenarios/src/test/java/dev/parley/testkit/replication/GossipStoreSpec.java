@@ -22,6 +22,7 @@ import dev.parley.testkit.checker.Verdict;
 import dev.parley.testkit.kv.KvWorkload;
 import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.Simulations;
+import dev.parley.testkit.sim.StorageFaults;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -34,8 +35,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * The gossip store: replicas converge once partitions heal (whatever loss, crashes and restarts
- * happened), an update reaches everyone in a few rounds of a few messages each, and, the price of
+ * The gossip store: replicas converge once partitions heal (whatever loss, crashes, restarts and
+ * journal faults happened), an update reaches everyone in a few rounds of a few messages each, and, the price of
  * answering at once everywhere, reads during a partition are stale where majority quorums' are not.
  */
 class GossipStoreSpec {
@@ -45,9 +46,14 @@ class GossipStoreSpec {
   static final GossipStore.Settings EVERY_100_MS = GossipStore.Settings.DEFAULT;
 
   static Simulation<GossipStore.Command> store(int nodes, long seed, FaultPlan faults) {
+    return store(nodes, seed, faults, StorageFaults.NONE);
+  }
+
+  /** {@code nodes} replicas, links with {@code faults}, journals with {@code storage}. */
+  static Simulation<GossipStore.Command> store(int nodes, long seed, FaultPlan faults, StorageFaults storage) {
     return Simulation.<GossipStore.Command>builder(nodes,
             (peers, env, upcalls) -> GossipStore.create("kv", peers, env, EVERY_100_MS, upcalls.narrow()))
-        .seed(seed).faults(faults).build();
+        .seed(seed).faults(faults).storage(storage).build();
   }
 
   static KvWorkload.Result putsAndGets(Simulation<GossipStore.Command> sim, int clients) {
@@ -102,6 +108,37 @@ class GossipStoreSpec {
           .map(o -> (String) o.argument()).collect(Collectors.toSet());
       assertThat(replicas.get("n1").values()).as("values on n1").isNotEmpty().allMatch(put::contains);
     });
+  }
+
+  /**
+   * The same partition, crash and lossy links, with every replica's journal slow (what a replica
+   * does after a write waits for it, and so does everything that arrives meanwhile) and failing (it
+   * stops and restarts from its journal): every replica converges, on values clients put.
+   */
+  @Test
+  void replicasConvergeWithASlowAndFailingJournal() {
+    long[] failedWrites = new long[1];
+    Simulations.forSeeds(1, 12, seed -> {
+      Simulation<GossipStore.Command> sim = store(5, seed, LOSSY_LAN, KvRuns.SLOW_FAILING_JOURNAL);
+      Random random = new Random(seed);
+      List<NodeId> nodes = new ArrayList<>(sim.nodes());
+      Collections.shuffle(nodes, random);
+      sim.nemesis(ms(100), new NemesisCommand.Partition(List.of(Set.of(nodes.get(0), nodes.get(1)))));
+      sim.crash(ms(300), nodes.get(2));
+      sim.restart(ms(600), nodes.get(2));
+      sim.nemesis(ms(700), new NemesisCommand.Heal());
+      KvWorkload.Result r = putsAndGets(sim, 5);
+      sim.runFor(Duration.ofSeconds(2));
+
+      Map<String, Map<String, String>> replicas = replicas(sim);
+      assertThat(replicas).as("seed %d: every replica up", seed).hasSize(5);
+      new ConvergenceChecker().check(replicas).requireValid();
+      Set<String> put = r.history().operations().stream().filter(o -> o.f().equals("put"))
+          .map(o -> (String) o.argument()).collect(Collectors.toSet());
+      assertThat(replicas.get("n1").values()).as("values on n1").isNotEmpty().allMatch(put::contains);
+      failedWrites[0] += KvRuns.restartsAfterFailedWrites(sim, 1);
+    });
+    assertThat(failedWrites[0]).as("restarts after a failed write").isGreaterThan(20);
   }
 
   /**

@@ -11,6 +11,7 @@ import dev.parley.protocols.link.FaultPlan;
 import dev.parley.testkit.checker.LinearizabilityChecker;
 import dev.parley.testkit.kv.KvWorkload;
 import dev.parley.testkit.sim.Simulation;
+import dev.parley.testkit.sim.StorageFaults;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
@@ -26,6 +27,10 @@ final class KvRuns {
   /** The same links losing, duplicating and reordering messages. */
   static final FaultPlan LOSSY = LAN.withDrop(0.05).withDuplicate(0.05).withReorder(0.1);
 
+  /** Writes take up to 4 ms; one in 20 fails, and its node restarts from its journal 20 ms later. */
+  static final StorageFaults SLOW_FAILING_JOURNAL = StorageFaults.NONE
+      .withWriteDelay(Delay.uniform(Duration.ZERO, ms(4))).withFailRate(0.05).withRestartAfter(ms(20));
+
   static Duration ms(long millis) {
     return Duration.ofMillis(millis);
   }
@@ -40,6 +45,14 @@ final class KvRuns {
     sim.runFor(Duration.ZERO);
     List<S> answers = inbox.getAllReceived();
     return answers.isEmpty() ? null : answers.get(answers.size() - 1);
+  }
+
+  /**
+   * How many times the nodes restarted after a failed write: every restart but the {@code
+   * scheduled} ones the run asked for (each node starts in incarnation 1).
+   */
+  static long restartsAfterFailedWrites(Simulation<?> sim, int scheduled) {
+    return sim.nodes().stream().mapToLong(n -> sim.incarnation(n) - 1).sum() - scheduled;
   }
 
   /** The history is linearizable (the checker's verdict, naming the seed on failure). */

@@ -21,6 +21,7 @@ import dev.parley.testkit.checker.Verdict;
 import dev.parley.testkit.kv.KvWorkload;
 import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.Simulations;
+import dev.parley.testkit.sim.StorageFaults;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,9 +30,10 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * Quorum replication: with R + W > N puts and gets are linearizable under loss, partitions, crashes
- * and restarts, a minority side answers Unavailable rather than stale data, and a get repairs a stale
- * replica; with R + W <= N the linearizability checker catches stale reads (the negative control).
+ * Quorum replication: with R + W > N puts and gets are linearizable under loss, partitions, crashes,
+ * restarts and slow, failing journals, a minority side answers Unavailable rather than stale data,
+ * and a get repairs a stale replica; with R + W <= N the linearizability checker catches stale
+ * reads (the negative control).
  */
 class QuorumReplicationSpec {
 
@@ -48,9 +50,15 @@ class QuorumReplicationSpec {
   }
 
   static Simulation<QuorumReplication.Command> store(QuorumReplication.Settings settings, long seed, FaultPlan faults) {
+    return store(settings, seed, faults, StorageFaults.NONE);
+  }
+
+  /** Three replicas with {@code settings}, links with {@code faults}, journals with {@code storage}. */
+  static Simulation<QuorumReplication.Command> store(QuorumReplication.Settings settings, long seed, FaultPlan faults,
+      StorageFaults storage) {
     return Simulation.<QuorumReplication.Command>builder(3,
             (peers, env, upcalls) -> QuorumReplication.create("kv", peers, env, settings, upcalls.narrow()))
-        .seed(seed).faults(faults).build();
+        .seed(seed).faults(faults).storage(storage).build();
   }
 
   static KvWorkload.Result putsAndGets(Simulation<QuorumReplication.Command> sim, int operations) {
@@ -93,6 +101,32 @@ class QuorumReplicationSpec {
       LinearizabilityChecker.forRegisters().check(r.history()).requireValid();
       assertThat(r.ok()).as("operations completed of 80").isGreaterThan(40);
     });
+  }
+
+  /**
+   * The same partition, crash and lossy links, with every replica's journal slow (what a replica
+   * does after a write waits for it, and so does everything that arrives meanwhile) and failing (it
+   * stops and restarts from its journal): still linearizable, most operations succeed.
+   */
+  @Test
+  void majorityQuorumsStayLinearizableWithASlowAndFailingJournal() {
+    long[] failedWrites = new long[1];
+    Simulations.forSeeds(1, 8, seed -> {
+      Simulation<QuorumReplication.Command> sim = store(MAJORITIES, seed, LOSSY_LAN, KvRuns.SLOW_FAILING_JOURNAL);
+      Random random = new Random(seed);
+      NodeId cut = sim.nodes().get(random.nextInt(3));
+      NodeId crashed = sim.nodes().get(random.nextInt(3));
+      sim.nemesis(ms(100), new NemesisCommand.Partition(List.of(Set.of(cut))));
+      sim.nemesis(ms(500), new NemesisCommand.Heal());
+      sim.crash(ms(600), crashed);
+      sim.restart(ms(900), crashed);
+      KvWorkload.Result r = putsAndGets(sim, 20);
+
+      LinearizabilityChecker.forRegisters().check(r.history()).requireValid();
+      assertThat(r.ok()).as("operations completed of 80").isGreaterThan(40);
+      failedWrites[0] += KvRuns.restartsAfterFailedWrites(sim, 1);
+    });
+    assertThat(failedWrites[0]).as("restarts after a failed write").isGreaterThan(15);
   }
 
   /**

@@ -34,6 +34,7 @@ import dev.parley.testkit.sim.SimProtocol;
 import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.Simulations;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,11 +47,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two-phase commit of multi-key transactions over partitioned keys, in the deterministic simulation:
- * atomic commitment under crashes, restarts and lossy links; clients told what the participants
- * decided; committed writes (and only they) in the partitions; single-key requests linearizable;
- * recovery of both sides from their logs; participants in INIT aborting on their own; cooperative
- * termination; the blocking case while the coordinator is down; and a coordinator that does not log
- * its decision caught breaking agreement. A failing seed replays with {@code -Dparley.seed=N}.
+ * atomic commitment under crashes, restarts, lossy links and a slow, failing journal; clients told
+ * what the participants decided; committed writes (and only they) in the partitions; single-key
+ * requests linearizable; recovery of both sides from their logs; participants in INIT aborting on
+ * their own; cooperative termination; the blocking case while the coordinator is down; and a
+ * coordinator that does not log its decision, or sends it before its write completes, caught
+ * breaking agreement. A failing seed replays with {@code -Dparley.seed=N}.
  */
 class TwoPhaseCommitSpec {
 
@@ -60,6 +62,8 @@ class TwoPhaseCommitSpec {
   static final AtomicCommitChecker CHECKER = AtomicCommitChecker.create();
   static final FaultPlan LAN = FaultPlan.NONE.withDelay(Delay.uniform(ms(1), ms(5)));
   static final FaultPlan LOSSY = LAN.withDrop(0.05).withDuplicate(0.05).withReorder(0.1);
+  static final SimProtocol<TwoPhaseCommit.Command> CORRECT = (peers, env, up) ->
+      TwoPhaseCommit.create("tpc", peers, env, Settings.DEFAULT, up.narrow(), up.narrow());
 
   static Duration ms(long millis) {
     return Duration.ofMillis(millis);
@@ -167,6 +171,95 @@ class TwoPhaseCommitSpec {
     }
   }
 
+  /** How many crashes and restarts {@link #transactThroughCrashes} schedules. */
+  static final int CRASHES = 4;
+
+  /**
+   * Gives four nodes 30 transactions of 1-3 keys out of 8, half with cas-like preconditions, from
+   * random coordinators over 1.5 s, while nodes (coordinators and participants alike) crash and
+   * restart four times; runs until 5 s.
+   */
+  static Script transactThroughCrashes(Simulation<TwoPhaseCommit.Command> sim, long seed) {
+    Random random = new Random(seed);
+    Script script = new Script();
+    for (int i = 1; i <= 30; i++) {
+      Map<String, String> writes = new TreeMap<>();
+      Map<String, String> expected = new HashMap<>();
+      int keys = 1 + random.nextInt(3);
+      for (int k = 0; k < keys; k++) {
+        String key = "k" + (1 + random.nextInt(8));
+        writes.put(key, "t" + i);
+        if (random.nextBoolean()) {
+          expected.put(key, random.nextBoolean() ? null : "t" + (1 + random.nextInt(i)));
+        }
+      }
+      script.give(sim, ms(random.nextInt(1500)), sim.nodes().get(random.nextInt(4)),
+          new Transact("t" + i, writes, expected));
+    }
+    crashAndRestartThroughout(sim, random);
+    sim.runUntil(Duration.ofSeconds(5));
+    return script;
+  }
+
+  /**
+   * Gives four nodes 30 transactions over 1.5 s, each writing a key of its coordinator's own
+   * partition and one of another node's, without preconditions, while nodes crash and restart four
+   * times; runs until 5 s. Each transaction the coordinator decides reaches a participant through
+   * the network and one (its own) through its mailbox.
+   */
+  static Script spanningTransactionsThroughCrashes(Simulation<TwoPhaseCommit.Command> sim, long seed) {
+    Random random = new Random(seed);
+    Script script = new Script();
+    for (int i = 1; i <= 30; i++) {
+      int c = random.nextInt(4);
+      NodeId coordinator = sim.nodes().get(c);
+      NodeId other = sim.nodes().get((c + 1 + random.nextInt(3)) % 4);
+      Map<String, String> writes = Map.of(keyOn(coordinator, sim.nodes(), random.nextInt(2)), "t" + i,
+          keyOn(other, sim.nodes(), random.nextInt(2)), "t" + i);
+      script.give(sim, ms(random.nextInt(1500)), coordinator, new Transact("t" + i, writes, Map.of()));
+    }
+    crashAndRestartThroughout(sim, random);
+    sim.runUntil(Duration.ofSeconds(5));
+    return script;
+  }
+
+  /** Crashes a random node {@link #CRASHES} times, 400 ms apart, each back 50 to 300 ms later. */
+  static void crashAndRestartThroughout(Simulation<TwoPhaseCommit.Command> sim, Random random) {
+    for (int c = 0; c < CRASHES; c++) {
+      NodeId node = sim.nodes().get(random.nextInt(4));
+      long at = 100 + 400L * c + random.nextInt(100);
+      sim.crash(ms(at), node);
+      sim.restart(ms(at + 50 + random.nextInt(250)), node);
+    }
+  }
+
+  /**
+   * Atomic commitment of every transaction of {@code script}; clients told what the participants
+   * decided; nothing left blocked, locked or waiting; the partitions hold the committed writes.
+   * Returns the participants' final records.
+   */
+  static List<CommitRecord> assertAtomic(Simulation<TwoPhaseCommit.Command> sim, Script script) {
+    List<CommitRecord> records = records(sim, script.participants);
+    CHECKER.check(records).requireValid();
+    Set<String> committed = script.decided(records, CommitRecord.Decision.COMMIT);
+    for (NodeId node : sim.nodes()) {
+      for (TxOutcome o : sim.upcalls(node, TxOutcome.class)) {
+        assertThat(script.coordinators.get(o.txId())).isEqualTo(node);
+        if (o.committed()) {
+          assertThat(committed).as("the client's outcome %s", o).contains(o.txId());
+        } else {
+          assertThat(committed).as("the client's outcome %s", o).doesNotContain(o.txId());
+        }
+      }
+      TwoPhaseCommit.Status s = status(sim, node);
+      assertThat(s.blocked()).isEmpty();
+      assertThat(s.locks()).isEmpty();
+      assertThat(s.coordinator().getOrDefault(CoordinatorState.WAIT, List.of())).isEmpty();
+    }
+    assertPartitionsHoldTheCommittedWrites(sim, script);
+    return records;
+  }
+
   /**
    * Four nodes; 30 transactions of 1-3 keys out of 8, half with cas-like preconditions, from random
    * coordinators over 1.5 s, while links lose, duplicate and reorder and nodes (coordinators and
@@ -178,54 +271,59 @@ class TwoPhaseCommitSpec {
     int[] aborts = new int[1];
     Simulations.forSeeds(1, 50, seed -> {
       Simulation<TwoPhaseCommit.Command> sim = sim(4, seed, LOSSY, Settings.DEFAULT);
-      Random random = new Random(seed);
-      Script script = new Script();
-      for (int i = 1; i <= 30; i++) {
-        Map<String, String> writes = new TreeMap<>();
-        Map<String, String> expected = new HashMap<>();
-        int keys = 1 + random.nextInt(3);
-        for (int k = 0; k < keys; k++) {
-          String key = "k" + (1 + random.nextInt(8));
-          writes.put(key, "t" + i);
-          if (random.nextBoolean()) {
-            expected.put(key, random.nextBoolean() ? null : "t" + (1 + random.nextInt(i)));
-          }
-        }
-        script.give(sim, ms(random.nextInt(1500)), sim.nodes().get(random.nextInt(4)),
-            new Transact("t" + i, writes, expected));
-      }
-      for (int c = 0; c < 4; c++) {
-        NodeId node = sim.nodes().get(random.nextInt(4));
-        long at = 100 + 400L * c + random.nextInt(100);
-        sim.crash(ms(at), node);
-        sim.restart(ms(at + 50 + random.nextInt(250)), node);
-      }
-      sim.runUntil(Duration.ofSeconds(5));
-
-      List<CommitRecord> records = records(sim, script.participants);
-      CHECKER.check(records).requireValid();
-      Set<String> committed = script.decided(records, CommitRecord.Decision.COMMIT);
-      Set<String> aborted = script.decided(records, CommitRecord.Decision.ABORT);
-      for (NodeId node : sim.nodes()) {
-        for (TxOutcome o : sim.upcalls(node, TxOutcome.class)) {
-          assertThat(script.coordinators.get(o.txId())).isEqualTo(node);
-          if (o.committed()) {
-            assertThat(committed).as("the client's outcome %s", o).contains(o.txId());
-          } else {
-            assertThat(committed).as("the client's outcome %s", o).doesNotContain(o.txId());
-          }
-        }
-        TwoPhaseCommit.Status s = status(sim, node);
-        assertThat(s.blocked()).isEmpty();
-        assertThat(s.locks()).isEmpty();
-        assertThat(s.coordinator().getOrDefault(CoordinatorState.WAIT, List.of())).isEmpty();
-      }
-      assertPartitionsHoldTheCommittedWrites(sim, script);
-      commits[0] += committed.size();
-      aborts[0] += aborted.size();
+      Script script = transactThroughCrashes(sim, seed);
+      List<CommitRecord> records = assertAtomic(sim, script);
+      commits[0] += script.decided(records, CommitRecord.Decision.COMMIT).size();
+      aborts[0] += script.decided(records, CommitRecord.Decision.ABORT).size();
     });
     assertThat(commits[0]).as("transactions committed").isGreaterThan(200);
     assertThat(aborts[0]).as("transactions aborted").isGreaterThan(200);
+  }
+
+  /**
+   * The same transactions, crashes and lossy links, with every node's journal slow (what a node does
+   * after a write waits for it, and so does everything that arrives meanwhile) and failing (the node
+   * stops and restarts from its journal): still atomic, with the same checks.
+   */
+  @Test
+  void transactionsAreAtomicWithASlowAndFailingJournal() {
+    int[] commits = new int[1];
+    int[] aborts = new int[1];
+    long[] failedWrites = new long[1];
+    Simulations.forSeeds(1, 15, seed -> {
+      Simulation<TwoPhaseCommit.Command> sim = Simulation.builder(4, CORRECT).seed(seed).faults(LOSSY)
+          .storage(KvRuns.SLOW_FAILING_JOURNAL).build();
+      Script script = transactThroughCrashes(sim, seed);
+      List<CommitRecord> records = assertAtomic(sim, script);
+      commits[0] += script.decided(records, CommitRecord.Decision.COMMIT).size();
+      aborts[0] += script.decided(records, CommitRecord.Decision.ABORT).size();
+      failedWrites[0] += KvRuns.restartsAfterFailedWrites(sim, CRASHES);
+    });
+    assertThat(commits[0]).as("transactions committed").isGreaterThan(60);
+    assertThat(aborts[0]).as("transactions aborted").isGreaterThan(60);
+    assertThat(failedWrites[0]).as("restarts after a failed write").isGreaterThan(30);
+  }
+
+  /**
+   * A coordinator that sends its decision before the write that logs it has completed: a crash or a
+   * failed write in between makes it restart in WAIT and abort a transaction a participant has
+   * committed. On transactions that span the coordinator's own partition and another, the journal
+   * faults catch it on some seeds.
+   */
+  @Test
+  void aCoordinatorSendingItsDecisionBeforeItsWriteCompletesIsCaughtByTheJournalFaults() {
+    SimProtocol<TwoPhaseCommit.Command> early = (peers, env, up) -> BrokenReplicas.coordinatorDecidingBeforeLogging(
+        "tpc", peers, env, Settings.DEFAULT, up.narrow(), up.narrow());
+    List<Long> caught = new ArrayList<>();
+    for (long seed = 1; seed <= 20; seed++) {
+      Simulation<TwoPhaseCommit.Command> sim = Simulation.builder(4, early).seed(seed).faults(LOSSY)
+          .storage(KvRuns.SLOW_FAILING_JOURNAL).build();
+      Script script = spanningTransactionsThroughCrashes(sim, seed);
+      if (!CHECKER.check(records(sim, script.participants)).valid()) {
+        caught.add(seed);
+      }
+    }
+    assertThat(caught).as("seeds whose participants disagree").hasSizeGreaterThan(1);
   }
 
   @Test

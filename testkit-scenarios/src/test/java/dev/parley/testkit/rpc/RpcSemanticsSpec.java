@@ -7,6 +7,7 @@ import akka.actor.testkit.typed.javadsl.TestInbox;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
+import dev.parley.protocols.rpc.BrokenRpcServers;
 import dev.parley.protocols.rpc.CounterService;
 import dev.parley.protocols.rpc.Executed;
 import dev.parley.protocols.rpc.RpcClient;
@@ -14,9 +15,12 @@ import dev.parley.protocols.rpc.RpcFailed;
 import dev.parley.protocols.rpc.RpcReply;
 import dev.parley.protocols.rpc.RpcServer;
 import dev.parley.protocols.rpc.Semantics;
+import dev.parley.testkit.sim.SimProtocol;
 import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.Simulations;
+import dev.parley.testkit.sim.StorageFaults;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -25,7 +29,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * At-least-once and at-most-once RPC over a lossy, duplicating network: effects counted per request
- * id at the server, across many seeds and across a server crash and restart.
+ * id at the server, across many seeds and across a server crash and restart, also with the server's
+ * journal slow and failing; a server that answers before its write completes is caught.
  */
 class RpcSemanticsSpec {
 
@@ -44,10 +49,24 @@ class RpcSemanticsSpec {
   }
 
   static Simulation<Object> rpc(Semantics semantics, long seed, FaultPlan faults) {
-    return Simulation.<Object>builder(List.of(N1, N2, SERVER), (peers, env, upcalls) ->
-            RpcServer.inGroup(SERVER, semantics, CounterService.INSTANCE, PATIENT, peers, env, upcalls))
-        .seed(seed).faults(faults).build();
+    return rpc(server(semantics), seed, faults, StorageFaults.NONE);
   }
+
+  /** The group: a counter server with {@code semantics} on {@code SERVER}, its clients on n1 and n2. */
+  static SimProtocol<Object> server(Semantics semantics) {
+    return (peers, env, upcalls) ->
+        RpcServer.inGroup(SERVER, semantics, CounterService.INSTANCE, PATIENT, peers, env, upcalls);
+  }
+
+  /** The group {@code group} makes, over links with {@code faults} and the server's journal with {@code storage}. */
+  static Simulation<Object> rpc(SimProtocol<Object> group, long seed, FaultPlan faults, StorageFaults storage) {
+    return Simulation.<Object>builder(List.of(N1, N2, SERVER), group).seed(seed).faults(faults)
+        .storage(SERVER, storage).build();
+  }
+
+  /** The server's writes take up to 4 ms; one in 20 fails, and the server restarts 20 ms later. */
+  static final StorageFaults SLOW_FAILING_JOURNAL = StorageFaults.NONE
+      .withWriteDelay(Delay.uniform(Duration.ZERO, ms(4))).withFailRate(0.05).withRestartAfter(ms(20));
 
   /** Every client deposits 1 into "acct" under request ids 1..CALLS, 7 ms apart. */
   static void deposit(Simulation<Object> sim) {
@@ -109,23 +128,80 @@ class RpcSemanticsSpec {
     assertThat(doubleCounted).as("some deposit executed twice on some seed").isTrue();
   }
 
+  /** Every client's deposits, with the server crashing at 25 ms and back at 60 ms; runs until all are answered. */
+  static void depositThroughACrash(Simulation<Object> sim) {
+    deposit(sim);
+    sim.crash(ms(25), SERVER);
+    sim.restart(ms(60), SERVER);
+    sim.runUntil(RpcSemanticsSpec::allAnswered);
+    sim.runFor(ms(100));
+  }
+
+  /** Whether the server executed every (client, request id) exactly once. */
+  static boolean executedEachOnce(Simulation<Object> sim) {
+    Map<Executed, Long> executed = executions(sim);
+    return executed.size() == CLIENTS.size() * CALLS && executed.values().stream().allMatch(n -> n == 1);
+  }
+
   @Test
   void atMostOnceExecutesEachRequestIdOnceEvenWithDuplicatesAndAServerCrash() {
     Simulations.forSeeds(1, SEEDS, seed -> {
       Simulation<Object> sim = rpc(Semantics.AT_MOST_ONCE, seed, LOSSY);
-      deposit(sim);
-      sim.crash(ms(25), SERVER);
-      sim.restart(ms(60), SERVER);
-      sim.runUntil(RpcSemanticsSpec::allAnswered);
-      sim.runFor(ms(100));
+      depositThroughACrash(sim);
 
       assertEveryCallAnswered(sim);
-      Map<Executed, Long> executed = executions(sim);
-      assertThat(executed).hasSize(CLIENTS.size() * CALLS);
-      assertThat(executed.values()).allMatch(n -> n == 1);
-      assertThat(balance(sim)).isEqualTo(CLIENTS.size() * CALLS);
+      assertExactlyOnce(sim);
       assertThat(sim.incarnation(SERVER)).isEqualTo(2);
     });
+  }
+
+  /** Each (client, request id) executed once, and the balance their sum. */
+  static void assertExactlyOnce(Simulation<Object> sim) {
+    Map<Executed, Long> executed = executions(sim);
+    assertThat(executed).hasSize(CLIENTS.size() * CALLS);
+    assertThat(executed.values()).allMatch(n -> n == 1);
+    assertThat(balance(sim)).isEqualTo(CLIENTS.size() * CALLS);
+  }
+
+  /**
+   * The same calls and crash with the server's journal slow (its answers wait for the write, and so
+   * do the requests that arrive meanwhile) and failing (it stops and restarts from its journal):
+   * still exactly once.
+   */
+  @Test
+  void atMostOnceExecutesEachRequestIdOnceWithASlowAndFailingJournal() {
+    long[] failedWrites = new long[1];
+    Simulations.forSeeds(1, SEEDS, seed -> {
+      Simulation<Object> sim = rpc(server(Semantics.AT_MOST_ONCE), seed, LOSSY, SLOW_FAILING_JOURNAL);
+      depositThroughACrash(sim);
+
+      assertEveryCallAnswered(sim);
+      assertExactlyOnce(sim);
+      assertThat(sim.incarnation(SERVER)).as("the crash, and a restart after each failed write")
+          .isGreaterThanOrEqualTo(2);
+      failedWrites[0] += sim.incarnation(SERVER) - 2;
+    });
+    assertThat(failedWrites[0]).as("the server's restarts after a failed write").isGreaterThan(8);
+  }
+
+  /**
+   * A server that answers a call before the write that journals its execution has completed: a
+   * crash or a failed write in between leaves a call answered but never executed. The journal
+   * faults catch it on some seeds.
+   */
+  @Test
+  void aServerAnsweringBeforeItsWriteCompletesIsCaughtByTheJournalFaults() {
+    SimProtocol<Object> early = (peers, env, upcalls) -> BrokenRpcServers.answeringBeforeWriting(SERVER,
+        Semantics.AT_MOST_ONCE, CounterService.INSTANCE, PATIENT, peers, env, upcalls);
+    List<Long> caught = new ArrayList<>();
+    for (long seed = 1; seed <= 20; seed++) {
+      Simulation<Object> sim = rpc(early, seed, LOSSY, SLOW_FAILING_JOURNAL);
+      depositThroughACrash(sim);
+      if (!executedEachOnce(sim)) {
+        caught.add(seed);
+      }
+    }
+    assertThat(caught).as("seeds with a call answered but not executed exactly once").hasSizeGreaterThan(1);
   }
 
   /** A copy of an executed request reaches a restarted server: the journaled cache answers it. */
