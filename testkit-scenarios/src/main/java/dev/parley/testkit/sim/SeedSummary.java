@@ -18,6 +18,9 @@ final class SeedSummary implements ExtensionContext.Store.CloseableResource {
 
   private static final List<Row> ROWS = new ArrayList<>();
 
+  /** The long mode's N, as given when the run began. */
+  private final String seeds = System.getProperty(Simulations.SEEDS_PROPERTY);
+
   static synchronized void record(long first, int count, int failed, Long firstFailure, Duration wall) {
     String test = CurrentTest.name();
     ROWS.add(new Row(test == null ? "(unnamed)" : test, first, count, failed, firstFailure, wall));
@@ -50,8 +53,7 @@ final class SeedSummary implements ExtensionContext.Store.CloseableResource {
   @Override
   public void close() {
     List<String> lines = table();
-    System.out.println("\nseeds summary (-D" + Simulations.SEEDS_PROPERTY + "=" + System.getProperty(
-        Simulations.SEEDS_PROPERTY) + "):");
+    System.out.println("\nseeds summary (-D" + Simulations.SEEDS_PROPERTY + "=" + seeds + "):");
     lines.forEach(l -> System.out.println("  " + l));
   }
 }

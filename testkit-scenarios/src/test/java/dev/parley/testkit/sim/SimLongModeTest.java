@@ -15,16 +15,17 @@ import org.junit.jupiter.api.Test;
  */
 class SimLongModeTest {
 
+  private final SystemProperties properties = new SystemProperties();
+
   @AfterEach
-  void clear() {
-    System.clearProperty(Simulations.SEEDS_PROPERTY);
-    System.clearProperty(Shrinker.PROPERTY);
+  void restore() {
+    properties.restore();
   }
 
   @Test
   void everyRangeRunsTheGivenNumberOfSeedsAndCountsItsFailures() {
-    System.setProperty(Simulations.SEEDS_PROPERTY, "7");
-    System.setProperty(Shrinker.PROPERTY, "false");
+    properties.set(Simulations.SEEDS_PROPERTY, "7");
+    properties.set(Shrinker.PROPERTY, "false");
     List<Long> ran = new ArrayList<>();
     AssertionError failure = catchThrowableOfType(() -> Simulations.forSeeds(1, 3, seed -> {
       ran.add(seed);
@@ -42,7 +43,7 @@ class SimLongModeTest {
 
   @Test
   void aSeedCountThatIsNotAPositiveNumberIsRefused() {
-    System.setProperty(Simulations.SEEDS_PROPERTY, "lots");
+    properties.set(Simulations.SEEDS_PROPERTY, "lots");
     assertThatThrownBy(() -> Simulations.forSeeds(1, 3, seed -> {}))
         .hasMessageContaining("-Dparley.seeds is how many seeds every range runs")
         .hasMessageContaining("got 'lots'");

@@ -49,16 +49,16 @@ class SimShrinkTest {
 
     Matcher replay = Pattern.compile("-Dparley.seed=(\\d+) -Dparley.shrunk='([^']*)'").matcher(report);
     assertThat(replay.find()).as("a replay line for the shrunk run").isTrue();
-    System.setProperty(Simulations.SEED_PROPERTY, replay.group(1));
-    System.setProperty(ShrinkMask.PROPERTY, replay.group(2));
+    SystemProperties properties = new SystemProperties();
+    properties.set(Simulations.SEED_PROPERTY, replay.group(1));
+    properties.set(ShrinkMask.PROPERTY, replay.group(2));
     try {
       String replayed = failureOf(() -> Simulations.forSeeds(1, 200, SimShrinkTest::runBroken));
       assertThat(replayed).contains("causal order violated").doesNotContain("shrunk in");
       long multicasts = replayed.lines().filter(l -> l.contains("CLIENT")).count();
       assertThat(multicasts).as("the replay is the shrunk run, every step listed").isEqualTo(eventsAfter);
     } finally {
-      System.clearProperty(Simulations.SEED_PROPERTY);
-      System.clearProperty(ShrinkMask.PROPERTY);
+      properties.restore();
     }
   }
 
@@ -76,16 +76,16 @@ class SimShrinkTest {
 
   @Test
   void aMalformedShrunkReplayIsRefusedWithWhatItShouldLookLike() {
-    System.setProperty(Simulations.SEED_PROPERTY, "3");
-    System.setProperty(ShrinkMask.PROPERTY, "x:1-");
+    SystemProperties properties = new SystemProperties();
+    properties.set(Simulations.SEED_PROPERTY, "3");
+    properties.set(ShrinkMask.PROPERTY, "x:1-");
     try {
       assertThatThrownBy(() -> Simulations.forSeeds(1, 10, seed -> {}))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("-Dparley.shrunk must be what a shrink printed")
           .hasMessageContaining("e:0-2,5;f:17;d:");
     } finally {
-      System.clearProperty(Simulations.SEED_PROPERTY);
-      System.clearProperty(ShrinkMask.PROPERTY);
+      properties.restore();
     }
   }
 }

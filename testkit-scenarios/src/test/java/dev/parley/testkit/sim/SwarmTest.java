@@ -22,7 +22,8 @@ class SwarmTest {
 
   @Test
   void aFailingSeedsReportSaysWhichSwarmItRan() {
-    System.setProperty(Shrinker.PROPERTY, "false");
+    SystemProperties properties = new SystemProperties();
+    properties.set(Shrinker.PROPERTY, "false");
     try {
       AssertionError failure = catchThrowableOfType(() -> Simulations.forSeeds(1, 5, seed -> {
         Swarm.draw(seed);
@@ -30,7 +31,7 @@ class SwarmTest {
       }), AssertionError.class);
       assertThat(failure.getMessage()).contains("swarm of seed 1: links drop");
     } finally {
-      System.clearProperty(Shrinker.PROPERTY);
+      properties.restore();
     }
   }
 }
