@@ -516,7 +516,10 @@ public final class CausalConsistencyChecker implements Checker<History> {
           earliest = before;
         }
       }
-      return earliest == null ? "an earlier read saw it" : earliest + (earliest.writer == w ? " returned it" : " saw it");
+      if (earliest == null) {
+        return "an earlier read saw it";
+      }
+      return earliest + (earliest.writer == w ? " returned it" : " saw it");
     }
 
     /** The shortest chain of session order and reads-from leading from {@code from} to {@code to}. */

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -45,12 +46,12 @@ final class Graph<L> {
   /**
    * A shortest cycle of edges that {@code allowed} keeps, as its edges in order (empty if there is
    * none). Exact when at most {@value #STARTS_TRIED} nodes lie on cycles; otherwise the shortest
-   * through the first of them.
+   * through one of the first {@value #STARTS_TRIED} of them.
    */
   List<Edge<L>> shortestCycle(Predicate<Edge<L>> allowed) {
     List<Edge<L>> best = List.of();
     int tried = 0;
-    for (int start : nodesOnCycles(allowed)) {
+    for (int start : components(allowed).keySet()) {
       List<Edge<L>> cycle = shortestPath(start, start, allowed);
       if (!cycle.isEmpty() && (best.isEmpty() || cycle.size() < best.size())) {
         best = cycle;
@@ -99,14 +100,19 @@ final class Graph<L> {
     return List.of();
   }
 
-  /** The nodes on some cycle of allowed edges: Tarjan's components with an edge inside, iteratively. */
-  private List<Integer> nodesOnCycles(Predicate<Edge<L>> allowed) {
+  /**
+   * The strongly connected components of the allowed edges that hold a cycle (Tarjan's algorithm,
+   * iterative): each node on some cycle, with its component's number. An edge lies on a cycle exactly
+   * when both its ends are in the same component.
+   */
+  Map<Integer, Integer> components(Predicate<Edge<L>> allowed) {
     Map<Integer, Integer> index = new HashMap<>();
     Map<Integer, Integer> low = new HashMap<>();
     Deque<Integer> stack = new ArrayDeque<>();
     Set<Integer> onStack = new HashSet<>();
-    List<Integer> result = new ArrayList<>();
+    Map<Integer, Integer> result = new LinkedHashMap<>();
     int counter = 0;
+    int found = 0;
     for (int root : out.keySet()) {
       if (index.containsKey(root)) {
         continue;
@@ -153,7 +159,10 @@ final class Graph<L> {
           } while (m != n);
           boolean selfLoop = out.get(n).stream().anyMatch(e -> e.to() == n && allowed.test(e));
           if (component.size() > 1 || selfLoop) {
-            result.addAll(component);
+            for (int member : component) {
+              result.put(member, found);
+            }
+            found++;
           }
         }
       }
