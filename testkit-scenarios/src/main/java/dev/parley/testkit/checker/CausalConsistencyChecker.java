@@ -51,15 +51,17 @@ import java.util.stream.Collectors;
  * in the causal past, a read of nothing after a write in its past, a causality cycle). A read of a
  * value nobody wrote, and a read that returns a write that causally depends on the read itself, are
  * violations of every check. Monotonic writes and writes follow reads constrain only the order of
- * writes, which a read shows only if what a session saw stays visible to it: {@link
- * #monotonicWrites()} and {@link #writesFollowReads()} are therefore checked together with monotonic
- * reads (the counterexample says which rule each step of a cycle comes from). An OK operation took
- * effect; a FAIL did not (a failed cas is ignored); a write of unknown outcome may have taken effect
- * (it may be read), but is not before its session's later operations.
+ * writes, which a read shows only if what a session wrote and saw stays visible to it: {@link
+ * #monotonicWrites()} and {@link #writesFollowReads()} are therefore checked together with read your
+ * writes and monotonic reads, and are UNKNOWN on a history that already breaks those two (a violation
+ * they report is theirs; the counterexample says which rule each step of a cycle comes from). An OK
+ * operation took effect; a FAIL did not (a failed cas is ignored); a write of unknown outcome may have
+ * taken effect (it may be read), but is not before its session's later operations.
  *
  * <p>Cost: O(n * w / 64) words and time for n operations and w writes (visibility as bit sets), plus
- * per session a graph of up to w * w edges for the causal check. Limits: a history of thousands of
- * writes is fine, of millions is not; values must be unique per key (else the checker refuses the
+ * per session a graph of its reads' orderings (up to r * w edges for its r reads; writes follow reads
+ * adds up to w * w), searched for a cycle in linear time. Limits: a history of thousands of writes is
+ * fine, of millions is not; values must be unique per key (else the checker refuses the
  * history, as it cannot tell which write a read saw).
  *
  * <p>Counterexample: the session, and either the read that returned nothing (or a value nobody wrote)
@@ -80,12 +82,23 @@ public final class CausalConsistencyChecker implements Checker<History> {
 
   private static final int SHOWN = 3;
 
+  /** What the checks of monotonic writes and writes follow reads assume of the sessions observing them. */
+  private static final Set<Guarantee> OBSERVERS =
+      EnumSet.of(Guarantee.READ_YOUR_WRITES, Guarantee.MONOTONIC_READS);
+
   private final String name;
   private final Set<Guarantee> guarantees;
+  private final Set<Guarantee> observedWith;
 
-  private CausalConsistencyChecker(String name, Set<Guarantee> guarantees) {
+  private CausalConsistencyChecker(String name, Set<Guarantee> guarantees, Set<Guarantee> observedWith) {
     this.name = name;
     this.guarantees = Collections.unmodifiableSet(EnumSet.copyOf(guarantees));
+    this.observedWith = Collections.unmodifiableSet(observedWith.isEmpty()
+        ? EnumSet.noneOf(Guarantee.class) : EnumSet.copyOf(observedWith));
+  }
+
+  private CausalConsistencyChecker(String name, Set<Guarantee> guarantees) {
+    this(name, guarantees, Set.of());
   }
 
   /** Causal consistency: reads see their causal past, writes come in causal order. */
@@ -103,16 +116,22 @@ public final class CausalConsistencyChecker implements Checker<History> {
     return new CausalConsistencyChecker("monotonic reads", EnumSet.of(Guarantee.MONOTONIC_READS));
   }
 
-  /** Monotonic writes, as sessions with monotonic reads observe them. */
+  /**
+   * Monotonic writes, as sessions that read their writes and read monotonically observe them: UNKNOWN
+   * when the history already breaks one of those two (it cannot then be judged apart).
+   */
   public static CausalConsistencyChecker monotonicWrites() {
-    return new CausalConsistencyChecker("monotonic writes (with monotonic reads)",
-        EnumSet.of(Guarantee.MONOTONIC_WRITES, Guarantee.MONOTONIC_READS));
+    return new CausalConsistencyChecker("monotonic writes", EnumSet.of(Guarantee.MONOTONIC_WRITES,
+        Guarantee.READ_YOUR_WRITES, Guarantee.MONOTONIC_READS), OBSERVERS);
   }
 
-  /** Writes follow reads, as sessions with monotonic reads observe them. */
+  /**
+   * Writes follow reads, as sessions that read their writes and read monotonically observe them:
+   * UNKNOWN when the history already breaks one of those two.
+   */
   public static CausalConsistencyChecker writesFollowReads() {
-    return new CausalConsistencyChecker("writes follow reads (with monotonic reads)",
-        EnumSet.of(Guarantee.WRITES_FOLLOW_READS, Guarantee.MONOTONIC_READS));
+    return new CausalConsistencyChecker("writes follow reads", EnumSet.of(Guarantee.WRITES_FOLLOW_READS,
+        Guarantee.READ_YOUR_WRITES, Guarantee.MONOTONIC_READS), OBSERVERS);
   }
 
   /** The four session guarantees together. */
@@ -133,7 +152,14 @@ public final class CausalConsistencyChecker implements Checker<History> {
 
   @Override
   public Verdict check(History history) {
-    return new Run(history).verdict();
+    if (!observedWith.isEmpty()) {
+      Verdict observers = new Run(history, observedWith).verdict();
+      if (!observers.valid()) {
+        return Verdict.unknown(name, "cannot be judged apart: the history already breaks read your writes or"
+            + " monotonic reads (" + observers.summary() + ")");
+      }
+    }
+    return new Run(history, guarantees).verdict();
   }
 
   // ---------------------------------------------------------------- the history as reads and writes
@@ -184,13 +210,15 @@ public final class CausalConsistencyChecker implements Checker<History> {
   private record Violation(String session, String summary, List<String> lines) {}
 
   private final class Run {
+    private final Set<Guarantee> rules;
     private final List<Event> events = new ArrayList<>();
     private final List<Event> writes = new ArrayList<>();
     private final List<Event> reads = new ArrayList<>();
     private final Map<String, BitSet> writesOfKey = new HashMap<>();
     private final List<Violation> violations = new ArrayList<>();
 
-    Run(History history) {
+    Run(History history, Set<Guarantee> rules) {
+      this.rules = rules;
       Map<String, Event> lastDefinite = new HashMap<>();
       Map<String, Map<Object, Event>> byValue = new HashMap<>();
       for (Operation op : history.operations()) {
@@ -363,13 +391,13 @@ public final class CausalConsistencyChecker implements Checker<History> {
       if (e.writer != null) {
         visible.set(e.writer.writeId);
       }
-      if (guarantees.contains(Guarantee.CAUSAL)) {
+      if (rules.contains(Guarantee.CAUSAL)) {
         visible.or(e.past);
       }
-      if (guarantees.contains(Guarantee.READ_YOUR_WRITES)) {
+      if (rules.contains(Guarantee.READ_YOUR_WRITES)) {
         visible.or(e.ownWrites);
       }
-      if (guarantees.contains(Guarantee.MONOTONIC_READS)) {
+      if (rules.contains(Guarantee.MONOTONIC_READS)) {
         visible.or(e.seen);
       }
       close(visible);
@@ -378,8 +406,8 @@ public final class CausalConsistencyChecker implements Checker<History> {
 
     /** Adds what monotonic writes and writes follow reads make visible with each visible write. */
     private void close(BitSet visible) {
-      boolean mw = guarantees.contains(Guarantee.MONOTONIC_WRITES);
-      boolean wfr = guarantees.contains(Guarantee.WRITES_FOLLOW_READS);
+      boolean mw = rules.contains(Guarantee.MONOTONIC_WRITES);
+      boolean wfr = rules.contains(Guarantee.WRITES_FOLLOW_READS);
       if (!mw && !wfr) {
         return;
       }
@@ -408,7 +436,7 @@ public final class CausalConsistencyChecker implements Checker<History> {
      */
     private List<Graph.Edge<Supplier<String>>> sharedEdges() {
       List<Graph.Edge<Supplier<String>>> edges = new ArrayList<>();
-      if (guarantees.contains(Guarantee.CAUSAL)) {
+      if (rules.contains(Guarantee.CAUSAL)) {
         for (Event e : events) {
           for (Event before : causalPredecessors(e)) {
             edges.add(new Graph.Edge<>(before.id, e.id, () -> causalStep(before, e)));
@@ -417,7 +445,7 @@ public final class CausalConsistencyChecker implements Checker<History> {
       }
       Map<String, Event> lastWrite = new HashMap<>();
       for (Event w : writes) {
-        if (guarantees.contains(Guarantee.MONOTONIC_WRITES)) {
+        if (rules.contains(Guarantee.MONOTONIC_WRITES)) {
           Event previous = lastWrite.get(w.session());
           if (previous != null) {
             edges.add(new Graph.Edge<>(previous.id, w.id, () -> w.session() + " wrote " + previous.key + " = "
@@ -428,7 +456,7 @@ public final class CausalConsistencyChecker implements Checker<History> {
             lastWrite.put(w.session(), w);
           }
         }
-        if (guarantees.contains(Guarantee.WRITES_FOLLOW_READS)) {
+        if (rules.contains(Guarantee.WRITES_FOLLOW_READS)) {
           w.seen.stream().forEach(u -> {
             Event seen = writes.get(u);
             edges.add(new Graph.Edge<>(seen.id, w.id, () -> w.session() + " had seen " + seen.key + " = "
@@ -485,22 +513,22 @@ public final class CausalConsistencyChecker implements Checker<History> {
       if (w == r.writer) {
         return "it returned it";
       }
-      if (guarantees.contains(Guarantee.CAUSAL) && r.past.get(w.writeId)) {
+      if (rules.contains(Guarantee.CAUSAL) && r.past.get(w.writeId)) {
         return "it happened before, " + causalPath(w, r);
       }
-      if (guarantees.contains(Guarantee.READ_YOUR_WRITES) && r.ownWrites.get(w.writeId)) {
+      if (rules.contains(Guarantee.READ_YOUR_WRITES) && r.ownWrites.get(w.writeId)) {
         return r.session() + " wrote it before, read your writes";
       }
-      if (guarantees.contains(Guarantee.MONOTONIC_READS) && r.seen.get(w.writeId)) {
+      if (rules.contains(Guarantee.MONOTONIC_READS) && r.seen.get(w.writeId)) {
         return "an earlier read of " + r.session() + " saw it, monotonic reads: " + seenBecause(r, w);
       }
       for (int x = r.visible.nextSetBit(0); x >= 0; x = r.visible.nextSetBit(x + 1)) {
         Event other = writes.get(x);
-        if (guarantees.contains(Guarantee.MONOTONIC_WRITES) && other.ownWrites.get(w.writeId)) {
+        if (rules.contains(Guarantee.MONOTONIC_WRITES) && other.ownWrites.get(w.writeId)) {
           return "its writer wrote it before " + other.key + " = " + other.value + ", which was visible, monotonic"
               + " writes";
         }
-        if (guarantees.contains(Guarantee.WRITES_FOLLOW_READS) && other.seen.get(w.writeId)) {
+        if (rules.contains(Guarantee.WRITES_FOLLOW_READS) && other.seen.get(w.writeId)) {
           return other.session() + " had seen it before writing " + other.key + " = " + other.value
               + ", which was visible, writes follow reads";
         }
