@@ -45,8 +45,8 @@ import java.util.stream.Collectors;
  *       within the same transaction;
  *   <li><b>G1c</b> (circular information flow): a cycle of ww and wr edges with at least one wr;
  *   <li><b>G-single</b> (read skew, one anti-dependency): a cycle with exactly one rw edge;
- *   <li><b>G2</b> (anti-dependency cycles): a cycle that needs two or more rw edges (a G-single cycle is
- *       G2 too in Adya's terms; it is reported as G-single only);
+ *   <li><b>G2</b> (anti-dependency cycles): a cycle with two or more rw edges, none of which closes a
+ *       cycle with one; reported when no G-single is (a G-single cycle is G2 too in Adya's terms);
  *   <li><b>internal</b>: a transaction that read a key after writing it did not read its own write;
  *   <li>a read of a value nobody wrote.
  * </ul>
@@ -270,7 +270,11 @@ public final class TransactionAnomalyChecker implements Checker<History> {
       return reads;
     }
 
-    /** Reads of unwritten values, G1a, G1b and internal reads; then the ww, wr and rw edges. */
+    /**
+     * Reads of unwritten values, G1a, G1b and internal reads; then the wr and rw edges, and last the
+     * ww edges (so that a cycle's search, which follows edges in the order added, prefers to show
+     * what a transaction read).
+     */
     private void build() {
       Map<String, Map<Object, List<Object>>> versionsAfter = new HashMap<>();
       for (Txn t : committed) {
@@ -298,8 +302,10 @@ public final class TransactionAnomalyChecker implements Checker<History> {
         }
       }
       for (Txn t : committed) {
-        for (Map.Entry<TxnOp, Write> read : t.status == Status.COMMITTED ? externalReads(t).entrySet()
-            : Map.<TxnOp, Write>of().entrySet()) {
+        if (t.status != Status.COMMITTED) {
+          continue;
+        }
+        for (Map.Entry<TxnOp, Write> read : externalReads(t).entrySet()) {
           Write w = read.getValue();
           String key = read.getKey().key();
           Object value = read.getKey().value();
@@ -316,6 +322,8 @@ public final class TransactionAnomalyChecker implements Checker<History> {
             }
           }
         }
+      }
+      for (Txn t : committed) {
         for (Map.Entry<String, Object> installed : t.installs.entrySet()) {
           String key = installed.getKey();
           for (Object next : versionsAfter.getOrDefault(key, Map.of()).getOrDefault(installed.getValue(), List.of())) {
@@ -405,7 +413,7 @@ public final class TransactionAnomalyChecker implements Checker<History> {
       if (!single.isEmpty()) {
         note(Anomaly.G_SINGLE, explain(single));
       }
-      if (!g2.isEmpty()) {
+      if (!g2.isEmpty() && single.isEmpty()) {
         note(Anomaly.G2, explain(g2));
       }
     }
