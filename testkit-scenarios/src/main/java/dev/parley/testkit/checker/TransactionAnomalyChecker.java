@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -183,8 +184,8 @@ public final class TransactionAnomalyChecker implements Checker<History> {
   /** A write of a value: who wrote it, and whether it is the last write of that key in its transaction. */
   private record Write(Txn txn, boolean last) {}
 
-  /** Why an edge is there: its kind and the explanation. */
-  private record Dependency(String kind, String why) {}
+  /** Why an edge is there: its kind, and the explanation (made only for the edges of a cycle shown). */
+  private record Dependency(String kind, Supplier<String> why) {}
 
   /** The dependency graph of one history, built once and searched per class. */
   private static final class DependencyGraph {
@@ -310,15 +311,15 @@ public final class TransactionAnomalyChecker implements Checker<History> {
           String key = read.getKey().key();
           Object value = read.getKey().value();
           if (w != null && w.last() && ids.containsKey(w.txn()) && w.txn() != t) {
-            dependencies.add(ids.get(w.txn()), ids.get(t), new Dependency("wr", t + " read " + key + " = " + value
-                + ", which " + w.txn() + " wrote"));
+            dependencies.add(ids.get(w.txn()), ids.get(t), new Dependency("wr",
+                () -> t + " read " + key + " = " + value + ", which " + w.txn() + " wrote"));
           }
           for (Object next : later(versionsAfter, key, value)) {
             Txn overwriter = writes.get(key).get(next).txn();
             if (overwriter != t && ids.containsKey(overwriter)) {
-              dependencies.add(ids.get(t), ids.get(overwriter), new Dependency("rw", t + " read " + key + " = "
-                  + show(value) + ", which " + overwriter + " overwrote with " + next + " (" + order(key, value, next)
-                  + ")"));
+              dependencies.add(ids.get(t), ids.get(overwriter), new Dependency("rw",
+                  () -> t + " read " + key + " = " + show(value) + ", which " + overwriter + " overwrote with "
+                      + next + " (" + order(key, value, next) + ")"));
             }
           }
         }
@@ -329,9 +330,9 @@ public final class TransactionAnomalyChecker implements Checker<History> {
           for (Object next : versionsAfter.getOrDefault(key, Map.of()).getOrDefault(installed.getValue(), List.of())) {
             Txn overwriter = writes.get(key).get(next).txn();
             if (overwriter != t && ids.containsKey(overwriter)) {
-              dependencies.add(ids.get(t), ids.get(overwriter), new Dependency("ww", overwriter + " overwrote "
-                  + key + " = " + installed.getValue() + ", written by " + t + ", with " + next + " ("
-                  + order(key, installed.getValue(), next) + ")"));
+              dependencies.add(ids.get(t), ids.get(overwriter), new Dependency("ww",
+                  () -> overwriter + " overwrote " + key + " = " + installed.getValue() + ", written by " + t
+                      + ", with " + next + " (" + order(key, installed.getValue(), next) + ")"));
             }
           }
         }
@@ -419,14 +420,12 @@ public final class TransactionAnomalyChecker implements Checker<History> {
     }
 
     /** The cycle made of {@code first} and a shortest way back along allowed edges; empty if none. */
-    private List<Graph.Edge<Dependency>> closed(
-        Graph.Edge<Dependency> first,
+    private List<Graph.Edge<Dependency>> closed(Graph.Edge<Dependency> first,
         Predicate<Graph.Edge<Dependency>> allowed) {
       if (first.from() == first.to()) {
         return List.of(first);
       }
-      List<Graph.Edge<Dependency>> back =
-          dependencies.shortestPath(first.to(), first.from(), allowed);
+      List<Graph.Edge<Dependency>> back = dependencies.shortestPath(first.to(), first.from(), allowed);
       if (back.isEmpty()) {
         return List.of();
       }
@@ -446,7 +445,7 @@ public final class TransactionAnomalyChecker implements Checker<History> {
       cycle.forEach(e -> path.append(" -").append(e.label().kind()).append("-> T")
           .append(committed.get(e.to()).op.invocationIndex()));
       lines.add(path.toString());
-      cycle.forEach(e -> lines.add(e.label().kind() + ": " + e.label().why()));
+      cycle.forEach(e -> lines.add(e.label().kind() + ": " + e.label().why().get()));
       return lines;
     }
 
