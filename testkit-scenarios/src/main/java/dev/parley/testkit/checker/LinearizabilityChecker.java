@@ -67,9 +67,15 @@ public final class LinearizabilityChecker implements Checker<History> {
    * key for one object), starting in its initial state, with the default search budget. A FAIL is
    * taken to have had no effect.
    */
-  @SuppressWarnings("unchecked")
   public static <S> LinearizabilityChecker forModel(Model<S> model) {
-    WglSearch.Spec spec = new WglSearch.Spec() {
+    return new LinearizabilityChecker(model.initialState(), DEFAULT_BUDGET, modelSpec(model),
+        op -> op.isFail() ? null : new WglSearch.Call(op, null, op.isOk()));
+  }
+
+  /** The search's view of a user's model: a call's step is the model's step of its operation. */
+  @SuppressWarnings("unchecked")
+  static <S> WglSearch.Spec modelSpec(Model<S> model) {
+    return new WglSearch.Spec() {
       @Override
       public Object step(Object state, WglSearch.Call call) {
         return model.step((S) state, call.operation(), call.definite()).map(Object.class::cast)
@@ -81,8 +87,6 @@ public final class LinearizabilityChecker implements Checker<History> {
         return model.isRead(call.operation());
       }
     };
-    return new LinearizabilityChecker(model.initialState(), DEFAULT_BUDGET, spec,
-        op -> op.isFail() ? null : new WglSearch.Call(op, null, op.isOk()));
   }
 
   /** The value every key holds before its first put. */
@@ -141,8 +145,8 @@ public final class LinearizabilityChecker implements Checker<History> {
 
   private String describe(String key, WglSearch.NotLinearizable bad) {
     Operation op = bad.stuck().operation();
-    return "key " + key + ": " + call(op) + " -> " + outcome(op) + " by " + op.process() + " (op "
-        + op.invocationIndex() + ") cannot be linearized; just before it "
+    return "key " + key + ": " + OperationText.call(op) + " -> " + OperationText.result(op) + " by "
+        + op.process() + " (op " + op.invocationIndex() + ") cannot be linearized; just before it "
         + (spec == RegisterModel.INSTANCE ? "the register could only hold " : "the state could only be ")
         + bad.statesBefore().stream().map(String::valueOf).collect(Collectors.joining(" or "));
   }
@@ -166,8 +170,8 @@ public final class LinearizabilityChecker implements Checker<History> {
 
     TextTable table = new TextTable("invoked", "completed", "process", "call", "result", "");
     for (Operation o : shown) {
-      table.row(o.invocationIndex(), o.isIndeterminate() ? "-" : o.completionIndex(), o.process(), call(o),
-          outcome(o), o == stuck ? "<- no linearization explains this" : "");
+      table.row(o.invocationIndex(), o.isIndeterminate() ? "-" : o.completionIndex(), o.process(),
+          OperationText.call(o), OperationText.result(o), o == stuck ? "<- no linearization explains this" : "");
     }
     List<String> lines = new ArrayList<>();
     lines.add("key " + key + ", operations around op " + stuck.invocationIndex()
@@ -181,24 +185,5 @@ public final class LinearizabilityChecker implements Checker<History> {
 
   private static boolean overlaps(Operation a, Operation b) {
     return a.invocationIndex() < b.completionIndex() && b.invocationIndex() < a.completionIndex();
-  }
-
-  /** What a reader needs: the value a get returned, only "ok" for a put or cas that took effect. */
-  private static String outcome(Operation o) {
-    if (o.isOk()) {
-      return o.f().equals("get") ? String.valueOf(o.result()) : "ok";
-    }
-    return o.outcome();
-  }
-
-  private static String call(Operation o) {
-    List<String> args = new ArrayList<>();
-    if (o.key() != null) {
-      args.add(o.key());
-    }
-    if (!o.f().equals("get") && o.argument() != null) {
-      args.add(String.valueOf(o.argument()));
-    }
-    return o.f() + "(" + String.join(", ", args) + ")";
   }
 }

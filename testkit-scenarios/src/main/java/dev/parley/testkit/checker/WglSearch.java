@@ -16,8 +16,9 @@ import java.util.SplittableRandom;
 /**
  * The Wing-Gong-Lowe search for a linearization of one key's sub-history (G. Lowe, "Testing for
  * linearizability", 2017), by a sequential specification ({@link Spec}: a register's, or a user's
- * {@link Model}). Calls and returns sit in one list in history order; the search repeatedly
- * linearizes a call that precedes the first remaining return and is legal in the current state,
+ * {@link Model}). Calls and returns sit in one list in history order (or in an order the caller
+ * gives: the {@link SequentialConsistencyChecker} puts every call before every return); the search
+ * repeatedly linearizes a call that precedes the first remaining return and is legal in the current state,
  * lifting it (and its return) out of the list; when it meets a return instead, it backtracks. Visited
  * configurations (set of linearized calls, state) are memoized, which bounds the work by the
  * number of distinct configurations instead of the number of interleavings.
@@ -55,8 +56,16 @@ final class WglSearch {
    * @param operation the recorded operation (for reports)
    * @param input what the specification made of it (a register's put, get or cas; a user's operation)
    * @param definite true when it completed OK; false when its outcome is unknown (it may be left out)
+   * @param invokedAt where its call sits in the search's list
+   * @param returnedAt where its return sits (ignored when it is not definite)
    */
-  record Call(Operation operation, Object input, boolean definite) {}
+  record Call(Operation operation, Object input, boolean definite, long invokedAt, long returnedAt) {
+
+    /** A call placed where the history has it: at its invocation and its completion. */
+    Call(Operation operation, Object input, boolean definite) {
+      this(operation, input, definite, operation.invocationIndex(), operation.completionIndex());
+    }
+  }
 
   /** The sequential specification searched against. */
   interface Spec {
@@ -143,10 +152,10 @@ final class WglSearch {
     List<Entry> entries = new ArrayList<>(calls.size() * 2);
     for (int id = 0; id < calls.size(); id++) {
       Call c = calls.get(id);
-      Entry call = new Entry(id, c, c.operation().invocationIndex(), false);
+      Entry call = new Entry(id, c, c.invokedAt(), false);
       entries.add(call);
       if (c.definite()) {
-        Entry ret = new Entry(id, c, c.operation().completionIndex(), true);
+        Entry ret = new Entry(id, c, c.returnedAt(), true);
         call.match = ret;
         ret.match = call;
         entries.add(ret);
@@ -187,9 +196,13 @@ final class WglSearch {
           infoPhase = false;
           continue;
         }
-        if (read != DEAD && linearize(read, state, state, true, false)) {
-          fresh = true;
-          continue;
+        if (read != DEAD) {
+          Object after = spec.step(state, read.call);
+          if (linearize(read, state, after, true, false)) {
+            state = after;
+            fresh = true;
+            continue;
+          }
         }
         noteStuck(firstReturn, state);
         entry = null;
@@ -285,8 +298,9 @@ final class WglSearch {
   /**
    * A read that may be linearized now (it returns what the state holds). Taking it at once loses
    * nothing: in any linearization from here it could be moved to the front, since it does not change
-   * the state and everything that had to precede it is already linearized. So the search does not
-   * branch on it.
+   * the object and everything that had to precede it is already linearized. So the search does not
+   * branch on it. (A specification may still give it a new state, as the sequential-consistency
+   * check's does to count each process's operations; the state after it is the one its step gives.)
    */
   private Entry legalRead(Entry firstReturn, Object state) {
     for (Entry e = head.next; e != firstReturn; e = e.next) {

@@ -32,7 +32,8 @@ import java.util.function.Function;
  * LinearizabilityChecker.forRegisters().check(r.history()).requireValid();
  * }</pre>
  *
- * <p>Client i starts at node i (mod N). A {@link KvReply.NotLeader} sends the same request (same id,
+ * <p>Client i starts at node i (mod N) and stays there ({@link #roaming()}: each operation goes to a
+ * node drawn at random). A {@link KvReply.NotLeader} sends the same request (same id,
  * so a store applies it once) to the leader it names, or the next node; a node that is down, an
  * {@link KvReply.Unavailable} or silence past the timeout ends the operation as info (it may or may
  * not have taken effect) and the client goes on. Choices come from a random seeded by the run's
@@ -67,6 +68,7 @@ public final class KvWorkload<C> {
   private Duration thinkMax = Duration.ofMillis(20);
   private Duration timeout = Duration.ofSeconds(2);
   private Duration retryPause = Duration.ofMillis(20);
+  private boolean roaming;
 
   private KvWorkload(Simulation<C> sim, Function<KvRequest, C> downcall) {
     this.sim = Objects.requireNonNull(sim, "sim");
@@ -113,6 +115,16 @@ public final class KvWorkload<C> {
   /** How long a client waits for an answer before it records the operation as info. */
   public KvWorkload<C> timeout(Duration d) {
     this.timeout = Objects.requireNonNull(d, "timeout");
+    return this;
+  }
+
+  /**
+   * Each operation starts at a node drawn at random, as behind a load balancer without sticky
+   * sessions: what a client sees of its own writes and earlier reads is then the store's doing, not
+   * its staying with one replica (the session guarantees' setting).
+   */
+  public KvWorkload<C> roaming() {
+    this.roaming = true;
     return this;
   }
 
@@ -224,7 +236,8 @@ public final class KvWorkload<C> {
         request = new Get(id, key);
         h = history.invoke(client, "get", key, null);
       }
-      Pending p = new Pending(h, request, home.get(client), sim.elapsed().toNanos() + timeout.toNanos());
+      NodeId at = roaming ? sim.nodes().get(random.nextInt(sim.nodes().size())) : home.get(client);
+      Pending p = new Pending(h, request, at, sim.elapsed().toNanos() + timeout.toNanos());
       pending.put(client, p);
       send(p, sim.elapsed());
     }

@@ -23,6 +23,8 @@ final class RegisterHistories {
   private final Map<String, Object> register = new HashMap<>();
   private long now;
   private long sequence;
+  private boolean uniqueValues;
+  private long lastValue;
   private int round;
 
   RegisterHistories(long seed) {
@@ -33,6 +35,17 @@ final class RegisterHistories {
   /** A linearizable history of {@code total} operations by {@code clients} clients over {@code keys} keys. */
   static History linearizable(long seed, int clients, int total, int keys, double infoRate) {
     RegisterHistories g = new RegisterHistories(seed);
+    g.runConcurrently(clients, total, keys, infoRate, 5);
+    return g.history();
+  }
+
+  /**
+   * Like {@link #linearizable}, but every value put or swapped in is new (1, 2, 3, ...), so each read
+   * names the write it saw, as the causal and transactional checkers need.
+   */
+  static History linearizableWithUniqueValues(long seed, int clients, int total, int keys, double infoRate) {
+    RegisterHistories g = new RegisterHistories(seed);
+    g.uniqueValues = true;
     g.runConcurrently(clients, total, keys, infoRate, 5);
     return g.history();
   }
@@ -83,8 +96,9 @@ final class RegisterHistories {
           default -> "cas";
         };
         Object argument = switch (f) {
-          case "put" -> (long) random.nextInt(values);
-          case "cas" -> List.of((long) random.nextInt(values), (long) random.nextInt(values));
+          case "put" -> uniqueValues ? ++lastValue : (long) random.nextInt(values);
+          case "cas" -> uniqueValues ? List.of((long) random.nextInt((int) lastValue + 1), ++lastValue)
+              : List.of((long) random.nextInt(values), (long) random.nextInt(values));
           default -> null;
         };
         boolean timesOut = random.nextDouble() < infoRate;
