@@ -1,8 +1,8 @@
 package dev.parley.testkit.checker;
 
-import dev.parley.testkit.report.TextTable;
 import dev.parley.testkit.checker.CommitRecord.Decision;
 import dev.parley.testkit.checker.CommitRecord.Vote;
+import dev.parley.testkit.report.TextTable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;

@@ -1,7 +1,7 @@
 package dev.parley.testkit.checker;
 
-import dev.parley.testkit.report.TextTable;
 import dev.parley.protocols.core.NodeId;
+import dev.parley.testkit.report.TextTable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

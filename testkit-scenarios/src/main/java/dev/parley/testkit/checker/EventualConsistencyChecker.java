@@ -2,6 +2,7 @@ package dev.parley.testkit.checker;
 
 import dev.parley.protocols.history.History;
 import dev.parley.protocols.history.Operation;
+import dev.parley.testkit.report.TextTable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

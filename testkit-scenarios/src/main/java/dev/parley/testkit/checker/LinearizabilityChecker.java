@@ -1,9 +1,9 @@
 package dev.parley.testkit.checker;
 
-import dev.parley.testkit.report.TextTable;
 import dev.parley.protocols.history.History;
 import dev.parley.protocols.history.Op;
 import dev.parley.protocols.history.Operation;
+import dev.parley.testkit.report.TextTable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
