@@ -84,6 +84,23 @@ class GossipStoreSpec {
   }
 
   /**
+   * Two random nodes cut off from 100 to 700 ms, a third crashed from 300 to 600 ms, while clients
+   * put and get; then two quiet seconds.
+   */
+  private static KvWorkload.Result partitionAndCrash(Simulation<GossipStore.Command> sim, long seed) {
+    Random random = new Random(seed);
+    List<NodeId> nodes = new ArrayList<>(sim.nodes());
+    Collections.shuffle(nodes, random);
+    sim.nemesis(ms(100), new NemesisCommand.Partition(List.of(Set.of(nodes.get(0), nodes.get(1)))));
+    sim.crash(ms(300), nodes.get(2));
+    sim.restart(ms(600), nodes.get(2));
+    sim.nemesis(ms(700), new NemesisCommand.Heal());
+    KvWorkload.Result r = putsAndGets(sim, 5);
+    sim.runFor(Duration.ofSeconds(2));
+    return r;
+  }
+
+  /**
    * Five nodes, lossy links; during the workload a random pair is cut off for 600 ms and a random node
    * crashes for 300 ms. After healing and a quiet period every replica holds the same map, and each
    * key's value is one some client put.
@@ -92,15 +109,7 @@ class GossipStoreSpec {
   void replicasConvergeOnceThePartitionHeals() {
     Simulations.forSeeds(1, 30, seed -> {
       Simulation<GossipStore.Command> sim = store(5, seed, LOSSY_LAN);
-      Random random = new Random(seed);
-      List<NodeId> nodes = new ArrayList<>(sim.nodes());
-      Collections.shuffle(nodes, random);
-      sim.nemesis(ms(100), new NemesisCommand.Partition(List.of(Set.of(nodes.get(0), nodes.get(1)))));
-      sim.crash(ms(300), nodes.get(2));
-      sim.restart(ms(600), nodes.get(2));
-      sim.nemesis(ms(700), new NemesisCommand.Heal());
-      KvWorkload.Result r = putsAndGets(sim, 5);
-      sim.runFor(Duration.ofSeconds(2));
+      KvWorkload.Result r = partitionAndCrash(sim, seed);
 
       Map<String, Map<String, String>> replicas = replicas(sim);
       new ConvergenceChecker().check(replicas).requireValid();
@@ -120,15 +129,7 @@ class GossipStoreSpec {
     long[] failedWrites = new long[1];
     Simulations.forSeeds(1, 12, seed -> {
       Simulation<GossipStore.Command> sim = store(5, seed, LOSSY_LAN, KvRuns.SLOW_FAILING_JOURNAL);
-      Random random = new Random(seed);
-      List<NodeId> nodes = new ArrayList<>(sim.nodes());
-      Collections.shuffle(nodes, random);
-      sim.nemesis(ms(100), new NemesisCommand.Partition(List.of(Set.of(nodes.get(0), nodes.get(1)))));
-      sim.crash(ms(300), nodes.get(2));
-      sim.restart(ms(600), nodes.get(2));
-      sim.nemesis(ms(700), new NemesisCommand.Heal());
-      KvWorkload.Result r = putsAndGets(sim, 5);
-      sim.runFor(Duration.ofSeconds(2));
+      KvWorkload.Result r = partitionAndCrash(sim, seed);
 
       Map<String, Map<String, String>> replicas = replicas(sim);
       assertThat(replicas).as("seed %d: every replica up", seed).hasSize(5);

@@ -80,6 +80,21 @@ class QuorumReplicationSpec {
     return sim.upcalls(node, KvReply.class).stream().filter(r -> r.id().equals(request.id())).findFirst().orElseThrow();
   }
 
+  /** A random node cut off from 100 to 500 ms, one crashed from 600 to 900 ms: puts and gets stay linearizable. */
+  private static void cutThenCrashLinearizably(Simulation<QuorumReplication.Command> sim, long seed) {
+    Random random = new Random(seed);
+    NodeId cut = sim.nodes().get(random.nextInt(3));
+    NodeId crashed = sim.nodes().get(random.nextInt(3));
+    sim.nemesis(ms(100), new NemesisCommand.Partition(List.of(Set.of(cut))));
+    sim.nemesis(ms(500), new NemesisCommand.Heal());
+    sim.crash(ms(600), crashed);
+    sim.restart(ms(900), crashed);
+    KvWorkload.Result r = putsAndGets(sim, 20);
+
+    LinearizabilityChecker.forRegisters().check(r.history()).requireValid();
+    assertThat(r.ok()).as("operations completed of 80").isGreaterThan(40);
+  }
+
   /**
    * N=3, R=W=2, links losing, duplicating and reordering; a random node is cut off for 400 ms, then a
    * random node crashes for 300 ms (its memory lost, its journal kept). Every history is linearizable
@@ -89,17 +104,7 @@ class QuorumReplicationSpec {
   void majorityQuorumsGiveLinearizablePutsAndGetsUnderLossPartitionsAndCrashes() {
     Simulations.forSeeds(1, 50, seed -> {
       Simulation<QuorumReplication.Command> sim = store(MAJORITIES, seed, LOSSY_LAN);
-      Random random = new Random(seed);
-      NodeId cut = sim.nodes().get(random.nextInt(3));
-      NodeId crashed = sim.nodes().get(random.nextInt(3));
-      sim.nemesis(ms(100), new NemesisCommand.Partition(List.of(Set.of(cut))));
-      sim.nemesis(ms(500), new NemesisCommand.Heal());
-      sim.crash(ms(600), crashed);
-      sim.restart(ms(900), crashed);
-      KvWorkload.Result r = putsAndGets(sim, 20);
-
-      LinearizabilityChecker.forRegisters().check(r.history()).requireValid();
-      assertThat(r.ok()).as("operations completed of 80").isGreaterThan(40);
+      cutThenCrashLinearizably(sim, seed);
     });
   }
 
@@ -113,17 +118,7 @@ class QuorumReplicationSpec {
     long[] failedWrites = new long[1];
     Simulations.forSeeds(1, 8, seed -> {
       Simulation<QuorumReplication.Command> sim = store(MAJORITIES, seed, LOSSY_LAN, KvRuns.SLOW_FAILING_JOURNAL);
-      Random random = new Random(seed);
-      NodeId cut = sim.nodes().get(random.nextInt(3));
-      NodeId crashed = sim.nodes().get(random.nextInt(3));
-      sim.nemesis(ms(100), new NemesisCommand.Partition(List.of(Set.of(cut))));
-      sim.nemesis(ms(500), new NemesisCommand.Heal());
-      sim.crash(ms(600), crashed);
-      sim.restart(ms(900), crashed);
-      KvWorkload.Result r = putsAndGets(sim, 20);
-
-      LinearizabilityChecker.forRegisters().check(r.history()).requireValid();
-      assertThat(r.ok()).as("operations completed of 80").isGreaterThan(40);
+      cutThenCrashLinearizably(sim, seed);
       failedWrites[0] += KvRuns.restartsAfterFailedWrites(sim, 1);
     });
     assertThat(failedWrites[0]).as("restarts after a failed write").isGreaterThan(15);
