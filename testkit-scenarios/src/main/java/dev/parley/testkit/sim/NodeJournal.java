@@ -3,6 +3,7 @@ package dev.parley.testkit.sim;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -23,12 +24,15 @@ final class NodeJournal {
   private record Entry(long sequenceNr, Object event) {}
 
   private final List<Entry> events = new ArrayList<>();
+  private final List<Object> persisted = new ArrayList<>();
+  private final List<Object> persistedView = Collections.unmodifiableList(persisted);
   private Object snapshot;
   private long snapshotSequenceNr;
   private long highestSequenceNr;
 
   void persisted(Object event, long sequenceNr) {
     events.add(new Entry(sequenceNr, event));
+    persisted.add(event);
     highestSequenceNr = Math.max(highestSequenceNr, sequenceNr);
   }
 
@@ -37,9 +41,9 @@ final class NodeJournal {
     snapshotSequenceNr = sequenceNr;
   }
 
-  /** Every event persisted, oldest first. */
+  /** Every event persisted, oldest first: a live read-only view, which grows as the node persists. */
   List<Object> events() {
-    return events.stream().map(Entry::event).toList();
+    return persistedView;
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
