@@ -168,7 +168,7 @@ public final class RaftInvariants implements Invariant {
   private record Leader(NodeId node, RaftLog log) {}
 
   /** What the invariants know of one node. */
-  private final class Node {
+  private static final class Node {
     final NodeId id;
     int eventsRead;
     int upcallsRead;
