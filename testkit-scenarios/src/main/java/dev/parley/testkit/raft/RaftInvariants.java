@@ -73,9 +73,11 @@ import java.util.TreeSet;
  * majority in its own term is checked only once one of these happens.
  *
  * <p><b>Cost.</b> Incremental: each step reads only the events and upcalls added since the last, O(1)
- * per event and per entry appended or removed, O(nodes) per step; an election checks its leader
- * against the highest committed index once per term. Memory: one record per log position ever
- * written and per committed index. Give it per run ({@code freshInvariant}), since it keeps state.
+ * per event and per entry appended, removed or newly committed, O(nodes) per step; once per term, the
+ * new leader is checked against the highest index known committed below its term (O(terms)). Memory:
+ * one record per log position ever written and per committed index. Give it per run ({@code
+ * freshInvariant}), since it keeps state. On {@code RaftKvSpec}'s 40 seeds of faults (200,000 steps)
+ * it costs less than the run time's own noise (a few per cent).
  */
 public final class RaftInvariants implements Invariant {
 
