@@ -14,6 +14,7 @@ import dev.parley.protocols.replication.RequestId;
 import dev.parley.testkit.checker.LinearizabilityChecker;
 import dev.parley.testkit.checker.Model;
 import dev.parley.testkit.checker.Verdict;
+import dev.parley.testkit.raft.RaftInvariants;
 import dev.parley.testkit.raft.RaftWorkload;
 import dev.parley.testkit.raft.RaftWorkload.Invocation;
 import dev.parley.testkit.raft.RaftWorkload.Outcome;
@@ -81,7 +82,9 @@ class BankSpec {
     return Simulation.<Raft.Command>builder(n, (peers, env, upcalls) ->
             Raft.create("bank", peers, env, Raft.Settings.DEFAULT.withSnapshotInterval(25),
                 Bank.withSessions(ACCOUNTS, OPENING), upcalls))
-        .seed(seed).faults(LAN).build();
+        .seed(seed).faults(LAN)
+        .freshInvariant(RaftInvariants::new) // Raft's safety properties after every step
+        .build();
   }
 
   /** Partitions, lossy links and crashes drawn from the seed, from 300 ms to 4 s; then healed, all up. */

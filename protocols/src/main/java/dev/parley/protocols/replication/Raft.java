@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * Raft (Ongaro and Ousterhout 2014) over any {@link StateMachine}: a log of commands that a majority
@@ -355,7 +356,12 @@ public final class Raft {
    */
   public static <S, C, R> Behavior<Command> create(String group, Peers<Command> peers, NodeEnv env,
       Settings settings, StateMachine<S, C, R> machine, ActorRef<? super Upcall> upcalls) {
-    return create("raft", group, peers, env, settings, machine, new Frontend<S, C, R>() {
+    return create("raft", group, peers, env, settings, machine, upcalling(upcalls));
+  }
+
+  /** The frontend that tells {@code upcalls} {@link Answered}, {@link NotLeader} and {@link Failed}. */
+  static <S, C, R> Frontend<S, C, R> upcalling(ActorRef<? super Upcall> upcalls) {
+    return new Frontend<>() {
       @Override
       public void applied(C command, R reply) {
         upcalls.tell(new Answered(command, reply));
@@ -370,7 +376,7 @@ public final class Raft {
       public void failed(C command, String error) {
         upcalls.tell(new Failed(command, error));
       }
-    });
+    };
   }
 
   /**
@@ -380,11 +386,21 @@ public final class Raft {
    */
   public static <S, C, R> Behavior<Command> create(String persistenceType, String group, Peers<Command> peers,
       NodeEnv env, Settings settings, StateMachine<S, C, R> machine, Frontend<S, C, R> frontend) {
+    return create(persistenceType, group, peers, env, settings, machine, frontend, RaftLeader::new);
+  }
+
+  /**
+   * As {@link #create(String, String, Peers, NodeEnv, Settings, StateMachine, Frontend)}, with the
+   * leader's role that {@code leaderRole} makes (a deliberately broken variant's, in specs).
+   */
+  static <S, C, R> Behavior<Command> create(String persistenceType, String group, Peers<Command> peers,
+      NodeEnv env, Settings settings, StateMachine<S, C, R> machine, Frontend<S, C, R> frontend,
+      Function<RaftServer<S, C, R>, RaftLeader<C>> leaderRole) {
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(machine, "machine");
     Objects.requireNonNull(frontend, "frontend");
     String id = Objects.requireNonNull(group, "group") + "/" + peers.self().name();
-    return Durable.of((context, timers) ->
-        new RaftServer<>(persistenceType, id, context, timers, peers, env, settings, machine, frontend));
+    return Durable.of((context, timers) -> new RaftServer<>(persistenceType, id, context, timers, peers, env,
+        settings, machine, frontend, leaderRole));
   }
 }

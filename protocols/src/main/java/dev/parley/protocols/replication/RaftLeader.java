@@ -22,9 +22,12 @@ import java.util.TreeSet;
  * consistency check and forward on success, and commits the highest index a majority holds once its
  * entry is of the current term.
  *
+ * <p>Not final only so that a spec's deliberately broken variant can replace the commitment rule
+ * ({@link #mayCommit}); production makes this class itself.
+ *
  * @param <C> the state machine's commands
  */
-final class RaftLeader<C> {
+class RaftLeader<C> {
 
   private final RaftServer<?, C, ?> server;
   private final Map<NodeId, Long> nextIndex = new HashMap<>();
@@ -149,7 +152,7 @@ final class RaftLeader<C> {
     return server.effects.none();
   }
 
-  /** Commits up to the highest index a majority holds, if its entry is of the current term. */
+  /** Commits up to the highest index a majority holds, if {@link #mayCommit} allows it. */
   private void advanceCommit(State state) {
     if (server.phase != Phase.LEADER) {
       return;
@@ -162,11 +165,21 @@ final class RaftLeader<C> {
     }
     Arrays.sort(held);
     long majorityHolds = held[held.length - (server.peers.size() / 2 + 1)];
-    if (majorityHolds > server.commitIndex && state.log().termAt(majorityHolds) == state.term()) {
+    if (majorityHolds > server.commitIndex && mayCommit(state, majorityHolds)) {
       server.commitIndex = majorityHolds;
       batches.completed(majorityHolds);
       server.applier.applyCommitted(state);
     }
+  }
+
+  /**
+   * Whether the leader may commit up to {@code index}, which a majority's logs hold: only if its entry
+   * is of the current term (section 5.4.2). An entry of an earlier term held by a majority may still
+   * be overwritten by a later leader (Figure 8 of the paper); it commits with the first entry of this
+   * term after it.
+   */
+  boolean mayCommit(State state, long index) {
+    return state.log().termAt(index) == state.term();
   }
 
   /** The followers not heard from within the longest election timeout. */

@@ -22,6 +22,7 @@ import dev.parley.protocols.replication.Raft.State;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * One Raft replica as an event-sourced behavior (the algorithm, its model and cost: {@link Raft}):
@@ -56,7 +57,8 @@ final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event
 
   RaftServer(String persistenceType, String id, ActorContext<Raft.Command> context,
       TimerScheduler<Raft.Command> timers, Peers<Raft.Command> peers, NodeEnv env, Raft.Settings settings,
-      StateMachine<S, C, R> machine, Raft.Frontend<S, C, R> frontend) {
+      StateMachine<S, C, R> machine, Raft.Frontend<S, C, R> frontend,
+      Function<RaftServer<S, C, R>, RaftLeader<C>> leaderRole) {
     super(PersistenceId.of(persistenceType, id));
     this.persistenceId = persistenceType + "|" + id;
     this.context = context;
@@ -68,7 +70,7 @@ final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event
     this.effects = Effect();
     this.writes = new WriteAhead<>(effects);
     this.voting = new RaftVoting(this);
-    this.leading = new RaftLeader<>(this);
+    this.leading = leaderRole.apply(this);
     this.following = new RaftFollower(this);
     this.applier = new RaftApplier<>(this, machine);
     resetElectionTimer();

@@ -3,6 +3,7 @@ package dev.parley.testkit.sim;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -31,12 +32,15 @@ final class NodeJournal {
 
   private final List<Entry> events = new ArrayList<>();
   private final List<Snapshot> snapshots = new ArrayList<>();
+  private final List<Object> persisted = new ArrayList<>();
+  private final List<Object> persistedView = Collections.unmodifiableList(persisted);
   private Object snapshot;
   private long snapshotSequenceNr;
   private long highestSequenceNr;
 
   void persisted(Object event, long sequenceNr, long forcedAt) {
     events.add(new Entry(sequenceNr, event, forcedAt));
+    persisted.add(event);
     highestSequenceNr = Math.max(highestSequenceNr, sequenceNr);
   }
 
@@ -72,9 +76,12 @@ final class NodeJournal {
     return before - events.size();
   }
 
-  /** Every event persisted, oldest first. */
+  /**
+   * Every event persisted, oldest first: a live read-only view, which grows as the node persists
+   * (a power cut's lost tail stays in it: it is what the node wrote, not what recovery reads).
+   */
   List<Object> events() {
-    return events.stream().map(Entry::event).toList();
+    return persistedView;
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

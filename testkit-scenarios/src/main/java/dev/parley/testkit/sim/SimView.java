@@ -8,8 +8,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * What invariants and final checks may look at: the upcalls each node has reported so far, which
- * nodes are up, virtual time, the network and the counts. Read-only; the lists are live views.
+ * What invariants and final checks may look at: the upcalls each node has reported so far, the
+ * events each event-sourced node has persisted, which nodes are up, virtual time, the network and
+ * the counts. Read-only; the lists are live views, so an invariant that remembers how far it read
+ * one reads only what was added since (O(new entries) per step).
  */
 public interface SimView {
 
@@ -41,6 +43,13 @@ public interface SimView {
 
   /** The upcalls of {@code node} that are of {@code type}, in order. */
   <T> List<T> upcalls(NodeId node, Class<T> type);
+
+  /**
+   * The events {@code node} persisted, oldest first, across all its incarnations: its disk, which a
+   * crash keeps (empty for a node that is not event sourced). Events its own retention would delete
+   * are kept, so folding them through the node's event handler gives its durable state.
+   */
+  List<Object> persistedEvents(NodeId node);
 
   /** Pending events that keep the run busy (messages in flight, single timers, scripted events). */
   int inFlight();

@@ -186,12 +186,13 @@ public final class Simulation<C> implements SimView {
     if ((world.stats.steps & 0xFFF) == 0) {
       progress.tick(() -> String.format("%,d steps, virtual time %s", world.stats.steps, elapsed()));
     }
+    long number = world.stats.steps + 1; // counted before the invariants run, which may throw
     try {
       take(p);
     } catch (SimulationFailure f) {
       throw f;
     } catch (AssertionError | RuntimeException e) {
-      throw failure("step " + (world.stats.steps + 1), e);
+      throw failure("step " + number, e);
     }
     return true;
   }
@@ -403,7 +404,7 @@ public final class Simulation<C> implements SimView {
     return world.trace;
   }
 
-  /** The events {@code node} persisted across all its incarnations (event-sourced nodes only). */
+  @Override
   public List<Object> persistedEvents(NodeId node) {
     return requireNode(node).journal().events();
   }

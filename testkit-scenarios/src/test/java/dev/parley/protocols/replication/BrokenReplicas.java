@@ -98,6 +98,31 @@ public final class BrokenReplicas {
         KvStore.MACHINE, frontend).narrow();
   }
 
+  /**
+   * Raft whose leader commits the highest index a majority holds whatever the term of its entry: the
+   * rule of section 5.4.2 left out. An entry of an earlier term that a new leader has copied to a
+   * majority is committed and applied at once, yet a later leader whose log ends in a newer term may
+   * still be elected without it and overwrite it (Figure 8 of the paper). Upcalls as {@link
+   * Raft#create(String, Peers, NodeEnv, Raft.Settings, StateMachine, ActorRef)}'s.
+   */
+  public static <S, C, R> Behavior<Raft.Command> raftCommittingEarlierTerms(String group, Peers<Raft.Command> peers,
+      NodeEnv env, Raft.Settings settings, StateMachine<S, C, R> machine, ActorRef<? super Raft.Upcall> upcalls) {
+    return Raft.create("raft", group, peers, env, settings, machine, Raft.<S, C, R>upcalling(upcalls),
+        CommittingEarlierTerms::new);
+  }
+
+  /** The leader that counts replicas of any entry, of its own term or not. */
+  private static final class CommittingEarlierTerms<C> extends RaftLeader<C> {
+    CommittingEarlierTerms(RaftServer<?, C, ?> server) {
+      super(server);
+    }
+
+    @Override
+    boolean mayCommit(Raft.State state, long index) {
+      return true;
+    }
+  }
+
   /** The primary role whose answer goes at once, not once the backups hold the entry. */
   private static final class AnsweringAtOnce extends PrimaryRole {
     private final ActorRef<KvReply> upcalls;

@@ -30,7 +30,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * them must survive: the leader crashes, comes back, a second node crashes during the election, and
  * links lose, delay, duplicate and reorder. After each, the live nodes must agree on a live leader
  * (eventual agreement, {@code ElectionChecker}); the quorum-based ones (ZooKeeper, Raft) are checked
- * after every step for at most one leader per epoch, which they promise under any fault. Bully and
+ * after every step for at most one leader per epoch, which they promise under any fault (Raft for its
+ * safety properties too, from what its nodes persist: {@code RaftInvariants}). Bully and
  * ring are checked for it too in the runs where one crash at a time meets bounded delays, where it
  * holds for them as well; under loss and longer delays they promise only eventual agreement.
  */

@@ -11,6 +11,7 @@ import dev.parley.protocols.election.ZooKeeperElection;
 import dev.parley.testkit.checker.ElectionChecker;
 import dev.parley.testkit.checker.LeaderAnnouncement;
 import dev.parley.testkit.checker.Verdict;
+import dev.parley.testkit.raft.RaftInvariants;
 import dev.parley.testkit.sim.Invariant;
 import dev.parley.testkit.sim.SimProtocol;
 import dev.parley.testkit.sim.SimView;
@@ -72,7 +73,11 @@ final class Elections {
         case RAFT -> (SimProtocol<RaftElection.Command>) (peers, env, up) ->
             RaftElection.create("raft", peers, env, Elections.RAFT, up.narrow());
       };
-      return Simulation.builder(n, protocol).maxSteps(3_000_000);
+      Simulation.Builder<C> builder = Simulation.<C>builder(n, protocol).maxSteps(3_000_000);
+      if (this == RAFT) { // Raft's own safety properties, from what the nodes persist, after every step
+        builder.freshInvariant(() -> new RaftInvariants(RaftInvariants.Answers.NONE));
+      }
+      return builder;
     }
 
     /**

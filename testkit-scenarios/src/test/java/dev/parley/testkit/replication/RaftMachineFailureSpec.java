@@ -13,6 +13,7 @@ import dev.parley.protocols.link.FaultPlan;
 import dev.parley.protocols.replication.Raft;
 import dev.parley.protocols.replication.RaftStatus;
 import dev.parley.protocols.replication.StateMachine;
+import dev.parley.testkit.raft.RaftInvariants;
 import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.Simulations;
 import java.time.Duration;
@@ -79,7 +80,7 @@ class RaftMachineFailureSpec {
       };
       return Raft.create("raft", "tally", peers, env, Raft.Settings.DEFAULT.withSnapshotInterval(5), TALLY,
           answers.withDowncalls((peek, replica) -> ((Peek) peek).replyTo().tell(replica.state())));
-    }).seed(seed).faults(LAN).build();
+    }).seed(seed).faults(LAN).freshInvariant(RaftInvariants::new).build();
   }
 
   /** {@code node}'s answer to {@code query} within 100 ms of virtual time (null: none, it is down or busy). */

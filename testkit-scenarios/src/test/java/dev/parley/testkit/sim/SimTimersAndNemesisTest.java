@@ -70,6 +70,19 @@ class SimTimersAndNemesisTest {
   }
 
   @Test
+  void aViolatedInvariantStopsTheRunAtTheStepAfterWhichItFailedWithTheReplayLine() {
+    Simulation<TestProtocols.Beat> sim =
+        heartbeat().seed(7).invariant("fewer than three beats", v -> v.upcalls(N1).size() < 3).build();
+    SimulationFailure failure =
+        catchThrowableOfType(() -> sim.runUntil(Duration.ofSeconds(1)), SimulationFailure.class);
+    assertThat(sim.steps()).as("the third beat is the third step").isEqualTo(3);
+    assertThat(failure)
+        .hasMessageStartingWith("simulation failed (seed 7) at step 3, virtual time 300.0 ms: "
+            + "invariant 'fewer than three beats' violated")
+        .hasMessageContaining("-Dparley.seed=7");
+  }
+
+  @Test
   void aPartitionLosesCrossSideMessagesEvenInFlightAndHealRestoresTheLinks() {
     Simulation<BasicMulticast.Command> sim =
         Simulation.<BasicMulticast.Command>builder(
