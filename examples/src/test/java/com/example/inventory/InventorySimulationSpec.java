@@ -13,6 +13,7 @@ import dev.parley.protocols.replication.Raft;
 import dev.parley.testkit.checker.LinearizabilityChecker;
 import dev.parley.testkit.checker.Model;
 import dev.parley.testkit.checker.Verdict;
+import dev.parley.testkit.raft.RaftInvariants;
 import dev.parley.testkit.raft.RaftWorkload;
 import dev.parley.testkit.raft.RaftWorkload.Invocation;
 import dev.parley.testkit.raft.RaftWorkload.Outcome;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.Test;
  * and count, retrying an unanswered command under its own request id; the history is linearizable by
  * the inventory's own sequential specification ({@link #MODEL}), so nothing is ever reserved beyond
  * its stock and every acknowledged write counts once; once the faults stop, every command is answered.
+ * Raft's own safety properties ({@link RaftInvariants}) hold after every step.
  */
 class InventorySimulationSpec {
 
@@ -83,6 +85,7 @@ class InventorySimulationSpec {
     return Simulation.<Raft.Command>builder(n, (peers, env, upcalls) ->
             Raft.create("inventory", peers, env, Raft.Settings.DEFAULT.withSnapshotInterval(20), Inventory.machine(),
                 upcalls))
+        .freshInvariant(RaftInvariants::new) // Raft's safety properties, checked after every step
         .seed(seed).faults(LAN).build();
   }
 
