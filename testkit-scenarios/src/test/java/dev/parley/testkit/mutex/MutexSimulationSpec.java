@@ -15,9 +15,10 @@ import dev.parley.protocols.mutex.RicartAgrawala;
 import dev.parley.protocols.mutex.TokenRing;
 import dev.parley.testkit.checker.MutualExclusionChecker;
 import dev.parley.testkit.sim.Simulation;
+import dev.parley.testkit.sim.SimulationFailure;
+import dev.parley.testkit.sim.Simulations;
 import dev.parley.testkit.sim.StorageFaults;
 import dev.parley.testkit.sim.Swarm;
-import dev.parley.testkit.sim.Simulations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,7 +60,7 @@ class MutexSimulationSpec {
   void lockServerOverLossyLinksThroughServerCrashes() {
     Simulations.forSeeds(1, SEEDS, seed -> {
       int n = 3 + (int) (seed % 3);
-      Simulation<Object> sim = Algorithms.lockServer(n).seed(seed).faults(UNRULY.withDrop(0.1)).build();
+      Simulation<Object> sim = Algorithms.lockServer(n).freshInvariant(MutexInvariants::new).seed(seed).faults(UNRULY.withDrop(0.1)).build();
       Random random = new Random(seed);
       long crashAt = 10 + random.nextInt(60);
       sim.crash(ms(crashAt), Algorithms.SERVER);
@@ -90,7 +91,7 @@ class MutexSimulationSpec {
   void lockServerWithASlowAndFailingJournal() {
     Simulations.forSeeds(1, SEEDS / 2, seed -> {
       int n = 3 + (int) (seed % 3);
-      SimContention.Result r = withStorageFaults(Algorithms.lockServer(n), n, seed);
+      SimContention.Result r = withStorageFaults(Algorithms.lockServer(n).freshInvariant(MutexInvariants::new), n, seed);
       MutualExclusionChecker.create().withLiveness(0, Duration.ofSeconds(5).toNanos())
           .withFairness(MutualExclusionChecker.BY_PRIORITY).check(r.events()).requireValid();
       requireAllEntered(r, n);
@@ -127,12 +128,28 @@ class MutexSimulationSpec {
   void lockServerUnderEachSeedsOwnSwarmOfFaults() {
     Simulations.forSeeds(1, 40, seed -> {
       int n = 3 + (int) (seed % 3);
-      SimContention.Result r = inASwarm(Algorithms.lockServer(n), n, seed);
+      SimContention.Result r = inASwarm(Algorithms.lockServer(n).freshInvariant(MutexInvariants::new), n, seed);
       MutualExclusionChecker checker = MutualExclusionChecker.create();
       checker.safety(r.events()).requireValid();
       checker.fencing(r.events()).requireValid();
       requireAllEntered(r, n);
     });
+  }
+
+  @Test
+  void theInvariantsStopTheEarlyGrantAtTheStepThatGivesTheLockToASecondHolder() {
+    List<String> caught = new ArrayList<>();
+    for (long seed = 1; seed <= 20; seed++) {
+      int n = 3 + (int) (seed % 3);
+      try {
+        withStorageFaults(Algorithms.lockServerGrantingEarly(n).freshInvariant(MutexInvariants::new), n, seed);
+      } catch (SimulationFailure f) {
+        caught.add(f.getMessage().lines().findFirst().orElse(""));
+      }
+    }
+    assertThat(caught).as("runs stopped by a per-step invariant").hasSizeGreaterThan(1)
+        .allMatch(m -> m.contains("at step") && (m.contains("mutual exclusion violated")
+            || m.contains("fencing tokens must increase")));
   }
 
   @Test
@@ -152,7 +169,7 @@ class MutexSimulationSpec {
   void ricartAgrawalaOverReliableLinksThatDelayReorderAndDuplicate() {
     Simulations.forSeeds(1, SEEDS, seed -> {
       int n = 3 + (int) (seed % 5);
-      Simulation<Object> sim = Algorithms.ricartAgrawala(n).seed(seed).faults(UNRULY).build();
+      Simulation<Object> sim = Algorithms.ricartAgrawala(n).freshInvariant(MutexInvariants::new).seed(seed).faults(UNRULY).build();
       SimContention.Result r = contend(sim, sim.nodes(), RicartAgrawala.MUTEX);
       MutualExclusionChecker.create().withLiveness(0, Duration.ofSeconds(1).toNanos())
           .withFairness(MutualExclusionChecker.BY_PRIORITY).check(r.events()).requireValid();
@@ -164,7 +181,7 @@ class MutexSimulationSpec {
   void lamportOverFifoLinks() {
     Simulations.forSeeds(1, SEEDS, seed -> {
       int n = 3 + (int) (seed % 5);
-      Simulation<Object> sim = Algorithms.lamport(n).seed(seed).faults(SLOW).fifoLinks(true).build();
+      Simulation<Object> sim = Algorithms.lamport(n).freshInvariant(MutexInvariants::new).seed(seed).faults(SLOW).fifoLinks(true).build();
       SimContention.Result r = contend(sim, sim.nodes(), LamportMutex.MUTEX);
       MutualExclusionChecker.create().withLiveness(0, Duration.ofSeconds(1).toNanos())
           .withFairness(MutualExclusionChecker.BY_PRIORITY).check(r.events()).requireValid();
@@ -176,7 +193,7 @@ class MutexSimulationSpec {
   void maekawaOverFifoLinks() {
     Simulations.forSeeds(1, SEEDS, seed -> {
       int n = 3 + (int) (seed % 7);
-      Simulation<Object> sim = Algorithms.maekawa(n).seed(seed).faults(SLOW).fifoLinks(true).build();
+      Simulation<Object> sim = Algorithms.maekawa(n).freshInvariant(MutexInvariants::new).seed(seed).faults(SLOW).fifoLinks(true).build();
       SimContention.Result r = contend(sim, sim.nodes(), Maekawa.MUTEX);
       MutualExclusionChecker.create().withLiveness(0, Duration.ofSeconds(1).toNanos())
           .withoutFairness().check(r.events()).requireValid();
@@ -188,7 +205,7 @@ class MutexSimulationSpec {
   void tokenRingOverLinksThatLoseTheToken() {
     Simulations.forSeeds(1, SEEDS, seed -> {
       int n = 3 + (int) (seed % 5);
-      Simulation<Object> sim = Algorithms.tokenRing(n).seed(seed).faults(UNRULY.withDrop(0.05)).build();
+      Simulation<Object> sim = Algorithms.tokenRing(n).freshInvariant(MutexInvariants::new).seed(seed).faults(UNRULY.withDrop(0.05)).build();
       SimContention.Result r = contend(sim, sim.nodes(), TokenRing.MUTEX);
       MutualExclusionChecker.create().withLiveness(0, Duration.ofSeconds(5).toNanos())
           .withoutFairness().check(r.events()).requireValid();
