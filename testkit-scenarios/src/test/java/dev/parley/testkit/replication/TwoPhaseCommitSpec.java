@@ -26,12 +26,14 @@ import dev.parley.protocols.replication.TwoPhaseCommit.Transact;
 import dev.parley.protocols.replication.TwoPhaseCommit.TxOutcome;
 import dev.parley.protocols.replication.TwoPhaseCommit.Vote;
 import dev.parley.testkit.checker.AtomicCommitChecker;
+import dev.parley.testkit.commit.AtomicCommitInvariants;
 import dev.parley.testkit.checker.CommitRecord;
 import dev.parley.testkit.checker.LinearizabilityChecker;
 import dev.parley.testkit.checker.Verdict;
 import dev.parley.testkit.kv.KvWorkload;
 import dev.parley.testkit.sim.SimProtocol;
 import dev.parley.testkit.sim.Simulation;
+import dev.parley.testkit.sim.SimulationFailure;
 import dev.parley.testkit.sim.Simulations;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,9 +71,11 @@ class TwoPhaseCommitSpec {
     return Duration.ofMillis(millis);
   }
 
+  /** The correct protocol, its atomicity checked after every step as well ({@link AtomicCommitInvariants}). */
   static Simulation<TwoPhaseCommit.Command> sim(int nodes, long seed, FaultPlan faults, Settings settings) {
-    return sim(nodes, seed, faults, (peers, env, up) ->
-        TwoPhaseCommit.create("tpc", peers, env, settings, up.narrow(), up.narrow()));
+    return Simulation.<TwoPhaseCommit.Command>builder(nodes, (peers, env, up) ->
+            TwoPhaseCommit.create("tpc", peers, env, settings, up.narrow(), up.narrow()))
+        .freshInvariant(AtomicCommitInvariants::new).seed(seed).faults(faults).build();
   }
 
   static Simulation<TwoPhaseCommit.Command> sim(int nodes, long seed, FaultPlan faults,
@@ -291,7 +295,8 @@ class TwoPhaseCommitSpec {
     int[] aborts = new int[1];
     long[] failedWrites = new long[1];
     Simulations.forSeeds(1, 15, seed -> {
-      Simulation<TwoPhaseCommit.Command> sim = Simulation.builder(4, CORRECT).seed(seed).faults(LOSSY)
+      Simulation<TwoPhaseCommit.Command> sim = Simulation.builder(4, CORRECT)
+          .freshInvariant(AtomicCommitInvariants::new).seed(seed).faults(LOSSY)
           .storage(KvRuns.SLOW_FAILING_JOURNAL).build();
       Script script = transactThroughCrashes(sim, seed);
       List<CommitRecord> records = assertAtomic(sim, script);
@@ -324,6 +329,19 @@ class TwoPhaseCommitSpec {
       }
     }
     assertThat(caught).as("seeds whose participants disagree").hasSizeGreaterThan(1);
+
+    List<String> stopped = new ArrayList<>();
+    for (long seed : caught) {
+      Simulation<TwoPhaseCommit.Command> sim = Simulation.builder(4, early).freshInvariant(AtomicCommitInvariants::new)
+          .seed(seed).faults(LOSSY).storage(KvRuns.SLOW_FAILING_JOURNAL).build();
+      try {
+        spanningTransactionsThroughCrashes(sim, seed);
+      } catch (SimulationFailure f) {
+        stopped.add(f.getMessage().lines().findFirst().orElse(""));
+      }
+    }
+    assertThat(stopped).as("the same seeds, stopped at the step that decides a transaction both ways")
+        .hasSameSizeAs(caught).allMatch(m -> m.contains("at step") && m.contains("atomic commit violated"));
   }
 
   @Test
