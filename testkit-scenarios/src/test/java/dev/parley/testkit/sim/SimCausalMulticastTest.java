@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.multicast.CausalMulticast;
 import dev.parley.protocols.multicast.MessageId;
+import dev.parley.testkit.multicast.MulticastInvariants;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -16,7 +17,7 @@ class SimCausalMulticastTest {
     return Simulation.<CausalMulticast.Command>builder(
             nodes, (peers, env, upcalls) -> CausalMulticast.create(peers, upcalls.narrow()))
         .faults(Workloads.MESSY)
-        .freshInvariant(CausalOrderCheck::new);
+        .freshInvariant(MulticastInvariants::causal);
   }
 
   @Test
@@ -34,16 +35,16 @@ class SimCausalMulticastTest {
               sim.runUntilQuiescent()
                   .check(
                       v -> {
-                        Set<MessageId> all = CausalOrderCheck.allMulticast(v);
+                        Set<MessageId> all = Deliveries.allMulticast(v);
                         assertThat(all).hasSize(n * 4);
                         for (NodeId node : v.nodes()) {
-                          assertThat(CausalOrderCheck.deliveredAt(v, node))
+                          assertThat(Deliveries.deliveredAt(v, node))
                               .as("what %s delivered", node)
                               .containsExactlyInAnyOrderElementsOf(all);
                         }
                       });
               duplicated[0] += sim.stats().duplicated();
-              orderings.add(CausalOrderCheck.deliveredAt(sim, NodeId.n(3)));
+              orderings.add(Deliveries.deliveredAt(sim, NodeId.n(3)));
             });
     assertThat(report.passed()).isEqualTo(report.count());
     assertThat(duplicated[0]).as("copies the links made").isPositive();

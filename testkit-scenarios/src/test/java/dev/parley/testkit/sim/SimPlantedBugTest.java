@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.multicast.BasicMulticast;
 import dev.parley.protocols.multicast.CausalMulticast;
+import dev.parley.testkit.multicast.MulticastInvariants;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,7 @@ class SimPlantedBugTest {
   private static Simulation.Builder<BasicMulticast.Command> broken(int nodes) {
     return Simulation.<BasicMulticast.Command>builder(
             nodes, (peers, env, upcalls) -> BasicMulticast.create(peers, upcalls.narrow()))
-        .freshInvariant(CausalOrderCheck::new);
+        .freshInvariant(MulticastInvariants::causal);
   }
 
   private static void runBroken(long seed) {
@@ -86,7 +87,7 @@ class SimPlantedBugTest {
                 Simulation.<CausalMulticast.Command>builder(
                         3,
                         (peers, env, upcalls) -> CausalMulticast.create(peers, upcalls.narrow()))
-                    .freshInvariant(CausalOrderCheck::new))
+                    .freshInvariant(MulticastInvariants::causal))
             .setup(
                 sim -> {
                   sim.tell(NodeId.n(1), new CausalMulticast.Multicast("a"));

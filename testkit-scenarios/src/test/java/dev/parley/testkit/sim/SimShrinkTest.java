@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.parley.protocols.multicast.BasicMulticast;
+import dev.parley.testkit.multicast.MulticastInvariants;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,7 +25,7 @@ class SimShrinkTest {
   private static void runBroken(long seed) {
     Simulation<BasicMulticast.Command> sim = Simulation.<BasicMulticast.Command>builder(
             4, (peers, env, upcalls) -> BasicMulticast.create(peers, upcalls.narrow()))
-        .freshInvariant(CausalOrderCheck::new).faults(Workloads.MESSY).seed(seed).build();
+        .freshInvariant(MulticastInvariants::causal).faults(Workloads.MESSY).seed(seed).build();
     Workloads.randomMulticasts(sim, seed, 6, BasicMulticast.MULTICAST);
     sim.runUntilQuiescent();
   }

@@ -97,9 +97,9 @@ class SimTimersAndNemesisTest {
     sim.nemesis(ms(22), NemesisCommand.Partition.parse("n1/n2,n3"));
     sim.runUntilQuiescent();
 
-    assertThat(CausalOrderCheck.deliveredAt(sim, NodeId.n(2))).extracting(Object::toString)
+    assertThat(Deliveries.deliveredAt(sim, NodeId.n(2))).extracting(Object::toString)
         .containsExactly("n1#2");
-    assertThat(CausalOrderCheck.deliveredAt(sim, NodeId.n(3))).extracting(Object::toString)
+    assertThat(Deliveries.deliveredAt(sim, NodeId.n(3))).extracting(Object::toString)
         .containsExactly("n1#2");
     assertThat(sim.stats().lost()).isEqualTo(2);
     assertThat(sim.stats().droppedOnArrival()).isEqualTo(2);

@@ -1,31 +1,56 @@
-package dev.parley.testkit.sim;
+package dev.parley.testkit.multicast;
 
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.multicast.Delivered;
 import dev.parley.protocols.multicast.MessageId;
-import java.util.ArrayList;
+import dev.parley.testkit.sim.Invariant;
+import dev.parley.testkit.sim.SimView;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
- * Test helper (until the shared DeliveryOrderChecker exists): checks the {@link Delivered} upcalls
- * of a multicast for no duplication and causal order, incrementally, after every step.
+ * The multicast family's order properties checked after every simulated step, from the {@link
+ * Delivered} upcalls every multicast raises: no message delivered twice by a node, and
  *
- * <p>The causal past of message m is what its origin had delivered before m (origins deliver their
- * own message at once, so m's place in the origin's log is its send event), closed transitively.
- * Every node must deliver the whole causal past of m before m. Keeps state: give it per run, {@code
- * builder.freshInvariant(CausalOrderCheck::new)}.
+ * <ul>
+ *   <li>{@link #perSender()}: each node delivers each sender's messages in the order they were sent
+ *       (FIFO order: sequence numbers increase per origin);
+ *   <li>{@link #causal()}: each node delivers the whole causal past of a message before it. The
+ *       causal past of m is what its origin had delivered before m (an origin delivers its own
+ *       message at once, so m's place in the origin's log is its send event), closed transitively.
+ * </ul>
+ *
+ * Where {@code DeliveryOrderChecker} judges finished runs, this stops the run at the step that
+ * breaks the order. It keeps state: give it per run, {@code
+ * builder.freshInvariant(MulticastInvariants::causal)}. Cost: O(new deliveries) per step, plus each
+ * message's causal past once.
  */
-final class CausalOrderCheck implements Invariant {
+public final class MulticastInvariants implements Invariant {
+
+  /** Per-sender (FIFO) order and no duplicates. */
+  public static MulticastInvariants perSender() {
+    return new MulticastInvariants(false);
+  }
+
+  /** Causal order and no duplicates. */
+  public static MulticastInvariants causal() {
+    return new MulticastInvariants(true);
+  }
+
+  private final boolean causal;
+  private final Map<NodeId, Map<NodeId, Long>> lastFrom = new HashMap<>();
 
   private final Map<NodeId, Integer> examined = new HashMap<>();
   private final Map<NodeId, Map<MessageId, Integer>> position = new HashMap<>();
   private final Map<NodeId, Set<MessageId>> delivered = new HashMap<>();
   private final Map<MessageId, Set<MessageId>> past = new HashMap<>();
+
+  private MulticastInvariants(boolean causal) {
+    this.causal = causal;
+  }
 
   @Override
   public void check(SimView view) {
@@ -44,7 +69,12 @@ final class CausalOrderCheck implements Invariant {
       Set<MessageId> seen = delivered.computeIfAbsent(node, n -> new HashSet<>());
       for (int i = from.get(node); i < log.size(); i++) {
         MessageId m = ((Delivered) log.get(i)).id();
-        for (MessageId before : causalPast(view, m)) {
+        Long previous = lastFrom.computeIfAbsent(node, n -> new HashMap<>()).put(m.origin(), m.seq());
+        if (!causal && previous != null && previous >= m.seq() && !seen.contains(m)) {
+          throw new AssertionError("per-sender order violated at " + node + ": delivered " + m + " after "
+              + new MessageId(m.origin(), previous));
+        }
+        for (MessageId before : causal ? causalPast(view, m) : Set.<MessageId>of()) {
           if (!seen.contains(before)) {
             throw new AssertionError(
                 "causal order violated at " + node + ": delivered " + m + " before " + before
@@ -77,27 +107,5 @@ final class CausalOrderCheck implements Invariant {
     }
     past.put(m, result);
     return result;
-  }
-
-  /** Every message any node multicast, by its id. */
-  static Set<MessageId> allMulticast(SimView view) {
-    Set<MessageId> all = new TreeSet<>();
-    for (NodeId node : view.nodes()) {
-      for (Delivered d : view.upcalls(node, Delivered.class)) {
-        if (d.id().origin().equals(node)) {
-          all.add(d.id());
-        }
-      }
-    }
-    return all;
-  }
-
-  /** The ids {@code node} delivered, in order. */
-  static List<MessageId> deliveredAt(SimView view, NodeId node) {
-    List<MessageId> ids = new ArrayList<>();
-    for (Delivered d : view.upcalls(node, Delivered.class)) {
-      ids.add(d.id());
-    }
-    return ids;
   }
 }
