@@ -324,10 +324,15 @@ class PartitionedLogSpec {
 
   @Test
   void aBrokerAcknowledgingAppendsBeforeTheyCommitIsCaughtLosingRecordsWhenTheLeaderIsCutOff() {
-    Simulations.forSeeds(1, 4, seed -> {
+    List<Long> caught = new ArrayList<>();
+    Simulations.SeedReport seeds = Simulations.forSeeds(1, 4, seed -> {
       assertThat(ackingBeforeCommit(seed, false)).as("without faults its offsets are right").isEmpty();
-      assertThat(ackingBeforeCommit(seed, true)).as("acknowledged records lost once the leader is cut off")
-          .anyMatch(s -> s.startsWith("acknowledged"));
+      if (ackingBeforeCommit(seed, true).stream().anyMatch(s -> s.startsWith("acknowledged"))) {
+        caught.add(seed);
+      }
     });
+    // 88 of seeds 1..100 catch it (the long mode, docs/testing-quality.md): most seeds, not every one
+    assertThat(caught).as("seeds whose leader, once cut off, loses acknowledged records")
+        .hasSizeGreaterThanOrEqualTo(Math.max(1, seeds.count() * 3 / 4));
   }
 }
