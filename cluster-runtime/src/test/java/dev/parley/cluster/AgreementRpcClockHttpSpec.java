@@ -22,7 +22,6 @@ class AgreementRpcClockHttpSpec {
   static final NodeId N2 = NodeId.n(2);
   static final NodeId N3 = NodeId.n(3);
   static final NodeId N4 = NodeId.n(4);
-  static final List<String> INSTANCES = List.of("om", "sm", "rpc", "rpc1", "nfs", "cristian", "berkeley", "tg");
 
   @TempDir static Path data;
   static LocalCluster cluster;
@@ -31,7 +30,7 @@ class AgreementRpcClockHttpSpec {
   static void start() {
     cluster = new LocalCluster(4, data, List.of("om=oral-messages", "sm=signed-messages", "rpc=rpc",
         "rpc1=rpc-at-least-once", "nfs=nfs", "cristian=cristian", "berkeley=berkeley", "tg=two-generals"));
-    INSTANCES.forEach(cluster::awaitStarted);
+    cluster.awaitAllStarted();
   }
 
   @AfterAll

@@ -29,9 +29,7 @@ class ClusterRuntimeSpec {
   static void start() {
     cluster = new LocalCluster(3, data,
         List.of("causal=causal-multicast", "basic=basic-multicast", "locks=lock-server"));
-    cluster.awaitStarted("causal");
-    cluster.awaitStarted("basic");
-    cluster.awaitStarted("locks");
+    cluster.awaitAllStarted();
   }
 
   @AfterAll

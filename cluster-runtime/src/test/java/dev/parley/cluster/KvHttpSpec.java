@@ -26,10 +26,7 @@ class KvHttpSpec {
   static void start() {
     cluster = new LocalCluster(3, data, List.of("quorum=quorum", "gossip=gossip", "tx=two-phase-commit",
         "raft=raft-kv", "causal=causal-multicast"));
-    cluster.awaitStarted("quorum");
-    cluster.awaitStarted("gossip");
-    cluster.awaitStarted("tx");
-    cluster.awaitStarted("raft");
+    cluster.awaitAllStarted();
   }
 
   @AfterAll

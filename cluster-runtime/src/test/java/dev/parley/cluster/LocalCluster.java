@@ -73,6 +73,13 @@ final class LocalCluster implements AutoCloseable {
         assertThat(n.runtime().instances().get(protocol).started()).isTrue()));
   }
 
+  /** Waits until every protocol instance of every node has started. */
+  LocalCluster awaitAllStarted() {
+    eventually(Duration.ofSeconds(30), () -> nodes.values().forEach(n -> n.runtime().instances().forEach(
+        (name, instance) -> assertThat(instance.started()).as("%s on %s", name, n).isTrue())));
+    return this;
+  }
+
   record Response(int status, JsonNode body) {}
 
   Response get(NodeId node, String path) {

@@ -33,9 +33,7 @@ class OperationPathSpec {
   static void start() {
     cluster = new LocalCluster(3, data, List.of("kv=quorum", "p2p=overlay-search", "log=partitioned-log",
         "pubsub=topic-broker"));
-    for (String instance : List.of("kv", "p2p", "log", "pubsub")) {
-      cluster.awaitStarted(instance);
-    }
+    cluster.awaitAllStarted();
   }
 
   @AfterAll

@@ -39,9 +39,7 @@ class RequestPathSpec {
   static void start() {
     cluster = new LocalCluster(3, data, List.of("kv=raft-kv", "log=partitioned-log", "locks=lock-server",
         "causal=causal-multicast"));
-    for (String instance : List.of("kv", "log", "locks", "causal")) {
-      cluster.awaitStarted(instance);
-    }
+    cluster.awaitAllStarted();
     kvLeader[0] = leaderOf("/kv/kv/warm-up?timeout=1000", "PUT");
     logLeader[0] = leaderOf("/log/log/topics/warm-up?timeout=1000", "POST");
   }
