@@ -34,7 +34,13 @@ import java.util.TreeMap;
  * own after {@code initTimeout}, in READY it may not: it asks the coordinator and, once READY for
  * {@code blockedAfter}, the other participants too (cooperative termination).
  */
-final class TpcParticipant {
+class TpcParticipant {
+
+  /** Makes a node's participant (its constructor, or a variant's in specs). */
+  @FunctionalInterface
+  interface Maker {
+    TpcParticipant make(TpcNode node);
+  }
 
   /** A transaction in INIT: its work, since when it holds it. */
   private record Initial(NodeId coordinator, Part part, Instant since) {}
@@ -168,14 +174,21 @@ final class TpcParticipant {
       }
     }
     for (ParticipantTx tx : ready(state)) {
-      Instant since = readySince.computeIfAbsent(tx.txId(), id -> now);
-      if (!now.isBefore(since.plus(node.settings.retry()))) {
-        DecisionRequest ask = new DecisionRequest(tx.txId(), tx.coordinator(), node.self());
-        node.send(tx.coordinator(), ask);
-        if (!now.isBefore(since.plus(node.settings.blockedAfter()))) {
-          tx.participants().stream().filter(n -> !n.equals(node.self()) && !n.equals(tx.coordinator()))
-              .forEach(n -> node.send(n, ask));
-        }
+      stillReady(step, tx, readySince.computeIfAbsent(tx.txId(), id -> now), now);
+    }
+  }
+
+  /**
+   * {@code tx} is READY since {@code since}: it may not decide on its own (the coordinator may have
+   * decided either way), so it asks the coordinator and, once blocked, the other participants.
+   */
+  void stillReady(Step step, ParticipantTx tx, Instant since, Instant now) {
+    if (!now.isBefore(since.plus(node.settings.retry()))) {
+      DecisionRequest ask = new DecisionRequest(tx.txId(), tx.coordinator(), node.self());
+      node.send(tx.coordinator(), ask);
+      if (!now.isBefore(since.plus(node.settings.blockedAfter()))) {
+        tx.participants().stream().filter(n -> !n.equals(node.self()) && !n.equals(tx.coordinator()))
+            .forEach(n -> node.send(n, ask));
       }
     }
   }

@@ -247,9 +247,16 @@ public final class TwoPhaseCommit
   /** A node whose coordinator {@code coordinator} makes (a variant's, in specs). */
   static Behavior<Command> create(String group, Peers<Command> peers, NodeEnv env, Settings settings,
       ActorRef<KvReply> upcalls, ActorRef<Upcall> transactions, TpcCoordinator.Maker coordinator) {
+    return create(group, peers, env, settings, upcalls, transactions, coordinator, TpcParticipant::new);
+  }
+
+  /** A node whose coordinator and participant the makers make (variants', in specs). */
+  static Behavior<Command> create(String group, Peers<Command> peers, NodeEnv env, Settings settings,
+      ActorRef<KvReply> upcalls, ActorRef<Upcall> transactions, TpcCoordinator.Maker coordinator,
+      TpcParticipant.Maker participant) {
     Objects.requireNonNull(settings, "settings");
     return Durable.of((context, timers) -> new TwoPhaseCommit(group, peers, env, settings, upcalls, transactions,
-        coordinator, context, timers));
+        coordinator, participant, context, timers));
   }
 
   private final TpcNode node;
@@ -259,12 +266,12 @@ public final class TwoPhaseCommit
 
   private TwoPhaseCommit(String group, Peers<Command> peers, NodeEnv env, Settings settings,
       ActorRef<KvReply> upcalls, ActorRef<Upcall> transactions, TpcCoordinator.Maker coordinator,
-      ActorContext<Command> context, TimerScheduler<Command> timers) {
+      TpcParticipant.Maker participant, ActorContext<Command> context, TimerScheduler<Command> timers) {
     super(PersistenceId.of("two-phase-commit", group + "/" + peers.self().name()));
     this.settings = settings;
     this.node = new TpcNode(peers, env, settings, new WriteAhead<>(Effect()), context, upcalls, transactions);
     this.coordinator = coordinator.make(node);
-    this.participant = new TpcParticipant(node);
+    this.participant = participant.make(node);
     timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.retry());
   }
 

@@ -16,6 +16,7 @@ abstract class Agenda {
 
   private int work;
   private long nextSeq;
+  private long horizon = Long.MAX_VALUE;
 
   final Pending schedule(long time, SimEvent event, boolean isWork) {
     Pending p = new Pending(time, tieBreak(), nextSeq++, event, isWork);
@@ -59,6 +60,19 @@ abstract class Agenda {
   /** How many pending events keep the simulation busy. */
   final int work() {
     return work;
+  }
+
+  /**
+   * No event due after {@code t} is taken before the earliest one (a {@code runUntil(t)} is under
+   * way; {@link Long#MAX_VALUE}: no horizon). Only a scheduler that takes events out of time order
+   * needs it.
+   */
+  final void horizon(long t) {
+    horizon = t;
+  }
+
+  final long horizon() {
+    return horizon;
   }
 
   abstract long tieBreak();

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.function.Predicate;
 import scala.Product;
 import scala.concurrent.duration.FiniteDuration;
 
@@ -71,6 +72,9 @@ final class SimNode<C> {
     /** {@code node} started a write that completes at {@code at} (a {@code WriteDone} is due then). */
     void writeStarted(NodeId node, long at);
 
+    /** {@code node} crashes as its write of {@code event} (and others) reached the journal. */
+    void crashAfterWrite(NodeId node, Object event);
+
     /** {@code node}'s write failed: its behavior stops (the world restarts it later). */
     void writeFailed(NodeId node);
 
@@ -118,6 +122,8 @@ final class SimNode<C> {
   private int incarnation;
   /** The write under way, or null. */
   private Write write;
+  /** A crash armed to land as a matching write completes ({@link #crashAfterWriting}), or null. */
+  private Predicate<Object> crashPoint;
 
   /** What a slow or failing write holds back until it completes, and whether it will fail. */
   private static final class Write {
@@ -274,6 +280,10 @@ final class SimNode<C> {
       return;
     }
     journalize(w.events, w.snapshots);
+    if (crashPointFires(w.events)) {
+      host.crashAfterWrite(id, w.events.get(0).persistedObject());
+      return;
+    }
     w.selfMessages.forEach(m -> host.local(id, m));
     for (int i = 0; i < linkTargets.length; i++) {
       for (Object m : w.links.get(i)) {
@@ -339,6 +349,11 @@ final class SimNode<C> {
     StorageFaults storage = host.storage(id);
     if ((!written.isEmpty() || !snapshotted.isEmpty()) && storage.defersWrites()) {
       startWrite(storage, written, snapshotted);
+    } else if (crashPointFires(written)) {
+      holdBack(host.now(), false, written, snapshotted);
+      journalize(written, snapshotted);
+      host.crashAfterWrite(id, written.get(0).persistedObject());
+      return;
     } else {
       journalize(written, snapshotted);
       emitAll();
@@ -375,6 +390,13 @@ final class SimNode<C> {
     Random random = host.storageRandom();
     long completesAt = host.now() + storage.writeDelay().sample(random).toNanos();
     boolean fails = storage.failRate() > 0 && random.nextDouble() < storage.failRate();
+    write = holdBack(completesAt, fails, written, snapshotted);
+    host.writeStarted(id, completesAt);
+  }
+
+  /** Sends what the step did before its write now, and returns the write with the rest held back. */
+  private Write holdBack(long completesAt, boolean fails, List<PersistenceEffect<Object>> written,
+      List<PersistenceEffect<Object>> snapshotted) {
     Write w = new Write(completesAt, fails, written, snapshotted, linkTargets.length);
     while (self.hasMessages()) {
       w.selfMessages.add(self.receiveMessage());
@@ -395,8 +417,24 @@ final class SimNode<C> {
         upcall(t.message());
       }
     }
-    write = w;
-    host.writeStarted(id, completesAt);
+    return w;
+  }
+
+  /**
+   * Arms a crash point: the next write holding an event that {@code matches} reaches the journal,
+   * and the node crashes right then, before anything that waited for the write happens.
+   */
+  void crashAfterWriting(Predicate<Object> matches) {
+    crashPoint = matches;
+  }
+
+  /** Whether the armed crash point fires on {@code written} (it is then disarmed). */
+  private boolean crashPointFires(List<PersistenceEffect<Object>> written) {
+    if (crashPoint == null || written.stream().noneMatch(e -> crashPoint.test(e.persistedObject()))) {
+      return false;
+    }
+    crashPoint = null;
+    return true;
   }
 
   private void upcall(Object u) {

@@ -162,6 +162,21 @@ public final class Simulation<C> implements SimView {
     return schedule(at, new Restart(node));
   }
 
+  /**
+   * A crash at the worst moment for a write-ahead protocol: the next time {@code node} persists an
+   * event that {@code matches}, the write reaches its journal (durable) and the node crashes at once,
+   * before anything the behavior did after the write ({@code thenRun}: replies, messages, upcalls)
+   * happens; what it sent before persisting is sent. Restart it with {@link #restart} (e.g. once
+   * {@code runUntil(v -> !v.isUp(node))} returns). For the classic hard cases: a 2PC coordinator
+   * that logged its decision and sent none of it, a lock server that logged a grant it never sent.
+   * The crash point fires once.
+   */
+  public Simulation<C> crashAfterWriting(NodeId node, Predicate<Object> matches) {
+    requireNode(node);
+    world.nodes.get(node).crashAfterWriting(Objects.requireNonNull(matches, "matches"));
+    return this;
+  }
+
   private Simulation<C> schedule(Duration at, SimEvent event) {
     long t = at.toNanos();
     if (t < world.time.nanos()) {
@@ -208,8 +223,13 @@ public final class Simulation<C> implements SimView {
   public Simulation<C> runUntil(Duration at) {
     long limit = at.toNanos();
     Pending next;
-    while ((next = world.agenda.peek()) != null && next.time <= limit) {
-      step();
+    world.agenda.horizon(limit);
+    try {
+      while ((next = world.agenda.peek()) != null && next.time <= limit) {
+        step();
+      }
+    } finally {
+      world.agenda.horizon(Long.MAX_VALUE);
     }
     world.time.advanceTo(limit);
     return this;
@@ -444,6 +464,7 @@ public final class Simulation<C> implements SimView {
     private final Map<NodeId, StorageFaults> storageByNode = new HashMap<>();
     private boolean tracing;
     private boolean fifoLinks;
+    private Scheduler scheduler = Scheduler.timeOrder();
     private int reportLast = 30;
     private long maxSteps = 10_000_000;
     private Instant origin = Instant.parse("2024-01-01T00:00:00Z");
@@ -499,6 +520,16 @@ public final class Simulation<C> implements SimView {
      */
     public Builder<C> fifoLinks(boolean on) {
       this.fifoLinks = on;
+      return this;
+    }
+
+    /**
+     * How the next event is chosen (default {@link Scheduler#timeOrder()}, the earliest first):
+     * {@link Scheduler#priorities} makes some nodes run late, PCT-style, to reach deep schedules. An
+     * {@link Exploration} tries every order anyway and needs nothing from this.
+     */
+    public Builder<C> scheduler(Scheduler s) {
+      this.scheduler = Objects.requireNonNull(s, "scheduler");
       return this;
     }
 
@@ -584,7 +615,10 @@ public final class Simulation<C> implements SimView {
 
     /** A new run, its nodes started at virtual time zero. */
     public Simulation<C> build() {
-      Agenda agenda = new TimeOrderedAgenda(new Random(Hash64.mix(seed, 0x73636865L)));
+      Random random = new Random(Hash64.mix(seed, 0x73636865L));
+      Agenda agenda = scheduler instanceof Scheduler.Priorities p
+          ? new PriorityAgenda(nodes, p, random)
+          : new TimeOrderedAgenda(random);
       return new Simulation<>(this, agenda, new KitFactory(), false, tracing);
     }
 

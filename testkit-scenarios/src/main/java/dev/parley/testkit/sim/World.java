@@ -332,6 +332,13 @@ final class World<C> {
     }
 
     @Override
+    public void crashAfterWrite(NodeId node, Object event) {
+      record(Kind.LOG, node, null, "crash point: the write of " + event + " reached the journal; the node"
+          + " crashes before anything that waited for it");
+      crash(nodes.get(node), Kind.CRASH);
+    }
+
+    @Override
     public void writeFailed(NodeId node) {
       SimNode<C> failed = nodes.get(node);
       crash(failed, Kind.STOP);

@@ -10,10 +10,16 @@ import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.election.Role;
 import dev.parley.protocols.replication.TpcNode.Step;
 import dev.parley.protocols.replication.TpcState.CoordinatorTx;
+import dev.parley.protocols.replication.TpcState.ParticipantTx;
 import dev.parley.protocols.replication.TwoPhaseCommit.CoordinatorDecided;
 import dev.parley.protocols.replication.TwoPhaseCommit.CoordinatorState;
 import dev.parley.protocols.replication.TwoPhaseCommit.Event;
 import dev.parley.protocols.replication.TwoPhaseCommit.GlobalDecision;
+import dev.parley.protocols.replication.TwoPhaseCommit.ParticipantDecided;
+import dev.parley.protocols.replication.TwoPhaseCommit.ParticipantState;
+import dev.parley.protocols.replication.TwoPhaseCommit.Participation;
+import dev.parley.protocols.replication.TwoPhaseCommit.Vote;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -71,6 +77,38 @@ public final class BrokenReplicas {
       Peers<TwoPhaseCommit.Command> peers, NodeEnv env, TwoPhaseCommit.Settings settings,
       ActorRef<KvReply> upcalls, ActorRef<TwoPhaseCommit.Upcall> transactions) {
     return TwoPhaseCommit.create(group, peers, env, settings, upcalls, transactions, DecidingEarly::new);
+  }
+
+  /**
+   * Two-phase commit whose participants, READY and blocked for {@code blockedAfter} with the
+   * coordinator unreachable, abort on their own (the "timeout in READY" that the blocking of 2PC
+   * forbids): if the coordinator had logged COMMIT before it crashed, it commits on recovery what
+   * they aborted.
+   */
+  public static Behavior<TwoPhaseCommit.Command> participantAbortingWhenBlocked(String group,
+      Peers<TwoPhaseCommit.Command> peers, NodeEnv env, TwoPhaseCommit.Settings settings,
+      ActorRef<KvReply> upcalls, ActorRef<TwoPhaseCommit.Upcall> transactions) {
+    return TwoPhaseCommit.create(group, peers, env, settings, upcalls, transactions, TpcCoordinator::new,
+        ImpatientParticipant::new);
+  }
+
+  private static final class ImpatientParticipant extends TpcParticipant {
+    private final TpcNode node;
+
+    ImpatientParticipant(TpcNode node) {
+      super(node);
+      this.node = node;
+    }
+
+    @Override
+    void stillReady(Step step, ParticipantTx tx, Instant since, Instant now) {
+      if (now.isBefore(since.plus(node.settings.blockedAfter()))) {
+        super.stillReady(step, tx, since, now);
+        return;
+      }
+      step.events.add(new ParticipantDecided(tx.txId(), tx.coordinator(), Vote.YES, false));
+      step.then.add(() -> node.report(new Participation(tx.txId(), node.self(), Vote.YES, ParticipantState.ABORT)));
+    }
   }
 
   /**

@@ -13,6 +13,7 @@ import dev.parley.protocols.replication.Raft;
 import dev.parley.protocols.replication.RaftLog;
 import dev.parley.testkit.raft.RaftInvariants;
 import dev.parley.testkit.replication.RaftFigure8Spec.Replicas;
+import dev.parley.testkit.sim.Scheduler;
 import dev.parley.testkit.sim.SimView;
 import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.SimulationFailure;
@@ -103,10 +104,16 @@ class RaftFigure8NemesisSpec {
 
   /** One run of {@link #SPAN}: clients, the nemesis, the invariants after every step. */
   static void run(long seed, Replicas replicas) {
+    run(seed, replicas, Scheduler.timeOrder());
+  }
+
+  /** The same, its events chosen by {@code scheduler}. */
+  static void run(long seed, Replicas replicas, Scheduler scheduler) {
     Simulation<Raft.Command> sim = Simulation.<Raft.Command>builder(5, (peers, env, upcalls) ->
             replicas.create("figure-8", peers, env, SETTINGS, RaftFigure8Spec.APPLIED, upcalls))
         .seed(seed)
         .faults(LAN)
+        .scheduler(scheduler)
         .freshInvariant(RaftInvariants::new)
         .build();
     Random random = new Random(NodeEnv.mix(seed, "figure-8 nemesis"));
