@@ -2,7 +2,10 @@ package dev.parley.protocols.mutex;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.BehaviorInterceptor;
+import akka.actor.typed.TypedActorContext;
 import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.persistence.typed.javadsl.Effect;
 import dev.parley.protocols.core.NodeEnv;
@@ -27,6 +30,31 @@ public final class BrokenLocks {
       ActorRef<MutexUpcall> listener) {
     return LockServer.inGroup(server, lockName, serverSettings, clientSettings, peers, env, listener,
         GrantingEarly::new);
+  }
+
+  /**
+   * A member of a lock-server group whose clients trust a grant until they release it: they never
+   * end their lease on their own (their lease timer's message is dropped), so a holder cut off from
+   * the server keeps holding after the server handed the lock on.
+   */
+  public static Behavior<Object> clientsIgnoringTheirLeases(NodeId server, String lockName,
+      LockServer.Settings serverSettings, LockClient.Settings clientSettings, Peers<Object> peers, NodeEnv env,
+      ActorRef<MutexUpcall> listener) {
+    Behavior<Object> member =
+        LockServer.inGroup(server, lockName, serverSettings, clientSettings, peers, env, listener);
+    return peers.self().equals(server) ? member : Behaviors.intercept(LeaseEndsIgnored::new, member);
+  }
+
+  private static final class LeaseEndsIgnored extends BehaviorInterceptor<Object, Object> {
+    LeaseEndsIgnored() {
+      super(Object.class);
+    }
+
+    @Override
+    public Behavior<Object> aroundReceive(TypedActorContext<Object> context, Object message,
+        ReceiveTarget<Object> target) {
+      return message instanceof LockClient.LeaseEnd ? Behaviors.same() : target.apply(context, message);
+    }
   }
 
   private static final class GrantingEarly extends LockServer {
