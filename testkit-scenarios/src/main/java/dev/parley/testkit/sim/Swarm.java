@@ -25,7 +25,8 @@ import java.util.Set;
  * duplication (0.01-0.2), reordering (0.05-0.5), link delay (up to 1-20 ms, otherwise up to 1 ms);
  * a slow journal (writes up to 1-10 ms) and failing writes (0.01-0.1); and for the nemesis,
  * partitions, crashes with restarts, and lossy spells, each with its own mean gap between actions
- * (50-800 ms). The same seed draws the same swarm. Drawing one inside {@link
+ * (50-800 ms); and the scheduler: time order, or {@link Scheduler#priorities} (depth 2-6, lateness up to
+ * 2-20 ms, changes within 500-20,000 steps). The same seed draws the same swarm. Drawing one inside {@link
  * Simulations#forSeeds} adds its description to a failing seed's report.
  *
  * <pre>{@code
@@ -43,9 +44,10 @@ import java.util.Set;
  * @param partitionGap mean time between partition or heal actions, or null if none
  * @param crashGap mean time between crashes or restarts, or null if none
  * @param lossyGap mean time between lossy spells and their end, or null if none
+ * @param scheduler how the next event is chosen
  */
 public record Swarm(long seed, FaultPlan links, StorageFaults storage, Duration partitionGap, Duration crashGap,
-    Duration lossyGap) {
+    Duration lossyGap, Scheduler scheduler) {
 
   /** The swarm of {@code seed}. */
   public static Swarm draw(long seed) {
@@ -68,7 +70,12 @@ public record Swarm(long seed, FaultPlan links, StorageFaults storage, Duration 
     if (r.nextBoolean()) {
       storage = storage.withFailRate(rate(r, 0.01, 0.1)).withRestartAfter(Duration.ofMillis(10 + r.nextInt(90)));
     }
-    Swarm swarm = new Swarm(seed, links, storage, gap(r), gap(r), gap(r));
+    Duration partitionGap = gap(r);
+    Duration crashGap = gap(r);
+    Duration lossyGap = gap(r);
+    Scheduler scheduler = r.nextBoolean() ? Scheduler.timeOrder()
+        : Scheduler.priorities(2 + r.nextInt(5), Duration.ofMillis(2 + r.nextInt(19)), 500 + r.nextInt(19_501));
+    Swarm swarm = new Swarm(seed, links, storage, partitionGap, crashGap, lossyGap, scheduler);
     RunFilter.current().note(swarm.toString());
     return swarm;
   }
@@ -81,9 +88,9 @@ public record Swarm(long seed, FaultPlan links, StorageFaults storage, Duration 
     return r.nextBoolean() ? Duration.ofMillis(50 + r.nextInt(750)) : null;
   }
 
-  /** {@code builder} with this swarm's link plan and journal faults. */
+  /** {@code builder} with this swarm's link plan, journal faults and scheduler. */
   public <C> Simulation.Builder<C> apply(Simulation.Builder<C> builder) {
-    return builder.faults(links).storage(storage);
+    return builder.faults(links).storage(storage).scheduler(scheduler);
   }
 
   /**
@@ -145,7 +152,8 @@ public record Swarm(long seed, FaultPlan links, StorageFaults storage, Duration 
             + " journal %s; nemesis: partitions %s, crashes %s, lossy spells %s", seed,
         off(links.drop()), off(links.duplicate()), off(links.reorder()), links.delay().max().toMillis(),
         storage.equals(StorageFaults.NONE) ? "perfect" : "writes up to " + storage.writeDelay().max().toMillis()
-            + " ms, fail " + off(storage.failRate()), every(partitionGap), every(crashGap), every(lossyGap));
+            + " ms, fail " + off(storage.failRate()), every(partitionGap), every(crashGap), every(lossyGap))
+        + "; scheduler: " + scheduler;
   }
 
   private static String off(double rate) {

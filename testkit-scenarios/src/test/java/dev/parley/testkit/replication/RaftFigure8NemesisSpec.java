@@ -202,22 +202,39 @@ class RaftFigure8NemesisSpec {
     return false;
   }
 
+  /** The priority-based scheduler the second pair of specs runs under (see {@link Scheduler#priorities}). */
+  static final Scheduler PCT = Scheduler.priorities(4, ms(10), 6000);
+
   @Test
   void correctRaftKeepsItsSafetyPropertiesAtEveryStepUnderTheNemesis() {
     Simulations.forSeeds(1, SEEDS, seed -> run(seed, Raft::create));
   }
 
   @Test
+  void correctRaftKeepsThemUnderThePriorityScheduler() {
+    Simulations.forSeeds(1, SEEDS, seed -> run(seed, Raft::create, PCT));
+  }
+
+  @Test
   void aLeaderCountingReplicasOfAnEarlierTermIsCaughtBySeveralSeeds() {
+    requireCaughtBySeveralSeeds(Scheduler.timeOrder());
+  }
+
+  @Test
+  void andBySeveralSeedsUnderThePriorityScheduler() {
+    requireCaughtBySeveralSeeds(PCT);
+  }
+
+  private static void requireCaughtBySeveralSeeds(Scheduler scheduler) {
     OptionalLong only = Simulations.seedOverride();
     if (only.isPresent()) { // replaying one seed: its failure, if it has one, is the report
-      run(only.getAsLong(), BrokenReplicas::raftCommittingEarlierTerms);
+      run(only.getAsLong(), BrokenReplicas::raftCommittingEarlierTerms, scheduler);
       return;
     }
     List<Long> caught = new ArrayList<>();
     for (long seed = 1; seed <= SEEDS; seed++) {
       try {
-        run(seed, BrokenReplicas::raftCommittingEarlierTerms);
+        run(seed, BrokenReplicas::raftCommittingEarlierTerms, scheduler);
       } catch (SimulationFailure failure) {
         assertThat(failure.getMessage()).as("seed %d's failure", seed)
             .startsWith("simulation failed (seed " + seed + ") at step ")
@@ -226,6 +243,7 @@ class RaftFigure8NemesisSpec {
         caught.add(seed);
       }
     }
+    System.out.printf("figure 8 under %s: caught by seeds %s of 1..%d%n", scheduler, caught, SEEDS);
     assertThat(caught).as("the seeds of 1..%d that caught the broken leader", SEEDS).hasSizeGreaterThanOrEqualTo(2);
   }
 }

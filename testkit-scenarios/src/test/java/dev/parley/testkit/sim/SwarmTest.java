@@ -18,6 +18,8 @@ class SwarmTest {
     assertThat(swarms).anyMatch(s -> s.crashGap() == null).anyMatch(s -> s.crashGap() != null);
     assertThat(swarms).anyMatch(s -> s.storage().equals(StorageFaults.NONE))
         .anyMatch(s -> s.storage().failRate() > 0);
+    assertThat(swarms).anyMatch(s -> s.scheduler() instanceof Scheduler.TimeOrder)
+        .anyMatch(s -> s.scheduler() instanceof Scheduler.Priorities);
   }
 
   @Test
