@@ -17,10 +17,28 @@ public interface Invariant {
 
   /** The invariant named {@code name} that holds when {@code holds} is true. */
   static Invariant that(String name, Predicate<SimView> holds) {
-    return view -> {
-      if (!holds.test(view)) {
-        throw new AssertionError("invariant '" + name + "' violated");
+    return new Invariant() {
+      @Override
+      public void check(SimView view) {
+        if (!holds.test(view)) {
+          throw new AssertionError("invariant '" + name + "' violated");
+        }
+      }
+
+      @Override
+      public String toString() {
+        return "'" + name + "'";
       }
     };
+  }
+
+  /** How a report names {@code invariant}: its own {@code toString}, its class, or where its lambda is. */
+  static String describe(Invariant invariant) {
+    String name = invariant.getClass().getName();
+    if (name.contains("$$Lambda")) {
+      return "defined by a lambda in " + name.substring(0, name.indexOf("$$Lambda"));
+    }
+    String text = invariant.toString();
+    return text.startsWith(name + "@") ? name : text;
   }
 }

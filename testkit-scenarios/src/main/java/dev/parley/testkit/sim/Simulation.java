@@ -286,7 +286,14 @@ public final class Simulation<C> implements SimView {
   private void afterStep() {
     world.stats.steps++;
     for (Invariant invariant : invariants) {
-      invariant.check(this);
+      try {
+        invariant.check(this);
+      } catch (RuntimeException e) {
+        throw new IllegalStateException("the invariant " + Invariant.describe(invariant) + " threw " + e
+            + " instead of judging the state: an invariant reports a violation with an AssertionError, any"
+            + " other exception is a bug in the invariant (fix it, e.g. guard what it reads before a node has"
+            + " reported anything); the cause has its stack trace", e);
+      }
     }
     if (world.stats.steps >= maxSteps) {
       throw new AssertionError(
