@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -88,6 +89,7 @@ public final class LocalGroup<C> implements AutoCloseable {
   private final HistoryRecorder history = new HistoryRecorder(System::nanoTime);
   private final long seed;
   private final Tracer tracer;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   /** A group in the making: its size, links, faults and seed. */
   public static final class Builder {
@@ -383,9 +385,15 @@ public final class LocalGroup<C> implements AutoCloseable {
     return node;
   }
 
-  /** Stops every actor of the group (and its own actor system, if it has storage faults). */
+  /**
+   * Stops every actor of the group (and its own actor system, if it has storage faults); closing
+   * again does nothing.
+   */
   @Override
   public void close() {
+    if (closed.getAndSet(true)) {
+      return;
+    }
     kit.stop(root, Duration.ofSeconds(10));
     if (ownKit != null) {
       ownKit.shutdownTestKit();
