@@ -5,8 +5,10 @@ import akka.persistence.PersistentRepr;
 import akka.persistence.journal.japi.AsyncWriteJournal;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.parley.testkit.sim.StorageFaults;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -51,6 +53,20 @@ public final class FaultyJournal extends AsyncWriteJournal {
             + "    reset-timeout = 1s\n"
             + "  }\n"
             + "}\n");
+  }
+
+  /**
+   * {@code faults}, if Akka lets its writes take as long as they may; else an error saying so (a
+   * write that outlasts {@link #CALL_TIMEOUT} is failed by Akka, whatever the faults drew).
+   */
+  static StorageFaults requireWithinCallTimeout(StorageFaults faults) {
+    Objects.requireNonNull(faults, "faults");
+    if (faults.writeDelay().max().compareTo(CALL_TIMEOUT) >= 0) {
+      throw new IllegalArgumentException("a write delay of up to " + faults.writeDelay().max().toMillis()
+          + " ms is beyond what Akka lets a journal write take (" + CALL_TIMEOUT.toSeconds()
+          + " s, then it fails the write): a group runs in real time, keep write delays to milliseconds");
+    }
+    return faults;
   }
 
   private final GroupStorage storage = GroupStorage.of(context().system());

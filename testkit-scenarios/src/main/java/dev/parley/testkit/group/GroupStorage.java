@@ -39,7 +39,7 @@ import scala.jdk.javaapi.CollectionConverters;
  * <p>Thread safety: every method may be called from any thread (the journal's, the scheduler's,
  * the test's); the disks are changed under this object's lock, futures completed outside it.
  */
-public final class GroupStorage implements Extension {
+final class GroupStorage implements Extension {
 
   /** The storage of an actor system. */
   static final class Id extends AbstractExtensionId<GroupStorage> {
@@ -114,7 +114,7 @@ public final class GroupStorage implements Extension {
   }
 
   /** Every problem found so far (a write no node owns, a persistence id shared by two nodes). */
-  public synchronized List<String> problems() {
+  synchronized List<String> problems() {
     return List.copyOf(problems);
   }
 

@@ -29,7 +29,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -58,8 +57,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link StorageFaults#restartAfter} later (Parley's hosts do not supervise their instances, so
  * without this the node would stay down), and it recovers its journal. {@link #crash} loses the
  * node's writes under way (the crashed incarnation never hears of them) and its events not yet
- * forced. Without storage faults a group journals to the spec's kit (Akka's persistence testkit),
- * and a crash loses nothing persisted.
+ * forced. A node's journal is found when its factory returns the {@code EventSourcedBehavior} itself
+ * or a {@code Durable.of(...)} behavior ({@link GroupStorage}); {@link #journal} tells what it did.
+ * The group's own actor system shares the JVM with the spec's kit: probes of the spec's kit talk
+ * to its nodes as usual. Cost: an actor system started and stopped per group (well under a
+ * second); Akka confirms journal writes in the order they started, so with several durable nodes a
+ * slow write of one also holds back the confirmations of writes the others started after it.
+ * Without storage faults a group journals to the spec's kit (Akka's persistence testkit), and a
+ * crash loses nothing persisted.
  *
  * @param <C> the protocol's message type
  */
@@ -143,7 +148,7 @@ public final class LocalGroup<C> implements AutoCloseable {
      * simulation. Delays run in real time, rounded up to the scheduler's tick (10 ms by default).
      */
     public Builder storage(StorageFaults faults) {
-      this.storage = requireRunnable(faults);
+      this.storage = FaultyJournal.requireWithinCallTimeout(faults);
       return this;
     }
 
@@ -153,18 +158,8 @@ public final class LocalGroup<C> implements AutoCloseable {
         throw new IllegalArgumentException("no node " + node + " in this group (its nodes: " + nodes
             + "): give storage faults to one of them, or storage(faults) for all");
       }
-      storageByNode.put(node, requireRunnable(faults));
+      storageByNode.put(node, FaultyJournal.requireWithinCallTimeout(faults));
       return this;
-    }
-
-    private static StorageFaults requireRunnable(StorageFaults faults) {
-      Objects.requireNonNull(faults, "faults");
-      if (faults.writeDelay().max().compareTo(FaultyJournal.CALL_TIMEOUT) >= 0) {
-        throw new IllegalArgumentException("a write delay of up to " + faults.writeDelay().max().toMillis()
-            + " ms is beyond what Akka lets a journal write take (" + FaultyJournal.CALL_TIMEOUT.toSeconds()
-            + " s, then it fails the write): a group runs in real time, keep write delays to milliseconds");
-      }
-      return faults;
     }
 
     /** Each node's storage faults, or an empty map if no node has any. */
@@ -255,6 +250,9 @@ public final class LocalGroup<C> implements AutoCloseable {
 
   /** A write of {@code node} failed: it crashed (Akka stopped it) and restarts later. */
   private void writeFailed(NodeId node) {
+    if (closed.get()) {
+      return;
+    }
     crash(node);
     kit.system().scheduler().scheduleOnce(storageFaults.get(node).restartAfter(), () -> restart(node),
         kit.system().executionContext());
