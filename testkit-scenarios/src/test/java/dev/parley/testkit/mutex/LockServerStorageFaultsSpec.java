@@ -50,6 +50,10 @@ class LockServerStorageFaultsSpec {
 
   /** What a run showed: the critical section's log, whether every contender finished, the journal. */
   record Run(List<LockEvent> events, boolean finished, JournalStats journal) {
+    Run(List<LockEvent> events) {
+      this(events, false, null);
+    }
+
     boolean safe() {
       MutualExclusionChecker checker = MutualExclusionChecker.create();
       return checker.safety(events).valid() && checker.fencing(events).valid();
@@ -58,7 +62,8 @@ class LockServerStorageFaultsSpec {
 
   /**
    * One seeded run: the server crashes (and restarts at once) after a number of entries drawn from
-   * the seed, at a moment its journal has a write under way when it is faulted.
+   * the seed, at a moment its journal has a write under way when it is faulted (or, should the
+   * contenders finish first, at the end).
    */
   private static Run contend(long seed, boolean grantsEarly, StorageFaults journal) {
     Contender.CriticalSection section = new Contender.CriticalSection();
@@ -81,29 +86,29 @@ class LockServerStorageFaultsSpec {
           });
         });
 
-    int entriesBeforeCrash = 1 + new Random(seed).nextInt(2 * ROUNDS);
+    int entriesBeforeCrash = 1 + new Random(seed).nextInt(ROUNDS);
+    boolean waitForAWrite = !journal.equals(StorageFaults.NONE);
     group.await(Duration.ofSeconds(20), () -> {
       assertThat(section.events().stream().filter(e -> e.kind() == LockEvent.Kind.GRANT).count())
           .isGreaterThanOrEqualTo(entriesBeforeCrash);
-      assertThat(group.journal(SERVER).underWay()).isEqualTo(journal.equals(StorageFaults.NONE) ? 0 : 1);
+      assertThat(!waitForAWrite || group.journal(SERVER).underWay() == 1 || finished(group)).isTrue();
     });
     group.crash(SERVER);
     group.restart(SERVER);
 
-    boolean finished = true;
-    try {
-      group.await(Duration.ofSeconds(20), () -> {
-        assertThat(section.overlaps()).isEmpty();
-        for (NodeId node : CONTENDERS) {
-          assertThat(group.upcalls().of(node, Released.class)).hasSize(ROUNDS);
-        }
-      });
-    } catch (AssertionError stuckOrOverlapping) {
-      finished = false;
+    try { // until every contender is done, or the run is caught (no need to wait for the rest)
+      group.await(Duration.ofSeconds(20), () -> assertThat(finished(group) || !new Run(section.events()).safe())
+          .isTrue());
+    } catch (AssertionError stuck) {
+      // reported below: not finished
     }
-    JournalStats stats = group.journal(SERVER);
+    Run run = new Run(section.events(), finished(group), group.journal(SERVER));
     group.close();
-    return new Run(section.events(), finished, stats);
+    return run;
+  }
+
+  private static boolean finished(LocalGroup<Object> group) {
+    return CONTENDERS.stream().allMatch(node -> group.upcalls().of(node, Released.class).size() == ROUNDS);
   }
 
   private static int seeds(int usual) {
@@ -130,7 +135,7 @@ class LockServerStorageFaultsSpec {
   @Test
   void aServerThatGrantsBeforeItsWriteCompletesIsCaughtByTheJournalFaults() {
     List<Long> caught = new ArrayList<>();
-    int seeds = seeds(6);
+    int seeds = seeds(8);
     for (long seed = 1; seed <= seeds; seed++) {
       if (!contend(seed, true, SLOW_FAILING_JOURNAL).safe()) {
         caught.add(seed);
