@@ -118,6 +118,13 @@ class LocalGroupStorageFaultsSpec {
     assertThat(group.upcalls().of(N2, Granted.class)).containsExactly(new Granted(N2, 2));
   }
 
+  /**
+   * The fault model of {@code unforcedFor}: the journal confirms a write (Akka's persist completes,
+   * the server acts on it) but reaches the device only that long after; a crash (a power cut) before
+   * then loses the write. The server did everything right, waiting for its write before granting; the
+   * journal's acknowledgement was the lie. So the grant vanishes and the lock goes out twice with the
+   * same token: a durable protocol is only as safe as a journal that forces before it acknowledges.
+   */
   @Test
   void aJournalThatAcknowledgesBeforeItSyncsLosesAnAcknowledgedGrantAtACrash() {
     StorageFaults unforced = StorageFaults.NONE.withUnforcedFor(Duration.ofSeconds(30));
