@@ -31,6 +31,10 @@ import scala.jdk.javaapi.FutureConverters;
  * node waits for an earlier slow one); and its circuit breaker would fail every write after a run
  * of failures, which the configuration below turns off (each write fails on its own draw), and
  * times a write out after {@link #CALL_TIMEOUT}.
+ *
+ * <p>Cost: every event persisted stays in memory until the group closes (or a snapshot deletes it);
+ * a delayed or failing write costs one scheduler task. Snapshots go to Akka's in-memory snapshot
+ * store, unfaulted.
  */
 public final class FaultyJournal extends AsyncWriteJournal {
 

@@ -45,16 +45,12 @@ final class NodeDisk {
   private final Set<String> crashedWriters = new HashSet<>();
   private int writes;
   private int failed;
-  private int lostInFlight;
+  private int lostUnderWay;
   private int lostUnforced;
 
   NodeDisk(StorageFaults faults, long seed) {
     this.faults = faults;
     this.random = new Random(seed);
-  }
-
-  StorageFaults faults() {
-    return faults;
   }
 
   /** Whether {@code events} come from an incarnation that crashed: they are refused, not stored. */
@@ -104,7 +100,7 @@ final class NodeDisk {
   List<Write> crash(long now) {
     List<Write> lost = new ArrayList<>(underWay);
     underWay.clear();
-    lostInFlight += lost.size();
+    lostUnderWay += lost.size();
     for (List<Stored> log : events.values()) {
       int before = log.size();
       log.removeIf(s -> s.forcedAt() > now);
@@ -146,6 +142,6 @@ final class NodeDisk {
     for (List<Stored> log : events.values()) {
       log.forEach(s -> payloads.add(s.event().payload()));
     }
-    return new JournalStats(writes, underWay.size(), failed, lostInFlight, lostUnforced, payloads);
+    return new JournalStats(writes, underWay.size(), failed, lostUnderWay, lostUnforced, payloads);
   }
 }
