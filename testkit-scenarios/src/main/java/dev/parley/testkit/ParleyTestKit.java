@@ -31,7 +31,9 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * }</pre>
  *
  * <p>Event-sourced protocols journal to Akka's in-memory persistence testkit, which outlives a
- * node's crash and restart within the test (a restarted node recovers what it persisted).
+ * node's crash and restart within the test (a restarted node recovers what it persisted). A group
+ * built with storage faults ({@code .storage(StorageFaults)}) runs instead in an actor system of its
+ * own, made from this kit's configuration with Parley's faulty journal in place of the testkit's.
  *
  * <p>Seeds: a group's links draw their faults from its seed, {@code -Dparley.seed=N} if given, else
  * 1. When a test fails, the seeds of its groups are printed with the line that replays them.

@@ -6,6 +6,7 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.Props;
 import akka.actor.typed.SpawnProtocol;
+import akka.actor.typed.javadsl.Adapter;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.javadsl.Behaviors;
 import dev.parley.protocols.core.NodeEnv;
@@ -22,12 +23,15 @@ import dev.parley.protocols.history.HistoryRecorder;
 import dev.parley.protocols.trace.StampedEvent;
 import dev.parley.protocols.trace.Tracer;
 import dev.parley.protocols.trace.TracingLink;
+import dev.parley.testkit.sim.StorageFaults;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -44,6 +48,24 @@ import java.util.concurrent.atomic.AtomicInteger;
  * group.await(Duration.ofSeconds(5), () -> assertThat(group.upcalls().of(Delivered.class)).hasSize(5));
  * }</pre>
  *
+ * <p>Storage faults ({@link Builder#storage(StorageFaults)}): a group built with them runs in an
+ * actor system of its own whose journal is {@link FaultyJournal}, in memory, where each node's
+ * writes are slow, fail, or stay unforced as its {@link StorageFaults} say (the same record, and the
+ * same meaning, as in the simulation). A write completes after its delay (drawn from a random seeded
+ * by the group's seed and the node); a failed write fails Akka's persist, so the node's
+ * event-sourced behavior stops, as Akka stops it; the group then crashes the node and restarts it
+ * {@link StorageFaults#restartAfter} later (Parley's hosts do not supervise their instances, so
+ * without this the node would stay down), and it recovers its journal. {@link #crash} loses the
+ * node's writes under way (the crashed incarnation never hears of them) and its events not yet
+ * forced. A node's journal is found when its factory returns the {@code EventSourcedBehavior} itself
+ * or a {@code Durable.of(...)} behavior ({@link GroupStorage}); {@link #journal} tells what it did.
+ * The group's own actor system shares the JVM with the spec's kit: probes of the spec's kit talk
+ * to its nodes as usual. Cost: an actor system started and stopped per group (well under a
+ * second); Akka confirms journal writes in the order they started, so with several durable nodes a
+ * slow write of one also holds back the confirmations of writes the others started after it.
+ * Without storage faults a group journals to the spec's kit (Akka's persistence testkit), and a
+ * crash loses nothing persisted.
+ *
  * @param <C> the protocol's message type
  */
 public final class LocalGroup<C> implements AutoCloseable {
@@ -58,6 +80,11 @@ public final class LocalGroup<C> implements AutoCloseable {
   private static final Duration SPAWN_TIMEOUT = Duration.ofSeconds(10);
 
   private final ActorTestKit kit;
+  /** The kit of the group's own actor system (storage faults), closed with the group; else null. */
+  private final ActorTestKit ownKit;
+  /** The nodes' disks (storage faults), else null. */
+  private final GroupStorage storage;
+  private final Map<NodeId, StorageFaults> storageFaults;
   private final ActorRef<SpawnProtocol.Command> root;
   private final SortedMap<NodeId, ActorRef<Object>> hosts = new TreeMap<>();
   /** Where links deliver at each node: its host, behind the receiving end of tracing if traced. */
@@ -67,6 +94,7 @@ public final class LocalGroup<C> implements AutoCloseable {
   private final HistoryRecorder history = new HistoryRecorder(System::nanoTime);
   private final long seed;
   private final Tracer tracer;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   /** A group in the making: its size, links, faults and seed. */
   public static final class Builder {
@@ -77,6 +105,8 @@ public final class LocalGroup<C> implements AutoCloseable {
     private FaultPlan faults = FaultPlan.NONE;
     private long seed;
     private boolean traced;
+    private StorageFaults storage = StorageFaults.NONE;
+    private final Map<NodeId, StorageFaults> storageByNode = new HashMap<>();
 
     /** A group of {@code nodes} on {@code kit}; {@code onStart} sees every group started. */
     public Builder(
@@ -113,9 +143,37 @@ public final class LocalGroup<C> implements AutoCloseable {
       return this;
     }
 
+    /**
+     * What every node's journal does wrong (default: {@link StorageFaults#NONE}); as in the
+     * simulation. Delays run in real time, rounded up to the scheduler's tick (10 ms by default).
+     */
+    public Builder storage(StorageFaults faults) {
+      this.storage = FaultyJournal.requireWithinCallTimeout(faults);
+      return this;
+    }
+
+    /** What {@code node}'s journal does wrong, instead of what {@link #storage(StorageFaults)} says. */
+    public Builder storage(NodeId node, StorageFaults faults) {
+      if (!nodes.contains(node)) {
+        throw new IllegalArgumentException("no node " + node + " in this group (its nodes: " + nodes
+            + "): give storage faults to one of them, or storage(faults) for all");
+      }
+      storageByNode.put(node, FaultyJournal.requireWithinCallTimeout(faults));
+      return this;
+    }
+
+    /** Each node's storage faults, or an empty map if no node has any. */
+    private Map<NodeId, StorageFaults> storagePlan() {
+      Map<NodeId, StorageFaults> plan = new TreeMap<>();
+      for (NodeId node : nodes) {
+        plan.put(node, storageByNode.getOrDefault(node, storage));
+      }
+      return plan.values().stream().allMatch(StorageFaults.NONE::equals) ? Map.of() : plan;
+    }
+
     /** Starts the group: every node's instance from {@code factory}. */
     public <C> LocalGroup<C> start(Factory<C> factory) {
-      LocalGroup<C> group = new LocalGroup<>(kit, nodes, links, faults, seed, traced, factory);
+      LocalGroup<C> group = new LocalGroup<>(kit, nodes, links, faults, seed, traced, storagePlan(), factory);
       onStart.accept(group);
       return group;
     }
@@ -128,14 +186,27 @@ public final class LocalGroup<C> implements AutoCloseable {
       FaultPlan faults,
       long seed,
       boolean traced,
+      Map<NodeId, StorageFaults> storageFaults,
       Factory<C> factory) {
     if (nodes.isEmpty()) {
       throw new IllegalArgumentException("a group needs at least one node");
     }
-    this.kit = kit;
+    int number = GROUPS.incrementAndGet();
+    this.storageFaults = storageFaults;
+    if (storageFaults.isEmpty()) {
+      this.ownKit = null;
+      this.storage = null;
+      this.kit = kit;
+    } else {
+      this.ownKit = ActorTestKit.create("parley-group-" + number,
+          FaultyJournal.config().withFallback(kit.system().settings().config()));
+      this.storage = GroupStorage.of(Adapter.toClassic(ownKit.system()));
+      storage.configure(storageFaults, seed, this::writeFailed);
+      this.kit = ownKit;
+    }
     this.seed = seed;
     this.tracer = traced ? new Tracer(System::nanoTime) : null;
-    this.root = kit.spawn(SpawnProtocol.create(), "group-" + GROUPS.incrementAndGet());
+    this.root = this.kit.spawn(SpawnProtocol.create(), "group-" + number);
     this.network = new Network(new java.util.TreeSet<>(nodes), faults);
     Spawner spawner = this::spawn;
     for (NodeId node : nodes) {
@@ -156,7 +227,7 @@ public final class LocalGroup<C> implements AutoCloseable {
       hosts.put(
           node,
           spawn(
-              NodeHost.create(env, (Peers<C> peers, NodeEnv e) -> factory.create(peers, e, recorder)),
+              NodeHost.create(env, (Peers<C> peers, NodeEnv e) -> journaled(node, factory.create(peers, e, recorder))),
               "node-" + node));
       inbound.put(node, tracer == null ? hosts.get(node)
           : spawn(TracingLink.receiver(tracer, node, hosts.get(node)), "trace-in-" + node));
@@ -170,6 +241,21 @@ public final class LocalGroup<C> implements AutoCloseable {
       }
       hosts.get(from).tell(new NodeHost.Start(Peers.of(from, others)));
     }
+  }
+
+  /** The instance {@code node} starts, its journal known to the group's storage if it has faults. */
+  private Behavior<C> journaled(NodeId node, Behavior<C> instance) {
+    return storage == null ? instance : storage.track(node, instance);
+  }
+
+  /** A write of {@code node} failed: it crashed (Akka stopped it) and restarts later. */
+  private void writeFailed(NodeId node) {
+    if (closed.get()) {
+      return;
+    }
+    crash(node);
+    kit.system().scheduler().scheduleOnce(storageFaults.get(node).restartAfter(), () -> restart(node),
+        kit.system().executionContext());
   }
 
   private ActorRef<Object> connect(Spawner spawner, LinkStack links, NodeId from, NodeId to) {
@@ -219,9 +305,17 @@ public final class LocalGroup<C> implements AutoCloseable {
     return network.apply(command);
   }
 
-  /** Crash-stops {@code node}'s instance: its memory is lost and its traffic dropped. */
+  /**
+   * Crash-stops {@code node}'s instance: its memory is lost and its traffic dropped. With storage
+   * faults, the crash is a power cut too: the node's writes under way and its unforced events are
+   * lost.
+   */
   public void crash(NodeId node) {
-    hosts.get(requireMember(node)).tell(new NodeHost.Crash());
+    requireMember(node);
+    if (storage != null) {
+      storage.crash(node);
+    }
+    hosts.get(node).tell(new NodeHost.Crash());
   }
 
   /** Starts a fresh instance on {@code node} after a crash (it recovers what it had persisted). */
@@ -244,21 +338,42 @@ public final class LocalGroup<C> implements AutoCloseable {
     return tracer == null ? List.of() : tracer.events();
   }
 
+  /**
+   * What {@code node}'s journal did so far and holds now; only a group built with storage faults
+   * keeps this (else every figure is zero).
+   */
+  public JournalStats journal(NodeId node) {
+    requireMember(node);
+    return storage == null ? JournalStats.EMPTY : storage.stats(node);
+  }
+
   /** The seed this group's links draw their faults from. */
   public long seed() {
     return seed;
   }
 
-  /** Retries {@code assertion} until it passes or {@code max} is up (then its failure is thrown). */
+  /**
+   * Retries {@code assertion} until it passes or {@code max} is up (then its failure is thrown). A
+   * problem the group's storage found (a write it cannot attribute to a node) fails it instead.
+   */
   public void await(Duration max, Runnable assertion) {
+    requireNoStorageProblem();
     TestProbe<Object> probe = kit.createTestProbe();
     probe.awaitAssert(
         max,
         Duration.ofMillis(20),
         () -> {
+          requireNoStorageProblem();
           assertion.run();
           return null;
         });
+  }
+
+  private void requireNoStorageProblem() {
+    List<String> problems = storage == null ? List.of() : storage.problems();
+    if (!problems.isEmpty()) {
+      throw new IllegalStateException("the group's storage faults cannot apply: " + String.join("; ", problems));
+    }
   }
 
   private NodeId requireMember(NodeId node) {
@@ -268,9 +383,18 @@ public final class LocalGroup<C> implements AutoCloseable {
     return node;
   }
 
-  /** Stops every actor of the group. */
+  /**
+   * Stops every actor of the group (and its own actor system, if it has storage faults); closing
+   * again does nothing.
+   */
   @Override
   public void close() {
+    if (closed.getAndSet(true)) {
+      return;
+    }
     kit.stop(root, Duration.ofSeconds(10));
+    if (ownKit != null) {
+      ownKit.shutdownTestKit();
+    }
   }
 }

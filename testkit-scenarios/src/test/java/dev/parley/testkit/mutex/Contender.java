@@ -8,6 +8,7 @@ import dev.parley.protocols.mutex.Granted;
 import dev.parley.protocols.mutex.MutexProtocol;
 import dev.parley.protocols.mutex.MutexUpcall;
 import dev.parley.protocols.mutex.Released;
+import dev.parley.testkit.checker.LockEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,13 +27,19 @@ final class Contender {
   /**
    * The critical section itself, shared by a group's contenders: who is inside, and every overlap.
    * A contender leaves before it tells its protocol to release, and enters on {@link Granted},
-   * so the check follows the causal order of the run rather than the recorder's clock.
+   * so the check follows the causal order of the run rather than the recorder's clock. Every entry
+   * (with its fencing token) and exit is also logged in that order, as {@link LockEvent}s stamped
+   * with their position, for the {@code MutualExclusionChecker}.
    */
   static final class CriticalSection {
     private final AtomicReference<NodeId> occupant = new AtomicReference<>();
     private final List<String> overlaps = new ArrayList<>();
+    private final List<LockEvent> log = new ArrayList<>();
 
-    void enter(NodeId node) {
+    void enter(NodeId node, long token) {
+      synchronized (log) {
+        log.add(LockEvent.grant(node, log.size(), token));
+      }
       if (!occupant.compareAndSet(null, node)) {
         synchronized (overlaps) {
           overlaps.add(node + " entered while " + occupant.get() + " was inside");
@@ -41,12 +48,22 @@ final class Contender {
     }
 
     void leave(NodeId node) {
+      synchronized (log) {
+        log.add(LockEvent.release(node, log.size()));
+      }
       occupant.compareAndSet(node, null);
     }
 
     List<String> overlaps() {
       synchronized (overlaps) {
         return List.copyOf(overlaps);
+      }
+    }
+
+    /** Every entry and exit so far, in the order they happened. */
+    List<LockEvent> events() {
+      synchronized (log) {
+        return List.copyOf(log);
       }
     }
   }
@@ -73,7 +90,7 @@ final class Contender {
           })
           .onMessage(Granted.class, g -> {
             recorder.tell(g);
-            section.enter(self);
+            section.enter(self, g.fencingToken());
             timers.startSingleTimer(new Tick(true), hold);
             return Behaviors.same();
           })

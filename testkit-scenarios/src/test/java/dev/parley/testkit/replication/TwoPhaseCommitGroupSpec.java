@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.replication.TwoPhaseCommit;
 import dev.parley.protocols.replication.TwoPhaseCommit.ParticipantState;
 import dev.parley.protocols.replication.TwoPhaseCommit.Participation;
@@ -13,6 +14,7 @@ import dev.parley.protocols.replication.TwoPhaseCommit.TxOutcome;
 import dev.parley.protocols.replication.TwoPhaseCommit.Vote;
 import dev.parley.testkit.ParleyTestKit;
 import dev.parley.testkit.group.LocalGroup;
+import dev.parley.testkit.sim.StorageFaults;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +24,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Two-phase commit in a group of real actors journaling to the in-memory persistence testkit: a
  * transaction commits on both partitions, and a participant restarted from its journal keeps what
- * it committed (events and state through the real journal and serialization).
+ * it committed (events and state through the real journal and serialization), also when every
+ * node's journal is slow (storage faults: each node's writes attributed to its own journal).
  */
 class TwoPhaseCommitGroupSpec {
 
@@ -34,7 +37,11 @@ class TwoPhaseCommitGroupSpec {
   static final Duration PATIENCE = Duration.ofSeconds(5);
 
   private static LocalGroup<TwoPhaseCommit.Command> group(String name) {
-    return parley.group(List.of(N1, N2, N3)).start((peers, env, upcalls) ->
+    return group(parley.group(List.of(N1, N2, N3)), name);
+  }
+
+  private static LocalGroup<TwoPhaseCommit.Command> group(LocalGroup.Builder builder, String name) {
+    return builder.start((peers, env, upcalls) ->
         TwoPhaseCommit.create(name, peers, env, Settings.DEFAULT, upcalls.narrow(), upcalls.narrow()));
   }
 
@@ -46,7 +53,21 @@ class TwoPhaseCommitGroupSpec {
 
   @Test
   void aCommittedTransactionSurvivesAParticipantsRestart() {
-    LocalGroup<TwoPhaseCommit.Command> group = group("restart");
+    committedSurvivesARestart(group("restart"));
+  }
+
+  @Test
+  void withEveryNodesJournalSlowACommittedTransactionStillSurvivesAParticipantsRestart() {
+    LocalGroup<TwoPhaseCommit.Command> group = group(parley.group(List.of(N1, N2, N3))
+        .storage(StorageFaults.NONE.withWriteDelay(Delay.uniform(Duration.ofMillis(5), Duration.ofMillis(40)))),
+        "slow-journals");
+    committedSurvivesARestart(group);
+    for (NodeId node : group.nodes()) {
+      assertThat(group.journal(node).writes()).as("writes of " + node).isPositive();
+    }
+  }
+
+  private static void committedSurvivesARestart(LocalGroup<TwoPhaseCommit.Command> group) {
     String a = TwoPhaseCommitSpec.keyOn(N2, group.nodes(), 0);
     String b = TwoPhaseCommitSpec.keyOn(N3, group.nodes(), 0);
     group.tell(N1, new Transact("tx", Map.of(a, "x", b, "y"), Map.of()));
