@@ -5,11 +5,11 @@ import dev.parley.testkit.report.Progress;
 import dev.parley.testkit.sim.ChoiceAgenda.Action;
 import dev.parley.testkit.sim.ChoiceAgenda.Choice;
 import dev.parley.testkit.sim.SimEvent.Crash;
+import dev.parley.testkit.sim.SimEvent.Nemesis;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -90,6 +90,8 @@ public final class Exploration<C> {
   private Boolean fifoLinks;
   private int crashes;
   private Function<SimView, Object> abstraction;
+  private boolean partialOrderReduction = true;
+  private boolean depthFirst = true;
   private final KitFactory kits = new KitFactory();
 
   private Exploration(Simulation.Builder<C> builder) {
@@ -203,6 +205,27 @@ public final class Exploration<C> {
   }
 
   /**
+   * Whether to skip the orders of independent events that only reach a state again (default on):
+   * the same states are visited and checked, with fewer transitions. Off, every enabled event is
+   * taken at every new state, which a spec can use to compare.
+   */
+  public Exploration<C> partialOrderReduction(boolean on) {
+    this.partialOrderReduction = on;
+    return this;
+  }
+
+  /**
+   * Whether to search depth first (default), continuing from the live simulation wherever it can,
+   * or breadth first, replaying every state from scratch. Either way the counterexample reported is
+   * a shortest one: a violation found depth first is looked for again breadth first, bounded by its
+   * length.
+   */
+  public Exploration<C> depthFirst(boolean on) {
+    this.depthFirst = on;
+    return this;
+  }
+
+  /**
    * Identify states by {@code key} (plus the pending events) instead of the nodes' input histories.
    * Prunes more; unsound if two states with equal keys can behave differently.
    */
@@ -219,64 +242,183 @@ public final class Exploration<C> {
   public Result run() {
     ExplorationSettings settings = settings();
     long start = System.nanoTime();
-    ArrayDeque<int[]> queue = new ArrayDeque<>();
-    queue.add(new int[0]);
-    Set<Long> seen = new HashSet<>();
-    Counters n = new Counters();
-    boolean complete = true;
-    Counterexample violation = null;
-    Progress progress = Progress.of("exploration");
-    while (!queue.isEmpty()) {
-      progress.tick(() -> String.format("%,d states, %,d revisits pruned, depth %d, %,d queued",
-          n.states, n.pruned, n.deepest, queue.size()));
-      if (n.states >= maxStates) {
-        complete = false;
-        break;
-      }
-      int[] schedule = queue.poll();
-      Replay replay = replay(schedule, settings, false, n, kits);
-      if (replay.failure != null) {
-        violation = counterexample(schedule, settings, replay.failure);
-        break;
-      }
-      long fingerprint = fingerprint(replay);
-      if (!seen.add(fingerprint)) {
-        n.pruned++;
-        continue;
-      }
-      n.states++;
-      n.deepest = Math.max(n.deepest, schedule.length);
-      Throwable failed = checkState(replay);
-      if (failed != null) {
-        violation = counterexample(schedule, settings, failed);
-        break;
-      }
-      List<Choice> choices = replay.choices();
-      if (choices.isEmpty() || schedule.length == maxDepth || replay.sim.steps() >= settings.maxSteps()) {
-        n.schedules++;
-        if (!choices.isEmpty()) {
-          n.bounded++;
-        }
-        continue;
-      }
-      for (int i = 0; i < choices.size(); i++) {
-        int[] next = Arrays.copyOf(schedule, schedule.length + 1);
-        next[schedule.length] = i;
-        queue.add(next);
+    Search search = new Search(settings, maxDepth);
+    if (depthFirst) {
+      search.depthFirst();
+    } else {
+      search.breadthFirst();
+    }
+    Counterexample violation = search.violation;
+    if (violation != null && depthFirst) {
+      Search shortest = new Search(settings, violation.choices().length);
+      shortest.breadthFirst();
+      if (shortest.violation != null) {
+        violation = shortest.violation;
       }
     }
-    Duration wall = Duration.ofNanos(System.nanoTime() - start);
+    Counters n = search.n;
     return new Result(
         n.states,
         n.schedules,
         n.bounded,
         n.pruned,
+        n.slept,
+        n.replays,
         n.transitions,
         n.deepest,
-        complete && violation == null,
-        wall,
+        search.complete && violation == null,
+        Duration.ofNanos(System.nanoTime() - start),
         Optional.ofNullable(violation));
   }
+
+  /**
+   * One search within {@code depthBound}: breadth first, each state replayed from scratch; or depth
+   * first, each state reached from its parent on the live simulation when that is where the
+   * simulation is (the first child of every state), replayed from scratch otherwise. Both visit the
+   * states with {@link SleepSets}; the first violation ends the search.
+   */
+  private final class Search {
+    final ExplorationSettings settings;
+    final int depthBound;
+    final SleepSets sleepSets = new SleepSets(partialOrderReduction);
+    final Counters n = new Counters();
+    final Progress progress = Progress.of("exploration");
+    boolean complete = true;
+    Counterexample violation;
+
+    Search(ExplorationSettings settings, int depthBound) {
+      this.settings = settings;
+      this.depthBound = depthBound;
+    }
+
+    void breadthFirst() {
+      ArrayDeque<Item> queue = new ArrayDeque<>();
+      queue.add(new Item(new int[0], Set.of()));
+      while (!queue.isEmpty() && violation == null) {
+        progress.tick(() -> status(queue.size() + " queued"));
+        if (n.states >= maxStates) {
+          complete = false;
+          return;
+        }
+        Item item = queue.poll();
+        Expansion e = visit(replay(item.schedule(), settings, false, n, kits), item);
+        for (int i = 0; e != null && i < e.visit.take().size(); i++) {
+          queue.add(e.child(i));
+        }
+      }
+    }
+
+    void depthFirst() {
+      ArrayDeque<Expansion> stack = new ArrayDeque<>();
+      Item root = new Item(new int[0], Set.of());
+      Replay live = replay(root.schedule(), settings, false, n, kits);
+      push(stack, visit(live, root));
+      while (!stack.isEmpty() && violation == null) {
+        progress.tick(() -> status("depth " + stack.size()));
+        if (n.states >= maxStates) {
+          complete = false;
+          return;
+        }
+        Expansion top = stack.peek();
+        if (top.next == top.visit.take().size()) {
+          stack.pop();
+          continue;
+        }
+        int i = top.next++;
+        Item child = top.child(i);
+        if (live.at == top.schedule) {
+          live.step(top.visit.take().get(i), child.schedule());
+          n.transitions++;
+        } else {
+          live = replay(child.schedule(), settings, false, n, kits);
+        }
+        push(stack, visit(live, child));
+      }
+    }
+
+    private void push(ArrayDeque<Expansion> stack, Expansion e) {
+      if (e != null) {
+        stack.push(e);
+      }
+    }
+
+    /**
+     * The state {@code r} reached by {@code item}: checked if new, and what to take from it (null
+     * if nothing: a revisit with nothing new to take, a leaf, the depth bound, a violation).
+     */
+    private Expansion visit(Replay r, Item item) {
+      int[] schedule = item.schedule();
+      if (r.failure != null) {
+        violation = counterexample(schedule, settings, r.failure);
+        return null;
+      }
+      List<Choice> choices = r.choices();
+      boolean bounded = schedule.length == depthBound || r.sim.steps() >= settings.maxSteps();
+      SleepSets.Visit visit = sleepSets.visit(fingerprint(r), bounded ? List.of() : choices, item.sleep());
+      if (!visit.first()) {
+        if (visit.take().isEmpty()) {
+          n.pruned++;
+          return null;
+        }
+        n.revisited++;
+      } else {
+        n.states++;
+        n.deepest = Math.max(n.deepest, schedule.length);
+        Throwable failed = checkState(r);
+        if (failed != null) {
+          violation = counterexample(schedule, settings, failed);
+          return null;
+        }
+        if (choices.isEmpty() || bounded) {
+          n.schedules++;
+          if (!choices.isEmpty()) {
+            n.bounded++;
+          }
+          return null;
+        }
+      }
+      n.slept += choices.size() - visit.take().size();
+      int[] indices = new int[visit.take().size()];
+      for (int i = 0; i < indices.length; i++) {
+        indices[i] = choices.indexOf(visit.take().get(i));
+      }
+      return new Expansion(item, visit, indices, r.sim.elapsed().toNanos(), !r.networkChanged);
+    }
+
+    private String status(String frontier) {
+      return String.format("%,d states, %,d revisits pruned, %,d transitions asleep, depth %d, %s",
+          n.states, n.pruned, n.slept, n.deepest, frontier);
+    }
+
+    /** A state being expanded: what it takes, and which of those it has taken. */
+    private final class Expansion {
+      final int[] schedule;
+      final Set<SleepSets.Transition> sleep;
+      final SleepSets.Visit visit;
+      final int[] indices;
+      final long now;
+      final boolean independence;
+      int next;
+
+      Expansion(Item item, SleepSets.Visit visit, int[] indices, long now, boolean independence) {
+        this.schedule = item.schedule();
+        this.sleep = item.sleep();
+        this.visit = visit;
+        this.indices = indices;
+        this.now = now;
+        this.independence = independence;
+      }
+
+      Item child(int i) {
+        int[] next = Arrays.copyOf(schedule, schedule.length + 1);
+        next[schedule.length] = indices[i];
+        return new Item(next, sleepSets.childSleep(sleep, visit, i, now, independence));
+      }
+    }
+  }
+
+  /** A schedule still to explore, with the transitions it need not take next (its sleep set). */
+  private record Item(int[] schedule, Set<SleepSets.Transition> sleep) {}
 
   /**
    * The simulation after {@code schedule} (the choice indices of a {@link Counterexample}), with
@@ -300,7 +442,11 @@ public final class Exploration<C> {
     final ExplorationSettings settings;
     final List<String> steps = new ArrayList<>();
     int crashed;
+    /** Whether a nemesis action has happened: from then on, every event depends on every other. */
+    boolean networkChanged;
     Throwable failure;
+    /** The schedule the simulation is at (the very array the search holds), while it has not failed. */
+    int[] at;
 
     Replay(Simulation<C> sim, ChoiceAgenda agenda, ExplorationSettings settings) {
       this.sim = sim;
@@ -319,7 +465,25 @@ public final class Exploration<C> {
       return choices;
     }
 
+    /** Takes {@code c} on the live simulation, which is then at {@code schedule}; a failure is kept. */
+    void step(Choice c, int[] schedule) {
+      at = null;
+      try {
+        take(c);
+        at = schedule;
+      } catch (AssertionError | RuntimeException e) {
+        fail(e);
+      }
+    }
+
+    void fail(Throwable e) {
+      failure = e instanceof SimulationFailure && e.getCause() != null ? e.getCause() : e;
+    }
+
     void take(Choice c) {
+      if (c.pending().event instanceof Nemesis) {
+        networkChanged = true;
+      }
       switch (c.action()) {
         case HAPPEN -> {
           agenda.take(c.pending());
@@ -346,6 +510,9 @@ public final class Exploration<C> {
     long schedules;
     long bounded;
     long pruned;
+    long revisited;
+    long slept;
+    long replays;
     long transitions;
     int deepest;
   }
@@ -357,6 +524,7 @@ public final class Exploration<C> {
     Simulation<C> sim = builder.buildExploring(agenda, kits, trace);
     setup.accept(sim);
     Replay r = new Replay(sim, agenda, settings);
+    n.replays++;
     try {
       if (prefix != null) {
         runPrefix(r);
@@ -369,12 +537,15 @@ public final class Exploration<C> {
                   + "a behavior is not deterministic, or the setup changed");
         }
         Choice c = choices.get(index);
-        r.steps.add(Trace.text(c));
+        if (trace) {
+          r.steps.add(Trace.text(c));
+        }
         r.take(c);
         n.transitions++;
       }
+      r.at = schedule;
     } catch (AssertionError | RuntimeException e) {
-      r.failure = e instanceof SimulationFailure && e.getCause() != null ? e.getCause() : e;
+      r.fail(e);
     }
     return r;
   }
@@ -456,14 +627,17 @@ public final class Exploration<C> {
 
   /**
    * What a search did: distinct states, schedules that ended (nothing enabled) or hit the depth
-   * bound, states reached again and pruned, events replayed, the deepest level, whether it covered
-   * everything within the depth bound, its wall time, and the shortest violation if one was found.
+   * bound, states reached again and pruned, transitions the partial-order reduction did not take,
+   * schedules replayed, events replayed, the deepest level, whether it covered everything within
+   * the depth bound, its wall time, and the shortest violation if one was found.
    */
   public record Result(
       long states,
       long schedules,
       long depthBounded,
       long pruned,
+      long slept,
+      long replays,
       long transitions,
       int deepest,
       boolean complete,
@@ -490,11 +664,13 @@ public final class Exploration<C> {
       return String.format(
           java.util.Locale.ROOT,
           "explored %d states (%d schedules, %d cut by the depth bound, %d revisits pruned, "
-              + "%d events replayed, depth %d) in %d ms: %.0f states/s%s%s",
+              + "%d transitions asleep, %d replays of %d events, depth %d) in %d ms: %.0f states/s%s%s",
           states,
           schedules,
           depthBounded,
           pruned,
+          slept,
+          replays,
           transitions,
           deepest,
           wallTime.toMillis(),
