@@ -93,6 +93,8 @@ public final class Exploration<C> {
   private boolean partialOrderReduction = true;
   private boolean depthFirst = true;
   private final KitFactory kits = new KitFactory();
+  /** The states the last run visited (its depth-first or breadth-first search, not the shortening pass). */
+  private SleepSets lastVisited;
 
   private Exploration(Simulation.Builder<C> builder) {
     this.builder = Objects.requireNonNull(builder, "builder");
@@ -248,6 +250,7 @@ public final class Exploration<C> {
     } else {
       search.breadthFirst();
     }
+    lastVisited = search.sleepSets;
     Counterexample violation = search.violation;
     if (violation != null && depthFirst) {
       Search shortest = new Search(settings, violation.choices().length);
@@ -415,6 +418,11 @@ public final class Exploration<C> {
         return new Item(next, sleepSets.childSleep(sleep, visit, i, now, independence));
       }
     }
+  }
+
+  /** The fingerprints of the states the last {@link #run} visited, for the specs of the search itself. */
+  Set<Long> visitedStates() {
+    return lastVisited == null ? Set.of() : lastVisited.visited();
   }
 
   /** A schedule still to explore, with the transitions it need not take next (its sleep set). */

@@ -129,6 +129,11 @@ final class SleepSets {
     this.on = on;
   }
 
+  /** The fingerprints of the states visited. */
+  Set<Long> visited() {
+    return untaken.keySet();
+  }
+
   /**
    * Visits the state {@code fingerprint}, reached with sleep set {@code sleep}, where {@code
    * enabled} are the choices (none when the depth bound is reached): on a first visit, the enabled
