@@ -20,9 +20,9 @@ import java.util.function.Predicate;
 
 /**
  * Bounded exhaustive exploration of a small group (in the style of DSLabs' search tests and
- * Stateright's model checker): every order of message deliveries, self-messages, timer firings,
- * client requests and scripted nemesis actions, up to a depth, with invariants checked at every
- * state reached.
+ * Stateright's model checker): every state that some order of message deliveries, self-messages,
+ * timer firings, client requests and scripted nemesis actions reaches within a depth, with
+ * invariants checked at each.
  *
  * <p><b>Model.</b> The nodes run the same behaviors as in {@link Simulation}. At each state every
  * enabled event is a branch (see {@code ChoiceAgenda}: any message in flight, whatever its delay; a
@@ -40,17 +40,41 @@ import java.util.function.Predicate;
  * explored: {@link #of} and {@link #run} refuse them (an {@link IllegalArgumentException} that says
  * what to do instead).
  *
- * <p><b>Search.</b> Breadth-first over schedules (lists of choices), so the first violation found
- * is a shortest one. Behaviors are opaque objects that cannot be copied, so a state is reached by
- * replaying its schedule from scratch, every node a fresh incarnation (in a kit reused from the
- * previous replay, see {@code KitFactory}): the cost of a state grows with its depth.
- * States are de-duplicated by a 64-bit fingerprint of: for each node, its liveness, incarnation and
- * the ordered hash of every input it took (event and virtual time), the network's history, and the
- * multiset of pending events. For deterministic behaviors that is the whole global state, so two
- * schedules that differ only in the order of independent events meet and are explored once;
- * collisions are possible but unlikely. Messages must have value equality (records) for equal
- * states to match; otherwise the search is still sound, only slower. {@link #abstraction} replaces
- * the node part with a key of your own (e.g. the upcall logs): faster, unsound when it hides state.
+ * <p><b>States.</b> Behaviors are opaque objects that cannot be copied, so a state is reached by
+ * replaying its schedule (a list of choices) from scratch, every node a fresh incarnation (in a kit
+ * reused from the previous replay, see {@code KitFactory}), or by taking one more event on the live
+ * simulation when it is where the search needs it. States are de-duplicated by a 64-bit fingerprint
+ * of: for each node, its liveness, incarnation and the ordered hash of every input it took (event
+ * and virtual time), the network's history, and the multiset of pending events. For deterministic
+ * behaviors that is the whole global state; collisions are possible but unlikely. Messages must
+ * have value equality (records) for equal states to match; otherwise the search is still sound,
+ * only slower. Every event taken is recorded in exactly one history, so every schedule that reaches
+ * a state has the same length: a state's depth is part of it. {@link #abstraction} replaces the
+ * node part with a key of your own (e.g. the upcall logs): faster, unsound when it hides state.
+ *
+ * <p><b>Search.</b> Depth first by default: the first child of a state is reached from the live
+ * simulation, every later one by a replay; breadth first ({@link #depthFirst}{@code (false)})
+ * replays every state. Both avoid the orders of independent events that only reach a state again
+ * ({@link #partialOrderReduction}, on by default): events at different nodes that leave virtual
+ * time where it is commute (a delivery, a duplicate copy, a self-message, a timer or client request
+ * already due), everything else (an event that moves time, a crash, a restart, a nemesis action, a
+ * loss against a loss) is taken as dependent on everything, and so is every event once a nemesis
+ * action has happened. The reduction is stateful sleep sets ({@code SleepSets}, which argues its
+ * soundness): it visits every state reachable within the depth bound, so every invariant is checked
+ * on exactly the states the plain search checks (a commuted schedule has the same length, so the
+ * bound does not interfere), and spares the transitions that would only meet one again. The first
+ * violation ends the search; found depth first, it is looked for again breadth first within its
+ * length, so the counterexample reported is a shortest one, the one a breadth-first search reports.
+ * The builder's invariants are checked after every step of the schedules taken; one that keeps
+ * state ({@code freshInvariant}) sees one schedule per state, as de-duplication already implies.
+ *
+ * <p><b>Cost.</b> A replay costs building the group (starting an incarnation of every node) plus one
+ * step per event of its schedule. Without the reduction every enabled event is taken at every new
+ * state, one replay each; with it, every transition taken reaches a state not visited before in
+ * the examples measured (docs/benchmarks.md: a quarter of the replays for causal multicast), and
+ * depth first saves the replay of every state's first child besides. Memory: one fingerprint and
+ * the sleep set per state visited, plus the frontier (breadth first: every queued schedule; depth
+ * first: the path).
  *
  * <p><b>Usage</b> (the spec {@code SimUsageExampleTest} runs exactly this).
  *

@@ -16,8 +16,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The partial-order reduction of an {@link Exploration}: stateful sleep sets (Godefroid,
- * "Partial-Order Methods for the Verification of Concurrent Systems", LNCS 1032, chapter 5).
+ * The partial-order reduction of an {@link Exploration}: sleep sets, stateful (Godefroid,
+ * "Partial-Order Methods for the Verification of Concurrent Systems", LNCS 1032, 1996, chapter 5).
  *
  * <p><b>Independence.</b> Two transitions enabled at a state are independent when taking them in
  * either order leads to the same state and neither disables the other. Here that holds for two
@@ -26,29 +26,33 @@ import java.util.Set;
  * runs one node's behavior on one input; it changes that node, adds events (messages to others,
  * which never displace an enabled one: every message in flight is enabled, or with FIFO links the
  * oldest of its link, and a link has one sender), and removes events of its own node only (its
- * self-messages, its timers). The state fingerprint mixes the two nodes' input histories
- * separately and the pending events as a multiset, so it is equal for both orders too. Everything
- * else is dependent on everything: an event that moves virtual time (every later event sees the
- * new time), the loss of a message against another loss (both extend the network's history), a
- * crash, a restart, a scripted nemesis action. Once a nemesis action has happened in a schedule,
- * so are all events after it, since links may then draw faults from the network's one seeded
- * random in the order messages are sent.
+ * self-messages and timers; all of them, if its behavior stops). The fingerprint mixes the two
+ * nodes' input histories separately and the pending events as a multiset, so it is equal for both
+ * orders too. Everything else is dependent on everything: an event that moves virtual time (every
+ * later event sees the new time), a loss against another loss (both extend the network's history),
+ * a crash, a restart, a scripted nemesis action. Once a nemesis action has happened in a schedule,
+ * so are all events after it, since links may then draw faults from the network's one seeded random
+ * in the order messages are sent.
  *
  * <p><b>Sleep sets.</b> The sleep set of a state holds transitions that need not be taken there: t
- * sleeps at s when an ancestor took t in an earlier branch and every transition since is
- * independent of t, so s·t was reached as ancestor·t·(the same transitions), a schedule of the same
- * length that the earlier branch covers. A state's children inherit the sleepers, and the siblings
- * taken before them, that are independent of the transition leading to them. Over states the rule
- * needs care (a state first explored with a large sleep set, reached again with a smaller one, would
- * otherwise rely on a branch that relies on it): each visited state keeps the transitions it has not
- * taken yet, and a later visit with sleep set Z takes those not in Z and keeps the intersection.
- * Since the exploration is breadth first, a later visit is never shallower, so anything taken
- * before had at least as much of the depth bound left.
+ * sleeps at s when an ancestor u of s took t in an earlier branch and every transition from u to s
+ * is independent of t. Then s·t is the state u·t·(the same transitions), reached by a schedule of
+ * the same length, below the branch that took t. A state's children inherit the sleepers, and the
+ * siblings taken before them, that are independent of the transition leading to them. Over states
+ * the rule needs care: a state explored with a large sleep set, reached again with a smaller one,
+ * would rely on branches that rely on it. So each visited state keeps the transitions it has not
+ * taken yet, and a later visit with sleep set Z takes those not in Z and keeps the intersection
+ * (Godefroid's stateful search with sleep sets). The state graph is acyclic (every event extends a
+ * history) and a state's depth is part of it (every schedule reaching it has the same length), so
+ * a transition taken on an earlier visit had exactly as much of the depth bound left.
  *
- * <p><b>What it keeps.</b> Every state reachable within the depth bound is still visited (sleep
- * sets prune transitions, not states: Godefroid's theorem 5.4 for the stateful search, and a
- * commuted schedule has the same length), so every invariant is checked on the same states. What
- * it saves is the transitions (and so the replays) that would only reach a state again.
+ * <p><b>Guarantee.</b> Sleep sets prune transitions, never states: every state that a schedule
+ * within the depth bound reaches is visited (Godefroid's theorem for the stateful search; a
+ * commuted schedule has the same length, so the bound cuts both alike, and a state at the bound
+ * takes nothing whatever its sleep set). So every invariant is checked on the same states as
+ * without the reduction; {@code ExplorationReductionSpec} compares the sets of fingerprints. What
+ * the reduction saves is the transitions (each a replay or a step) that would only reach a visited
+ * state again. Its own cost is a set of transitions per visited state, mostly empty.
  */
 final class SleepSets {
 
