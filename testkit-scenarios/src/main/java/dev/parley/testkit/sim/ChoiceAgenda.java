@@ -110,10 +110,18 @@ final class ChoiceAgenda extends Agenda {
 
   /** The enabled branches, in a deterministic order (the order events were scheduled). */
   List<Choice> choices(boolean fifoLinks, boolean drops, boolean duplicates) {
+    return choices(fifoLinks, drops, duplicates, Integer.MAX_VALUE);
+  }
+
+  /** The first {@code atMost} enabled branches (all of them if there are fewer), as {@link #choices} orders them. */
+  List<Choice> choices(boolean fifoLinks, boolean drops, boolean duplicates, int atMost) {
     Firsts firsts = new Firsts(pending);
     List<Choice> out = new ArrayList<>();
     List<Delivery> earlier = new ArrayList<>();
     for (Pending p : pending) {
+      if (out.size() >= atMost) {
+        return out.subList(0, atMost);
+      }
       SimEvent e = p.event;
       if (e instanceof Delivery d) {
         boolean enabled = fifoLinks ? !sameLink(earlier, d) : p.duplicated || !containsEqual(earlier, d);
@@ -131,7 +139,7 @@ final class ChoiceAgenda extends Agenda {
         out.add(new Choice(Action.HAPPEN, p));
       }
     }
-    return out;
+    return out.size() > atMost ? out.subList(0, atMost) : out;
   }
 
   private static boolean sameLink(List<Delivery> earlier, Delivery d) {

@@ -487,11 +487,19 @@ public final class Exploration<C> {
     }
 
     List<Choice> choices() {
-      List<Choice> choices = agenda.choices(settings.fifoLinks(), settings.drops(), settings.duplicates());
+      return choices(Integer.MAX_VALUE);
+    }
+
+    /** The first {@code atMost} choices (all of them if there are fewer): what happens, then crashes. */
+    List<Choice> choices(int atMost) {
+      List<Choice> choices =
+          new ArrayList<>(agenda.choices(settings.fifoLinks(), settings.drops(), settings.duplicates(), atMost));
       if (crashed < crashes) {
         long now = sim.elapsed().toNanos();
         for (NodeId node : sim.liveNodes()) {
-          choices.add(new Choice(Action.INJECT, new Pending(now, 0, -1, new Crash(node), false)));
+          if (choices.size() < atMost) {
+            choices.add(new Choice(Action.INJECT, new Pending(now, 0, -1, new Crash(node), false)));
+          }
         }
       }
       return choices;
@@ -562,7 +570,7 @@ public final class Exploration<C> {
         runPrefix(r);
       }
       for (int index : schedule) {
-        List<Choice> choices = r.choices();
+        List<Choice> choices = r.choices(index + 1);
         if (index >= choices.size()) {
           throw new IllegalStateException(
               "schedule " + Arrays.toString(schedule) + " does not fit this exploration: "
