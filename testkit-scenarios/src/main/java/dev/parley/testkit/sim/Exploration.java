@@ -50,7 +50,8 @@ import java.util.function.Predicate;
  * have value equality (records) for equal states to match; otherwise the search is still sound,
  * only slower. Every event taken is recorded in exactly one history, so every schedule that reaches
  * a state has the same length: a state's depth is part of it. {@link #abstraction} replaces the
- * node part with a key of your own (e.g. the upcall logs): faster, unsound when it hides state.
+ * node part with a key of your own (e.g. the upcall logs): faster, unsound when it hides state, and
+ * searched breadth first, since a key need not tell the depth.
  *
  * <p><b>Search.</b> Depth first by default: the first child of a state is reached from the live
  * simulation, every later one by a replay; breadth first ({@link #depthFirst}{@code (false)})
@@ -70,9 +71,9 @@ import java.util.function.Predicate;
  *
  * <p><b>Cost.</b> A replay costs building the group (starting an incarnation of every node) plus one
  * step per event of its schedule. Without the reduction every enabled event is taken at every new
- * state, one replay each; with it, every transition taken reaches a state not visited before in
- * the examples measured (docs/benchmarks.md: a quarter of the replays for causal multicast), and
- * depth first saves the replay of every state's first child besides. Memory: one fingerprint and
+ * state, one replay each; with it, on causal multicast every transition taken reaches a state not
+ * visited before (docs/benchmarks.md: a quarter of the replays), and depth first saves the replay
+ * of every state's first child besides. Memory: one fingerprint and
  * the sleep set per state visited, plus the frontier (breadth first: every queued schedule; depth
  * first: the path).
  *
@@ -244,7 +245,8 @@ public final class Exploration<C> {
    * Whether to search depth first (default), continuing from the live simulation wherever it can,
    * or breadth first, replaying every state from scratch. Either way the counterexample reported is
    * a shortest one: a violation found depth first is looked for again breadth first, bounded by its
-   * length.
+   * length. With an {@link #abstraction} the search is breadth first regardless (a state first
+   * met deep would otherwise hide the same key met shallower).
    */
   public Exploration<C> depthFirst(boolean on) {
     this.depthFirst = on;
@@ -269,6 +271,7 @@ public final class Exploration<C> {
     ExplorationSettings settings = settings();
     long start = System.nanoTime();
     Search search = new Search(settings, maxDepth);
+    boolean depthFirst = this.depthFirst && abstraction == null;
     if (depthFirst) {
       search.depthFirst();
     } else {
@@ -379,8 +382,8 @@ public final class Exploration<C> {
         violation = counterexample(schedule, settings, r.failure);
         return null;
       }
-      List<Choice> choices = r.choices();
       boolean bounded = schedule.length == depthBound || r.sim.steps() >= settings.maxSteps();
+      List<Choice> choices = bounded ? r.choices(1) : r.choices(); // at the bound: only whether any
       SleepSets.Visit visit = sleepSets.visit(fingerprint(r), bounded ? List.of() : choices, item.sleep());
       if (!visit.first()) {
         if (visit.take().isEmpty()) {
