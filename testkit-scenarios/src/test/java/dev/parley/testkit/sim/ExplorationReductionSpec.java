@@ -7,6 +7,7 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.protocols.multicast.BasicMulticast;
 import dev.parley.protocols.multicast.CausalMulticast;
 import dev.parley.protocols.multicast.FifoMulticast;
@@ -141,6 +142,27 @@ class ExplorationReductionSpec {
         .maxDepth(8));
 
     assertThat(outcomes.get(0).result().violation()).isPresent();
+  }
+
+  // ------------------------------------------------------------ crashes and a scripted partition
+
+  @Test
+  void crashesAndAPartitionAreExploredAlikeEitherWay() {
+    List<Outcome> outcomes = compare(() -> Exploration.of(
+            Simulation.<CausalMulticast.Command>builder(
+                    3, (peers, env, upcalls) -> CausalMulticast.create(peers, upcalls.narrow()))
+                .freshInvariant(MulticastInvariants::causal))
+        .setup(sim -> {
+          sim.tell(N1, new CausalMulticast.Multicast("a"));
+          sim.tell(N2, new CausalMulticast.Multicast("b"));
+          sim.nemesis(Duration.ofMillis(1), NemesisCommand.Partition.parse("n1/n2,n3"));
+          sim.nemesis(Duration.ofMillis(2), new NemesisCommand.Heal());
+        })
+        .crashes(1)
+        .maxDepth(7));
+
+    assertThat(outcomes.get(0).result().violation()).isEmpty();
+    assertThat(outcomes.get(0).result().complete()).isTrue();
   }
 
   // ------------------------------------------------------------ timers: retransmission over lossy links
