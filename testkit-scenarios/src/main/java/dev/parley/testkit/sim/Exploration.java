@@ -390,7 +390,6 @@ public final class Exploration<C> {
           n.pruned++;
           return null;
         }
-        n.revisited++;
       } else {
         n.states++;
         n.deepest = Math.max(n.deepest, schedule.length);
@@ -553,7 +552,6 @@ public final class Exploration<C> {
     long schedules;
     long bounded;
     long pruned;
-    long revisited;
     long slept;
     long replays;
     long transitions;
