@@ -1,11 +1,7 @@
 package dev.parley.testkit.sim;
 
-import dev.parley.protocols.core.NodeId;
 import dev.parley.testkit.report.Progress;
-import dev.parley.testkit.sim.ChoiceAgenda.Action;
 import dev.parley.testkit.sim.ChoiceAgenda.Choice;
-import dev.parley.testkit.sim.SimEvent.Crash;
-import dev.parley.testkit.sim.SimEvent.Nemesis;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -341,7 +337,7 @@ public final class Exploration<C> {
     void depthFirst() {
       ArrayDeque<Expansion> stack = new ArrayDeque<>();
       Item root = new Item(new int[0], Set.of());
-      Replay live = replay(root.schedule(), settings, false, n, kits);
+      Replay<C> live = replay(root.schedule(), settings, false, n, kits);
       push(stack, visit(live, root));
       while (!stack.isEmpty() && violation == null) {
         progress.tick(() -> status("depth " + stack.size()));
@@ -376,7 +372,7 @@ public final class Exploration<C> {
      * The state {@code r} reached by {@code item}: checked if new, and what to take from it (null
      * if nothing: a revisit with nothing new to take, a leaf, the depth bound, a violation).
      */
-    private Expansion visit(Replay r, Item item) {
+    private Expansion visit(Replay<C> r, Item item) {
       int[] schedule = item.schedule();
       if (r.failure != null) {
         violation = counterexample(schedule, settings, r.failure);
@@ -459,7 +455,7 @@ public final class Exploration<C> {
    * tracing on, for a closer look; a violation on the way is thrown.
    */
   public Simulation<C> replay(int[] schedule) {
-    Replay r = replay(schedule, settings(), true, new Counters(), new KitFactory());
+    Replay<C> r = replay(schedule, settings(), true, new Counters(), new KitFactory());
     if (r.failure != null) {
       throw new AssertionError("the schedule fails at its last step", r.failure);
     }
@@ -468,83 +464,6 @@ public final class Exploration<C> {
 
   private ExplorationSettings settings() {
     return ExplorationSettings.resolve(builder, fifoLinks, drops, duplicates);
-  }
-
-  private final class Replay {
-    final Simulation<C> sim;
-    final ChoiceAgenda agenda;
-    final ExplorationSettings settings;
-    final List<String> steps = new ArrayList<>();
-    int crashed;
-    /** Whether a nemesis action has happened: from then on, every event depends on every other. */
-    boolean networkChanged;
-    Throwable failure;
-    /** The schedule the simulation is at (the very array the search holds), while it has not failed. */
-    int[] at;
-
-    Replay(Simulation<C> sim, ChoiceAgenda agenda, ExplorationSettings settings) {
-      this.sim = sim;
-      this.agenda = agenda;
-      this.settings = settings;
-    }
-
-    List<Choice> choices() {
-      return choices(Integer.MAX_VALUE);
-    }
-
-    /** The first {@code atMost} choices (all of them if there are fewer): what happens, then crashes. */
-    List<Choice> choices(int atMost) {
-      List<Choice> choices =
-          new ArrayList<>(agenda.choices(settings.fifoLinks(), settings.drops(), settings.duplicates(), atMost));
-      if (crashed < crashes) {
-        long now = sim.elapsed().toNanos();
-        for (NodeId node : sim.liveNodes()) {
-          if (choices.size() < atMost) {
-            choices.add(new Choice(Action.INJECT, new Pending(now, 0, -1, new Crash(node), false)));
-          }
-        }
-      }
-      return choices;
-    }
-
-    /** Takes {@code c} on the live simulation, which is then at {@code schedule}; a failure is kept. */
-    void step(Choice c, int[] schedule) {
-      at = null;
-      try {
-        take(c);
-        at = schedule;
-      } catch (AssertionError | RuntimeException e) {
-        fail(e);
-      }
-    }
-
-    void fail(Throwable e) {
-      failure = e instanceof SimulationFailure && e.getCause() != null ? e.getCause() : e;
-    }
-
-    void take(Choice c) {
-      if (c.pending().event instanceof Nemesis) {
-        networkChanged = true;
-      }
-      switch (c.action()) {
-        case HAPPEN -> {
-          agenda.take(c.pending());
-          sim.applyChosen(c.pending());
-        }
-        case DROP -> {
-          agenda.take(c.pending());
-          sim.applyLoss(c.pending());
-        }
-        case DUPLICATE -> {
-          agenda.duplicate(c.pending());
-          sim.applyChosen(c.pending());
-        }
-        case INJECT -> {
-          crashed++;
-          sim.applyChosen(c.pending());
-        }
-      }
-    }
   }
 
   private static final class Counters {
@@ -559,12 +478,12 @@ public final class Exploration<C> {
   }
 
   /** Replays {@code schedule} on {@code kits}, whose earlier simulation this one replaces. */
-  private Replay replay(int[] schedule, ExplorationSettings settings, boolean trace, Counters n, KitFactory kits) {
+  private Replay<C> replay(int[] schedule, ExplorationSettings settings, boolean trace, Counters n, KitFactory kits) {
     kits.releaseAll();
     ChoiceAgenda agenda = new ChoiceAgenda();
     Simulation<C> sim = builder.buildExploring(agenda, kits, trace);
     setup.accept(sim);
-    Replay r = new Replay(sim, agenda, settings);
+    Replay<C> r = new Replay<>(sim, agenda, settings, crashes);
     n.replays++;
     try {
       if (prefix != null) {
@@ -595,7 +514,7 @@ public final class Exploration<C> {
    * Takes the earliest enabled event, without faults, until the prefix's state is reached, then runs
    * its script.
    */
-  private void runPrefix(Replay r) {
+  private void runPrefix(Replay<C> r) {
     long limit = Math.min(Prefix.MAX_EVENTS, r.settings.maxSteps());
     for (int events = 0; !prefix.reached().test(r.sim); events++) {
       List<Choice> choices = r.agenda.choices(r.settings.fifoLinks(), false, false);
@@ -615,7 +534,7 @@ public final class Exploration<C> {
     prefix.then().accept(r.sim);
   }
 
-  private long fingerprint(Replay r) {
+  private long fingerprint(Replay<C> r) {
     if (abstraction != null) {
       return Hash64.mix(
           Hash64.mix(Hash64.of(abstraction.apply(r.sim)), r.agenda.contentHash()), r.crashed);
@@ -623,7 +542,7 @@ public final class Exploration<C> {
     return Hash64.mix(r.sim.stateFingerprint(r.agenda.contentHash()), r.crashed);
   }
 
-  private Throwable checkState(Replay r) {
+  private Throwable checkState(Replay<C> r) {
     try {
       for (Invariant i : invariants) {
         i.check(r.sim);
@@ -640,7 +559,7 @@ public final class Exploration<C> {
   }
 
   private Counterexample counterexample(int[] schedule, ExplorationSettings settings, Throwable failure) {
-    Replay traced = replay(schedule, settings, true, new Counters(), kits);
+    Replay<C> traced = replay(schedule, settings, true, new Counters(), kits);
     return new Counterexample(
         schedule.clone(),
         List.copyOf(traced.steps),
