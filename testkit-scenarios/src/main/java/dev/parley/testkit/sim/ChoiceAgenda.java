@@ -6,11 +6,7 @@ import dev.parley.testkit.sim.SimEvent.Delivery;
 import dev.parley.testkit.sim.SimEvent.LocalMessage;
 import dev.parley.testkit.sim.SimEvent.TimerFired;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -114,37 +110,22 @@ final class ChoiceAgenda extends Agenda {
 
   /** The enabled branches, in a deterministic order (the order events were scheduled). */
   List<Choice> choices(boolean fifoLinks, boolean drops, boolean duplicates) {
-    Map<NodeId, Pending> oldestLocal = new HashMap<>();
-    Map<NodeId, Long> earliestTimer = new HashMap<>();
-    Map<NodeId, Pending> firstClient = new HashMap<>();
-    Pending firstScripted = null;
-    for (Pending p : pending) {
-      SimEvent e = p.event;
-      if (e instanceof LocalMessage l) {
-        oldestLocal.putIfAbsent(l.node(), p);
-      } else if (e instanceof TimerFired t) {
-        earliestTimer.merge(t.node(), p.time, Math::min);
-      } else if (e instanceof ClientRequest c) {
-        Pending first = firstClient.get(c.node());
-        if (first == null || p.time < first.time) {
-          firstClient.put(c.node(), p);
-        }
-      } else if (!(e instanceof Delivery)) {
-        if (firstScripted == null || p.time < firstScripted.time) {
-          firstScripted = p;
-        }
-      }
-    }
+    return choices(fifoLinks, drops, duplicates, Integer.MAX_VALUE);
+  }
+
+  /** The first {@code atMost} enabled branches (all of them if there are fewer), as {@link #choices} orders them. */
+  List<Choice> choices(boolean fifoLinks, boolean drops, boolean duplicates, int atMost) {
+    Firsts firsts = new Firsts(pending);
     List<Choice> out = new ArrayList<>();
-    Set<SimEvent> seenDeliveries = new HashSet<>();
-    Set<List<NodeId>> seenLinks = new HashSet<>();
+    List<Delivery> earlier = new ArrayList<>();
     for (Pending p : pending) {
+      if (out.size() >= atMost) {
+        return out.subList(0, atMost);
+      }
       SimEvent e = p.event;
       if (e instanceof Delivery d) {
-        boolean enabled =
-            fifoLinks
-                ? seenLinks.add(List.of(d.from(), d.to()))
-                : seenDeliveries.add(e) || p.duplicated;
+        boolean enabled = fifoLinks ? !sameLink(earlier, d) : p.duplicated || !containsEqual(earlier, d);
+        earlier.add(d);
         if (enabled) {
           out.add(new Choice(Action.HAPPEN, p));
           if (drops) {
@@ -154,22 +135,88 @@ final class ChoiceAgenda extends Agenda {
             out.add(new Choice(Action.DUPLICATE, p));
           }
         }
-      } else if (e instanceof LocalMessage l) {
-        if (oldestLocal.get(l.node()) == p) {
-          out.add(new Choice(Action.HAPPEN, p));
-        }
-      } else if (e instanceof TimerFired t) {
-        if (earliestTimer.get(t.node()) == p.time) {
-          out.add(new Choice(Action.HAPPEN, p));
-        }
-      } else if (e instanceof ClientRequest c) {
-        if (firstClient.get(c.node()) == p) {
-          out.add(new Choice(Action.HAPPEN, p));
-        }
-      } else if (p == firstScripted) {
+      } else if (firsts.enabled(p)) {
         out.add(new Choice(Action.HAPPEN, p));
       }
     }
-    return out;
+    return out.size() > atMost ? out.subList(0, atMost) : out;
+  }
+
+  private static boolean sameLink(List<Delivery> earlier, Delivery d) {
+    for (Delivery o : earlier) {
+      if (o.from().equals(d.from()) && o.to().equals(d.to())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether an equal copy is in flight before {@code d} (compared link first: most are not). */
+  private static boolean containsEqual(List<Delivery> earlier, Delivery d) {
+    for (Delivery o : earlier) {
+      if (o.from().equals(d.from()) && o.to().equals(d.to()) && o.message().equals(d.message())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The events other than deliveries that are enabled: per node its oldest self-message, its timers
+   * with the earliest deadline and its earliest client request; the earliest scripted event. A
+   * group has a handful of nodes, so they are found by scanning small lists.
+   */
+  private static final class Firsts {
+    private final List<Pending> oldestLocal = new ArrayList<>();
+    private final List<Pending> earliestTimer = new ArrayList<>();
+    private final List<Pending> firstClient = new ArrayList<>();
+    private Pending firstScripted;
+
+    Firsts(List<Pending> pending) {
+      for (Pending p : pending) {
+        SimEvent e = p.event;
+        if (e instanceof LocalMessage) {
+          if (find(oldestLocal, e.node()) < 0) {
+            oldestLocal.add(p);
+          }
+        } else if (e instanceof TimerFired) {
+          keepEarliest(earliestTimer, p);
+        } else if (e instanceof ClientRequest) {
+          keepEarliest(firstClient, p);
+        } else if (!(e instanceof Delivery) && (firstScripted == null || p.time < firstScripted.time)) {
+          firstScripted = p;
+        }
+      }
+    }
+
+    boolean enabled(Pending p) {
+      SimEvent e = p.event;
+      if (e instanceof LocalMessage) {
+        return oldestLocal.get(find(oldestLocal, e.node())) == p;
+      } else if (e instanceof TimerFired) {
+        return earliestTimer.get(find(earliestTimer, e.node())).time == p.time;
+      } else if (e instanceof ClientRequest) {
+        return firstClient.get(find(firstClient, e.node())) == p;
+      }
+      return p == firstScripted;
+    }
+
+    private static void keepEarliest(List<Pending> firsts, Pending p) {
+      int i = find(firsts, p.event.node());
+      if (i < 0) {
+        firsts.add(p);
+      } else if (p.time < firsts.get(i).time) {
+        firsts.set(i, p);
+      }
+    }
+
+    private static int find(List<Pending> firsts, NodeId node) {
+      for (int i = 0; i < firsts.size(); i++) {
+        if (firsts.get(i).event.node().equals(node)) {
+          return i;
+        }
+      }
+      return -1;
+    }
   }
 }

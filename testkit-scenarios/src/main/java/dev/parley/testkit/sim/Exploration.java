@@ -1,15 +1,11 @@
 package dev.parley.testkit.sim;
 
-import dev.parley.protocols.core.NodeId;
 import dev.parley.testkit.report.Progress;
-import dev.parley.testkit.sim.ChoiceAgenda.Action;
 import dev.parley.testkit.sim.ChoiceAgenda.Choice;
-import dev.parley.testkit.sim.SimEvent.Crash;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -20,9 +16,9 @@ import java.util.function.Predicate;
 
 /**
  * Bounded exhaustive exploration of a small group (in the style of DSLabs' search tests and
- * Stateright's model checker): every order of message deliveries, self-messages, timer firings,
- * client requests and scripted nemesis actions, up to a depth, with invariants checked at every
- * state reached.
+ * Stateright's model checker): every state that some order of message deliveries, self-messages,
+ * timer firings, client requests and scripted nemesis actions reaches within a depth, with
+ * invariants checked at each.
  *
  * <p><b>Model.</b> The nodes run the same behaviors as in {@link Simulation}. At each state every
  * enabled event is a branch (see {@code ChoiceAgenda}: any message in flight, whatever its delay; a
@@ -40,17 +36,42 @@ import java.util.function.Predicate;
  * explored: {@link #of} and {@link #run} refuse them (an {@link IllegalArgumentException} that says
  * what to do instead).
  *
- * <p><b>Search.</b> Breadth-first over schedules (lists of choices), so the first violation found
- * is a shortest one. Behaviors are opaque objects that cannot be copied, so a state is reached by
- * replaying its schedule from scratch, every node a fresh incarnation (in a kit reused from the
- * previous replay, see {@code KitFactory}): the cost of a state grows with its depth.
- * States are de-duplicated by a 64-bit fingerprint of: for each node, its liveness, incarnation and
- * the ordered hash of every input it took (event and virtual time), the network's history, and the
- * multiset of pending events. For deterministic behaviors that is the whole global state, so two
- * schedules that differ only in the order of independent events meet and are explored once;
- * collisions are possible but unlikely. Messages must have value equality (records) for equal
- * states to match; otherwise the search is still sound, only slower. {@link #abstraction} replaces
- * the node part with a key of your own (e.g. the upcall logs): faster, unsound when it hides state.
+ * <p><b>States.</b> Behaviors are opaque objects that cannot be copied, so a state is reached by
+ * replaying its schedule (a list of choices) from scratch, every node a fresh incarnation (in a kit
+ * reused from the previous replay, see {@code KitFactory}), or by taking one more event on the live
+ * simulation when it is where the search needs it. States are de-duplicated by a 64-bit fingerprint
+ * of: for each node, its liveness, incarnation and the ordered hash of every input it took (event
+ * and virtual time), the network's history, and the multiset of pending events. For deterministic
+ * behaviors that is the whole global state; collisions are possible but unlikely. Messages must
+ * have value equality (records) for equal states to match; otherwise the search is still sound,
+ * only slower. Every event taken is recorded in exactly one history, so every schedule that reaches
+ * a state has the same length: a state's depth is part of it. {@link #abstraction} replaces the
+ * node part with a key of your own (e.g. the upcall logs): faster, unsound when it hides state, and
+ * searched breadth first, since a key need not tell the depth.
+ *
+ * <p><b>Search.</b> Depth first by default: the first child of a state is reached from the live
+ * simulation, every later one by a replay; breadth first ({@link #depthFirst}{@code (false)})
+ * replays every state. Both avoid the orders of independent events that only reach a state again
+ * ({@link #partialOrderReduction}, on by default): events at different nodes that leave virtual
+ * time where it is commute (a delivery, a duplicate copy, a self-message, a timer or client request
+ * already due), everything else (an event that moves time, a crash, a restart, a nemesis action, a
+ * loss against a loss) is taken as dependent on everything, and so is every event once a nemesis
+ * action has happened. The reduction is stateful sleep sets ({@code SleepSets}, which argues its
+ * soundness): it visits every state reachable within the depth bound, so every invariant is checked
+ * on exactly the states the plain search checks (a commuted schedule has the same length, so the
+ * bound does not interfere), and spares the transitions that would only meet one again. The first
+ * violation ends the search; found depth first, it is looked for again breadth first within its
+ * length, so the counterexample reported is a shortest one, the one a breadth-first search reports.
+ * The builder's invariants are checked after every step of the schedules taken; one that keeps
+ * state ({@code freshInvariant}) sees one schedule per state, as de-duplication already implies.
+ *
+ * <p><b>Cost.</b> A replay costs building the group (starting an incarnation of every node) plus one
+ * step per event of its schedule. Without the reduction every enabled event is taken at every new
+ * state, one replay each; with it, on causal multicast every transition taken reaches a state not
+ * visited before (docs/benchmarks.md: a quarter of the replays), and depth first saves the replay
+ * of every state's first child besides. Memory: one fingerprint and
+ * the sleep set per state visited, plus the frontier (breadth first: every queued schedule; depth
+ * first: the path).
  *
  * <p><b>Usage</b> (the spec {@code SimUsageExampleTest} runs exactly this).
  *
@@ -90,7 +111,11 @@ public final class Exploration<C> {
   private Boolean fifoLinks;
   private int crashes;
   private Function<SimView, Object> abstraction;
+  private boolean partialOrderReduction = true;
+  private boolean depthFirst = true;
   private final KitFactory kits = new KitFactory();
+  /** The states the last run visited (its depth-first or breadth-first search, not the shortening pass). */
+  private SleepSets lastVisited;
 
   private Exploration(Simulation.Builder<C> builder) {
     this.builder = Objects.requireNonNull(builder, "builder");
@@ -203,6 +228,28 @@ public final class Exploration<C> {
   }
 
   /**
+   * Whether to skip the orders of independent events that only reach a state again (default on):
+   * the same states are visited and checked, with fewer transitions. Off, every enabled event is
+   * taken at every new state, which a spec can use to compare.
+   */
+  public Exploration<C> partialOrderReduction(boolean on) {
+    this.partialOrderReduction = on;
+    return this;
+  }
+
+  /**
+   * Whether to search depth first (default), continuing from the live simulation wherever it can,
+   * or breadth first, replaying every state from scratch. Either way the counterexample reported is
+   * a shortest one: a violation found depth first is looked for again breadth first, bounded by its
+   * length. With an {@link #abstraction} the search is breadth first regardless (a state first
+   * met deep would otherwise hide the same key met shallower).
+   */
+  public Exploration<C> depthFirst(boolean on) {
+    this.depthFirst = on;
+    return this;
+  }
+
+  /**
    * Identify states by {@code key} (plus the pending events) instead of the nodes' input histories.
    * Prunes more; unsound if two states with equal keys can behave differently.
    */
@@ -219,71 +266,196 @@ public final class Exploration<C> {
   public Result run() {
     ExplorationSettings settings = settings();
     long start = System.nanoTime();
-    ArrayDeque<int[]> queue = new ArrayDeque<>();
-    queue.add(new int[0]);
-    Set<Long> seen = new HashSet<>();
-    Counters n = new Counters();
-    boolean complete = true;
-    Counterexample violation = null;
-    Progress progress = Progress.of("exploration");
-    while (!queue.isEmpty()) {
-      progress.tick(() -> String.format("%,d states, %,d revisits pruned, depth %d, %,d queued",
-          n.states, n.pruned, n.deepest, queue.size()));
-      if (n.states >= maxStates) {
-        complete = false;
-        break;
-      }
-      int[] schedule = queue.poll();
-      Replay replay = replay(schedule, settings, false, n, kits);
-      if (replay.failure != null) {
-        violation = counterexample(schedule, settings, replay.failure);
-        break;
-      }
-      long fingerprint = fingerprint(replay);
-      if (!seen.add(fingerprint)) {
-        n.pruned++;
-        continue;
-      }
-      n.states++;
-      n.deepest = Math.max(n.deepest, schedule.length);
-      Throwable failed = checkState(replay);
-      if (failed != null) {
-        violation = counterexample(schedule, settings, failed);
-        break;
-      }
-      List<Choice> choices = replay.choices();
-      if (choices.isEmpty() || schedule.length == maxDepth || replay.sim.steps() >= settings.maxSteps()) {
-        n.schedules++;
-        if (!choices.isEmpty()) {
-          n.bounded++;
-        }
-        continue;
-      }
-      for (int i = 0; i < choices.size(); i++) {
-        int[] next = Arrays.copyOf(schedule, schedule.length + 1);
-        next[schedule.length] = i;
-        queue.add(next);
+    Search search = new Search(settings, maxDepth);
+    boolean depthFirst = this.depthFirst && abstraction == null;
+    if (depthFirst) {
+      search.depthFirst();
+    } else {
+      search.breadthFirst();
+    }
+    lastVisited = search.sleepSets;
+    Counterexample violation = search.violation;
+    if (violation != null && depthFirst) {
+      Search shortest = new Search(settings, violation.choices().length);
+      shortest.breadthFirst();
+      if (shortest.violation != null) {
+        violation = shortest.violation;
       }
     }
-    Duration wall = Duration.ofNanos(System.nanoTime() - start);
+    Counters n = search.n;
     return new Result(
         n.states,
         n.schedules,
         n.bounded,
         n.pruned,
+        n.slept,
+        n.replays,
         n.transitions,
         n.deepest,
-        complete && violation == null,
-        wall,
+        search.complete && violation == null,
+        Duration.ofNanos(System.nanoTime() - start),
         Optional.ofNullable(violation));
   }
+
+  /**
+   * One search within {@code depthBound}: breadth first, each state replayed from scratch; or depth
+   * first, each state reached from its parent on the live simulation when that is where the
+   * simulation is (the first child of every state), replayed from scratch otherwise. Both visit the
+   * states with {@link SleepSets}; the first violation ends the search.
+   */
+  private final class Search {
+    final ExplorationSettings settings;
+    final int depthBound;
+    final SleepSets sleepSets = new SleepSets(partialOrderReduction);
+    final Counters n = new Counters();
+    final Progress progress = Progress.of("exploration");
+    boolean complete = true;
+    Counterexample violation;
+
+    Search(ExplorationSettings settings, int depthBound) {
+      this.settings = settings;
+      this.depthBound = depthBound;
+    }
+
+    void breadthFirst() {
+      ArrayDeque<Item> queue = new ArrayDeque<>();
+      queue.add(new Item(new int[0], Set.of()));
+      while (!queue.isEmpty() && violation == null) {
+        progress.tick(() -> status(queue.size() + " queued"));
+        if (n.states >= maxStates) {
+          complete = false;
+          return;
+        }
+        Item item = queue.poll();
+        Expansion e = visit(replay(item.schedule(), settings, false, n, kits), item);
+        for (int i = 0; e != null && i < e.visit.take().size(); i++) {
+          queue.add(e.child(i));
+        }
+      }
+    }
+
+    void depthFirst() {
+      ArrayDeque<Expansion> stack = new ArrayDeque<>();
+      Item root = new Item(new int[0], Set.of());
+      Replay<C> live = replay(root.schedule(), settings, false, n, kits);
+      push(stack, visit(live, root));
+      while (!stack.isEmpty() && violation == null) {
+        progress.tick(() -> status("depth " + stack.size()));
+        if (n.states >= maxStates) {
+          complete = false;
+          return;
+        }
+        Expansion top = stack.peek();
+        if (top.next == top.visit.take().size()) {
+          stack.pop();
+          continue;
+        }
+        int i = top.next++;
+        Item child = top.child(i);
+        if (live.at == top.schedule) {
+          live.step(top.visit.take().get(i), child.schedule());
+          n.transitions++;
+        } else {
+          live = replay(child.schedule(), settings, false, n, kits);
+        }
+        push(stack, visit(live, child));
+      }
+    }
+
+    private void push(ArrayDeque<Expansion> stack, Expansion e) {
+      if (e != null) {
+        stack.push(e);
+      }
+    }
+
+    /**
+     * The state {@code r} reached by {@code item}: checked if new, and what to take from it (null
+     * if nothing: a revisit with nothing new to take, a leaf, the depth bound, a violation).
+     */
+    private Expansion visit(Replay<C> r, Item item) {
+      int[] schedule = item.schedule();
+      if (r.failure != null) {
+        violation = counterexample(schedule, settings, r.failure);
+        return null;
+      }
+      boolean bounded = schedule.length == depthBound || r.sim.steps() >= settings.maxSteps();
+      List<Choice> choices = bounded ? r.choices(1) : r.choices(); // at the bound: only whether any
+      SleepSets.Visit visit = sleepSets.visit(fingerprint(r), bounded ? List.of() : choices, item.sleep());
+      if (!visit.first()) {
+        if (visit.take().isEmpty()) {
+          n.pruned++;
+          return null;
+        }
+      } else {
+        n.states++;
+        n.deepest = Math.max(n.deepest, schedule.length);
+        Throwable failed = checkState(r);
+        if (failed != null) {
+          violation = counterexample(schedule, settings, failed);
+          return null;
+        }
+        if (choices.isEmpty() || bounded) {
+          n.schedules++;
+          if (!choices.isEmpty()) {
+            n.bounded++;
+          }
+          return null;
+        }
+      }
+      n.slept += choices.size() - visit.take().size();
+      int[] indices = new int[visit.take().size()];
+      for (int i = 0; i < indices.length; i++) {
+        indices[i] = choices.indexOf(visit.take().get(i));
+      }
+      return new Expansion(item, visit, indices, r.sim.elapsed().toNanos(), !r.networkChanged);
+    }
+
+    private String status(String frontier) {
+      return String.format("%,d states, %,d revisits pruned, %,d transitions asleep, depth %d, %s",
+          n.states, n.pruned, n.slept, n.deepest, frontier);
+    }
+
+    /** A state being expanded: what it takes, and which of those it has taken. */
+    private final class Expansion {
+      final int[] schedule;
+      final Set<SleepSets.Transition> sleep;
+      final SleepSets.Visit visit;
+      final int[] indices;
+      final long now;
+      final boolean independence;
+      int next;
+
+      Expansion(Item item, SleepSets.Visit visit, int[] indices, long now, boolean independence) {
+        this.schedule = item.schedule();
+        this.sleep = item.sleep();
+        this.visit = visit;
+        this.indices = indices;
+        this.now = now;
+        this.independence = independence;
+      }
+
+      Item child(int i) {
+        int[] next = Arrays.copyOf(schedule, schedule.length + 1);
+        next[schedule.length] = indices[i];
+        return new Item(next, sleepSets.childSleep(sleep, visit, i, now, independence));
+      }
+    }
+  }
+
+  /** The fingerprints of the states the last {@link #run} visited, for the specs of the search itself. */
+  Set<Long> visitedStates() {
+    return lastVisited == null ? Set.of() : lastVisited.visited();
+  }
+
+  /** A schedule still to explore, with the transitions it need not take next (its sleep set). */
+  private record Item(int[] schedule, Set<SleepSets.Transition> sleep) {}
 
   /**
    * The simulation after {@code schedule} (the choice indices of a {@link Counterexample}), with
    * tracing on, for a closer look; a violation on the way is thrown.
    */
   public Simulation<C> replay(int[] schedule) {
-    Replay r = replay(schedule, settings(), true, new Counters(), new KitFactory());
+    Replay<C> r = replay(schedule, settings(), true, new Counters(), new KitFactory());
     if (r.failure != null) {
       throw new AssertionError("the schedule fails at its last step", r.failure);
     }
@@ -294,87 +466,46 @@ public final class Exploration<C> {
     return ExplorationSettings.resolve(builder, fifoLinks, drops, duplicates);
   }
 
-  private final class Replay {
-    final Simulation<C> sim;
-    final ChoiceAgenda agenda;
-    final ExplorationSettings settings;
-    final List<String> steps = new ArrayList<>();
-    int crashed;
-    Throwable failure;
-
-    Replay(Simulation<C> sim, ChoiceAgenda agenda, ExplorationSettings settings) {
-      this.sim = sim;
-      this.agenda = agenda;
-      this.settings = settings;
-    }
-
-    List<Choice> choices() {
-      List<Choice> choices = agenda.choices(settings.fifoLinks(), settings.drops(), settings.duplicates());
-      if (crashed < crashes) {
-        long now = sim.elapsed().toNanos();
-        for (NodeId node : sim.liveNodes()) {
-          choices.add(new Choice(Action.INJECT, new Pending(now, 0, -1, new Crash(node), false)));
-        }
-      }
-      return choices;
-    }
-
-    void take(Choice c) {
-      switch (c.action()) {
-        case HAPPEN -> {
-          agenda.take(c.pending());
-          sim.applyChosen(c.pending());
-        }
-        case DROP -> {
-          agenda.take(c.pending());
-          sim.applyLoss(c.pending());
-        }
-        case DUPLICATE -> {
-          agenda.duplicate(c.pending());
-          sim.applyChosen(c.pending());
-        }
-        case INJECT -> {
-          crashed++;
-          sim.applyChosen(c.pending());
-        }
-      }
-    }
-  }
-
   private static final class Counters {
     long states;
     long schedules;
     long bounded;
     long pruned;
+    long slept;
+    long replays;
     long transitions;
     int deepest;
   }
 
   /** Replays {@code schedule} on {@code kits}, whose earlier simulation this one replaces. */
-  private Replay replay(int[] schedule, ExplorationSettings settings, boolean trace, Counters n, KitFactory kits) {
+  private Replay<C> replay(int[] schedule, ExplorationSettings settings, boolean trace, Counters n, KitFactory kits) {
     kits.releaseAll();
     ChoiceAgenda agenda = new ChoiceAgenda();
     Simulation<C> sim = builder.buildExploring(agenda, kits, trace);
     setup.accept(sim);
-    Replay r = new Replay(sim, agenda, settings);
+    Replay<C> r = new Replay<>(sim, agenda, settings, crashes);
+    n.replays++;
     try {
       if (prefix != null) {
         runPrefix(r);
       }
       for (int index : schedule) {
-        List<Choice> choices = r.choices();
+        List<Choice> choices = r.choices(index + 1);
         if (index >= choices.size()) {
           throw new IllegalStateException(
               "schedule " + Arrays.toString(schedule) + " does not fit this exploration: "
                   + "a behavior is not deterministic, or the setup changed");
         }
         Choice c = choices.get(index);
-        r.steps.add(Trace.text(c));
+        if (trace) {
+          r.steps.add(Trace.text(c));
+        }
         r.take(c);
         n.transitions++;
       }
+      r.at = schedule;
     } catch (AssertionError | RuntimeException e) {
-      r.failure = e instanceof SimulationFailure && e.getCause() != null ? e.getCause() : e;
+      r.fail(e);
     }
     return r;
   }
@@ -383,7 +514,7 @@ public final class Exploration<C> {
    * Takes the earliest enabled event, without faults, until the prefix's state is reached, then runs
    * its script.
    */
-  private void runPrefix(Replay r) {
+  private void runPrefix(Replay<C> r) {
     long limit = Math.min(Prefix.MAX_EVENTS, r.settings.maxSteps());
     for (int events = 0; !prefix.reached().test(r.sim); events++) {
       List<Choice> choices = r.agenda.choices(r.settings.fifoLinks(), false, false);
@@ -403,7 +534,7 @@ public final class Exploration<C> {
     prefix.then().accept(r.sim);
   }
 
-  private long fingerprint(Replay r) {
+  private long fingerprint(Replay<C> r) {
     if (abstraction != null) {
       return Hash64.mix(
           Hash64.mix(Hash64.of(abstraction.apply(r.sim)), r.agenda.contentHash()), r.crashed);
@@ -411,7 +542,7 @@ public final class Exploration<C> {
     return Hash64.mix(r.sim.stateFingerprint(r.agenda.contentHash()), r.crashed);
   }
 
-  private Throwable checkState(Replay r) {
+  private Throwable checkState(Replay<C> r) {
     try {
       for (Invariant i : invariants) {
         i.check(r.sim);
@@ -428,7 +559,7 @@ public final class Exploration<C> {
   }
 
   private Counterexample counterexample(int[] schedule, ExplorationSettings settings, Throwable failure) {
-    Replay traced = replay(schedule, settings, true, new Counters(), kits);
+    Replay<C> traced = replay(schedule, settings, true, new Counters(), kits);
     return new Counterexample(
         schedule.clone(),
         List.copyOf(traced.steps),
@@ -456,14 +587,17 @@ public final class Exploration<C> {
 
   /**
    * What a search did: distinct states, schedules that ended (nothing enabled) or hit the depth
-   * bound, states reached again and pruned, events replayed, the deepest level, whether it covered
-   * everything within the depth bound, its wall time, and the shortest violation if one was found.
+   * bound, states reached again and pruned, transitions the partial-order reduction did not take,
+   * schedules replayed, events replayed, the deepest level, whether it covered everything within
+   * the depth bound, its wall time, and the shortest violation if one was found.
    */
   public record Result(
       long states,
       long schedules,
       long depthBounded,
       long pruned,
+      long slept,
+      long replays,
       long transitions,
       int deepest,
       boolean complete,
@@ -490,11 +624,13 @@ public final class Exploration<C> {
       return String.format(
           java.util.Locale.ROOT,
           "explored %d states (%d schedules, %d cut by the depth bound, %d revisits pruned, "
-              + "%d events replayed, depth %d) in %d ms: %.0f states/s%s%s",
+              + "%d transitions asleep, %d replays of %d events, depth %d) in %d ms: %.0f states/s%s%s",
           states,
           schedules,
           depthBounded,
           pruned,
+          slept,
+          replays,
           transitions,
           deepest,
           wallTime.toMillis(),
