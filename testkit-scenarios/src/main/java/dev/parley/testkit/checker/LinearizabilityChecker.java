@@ -5,13 +5,20 @@ import dev.parley.protocols.history.Op;
 import dev.parley.protocols.history.Operation;
 import dev.parley.testkit.report.TextTable;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * Linearizability of a key-value store whose keys are independent registers with {@code put(v)},
@@ -46,20 +53,27 @@ public final class LinearizabilityChecker implements Checker<History> {
 
   private final Object initialValue;
   private final long budget;
+  private final int parallelism;
   private final WglSearch.Spec spec;
   private final Function<Operation, WglSearch.Call> toCall;
 
-  private LinearizabilityChecker(Object initialValue, long budget, WglSearch.Spec spec,
+  private LinearizabilityChecker(Object initialValue, long budget, int parallelism, WglSearch.Spec spec,
       Function<Operation, WglSearch.Call> toCall) {
     this.initialValue = initialValue;
     this.budget = budget;
+    this.parallelism = parallelism;
     this.spec = spec;
     this.toCall = toCall;
   }
 
+  private static int defaultParallelism() {
+    return Runtime.getRuntime().availableProcessors();
+  }
+
   /** A checker for registers that start empty (null), with the default search budget. */
   public static LinearizabilityChecker forRegisters() {
-    return new LinearizabilityChecker(null, DEFAULT_BUDGET, RegisterModel.INSTANCE, RegisterModel::toCall);
+    return new LinearizabilityChecker(null, DEFAULT_BUDGET, defaultParallelism(), RegisterModel.INSTANCE,
+        RegisterModel::toCall);
   }
 
   /**
@@ -68,7 +82,7 @@ public final class LinearizabilityChecker implements Checker<History> {
    * taken to have had no effect.
    */
   public static <S> LinearizabilityChecker forModel(Model<S> model) {
-    return new LinearizabilityChecker(model.initialState(), DEFAULT_BUDGET, modelSpec(model),
+    return new LinearizabilityChecker(model.initialState(), DEFAULT_BUDGET, defaultParallelism(), modelSpec(model),
         op -> op.isFail() ? null : new WglSearch.Call(op, null, op.isOk()));
   }
 
@@ -91,7 +105,7 @@ public final class LinearizabilityChecker implements Checker<History> {
 
   /** The value every key holds before its first put. */
   public LinearizabilityChecker withInitialValue(Object value) {
-    return new LinearizabilityChecker(Op.normalize(value, "initial value"), budget, spec, toCall);
+    return new LinearizabilityChecker(Op.normalize(value, "initial value"), budget, parallelism, spec, toCall);
   }
 
   /** At most this many distinct configurations per key before the verdict is UNKNOWN. */
@@ -99,7 +113,19 @@ public final class LinearizabilityChecker implements Checker<History> {
     if (configurationsPerKey <= 0) {
       throw new IllegalArgumentException("budget must be positive, was " + configurationsPerKey);
     }
-    return new LinearizabilityChecker(initialValue, configurationsPerKey, spec, toCall);
+    return new LinearizabilityChecker(initialValue, configurationsPerKey, parallelism, spec, toCall);
+  }
+
+  /**
+   * Searches at most this many keys at once, each on its own thread (by default as many as there are
+   * processors; 1 searches the keys one after the other on the calling thread). The verdict does not
+   * depend on it.
+   */
+  public LinearizabilityChecker withParallelism(int threads) {
+    if (threads <= 0) {
+      throw new IllegalArgumentException("parallelism must be positive, was " + threads);
+    }
+    return new LinearizabilityChecker(initialValue, budget, threads, spec, toCall);
   }
 
   @Override
@@ -110,21 +136,22 @@ public final class LinearizabilityChecker implements Checker<History> {
   @Override
   public Verdict check(History history) {
     Map<String, History> keys = history.byKey();
+    List<String> names = List.copyOf(keys.keySet());
+    List<List<WglSearch.Call>> calls = names.stream()
+        .map(k -> keys.get(k).operations().stream().map(toCall).filter(Objects::nonNull).toList())
+        .toList();
+    List<WglSearch.Result> results = searchAll(calls);
     Map<String, WglSearch.NotLinearizable> failed = new LinkedHashMap<>();
     List<String> undecided = new ArrayList<>();
     long configurations = 0;
-    for (Map.Entry<String, History> k : keys.entrySet()) {
-      List<WglSearch.Call> calls = k.getValue().operations().stream()
-          .map(toCall)
-          .filter(Objects::nonNull)
-          .toList();
-      WglSearch.Result result = WglSearch.search(calls, spec, initialValue, budget);
+    for (int k = 0; k < names.size(); k++) {
+      WglSearch.Result result = results.get(k);
       if (result instanceof WglSearch.Linearizable ok) {
         configurations += ok.configurations();
       } else if (result instanceof WglSearch.NotLinearizable bad) {
-        failed.put(k.getKey(), bad);
+        failed.put(names.get(k), bad);
       } else {
-        undecided.add(k.getKey());
+        undecided.add(names.get(k));
       }
     }
     int opCount = history.operations().size();
@@ -141,6 +168,58 @@ public final class LinearizabilityChecker implements Checker<History> {
     }
     return Verdict.valid(name(), opCount + " operations on " + keys.size() + " key(s) are linearizable ("
         + configurations + " configurations explored)");
+  }
+
+  /**
+   * The search's result for each key's calls, in the order given. With more than one thread, keys are
+   * handed out largest first to a pool of {@code min(parallelism, keys)} threads, so that the longest
+   * search starts at once; results are gathered by position, so the verdict does not depend on which
+   * search ends first. A search that throws (a user's model, say) rethrows here: the first by key order.
+   */
+  private List<WglSearch.Result> searchAll(List<List<WglSearch.Call>> keys) {
+    int threads = Math.min(parallelism, keys.size());
+    if (threads <= 1) {
+      return keys.stream().map(this::search).toList();
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(threads, task -> {
+      Thread t = new Thread(task, "linearizability-checker");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<WglSearch.Result>> pending = new ArrayList<>(Collections.nCopies(keys.size(), null));
+      IntStream.range(0, keys.size()).boxed()
+          .sorted(Comparator.comparingInt((Integer k) -> keys.get(k).size()).reversed())
+          .forEach(k -> pending.set(k, pool.submit(() -> search(keys.get(k)))));
+      List<WglSearch.Result> results = new ArrayList<>(keys.size());
+      for (Future<WglSearch.Result> f : pending) {
+        results.add(await(f));
+      }
+      return results;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private WglSearch.Result search(List<WglSearch.Call> calls) {
+    return WglSearch.search(calls, spec, initialValue, budget);
+  }
+
+  private static WglSearch.Result await(Future<WglSearch.Result> search) {
+    try {
+      return search.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error error) {
+        throw error;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CancellationException("interrupted while checking linearizability");
+    }
   }
 
   private String describe(String key, WglSearch.NotLinearizable bad) {

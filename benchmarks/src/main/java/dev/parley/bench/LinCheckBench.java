@@ -1,0 +1,101 @@
+package dev.parley.bench;
+
+import dev.parley.protocols.history.History;
+import dev.parley.testkit.checker.LinearizabilityChecker;
+import dev.parley.testkit.checker.Verdict;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * How long the linearizability checker takes per history, searching one key at a time (parallelism
+ * 1, how it always ran before keys were searched in parallel) and with its default parallelism, side by
+ * side, on linearizable histories of a simulated register store ({@link SimulatedRegisters}): 10,000
+ * operations over 10 keys, and 10,000 over one key. The histories come from seeds, so every run checks
+ * the same ones; {@code --write DIR} also writes them, one operation per line ({@link OperationLines}),
+ * for another checker to be timed on the same histories.
+ */
+@Command(name = "lincheck", mixinStandardHelpOptions = true,
+    description = "Time per history of the linearizability checker, 1 thread and default parallelism.")
+final class LinCheckBench implements Runnable {
+
+  @Option(names = "--seed", description = "seed of the first history of each shape (default ${DEFAULT-VALUE})")
+  long seed = 1;
+
+  @Option(names = "--histories", description = "histories per shape (default ${DEFAULT-VALUE})")
+  int histories = 5;
+
+  @Option(names = "--repetitions", description = "timed checks of each history (default ${DEFAULT-VALUE})")
+  int repetitions = 5;
+
+  @Option(names = "--write", description = "also write the histories here, DIR/SHAPE/seed-N.jsonl")
+  Path write;
+
+  static final List<SimulatedRegisters.Shape> SHAPES = List.of(
+      new SimulatedRegisters.Shape("10keys-10000ops", 10_000, 10, 10, 0.02, 5),
+      new SimulatedRegisters.Shape("1key-10000ops", 10_000, 1, 10, 0.02, 5));
+
+  @Override
+  public void run() {
+    int parallel = Runtime.getRuntime().availableProcessors();
+    System.out.println("Linearizability checker: median time per history (" + histories + " histories per shape, "
+        + repetitions + " timed checks of each after one warm-up)");
+    Figures.machine();
+    Figures.row("history shape", "clients", "unknown outcomes", "1 thread (sequential, as before)",
+        parallel + " threads (default)", "speed-up");
+    Figures.row("---", "---", "---", "---", "---", "---");
+    for (SimulatedRegisters.Shape shape : SHAPES) {
+      List<History> generated = generate(shape);
+      double sequential = medianMillis(generated, LinearizabilityChecker.forRegisters().withParallelism(1));
+      double inParallel = medianMillis(generated, LinearizabilityChecker.forRegisters().withParallelism(parallel));
+      Figures.row(shape.operations() + " ops over " + shape.keys() + " key(s)", String.valueOf(shape.clients()),
+          String.format("%.0f%%", shape.timeoutRate() * 100), millis(sequential), millis(inParallel),
+          String.format("%.2fx", sequential / inParallel));
+    }
+    if (write != null) {
+      System.out.println();
+      System.out.println("Histories written to " + write.toAbsolutePath() + ", one operation per line.");
+    }
+  }
+
+  private List<History> generate(SimulatedRegisters.Shape shape) {
+    List<History> generated = new ArrayList<>();
+    for (long s = seed; s < seed + histories; s++) {
+      History h = SimulatedRegisters.generate(shape, s);
+      generated.add(h);
+      if (write != null) {
+        OperationLines.write(h, write.resolve(shape.name()).resolve("seed-" + s + ".jsonl"));
+      }
+    }
+    return generated;
+  }
+
+  /** The median over every timed check of every history; each history is checked once untimed first. */
+  private double medianMillis(List<History> generated, LinearizabilityChecker checker) {
+    generated.forEach(h -> requireLinearizable(checker.check(h)));
+    double[] times = new double[generated.size() * repetitions];
+    int n = 0;
+    for (int r = 0; r < repetitions; r++) {
+      for (History h : generated) {
+        long start = System.nanoTime();
+        Verdict v = checker.check(h);
+        times[n++] = (System.nanoTime() - start) / 1e6;
+        requireLinearizable(v);
+      }
+    }
+    return Figures.median(times);
+  }
+
+  /** The histories are linearizable by construction; any other verdict is the checker's fault. */
+  private static void requireLinearizable(Verdict v) {
+    if (!v.valid()) {
+      throw new IllegalStateException("a simulated history was not found linearizable: " + v.report());
+    }
+  }
+
+  private static String millis(double ms) {
+    return String.format("%.1f ms", ms);
+  }
+}
