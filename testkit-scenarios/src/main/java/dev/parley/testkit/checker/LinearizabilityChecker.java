@@ -7,10 +7,12 @@ import dev.parley.testkit.report.TextTable;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -135,32 +137,34 @@ public final class LinearizabilityChecker implements Checker<History> {
 
   @Override
   public Verdict check(History history) {
-    Map<String, History> keys = history.byKey();
-    List<String> names = List.copyOf(keys.keySet());
-    List<List<WglSearch.Call>> calls = names.stream()
-        .map(k -> keys.get(k).operations().stream().map(toCall).filter(Objects::nonNull).toList())
-        .toList();
-    List<WglSearch.Result> results = searchAll(calls);
-    Map<String, WglSearch.NotLinearizable> failed = new LinkedHashMap<>();
+    Map<String, List<Operation>> keys = new LinkedHashMap<>();
+    history.operations().forEach(o -> keys.computeIfAbsent(o.key(), k -> new ArrayList<>()).add(o));
+    List<String> names = new ArrayList<>(keys.keySet());
+    List<Searched> results = searchAll(names.stream().map(keys::get).toList());
+    int firstFailed = -1;
+    List<String> failed = new ArrayList<>();
     List<String> undecided = new ArrayList<>();
     long configurations = 0;
     for (int k = 0; k < names.size(); k++) {
-      WglSearch.Result result = results.get(k);
+      WglSearch.Result result = results.get(k).result();
       if (result instanceof WglSearch.Linearizable ok) {
         configurations += ok.configurations();
-      } else if (result instanceof WglSearch.NotLinearizable bad) {
-        failed.put(names.get(k), bad);
+      } else if (result instanceof WglSearch.NotLinearizable) {
+        firstFailed = failed.isEmpty() ? k : firstFailed;
+        failed.add(names.get(k));
       } else {
         undecided.add(names.get(k));
       }
     }
     int opCount = history.operations().size();
-    if (!failed.isEmpty()) {
-      Map.Entry<String, WglSearch.NotLinearizable> first = failed.entrySet().iterator().next();
-      String where = failed.size() == 1 ? "" : " (" + failed.size() + " keys fail: " + failed.keySet() + ")";
-      return Verdict.invalid(name(),
-          describe(first.getKey(), first.getValue()) + where,
-          counterexample(first.getKey(), keys.get(first.getKey()), first.getValue()));
+    if (firstFailed >= 0) {
+      String key = names.get(firstFailed);
+      List<WglSearch.Call> calls = results.get(firstFailed).calls();
+      WglSearch.Call stuck = ((WglSearch.NotLinearizable) results.get(firstFailed).result()).stuck();
+      WglSearch.ReachableStates states = WglSearch.statesBefore(calls, stuck, spec, initialValue, budget);
+      String where = failed.size() == 1 ? "" : " (" + failed.size() + " keys fail: " + failed + ")";
+      return Verdict.invalid(name(), describe(key, stuck.operation(), states) + where,
+          counterexample(key, keys.get(key), calls, stuck.operation()));
     }
     if (!undecided.isEmpty()) {
       return Verdict.unknown(name(), "gave up after " + budget + " configurations on key(s) " + undecided
@@ -170,13 +174,17 @@ public final class LinearizabilityChecker implements Checker<History> {
         + configurations + " configurations explored)");
   }
 
+  /** One key's operations as the search saw them, and what it concluded. */
+  private record Searched(List<WglSearch.Call> calls, WglSearch.Result result) {}
+
   /**
-   * The search's result for each key's calls, in the order given. With more than one thread, keys are
-   * handed out largest first to a pool of {@code min(parallelism, keys)} threads, so that the longest
-   * search starts at once; results are gathered by position, so the verdict does not depend on which
-   * search ends first. A search that throws (a user's model, say) rethrows here: the first by key order.
+   * Each key's operations searched, in the order given. With more than one thread, keys are handed out
+   * largest first to a pool of {@code min(parallelism, keys)} threads, so that the longest search starts
+   * at once; results are gathered by position, so the verdict does not depend on which search ends
+   * first. A search that throws (on an operation the model does not know, say) rethrows here: the first
+   * by key order, as a sequential search would.
    */
-  private List<WglSearch.Result> searchAll(List<List<WglSearch.Call>> keys) {
+  private List<Searched> searchAll(List<List<Operation>> keys) {
     int threads = Math.min(parallelism, keys.size());
     if (threads <= 1) {
       return keys.stream().map(this::search).toList();
@@ -187,12 +195,12 @@ public final class LinearizabilityChecker implements Checker<History> {
       return t;
     });
     try {
-      List<Future<WglSearch.Result>> pending = new ArrayList<>(Collections.nCopies(keys.size(), null));
+      List<Future<Searched>> pending = new ArrayList<>(Collections.nCopies(keys.size(), null));
       IntStream.range(0, keys.size()).boxed()
           .sorted(Comparator.comparingInt((Integer k) -> keys.get(k).size()).reversed())
           .forEach(k -> pending.set(k, pool.submit(() -> search(keys.get(k)))));
-      List<WglSearch.Result> results = new ArrayList<>(keys.size());
-      for (Future<WglSearch.Result> f : pending) {
+      List<Searched> results = new ArrayList<>(keys.size());
+      for (Future<Searched> f : pending) {
         results.add(await(f));
       }
       return results;
@@ -201,11 +209,12 @@ public final class LinearizabilityChecker implements Checker<History> {
     }
   }
 
-  private WglSearch.Result search(List<WglSearch.Call> calls) {
-    return WglSearch.search(calls, spec, initialValue, budget);
+  private Searched search(List<Operation> operations) {
+    List<WglSearch.Call> calls = operations.stream().map(toCall).filter(Objects::nonNull).toList();
+    return new Searched(calls, WglSearch.search(calls, spec, initialValue, budget));
   }
 
-  private static WglSearch.Result await(Future<WglSearch.Result> search) {
+  private static <T> T await(Future<T> search) {
     try {
       return search.get();
     } catch (ExecutionException e) {
@@ -222,24 +231,32 @@ public final class LinearizabilityChecker implements Checker<History> {
     }
   }
 
-  private String describe(String key, WglSearch.NotLinearizable bad) {
-    Operation op = bad.stuck().operation();
+  private String describe(String key, Operation op, WglSearch.ReachableStates states) {
     return "key " + key + ": " + OperationText.call(op) + " -> " + OperationText.result(op) + " by "
         + op.process() + " (op " + op.invocationIndex() + ") cannot be linearized; just before it "
-        + (spec == RegisterModel.INSTANCE ? "the register could only hold " : "the state could only be ")
-        + bad.statesBefore().stream().map(String::valueOf).collect(Collectors.joining(" or "));
+        + (spec == RegisterModel.INSTANCE ? "the register could " : "the state could ")
+        + (states.complete() ? "only " : "(at least) ")
+        + (spec == RegisterModel.INSTANCE ? "hold " : "be ")
+        + states.states().stream().map(String::valueOf).collect(Collectors.joining(" or "));
   }
 
-  private static List<String> counterexample(String key, History keyHistory, WglSearch.NotLinearizable bad) {
-    Operation stuck = bad.stuck().operation();
-    List<Operation> all = keyHistory.operations();
+  /**
+   * The operations a reader needs to see why {@code stuck} cannot be linearized: those the search
+   * considered (not a FAIL, which took no effect, nor a read of unknown outcome, which neither changed
+   * nor returned anything) that overlap it, nearest first, and the last few that completed before it.
+   */
+  private static List<String> counterexample(String key, List<Operation> all, List<WglSearch.Call> calls,
+      Operation stuck) {
+    Set<Operation> considered = Collections.newSetFromMap(new IdentityHashMap<>());
+    calls.forEach(c -> considered.add(c.operation()));
     List<Operation> preceding = all.stream()
-        .filter(o -> !o.isFail() && !o.isIndeterminate() && o.completionIndex() < stuck.invocationIndex())
+        .filter(o -> considered.contains(o) && o.isOk() && o.completionIndex() < stuck.invocationIndex())
         .sorted(Comparator.comparingLong(Operation::completionIndex).reversed())
         .limit(PRECEDING_SHOWN)
         .toList();
-    List<Operation> concurrent = all.stream()
-        .filter(o -> o != stuck && overlaps(o, stuck))
+    List<Operation> overlapping = all.stream().filter(o -> o != stuck && overlaps(o, stuck)).toList();
+    List<Operation> concurrent = overlapping.stream()
+        .filter(considered::contains)
         .sorted(Comparator.comparingLong(o -> Math.abs(o.invocationIndex() - stuck.invocationIndex())))
         .toList();
     List<Operation> shown = new ArrayList<>(preceding);
@@ -258,6 +275,11 @@ public final class LinearizabilityChecker implements Checker<History> {
     lines.addAll(table.lines());
     if (concurrent.size() > CONCURRENT_SHOWN) {
       lines.add("... and " + (concurrent.size() - CONCURRENT_SHOWN) + " more concurrent operations");
+    }
+    long ignored = overlapping.size() - concurrent.size();
+    if (ignored > 0) {
+      lines.add("(not shown: " + ignored + " concurrent operation(s) that took no effect and returned nothing:"
+          + " failed ones, or reads of unknown outcome)");
     }
     return lines;
   }
