@@ -28,10 +28,14 @@ final class LinCheckBench implements Runnable {
   int histories = 5;
 
   @Option(names = "--repetitions", description = "timed checks of each history (default ${DEFAULT-VALUE})")
-  int repetitions = 5;
+  int repetitions = 10;
 
   @Option(names = "--write", description = "also write the histories here, DIR/SHAPE/seed-N.jsonl")
   Path write;
+
+  private static final int WARM_UP = 3;
+
+  private double firstCheck;
 
   static final List<SimulatedRegisters.Shape> SHAPES = List.of(
       new SimulatedRegisters.Shape("10keys-10000ops", 10_000, 10, 10, 0.02, 5),
@@ -41,21 +45,31 @@ final class LinCheckBench implements Runnable {
   public void run() {
     int parallel = Runtime.getRuntime().availableProcessors();
     System.out.println("Linearizability checker: median time per history (" + histories + " histories per shape, "
-        + repetitions + " timed checks of each after one warm-up)");
+        + repetitions + " timed checks of each after " + WARM_UP + " untimed)");
     Figures.machine();
     Figures.row("history shape", "clients", "unknown outcomes", "1 thread (sequential, as before)",
         parallel + " threads (default)", "speed-up");
     Figures.row("---", "---", "---", "---", "---", "---");
+    LinearizabilityChecker oneThread = LinearizabilityChecker.forRegisters().withParallelism(1);
+    LinearizabilityChecker byDefault = LinearizabilityChecker.forRegisters();
     for (SimulatedRegisters.Shape shape : SHAPES) {
       List<History> generated = generate(shape);
-      double sequential = medianMillis(generated, LinearizabilityChecker.forRegisters().withParallelism(1));
-      double inParallel = medianMillis(generated, LinearizabilityChecker.forRegisters().withParallelism(parallel));
+      if (firstCheck == 0) {
+        long start = System.nanoTime();
+        requireLinearizable(byDefault.check(generated.get(0)));
+        firstCheck = (System.nanoTime() - start) / 1e6;
+      }
+      double[] medians = medianMillis(generated, oneThread, byDefault);
+      double sequential = medians[0];
+      double inParallel = medians[1];
       Figures.row(shape.operations() + " ops over " + shape.keys() + " key(s)", String.valueOf(shape.clients()),
           String.format("%.0f%%", shape.timeoutRate() * 100), millis(sequential), millis(inParallel),
           String.format("%.2fx", sequential / inParallel));
     }
+    System.out.println();
+    System.out.printf("The first check of the run, in a JVM that has not compiled the checker yet, took %.1f ms.%n",
+        firstCheck);
     if (write != null) {
-      System.out.println();
       System.out.println("Histories written to " + write.toAbsolutePath() + ", one operation per line.");
     }
   }
@@ -72,20 +86,35 @@ final class LinCheckBench implements Runnable {
     return generated;
   }
 
-  /** The median over every timed check of every history; each history is checked once untimed first. */
-  private double medianMillis(List<History> generated, LinearizabilityChecker checker) {
-    generated.forEach(h -> requireLinearizable(checker.check(h)));
-    double[] times = new double[generated.size() * repetitions];
+  /**
+   * The median time per check of each checker, over every timed check of every history. Each history is
+   * first checked {@value #WARM_UP} times by each, untimed, for the JIT compiler; then the two checkers
+   * take turns on each history, so that both see the same load of the machine.
+   */
+  private double[] medianMillis(List<History> generated, LinearizabilityChecker... checkers) {
+    for (int w = 0; w < WARM_UP; w++) {
+      for (LinearizabilityChecker c : checkers) {
+        generated.forEach(h -> requireLinearizable(c.check(h)));
+      }
+    }
+    double[][] times = new double[checkers.length][generated.size() * repetitions];
     int n = 0;
     for (int r = 0; r < repetitions; r++) {
       for (History h : generated) {
-        long start = System.nanoTime();
-        Verdict v = checker.check(h);
-        times[n++] = (System.nanoTime() - start) / 1e6;
-        requireLinearizable(v);
+        for (int c = 0; c < checkers.length; c++) {
+          long start = System.nanoTime();
+          Verdict v = checkers[c].check(h);
+          times[c][n] = (System.nanoTime() - start) / 1e6;
+          requireLinearizable(v);
+        }
+        n++;
       }
     }
-    return Figures.median(times);
+    double[] medians = new double[checkers.length];
+    for (int c = 0; c < checkers.length; c++) {
+      medians[c] = Figures.median(times[c]);
+    }
+    return medians;
   }
 
   /** The histories are linearizable by construction; any other verdict is the checker's fault. */

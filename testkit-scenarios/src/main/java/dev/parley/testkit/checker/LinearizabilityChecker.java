@@ -13,14 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 
 /**
  * Linearizability of a key-value store whose keys are independent registers with {@code put(v)},
@@ -178,57 +172,21 @@ public final class LinearizabilityChecker implements Checker<History> {
   private record Searched(List<WglSearch.Call> calls, WglSearch.Result result) {}
 
   /**
-   * Each key's operations searched, in the order given. With more than one thread, keys are handed out
-   * largest first to a pool of {@code min(parallelism, keys)} threads, so that the longest search starts
-   * at once; results are gathered by position, so the verdict does not depend on which search ends
-   * first. A search that throws (on an operation the model does not know, say) rethrows here: the first
-   * by key order, as a sequential search would.
+   * Each key's operations searched, in the order given, on up to {@code parallelism} threads ({@link
+   * ParallelSearches}): the verdict does not depend on which search ends first, and a search that
+   * throws (on an operation the model does not know, say) rethrows here, the first by key order, as
+   * the sequential search would.
    */
   private List<Searched> searchAll(List<List<Operation>> keys) {
-    int threads = Math.min(parallelism, keys.size());
-    if (threads <= 1) {
+    if (parallelism == 1 || keys.size() <= 1) {
       return keys.stream().map(this::search).toList();
     }
-    ExecutorService pool = Executors.newFixedThreadPool(threads, task -> {
-      Thread t = new Thread(task, "linearizability-checker");
-      t.setDaemon(true);
-      return t;
-    });
-    try {
-      List<Future<Searched>> pending = new ArrayList<>(Collections.nCopies(keys.size(), null));
-      IntStream.range(0, keys.size()).boxed()
-          .sorted(Comparator.comparingInt((Integer k) -> keys.get(k).size()).reversed())
-          .forEach(k -> pending.set(k, pool.submit(() -> search(keys.get(k)))));
-      List<Searched> results = new ArrayList<>(keys.size());
-      for (Future<Searched> f : pending) {
-        results.add(await(f));
-      }
-      return results;
-    } finally {
-      pool.shutdownNow();
-    }
+    return ParallelSearches.map(keys, List::size, this::search, parallelism);
   }
 
   private Searched search(List<Operation> operations) {
     List<WglSearch.Call> calls = operations.stream().map(toCall).filter(Objects::nonNull).toList();
     return new Searched(calls, WglSearch.search(calls, spec, initialValue, budget));
-  }
-
-  private static <T> T await(Future<T> search) {
-    try {
-      return search.get();
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      if (e.getCause() instanceof Error error) {
-        throw error;
-      }
-      throw new IllegalStateException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CancellationException("interrupted while checking linearizability");
-    }
   }
 
   private String describe(String key, Operation op, WglSearch.ReachableStates states) {
