@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
  * How long the linearizability checker takes per history, searching one key at a time (parallelism
  * 1, how it always ran before keys were searched in parallel) and with its default parallelism, side by
  * side, on linearizable histories of a simulated register store ({@link SimulatedRegisters}): 10,000
- * operations over 10 keys, and 10,000 over one key. The histories come from seeds, so every run checks
+ * operations over 10 keys from 10 clients (2% of outcomes unknown) and from 50 (5%), and 10,000 over
+ * one key from 10 clients. The histories come from seeds, so every run checks
  * the same ones; {@code --write DIR} also writes them, one operation per line ({@link OperationLines}),
  * for another checker to be timed on the same histories.
  */
@@ -38,8 +39,9 @@ final class LinCheckBench implements Runnable {
   private double firstCheck;
 
   static final List<SimulatedRegisters.Shape> SHAPES = List.of(
-      new SimulatedRegisters.Shape("10keys-10000ops", 10_000, 10, 10, 0.02, 5),
-      new SimulatedRegisters.Shape("1key-10000ops", 10_000, 1, 10, 0.02, 5));
+      new SimulatedRegisters.Shape("10keys-10clients", 10_000, 10, 10, 0.02, 5),
+      new SimulatedRegisters.Shape("10keys-50clients", 10_000, 10, 50, 0.05, 5),
+      new SimulatedRegisters.Shape("1key-10clients", 10_000, 1, 10, 0.02, 5));
 
   @Override
   public void run() {

@@ -29,17 +29,32 @@ import java.util.stream.Collectors;
  *
  * <p>Method: by P-compositionality (Herlihy and Wing; Horn and Kroening), a history of independent
  * keys is linearizable iff each key's sub-history is, so each key is searched alone with the
- * Wing-Gong-Lowe algorithm ({@link WglSearch}) memoizing (linearized set, value) configurations.
- * Complexity: exponential in the worst case (the problem is NP-complete), but bounded by the number of
- * distinct configurations, which for a key with n operations and at most c of them concurrent is about
- * n * 2^c * (distinct values); histories of a few clients run in time close to linear. Operations of
- * unknown outcome stay concurrent with everything after them and so widen c: many of them on one key
- * make the search slow. A budget of configurations per key turns a search that runs too long into an
- * UNKNOWN verdict.
+ * Wing-Gong-Lowe algorithm ({@link WglSearch}) memoizing (linearized set, value) configurations. Keys
+ * are searched in parallel, on as many threads as there are processors ({@link #withParallelism}; 1
+ * searches them one after the other on the calling thread). The verdict is the same whatever the
+ * parallelism and whichever search ends first: the first failing key in order of first appearance is
+ * reported, with the others named.
  *
- * <p>Counterexample: the key, and the operation whose completion the search could not get past (no
- * order of the operations before it explains its result), with the operations concurrent with it and the
- * last few that completed before it was invoked.
+ * <p>Guarantees: a VALID verdict means a linearization exists (the search found one); INVALID means
+ * none does, up to the search's 128-bit fingerprints of linearized sets, which could make it skip a
+ * configuration with a probability below 10^-20 (so report a violation that is not one, never hide a
+ * real one); UNKNOWN means a key's search ran out of its budget.
+ *
+ * <p>Cost: exponential in the worst case (the problem is NP-complete), but bounded by the number of
+ * distinct configurations, which for a key with n operations and at most c of them concurrent is about
+ * n * 2^c * (distinct values); histories of a few clients run in time close to linear (10,000 operations
+ * from 10 clients in a few milliseconds, see docs/benchmarks.md). Operations of unknown outcome stay
+ * concurrent with everything after them and so widen c: many of them on one key make the search slow.
+ * A budget of configurations per key (memory: 16 bytes each) turns a search that runs too long into an
+ * UNKNOWN verdict. The time is the largest key's search, or the sum of all divided by the threads,
+ * whichever is larger.
+ *
+ * <p>Counterexample: the key, the operation whose completion the search could not get past (no order
+ * of the operations before it explains its result), and every state the register (or the model) could
+ * hold just before that completion: the states after every order of the operations invoked before it
+ * in which those that completed before it took effect. Below, the operations concurrent with it and the
+ * last few that completed before it was invoked; operations the search ignored (a FAIL, which took no
+ * effect; a read of unknown outcome, which returned nothing) are left out and counted.
  */
 public final class LinearizabilityChecker implements Checker<History> {
 
@@ -75,11 +90,12 @@ public final class LinearizabilityChecker implements Checker<History> {
   /**
    * A checker for objects of {@code model} (one per key of the history; give every operation the same
    * key for one object), starting in its initial state, with the default search budget. A FAIL is
-   * taken to have had no effect.
+   * taken to have had no effect. Keys are searched in parallel, so the model's methods may be called
+   * from several threads at once (a model of immutable states, as {@link Model} asks, is safe).
    */
   public static <S> LinearizabilityChecker forModel(Model<S> model) {
-    return new LinearizabilityChecker(model.initialState(), DEFAULT_BUDGET, defaultParallelism(), modelSpec(model),
-        op -> op.isFail() ? null : new WglSearch.Call(op, null, op.isOk()));
+    return new LinearizabilityChecker(model.initialState(), DEFAULT_BUDGET, defaultParallelism(),
+        modelSpec(model), op -> op.isFail() ? null : new WglSearch.Call(op, null, op.isOk()));
   }
 
   /** The search's view of a user's model: a call's step is the model's step of its operation. */

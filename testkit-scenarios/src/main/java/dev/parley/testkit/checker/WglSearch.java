@@ -24,19 +24,26 @@ import java.util.SplittableRandom;
  * number of distinct configurations instead of the number of interleavings.
  *
  * <p>The set of linearized calls is remembered as a 128-bit Zobrist fingerprint (random keys XORed in
- * and out as calls are linearized and undone), so a configuration costs the same few bytes whatever the
- * length of the history, as model checkers such as TLC do with 64 bits. Two different sets sharing a
- * fingerprint has a probability below 10^-20 for ten million configurations; it could only make the
- * search skip a configuration, that is report a violation that is not one, never hide a real one.
+ * and out as calls are linearized and undone), so a configuration costs the same 16 bytes whatever the
+ * length of the history ({@link ConfigurationSet}), as model checkers such as TLC do with 64 bits.
+ * States are numbered as they are first met and the number folded into the fingerprint. Two different
+ * configurations sharing a fingerprint has a probability below 10^-20 for ten million configurations;
+ * it could only make the search skip a configuration, that is report a violation that is not one,
+ * never hide a real one.
  *
  * <p>Calls of unknown outcome (INFO, or never completed) have no return: they may be linearized at any
- * point after their invocation or never. They are tried only after the definite calls at each step, and
- * the search succeeds as soon as no return is left.
+ * point after their invocation or never. They wait in a list of their own, so that the scans for the
+ * definite calls before the first return do not walk past them; they are tried only after the
+ * definite calls at each step, and the search succeeds as soon as no return is left.
  *
  * <p>Three prunings keep the search small without losing completeness: a read that is legal now is
  * linearized at once without branching; for a register, a configuration whose first pending return needs a value that
  * nothing pending can write is abandoned at once; of identical calls of unknown outcome, only the first
  * is tried.
+ *
+ * <p>When there is no linearization, {@link #statesBefore} runs the same search over the calls invoked
+ * before the return it could not get past, without stopping at the first success, to collect every
+ * state the object could be in there.
  */
 final class WglSearch {
 
