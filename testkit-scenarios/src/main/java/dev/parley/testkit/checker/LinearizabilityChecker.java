@@ -208,10 +208,9 @@ public final class LinearizabilityChecker implements Checker<History> {
   private String describe(String key, Operation op, WglSearch.ReachableStates states) {
     return "key " + key + ": " + OperationText.call(op) + " -> " + OperationText.result(op) + " by "
         + op.process() + " (op " + op.invocationIndex() + ") cannot be linearized; just before it "
-        + (spec == RegisterModel.INSTANCE ? "the register could " : "the state could ")
-        + (states.complete() ? "only " : "(at least) ")
-        + (spec == RegisterModel.INSTANCE ? "hold " : "be ")
-        + states.states().stream().map(String::valueOf).collect(Collectors.joining(" or "));
+        + (spec == RegisterModel.INSTANCE ? "the register could only hold " : "the state could only be ")
+        + states.states().stream().map(String::valueOf).collect(Collectors.joining(" or "))
+        + (states.complete() ? "" : ", or more: listing them ran out of budget");
   }
 
   /**
