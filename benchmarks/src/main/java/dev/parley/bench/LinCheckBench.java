@@ -2,6 +2,7 @@ package dev.parley.bench;
 
 import dev.parley.protocols.history.History;
 import dev.parley.testkit.checker.LinearizabilityChecker;
+import dev.parley.testkit.checker.RegisterHistories;
 import dev.parley.testkit.checker.Verdict;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Option;
 /**
  * How long the linearizability checker takes per history, searching one key at a time (parallelism
  * 1, how it always ran before keys were searched in parallel) and with its default parallelism, side by
- * side, on linearizable histories of a simulated register store ({@link SimulatedRegisters}): 10,000
+ * side, on linearizable histories of a simulated register store ({@link RegisterHistories}): 10,000
  * operations over 10 keys from 10 clients (2% of outcomes unknown) and from 50 (5%), and 10,000 over
  * one key from 10 clients. The histories come from seeds, so every run checks
  * the same ones; {@code --write DIR} also writes them, one operation per line ({@link OperationLines}),
@@ -21,6 +22,24 @@ import picocli.CommandLine.Option;
 @Command(name = "lincheck", mixinStandardHelpOptions = true,
     description = "Time per history of the linearizability checker, 1 thread and default parallelism.")
 final class LinCheckBench implements Runnable {
+
+  /**
+   * What to generate.
+   *
+   * @param name how the shape's directory is named under {@code --write}
+   * @param operations how many operations in all
+   * @param keys over how many registers
+   * @param clients how many clients, each with its share of the operations
+   * @param timeoutRate the share of operations whose outcome is unknown
+   */
+  record Shape(String name, int operations, int keys, int clients, double timeoutRate) {}
+
+  private static final List<Shape> SHAPES = List.of(
+      new Shape("10keys-10clients", 10_000, 10, 10, 0.02),
+      new Shape("10keys-50clients", 10_000, 10, 50, 0.05),
+      new Shape("1key-10clients", 10_000, 1, 10, 0.02));
+
+  private static final int WARM_UP = 3;
 
   @Option(names = "--seed", description = "seed of the first history of each shape (default ${DEFAULT-VALUE})")
   long seed = 1;
@@ -34,14 +53,7 @@ final class LinCheckBench implements Runnable {
   @Option(names = "--write", description = "also write the histories here, DIR/SHAPE/seed-N.jsonl")
   Path write;
 
-  private static final int WARM_UP = 3;
-
   private double firstCheck;
-
-  static final List<SimulatedRegisters.Shape> SHAPES = List.of(
-      new SimulatedRegisters.Shape("10keys-10clients", 10_000, 10, 10, 0.02, 5),
-      new SimulatedRegisters.Shape("10keys-50clients", 10_000, 10, 50, 0.05, 5),
-      new SimulatedRegisters.Shape("1key-10clients", 10_000, 1, 10, 0.02, 5));
 
   @Override
   public void run() {
@@ -49,12 +61,12 @@ final class LinCheckBench implements Runnable {
     System.out.println("Linearizability checker: median time per history (" + histories + " histories per shape, "
         + repetitions + " timed checks of each after " + WARM_UP + " untimed)");
     Figures.machine();
-    Figures.row("history shape", "clients", "unknown outcomes", "1 thread (sequential, as before)",
+    Figures.row("history shape", "clients", "unknown outcomes", "1 thread (keys one by one, as before)",
         parallel + " threads (default)", "speed-up");
     Figures.row("---", "---", "---", "---", "---", "---");
     LinearizabilityChecker oneThread = LinearizabilityChecker.forRegisters().withParallelism(1);
     LinearizabilityChecker byDefault = LinearizabilityChecker.forRegisters();
-    for (SimulatedRegisters.Shape shape : SHAPES) {
+    for (Shape shape : SHAPES) {
       List<History> generated = generate(shape);
       if (firstCheck == 0) {
         long start = System.nanoTime();
@@ -76,10 +88,11 @@ final class LinCheckBench implements Runnable {
     }
   }
 
-  private List<History> generate(SimulatedRegisters.Shape shape) {
+  private List<History> generate(Shape shape) {
     List<History> generated = new ArrayList<>();
     for (long s = seed; s < seed + histories; s++) {
-      History h = SimulatedRegisters.generate(shape, s);
+      History h = RegisterHistories.linearizable(s, shape.clients(), shape.operations(), shape.keys(),
+          shape.timeoutRate());
       generated.add(h);
       if (write != null) {
         OperationLines.write(h, write.resolve(shape.name()).resolve("seed-" + s + ".jsonl"));
