@@ -16,8 +16,9 @@ import java.util.stream.IntStream;
 /**
  * Independent searches (one per key of a history) run on up to n threads, the calling thread being one
  * of them: the tasks wait in a queue, largest first so that the longest starts at once, and each
- * thread takes the next until none is left. A busy machine therefore never makes the work wait for a
- * helper thread to be scheduled; the caller just does more of it. Helpers come from one pool of daemon
+ * thread takes the next until none is left. So the work never waits for a helper to be scheduled on a
+ * busy machine: the caller takes what no helper has begun, and waits only for the tasks helpers did
+ * begin. Helpers come from one pool of daemon
  * threads kept for all checks, so a check does not pay for starting threads. The results come back in
  * the order of the tasks, whichever thread ran them and whenever they finished; a task that throws
  * rethrows in the caller, the first by task order.
