@@ -91,7 +91,56 @@ class LinearizabilityCheckerTest {
     Verdict v = check();
 
     assertThat(v.valid()).isFalse();
-    assertThat(v.summary()).contains("get(x) -> 7 by c2").contains("1").contains("nothing (never written)");
+    assertThat(v.summary()).contains("get(x) -> 7 by c2");
+    assertThat(statesListed(v)).containsExactlyInAnyOrder("nothing (never written)", "1");
+  }
+
+  @Test
+  void counterexampleListsEveryStateTheRegisterCouldHoldAndLeavesOutWhatTookNoEffect() {
+    r.ok(put("c1", "x", 1));
+    Handle two = put("c1", "x", 2);
+    Handle three = put("c2", "x", 3);
+    Handle failed = cas("c4", "x", 1, 9);
+    Handle read = get("c3", "x");
+    r.fail(failed, "expected value differs");
+    r.ok(read, 7L);
+    r.ok(two);
+    r.ok(three);
+    r.ok(get("c3", "x"), 3L);
+
+    Verdict v = check();
+
+    assertThat(v.summary()).startsWith("key x: get(x) -> 7 by c3");
+    assertThat(statesListed(v)).containsExactlyInAnyOrder("1", "2", "3");
+    assertThat(v.counterexample())
+        .noneSatisfy(line -> assertThat(line).contains("cas(x"))
+        .anySatisfy(line -> assertThat(line).contains("not shown: 1 concurrent operation"))
+        .anySatisfy(line -> assertThat(line).contains("put(x, 2)"))
+        .anySatisfy(line -> assertThat(line).contains("put(x, 3)"));
+    System.out.println(v.report());
+  }
+
+  @Test
+  void statesListedFollowEveryOrderOfTheConcurrentWrites() {
+    r.ok(put("c1", "x", 0));
+    Handle swap = cas("c1", "x", 0, 1);
+    Handle write = put("c2", "x", 5);
+    Handle read = get("c3", "x");
+    r.ok(read, 8L);
+    r.ok(swap);
+    r.ok(write);
+
+    Verdict v = check();
+
+    // cas then put: 5; put then cas: the cas cannot happen; put alone: 5; cas alone: 1; neither: 0
+    assertThat(statesListed(v)).containsExactlyInAnyOrder("0", "1", "5");
+  }
+
+  /** The states the summary says the register could hold just before the stuck operation. */
+  private static List<String> statesListed(Verdict v) {
+    String marker = "could only hold ";
+    assertThat(v.summary()).contains(marker);
+    return List.of(v.summary().substring(v.summary().indexOf(marker) + marker.length()).split(" or "));
   }
 
   @Test
@@ -114,6 +163,32 @@ class LinearizabilityCheckerTest {
 
     assertThat(v.summary()).startsWith("key bad:");
     assertThat(v.counterexample()).noneSatisfy(line -> assertThat(line).contains("good"));
+  }
+
+  @Test
+  void theVerdictDoesNotDependOnParallelism() {
+    RegisterHistories g = new RegisterHistories(7);
+    g.runConcurrently(10, 4_000, 20, 0.02, 5);
+    g.forgedGet("z1", "k13", 99L);
+    g.forgedGet("z2", "k4", 98L);
+    g.forgedGet("z3", "k17", 97L);
+    History h = g.history();
+
+    Verdict sequential = checker.withParallelism(1).check(h);
+
+    assertThat(sequential.summary()).contains("3 keys fail");
+    for (int threads = 2; threads <= 8; threads *= 2) {
+      for (int run = 0; run < 5; run++) {
+        assertThat(checker.withParallelism(threads).check(h)).isEqualTo(sequential);
+      }
+    }
+  }
+
+  @Test
+  void parallelismMustBePositive() {
+    assertThatThrownBy(() -> checker.withParallelism(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("parallelism must be positive, was 0");
   }
 
   // ---- known good ----

@@ -12,8 +12,11 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.statistics.Statistics;
 
 /**
  * The checker agrees with a brute-force search on small random histories, valid or not: this guards
@@ -29,6 +32,62 @@ class LinearizabilityOracleTest {
     Verdict v = LinearizabilityChecker.forRegisters().check(h);
 
     assertThat(v.valid()).as("%s%n%s", v.report(), HistoryJson.toJsonLines(h)).isEqualTo(expected);
+  }
+
+  /**
+   * When a history is not linearizable, the states the verdict lists are exactly those a brute-force
+   * search finds before the completion it names: after every order of the other operations invoked
+   * before it that takes in each operation completed before it.
+   */
+  @Property(tries = 1000)
+  void listsEveryStateBeforeTheStuckOperation(@ForAll long seed) {
+    History h = randomHistory(new Random(seed));
+    Verdict v = LinearizabilityChecker.forRegisters().check(h);
+    Statistics.collect(v.valid() ? "linearizable" : "not linearizable");
+    if (v.valid()) {
+      return;
+    }
+    Matcher named = Pattern.compile("\\(op (\\d+)\\) cannot be linearized; .* could only hold (.*)$")
+        .matcher(v.summary());
+    assertThat(named.find()).as(v.summary()).isTrue();
+    long invoked = Long.parseLong(named.group(1));
+    Operation stuck = h.operations().stream().filter(o -> o.invocationIndex() == invoked).findFirst().orElseThrow();
+
+    Set<String> expected = new HashSet<>();
+    List<Operation> ops = h.operations().stream().filter(o -> !o.isFail()).toList();
+    statesBefore(ops, stuck, 0L, null, new HashSet<>(), expected);
+
+    assertThat(Set.of(named.group(2).split(" or ")))
+        .as("%s%n%s", v.report(), HistoryJson.toJsonLines(h))
+        .isEqualTo(expected);
+  }
+
+  private static void statesBefore(List<Operation> ops, Operation stuck, long chosen, Object state,
+      Set<List<Object>> seen, Set<String> found) {
+    if (!seen.add(List.of(chosen, Objects.requireNonNullElse(state, "<none>")))) {
+      return;
+    }
+    boolean past = true;
+    for (int i = 0; i < ops.size(); i++) {
+      Operation o = ops.get(i);
+      if ((chosen & (1L << i)) == 0 && o.isOk() && o.completionIndex() < stuck.completionIndex()) {
+        past = false;
+      }
+    }
+    if (past) {
+      found.add(state == null ? "nothing (never written)" : String.valueOf(state));
+    }
+    for (int i = 0; i < ops.size(); i++) {
+      Operation o = ops.get(i);
+      if ((chosen & (1L << i)) != 0 || o == stuck || o.invocationIndex() > stuck.completionIndex()
+          || !mayGoNext(ops, chosen, i)) {
+        continue;
+      }
+      Object next = apply(o, state);
+      if (next != NO) {
+        statesBefore(ops, stuck, chosen | (1L << i), next == NONE ? null : next, seen, found);
+      }
+    }
   }
 
   /**

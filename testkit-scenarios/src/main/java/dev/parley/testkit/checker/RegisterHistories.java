@@ -11,12 +11,14 @@ import java.util.Objects;
 import java.util.Random;
 
 /**
- * Histories of a real atomic register store, for tests: clients run overlapping operations with random
- * durations, and each operation takes effect atomically at a random instant inside its interval, so the
+ * Histories of a real atomic register store, for the checkers' tests and the linearizability
+ * checker's benchmark: clients run overlapping operations with random durations (two fifths gets, two
+ * fifths puts, one fifth compare-and-sets, over 5 values; a compare-and-set that finds another value
+ * fails), and each operation takes effect atomically at a random instant inside its interval, so the
  * history is linearizable by construction. An operation that times out (INFO) takes effect at a random
- * later instant, or never.
+ * later instant, or never. The same arguments always give the same history.
  */
-final class RegisterHistories {
+public final class RegisterHistories {
 
   private final Random random;
   private final HistoryRecorder recorder;
@@ -32,8 +34,11 @@ final class RegisterHistories {
     this.recorder = new HistoryRecorder(() -> now);
   }
 
-  /** A linearizable history of {@code total} operations by {@code clients} clients over {@code keys} keys. */
-  static History linearizable(long seed, int clients, int total, int keys, double infoRate) {
+  /**
+   * A linearizable history of {@code total} operations by {@code clients} clients over {@code keys} keys,
+   * a share {@code infoRate} of them timing out.
+   */
+  public static History linearizable(long seed, int clients, int total, int keys, double infoRate) {
     RegisterHistories g = new RegisterHistories(seed);
     g.runConcurrently(clients, total, keys, infoRate, 5);
     return g.history();
