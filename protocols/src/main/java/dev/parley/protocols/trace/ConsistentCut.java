@@ -138,8 +138,10 @@ public final class ConsistentCut {
   /** What the cut kept and left out, a line per node and one per absent node, for a log's header. */
   public List<String> summary() {
     List<String> out = new ArrayList<>();
-    out.add(String.format("a consistent cut of %d nodes' traces: %,d events kept, %,d fetched events left out;"
-        + " each node's clock re-based to count from its first kept event", windows.size(), events.size(), leftOut()));
+    boolean rebased = windows.values().stream().anyMatch(w -> w.leftOutFirst() > 0);
+    out.add(String.format("a consistent cut of %d nodes' traces: %,d events kept, %,d fetched events left out%s",
+        windows.size(), events.size(), leftOut(),
+        rebased ? "; each node's clock re-based to count from 1 at its first kept event" : ""));
     for (Window w : windows.values()) {
       StringBuilder s = new StringBuilder(String.format("%s: %,d events kept", w.node(), w.kept()));
       if (w.kept() > 0) {
@@ -150,8 +152,8 @@ public final class ConsistentCut {
             + " event of the others)", w.leftOutFirst()));
       }
       if (w.leftOutNewest() > 0) {
-        s.append(String.format("; its newest %,d left out (after the cut: the others were fetched before they"
-            + " could name them)", w.leftOutNewest()));
+        s.append(String.format("; its newest %,d left out (after the cut: they name events missing from the"
+            + " traces of nodes read before it)", w.leftOutNewest()));
       }
       if (w.beforeRestart() > 0) {
         s.append(String.format("; %,d events from before a restart left out", w.beforeRestart()));
