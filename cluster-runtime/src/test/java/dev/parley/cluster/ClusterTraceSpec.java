@@ -80,6 +80,15 @@ class ClusterTraceSpec {
   }
 
   @Test
+  void oneNodesOwnShiVizLogIsValidOnItsOwn() {
+    NodeClient.Response r = clients().get(0).get("/trace?format=shiviz");
+    assertThat(r.ok()).isTrue();
+    ShiVizCheck.Report check = ShiVizCheck.check(r.text());
+    assertThat(check.problems()).isEmpty();
+    assertThat(check.eventsPerHost()).containsOnlyKeys("n1");
+  }
+
+  @Test
   void aNodeThatDoesNotAnswerIsNamedOnceAndTheOthersTraceSaysSo(@TempDir Path out) throws Exception {
     String dead = "127.0.0.1:" + NodeProcesses.freePorts(1).get(0);
     List<String> addresses = new ArrayList<>(cluster.httpPorts.values().stream().map(p -> "127.0.0.1:" + p).toList());
