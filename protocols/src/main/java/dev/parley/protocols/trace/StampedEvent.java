@@ -46,9 +46,13 @@ public record StampedEvent(
     };
   }
 
-  /** {@link #describe()} preceded by the instance: {@code [raft] send AppendEntries to n2}. */
+  /**
+   * {@link #describe()} preceded by the instance, a local event by its type too: {@code [raft] send
+   * AppendEntries to n2}, {@code [causal] upcall Delivered[...]}.
+   */
   public String describeWithInstance() {
-    return "[" + instance + "] " + (kind == Kind.LOCAL ? type + " " + label : describe());
+    String what = kind != Kind.LOCAL || label.startsWith(type) ? describe() : type + " " + label;
+    return "[" + instance + "] " + what;
   }
 
   /** The same event with another index and clock (where a merge or a cut puts it). */
