@@ -148,8 +148,8 @@ public final class ConsistentCut {
         s.append(String.format(" (its events %,d to %,d)", w.first(), w.last()));
       }
       if (w.leftOutFirst() > 0) {
-        s.append(String.format("; its first %,d left out (no longer in its ring buffer, or before events"
-            + " another node's buffer lost)", w.leftOutFirst()));
+        s.append(String.format("; its first %,d left out (no longer held: dropped from its ring buffer or lost"
+            + " in a restart; or before events another node no longer holds)", w.leftOutFirst()));
       }
       if (w.leftOutNewest() > 0) {
         s.append(String.format("; its newest %,d left out (after the cut: they name events missing from the"
