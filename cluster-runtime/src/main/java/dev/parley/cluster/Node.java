@@ -75,16 +75,21 @@ public final class Node {
     DataDirectory data = DataDirectory.lock(settings.dataDir());
     Config config;
     Map<String, KindConfig> kinds;
+    int traceCapacity;
     try {
       Config withKinds = base.withFallback(ConfigFactory.defaultReference(loader));
       config = settings.config(Journal.fromSettings(withKinds, settings.dataDir()).withFallback(withKinds));
       kinds = KindConfig.checked(settings.protocols().values(), config, loader);
+      traceCapacity = config.getInt("parley.trace.capacity");
+      if (traceCapacity < 1) {
+        throw new IllegalArgumentException("parley.trace.capacity must be at least 1, got " + traceCapacity);
+      }
     } catch (ConfigException | IllegalArgumentException e) {
       data.close();
       String message = String.valueOf(e.getMessage());
       throw new IllegalArgumentException(message.startsWith("TLS:") ? message : "bad configuration: " + message, e);
     }
-    NodeRuntime runtime = new NodeRuntime(settings, access, kinds);
+    NodeRuntime runtime = new NodeRuntime(settings, access, kinds, traceCapacity);
     ActorSystem<Object> system = ActorSystem.create(NodeGuardian.create(runtime), "parley",
         BootstrapSetup.create(config).withClassloader(loader));
     Node node = new Node(settings, runtime, system);

@@ -45,7 +45,17 @@ public final class NodeClient {
   }
 
   public Response get(String path) {
-    return send(HTTP, HttpRequest.newBuilder(URI.create(base + path)).GET());
+    return get(path, DEFAULT_WAIT);
+  }
+
+  /** A GET whose answer may take up to {@code wait}. */
+  public Response get(String path, Duration wait) {
+    return send(HTTP, HttpRequest.newBuilder(URI.create(base + path)).GET(), wait);
+  }
+
+  /** Where this client sends its requests, {@code http://host:port}. */
+  public String base() {
+    return base;
   }
 
   /** A GET that follows a redirect (a Raft follower's 307 to its leader), as {@code curl -L} does. */

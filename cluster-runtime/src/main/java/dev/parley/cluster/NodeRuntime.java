@@ -32,7 +32,7 @@ public final class NodeRuntime {
 
   private final NodeSettings settings;
   private final Network network;
-  private final Tracer tracer = new Tracer(() -> System.currentTimeMillis() * 1_000_000, 20_000);
+  private final Tracer tracer;
   private final HistoryRecorder history = new HistoryRecorder();
   private final UpcallLog upcalls = new UpcallLog(10_000);
   private final Map<String, Instance> instances = new ConcurrentHashMap<>();
@@ -42,9 +42,12 @@ public final class NodeRuntime {
 
   /**
    * @param kindConfigs the settings of the kinds the node runs, by kind name ({@link KindConfig#checked})
+   * @param traceCapacity how many of its latest events the node's trace keeps ({@code parley.trace.capacity})
    */
-  public NodeRuntime(NodeSettings settings, AccessControl access, Map<String, KindConfig> kindConfigs) {
+  public NodeRuntime(NodeSettings settings, AccessControl access, Map<String, KindConfig> kindConfigs,
+      int traceCapacity) {
     this.settings = settings;
+    this.tracer = new Tracer(() -> System.currentTimeMillis() * 1_000_000, traceCapacity);
     this.access = access;
     this.kindConfigs = Map.copyOf(kindConfigs);
     this.network = new Network(new java.util.TreeSet<>(settings.group()), FaultPlan.NONE);

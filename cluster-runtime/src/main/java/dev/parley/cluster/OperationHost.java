@@ -191,7 +191,7 @@ public final class OperationHost extends AbstractBehavior<Object> {
 
   private Behavior<Object> onUpcall(Object upcall) {
     runtime.upcalls().record(name, env.clock().millis(), upcall);
-    runtime.tracer().upcall(runtime.node(), upcall);
+    runtime.tracer().upcall(name, runtime.node(), upcall);
     for (Invocation.Answered<?> type : answerTypes.values()) {
       Object key = type.keyIn(upcall);
       Waiting w = key == null ? null : waiting.remove(new Key(type.upcall(), key));

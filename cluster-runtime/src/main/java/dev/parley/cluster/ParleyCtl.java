@@ -1,17 +1,15 @@
 package dev.parley.cluster;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.parley.cluster.http.Json;
 import dev.parley.cluster.tls.KeyMaterial;
 import dev.parley.protocols.link.NemesisCommand;
+import dev.parley.protocols.trace.ShiVizCheck;
 import dev.parley.protocols.trace.ShiVizLog;
 import dev.parley.protocols.trace.SpaceTimeDiagram;
 import dev.parley.protocols.trace.StampedEvent;
-import dev.parley.protocols.trace.Traces;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +28,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "parley-ctl", mixinStandardHelpOptions = true,
     description = "Talk to running Parley nodes over HTTP.",
     subcommands = {ParleyCtl.Status.class, ParleyCtl.Partition.class, ParleyCtl.Heal.class,
-        ParleyCtl.AwaitUp.class, ParleyCtl.Call.class, ParleyCtl.Trace.class, ParleyCtl.Keys.class})
+        ParleyCtl.AwaitUp.class, ParleyCtl.Call.class, ParleyCtl.Trace.class, ParleyCtl.CheckTrace.class, ParleyCtl.Keys.class})
 public final class ParleyCtl {
 
   /** The nodes to talk to. */
@@ -184,30 +182,66 @@ public final class ParleyCtl {
     }
   }
 
-  @Command(name = "trace", description = "Put the nodes' traces together: a ShiViz log and an HTML diagram.")
+  @Command(name = "trace", description = "Put the nodes' traces together, cut consistently: a ShiViz log and"
+      + " an HTML diagram. Exit status 1 if a node did not answer (the others' trace is still written).")
   static final class Trace implements Callable<Integer> {
     @CommandLine.Mixin Nodes nodes;
 
     @Option(names = "--out", required = true, description = "directory for trace.shiviz and trace.html")
     Path out;
 
+    @Option(names = "--wait", description = "seconds to wait for each node (default ${DEFAULT-VALUE})")
+    int wait = 10;
+
     @Override
     public Integer call() throws Exception {
-      ObjectMapper json = Json.mapper();
-      List<List<StampedEvent>> traces = new ArrayList<>();
-      for (NodeClient c : nodes.clients()) {
-        if (c.reachable()) {
-          traces.add(json.readValue(c.get("/trace").text(), new TypeReference<List<StampedEvent>>() {}));
-        }
+      ClusterTrace.Taken taken = ClusterTrace.take(nodes.clients(), Duration.ofSeconds(wait));
+      if (taken.cut().windows().isEmpty()) {
+        System.err.println("parley: no node answered, so there is no trace to write: "
+            + taken.missing().stream().map(m -> m.address() + " (" + m.reason() + ")").toList()
+            + "; start the cluster (bin/parley up N) or check it with bin/parley status");
+        return 1;
       }
-      List<StampedEvent> merged = Traces.merge(traces);
+      List<StampedEvent> events = taken.cut().events();
+      List<String> header = taken.header();
+      String log = ShiVizLog.of(header, events);
+      ShiVizCheck.Report check = ShiVizCheck.check(log);
+      if (!check.valid()) {
+        System.err.println("parley: the cut trace is not a valid ShiViz log, which is a bug in Parley; nothing"
+            + " written. " + check.summary());
+        return 2;
+      }
       Files.createDirectories(out);
-      ShiVizLog.write(merged, out.resolve("trace.shiviz"));
-      SpaceTimeDiagram.write("Parley cluster trace", merged, out.resolve("trace.html"));
-      System.out.println(merged.size() + " events from " + traces.size() + " nodes: "
+      Files.writeString(out.resolve("trace.shiviz"), log);
+      SpaceTimeDiagram.write("Parley cluster trace", header, events, out.resolve("trace.html"));
+      header.stream().filter(h -> !h.startsWith("MISSING")).forEach(System.out::println);
+      System.out.println(events.size() + " events from " + taken.cut().windows().size() + " nodes: "
           + out.resolve("trace.html") + " (open in a browser) and " + out.resolve("trace.shiviz")
           + " (for ShiViz, parser " + ShiVizLog.REGEX + ")");
-      return 0;
+      for (ClusterTrace.Missing m : taken.missing()) {
+        System.err.println("parley: the node at " + m.address() + " did not answer (" + m.reason() + "), so the"
+            + " trace has no lane for it and says so in its header; check it with bin/parley status and run"
+            + " bin/parley trace again once it answers");
+      }
+      return taken.missing().isEmpty() ? 0 : 1;
+    }
+  }
+
+  @Command(name = "check-trace", description = "Check a ShiViz log by the rules ShiViz applies (exit 1 if it"
+      + " would reject it).")
+  static final class CheckTrace implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "FILE", description = "a ShiViz log, such as .parley/trace.shiviz")
+    Path file;
+
+    @Override
+    public Integer call() throws Exception {
+      if (!Files.isRegularFile(file)) {
+        System.err.println("parley: no file " + file + "; bin/parley trace writes .parley/trace.shiviz");
+        return 1;
+      }
+      ShiVizCheck.Report report = ShiVizCheck.check(Files.readString(file));
+      System.out.println(file + ": " + report.summary());
+      return report.valid() ? 0 : 1;
     }
   }
 

@@ -75,7 +75,7 @@ final class ProtocolInstance extends AbstractBehavior<ProtocolInstance.Command> 
         kind.create(new KindContext(Optional.of(runtime.settings()), name, p, e, operations, config))), "host");
     operations.tell(new OperationHost.Attach(host));
     ActorRef<Object> inbound =
-        ctx.spawn(TracingLink.receiver(runtime.tracer(), self, host), "inbound");
+        ctx.spawn(TracingLink.receiver(runtime.tracer(), name, self, host), "inbound");
     this.key = ServiceKey.create(Object.class, "parley-" + name);
     ctx.getSystem().receptionist().tell(Receptionist.register(key, inbound));
     ctx.getSystem().receptionist().tell(Receptionist.subscribe(key,
@@ -135,7 +135,7 @@ final class ProtocolInstance extends AbstractBehavior<ProtocolInstance.Command> 
     runtime.network().register(self, node, link.narrow());
     links.put(node, link);
     peers.put(node, getContext().spawn(
-        TracingLink.sender(runtime.tracer(), self, node, link), "trace-" + node));
+        TracingLink.sender(runtime.tracer(), name, self, node, link), "trace-" + node));
   }
 
   private java.util.List<NodeId> others() {

@@ -31,6 +31,7 @@ import dev.parley.protocols.core.NodeHost;
 import dev.parley.protocols.history.HistoryJson;
 import dev.parley.protocols.history.HistoryRecorder;
 import dev.parley.protocols.link.NemesisCommand;
+import dev.parley.protocols.trace.ConsistentCut;
 import dev.parley.protocols.trace.ShiVizLog;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -142,8 +143,9 @@ public final class NodeApi extends AllDirectives {
       return ok(runtime.tracer().events());
     }
     if (format.get().equals("shiviz")) {
-      return complete(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8,
-          ShiVizLog.of(runtime.tracer().events())));
+      // this node's events alone: the cut drops the clock entries of the nodes whose events are not here
+      ConsistentCut own = ConsistentCut.of(Map.of(runtime.node(), runtime.tracer().events()), List.of());
+      return complete(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, ShiVizLog.of(own.summary(), own.events())));
     }
     throw new IllegalArgumentException("format is json or shiviz, got '" + format.get() + "'");
   }

@@ -10,11 +10,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * A trace as a self-contained HTML page: one vertical line per node, time flowing down, an arrow
- * from every send to its receive, each event's vector clock on hover. No script, no network: it
- * opens in any browser from the file.
+ * from every send to its receive labelled with the message's protocol instance and type, each
+ * event's vector clock on hover. No script, no network: it opens in any browser from the file.
+ * Notes (what a cut left out, a node that did not answer) are shown above the diagram.
  */
 public final class SpaceTimeDiagram {
 
@@ -29,6 +31,11 @@ public final class SpaceTimeDiagram {
   private SpaceTimeDiagram() {}
 
   public static String html(String title, List<StampedEvent> all) {
+    return html(title, List.of(), all);
+  }
+
+  /** The page, with {@code notes} (one paragraph each) above the diagram. */
+  public static String html(String title, List<String> notes, List<StampedEvent> all) {
     List<StampedEvent> events = all.size() > MAX_EVENTS ? all.subList(0, MAX_EVENTS) : all;
     TreeSet<NodeId> nodes = new TreeSet<>();
     events.forEach(e -> nodes.add(e.node()));
@@ -68,7 +75,10 @@ public final class SpaceTimeDiagram {
         svg.append("<line x1='").append(x(column, s.node())).append("' y1='").append(row.get(s))
             .append("' x2='").append(x(column, e.node())).append("' y2='").append(row.get(e))
             .append("' stroke='#555' marker-end='url(#arrow)'><title>")
-            .append(escape(e.label())).append("</title></line>\n");
+            .append(escape(e.describeWithInstance())).append("</title></line>\n");
+        svg.append("<text x='").append(x(column, e.node()) + 8).append("' y='").append(row.get(e) + 4)
+            .append("' font-size='10' fill='#2ca02c'>").append(escape(e.instance() + " " + e.type()))
+            .append("</text>\n");
       }
     }
     for (StampedEvent e : events) {
@@ -79,26 +89,34 @@ public final class SpaceTimeDiagram {
       };
       svg.append("<circle cx='").append(x(column, e.node())).append("' cy='").append(row.get(e))
           .append("' r='4' fill='").append(colour).append("'><title>")
-          .append(escape(e.node() + ": " + e.describe() + "  " + e.clock())).append("</title></circle>\n");
+          .append(escape(e.node() + ": " + e.describeWithInstance() + "  vector clock " + e.clock()))
+          .append("</title></circle>\n");
       if (e.kind() == Kind.LOCAL) {
         svg.append("<text x='").append(x(column, e.node()) + 8).append("' y='").append(row.get(e) + 4)
-            .append("' font-size='10' fill='#d62728'>").append(escape(e.label())).append("</text>\n");
+            .append("' font-size='10' fill='#d62728'>").append(escape(e.instance() + " " + e.label()))
+            .append("</text>\n");
       }
     }
     svg.append("</svg>\n");
 
     return "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>" + escape(title) + "</title>"
-        + "<style>body{font-family:sans-serif;margin:20px} .note{color:#666}</style></head><body>\n"
+        + "<style>body{font-family:sans-serif;margin:20px} .note{color:#666} .cut{margin:2px 0;padding:2px 6px;font-size:90%;background:#fff3cd}</style></head><body>\n"
         + "<h1>" + escape(title) + "</h1>\n"
+        + notes.stream().map(n -> "<p class='cut'>" + escape(n) + "</p>\n").collect(Collectors.joining())
         + "<p class='note'>" + all.size() + " events; time flows down; blue: send, green: receive,"
-        + " red: local event (upcall). Hover over an event for its vector clock."
+        + " red: local event (upcall); each labelled with its protocol instance. Hover over an event for its"
+        + " vector clock."
         + (all.size() > events.size() ? " Only the first " + events.size() + " events are drawn." : "")
         + "</p>\n" + svg + "</body></html>\n";
   }
 
   public static void write(String title, List<StampedEvent> events, Path file) {
+    write(title, List.of(), events, file);
+  }
+
+  public static void write(String title, List<String> notes, List<StampedEvent> events, Path file) {
     try {
-      Files.writeString(file, html(title, events));
+      Files.writeString(file, html(title, notes, events));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the diagram to " + file, e);
     }

@@ -8,6 +8,8 @@ import dev.parley.protocols.core.NodeId;
  *
  * @param index position in the trace (a linear extension of happened-before)
  * @param node where it happened
+ * @param instance the protocol instance the event belongs to (a cluster node runs several, such as
+ *     {@code raft} and {@code causal}); {@link Tracer#GROUP} in a run of one protocol
  * @param kind a send, a receive, or a local event
  * @param peer the receiver of a send, the sender of a receive, null for a local event
  * @param messageId with the sender, pairs a receive with its send: each node numbers its own sends
@@ -20,6 +22,7 @@ import dev.parley.protocols.core.NodeId;
 public record StampedEvent(
     long index,
     NodeId node,
+    String instance,
     Kind kind,
     NodeId peer,
     long messageId,
@@ -41,5 +44,19 @@ public record StampedEvent(
       case RECEIVE -> "receive " + label + " from " + peer;
       case LOCAL -> label;
     };
+  }
+
+  /**
+   * {@link #describe()} preceded by the instance, a local event by its type too: {@code [raft] send
+   * AppendEntries to n2}, {@code [causal] upcall Delivered[...]}.
+   */
+  public String describeWithInstance() {
+    String what = kind != Kind.LOCAL || label.startsWith(type) ? describe() : type + " " + label;
+    return "[" + instance + "] " + what;
+  }
+
+  /** The same event with another index and clock (where a merge or a cut puts it). */
+  public StampedEvent at(long newIndex, VectorClock newClock) {
+    return new StampedEvent(newIndex, node, instance, kind, peer, messageId, type, label, newClock, timeNanos);
   }
 }

@@ -18,6 +18,9 @@ import java.util.function.LongSupplier;
  */
 public final class Tracer {
 
+  /** The instance every event belongs to when none is named: a run of one protocol (a spec's group, a simulation). */
+  public static final String GROUP = "group";
+
   /** What a traced message carries: the sender's clock at the send, and the send's id. */
   public record Stamp(long messageId, VectorClock clock) {}
 
@@ -39,36 +42,64 @@ public final class Tracer {
     this.capacity = capacity;
   }
 
-  /** Records that {@code from} sent {@code message} to {@code to}. */
+  /** Records that {@code from} sent {@code message} to {@code to}, in the run's one instance. */
   public Stamp send(NodeId from, NodeId to, Object message) {
-    return send(from, to, type(message), label(message));
+    return send(GROUP, from, to, message);
+  }
+
+  /** Records that {@code from} sent {@code message} of {@code instance} to {@code to}. */
+  public Stamp send(String instance, NodeId from, NodeId to, Object message) {
+    return send(instance, from, to, type(message), label(message));
   }
 
   /** Records that {@code from} sent a message of {@code type}, shown as {@code label}, to {@code to}. */
-  public synchronized Stamp send(NodeId from, NodeId to, String type, String label) {
+  public Stamp send(NodeId from, NodeId to, String type, String label) {
+    return send(GROUP, from, to, type, label);
+  }
+
+  public synchronized Stamp send(String instance, NodeId from, NodeId to, String type, String label) {
     long id = nextMessageId++;
     VectorClock clock = tick(from, VectorClock.EMPTY);
-    record(from, Kind.SEND, to, id, type, label, clock);
+    record(from, instance, Kind.SEND, to, id, type, label, clock);
     return new Stamp(id, clock);
   }
 
   /** Records that {@code to} received the message {@code from} sent with {@code stamp}. */
   public void receive(NodeId to, NodeId from, Object message, Stamp stamp) {
-    receive(to, from, type(message), label(message), stamp);
+    receive(GROUP, to, from, message, stamp);
   }
 
-  public synchronized void receive(NodeId to, NodeId from, String type, String label, Stamp stamp) {
-    record(to, Kind.RECEIVE, from, stamp.messageId(), type, label, tick(to, stamp.clock()));
+  /** Records that {@code to} received the message of {@code instance} {@code from} sent with {@code stamp}. */
+  public void receive(String instance, NodeId to, NodeId from, Object message, Stamp stamp) {
+    receive(instance, to, from, type(message), label(message), stamp);
+  }
+
+  public void receive(NodeId to, NodeId from, String type, String label, Stamp stamp) {
+    receive(GROUP, to, from, type, label, stamp);
+  }
+
+  public synchronized void receive(
+      String instance, NodeId to, NodeId from, String type, String label, Stamp stamp) {
+    record(to, instance, Kind.RECEIVE, from, stamp.messageId(), type, label, tick(to, stamp.clock()));
   }
 
   /** Records an upcall of {@code node}'s protocol as a local event. */
   public void upcall(NodeId node, Object upcall) {
-    local(node, "upcall", label(upcall));
+    upcall(GROUP, node, upcall);
+  }
+
+  /** Records an upcall of {@code node}'s {@code instance} as a local event. */
+  public void upcall(String instance, NodeId node, Object upcall) {
+    local(instance, node, "upcall", label(upcall));
   }
 
   /** Records a local event of {@code node}: an upcall, a timer, a crash. */
-  public synchronized void local(NodeId node, String type, String label) {
-    record(node, Kind.LOCAL, null, 0, type, label, tick(node, VectorClock.EMPTY));
+  public void local(NodeId node, String type, String label) {
+    local(GROUP, node, type, label);
+  }
+
+  public synchronized void local(String instance, NodeId node, String type, String label) {
+    record(node, instance, Kind.LOCAL, null, 0, type, label, tick(node, VectorClock.EMPTY));
   }
 
   public synchronized List<StampedEvent> events() {
@@ -81,10 +112,10 @@ public final class Tracer {
     return next;
   }
 
-  private void record(
-      NodeId node, Kind kind, NodeId peer, long id, String type, String label, VectorClock clock) {
-    events.addLast(
-        new StampedEvent(recorded++, node, kind, peer, id, type, label, clock, time.getAsLong()));
+  private void record(NodeId node, String instance, Kind kind, NodeId peer, long id, String type,
+      String label, VectorClock clock) {
+    events.addLast(new StampedEvent(
+        recorded++, node, instance, kind, peer, id, type, label, clock, time.getAsLong()));
     if (events.size() > capacity) {
       events.removeFirst();
     }

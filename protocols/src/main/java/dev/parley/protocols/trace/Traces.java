@@ -22,8 +22,7 @@ public final class Traces {
         .thenComparingLong(StampedEvent::index));
     List<StampedEvent> out = new ArrayList<>(all.size());
     for (StampedEvent e : all) {
-      out.add(new StampedEvent(out.size(), e.node(), e.kind(), e.peer(), e.messageId(), e.type(),
-          e.label(), e.clock(), e.timeNanos()));
+      out.add(e.at(out.size(), e.clock()));
     }
     return out;
   }

@@ -27,21 +27,35 @@ public final class TracingLink {
   public record Traced(NodeId from, Tracer.Stamp stamp, @Payload Object message)
       implements WireMessage {}
 
-  /** The sending end of the link {@code from -> to}. */
+  /** The sending end of the link {@code from -> to} of a run of one protocol. */
   public static Behavior<Object> sender(Tracer tracer, NodeId from, NodeId to, ActorRef<Object> down) {
+    return sender(tracer, Tracer.GROUP, from, to, down);
+  }
+
+  /** The sending end of the link {@code from -> to} of protocol instance {@code instance}. */
+  public static Behavior<Object> sender(
+      Tracer tracer, String instance, NodeId from, NodeId to, ActorRef<Object> down) {
     return Behaviors.receive(Object.class)
         .onAnyMessage(m -> {
-          down.tell(new Traced(from, tracer.send(from, to, m), m));
+          down.tell(new Traced(from, tracer.send(instance, from, to, m), m));
           return Behaviors.same();
         })
         .build();
   }
 
-  /** The receiving end of node {@code to}, for every sender; anything untraced passes as is. */
+  /** The receiving end of node {@code to} in a run of one protocol. */
   public static Behavior<Object> receiver(Tracer tracer, NodeId to, ActorRef<Object> up) {
+    return receiver(tracer, Tracer.GROUP, to, up);
+  }
+
+  /**
+   * The receiving end of node {@code to}'s {@code instance}, for every sender; anything untraced
+   * passes as is.
+   */
+  public static Behavior<Object> receiver(Tracer tracer, String instance, NodeId to, ActorRef<Object> up) {
     return Behaviors.receive(Object.class)
         .onMessage(Traced.class, t -> {
-          tracer.receive(to, t.from(), t.message(), t.stamp());
+          tracer.receive(instance, to, t.from(), t.message(), t.stamp());
           up.tell(t.message());
           return Behaviors.same();
         })

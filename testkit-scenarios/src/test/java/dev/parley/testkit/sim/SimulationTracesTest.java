@@ -7,6 +7,8 @@ import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
 import dev.parley.protocols.multicast.CausalMulticast;
 import dev.parley.protocols.trace.MessageCounts;
+import dev.parley.protocols.trace.ShiVizCheck;
+import dev.parley.protocols.trace.ShiVizLog;
 import dev.parley.protocols.trace.StampedEvent.Kind;
 import dev.parley.protocols.trace.StampedEvent;
 import java.time.Duration;
@@ -45,5 +47,6 @@ class SimulationTracesTest {
     }
     assertThat(trace).filteredOn(e -> e.type().equals("upcall")).hasSize(16);
     assertThat(MessageCounts.of(trace).byType()).isEqualTo(sim.stats().sentByType());
+    assertThat(ShiVizCheck.check(ShiVizLog.of(trace)).problems()).isEmpty();
   }
 }

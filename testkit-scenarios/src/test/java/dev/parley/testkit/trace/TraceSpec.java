@@ -7,6 +7,7 @@ import dev.parley.protocols.link.FaultPlan;
 import dev.parley.protocols.multicast.CausalMulticast;
 import dev.parley.protocols.multicast.Delivered;
 import dev.parley.protocols.trace.MessageCounts;
+import dev.parley.protocols.trace.ShiVizCheck;
 import dev.parley.protocols.trace.ShiVizLog;
 import dev.parley.protocols.trace.SpaceTimeDiagram;
 import dev.parley.protocols.trace.StampedEvent.Kind;
@@ -84,6 +85,7 @@ class TraceSpec {
       assertThat(Integer.parseInt(entry.group(1))).isEqualTo(count);
     }
     assertThat(events).isEqualTo(trace.size());
+    assertThat(ShiVizCheck.check(log).problems()).isEmpty();
   }
 
   @Test
