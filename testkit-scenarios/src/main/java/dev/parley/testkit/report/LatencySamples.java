@@ -1,11 +1,16 @@
 package dev.parley.testkit.report;
 
+import dev.parley.protocols.history.History;
+import dev.parley.protocols.history.Operation;
 import java.util.Arrays;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.HdrHistogram.Histogram;
 
 /**
  * Time-stamped latencies of one series (one system, one setting), kept for pictures: when each
- * operation started, relative to an origin, and how long it took. The percentiles come from an
+ * operation completed, relative to an origin, and how long it took (completion, not start, so that
+ * a window's samples all fall inside it, as in HdrHistogram's own interval logs). The percentiles come from an
  * HdrHistogram of every sample (3 significant digits); the time series keeps the first
  * {@link #CAPACITY} samples (16 bytes each, so at most 32 MB) and counts the rest as left out.
  *
@@ -20,7 +25,7 @@ public final class LatencySamples {
 
   private final long originNanos;
   private final Histogram histogram = new Histogram(3);
-  private long[] startedAt = new long[1024];
+  private long[] completedAt = new long[1024];
   private long[] latency = new long[1024];
   private int size;
   private long leftOut;
@@ -35,6 +40,21 @@ public final class LatencySamples {
     return new LatencySamples(System.nanoTime());
   }
 
+  /**
+   * The completed (ok) operations of a history, one series per operation name (put, get, ...),
+   * timed from {@code originNanos} on the history's clock.
+   */
+  public static SortedMap<String, LatencySamples> perOperation(History history, long originNanos) {
+    SortedMap<String, LatencySamples> out = new TreeMap<>();
+    for (Operation op : history.operations()) {
+      if (op.isOk()) {
+        out.computeIfAbsent(op.f(), f -> new LatencySamples(originNanos))
+            .record(op.invocation().timeNanos(), op.completion().timeNanos());
+      }
+    }
+    return out;
+  }
+
   /** One operation that started at {@code startedNanos} and completed at {@code endedNanos}. */
   public synchronized void record(long startedNanos, long endedNanos) {
     long took = Math.max(0, endedNanos - startedNanos);
@@ -43,11 +63,11 @@ public final class LatencySamples {
       leftOut++;
       return;
     }
-    if (size == startedAt.length) {
-      startedAt = Arrays.copyOf(startedAt, size * 2);
+    if (size == completedAt.length) {
+      completedAt = Arrays.copyOf(completedAt, size * 2);
       latency = Arrays.copyOf(latency, size * 2);
     }
-    startedAt[size] = startedNanos - originNanos;
+    completedAt[size] = endedNanos - originNanos;
     latency[size] = took;
     size++;
   }
@@ -67,12 +87,12 @@ public final class LatencySamples {
     return leftOut;
   }
 
-  /** The kept samples' start times, nanoseconds after the origin (negative: before it), in recording order. */
-  public synchronized long[] startedAt() {
-    return Arrays.copyOf(startedAt, size);
+  /** The kept samples' completion times, nanoseconds after the origin (negative: before it), in recording order. */
+  public synchronized long[] completedAt() {
+    return Arrays.copyOf(completedAt, size);
   }
 
-  /** The kept samples' latencies in nanoseconds, in the order of {@link #startedAt()}. */
+  /** The kept samples' latencies in nanoseconds, in the order of {@link #completedAt()}. */
   public synchronized long[] latencies() {
     return Arrays.copyOf(latency, size);
   }

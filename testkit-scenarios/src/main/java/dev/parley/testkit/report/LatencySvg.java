@@ -17,9 +17,10 @@ import org.HdrHistogram.HistogramIterationValue;
 /**
  * Latency pictures as standalone SVG files, for people who would rather look than read a table:
  * <ul>
- *   <li>{@link #overTime}: latency against the run's elapsed time. Few samples are drawn one dot
- *       each; many are summarised per interval (about 60 across the run) by their p50 (solid line)
- *       and p99 (dashed), which keeps a file at a few KB per series whatever the run's length;</li>
+ *   <li>{@link #overTime}: latency against the run's elapsed time at completion. Few samples are
+ *       drawn one dot each; many are summarised per interval (about 60 across the run) by their p50
+ *       (solid steps) and p99 (dashed), which keeps a file at a few KB per series whatever the run's
+ *       length;</li>
  *   <li>{@link #percentiles}: HdrHistogram's percentile spectrum, latency against percentile on the
  *       usual axis of nines (x = log10(1 / (1 - p)): 0%, 90%, 99%, 99.9%, ...), so the tail gets as
  *       much room as the median.</li>
@@ -36,6 +37,13 @@ public final class LatencySvg {
     public Series {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(samples, "samples");
+    }
+  }
+
+  /** Something that happened during the run, drawn over time as a labelled vertical line. */
+  public record Marker(String label, long nanosAfterOrigin) {
+    public Marker {
+      Objects.requireNonNull(label, "label");
     }
   }
 
@@ -58,7 +66,12 @@ public final class LatencySvg {
    * {@code NAME-over-time.svg} and {@code NAME-percentiles.svg}, and returns their paths.
    */
   public static List<Path> write(Path dir, String name, String title, List<Series> series) {
-    String overTime = overTime(title, series);
+    return write(dir, name, title, series, List.of());
+  }
+
+  /** The same, with {@code markers} on the chart over time. */
+  public static List<Path> write(Path dir, String name, String title, List<Series> series, List<Marker> markers) {
+    String overTime = overTime(title, series, markers);
     String percentiles = percentiles(title, series);
     try {
       Files.createDirectories(dir);
@@ -70,53 +83,48 @@ public final class LatencySvg {
     }
   }
 
-  /** Latency against elapsed time, one colour per series. */
+  /** Latency against elapsed time (at each operation's completion), one colour per series. */
   public static String overTime(String title, List<Series> series) {
-    List<Series> drawn = drawable(title, series);
-    long[] span = timeSpan(drawn);
-    double fromSeconds = Math.min(0, span[0] / 1e9);
-    double toSeconds = Math.max(fromSeconds + 1e-3, span[1] / 1e9);
-    double interval = niceStep((toSeconds - fromSeconds) / 60);
-    List<List<double[]>> p50 = new ArrayList<>();
-    List<List<double[]>> p99 = new ArrayList<>();
-    List<Boolean> dots = new ArrayList<>();
+    return overTime(title, series, List.of());
+  }
+
+  /** The same, with {@code markers}: what happened when (a crash, a restart), timed from the samples' origin. */
+  public static String overTime(String title, List<Series> series, List<Marker> markers) {
+    long[] span = timeSpan(drawable(title, series));
+    for (Marker m : markers) {
+      span = new long[] {Math.min(span[0], m.nanosAfterOrigin()), Math.max(span[1], m.nanosAfterOrigin())};
+    }
+    double from = Math.min(0, span[0] / 1e9);
+    double interval = niceStep(Math.max(1e-3, span[1] / 1e9 - from) / 60);
+    double to = from + (Math.floor((span[1] / 1e9 - from) / interval) + 1) * interval;
+    List<OverTime> drawings = new ArrayList<>();
     List<Double> values = new ArrayList<>();
     for (Series s : series) {
-      long[] at = s.samples().startedAt();
-      long[] took = s.samples().latencies();
-      boolean asDots = at.length <= DOTS_UP_TO;
-      dots.add(asDots);
-      if (asDots) {
-        List<double[]> points = new ArrayList<>();
-        for (int i = 0; i < at.length; i++) {
-          points.add(new double[] {at[i] / 1e9, took[i] / 1e6});
-        }
-        p50.add(points);
-        p99.add(List.of());
-      } else {
-        List<double[][]> perInterval = perInterval(at, took, fromSeconds, interval);
-        p50.add(perInterval.stream().map(p -> p[0]).toList());
-        p99.add(perInterval.stream().map(p -> p[1]).toList());
-      }
-      p50.get(p50.size() - 1).forEach(p -> values.add(p[1]));
-      p99.get(p99.size() - 1).forEach(p -> values.add(p[1]));
+      OverTime d = OverTime.of(s.samples(), from, interval);
+      drawings.add(d);
+      d.dots().forEach(p -> values.add(p[1]));
+      d.p50().forEach(line -> line.forEach(p -> values.add(p[1])));
+      d.p99().forEach(line -> line.forEach(p -> values.add(p[1])));
     }
-    Scale x = Scale.linear(fromSeconds, toSeconds, LEFT, WIDTH - RIGHT);
+    boolean anyDots = drawings.stream().anyMatch(OverTime::asDots);
+    boolean anyLines = drawings.stream().anyMatch(d -> !d.asDots());
+    String how = (anyDots ? "dots: one per operation" : "") + (anyDots && anyLines ? "; " : "")
+        + (anyLines ? "lines: p50 (solid) and p99 (dashed) per " + number(interval * 1000) + " ms, none where"
+            + " nothing completed" : "");
+    Scale x = Scale.linear(from, to, LEFT, WIDTH - RIGHT);
     Scale y = Scale.forLatencies(values, TOP + PLOT_HEIGHT, TOP);
-    boolean anyLines = dots.contains(false);
-    String how = (dots.contains(true) ? "dots: one per operation" : "")
-        + (dots.contains(true) && anyLines ? "; " : "")
-        + (anyLines ? "lines: p50 (solid) and p99 (dashed) per " + number(interval * 1000) + " ms of the run" : "");
     Svg svg = new Svg(title, how, series.size());
-    svg.axes(x, y, "elapsed time (s)", "latency (ms)" + (y.log ? ", log scale" : ""));
+    svg.axes(x, y, "elapsed time at completion (s)", "latency (ms)" + (y.log ? ", log scale" : ""));
+    markers.forEach(m -> svg.marker(m.label(), x.pixel(m.nanosAfterOrigin() / 1e9)));
+    List<Boolean> dots = new ArrayList<>();
     for (int i = 0; i < series.size(); i++) {
       String colour = COLOURS[i % COLOURS.length];
-      if (dots.get(i)) {
-        svg.dots(series.get(i).name(), p50.get(i), x, y, colour);
-      } else {
-        svg.line(series.get(i).name() + " p50", p50.get(i), x, y, colour, false);
-        svg.line(series.get(i).name() + " p99", p99.get(i), x, y, colour, true);
-      }
+      String name = series.get(i).name();
+      OverTime d = drawings.get(i);
+      dots.add(d.asDots());
+      svg.dots(name, d.dots(), x, y, colour);
+      d.p50().forEach(line -> svg.line(name + " p50", line, x, y, colour, false));
+      d.p99().forEach(line -> svg.line(name + " p99", line, x, y, colour, true));
     }
     svg.legend(series, dots);
     return svg.end();
@@ -181,12 +189,12 @@ public final class LatencySvg {
     return series;
   }
 
-  /** The earliest and latest start over every kept sample, in nanoseconds after the origin. */
+  /** The earliest and latest completion over every kept sample, in nanoseconds after the origin. */
   private static long[] timeSpan(List<Series> series) {
     long from = Long.MAX_VALUE;
     long to = Long.MIN_VALUE;
     for (Series s : series) {
-      for (long t : s.samples().startedAt()) {
+      for (long t : s.samples().completedAt()) {
         from = Math.min(from, t);
         to = Math.max(to, t);
       }
@@ -194,38 +202,77 @@ public final class LatencySvg {
     return from > to ? new long[] {0, 0} : new long[] {from, to};
   }
 
-  /** Per interval with samples: its middle with the p50, and its middle with the p99 (ms). */
-  private static List<double[][]> perInterval(long[] at, long[] took, double fromSeconds, double interval) {
-    int buckets = 1;
-    for (long t : at) {
-      buckets = Math.max(buckets, bucket(t, fromSeconds, interval) + 1);
-    }
-    int[] counts = new int[buckets];
-    for (long t : at) {
-      counts[bucket(t, fromSeconds, interval)]++;
-    }
-    long[][] values = new long[buckets][];
-    for (int b = 0; b < buckets; b++) {
-      values[b] = new long[counts[b]];
-    }
-    int[] filled = new int[buckets];
-    for (int i = 0; i < at.length; i++) {
-      int b = bucket(at[i], fromSeconds, interval);
-      values[b][filled[b]++] = took[i];
-    }
-    List<double[][]> out = new ArrayList<>();
-    for (int b = 0; b < buckets; b++) {
-      if (values[b].length > 0) {
-        Arrays.sort(values[b]);
-        double middle = fromSeconds + (b + 0.5) * interval;
-        out.add(new double[][] {{middle, rank(values[b], 0.50) / 1e6}, {middle, rank(values[b], 0.99) / 1e6}});
-      }
-    }
-    return out;
-  }
+  /**
+   * What one series draws over time, in (seconds, milliseconds): its samples as dots when they are
+   * few; otherwise the p50 and the p99 of each interval as steps, a line broken where an interval had
+   * no completion (a stall shows as a gap, not as a slope).
+   */
+  private record OverTime(boolean asDots, List<double[]> dots, List<List<double[]>> p50, List<List<double[]>> p99) {
 
-  private static int bucket(long nanos, double fromSeconds, double interval) {
-    return (int) Math.max(0, Math.floor((nanos / 1e9 - fromSeconds) / interval));
+    static OverTime of(LatencySamples samples, double from, double interval) {
+      long[] at = samples.completedAt();
+      long[] took = samples.latencies();
+      if (at.length <= DOTS_UP_TO) {
+        List<double[]> dots = new ArrayList<>();
+        for (int i = 0; i < at.length; i++) {
+          dots.add(new double[] {at[i] / 1e9, took[i] / 1e6});
+        }
+        return new OverTime(true, dots, List.of(), List.of());
+      }
+      long[][] buckets = byInterval(at, took, from, interval);
+      return new OverTime(false, List.of(), steps(buckets, 0.50, from, interval), steps(buckets, 0.99, from, interval));
+    }
+
+    /** The latencies completed in each interval, sorted. */
+    private static long[][] byInterval(long[] at, long[] took, double from, double interval) {
+      int n = 1;
+      for (long t : at) {
+        n = Math.max(n, bucket(t, from, interval) + 1);
+      }
+      int[] counts = new int[n];
+      for (long t : at) {
+        counts[bucket(t, from, interval)]++;
+      }
+      long[][] buckets = new long[n][];
+      for (int b = 0; b < n; b++) {
+        buckets[b] = new long[counts[b]];
+      }
+      int[] filled = new int[n];
+      for (int i = 0; i < at.length; i++) {
+        int b = bucket(at[i], from, interval);
+        buckets[b][filled[b]++] = took[i];
+      }
+      for (long[] b : buckets) {
+        Arrays.sort(b);
+      }
+      return buckets;
+    }
+
+    private static int bucket(long nanos, double from, double interval) {
+      return (int) Math.max(0, Math.floor((nanos / 1e9 - from) / interval));
+    }
+
+    /** The percentile {@code p} of each interval as a level across it; one line per run of non-empty intervals. */
+    private static List<List<double[]>> steps(long[][] buckets, double p, double from, double interval) {
+      List<List<double[]>> lines = new ArrayList<>();
+      List<double[]> line = new ArrayList<>();
+      for (int b = 0; b < buckets.length; b++) {
+        if (buckets[b].length == 0) {
+          if (!line.isEmpty()) {
+            lines.add(line);
+            line = new ArrayList<>();
+          }
+          continue;
+        }
+        double ms = rank(buckets[b], p) / 1e6;
+        line.add(new double[] {from + b * interval, ms});
+        line.add(new double[] {from + (b + 1) * interval, ms});
+      }
+      if (!line.isEmpty()) {
+        lines.add(line);
+      }
+      return lines;
+    }
   }
 
   /** The nearest-rank percentile of sorted values. */
@@ -367,6 +414,13 @@ public final class LatencySvg {
           TOP + PLOT_HEIGHT / 2.0, escape(yLabel)));
     }
 
+    void marker(String label, double x) {
+      out.append(String.format(Locale.ROOT,
+          "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#888\" stroke-dasharray=\"2 2\"/>%n",
+          x, TOP, x, TOP + PLOT_HEIGHT));
+      out.append(text(x + 3, TOP + 12, "start", "fill=\"#555\"", label));
+    }
+
     void line(String name, List<double[]> points, Scale x, Scale y, String colour, boolean dashed) {
       if (points.isEmpty()) {
         return;
@@ -381,6 +435,9 @@ public final class LatencySvg {
     }
 
     void dots(String name, List<double[]> points, Scale x, Scale y, String colour) {
+      if (points.isEmpty()) {
+        return;
+      }
       out.append("<g fill=\"").append(colour).append("\" fill-opacity=\"0.6\"><title>").append(escape(name))
           .append("</title>\n");
       for (double[] p : points) {

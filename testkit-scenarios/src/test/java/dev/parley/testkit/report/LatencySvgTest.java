@@ -21,7 +21,7 @@ class LatencySvgTest {
 
   private static final long MS = 1_000_000;
 
-  /** {@code n} operations, one every 10 ms from the origin, taking 1 to {@code n} ms in a shuffled order. */
+  /** {@code n} operations, one completing every 10 ms from the origin, taking 1 to {@code n} ms in a shuffled order. */
   private static LatencySamples uniform(int n, long seed) {
     List<Long> took = new ArrayList<>();
     for (long i = 1; i <= n; i++) {
@@ -30,7 +30,7 @@ class LatencySvgTest {
     java.util.Collections.shuffle(took, new Random(seed));
     LatencySamples s = new LatencySamples(0);
     for (int i = 0; i < n; i++) {
-      s.record(i * 10 * MS, i * 10 * MS + took.get(i));
+      s.record(i * 10 * MS - took.get(i), i * 10 * MS);
     }
     return s;
   }
@@ -107,19 +107,62 @@ class LatencySvgTest {
     String svg = LatencySvg.overTime("Puts over time", series);
     Document d = parse(svg);
 
-    assertThat(texts(d)).contains("Puts over time", "elapsed time (s)").anyMatch(t -> t.startsWith("latency (ms)"));
+    assertThat(texts(d)).contains("Puts over time", "elapsed time at completion (s)").anyMatch(t -> t.startsWith("latency (ms)"));
     assertThat(texts(d).get(1)).contains("dots: one per operation").contains("p50 (solid) and p99 (dashed)");
     NodeList lines = d.getElementsByTagName("polyline");
     assertThat(lines.getLength()).isEqualTo(2);
     assertThat(((Element) lines.item(1)).getAttribute("stroke-dasharray")).isNotEmpty();
     List<double[]> p50 = points((Element) lines.item(0));
     List<double[]> p99 = points((Element) lines.item(1));
-    assertThat(p50).hasSizeBetween(30, 61); // 30 s of run, about 60 intervals
+    assertThat(p50).hasSize(2 * 60); // 30 s of run in 60 intervals, each a level from its start to its end
     for (int k = 0; k < p50.size(); k++) {
       assertThat(p99.get(k)[1]).as("p99 at or above p50 in each interval").isLessThanOrEqualTo(p50.get(k)[1]);
     }
     assertThat(d.getElementsByTagName("circle").getLength()).isEqualTo(40 + 1); // 40 dots, 1 legend mark
     assertThat(svg.length()).as("tens of KB at most").isLessThan(30_000);
+  }
+
+  @Test
+  void aStallWithNoCompletionBreaksTheLinesInsteadOfBridgingIt() throws Exception {
+    LatencySamples s = new LatencySamples(0);
+    for (int i = 0; i < 3_000; i++) {
+      long at = (i < 1_500 ? i : i + 1_000) * 10 * MS; // nothing completes from 15 s to 25 s
+      s.record(at - 2 * MS, at);
+    }
+
+    Document d = parse(LatencySvg.overTime("stall", List.of(new LatencySvg.Series("s", s))));
+
+    NodeList lines = d.getElementsByTagName("polyline");
+    assertThat(lines.getLength()).as("p50 and p99, each before and after the stall").isEqualTo(4);
+    double gapStart = points((Element) lines.item(0)).get(points((Element) lines.item(0)).size() - 1)[0];
+    double gapEnd = points((Element) lines.item(1)).get(0)[0];
+    assertThat(gapEnd - gapStart).as("the gap spans the stall, in pixels").isGreaterThan(0.2 * (820 - 110));
+  }
+
+  @Test
+  void markersAreLabelledAtTheirTimeAndWidenTheRunIfNeeded() throws Exception {
+    Document d = parse(LatencySvg.overTime("kv", List.of(new LatencySvg.Series("put", uniform(100, 8))),
+        List.of(new LatencySvg.Marker("kill -9 n1", 2_000 * MS))));
+
+    assertThat(texts(d)).contains("kill -9 n1", "2"); // the run ends at 0.99 s; the axis reaches the kill
+  }
+
+  @Test
+  void aHistorysOkOperationsBecomeOneSeriesPerOperation() {
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000 * MS);
+    dev.parley.protocols.history.HistoryRecorder history = new dev.parley.protocols.history.HistoryRecorder(now::get);
+    var put = history.invoke("c1", "put", "k", 1L);
+    now.addAndGet(3 * MS);
+    history.ok(put);
+    var get = history.invoke("c1", "get", "k", null);
+    now.addAndGet(5 * MS);
+    history.info(get, "timed out");
+
+    var series = LatencySamples.perOperation(history.history(), 1_000 * MS);
+
+    assertThat(series).containsOnlyKeys("put");
+    assertThat(series.get("put").completedAt()).containsExactly(3 * MS);
+    assertThat(series.get("put").latencies()).containsExactly(3 * MS);
   }
 
   @Test
@@ -173,10 +216,11 @@ class LatencySvgTest {
     LatencySamples s = new LatencySamples(1_000 * MS);
     s.record(990 * MS, 1_005 * MS); // began in the warm-up, before the origin
     s.record(1_010 * MS, 1_012 * MS);
+    s.record(970 * MS, 980 * MS); // over before the origin
 
-    assertThat(s.startedAt()).containsExactly(-10 * MS, 10 * MS);
-    assertThat(s.latencies()).containsExactly(15 * MS, 2 * MS);
-    assertThat(s.histogram().getTotalCount()).isEqualTo(2);
+    assertThat(s.completedAt()).containsExactly(5 * MS, 12 * MS, -20 * MS);
+    assertThat(s.latencies()).containsExactly(15 * MS, 2 * MS, 10 * MS);
+    assertThat(s.histogram().getTotalCount()).isEqualTo(3);
     assertThat(s.leftOut()).isZero();
   }
 }
