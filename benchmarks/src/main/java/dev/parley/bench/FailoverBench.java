@@ -152,8 +152,7 @@ final class FailoverBench implements Runnable {
     rows.addAll(peers);
     rows.sort(Comparator.comparingInt(t -> t.nodes));
     for (FailoverTimes t : rows) {
-      charts.add("failover-" + t.nodes, "Failover on " + t.nodes + " nodes: leader killed to every live node"
-          + " agreeing on a new one", t.system, t.samples());
+      charts.add("failover-" + t.nodes, "Failover, " + t.nodes + " nodes: leader killed to a new leader agreed", t.system, t.samples());
     }
     charts.write();
   }

@@ -246,7 +246,7 @@ final class KvBench implements Runnable {
   }
 
   private void print(FailoverTimes t) {
-    charts.add("kv-failover", "Leader failover as a client sees it: crash to the first acknowledged write",
+    charts.add("kv-failover", "Leader failover: crash to the first acknowledged write",
         t.system + ", " + t.setting, t.samples());
     Figures.row(t.system, t.setting, FailoverTimes.millis(t.medianMillis()), FailoverTimes.millis(t.p99Millis()));
   }

@@ -102,7 +102,7 @@ final class MutexBench implements Runnable {
 
   /** The acquisitions of one row, in the chart of its group size. */
   private void chart(int n, String system, LockFigures f) {
-    charts.add("mutex-" + n, "Lock acquisition latency, " + n + " contenders each acquiring, releasing, acquiring again",
+    charts.add("mutex-" + n, "Lock acquisition, " + n + " contenders: from asking to holding the lock",
         system, f.acquire());
   }
 

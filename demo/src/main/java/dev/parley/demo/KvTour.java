@@ -132,7 +132,7 @@ final class KvTour {
       System.out.println("    no operation completed: no latency chart");
       return;
     }
-    written.addAll(LatencySvg.write(figures, "demo-kv-latency", "Raft key-value store over HTTP: 4 clients'"
-        + " completed operations, kill -9 of the leader", series, markers));
+    written.addAll(LatencySvg.write(figures, "demo-kv-latency", "Raft store over HTTP, 4 clients,"
+        + " kill -9 of the leader", series, markers));
   }
 }
