@@ -152,7 +152,8 @@ final class FailoverBench implements Runnable {
     rows.addAll(peers);
     rows.sort(Comparator.comparingInt(t -> t.nodes));
     for (FailoverTimes t : rows) {
-      charts.add("failover-" + t.nodes, "Failover, " + t.nodes + " nodes: leader killed to a new leader agreed", t.system, t.samples());
+      charts.add("failover-" + t.nodes, "Failover, " + t.nodes + " nodes: leader killed to a new leader agreed",
+          t.system, t.samples());
     }
     charts.write();
   }

@@ -92,7 +92,8 @@ final class LogBench implements Runnable {
               Duration.ofMillis(warmupMillis), Duration.ofMillis(measureMillis));
           Figures.row("append", String.valueOf(p), Figures.perSecond(f.perSecond()), f.p50(), f.p99(),
               String.valueOf(f.failures()));
-          charts.add("log-append", "Append latency, " + recordBytes + "-byte records, Raft on 3 nodes (H2 journal)", p + " producer" + (p == 1 ? "" : "s"), f.samples());
+          charts.add("log-append", "Append latency, " + recordBytes + "-byte records, Raft on 3 nodes (H2 journal)",
+              p + " producer" + (p == 1 ? "" : "s"), f.samples());
         }
         read(g, leader);
         charts.write();

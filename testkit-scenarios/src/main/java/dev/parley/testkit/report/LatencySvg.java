@@ -26,9 +26,12 @@ import org.HdrHistogram.HistogramIterationValue;
  *       much room as the median.</li>
  * </ul>
  * Several series (a system beside its peer, measured in the same run) share one chart, told apart
- * by colour and named in a legend. Latency is in milliseconds; the y axis turns logarithmic when
- * the values drawn span more than two decades. SVG is text: no dependency, and the files open in
- * any browser. Drawing is linear in the samples (plus a sort per interval).
+ * by colour and named in a legend; each is timed from its own origin (its measured window's start),
+ * so windows measured one after another lie over each other. Latency is in milliseconds; the y axis
+ * turns logarithmic when the values drawn span more than two decades. Bad input gets a clear
+ * {@link IllegalArgumentException}, never a broken file: no series, or no sample in any series.
+ * SVG is text: no dependency, and the files open in any browser. Drawing is linear in the samples
+ * (plus a sort per interval).
  */
 public final class LatencySvg {
 
@@ -108,13 +111,14 @@ public final class LatencySvg {
     }
     boolean anyDots = drawings.stream().anyMatch(OverTime::asDots);
     boolean anyLines = drawings.stream().anyMatch(d -> !d.asDots());
-    String how = (anyDots ? "dots: one per operation" : "") + (anyDots && anyLines ? "; " : "")
+    String how = (anyDots ? "dots: one per sample" : "") + (anyDots && anyLines ? "; " : "")
         + (anyLines ? "lines: p50 (solid) and p99 (dashed) per " + number(interval * 1000) + " ms, none where"
             + " nothing completed" : "");
     Scale x = Scale.linear(from, to, LEFT, WIDTH - RIGHT);
     Scale y = Scale.forLatencies(values, TOP + PLOT_HEIGHT, TOP);
     Svg svg = new Svg(title, how, series.size());
-    svg.axes(x, y, "elapsed time at completion (s)", "latency (ms)" + (y.log ? ", log scale" : ""));
+    svg.axes(x, y, "elapsed time of each series' run, at completion (s)",
+        "latency (ms)" + (y.log ? ", log scale" : ""));
     markers.forEach(m -> svg.marker(m.label(), x.pixel(m.nanosAfterOrigin() / 1e9)));
     List<Boolean> dots = new ArrayList<>();
     for (int i = 0; i < series.size(); i++) {

@@ -107,8 +107,9 @@ class LatencySvgTest {
     String svg = LatencySvg.overTime("Puts over time", series);
     Document d = parse(svg);
 
-    assertThat(texts(d)).contains("Puts over time", "elapsed time at completion (s)").anyMatch(t -> t.startsWith("latency (ms)"));
-    assertThat(texts(d).get(1)).contains("dots: one per operation").contains("p50 (solid) and p99 (dashed)");
+    assertThat(texts(d)).contains("Puts over time", "elapsed time of each series' run, at completion (s)")
+        .anyMatch(t -> t.startsWith("latency (ms)"));
+    assertThat(texts(d).get(1)).contains("dots: one per sample").contains("p50 (solid) and p99 (dashed)");
     NodeList lines = d.getElementsByTagName("polyline");
     assertThat(lines.getLength()).isEqualTo(2);
     assertThat(((Element) lines.item(1)).getAttribute("stroke-dasharray")).isNotEmpty();
