@@ -1,20 +1,21 @@
 package dev.parley.bench;
 
+import dev.parley.testkit.report.LatencySamples;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntFunction;
-import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
 /**
  * Closed-loop clients: each runs one operation at a time and starts the next as soon as the last
- * completes, for a warm-up and then a measured window, counting completions and their latency.
+ * completes, for a warm-up and then a measured window, counting completions and their latency:
+ * time-stamped from the window's start for the pictures, and in HdrHistogram for the percentiles.
  */
 final class ClosedLoop {
 
-  /** What a window measured. */
-  record Figures(long operations, double seconds, Histogram latency, long failures) {
+  /** What a window measured; {@code latency} is the histogram of {@code samples}, in nanoseconds. */
+  record Figures(long operations, double seconds, Histogram latency, long failures, LatencySamples samples) {
     double perSecond() {
       return operations / seconds;
     }
@@ -36,7 +37,7 @@ final class ClosedLoop {
   private volatile boolean measuring;
   private final LongAdder done = new LongAdder();
   private final LongAdder failed = new LongAdder();
-  private final Histogram latency = new ConcurrentHistogram(3);
+  private volatile LatencySamples samples;
 
   private ClosedLoop() {}
 
@@ -50,13 +51,14 @@ final class ClosedLoop {
       loop.next(i, operation);
     }
     sleep(warmup);
-    loop.measuring = true;
     long start = System.nanoTime();
+    loop.samples = new LatencySamples(start);
+    loop.measuring = true;
     sleep(measure);
     loop.measuring = false;
     double seconds = (System.nanoTime() - start) / 1e9;
     loop.running = false;
-    return new Figures(loop.done.sum(), seconds, loop.latency, loop.failed.sum());
+    return new Figures(loop.done.sum(), seconds, loop.samples.histogram(), loop.failed.sum(), loop.samples);
   }
 
   private void next(int client, IntFunction<CompletionStage<?>> operation) {
@@ -68,7 +70,7 @@ final class ClosedLoop {
       if (measuring) {
         if (error == null) {
           done.increment();
-          latency.recordValue(System.nanoTime() - started);
+          samples.record(started, System.nanoTime());
         } else {
           failed.increment();
         }

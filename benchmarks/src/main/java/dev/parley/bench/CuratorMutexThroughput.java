@@ -1,12 +1,11 @@
 package dev.parley.bench;
 
+import dev.parley.testkit.report.LatencySamples;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import org.HdrHistogram.ConcurrentHistogram;
-import org.HdrHistogram.Histogram;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
@@ -26,7 +25,7 @@ final class CuratorMutexThroughput implements AutoCloseable {
     volatile boolean running = true;
     volatile boolean measuring;
     final LongAdder entries = new LongAdder();
-    final Histogram latency = new ConcurrentHistogram(3);
+    volatile LatencySamples latency;
   }
 
   private final TestingCluster cluster;
@@ -59,8 +58,9 @@ final class CuratorMutexThroughput implements AutoCloseable {
       }
       threads.forEach(Thread::start);
       Thread.sleep(warmup.toMillis());
-      window.measuring = true;
       long start = System.nanoTime();
+      window.latency = new LatencySamples(start);
+      window.measuring = true;
       Thread.sleep(measure.toMillis());
       window.measuring = false;
       double seconds = (System.nanoTime() - start) / 1e9;
@@ -82,7 +82,7 @@ final class CuratorMutexThroughput implements AutoCloseable {
         long granted = System.nanoTime();
         mutex.release();
         if (window.measuring) {
-          window.latency.recordValue(granted - asked);
+          window.latency.record(asked, granted);
           window.entries.increment();
         }
       }

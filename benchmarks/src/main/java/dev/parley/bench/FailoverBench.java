@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -51,6 +52,9 @@ final class FailoverBench implements Runnable {
   @Option(names = "--suspicion-seconds", description = "how long the false-suspicion rate is measured (default ${DEFAULT-VALUE})")
   int suspicionSeconds = 30;
 
+  @Mixin
+  LatencyCharts charts = new LatencyCharts();
+
   @Override
   public void run() {
     quietLogs();
@@ -85,6 +89,7 @@ final class FailoverBench implements Runnable {
         }
       }
       print(parley, peers);
+      chart(parley, peers);
     } catch (Exception e) {
       throw new IllegalStateException("the failover harness failed: " + e, e);
     }
@@ -139,6 +144,18 @@ final class FailoverBench implements Runnable {
             + "%d s: %.2f false suspicions per monitored pair per minute.%n",
         best.system, best.nodes, FailoverTimes.millis(best.medianMillis()), bestElection.heartbeat.toMillis(),
         bestElection.timeout.toMillis(), best.nodes, suspicionSeconds, rate);
+  }
+
+  /** One chart per group size: every row measured with that many nodes, Parley's and the peers'. */
+  private void chart(List<FailoverTimes> parley, List<FailoverTimes> peers) {
+    List<FailoverTimes> rows = new ArrayList<>(parley);
+    rows.addAll(peers);
+    rows.sort(Comparator.comparingInt(t -> t.nodes));
+    for (FailoverTimes t : rows) {
+      charts.add("failover-" + t.nodes, "Failover, " + t.nodes + " nodes: leader killed to a new leader agreed",
+          t.system, t.samples());
+    }
+    charts.write();
   }
 
   private static ParleyElections electionOf(FailoverTimes t) {

@@ -1,19 +1,19 @@
 package dev.parley.bench;
 
-import java.util.ArrayList;
-import java.util.List;
+import dev.parley.testkit.report.LatencySamples;
 import org.HdrHistogram.Histogram;
 
 /**
  * The failover times of one system under one setting: each run's time from the leader's kill to
- * agreement on a new leader, with the median and the 99th percentile (HdrHistogram, microseconds).
+ * agreement on a new leader, with the median and the 99th percentile (HdrHistogram, microseconds),
+ * and each run time-stamped from the first for the pictures.
  */
 final class FailoverTimes {
 
   final String system;
   final String setting;
   final int nodes;
-  private final List<Long> micros = new ArrayList<>();
+  private final LatencySamples samples = LatencySamples.startingNow();
   private final Histogram histogram = new Histogram(3_600_000_000L, 3);
 
   FailoverTimes(String system, String setting, int nodes) {
@@ -22,14 +22,19 @@ final class FailoverTimes {
     this.nodes = nodes;
   }
 
+  /** One run that took {@code nanos} and ended just now. */
   void add(long nanos) {
-    long us = Math.max(1, nanos / 1000);
-    micros.add(us);
-    histogram.recordValue(us);
+    long now = System.nanoTime();
+    samples.record(now - nanos, now);
+    histogram.recordValue(Math.max(1, nanos / 1000));
   }
 
   int runs() {
-    return micros.size();
+    return (int) samples.count();
+  }
+
+  LatencySamples samples() {
+    return samples;
   }
 
   double medianMillis() {

@@ -32,6 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -68,6 +69,9 @@ final class KvBench implements Runnable {
   @Option(names = "--no-cluster", description = "skip the cluster of three JVMs")
   boolean noCluster;
 
+  @Mixin
+  LatencyCharts charts = new LatencyCharts();
+
   private final Map<String, Double> rates = new LinkedHashMap<>();
 
   @Override
@@ -87,7 +91,7 @@ final class KvBench implements Runnable {
       KvThroughput.run(kit, kinds.get(0), clients.get(0), warmup, measure); // JIT warm-up
       for (KvKind<?> kind : kinds) {
         for (int c : clients) {
-          row(kind.name(), "one JVM", c, KvThroughput.run(kit, kind, c, warmup, measure),
+          row(kind.name(), "one JVM", "kv-one-jvm-", c, KvThroughput.run(kit, kind, c, warmup, measure),
               String.format("%.1f", messagesPerOperation(kind, c)));
         }
       }
@@ -99,6 +103,7 @@ final class KvBench implements Runnable {
       }
       ratios();
       failover(kit, kinds, dir);
+      charts.write();
     } catch (Exception e) {
       throw new IllegalStateException("the key-value benchmark failed: " + e, e);
     } finally {
@@ -122,8 +127,11 @@ final class KvBench implements Runnable {
     return chosen;
   }
 
-  private void row(String store, String where, int c, ClosedLoop.Figures f, String messages) {
+  /** Prints a row and adds its latencies to the chart {@code chart} + client count. */
+  private void row(String store, String where, String chart, int c, ClosedLoop.Figures f, String messages) {
     rates.put(store + "|" + where + "|" + c, f.perSecond());
+    charts.add(chart + c, "Put latency, " + c + " closed-loop client" + (c == 1 ? "" : "s") + ", "
+        + (chart.contains("one-jvm") ? "3 nodes in one JVM" : "3 JVMs over HTTP"), store + ", " + where, f.samples());
     Figures.row(store, where, String.valueOf(c), Figures.perSecond(f.perSecond()), f.p50(), f.p99(),
         String.valueOf(f.failures()), messages);
   }
@@ -159,7 +167,7 @@ final class KvBench implements Runnable {
                 }
                 return reply;
               }), warmup, measure);
-          row("Apache Ratis counter", "one JVM, gRPC", c, f, "");
+          row("Apache Ratis counter", "one JVM, gRPC", "kv-one-jvm-", c, f, "");
         } finally {
           for (RaftClient rc : raftClients) {
             rc.close();
@@ -193,7 +201,7 @@ final class KvBench implements Runnable {
               return r;
             });
           }, warmup, measure);
-          row(kind.name(), "3 JVMs, HTTP", c, f, "");
+          row(kind.name(), "3 JVMs, HTTP", "kv-3-jvms-", c, f, "");
         }
       }
     } catch (IOException e) {
@@ -237,7 +245,9 @@ final class KvBench implements Runnable {
         RaftKv.Request::new, replyTo -> new RaftKv.GetStatus(replyTo.narrow()));
   }
 
-  private static void print(FailoverTimes t) {
+  private void print(FailoverTimes t) {
+    charts.add("kv-failover", "Leader failover: crash to the first acknowledged write",
+        t.system + ", " + t.setting, t.samples());
     Figures.row(t.system, t.setting, FailoverTimes.millis(t.medianMillis()), FailoverTimes.millis(t.p99Millis()));
   }
 }

@@ -1,23 +1,23 @@
 package dev.parley.bench;
 
-import org.HdrHistogram.Histogram;
+import dev.parley.testkit.report.LatencySamples;
 
 /**
  * What one lock benchmark measured: completed critical-section entries (acquire-release cycles)
- * per second, and the latency from asking for the lock to holding it.
+ * per second, and the latency from asking for the lock to holding it, time-stamped.
  */
-record LockFigures(long entries, double seconds, Histogram acquireNanos) {
+record LockFigures(long entries, double seconds, LatencySamples acquire) {
 
   double perSecond() {
     return entries / seconds;
   }
 
   String p50() {
-    return millis(acquireNanos.getValueAtPercentile(50));
+    return millis(acquire.histogram().getValueAtPercentile(50));
   }
 
   String p99() {
-    return millis(acquireNanos.getValueAtPercentile(99));
+    return millis(acquire.histogram().getValueAtPercentile(99));
   }
 
   private static String millis(long nanos) {

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -47,6 +48,9 @@ final class LogBench implements Runnable {
 
   @Option(names = "--batch", description = "records per read (default ${DEFAULT-VALUE})")
   int batch = 500;
+
+  @Mixin
+  LatencyCharts charts = new LatencyCharts();
 
   private final Map<String, CompletableFuture<PartitionedLog.Reply>> pending = new ConcurrentHashMap<>();
   private final AtomicLong calls = new AtomicLong();
@@ -88,8 +92,11 @@ final class LogBench implements Runnable {
               Duration.ofMillis(warmupMillis), Duration.ofMillis(measureMillis));
           Figures.row("append", String.valueOf(p), Figures.perSecond(f.perSecond()), f.p50(), f.p99(),
               String.valueOf(f.failures()));
+          charts.add("log-append", "Append latency, " + recordBytes + "-byte records, Raft on 3 nodes (H2 journal)",
+              p + " producer" + (p == 1 ? "" : "s"), f.samples());
         }
         read(g, leader);
+        charts.write();
       }
     } catch (Exception e) {
       throw new IllegalStateException("the log benchmark failed: " + e, e);

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -39,6 +40,9 @@ final class MutexBench implements Runnable {
   @Option(names = "--no-curator", description = "skip the Curator / ZooKeeper comparison")
   boolean noCurator;
 
+  @Mixin
+  LatencyCharts charts = new LatencyCharts();
+
   @Override
   public void run() {
     Duration warmup = Duration.ofMillis(warmupMillis);
@@ -61,6 +65,7 @@ final class MutexBench implements Runnable {
           if (algorithm == MutexAlgorithm.LOCK_SERVER) {
             lockServer.put(n, f.perSecond());
           }
+          chart(n, algorithm.title(), f);
           Figures.row(algorithm.title(), String.valueOf(n), Figures.perSecond(f.perSecond()), f.p50(), f.p99(),
               String.format("%.2f", messagesPerEntry(algorithm, n, true)), algorithm.formula(n),
               String.format("%.2f", messagesPerEntry(algorithm, n, false)));
@@ -69,6 +74,7 @@ final class MutexBench implements Runnable {
       if (!noCurator) {
         curator(lockServer, warmup, measure);
       }
+      charts.write();
     } finally {
       kit.shutdownTestKit();
       Scratch.delete(dir);
@@ -81,6 +87,7 @@ final class MutexBench implements Runnable {
       for (int n : sizes) {
         LockFigures f = curator.run(n, warmup, measure);
         zk.put(n, f.perSecond());
+        chart(n, "Curator InterProcessMutex, ZooKeeper ensemble of 3", f);
         Figures.row("Curator InterProcessMutex, ZooKeeper ensemble of 3", String.valueOf(n),
             Figures.perSecond(f.perSecond()), f.p50(), f.p99(), "", "", "");
       }
@@ -91,6 +98,12 @@ final class MutexBench implements Runnable {
     } catch (Exception e) {
       throw new IllegalStateException("the Curator comparison failed: " + e, e);
     }
+  }
+
+  /** The acquisitions of one row, in the chart of its group size. */
+  private void chart(int n, String system, LockFigures f) {
+    charts.add("mutex-" + n, "Lock acquisition, " + n + " contenders: from asking to holding the lock",
+        system, f.acquire());
   }
 
   /**

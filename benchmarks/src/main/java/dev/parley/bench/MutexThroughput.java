@@ -9,11 +9,10 @@ import dev.parley.protocols.mutex.MutexProtocol;
 import dev.parley.protocols.mutex.MutexUpcall;
 import dev.parley.protocols.mutex.Released;
 import dev.parley.testkit.group.LocalGroup;
+import dev.parley.testkit.report.LatencySamples;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
-import org.HdrHistogram.ConcurrentHistogram;
-import org.HdrHistogram.Histogram;
 
 /**
  * One algorithm in a group of real actors in this JVM, over fault-injecting links with no faults:
@@ -31,7 +30,7 @@ final class MutexThroughput {
     volatile boolean running = true;
     volatile boolean measuring;
     final LongAdder entries = new LongAdder();
-    final Histogram latency = new ConcurrentHistogram(3);
+    volatile LatencySamples latency;
   }
 
   static LockFigures run(ActorTestKit kit, MutexAlgorithm algorithm, int n, Duration warmup, Duration measure) {
@@ -46,8 +45,9 @@ final class MutexThroughput {
           return algorithm.create(peers, env, listener, lock);
         }))) {
       sleep(warmup);
-      window.measuring = true;
       long start = System.nanoTime();
+      window.latency = new LatencySamples(start);
+      window.measuring = true;
       sleep(measure);
       window.measuring = false;
       double seconds = (System.nanoTime() - start) / 1e9;
@@ -64,7 +64,7 @@ final class MutexThroughput {
       return Behaviors.receive(MutexUpcall.class)
           .onMessage(Granted.class, g -> {
             if (window.measuring) {
-              window.latency.recordValue(System.nanoTime() - asked[0]);
+              window.latency.record(asked[0], System.nanoTime());
             }
             node.tell(mutex.release());
             return Behaviors.same();

@@ -11,6 +11,7 @@ import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.pubsub.TopicBroker;
 import dev.parley.protocols.pubsub.TopicBroker.Filter;
+import dev.parley.testkit.report.LatencySamples;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,9 +21,8 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
-import org.HdrHistogram.ConcurrentHistogram;
-import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -51,33 +51,42 @@ final class PubSubBench implements Runnable {
   @Option(names = "--warmup-batches", description = "batches before measuring (default ${DEFAULT-VALUE})")
   int warmupBatches = 10;
 
+  @Mixin
+  LatencyCharts charts = new LatencyCharts();
+
   private static final Duration BATCH_TIMEOUT = Duration.ofSeconds(30);
 
   /** What a run measured. */
-  record Result(double perSecond, Histogram latencyMicros) {
+  record Result(double perSecond, LatencySamples latency) {
     String p50() {
-      return millis(latencyMicros.getValueAtPercentile(50));
+      return millis(latency.histogram().getValueAtPercentile(50));
     }
 
     String p99() {
-      return millis(latencyMicros.getValueAtPercentile(99));
+      return millis(latency.histogram().getValueAtPercentile(99));
     }
 
-    private static String millis(long micros) {
-      return String.format("%.2f ms", micros / 1000.0);
+    private static String millis(long nanos) {
+      return String.format("%.2f ms", nanos / 1e6);
     }
   }
 
   /** Counts deliveries of the current batch and records their latency once measuring. */
   static final class Sink implements LongConsumer {
-    final Histogram latency = new ConcurrentHistogram(3);
+    volatile LatencySamples latency;
     volatile CountDownLatch batch = new CountDownLatch(0);
     volatile boolean measuring;
+
+    /** From now on, each delivery's latency counts. */
+    void measureFrom(long startNanos) {
+      latency = new LatencySamples(startNanos);
+      measuring = true;
+    }
 
     @Override
     public void accept(long sentNanos) {
       if (measuring) {
-        latency.recordValue(Math.max(0, (System.nanoTime() - sentNanos) / 1_000));
+        latency.record(sentNanos, System.nanoTime());
       }
       batch.countDown();
     }
@@ -121,7 +130,12 @@ final class PubSubBench implements Runnable {
             a.p50(), a.p99(), "1");
         Figures.row("Parley TopicBroker (H2 journal, acknowledged)", String.valueOf(n),
             Figures.perSecond(p.perSecond()), p.p50(), p.p99(), String.format("%.3f", p.perSecond() / a.perSecond()));
+        String title = "Publish to delivery, 1 publisher, " + n + " subscriber" + (n == 1 ? "" : "s")
+            + ", batches of " + batch;
+        charts.add("pubsub-" + n, title, "Akka Topic (in memory, at most once)", a.latency());
+        charts.add("pubsub-" + n, title, "Parley TopicBroker (H2 journal, acknowledged)", p.latency());
       }
+      charts.write();
     } finally {
       kit.shutdownTestKit();
       Scratch.delete(dir);
@@ -138,8 +152,8 @@ final class PubSubBench implements Runnable {
       for (int b = 0; b < warmupBatches; b++) {
         oneBatch(target, sink, n);
       }
-      sink.measuring = true;
       long start = System.nanoTime();
+      sink.measureFrom(start);
       for (long b = 0; b < batches; b++) {
         oneBatch(target, sink, n);
       }

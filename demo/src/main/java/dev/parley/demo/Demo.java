@@ -55,6 +55,7 @@ public final class Demo implements Callable<Integer> {
   private ClusterDriver cluster;
   private final Map<String, Verdict> verdicts = new LinkedHashMap<>();
   private final List<String> findings = new ArrayList<>();
+  private final List<Path> charts = new ArrayList<>();
 
   @Override
   public Integer call() throws Exception {
@@ -77,7 +78,7 @@ public final class Demo implements Callable<Integer> {
       electionAndFailover();
       lockServerSurvivesKill();
       step(5, "a replicated key-value store (Raft) under clients, then kill -9 of its leader");
-      KvTour.run(cluster, "raft", verdicts, findings);
+      KvTour.run(cluster, "raft", verdicts, findings, root.resolve(".parley"), charts);
       KvTour.everyStore(cluster, List.of("primary-backup", "chain", "tx", "majority", "gossip"), verdicts);
       partitionAndHeal();
       step(7, "a durable subscriber of the topic broker (on n1) across kill -9 of the broker's JVM");
@@ -99,6 +100,10 @@ public final class Demo implements Callable<Integer> {
       System.out.println("  " + e.getKey() + ": " + e.getValue().outcome() + " - " + e.getValue().summary()
           + (invalidWanted ? " (basic multicast promises no order: "
               + (asExpected ? "caught, as it should be)" : "not caught this time; run again)") : ""));
+    }
+    if (!charts.isEmpty()) {
+      System.out.println("Latency charts (SVG, open in a browser):");
+      charts.forEach(c -> System.out.println("  " + c));
     }
     System.out.printf("The tour took %.0f s.%n", (System.nanoTime() - start) / 1e9);
     return expected ? 0 : 1;

@@ -7,6 +7,9 @@ import dev.parley.testkit.checker.LinearizabilityChecker;
 import dev.parley.testkit.checker.Verdict;
 import dev.parley.testkit.cluster.ClusterDriver;
 import dev.parley.testkit.kv.HttpKvClients;
+import dev.parley.testkit.report.LatencySamples;
+import dev.parley.testkit.report.LatencySvg;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +17,8 @@ import java.util.Map;
 
 /**
  * The demo's replication step: clients put, get and cas keys of the Raft store over HTTP while the
- * leader's JVM is killed with {@code kill -9} and restarted; their history is checked linearizable.
+ * leader's JVM is killed with {@code kill -9} and restarted; their history is checked linearizable,
+ * and their latencies are drawn over time (the kill and the restart marked) and as percentiles.
  */
 final class KvTour {
 
@@ -82,9 +86,15 @@ final class KvTour {
         "before".equals(cluster.node(n).get("/kv/" + gossip + "/x").body().path("value").asText())));
   }
 
-  /** Runs the step on {@code store} (a raft-kv instance), adding what it found to the demo's report. */
-  static void run(ClusterDriver cluster, String store, Map<String, Verdict> verdicts, List<String> findings) {
+  /**
+   * Runs the step on {@code store} (a raft-kv instance), adding what it found to the demo's report
+   * and its latency charts, written to {@code figures}, to {@code written}.
+   */
+  static void run(ClusterDriver cluster, String store, Map<String, Verdict> verdicts, List<String> findings,
+      Path figures, List<Path> written) {
     List<String> https = cluster.https();
+    long started = System.nanoTime();
+    List<LatencySvg.Marker> markers = new ArrayList<>();
     System.out.println("    try it: curl -L -X PUT --data-raw blue http://" + https.get(0) + "/kv/" + store
         + "/colour; curl -L http://" + https.get(1) + "/kv/" + store + "/colour");
     HttpKvClients clients = new HttpKvClients(store, https).timeout(Duration.ofSeconds(2)).start(4, 3, 7);
@@ -98,11 +108,13 @@ final class KvTour {
           + "; kill -9 of its JVM");
       long killedAt = System.nanoTime();
       cluster.parley("kill", leader.name());
+      markers.add(new LatencySvg.Marker("kill -9 " + leader, killedAt - started));
       boolean goesOn = cluster.await(WAIT, () -> clients.ok() >= before + 10);
       double gap = (System.nanoTime() - killedAt) / 1e6;
       System.out.printf("    %s: %d more operations done %.0f ms after the kill%n",
           goesOn ? "the survivors elect a leader and go on" : "no progress without it", clients.ok() - before, gap);
       cluster.parley("restart", leader.name());
+      markers.add(new LatencySvg.Marker(leader + " back", System.nanoTime() - started));
       long back = clients.ok();
       cluster.await(WAIT, () -> clients.ok() >= back + 20);
       findings.add(String.format("the Raft store %s after kill -9 of its leader %s (%d operations in all)",
@@ -114,5 +126,13 @@ final class KvTour {
     System.out.println("    " + history.operations().size() + " operations, " + ok + " ok; checking linearizability");
     verdicts.put("Raft key-value store, linearizable across kill -9 of its leader",
         LinearizabilityChecker.forRegisters().check(history));
+    List<LatencySvg.Series> series = LatencySamples.perOperation(history, started).entrySet().stream()
+        .map(e -> new LatencySvg.Series(e.getKey(), e.getValue())).toList();
+    if (series.isEmpty()) {
+      System.out.println("    no operation completed: no latency chart");
+      return;
+    }
+    written.addAll(LatencySvg.write(figures, "demo-kv-latency", "Raft store over HTTP, 4 clients,"
+        + " kill -9 of the leader", series, markers));
   }
 }
