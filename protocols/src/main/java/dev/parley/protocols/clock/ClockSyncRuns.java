@@ -30,9 +30,11 @@ import java.util.TreeMap;
  * machine's clock on a cluster).
  *
  * <p>Algorithm: {@link SyncAll} at the initiator sends {@link Begin} to the reference (the first
- * node), which announces it to every other node before it polls them, so on each link from the
- * reference the announcement comes first and no node takes an adjustment for a sync it has not
- * heard of. Each client then asks the server (Cristian), or the master starts a round (Berkeley).
+ * node), which announces it to every other node before it polls them. Links reorder, so a Berkeley
+ * adjustment may overtake the announcement of its sync: a node keeps an adjustment that came while
+ * it had no sync to report it to and reports it when the announcement arrives (with periodic rounds
+ * that is the last one before the sync's own). Each client then asks the server (Cristian), or the
+ * master starts a round (Berkeley).
  * Each node reports its {@link NodeResult} (error, estimate or adjustment, and bound) to the
  * initiator when the algorithm tells it its estimate or adjustment; the Berkeley master also sends
  * the {@link RoundBound} only it can compute. The initiator answers {@link SyncReport} once all
@@ -149,6 +151,8 @@ public final class ClockSyncRuns extends BehaviorInterceptor<Object, Object> {
   private final NodeId reference;
   private DriftingClock clock; // the algorithm's clock, mirrored from its upcalls
   private long current = -1; // the sync this node takes part in
+  private boolean adjustmentReported; // whether this node reported an adjustment for it
+  private BerkeleySync.Adjusted early; // an adjustment that came before its sync's announcement
   private NodeId initiator;
   private long collecting = -1; // the sync this node initiated and collects
   private final Map<NodeId, NodeResult> results = new TreeMap<>();
@@ -226,6 +230,11 @@ public final class ClockSyncRuns extends BehaviorInterceptor<Object, Object> {
     }
     current = b.id();
     initiator = b.initiator();
+    adjustmentReported = false;
+    if (early != null) {
+      reportAdjustment(early);
+      early = null;
+    }
     if (!peers.self().equals(reference)) {
       if (!berkeley) {
         self.tell(new CristianSync.Sync());
@@ -256,8 +265,10 @@ public final class ClockSyncRuns extends BehaviorInterceptor<Object, Object> {
       }
     } else if (u instanceof BerkeleySync.Adjusted a) {
       clock = clock.adjustedBy(a.adjustment());
-      if (current >= 0) {
-        send(new NodeResult(current, peers.self(), errorMs(), a.adjustment() / 1e6, null));
+      if (current >= 0 && !adjustmentReported) {
+        reportAdjustment(a);
+      } else {
+        early = a;
       }
     } else if (u instanceof BerkeleySync.RoundCompleted r && current >= 0) {
       roundTrips.putAll(r.roundTrips());
@@ -268,6 +279,11 @@ public final class ClockSyncRuns extends BehaviorInterceptor<Object, Object> {
         roundMissed = r.missing();
       }
     }
+  }
+
+  private void reportAdjustment(BerkeleySync.Adjusted a) {
+    adjustmentReported = true;
+    send(new NodeResult(current, peers.self(), errorMs(), a.adjustment() / 1e6, null));
   }
 
   /** The sum of the two largest half round trips (ns). */

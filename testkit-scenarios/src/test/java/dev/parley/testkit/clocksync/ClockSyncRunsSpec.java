@@ -75,14 +75,25 @@ class ClockSyncRunsSpec {
 
   @Test
   void berkeleyEveryNodeReportsAndTheSpreadStaysWithinTheTwoLargestHalfRoundTrips() {
-    Simulations.forSeeds(1, 30, seed -> {
-      Simulation<Object> sim = group(seed, BERKELEY, SLOW);
-      SyncReport r = sync(sim, NodeId.n(1 + new Random(seed).nextInt(N)), seed);
-      assertThat(r.algorithm()).isEqualTo("berkeley");
-      assertThat(r.unreported()).as("seed %d", seed).isEmpty();
-      assertThat(r.roundMissed()).as("seed %d", seed).isEmpty();
-      assertWithinBound(r, seed);
-    });
+    Simulations.forSeeds(1, 30, ClockSyncRunsSpec::berkeleyEveryNodeReports);
+  }
+
+  /**
+   * Seed 770 of the long mode: the master's adjustment overtook the announcement of the sync on the
+   * link to n2 (links reorder), and n2 did not report it.
+   */
+  @Test
+  void aBerkeleyAdjustmentThatOvertakesItsSyncsAnnouncementIsStillReported() {
+    Simulations.forSeeds(770, 1, ClockSyncRunsSpec::berkeleyEveryNodeReports);
+  }
+
+  static void berkeleyEveryNodeReports(long seed) {
+    Simulation<Object> sim = group(seed, BERKELEY, SLOW);
+    SyncReport r = sync(sim, NodeId.n(1 + new Random(seed).nextInt(N)), seed);
+    assertThat(r.algorithm()).isEqualTo("berkeley");
+    assertThat(r.unreported()).as("seed %d", seed).isEmpty();
+    assertThat(r.roundMissed()).as("seed %d", seed).isEmpty();
+    assertWithinBound(r, seed);
   }
 
   @Test
