@@ -41,9 +41,7 @@ import java.util.Objects;
  * and a hop not acknowledged in time marks the next node as failed (removed from the fingers and the
  * successor list) and the query goes to the next-best finger. The answer goes straight back to the
  * node that asked, which retries a lookup unanswered within its timeout. Joining node n asks any
- * known node for succ(n) and takes it, with the successors the answering node lists after it, as its
- * successor list (so a successor that crashed before the answer leaves the next ones to fall back
- * on, as for any member); the periodic rounds do the rest:
+ * known node for succ(n) and takes it as its successor; the periodic rounds do the rest:
  * stabilise (ask the successor for its predecessor x; if x lies between, x becomes the successor;
  * copy the successor's list; notify the successor, which takes n as predecessor if n lies closer),
  * fix_fingers (look up the start of the next finger; the fingers after it whose start the answer also
@@ -105,16 +103,8 @@ public class Chord extends AbstractBehavior<Chord.Command> {
   /** Wire: the receiver of hop {@code hop} got it. */
   public record HopAck(long hop) implements Command {}
 
-  /**
-   * Wire: the answer to query {@code query}: {@code successor}, found in {@code hops} hops, and the
-   * answering node's successor list from it on ({@code successor} first), which a joining node takes
-   * as its own.
-   */
-  public record Answer(long query, Member successor, int hops, List<Member> successors) implements Command {
-    public Answer {
-      successors = List.copyOf(successors);
-    }
-  }
+  /** Wire: the answer to query {@code query}: {@code successor}, found in {@code hops} hops. */
+  public record Answer(long query, Member successor, int hops) implements Command {}
 
   /** Wire (stabilise): {@code from} asks its successor for its predecessor and successor list. */
   public record GetPredecessor(NodeId from, long round) implements Command {}
@@ -310,9 +300,9 @@ public class Chord extends AbstractBehavior<Chord.Command> {
     }
 
     @Override
-    public void enter(List<Member> successors) {
+    public void enter(Member successor) {
       table.predecessor(null);
-      table.setSuccessors(successors);
+      table.setSuccessors(List.of(successor));
       becomeMember();
     }
   }

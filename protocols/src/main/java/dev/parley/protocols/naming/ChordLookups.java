@@ -60,8 +60,8 @@ final class ChordLookups {
   interface Node {
     boolean joined();
 
-    /** The answer to joining: {@code successors} are this node's successors, nearest first. */
-    void enter(List<Member> successors);
+    /** The answer to joining: {@code successor} is this node's first successor. */
+    void enter(Member successor);
   }
 
   private final Node node;
@@ -139,8 +139,7 @@ final class ChordLookups {
     Member successor = table.successor();
     if (successor.equals(me) || betweenRightIncluded(f.target(), me.id(), successor.id())) {
       answered++;
-      Answer answer = new Answer(f.query(), successor, f.hops(),
-          successor.equals(me) ? List.of(me) : table.successors());
+      Answer answer = new Answer(f.query(), successor, f.hops());
       if (f.origin().equals(self)) {
         onAnswer(answer);
       } else {
@@ -185,9 +184,9 @@ final class ChordLookups {
     } else if (q.purpose instanceof FixFinger f) {
       table.learnFinger(f.index(), a.successor());
     } else if (q.purpose instanceof JoinRing && !node.joined()) {
-      node.enter(a.successors());
+      node.enter(a.successor());
     } else if (q.purpose instanceof JoinRing) {
-      List<Member> list = new ArrayList<>(a.successors());
+      List<Member> list = new ArrayList<>(List.of(a.successor()));
       list.addAll(table.successors());
       table.setSuccessors(list);
     }
