@@ -1,0 +1,55 @@
+package dev.parley.protocols.trace;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The run explorer: one self-contained page (no network, no CDN) that shows a {@link RunRecord}.
+ * {@link #html} embeds a run, for a file a person opens; {@link #live()} is the page a node serves,
+ * which loads {@code explorer/run} and follows {@code explorer/live}.
+ */
+public final class ExplorerPage {
+
+  private static final String SLOT = "<script type=\"application/json\" id=\"parley-run\"></script>";
+
+  private ExplorerPage() {}
+
+  /** The page with {@code runJson} embedded. */
+  public static String html(String runJson) {
+    String safe = runJson.replace("</", "<\\/");
+    return template().replace(SLOT, "<script type=\"application/json\" id=\"parley-run\">" + safe + "</script>");
+  }
+
+  /** The page with no run embedded: served by a node, it loads the cluster's run itself. */
+  public static String live() {
+    return template();
+  }
+
+  /** Writes the page with {@code runJson} embedded to {@code file}. */
+  public static Path write(Path file, String runJson) {
+    try {
+      if (file.getParent() != null) {
+        Files.createDirectories(file.getParent());
+      }
+      Files.writeString(file, html(runJson));
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not write the explorer page to " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String template() {
+    try (InputStream in = ExplorerPage.class.getResourceAsStream("explorer.html")) {
+      if (in == null) {
+        throw new IllegalStateException("explorer.html is missing from the protocols jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
