@@ -396,11 +396,22 @@ public final class Raft {
   static <S, C, R> Behavior<Command> create(String persistenceType, String group, Peers<Command> peers,
       NodeEnv env, Settings settings, StateMachine<S, C, R> machine, Frontend<S, C, R> frontend,
       Function<RaftServer<S, C, R>, RaftLeader<C>> leaderRole) {
+    return create(persistenceType, group, peers, env, settings, machine, frontend, leaderRole, RaftFollower::new);
+  }
+
+  /**
+   * As {@link #create(String, String, Peers, NodeEnv, Settings, StateMachine, Frontend)}, with the
+   * leader's and the follower's roles that {@code leaderRole} and {@code followerRole} make (a
+   * deliberately broken variant's, in specs).
+   */
+  static <S, C, R> Behavior<Command> create(String persistenceType, String group, Peers<Command> peers,
+      NodeEnv env, Settings settings, StateMachine<S, C, R> machine, Frontend<S, C, R> frontend,
+      Function<RaftServer<S, C, R>, RaftLeader<C>> leaderRole, Function<RaftServer<?, ?, ?>, RaftFollower> followerRole) {
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(machine, "machine");
     Objects.requireNonNull(frontend, "frontend");
     String id = Objects.requireNonNull(group, "group") + "/" + peers.self().name();
     return Durable.of((context, timers) -> new RaftServer<>(persistenceType, id, context, timers, peers, env,
-        settings, machine, frontend, leaderRole));
+        settings, machine, frontend, leaderRole, followerRole));
   }
 }

@@ -15,9 +15,9 @@ import java.util.List;
  * entries it lacks were compacted away. A command given to this node whose entry is dropped is
  * answered as not applied.
  */
-final class RaftFollower {
+class RaftFollower {
 
-  private final RaftServer<?, ?, ?> server;
+  final RaftServer<?, ?, ?> server;
 
   RaftFollower(RaftServer<?, ?, ?> server) {
     this.server = server;
@@ -66,8 +66,17 @@ final class RaftFollower {
       }
       events.add(new Raft.EntriesAppended(entries.subList(i, entries.size())));
     }
-    long match = prev + entries.size();
-    List<LogEntry> conflicting = dropped;
+    return accept(events, ae, prev + entries.size(), dropped);
+  }
+
+  /**
+   * The leader's entries pass the consistency check: persist {@code events} (the term adopted, the
+   * conflicting suffix dropped, the new entries), then withdraw the commands of the {@code
+   * conflicting} entries, apply what the leader says is committed up to {@code match}, and answer
+   * that this log matches the leader's up to {@code match}. Answering before the write completes
+   * would let the leader count an entry a crash can still take from this node.
+   */
+  Effect<Event, State> accept(List<Event> events, Raft.AppendEntries ae, long match, List<LogEntry> conflicting) {
     return server.persistThen(events, after -> {
       server.applier.withdraw(conflicting);
       server.commitIndex = Math.max(server.commitIndex, Math.min(ae.leaderCommit(), match));

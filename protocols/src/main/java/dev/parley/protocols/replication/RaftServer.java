@@ -58,7 +58,7 @@ final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event
   RaftServer(String persistenceType, String id, ActorContext<Raft.Command> context,
       TimerScheduler<Raft.Command> timers, Peers<Raft.Command> peers, NodeEnv env, Raft.Settings settings,
       StateMachine<S, C, R> machine, Raft.Frontend<S, C, R> frontend,
-      Function<RaftServer<S, C, R>, RaftLeader<C>> leaderRole) {
+      Function<RaftServer<S, C, R>, RaftLeader<C>> leaderRole, Function<RaftServer<?, ?, ?>, RaftFollower> followerRole) {
     super(PersistenceId.of(persistenceType, id));
     this.persistenceId = persistenceType + "|" + id;
     this.context = context;
@@ -71,7 +71,7 @@ final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event
     this.writes = new WriteAhead<>(effects);
     this.voting = new RaftVoting(this);
     this.leading = leaderRole.apply(this);
-    this.following = new RaftFollower(this);
+    this.following = followerRole.apply(this);
     this.applier = new RaftApplier<>(this, machine);
     resetElectionTimer();
   }

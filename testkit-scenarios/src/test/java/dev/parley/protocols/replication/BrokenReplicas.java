@@ -4,6 +4,7 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.TimerScheduler;
+import akka.persistence.typed.javadsl.Effect;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
@@ -147,6 +148,34 @@ public final class BrokenReplicas {
       NodeEnv env, Raft.Settings settings, StateMachine<S, C, R> machine, ActorRef<? super Raft.Upcall> upcalls) {
     return Raft.create("raft", group, peers, env, settings, machine, Raft.<S, C, R>upcalling(upcalls),
         CommittingEarlierTerms::new);
+  }
+
+  /**
+   * Raft whose followers answer the leader's entries as soon as they pass the consistency check,
+   * before the write that keeps them completes: a crash during the write takes from a follower an
+   * entry the leader has counted, so an entry may be committed (and answered) on a minority that
+   * then loses it. Upcalls as {@link Raft#create(String, Peers, NodeEnv, Raft.Settings, StateMachine,
+   * ActorRef)}'s.
+   */
+  public static <S, C, R> Behavior<Raft.Command> raftFollowersAnsweringBeforeWriting(String group,
+      Peers<Raft.Command> peers, NodeEnv env, Raft.Settings settings, StateMachine<S, C, R> machine,
+      ActorRef<? super Raft.Upcall> upcalls) {
+    return Raft.create("raft", group, peers, env, settings, machine, Raft.<S, C, R>upcalling(upcalls),
+        RaftLeader::new, AcknowledgingBeforeWriting::new);
+  }
+
+  /** The follower that acknowledges entries it has not yet written. */
+  private static final class AcknowledgingBeforeWriting extends RaftFollower {
+    AcknowledgingBeforeWriting(RaftServer<?, ?, ?> server) {
+      super(server);
+    }
+
+    @Override
+    Effect<Raft.Event, Raft.State> accept(List<Raft.Event> events, Raft.AppendEntries ae, long match,
+        List<LogEntry> conflicting) {
+      server.peers.tell(ae.leader(), new Raft.AppendReply(ae.term(), server.self(), true, match));
+      return super.accept(events, ae, match, conflicting);
+    }
   }
 
   /** The leader that counts replicas of any entry, of its own term or not. */
