@@ -18,9 +18,13 @@ public final class ExplorerPage {
 
   private ExplorerPage() {}
 
-  /** The page with {@code runJson} embedded. */
+  /**
+   * The page with {@code runJson} embedded. Inside the JSON, {@code </} becomes {@code <\/} and
+   * {@code <!--} starts with a JSON Unicode escape of {@code <} instead (both the same JSON text), so no label can end or confuse
+   * the script element that holds the run.
+   */
   public static String html(String runJson) {
-    String safe = runJson.replace("</", "<\\/");
+    String safe = runJson.replace("</", "<\\/").replace("<!--", "\\u003c!--");
     return template().replace(SLOT, "<script type=\"application/json\" id=\"parley-run\">" + safe + "</script>");
   }
 
