@@ -10,7 +10,14 @@ import java.nio.file.Path;
 /**
  * The run explorer: one self-contained page (no network, no CDN) that shows a {@link RunRecord}.
  * {@link #html} embeds a run, for a file a person opens; {@link #live()} is the page a node serves,
- * which loads {@code explorer/run} and follows {@code explorer/live}.
+ * which loads {@code explorer/run} and follows {@code explorer/live}; opened from a file with no run,
+ * the page offers a file chooser. What the page shows: docs/explorer.md.
+ *
+ * <p>Model: the page is the resource {@code explorer.html} with an empty
+ * {@code <script type="application/json" id="parley-run">} element that a run's JSON fills.
+ * Guarantees: the embedded JSON is the same JSON text as the run given, and no text in it (a label
+ * quoting {@code </script>} or {@code <!--}) can end or confuse that element. Cost: one copy of the
+ * run's text; the page itself is about 60 kB.
  */
 public final class ExplorerPage {
 

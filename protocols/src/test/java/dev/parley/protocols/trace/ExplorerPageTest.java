@@ -12,6 +12,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,7 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * script element that holds it, the live page with no run and only relative URLs, and the page's DOM
  * contract present. Also writes {@code protocols/target/explorer-sample.html} (a made-up three-node
  * run with states and an INVALID history) and {@code explorer-large.html} (over 50,000 events) to look at
- * in a browser.
+ * in a browser. Where Chromium is installed ({@code /usr/bin/chromium} or {@code $PARLEY_CHROMIUM};
+ * {@code bin/chromium install}), two tests open pages in it and read the DOM it drew; elsewhere they
+ * are skipped, saying why.
  */
 class ExplorerPageTest {
 
@@ -91,6 +97,57 @@ class ExplorerPageTest {
 
     assertThat(Files.size(sample)).isGreaterThan(1_000);
     assertThat(JSON.readTree(embedded(Files.readString(large))).get("events").size()).isGreaterThan(50_000);
+  }
+
+  @Test
+  void chromiumDrawsARunWhoseLabelQuotesMarkupWithItsArrowsAndTheBlamedOperation(@TempDir Path dir) throws Exception {
+    ObjectNode run = sampleRun(6);
+    ((ObjectNode) run.get("events").get(0)).put("label", "Heartbeat[note=</script><script>document.title='owned'</script>]");
+    Path page = ExplorerPage.write(dir.resolve("sample.html"), run.toString());
+
+    String dom = chromiumDom(page, dir);
+
+    assertThat(dom).contains("data-ready=\"true\"");
+    assertThat(dom).containsPattern("<div id=\"error\"[^>]*hidden");
+    assertThat(count(dom, "class=\"lane\" data-node=\"n[123]\"")).isEqualTo(3);
+    assertThat(count(dom, "class=\"event [a-z ]*\" data-i=")).isEqualTo(run.get("events").size());
+    assertThat(dom).containsPattern("<g class=\"arrow\" data-send=\"5\" data-receive=\"6\"[^>]*>.*?raft: AppendEntries</text></g>");
+    assertThat(dom).containsPattern("class=\"op ok blamed\" data-op=\"2\"");
+    assertThat(dom).contains("INVALID").doesNotContain("owned</title>");
+  }
+
+  @Test
+  void chromiumShowsOneMessageAndNoDiagramForATruncatedRun(@TempDir Path dir) throws Exception {
+    String whole = sampleRun(6).toString();
+    Path page = ExplorerPage.write(dir.resolve("cut.html"), whole.substring(0, whole.length() / 2));
+
+    String dom = chromiumDom(page, dir);
+
+    assertThat(dom).contains("data-ready=\"true\"");
+    Matcher error = Pattern.compile("<div id=\"error\" role=\"alert\">([^<]*)</div>").matcher(dom);
+    assertThat(error.find()).as("a visible #error").isTrue();
+    assertThat(error.group(1)).contains("truncated").contains("Write the run again");
+    assertThat(dom).doesNotContain("class=\"event ");
+  }
+
+  /** The DOM Chromium drew for {@code page}, or the test is skipped where Chromium is not installed. */
+  private static String chromiumDom(Path page, Path dir) throws Exception {
+    String browser = System.getenv().getOrDefault("PARLEY_CHROMIUM", "/usr/bin/chromium");
+    Assumptions.assumeTrue(Files.isExecutable(Path.of(browser)),
+        "Chromium is not installed at " + browser + " (bin/chromium install, or set PARLEY_CHROMIUM)");
+    Process chromium = new ProcessBuilder(browser, "--headless", "--no-sandbox", "--disable-gpu",
+        "--disable-background-networking", "--disable-component-update", "--no-first-run",
+        "--user-data-dir=" + dir.resolve("profile"), "--virtual-time-budget=3000", "--dump-dom",
+        page.toUri().toString())
+        .redirectError(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    String dom = new String(chromium.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(chromium.waitFor(120, TimeUnit.SECONDS)).as("Chromium finished").isTrue();
+    return dom;
+  }
+
+  private static long count(String text, String regex) {
+    return Pattern.compile(regex).matcher(text).results().count();
   }
 
   /** The text inside the run's script element, as the browser would read it (up to the first end tag). */
