@@ -10,7 +10,14 @@ import java.nio.file.Path;
 /**
  * The run explorer: one self-contained page (no network, no CDN) that shows a {@link RunRecord}.
  * {@link #html} embeds a run, for a file a person opens; {@link #live()} is the page a node serves,
- * which loads {@code explorer/run} and follows {@code explorer/live}.
+ * which loads {@code explorer/run} and follows {@code explorer/live}; opened from a file with no run,
+ * the page offers a file chooser. What the page shows: docs/explorer.md.
+ *
+ * <p>Model: the page is the resource {@code explorer.html} with an empty
+ * {@code <script type="application/json" id="parley-run">} element that a run's JSON fills.
+ * Guarantees: the embedded JSON is the same JSON text as the run given, and no text in it (a label
+ * quoting {@code </script>} or {@code <!--}) can end or confuse that element. Cost: one copy of the
+ * run's text; the page itself is about 60 kB.
  */
 public final class ExplorerPage {
 
@@ -18,9 +25,13 @@ public final class ExplorerPage {
 
   private ExplorerPage() {}
 
-  /** The page with {@code runJson} embedded. */
+  /**
+   * The page with {@code runJson} embedded. Inside the JSON, {@code </} becomes {@code <\/} and
+   * {@code <!--} starts with a JSON Unicode escape of {@code <} instead (both the same JSON text), so no label can end or confuse
+   * the script element that holds the run.
+   */
   public static String html(String runJson) {
-    String safe = runJson.replace("</", "<\\/");
+    String safe = runJson.replace("</", "<\\/").replace("<!--", "\\u003c!--");
     return template().replace(SLOT, "<script type=\"application/json\" id=\"parley-run\">" + safe + "</script>");
   }
 
