@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -100,6 +101,30 @@ public record RunRecord(
       List<StampedEvent> events) {
     return new RunRecord(title, source, null, List.of(), nodes, wallTime, events, Map.of(), Map.of(), List.of(),
         Map.of(), null);
+  }
+
+  /**
+   * This run with the clients' {@code operations}, which of its events belong to each ({@code
+   * operationEvents}, by operation id: may be empty or partial) and a checker's {@code verdict} on
+   * them (or null).
+   */
+  public RunRecord withHistory(List<Operation> operations, Map<Long, List<Long>> operationEvents, Verdict verdict) {
+    return new RunRecord(title, source, replay, notes, nodes, wallTime, events, eventStates, states, operations,
+        operationEvents, verdict);
+  }
+
+  /** This run with {@code note} added to its notes (a paragraph shown above the diagram). */
+  public RunRecord withNote(String note) {
+    List<String> more = new ArrayList<>(notes);
+    more.add(Objects.requireNonNull(note, "note"));
+    return new RunRecord(title, source, replay, more, nodes, wallTime, events, eventStates, states, operations,
+        operationEvents, verdict);
+  }
+
+  /** This run with each node's state at the end (or now) replaced by {@code finalStates}. */
+  public RunRecord withStates(Map<NodeId, Object> finalStates) {
+    return new RunRecord(title, source, replay, notes, nodes, wallTime, events, eventStates, finalStates, operations,
+        operationEvents, verdict);
   }
 
   /** The run file's text. */
