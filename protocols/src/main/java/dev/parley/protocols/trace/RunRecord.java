@@ -36,7 +36,8 @@ import java.util.Objects;
  *     records and maps become JSON objects), for the events where it was taken
  * @param states each node's protocol state at the end of the run (or now, for a live cluster)
  * @param operations the clients' operations, empty if none were recorded
- * @param operationEvents by operation id (its invocation's index): the indices of its events
+ * @param operationEvents by operation id (its invocation's index): the indices of its events; the
+ *     node of its first event is the operation's {@code node} in the run file
  * @param verdict a checker's verdict on {@code operations}, or null
  */
 public record RunRecord(
@@ -202,7 +203,12 @@ public record RunRecord(
     long id = op.invocation().index();
     o.put("id", id);
     o.put("client", op.process());
-    o.putNull("node");
+    List<Long> its = operationEvents.get(id);
+    if (its != null && !its.isEmpty() && its.get(0) >= 0 && its.get(0) < events.size()) {
+      o.put("node", events.get(its.get(0).intValue()).node().toString());
+    } else {
+      o.putNull("node");
+    }
     o.put("f", op.f());
     o.put("key", op.key());
     o.set("arg", value(op.argument()));
@@ -214,7 +220,6 @@ public record RunRecord(
     } else {
       o.put("complete", op.completion().timeNanos());
     }
-    List<Long> its = operationEvents.get(id);
     if (its != null) {
       ArrayNode a = o.putArray("events");
       its.forEach(a::add);
