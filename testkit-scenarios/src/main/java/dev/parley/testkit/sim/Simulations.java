@@ -135,7 +135,7 @@ public final class Simulations {
           detail.append("\nthe run, step by step:");
           filter.lastTrace.events().forEach(e -> detail.append("\n  ").append(e));
         }
-        Path page = explorerPage(body, seed, replaying, t);
+        Path page = filter.lastSimulation == null ? null : explorerPage(body, seed, replaying, t);
         if (page != null) {
           detail.append('\n').append(SimulationFailure.pageLine(page));
         }
@@ -163,7 +163,8 @@ public final class Simulations {
    * The explorer page of the failing run of {@code seed}: the failure's own if its run was traced,
    * else the page of the run replayed traced (with node states if the builder has a state query), at
    * {@code target/parley-runs/<test>-seed-<n>.html}. Null if the replay built no simulation or the
-   * page could not be written. Runs only on a failure, so passing seeds cost nothing.
+   * page could not be written. Runs only on a failure of a body that built a simulation, so passing
+   * seeds cost nothing.
    */
   private static Path explorerPage(SeedBody body, long seed, ShrinkMask replaying, Throwable failure) {
     if (failure instanceof SimulationFailure f && f.explorerPage().isPresent()) {
