@@ -9,12 +9,12 @@ import dev.parley.protocols.history.History;
 import dev.parley.protocols.history.Operation;
 import dev.parley.protocols.trace.RunRecord;
 import dev.parley.testkit.checker.Verdict;
-import dev.parley.testkit.report.ExplorerRuns;
 import dev.parley.testkit.report.Progress;
 import dev.parley.testkit.sim.SimEvent.ClientRequest;
 import dev.parley.testkit.sim.SimEvent.Crash;
 import dev.parley.testkit.sim.SimEvent.Nemesis;
 import dev.parley.testkit.sim.SimEvent.Restart;
+import dev.parley.testkit.sim.TraceEvent.Kind;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -87,7 +87,13 @@ import java.util.function.Supplier;
  * sim.trace().events().forEach(System.out::println);
  * }</pre>
  *
- * Many seeds at once, with {@code -Dparley.seed=N} replaying one: {@link Simulations#forSeeds}.
+ * <p><b>The explorer.</b> A traced run becomes the explorer's run file with {@link #record(String)}:
+ * every event with vector clocks, and each node's state after its events when the builder has a
+ * {@link Builder#states state query} (asked out of band: the run is the same without it). A traced
+ * run that fails writes its explorer page and names it in the failure (see docs/writing-specs.md,
+ * "Seeing a run in the explorer").
+ *
+ * <p>Many seeds at once, with {@code -Dparley.seed=N} replaying one: {@link Simulations#forSeeds}.
  * Every interleaving of a small group up to a depth: {@link Exploration}.
  *
  * @param <C> the protocol's message type
@@ -379,20 +385,11 @@ public final class Simulation<C> implements SimView {
   }
 
   /**
-   * The explorer page of this failed run, written to {@code target/parley-runs/<test>-seed-<n>.html}
-   * ({@code -shrunk} for a shrunk replay); null if it could not be written (the failure is reported
-   * all the same).
+   * The explorer page of this failed run ({@link FailurePages}); null if it could not be written (the
+   * failure is reported all the same).
    */
   private Path writeFailurePage() {
-    String test = CurrentTest.name();
-    String name = (test == null ? "simulation" : test) + "-seed-" + seed
-        + (filter.mask.equals(ShrinkMask.ALL) ? "" : "-shrunk");
-    try {
-      RunRecord run = record((test == null ? "simulation" : test) + " seed " + seed);
-      return ExplorerRuns.write(ExplorerRuns.failureDirectory(), name, run).toAbsolutePath();
-    } catch (RuntimeException e) {
-      return null;
-    }
+    return FailurePages.write(this, seed, !filter.mask.equals(ShrinkMask.ALL));
   }
 
   // ---------------------------------------------------------------- the explorer
@@ -419,7 +416,9 @@ public final class Simulation<C> implements SimView {
       for (NodeStates.Sample sample : states.samples()) {
         for (int t = sample.traceFrom(); t < sample.traceTo(); t++) {
           int at = stamping.positions().get(t);
-          if (at >= 0 && stamping.events().get(at).node().equals(sample.node())) {
+          Kind kind = traced.get(t).kind();
+          if (at >= 0 && kind != Kind.CRASH && kind != Kind.STOP
+              && stamping.events().get(at).node().equals(sample.node())) {
             eventStates.put((long) at, sample.state());
           }
         }

@@ -1,7 +1,5 @@
 package dev.parley.testkit.sim;
 
-import dev.parley.protocols.trace.RunRecord;
-import dev.parley.testkit.report.ExplorerRuns;
 import dev.parley.testkit.report.Progress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -179,18 +177,9 @@ public final class Simulations {
     if (sim == null || !sim.trace().isFull()) {
       return null;
     }
-    String test = CurrentTest.name();
-    String name = (test == null ? "simulation" : test) + "-seed-" + seed;
-    try {
-      RunRecord run = sim.record((test == null ? "simulation" : test) + " seed " + seed)
-          .withNote("seed " + seed + " failed: " + SimulationFailure.describe(failure).lines().findFirst().orElse(""));
-      if (again == null) {
-        run = run.withNote("replayed with the same seed for this page, the run passed: something besides the seed"
-            + " steers it, so this is not the run that failed");
-      }
-      return ExplorerRuns.write(ExplorerRuns.failureDirectory(), name, run).toAbsolutePath();
-    } catch (RuntimeException e) {
-      return null;
-    }
+    String failed = "seed " + seed + " failed: " + SimulationFailure.describe(failure).lines().findFirst().orElse("");
+    return again != null ? FailurePages.write(sim, seed, !replaying.equals(ShrinkMask.ALL), failed)
+        : FailurePages.write(sim, seed, !replaying.equals(ShrinkMask.ALL), failed, "replayed with the same seed for"
+            + " this page, the run passed: something besides the seed steers it, so this is not the run that failed");
   }
 }

@@ -24,7 +24,10 @@ class SimStatesTest {
 
   private static final NodeId N1 = NodeId.n(1);
 
-  /** A primary-backup store under lossy links, n1 crashed at 300 ms and back at 600 ms, four clients. */
+  /**
+   * A primary-backup store under lossy links, n1 crashed at 300 ms and back at 600 ms, n2 rebooted at
+   * 900 ms, four clients.
+   */
   private static Simulation<PrimaryBackup.Command> run(long seed, boolean states, boolean tracing) {
     Simulation.Builder<PrimaryBackup.Command> b = Simulation.<PrimaryBackup.Command>builder(3,
             (peers, env, upcalls) -> PrimaryBackup.create("kv", peers, env, PrimaryBackup.Settings.DEFAULT,
@@ -39,6 +42,7 @@ class SimStatesTest {
     Simulation<PrimaryBackup.Command> sim = b.build();
     sim.crash(Duration.ofMillis(300), N1);
     sim.restart(Duration.ofMillis(600), N1);
+    sim.restart(Duration.ofMillis(900), NodeId.n(2)); // a reboot: crashed and restarted in one step
     KvWorkload.of(sim, PrimaryBackup.Request::new).clients(4).keys(2).operations(10).run(Duration.ofSeconds(5));
     return sim.runFor(Duration.ofMillis(200));
   }
@@ -98,6 +102,8 @@ class SimStatesTest {
     StampedEvent crash = events.stream().filter(e -> e.node().equals(N1) && e.type().equals("crash"))
         .findFirst().orElseThrow();
     assertThat(states).as("the crash of n1").doesNotContainKey(crash.index());
+    assertThat(events.stream().filter(e -> e.type().equals("crash")).map(StampedEvent::index))
+        .as("crashes, n2's reboot among them").hasSize(2).allSatisfy(i -> assertThat(states).doesNotContainKey(i));
     StampedEvent restart = events.stream().filter(e -> e.node().equals(N1) && e.type().equals("restart"))
         .findFirst().orElseThrow();
     JsonNode recovered = (JsonNode) states.get(restart.index());
