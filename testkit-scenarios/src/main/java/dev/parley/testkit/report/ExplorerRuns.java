@@ -9,12 +9,12 @@ import java.util.regex.Pattern;
 /**
  * Writing a recorded run ({@link RunRecord}) where a person opens it: {@code <dir>/<name>.html}, the
  * explorer page with the run embedded (opens from a file, no network), and {@code <dir>/<name>.json},
- * the run file itself (for the page's "open" box, other tools, or a diff between two runs).
+ * the run file itself (for other tools, or a diff between two runs).
  *
  * <p>Failing simulations write theirs to {@link #failureDirectory()}: {@code target/parley-runs}
  * under the module being tested (Maven runs tests there), or the directory of {@code
- * -Dparley.runs.dir=...}. Cost: the page's template (a few hundred KB) plus the run's JSON, written
- * once per call.
+ * -Dparley.runs.dir=...}. Cost: the page template plus the run's JSON, twice (embedded and alone),
+ * written once per call.
  */
 public final class ExplorerRuns {
 
