@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -35,7 +36,8 @@ import java.util.Objects;
  *     records and maps become JSON objects), for the events where it was taken
  * @param states each node's protocol state at the end of the run (or now, for a live cluster)
  * @param operations the clients' operations, empty if none were recorded
- * @param operationEvents by operation id (its invocation's index): the indices of its events
+ * @param operationEvents by operation id (its invocation's index): the indices of its events; the
+ *     node of its first event is the operation's {@code node} in the run file
  * @param verdict a checker's verdict on {@code operations}, or null
  */
 public record RunRecord(
@@ -100,6 +102,30 @@ public record RunRecord(
       List<StampedEvent> events) {
     return new RunRecord(title, source, null, List.of(), nodes, wallTime, events, Map.of(), Map.of(), List.of(),
         Map.of(), null);
+  }
+
+  /**
+   * This run with the clients' {@code operations}, which of its events belong to each ({@code
+   * operationEvents}, by operation id: may be empty or partial) and a checker's {@code verdict} on
+   * them (or null).
+   */
+  public RunRecord withHistory(List<Operation> operations, Map<Long, List<Long>> operationEvents, Verdict verdict) {
+    return new RunRecord(title, source, replay, notes, nodes, wallTime, events, eventStates, states, operations,
+        operationEvents, verdict);
+  }
+
+  /** This run with {@code note} added to its notes (a paragraph shown above the diagram). */
+  public RunRecord withNote(String note) {
+    List<String> more = new ArrayList<>(notes);
+    more.add(Objects.requireNonNull(note, "note"));
+    return new RunRecord(title, source, replay, more, nodes, wallTime, events, eventStates, states, operations,
+        operationEvents, verdict);
+  }
+
+  /** This run with each node's state at the end (or now) replaced by {@code finalStates}. */
+  public RunRecord withStates(Map<NodeId, Object> finalStates) {
+    return new RunRecord(title, source, replay, notes, nodes, wallTime, events, eventStates, finalStates, operations,
+        operationEvents, verdict);
   }
 
   /** The run file's text. */
@@ -177,7 +203,12 @@ public record RunRecord(
     long id = op.invocation().index();
     o.put("id", id);
     o.put("client", op.process());
-    o.putNull("node");
+    List<Long> its = operationEvents.get(id);
+    if (its != null && !its.isEmpty() && its.get(0) >= 0 && its.get(0) < events.size()) {
+      o.put("node", events.get(its.get(0).intValue()).node().toString());
+    } else {
+      o.putNull("node");
+    }
     o.put("f", op.f());
     o.put("key", op.key());
     o.set("arg", value(op.argument()));
@@ -189,7 +220,6 @@ public record RunRecord(
     } else {
       o.put("complete", op.completion().timeNanos());
     }
-    List<Long> its = operationEvents.get(id);
     if (its != null) {
       ArrayNode a = o.putArray("events");
       its.forEach(a::add);

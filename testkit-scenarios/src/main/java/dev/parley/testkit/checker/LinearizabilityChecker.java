@@ -174,7 +174,7 @@ public final class LinearizabilityChecker implements Checker<History> {
       WglSearch.ReachableStates states = WglSearch.statesBefore(calls, stuck, spec, initialValue, budget);
       String where = failed.size() == 1 ? "" : " (" + failed.size() + " keys fail: " + failed + ")";
       return Verdict.invalid(name(), describe(key, stuck.operation(), states) + where,
-          counterexample(key, keys.get(key), calls, stuck.operation()));
+          counterexample(key, keys.get(key), calls, stuck.operation()), List.of(stuck.operation().invocationIndex()));
     }
     if (!undecided.isEmpty()) {
       return Verdict.unknown(name(), "gave up after " + budget + " configurations on key(s) " + undecided

@@ -132,7 +132,8 @@ public final class SequentialConsistencyChecker implements Checker<History> {
     WglSearch.NotLinearizable bad = (WglSearch.NotLinearizable) result;
     return Verdict.invalid(name(), "no order of the " + definite + " completed operations of " + processes.size()
             + " process(es) keeps each process's order and explains every result",
-        counterexample(processes, programs, (State) bad.statesBefore().get(0)));
+        counterexample(processes, programs, (State) bad.statesBefore().get(0)),
+        List.of(bad.stuck().operation().invocationIndex()));
   }
 
   private List<String> counterexample(List<String> processes, Map<String, List<Operation>> programs, State furthest) {

@@ -1,5 +1,6 @@
 package dev.parley.testkit.checker;
 
+import dev.parley.protocols.trace.RunRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -13,8 +14,11 @@ import java.util.stream.Collectors;
  * @param outcome valid, invalid or unknown
  * @param summary one line saying what was found
  * @param counterexample lines to print when invalid; empty otherwise
+ * @param blamed the ids (invocation indices) of the operations the checker blames, such as the one a
+ *     linearizability search could not place; empty when it blames none or names no operation
  */
-public record Verdict(String checker, Outcome outcome, String summary, List<String> counterexample) {
+public record Verdict(String checker, Outcome outcome, String summary, List<String> counterexample,
+    List<Long> blamed) {
 
   public enum Outcome {
     VALID,
@@ -27,6 +31,12 @@ public record Verdict(String checker, Outcome outcome, String summary, List<Stri
     Objects.requireNonNull(outcome, "outcome");
     Objects.requireNonNull(summary, "summary");
     counterexample = List.copyOf(counterexample);
+    blamed = List.copyOf(blamed);
+  }
+
+  /** A verdict that blames no operation. */
+  public Verdict(String checker, Outcome outcome, String summary, List<String> counterexample) {
+    this(checker, outcome, summary, counterexample, List.of());
   }
 
   public static Verdict valid(String checker, String summary) {
@@ -35,6 +45,11 @@ public record Verdict(String checker, Outcome outcome, String summary, List<Stri
 
   public static Verdict invalid(String checker, String summary, List<String> counterexample) {
     return new Verdict(checker, Outcome.INVALID, summary, counterexample);
+  }
+
+  /** Invalid, blaming the operations whose ids (invocation indices) are {@code blamed}. */
+  public static Verdict invalid(String checker, String summary, List<String> counterexample, List<Long> blamed) {
+    return new Verdict(checker, Outcome.INVALID, summary, counterexample, blamed);
   }
 
   public static Verdict unknown(String checker, String summary) {
@@ -53,7 +68,8 @@ public record Verdict(String checker, Outcome outcome, String summary, List<Stri
         lines.add("[" + v.checker + "] " + v.summary);
         v.counterexample.forEach(line -> lines.add("  " + line));
       }
-      return invalid(checker, joinSummaries(invalid), lines);
+      List<Long> blamed = invalid.stream().flatMap(v -> v.blamed.stream()).distinct().toList();
+      return invalid(checker, joinSummaries(invalid), lines, blamed);
     }
     List<Verdict> unknown = parts.stream().filter(v -> v.outcome == Outcome.UNKNOWN).toList();
     if (!unknown.isEmpty()) {
@@ -78,6 +94,11 @@ public record Verdict(String checker, Outcome outcome, String summary, List<Stri
       s.append(System.lineSeparator()).append("    ").append(line);
     }
     return s.toString();
+  }
+
+  /** The verdict as the explorer shows it (a run file's {@code history.verdict}). */
+  public RunRecord.Verdict forExplorer() {
+    return new RunRecord.Verdict(checker, outcome.name(), summary, counterexample, blamed);
   }
 
   /** Returns this verdict when valid; otherwise throws an AssertionError carrying the report. */

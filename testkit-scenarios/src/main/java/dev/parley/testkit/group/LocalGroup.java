@@ -20,9 +20,11 @@ import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.protocols.link.Network;
 import dev.parley.protocols.link.NetworkFaults;
 import dev.parley.protocols.history.HistoryRecorder;
+import dev.parley.protocols.trace.RunRecord;
 import dev.parley.protocols.trace.StampedEvent;
 import dev.parley.protocols.trace.Tracer;
 import dev.parley.protocols.trace.TracingLink;
+import dev.parley.testkit.checker.Verdict;
 import dev.parley.testkit.sim.StorageFaults;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,6 +35,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * N nodes of one protocol in one JVM, every directed link wrapped by a {@link LinkStack} whose
@@ -336,6 +339,46 @@ public final class LocalGroup<C> implements AutoCloseable {
   /** Every traced event so far; empty unless the group was built {@code traced()}. */
   public List<StampedEvent> trace() {
     return tracer == null ? List.of() : tracer.events();
+  }
+
+  /**
+   * The run so far as the explorer shows it ({@code source: group}, wall time): every traced event
+   * and the clients' operations of {@link #history()}. Needs a group built {@code traced()}. Add
+   * each node's state with {@code withStates(group.states(...))}; write it with {@code
+   * ExplorerRuns.write}.
+   */
+  public RunRecord record(String title) {
+    return record(title, null);
+  }
+
+  /** {@link #record(String)} with a checker's {@code verdict} on the group's history (or null). */
+  public RunRecord record(String title, Verdict verdict) {
+    if (tracer == null) {
+      throw new IllegalStateException("recording a group's run for the explorer needs its trace: build the group"
+          + " with traced() (parley.group(...).traced().start(...))");
+    }
+    return GroupRecording.record(title, nodes(), tracer.events(), history.history(), verdict, seed);
+  }
+
+  /**
+   * Each node's answer to {@code query} (a status request made from a reply-to, such as {@code
+   * LockServer.GetStatus::new}), asked now through the spec's kit; a node that does not answer
+   * within {@code timeout} (crashed, busy) is left out. For {@link RunRecord#withStates}.
+   */
+  public <S> Map<NodeId, Object> states(Function<ActorRef<S>, ? extends C> query, Duration timeout) {
+    Map<NodeId, Object> out = new TreeMap<>();
+    for (NodeId node : nodes()) {
+      TestProbe<S> probe = kit.createTestProbe();
+      tell(node, query.apply(probe.getRef()));
+      try {
+        out.put(node, probe.receiveMessage(timeout));
+      } catch (AssertionError silent) {
+        // no answer in time: the node has no state in the record
+      } finally {
+        probe.stop();
+      }
+    }
+    return out;
   }
 
   /**

@@ -62,6 +62,9 @@ final class RunFilter {
   /** The trace of the last simulation the run built (kept in full when {@link #traceAll}), or null. */
   Trace lastTrace;
 
+  /** The last simulation the run built, or null: a failing seed's, replayed traced, for its explorer page. */
+  Simulation<?> lastSimulation;
+
   /** Adds {@code note} to what a failing seed's report says of its run. */
   void note(String note) {
     if (!notes.contains(note)) {

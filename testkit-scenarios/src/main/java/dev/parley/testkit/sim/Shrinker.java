@@ -1,6 +1,7 @@
 package dev.parley.testkit.sim;
 
 import dev.parley.testkit.sim.ShrinkMask.Kept;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,6 +89,14 @@ final class Shrinker {
         .append(mask.faults().among(shrunk.faults).size()).append(", delayed messages ")
         .append(original.delays).append(" -> ").append(mask.delays().among(shrunk.delays).size())
         .append("\nreplay the shrunk run: ").append(replayLine(mask));
+    if (last != null && !(last instanceof SimulationFailure f && f.explorerPage().isPresent())
+        && shrunk.lastSimulation != null && shrunk.lastSimulation.trace().isFull()) {
+      Path page = FailurePages.write(shrunk.lastSimulation, seed, true, "the shrunk run of seed " + seed
+          + " fails: " + SimulationFailure.describe(root(last)).lines().findFirst().orElse(""));
+      if (page != null) {
+        sb.append('\n').append(SimulationFailure.pageLine(page));
+      }
+    }
     if (last instanceof SimulationFailure) {
       sb.append("\nthe shrunk run, step by step:\n").append(last.getMessage());
     } else if (last != null) {

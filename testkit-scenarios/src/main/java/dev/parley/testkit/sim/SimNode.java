@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import scala.Product;
 import scala.concurrent.duration.FiniteDuration;
@@ -296,6 +297,42 @@ final class SimNode<C> {
   /** Whether the node has persisted in the step under way (its probe is drained after each step). */
   private boolean persistedInThisStep() {
     return events != null && events.hasEffects();
+  }
+
+  /**
+   * The node's answer to {@code query} (a status request made with a reply-to), asked out of band:
+   * the query runs through the node's kit with a {@link TestInbox} as reply-to, and everything it
+   * made the node do (effects, messages, upcalls, log) is discarded, so the run goes on as if it had
+   * never been asked. Null if the node is down or did not answer. A query that persists, stops the
+   * node or throws is a bug of the query (or of the protocol's answer), reported as such.
+   */
+  @SuppressWarnings("unchecked")
+  Object query(Function<ActorRef<Object>, ?> query) {
+    if (kit == null || !kit.isAlive()) {
+      return null;
+    }
+    TestInbox<Object> inbox = TestInbox.create();
+    Object ask = query.apply(inbox.getRef());
+    try {
+      kit.run((C) ask);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("node " + id + " threw " + e + " when asked the state query " + ask
+          + " (Simulation.Builder.states): a state query must only answer", e);
+    }
+    kit.getAllEffects();
+    kit.clearLog();
+    self.getAllReceived();
+    links.forEach(SimRef::take);
+    upcallRef.take();
+    boolean persisted = (events != null && !events.drain().isEmpty())
+        || (snapshots != null && !snapshots.drain().isEmpty());
+    if (persisted || !kit.isAlive()) {
+      throw new IllegalStateException("node " + id + (persisted ? " persisted" : " stopped")
+          + " when asked the state query " + ask + " (Simulation.Builder.states): a state query must only"
+          + " answer, or the run it watches changes");
+    }
+    List<Object> answers = inbox.getAllReceived();
+    return answers.isEmpty() ? null : answers.get(answers.size() - 1);
   }
 
   @SuppressWarnings("unchecked")

@@ -1,14 +1,21 @@
 package dev.parley.testkit.sim;
 
+import akka.actor.typed.ActorRef;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.FaultPlan;
 import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.protocols.link.NetworkFaults;
+import dev.parley.protocols.history.History;
+import dev.parley.protocols.history.Operation;
+import dev.parley.protocols.trace.RunRecord;
+import dev.parley.testkit.checker.Verdict;
 import dev.parley.testkit.report.Progress;
 import dev.parley.testkit.sim.SimEvent.ClientRequest;
 import dev.parley.testkit.sim.SimEvent.Crash;
 import dev.parley.testkit.sim.SimEvent.Nemesis;
 import dev.parley.testkit.sim.SimEvent.Restart;
+import dev.parley.testkit.sim.TraceEvent.Kind;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,7 +29,9 @@ import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -78,7 +87,13 @@ import java.util.function.Supplier;
  * sim.trace().events().forEach(System.out::println);
  * }</pre>
  *
- * Many seeds at once, with {@code -Dparley.seed=N} replaying one: {@link Simulations#forSeeds}.
+ * <p><b>The explorer.</b> A traced run becomes the explorer's run file with {@link #record(String)}:
+ * every event with vector clocks, and each node's state after its events when the builder has a
+ * {@link Builder#states state query} (asked out of band: the run is the same without it). A traced
+ * run that fails writes its explorer page and names it in the failure (see docs/writing-specs.md,
+ * "Seeing a run in the explorer").
+ *
+ * <p>Many seeds at once, with {@code -Dparley.seed=N} replaying one: {@link Simulations#forSeeds}.
  * Every interleaving of a small group up to a depth: {@link Exploration}.
  *
  * @param <C> the protocol's message type
@@ -92,8 +107,14 @@ public final class Simulation<C> implements SimView {
   private final long maxSteps;
   private final Progress progress;
   private SimulationFailure failed;
+  /** One line saying how the run failed, or null. */
+  private String failureNote;
   /** What of this run a shrink keeps (everything, outside a shrink). */
   private final RunFilter filter;
+  /** The builder's state query, or null; asked only when tracing. */
+  private final Function<ActorRef<Object>, ?> stateQuery;
+  /** What the state query answered after each step, or null when it is not asked. */
+  private final NodeStates states;
 
   Simulation(Builder<C> b, Agenda agenda, KitFactory kits, boolean exploring, boolean tracing) {
     this.seed = b.seed;
@@ -110,7 +131,13 @@ public final class Simulation<C> implements SimView {
             b.nodes, b.protocol, b.seed, plan, b.origin, agenda, kits, reportLast, tracing,
             exploring, b.fifoLinks && !exploring, b.storage, b.storageByNode, filter);
     filter.lastTrace = world.trace;
-    guarded("starting the nodes", world::startAll);
+    filter.lastSimulation = this;
+    this.stateQuery = b.stateQuery;
+    this.states = tracing && b.stateQuery != null ? new NodeStates() : null;
+    guarded("starting the nodes", () -> {
+      world.startAll();
+      takeStates(0);
+    });
   }
 
   /** A simulation of nodes {@code n1 .. n<count>}, each running what {@code protocol} makes. */
@@ -279,8 +306,37 @@ public final class Simulation<C> implements SimView {
 
   private void take(Pending p) {
     world.time.advanceTo(p.time);
+    int traced = states == null ? 0 : world.trace.events().size();
     world.apply(p);
+    takeStates(traced);
     afterStep();
+  }
+
+  /**
+   * Asks each node the step ran on (those with trace events from {@code traceFrom} on) for its
+   * state, out of band ({@link SimNode#query}): nothing of the run changes.
+   */
+  private void takeStates(int traceFrom) {
+    if (states == null) {
+      return;
+    }
+    List<TraceEvent> events = world.trace.events();
+    int traceTo = events.size();
+    Set<NodeId> ran = new LinkedHashSet<>();
+    for (int i = traceFrom; i < traceTo; i++) {
+      NodeId node = SimulationTraces.actor(events.get(i));
+      if (node != null) {
+        ran.add(node);
+      }
+    }
+    for (NodeId node : ran) {
+      Object state = world.nodes.get(node).query(stateQuery);
+      if (state == null) {
+        states.down(node);
+      } else {
+        states.add(traceFrom, traceTo, node, state);
+      }
+    }
   }
 
   private void afterStep() {
@@ -316,18 +372,96 @@ public final class Simulation<C> implements SimView {
   }
 
   private SimulationFailure failure(String what, Throwable cause) {
+    String headline = "simulation failed (seed " + seed + ") at " + what + ", virtual time "
+        + world.time.nanos() / 1e6 + " ms";
+    failureNote = headline + ": " + SimulationFailure.describe(cause).lines().findFirst().orElse("");
     failed = new SimulationFailure(
-        "simulation failed (seed "
-            + seed
-            + ") at "
-            + what
-            + ", virtual time "
-            + world.time.nanos() / 1e6
-            + " ms",
+        headline,
         cause,
         seed,
-        filter.traceAll ? world.trace.events() : world.trace.last(reportLast));
+        filter.traceAll ? world.trace.events() : world.trace.last(reportLast),
+        world.trace.isFull() ? writeFailurePage() : null);
     return failed;
+  }
+
+  /**
+   * The explorer page of this failed run ({@link FailurePages}); null if it could not be written (the
+   * failure is reported all the same).
+   */
+  private Path writeFailurePage() {
+    return FailurePages.write(this, seed, !filter.mask.equals(ShrinkMask.ALL));
+  }
+
+  // ---------------------------------------------------------------- the explorer
+
+  /**
+   * The run so far as the explorer shows it: every node's events with vector clocks (virtual time),
+   * each node's state after its events and at the end (when the builder has a {@link
+   * Builder#states state query}), the line that replays it, and a note of its failure if it failed.
+   * Add the clients' history with {@link RunRecord#withHistory}; write it with {@code
+   * ExplorerRuns.write}. Needs the full trace: build the run with {@link Builder#tracing tracing(true)}.
+   */
+  public RunRecord record(String title) {
+    Objects.requireNonNull(title, "title");
+    if (!world.trace.isFull()) {
+      throw new IllegalStateException("recording the run of seed " + seed + " for the explorer needs every event:"
+          + " build the simulation with Simulation.Builder.tracing(true) (a failing seed of Simulations.forSeeds"
+          + " is replayed traced and written by itself)");
+    }
+    List<TraceEvent> traced = world.trace.events();
+    SimulationTraces.Stamping stamping = SimulationTraces.stamping(traced);
+    Map<Long, Object> eventStates = new HashMap<>();
+    Map<NodeId, Object> finalStates = new HashMap<>();
+    if (states != null) {
+      for (NodeStates.Sample sample : states.samples()) {
+        for (int t = sample.traceFrom(); t < sample.traceTo(); t++) {
+          int at = stamping.positions().get(t);
+          Kind kind = traced.get(t).kind();
+          if (at >= 0 && kind != Kind.CRASH && kind != Kind.STOP
+              && stamping.events().get(at).node().equals(sample.node())) {
+            eventStates.put((long) at, sample.state());
+          }
+        }
+      }
+      states.latest().forEach((node, state) -> {
+        if (world.nodes.get(node).isUp()) {
+          finalStates.put(node, state);
+        }
+      });
+    }
+    List<String> notes = new ArrayList<>();
+    if (failureNote != null) {
+      notes.add(failureNote);
+    }
+    if (stateQuery == null) {
+      notes.add("no node states: the simulation has no state query (Simulation.Builder.states)");
+    }
+    String replay = SimulationFailure.replayLine(seed).substring("replay exactly this run: ".length());
+    return new RunRecord(title, "simulation", replay, notes, world.ids, false, stamping.events(), eventStates,
+        finalStates, List.of(), Map.of(), null);
+  }
+
+  /**
+   * {@link #record(String)} with the clients' {@code history} and a checker's {@code verdict} on it
+   * (or null): each operation linked to its requests and answers in the trace where {@link
+   * OperationEvents#byRequestId()} finds them (clients naming requests {@code <client>:<n>}, as the
+   * key-value workloads do).
+   */
+  public RunRecord record(String title, History history, Verdict verdict) {
+    return record(title, history, verdict, OperationEvents.byRequestId());
+  }
+
+  /**
+   * {@link #record(String)} with the clients' {@code history}, a checker's {@code verdict} (or null),
+   * each operation linked to the requests and answers whose message text {@code belongs} to it.
+   */
+  public RunRecord record(String title, History history, Verdict verdict, BiPredicate<Operation, String> belongs) {
+    RunRecord run = record(title);
+    List<Operation> operations = history.operations();
+    List<TraceEvent> traced = world.trace.events();
+    Map<Long, List<Long>> linked =
+        OperationEvents.link(traced, SimulationTraces.stamping(traced), operations, belongs);
+    return run.withHistory(operations, linked, verdict == null ? null : verdict.forExplorer());
   }
 
   // ---------------------------------------------------------------- exploration hooks
@@ -477,6 +611,7 @@ public final class Simulation<C> implements SimView {
     private Instant origin = Instant.parse("2024-01-01T00:00:00Z");
     private final List<Invariant> invariants = new ArrayList<>();
     private final List<Supplier<? extends Invariant>> freshInvariants = new ArrayList<>();
+    private Function<ActorRef<Object>, ?> stateQuery;
 
     private Builder(List<NodeId> nodes, SimProtocol<C> protocol) {
       if (nodes.isEmpty()) {
@@ -548,6 +683,28 @@ public final class Simulation<C> implements SimView {
     public Builder<C> tracing(boolean on) {
       this.tracing = on;
       return this;
+    }
+
+    /**
+     * How to ask a node for its protocol state: {@code query} makes the request from a reply-to, such
+     * as {@code LockServer.GetStatus::new}. When the run is traced, after every step the simulation
+     * asks each node the step ran on, out of band (through the node's kit, with a test inbox as
+     * reply-to; whatever the request makes the node do is discarded), and keeps the answer with that
+     * step's events, for the explorer ({@link Simulation#record}). The run is the same with or without
+     * it: no events, messages, random draws or timers come of it. A node that is down, or does not
+     * answer at once, has no state. The request must only read: one that persists, stops the node or
+     * throws fails the run.
+     */
+    @SuppressWarnings("unchecked")
+    public <S> Builder<C> states(Function<ActorRef<S>, ? extends C> query) {
+      Objects.requireNonNull(query, "query");
+      this.stateQuery = ref -> query.apply((ActorRef<S>) (ActorRef<?>) ref);
+      return this;
+    }
+
+    /** Whether a state query was given ({@link #states}). */
+    boolean hasStateQuery() {
+      return stateQuery != null;
     }
 
     /** How many of the last events a failure report lists (default 30). */

@@ -1,6 +1,7 @@
 package dev.parley.testkit.sim;
 
 import dev.parley.testkit.report.Progress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -25,6 +26,9 @@ import java.util.OptionalLong;
  * sizes before and after, the line that replays the shrunk run ({@code -Dparley.seed=N
  * -Dparley.shrunk=...}) and that run step by step. {@code -Dparley.shrink=false} skips it;
  * {@code -Dparley.shrink.seconds=S} bounds it (default 30).
+ *
+ * <p>A failing seed's run is written as an explorer page ({@code target/parley-runs/<test>-seed-<n>.html},
+ * replayed traced, with node states if the builder has a state query) and the report gives its path.
  *
  * <p>The long mode, {@code -Dparley.seeds=N}, runs N seeds in every range whatever its count, goes on
  * past a failing seed to count the failures, and prints one table of every range when the test run
@@ -129,6 +133,10 @@ public final class Simulations {
           detail.append("\nthe run, step by step:");
           filter.lastTrace.events().forEach(e -> detail.append("\n  ").append(e));
         }
+        Path page = filter.lastSimulation == null ? null : explorerPage(body, seed, replaying, t);
+        if (page != null) {
+          detail.append('\n').append(SimulationFailure.pageLine(page));
+        }
         String shrunk = shrunkReplay || !Shrinker.enabled() ? "" : "\n" + Shrinker.shrink(body, seed, t);
         String notes = filter.notes.isEmpty() ? "" : "\n" + String.join("\n", filter.notes);
         firstFailure = new AssertionError("seed " + seed + " failed (" + range + ")" + notes + "\n" + detail + shrunk, t);
@@ -147,5 +155,31 @@ public final class Simulations {
       throw firstFailure;
     }
     return new SeedReport(from, n, n, wall);
+  }
+
+  /**
+   * The explorer page of the failing run of {@code seed}: the failure's own if its run was traced,
+   * else the page of the run replayed traced (with node states if the builder has a state query), at
+   * {@code target/parley-runs/<test>-seed-<n>.html}. Null if the replay built no simulation or the
+   * page could not be written. Runs only on a failure of a body that built a simulation, so passing
+   * seeds cost nothing.
+   */
+  private static Path explorerPage(SeedBody body, long seed, ShrinkMask replaying, Throwable failure) {
+    if (failure instanceof SimulationFailure f && f.explorerPage().isPresent()) {
+      return f.explorerPage().get();
+    }
+    RunFilter traced = new RunFilter(replaying, true);
+    Throwable again = RunFilter.under(traced, body, seed);
+    if (again instanceof SimulationFailure f && f.explorerPage().isPresent()) {
+      return f.explorerPage().get();
+    }
+    Simulation<?> sim = traced.lastSimulation;
+    if (sim == null || !sim.trace().isFull()) {
+      return null;
+    }
+    String failed = "seed " + seed + " failed: " + SimulationFailure.describe(failure).lines().findFirst().orElse("");
+    return again != null ? FailurePages.write(sim, seed, !replaying.equals(ShrinkMask.ALL), failed)
+        : FailurePages.write(sim, seed, !replaying.equals(ShrinkMask.ALL), failed, "replayed with the same seed for"
+            + " this page, the run passed: something besides the seed steers it, so this is not the run that failed");
   }
 }

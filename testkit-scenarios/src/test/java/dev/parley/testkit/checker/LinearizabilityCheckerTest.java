@@ -43,6 +43,9 @@ class LinearizabilityCheckerTest {
     assertThat(v.valid()).isFalse();
     assertThat(v.summary()).startsWith("key x: get(x) -> 1 by c2 (op 4) cannot be linearized")
         .endsWith("could only hold 2");
+    assertThat(v.blamed()).as("the stale read, by its invocation's index").containsExactly(4L);
+    assertThat(v.forExplorer().blamed()).containsExactly(4L);
+    assertThat(v.forExplorer().outcome()).isEqualTo("INVALID");
     assertThat(v.counterexample()).anySatisfy(line -> assertThat(line).contains("put(x, 2)"));
     System.out.println(v.report());
   }

@@ -35,6 +35,7 @@ class SequentialConsistencyCheckerTest {
     assertThat(LinearizabilityChecker.forRegisters().check(r.history()).valid()).isFalse();
     Verdict v = check();
     assertThat(v.valid()).as(v.report()).isTrue();
+    assertThat(v.blamed()).isEmpty();
     assertThat(v.summary()).startsWith("2 completed operations of 2 process(es) fit one order");
   }
 
@@ -70,6 +71,8 @@ class SequentialConsistencyCheckerTest {
 
     assertThat(v.valid()).isFalse();
     assertThat(v.counterexample().get(0)).startsWith("the furthest the search got: ");
+    assertThat(v.blamed()).as("one of the reads, by its invocation's index").hasSize(1)
+        .allSatisfy(id -> assertThat(id).isIn(4L, 6L));
     System.out.println(v.report());
   }
 

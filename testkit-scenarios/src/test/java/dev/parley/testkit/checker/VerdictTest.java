@@ -3,6 +3,7 @@ package dev.parley.testkit.checker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.parley.protocols.trace.RunRecord;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -37,5 +38,17 @@ class VerdictTest {
   void requireValidThrowsTheReport() {
     assertThat(ok.requireValid()).isSameAs(ok);
     assertThatThrownBy(bad::requireValid).isInstanceOf(AssertionError.class).hasMessageContaining("line 2");
+  }
+
+  @Test
+  void aCombinedVerdictBlamesWhatItsInvalidPartsBlameAndTheExplorerSeesIt() {
+    Verdict blaming = Verdict.invalid("p: d", "stuck", List.of("op 7"), List.of(7L));
+
+    Verdict v = Verdict.allOf("p", List.of(bad, blaming, ok));
+
+    assertThat(bad.blamed()).as("a verdict made without blame").isEmpty();
+    assertThat(v.blamed()).containsExactly(7L);
+    assertThat(v.forExplorer()).isEqualTo(new RunRecord.Verdict(
+        "p", "INVALID", "p: b: broken; p: d: stuck", v.counterexample(), List.of(7L)));
   }
 }
