@@ -97,6 +97,11 @@ public final class HeadlessChromium implements AutoCloseable {
     return ((JavascriptExecutor) driver).executeScript(script, args);
   }
 
+  /** The driver itself, for what this class does not wrap (key presses, mouse actions). */
+  public org.openqa.selenium.WebDriver driver() {
+    return driver;
+  }
+
   /** The page's URL now (its hash carries the view). */
   public String url() {
     return driver.getCurrentUrl();
