@@ -10,15 +10,15 @@ import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.protocols.multicast.CausalMulticast;
 import dev.parley.protocols.multicast.Delivered;
 import dev.parley.protocols.multicast.MessageId;
+import dev.parley.protocols.trace.ShiVizLog;
 import dev.parley.testkit.ParleyTestKit;
 import dev.parley.testkit.checker.DeliveryOrderChecker;
 import dev.parley.testkit.group.LocalGroup;
+import dev.parley.testkit.report.ExplorerRuns;
 import dev.parley.testkit.sim.Exploration;
 import dev.parley.testkit.sim.SimView;
 import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.Simulations;
-import dev.parley.protocols.trace.ShiVizLog;
-import dev.parley.protocols.trace.SpaceTimeDiagram;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -58,7 +58,7 @@ class CausalMulticastExamplesSpec {
     DeliveryOrderChecker.causal(deliveries).requireValid();
 
     ShiVizLog.write(group.trace(), dir.resolve("run.shiviz"));
-    SpaceTimeDiagram.write("causal multicast", group.trace(), dir.resolve("run.html"));
+    ExplorerRuns.write(dir, "run", group.record("causal multicast")); // run.html: open it in a browser
   }
 
   // 2. The same behavior in the deterministic simulation, over 100 seeds.
