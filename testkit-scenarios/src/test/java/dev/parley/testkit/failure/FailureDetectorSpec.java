@@ -2,6 +2,7 @@ package dev.parley.testkit.failure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import akka.actor.typed.javadsl.Behaviors;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.failure.HeartbeatFailureDetector;
 import dev.parley.protocols.failure.PhiAccrualFailureDetector;
@@ -76,6 +77,33 @@ class FailureDetectorSpec {
   void aCrashedNodeIsSuspectedWithinIntervalPlusTimeoutAndRestoredWhenItReturns() {
     Duration timeout = Duration.ofMillis(200);
     crashIsSuspectedWithinAndRestored(heartbeat(timeout), timeout.plus(INTERVAL).plusMillis(10));
+  }
+
+  /**
+   * {@code detector}, but n3 never says anything (its process hung before its first heartbeat):
+   * every other node suspects it within {@code bound}, and no one else.
+   */
+  static <C> void aPeerSilentFromTheStartIsSuspectedWithin(SimProtocol<C> detector, Duration bound) {
+    NodeId n3 = NodeId.n(3);
+    SimProtocol<C> hungN3 = (peers, env, up) ->
+        peers.self().equals(n3) ? Behaviors.ignore() : detector.create(peers, env, up);
+    Simulations.forSeeds(1, 10, seed -> {
+      Simulation<C> sim = Simulation.builder(4, hungN3).seed(seed).faults(LAN).build();
+      sim.runFor(bound);
+      for (NodeId node : sim.nodes()) {
+        if (!node.equals(n3)) {
+          assertThat(sim.upcalls(node, Suspect.class)).as("%s suspects n3 within %s", node, bound)
+              .containsExactly(new Suspect(node, n3));
+        }
+      }
+    });
+  }
+
+  @Test
+  void aPeerThatNeverSendsAHeartbeatIsSuspectedByBothDetectors() {
+    Duration timeout = Duration.ofMillis(200);
+    aPeerSilentFromTheStartIsSuspectedWithin(heartbeat(timeout), timeout.plusMillis(10));
+    aPeerSilentFromTheStartIsSuspectedWithin(phi(8.0), Duration.ofMillis(500));
   }
 
   @Test
