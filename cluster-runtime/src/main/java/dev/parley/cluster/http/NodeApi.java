@@ -235,7 +235,8 @@ public final class NodeApi extends AllDirectives {
     Invocation invocation = operation.invoke(caller, mapped);
     String shown = invocation instanceof Invocation.Exclusive || parsed == null ? null : parsed.toString();
     HistoryRecorder.Handle h = runtime.history().invokeConcurrently(caller.client(), op, name, shown);
-    return Params.within(wait, () -> onSuccess(operations.ask(instance, invocation, caller, wait), outcome ->
+    String label = Operations.label(op, mapped);
+    return Params.within(wait, () -> onSuccess(operations.ask(instance, invocation, caller, wait, label), outcome ->
         answer(name, op, invocation, caller, wait, h, outcome)));
   }
 
