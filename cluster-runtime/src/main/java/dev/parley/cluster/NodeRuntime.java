@@ -48,7 +48,7 @@ public final class NodeRuntime {
   public NodeRuntime(NodeSettings settings, AccessControl access, Map<String, KindConfig> kindConfigs,
       int traceCapacity) {
     this.settings = settings;
-    this.tracer = new Tracer(() -> System.currentTimeMillis() * 1_000_000, traceCapacity);
+    this.tracer = new Tracer(NodeRuntime::epochNanos, traceCapacity);
     this.access = access;
     this.kindConfigs = Map.copyOf(kindConfigs);
     this.network = new Network(new java.util.TreeSet<>(settings.group()), FaultPlan.NONE);
