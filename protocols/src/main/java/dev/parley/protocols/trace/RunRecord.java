@@ -37,6 +37,8 @@ import java.util.Objects;
  * @param operations the clients' operations, empty if none were recorded
  * @param operationEvents by operation id (its invocation's index): the indices of its events
  * @param verdict a checker's verdict on {@code operations}, or null
+ * @param operationNodes by operation id: the node where the operation was made (a cluster's), shown
+ *     as the operation's {@code node}; empty when not known
  */
 public record RunRecord(
     String title,
@@ -50,7 +52,8 @@ public record RunRecord(
     Map<NodeId, Object> states,
     List<Operation> operations,
     Map<Long, List<Long>> operationEvents,
-    Verdict verdict) {
+    Verdict verdict,
+    Map<Long, NodeId> operationNodes) {
 
   /** The value of the run file's {@code format} field. */
   public static final String FORMAT = "parley-run";
@@ -93,6 +96,15 @@ public record RunRecord(
     states = Map.copyOf(states);
     operations = List.copyOf(operations);
     operationEvents = Map.copyOf(operationEvents);
+    operationNodes = Map.copyOf(operationNodes);
+  }
+
+  /** A run whose operations' nodes are not known. */
+  public RunRecord(String title, String source, String replay, List<String> notes, List<NodeId> nodes,
+      boolean wallTime, List<StampedEvent> events, Map<Long, Object> eventStates, Map<NodeId, Object> states,
+      List<Operation> operations, Map<Long, List<Long>> operationEvents, Verdict verdict) {
+    this(title, source, replay, notes, nodes, wallTime, events, eventStates, states, operations, operationEvents,
+        verdict, Map.of());
   }
 
   /** A run of events alone: no states, no history. */
@@ -177,7 +189,8 @@ public record RunRecord(
     long id = op.invocation().index();
     o.put("id", id);
     o.put("client", op.process());
-    o.putNull("node");
+    NodeId node = operationNodes.get(id);
+    o.put("node", node == null ? null : node.toString());
     o.put("f", op.f());
     o.put("key", op.key());
     o.set("arg", value(op.argument()));
