@@ -9,6 +9,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /** A small client of one node's HTTP API: what {@code bin/parley} and the demo talk to nodes with. */
 public final class NodeClient {
@@ -51,6 +53,29 @@ public final class NodeClient {
   /** A GET whose answer may take up to {@code wait}. */
   public Response get(String path, Duration wait) {
     return send(HTTP, HttpRequest.newBuilder(URI.create(base + path)).GET(), wait);
+  }
+
+  /**
+   * A GET answered asynchronously, on the HTTP client's own threads (never the caller's): the future
+   * fails with an {@link IllegalStateException} saying why when the node does not answer within
+   * {@code wait}.
+   */
+  public CompletableFuture<Response> getAsync(String path, Duration wait) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).GET().timeout(wait);
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return HTTP.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
+        .handle((r, error) -> {
+          if (error != null) {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            throw new IllegalStateException(cause instanceof ConnectException
+                ? "no node answers at " + base + " (is it running?)"
+                : "the node at " + base + " did not answer: " + (cause.getMessage() == null
+                    ? cause.getClass().getSimpleName() : cause.getMessage()), cause);
+          }
+          return new Response(r.statusCode(), parse(r.body()), r.body());
+        });
   }
 
   /** Where this client sends its requests, {@code http://host:port}. */
@@ -103,6 +128,14 @@ public final class NodeClient {
     }
   }
 
+  private static JsonNode parse(String body) {
+    try {
+      return body.isBlank() ? null : JSON.readTree(body);
+    } catch (IOException notJson) {
+      return null;
+    }
+  }
+
   private Response send(HttpClient client, HttpRequest.Builder request) {
     return send(client, request, DEFAULT_WAIT);
   }
@@ -114,13 +147,7 @@ public final class NodeClient {
       }
       HttpResponse<String> r = client.send(request.timeout(wait).build(),
           HttpResponse.BodyHandlers.ofString());
-      JsonNode body = null;
-      try {
-        body = r.body().isBlank() ? null : JSON.readTree(r.body());
-      } catch (IOException notJson) {
-        body = null;
-      }
-      return new Response(r.statusCode(), body, r.body());
+      return new Response(r.statusCode(), parse(r.body()), r.body());
     } catch (ConnectException e) {
       throw new IllegalStateException("no node answers at " + base + " (is it running?)", e);
     } catch (IOException e) {

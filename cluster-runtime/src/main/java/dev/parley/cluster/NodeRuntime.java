@@ -33,7 +33,8 @@ public final class NodeRuntime {
   private final NodeSettings settings;
   private final Network network;
   private final Tracer tracer;
-  private final HistoryRecorder history = new HistoryRecorder();
+  /** Wall-clock time, so the clients' operations line up with the trace's events (both epoch nanos). */
+  private final HistoryRecorder history = new HistoryRecorder(NodeRuntime::epochNanos);
   private final UpcallLog upcalls = new UpcallLog(10_000);
   private final Map<String, Instance> instances = new ConcurrentHashMap<>();
 
@@ -47,10 +48,16 @@ public final class NodeRuntime {
   public NodeRuntime(NodeSettings settings, AccessControl access, Map<String, KindConfig> kindConfigs,
       int traceCapacity) {
     this.settings = settings;
-    this.tracer = new Tracer(() -> System.currentTimeMillis() * 1_000_000, traceCapacity);
+    this.tracer = new Tracer(NodeRuntime::epochNanos, traceCapacity);
     this.access = access;
     this.kindConfigs = Map.copyOf(kindConfigs);
     this.network = new Network(new java.util.TreeSet<>(settings.group()), FaultPlan.NONE);
+  }
+
+  /** Now, in nanoseconds since the epoch (microsecond precision where the clock has it). */
+  public static long epochNanos() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 
   /** Who may call what on the HTTP API, and how many requests it refused. */

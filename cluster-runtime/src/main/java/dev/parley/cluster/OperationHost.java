@@ -23,7 +23,9 @@ import java.util.Map;
  * event stream and the trace, then, if it answers a request, goes to that request's {@code replyTo},
  * found by the key it carries in this actor's own map (never by scanning the upcalls). A request not
  * answered within its wait is answered {@link TimedOut} and forgotten, so it leaves nothing behind;
- * an acquire not granted by then is withdrawn.
+ * an acquire not granted by then is withdrawn. Each request it starts is a local event of type
+ * {@value #CLIENT_EVENT} in the node's trace, so a user's operations show among the protocol traffic
+ * (their answers are traced as upcalls).
  *
  * <p>Asked from the HTTP edge only (with AskPattern and the request's timeout); peers never ask.
  */
@@ -32,8 +34,11 @@ public final class OperationHost extends AbstractBehavior<Object> {
   /** What the host is told; anything else it receives is an upcall of the instance. */
   public sealed interface Command {}
 
-  /** Carry out {@code invocation} for {@code client}, answering {@code replyTo} within {@code within}. */
-  public record Invoke(Invocation invocation, String client, Duration within, ActorRef<Object> replyTo)
+  /**
+   * Carry out {@code invocation} for {@code client}, answering {@code replyTo} within {@code within};
+   * {@code label} says what it is in the trace, short ({@code put k=v}, {@code multicast "hi"}).
+   */
+  public record Invoke(Invocation invocation, String client, String label, Duration within, ActorRef<Object> replyTo)
       implements Command {}
 
   /** How many requests wait, and the lock clients if any: answered with a map. */
@@ -67,6 +72,9 @@ public final class OperationHost extends AbstractBehavior<Object> {
 
   /** Refused for what it conflicts with ({@code conflict}: a short code). */
   public record Refused(String conflict, String message) implements Outcome {}
+
+  /** The type of the local event that records, in the trace, a client operation this host starts. */
+  public static final String CLIENT_EVENT = "client";
 
   private record Key(Class<?> type, Object key) {}
 
@@ -122,6 +130,8 @@ public final class OperationHost extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onInvoke(Invoke invoke) {
+    runtime.tracer().local(name, runtime.node(), CLIENT_EVENT, Clients.isAnonymous(invoke.client())
+        ? invoke.label() : invoke.label() + " by " + invoke.client());
     Invocation invocation = invoke.invocation();
     if (invocation instanceof Invocation.Answered<?> a) {
       answered(a, invoke);

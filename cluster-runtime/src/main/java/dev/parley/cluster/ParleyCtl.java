@@ -3,6 +3,7 @@ package dev.parley.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.cluster.tls.KeyMaterial;
 import dev.parley.protocols.link.NemesisCommand;
+import dev.parley.protocols.trace.ExplorerPage;
 import dev.parley.protocols.trace.ShiVizCheck;
 import dev.parley.protocols.trace.ShiVizLog;
 import dev.parley.protocols.trace.SpaceTimeDiagram;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "parley-ctl", mixinStandardHelpOptions = true,
     description = "Talk to running Parley nodes over HTTP.",
     subcommands = {ParleyCtl.Status.class, ParleyCtl.Partition.class, ParleyCtl.Heal.class,
-        ParleyCtl.AwaitUp.class, ParleyCtl.Call.class, ParleyCtl.Trace.class, ParleyCtl.CheckTrace.class, ParleyCtl.Keys.class})
+        ParleyCtl.AwaitUp.class, ParleyCtl.Call.class, ParleyCtl.Trace.class, ParleyCtl.Explore.class, ParleyCtl.CheckTrace.class, ParleyCtl.Keys.class})
 public final class ParleyCtl {
 
   /** The nodes to talk to. */
@@ -224,6 +225,49 @@ public final class ParleyCtl {
             + " bin/parley trace again once it answers");
       }
       return taken.missing().isEmpty() ? 0 : 1;
+    }
+  }
+
+  @Command(name = "explore", description = "The cluster's run for the explorer: fetched from the first node that"
+      + " answers, written as explorer.html (openable from the file) and explorer.json; prints the live view's URL."
+      + " Exit status 1 only if no node answers.")
+  static final class Explore implements Callable<Integer> {
+    @CommandLine.Mixin Nodes nodes;
+
+    @Option(names = "--out", required = true, description = "directory for explorer.html and explorer.json")
+    Path out;
+
+    @Option(names = "--wait", description = "seconds to wait for a node (default ${DEFAULT-VALUE})")
+    int wait = 30;
+
+    @Override
+    public Integer call() throws Exception {
+      for (String address : nodes.addresses) {
+        NodeClient client = new NodeClient(address);
+        NodeClient.Response r;
+        try {
+          r = client.get("/explorer/run", Duration.ofSeconds(wait));
+        } catch (IllegalStateException e) {
+          System.err.println("parley: " + e.getMessage() + "; trying the next node");
+          continue;
+        }
+        if (!r.ok() || r.body() == null || !"parley-run".equals(r.body().path("format").asText())) {
+          System.err.println("parley: the node at " + address + " answered GET /explorer/run with " + r.status()
+              + " " + NodeSnapshot.brief(r.text()) + "; trying the next node");
+          continue;
+        }
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("explorer.json"), r.text());
+        ExplorerPage.write(out.resolve("explorer.html"), r.text());
+        System.out.println(r.body().path("events").size() + " events from " + r.body().path("nodes").size()
+            + " nodes: " + out.resolve("explorer.html") + " (open in a browser) and " + out.resolve("explorer.json"));
+        r.body().path("notes").forEach(n -> System.out.println("note: " + n.asText()));
+        System.out.println("live view: http://" + address + "/explorer");
+        return 0;
+      }
+      System.err.println("parley: no node answered, so there is no run to write; start the cluster (bin/parley up N)"
+          + " or check it with bin/parley status");
+      return 1;
     }
   }
 

@@ -114,11 +114,13 @@ final class KvRoutes extends ClientRoutes {
     }
     Caller caller = p.caller(runtime.settings(), true);
     Duration wait = p.timeout(DEFAULT_WAIT);
-    Invocation invocation = Operations.invocation(instance, op, body.get(), caller);
+    Record mapped = body.get();
+    Invocation invocation = Operations.invocation(instance, op, mapped, caller);
     KvRequest request = (KvRequest) ((Invocation.Answered<?>) invocation).request();
     HistoryRecorder.Handle h = runtime.history().invokeConcurrently(caller.client(), request.kind(), key,
         value(request));
-    return Params.within(wait, () -> onSuccess(operations.ask(instance, invocation, caller, wait), outcome -> {
+    String label = Operations.label(op, mapped);
+    return Params.within(wait, () -> onSuccess(operations.ask(instance, invocation, caller, wait, label), outcome -> {
       if (outcome instanceof OperationHost.InUse u) {
         runtime.history().fail(h, "id reused");
         return respond(StatusCodes.CONFLICT, conflict(store, request, "id-reused", "request id " + request.id()

@@ -106,7 +106,8 @@ final class LogRoutes extends ClientRoutes {
     Duration wait = p.timeout(DEFAULT_WAIT);
     Caller caller = Caller.anonymous(runtime.settings());
     Invocation invocation = Operations.invocation(instance, op, body, caller);
-    return Params.within(wait, () -> onSuccess(operations.ask(instance, invocation, caller, wait), outcome ->
+    String label = Operations.label(op, body);
+    return Params.within(wait, () -> onSuccess(operations.ask(instance, invocation, caller, wait, label), outcome ->
         answer(log, outcome instanceof OperationHost.Answered a ? a.answer() : outcome, wait)));
   }
 

@@ -61,6 +61,8 @@ import java.util.concurrent.CompletionStage;
  * GET  /history                      the clients' operations, as JSON lines
  * GET  /trace                        this node's vector-stamped events (?format=shiviz)
  * GET  /journal                      this node's journal (?limit=N)
+ * GET  /explorer                     the run explorer over the whole cluster; /explorer/run the run file,
+ *                                    /explorer/live its new events as server-sent events (see ExplorerRoutes)
  * POST /pubsub/{broker}/topics/{t}   publish; subscriptions, pull and server-sent events (see PubSubRoutes)
  * </pre>
  *
@@ -77,12 +79,14 @@ public final class NodeApi extends AllDirectives {
   private final ActorSystem<?> system;
   private final ObjectMapper json;
   private final Operations operations;
+  private final ExplorerRoutes explorer;
 
   public NodeApi(NodeRuntime runtime, ActorSystem<?> system, ObjectMapper json) {
     this.runtime = runtime;
     this.system = system;
     this.json = json;
     this.operations = new Operations(system);
+    this.explorer = new ExplorerRoutes(runtime, system, json);
   }
 
   public Route routes() {
@@ -98,6 +102,7 @@ public final class NodeApi extends AllDirectives {
         path("history", () -> get(() -> complete(HttpEntities.create(
             ContentTypes.APPLICATION_JSON, HistoryJson.toJsonLines(runtime.history().history()))))),
         path("trace", () -> get(() -> Params.of("GET /trace", List.of("format"), p -> trace(p.text("format"))))),
+        pathPrefix("explorer", explorer::routes),
         path("journal", () -> get(() -> Params.of("GET /journal", List.of("limit"), p ->
             ok(JournalReader.read(system, (int) p.whole("limit", 1, MAX_JOURNAL, 1000)))))))))));
   }
@@ -235,7 +240,8 @@ public final class NodeApi extends AllDirectives {
     Invocation invocation = operation.invoke(caller, mapped);
     String shown = invocation instanceof Invocation.Exclusive || parsed == null ? null : parsed.toString();
     HistoryRecorder.Handle h = runtime.history().invokeConcurrently(caller.client(), op, name, shown);
-    return Params.within(wait, () -> onSuccess(operations.ask(instance, invocation, caller, wait), outcome ->
+    String label = Operations.label(op, mapped);
+    return Params.within(wait, () -> onSuccess(operations.ask(instance, invocation, caller, wait, label), outcome ->
         answer(name, op, invocation, caller, wait, h, outcome)));
   }
 

@@ -30,6 +30,7 @@ import java.lang.reflect.RecordComponent;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
@@ -138,12 +139,44 @@ final class Operations {
    * answered within {@code wait} ({@link OperationHost.TimedOut} if it did not).
    */
   CompletionStage<OperationHost.Outcome> ask(NodeRuntime.Instance instance, Invocation invocation, Caller caller,
-      Duration wait) {
+      Duration wait, String label) {
     return AskPattern.<Object, Object>ask(instance.operations(),
-            replyTo -> new OperationHost.Invoke(invocation, caller.client(), wait, replyTo),
+            replyTo -> new OperationHost.Invoke(invocation, caller.client(), label, wait, replyTo),
             wait.plus(SLACK), system.scheduler())
         .handle((answer, error) -> error != null ? new OperationHost.TimedOut()
             : answer instanceof OperationHost.Outcome o ? o : new OperationHost.Answered(answer));
+  }
+
+  /**
+   * Operation {@code op} on {@code body} as a trace shows it, at most {@value #MAX_LABEL} characters:
+   * {@code put k=v}, {@code multicast "hi"}, {@code acquire}; strings quoted, other values as they print.
+   */
+  static String label(String op, Record body) {
+    StringBuilder s = new StringBuilder(op);
+    if (body != null) {
+      RecordComponent[] components = body.getClass().getRecordComponents();
+      List<String> names = Arrays.stream(components).map(RecordComponent::getName).toList();
+      boolean keyValue = names.contains("key") && names.contains("value");
+      for (RecordComponent c : components) {
+        Object v = value(c, body);
+        if (v == null || keyValue && c.getName().equals("value")) {
+          continue;
+        }
+        s.append(' ');
+        if (keyValue && c.getName().equals("key")) {
+          s.append(v).append('=').append(value(components[names.indexOf("value")], body));
+        } else {
+          s.append(components.length == 1 ? "" : c.getName() + "=").append(shown(v));
+        }
+      }
+    }
+    return s.length() <= MAX_LABEL ? s.toString() : s.substring(0, MAX_LABEL - 3) + "...";
+  }
+
+  private static final int MAX_LABEL = 60;
+
+  private static String shown(Object v) {
+    return v instanceof String text ? "\"" + text + "\"" : String.valueOf(v);
   }
 
   /** The invocation of operation {@code op} of {@code instance} on {@code body} for {@code caller}. */

@@ -347,7 +347,7 @@ final class PubSubRoutes extends ClientRoutes {
     NodeRuntime.Instance instance = brokerInstance(broker);
     Caller caller = Caller.anonymous(runtime.settings());
     Invocation invocation = Operations.invocation(instance, op, body, caller);
-    return onSuccess(operations.ask(instance, invocation, caller, wait), outcome ->
+    return onSuccess(operations.ask(instance, invocation, caller, wait, Operations.label(op, body)), outcome ->
         outcome instanceof OperationHost.Answered a && a.answer() instanceof TopicBroker.Reply r ? onReply.apply(r)
             : outcome instanceof OperationHost.Accepted ? onReply.apply(null)
             : outcome instanceof OperationHost.TimedOut ? respond(StatusCodes.GATEWAY_TIMEOUT, Map.of("error",

@@ -9,8 +9,10 @@ import akka.persistence.typed.javadsl.Effect;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeEnv;
+import dev.parley.protocols.core.Heartbeat;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.WireMessage;
@@ -64,18 +66,28 @@ public final class GossipStore
   /** Asks for this node's {@link Status}. */
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
-  /** A round begins: {@code from} holds these versions of its keys. */
-  public record Digest(NodeId from, Map<String, Versioned.Version> versions) implements Command {
+  /**
+   * A round begins: {@code from} holds these versions of its keys. Sent every interval whatever the
+   * clients do, so traced as keep-alive traffic; a round that finds news shows as a {@link Delta}.
+   */
+  public record Digest(NodeId from, Map<String, Versioned.Version> versions) implements Command, Heartbeat {
     public Digest {
       versions = Map.copyOf(versions);
     }
   }
 
   /** {@code from}'s entries newer than the receiver's, and the keys it wants the receiver's newer values of. */
-  public record Delta(NodeId from, Map<String, Versioned> entries, Set<String> wanted) implements Command {
+  public record Delta(NodeId from, Map<String, Versioned> entries, Set<String> wanted) implements Command, Heartbeat {
     public Delta {
       entries = Map.copyOf(entries);
       wanted = Set.copyOf(wanted);
+    }
+
+    /** Keep-alive traffic when it carries nothing and asks for nothing: the replicas agreed. */
+    @JsonIgnore
+    @Override
+    public boolean isHeartbeat() {
+      return entries.isEmpty() && wanted.isEmpty();
     }
   }
 

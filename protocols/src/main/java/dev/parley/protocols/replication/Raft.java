@@ -2,8 +2,10 @@ package dev.parley.protocols.replication;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeEnv;
+import dev.parley.protocols.core.Heartbeat;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Payload;
 import dev.parley.protocols.core.Peers;
@@ -93,12 +95,18 @@ public final class Raft {
 
   /**
    * The leader of {@code term} sends {@code entries}, which follow the entry at {@code prev} in its
-   * log, and the index it knows committed. With no entries, a heartbeat.
+   * log, and the index it knows committed. With no entries, a heartbeat (so traced as one).
    */
   public record AppendEntries(long term, NodeId leader, LogPosition prev, List<LogEntry> entries,
-      long leaderCommit) implements Command {
+      long leaderCommit) implements Command, Heartbeat {
     public AppendEntries {
       entries = List.copyOf(entries);
+    }
+
+    @JsonIgnore
+    @Override
+    public boolean isHeartbeat() {
+      return entries.isEmpty();
     }
   }
 

@@ -39,6 +39,8 @@ import java.util.Objects;
  * @param operationEvents by operation id (its invocation's index): the indices of its events; the
  *     node of its first event is the operation's {@code node} in the run file
  * @param verdict a checker's verdict on {@code operations}, or null
+ * @param operationNodes by operation id: the node where the operation was made (a cluster's), shown
+ *     as the operation's {@code node}; empty when not known
  */
 public record RunRecord(
     String title,
@@ -52,7 +54,8 @@ public record RunRecord(
     Map<NodeId, Object> states,
     List<Operation> operations,
     Map<Long, List<Long>> operationEvents,
-    Verdict verdict) {
+    Verdict verdict,
+    Map<Long, NodeId> operationNodes) {
 
   /** The value of the run file's {@code format} field. */
   public static final String FORMAT = "parley-run";
@@ -95,6 +98,15 @@ public record RunRecord(
     states = Map.copyOf(states);
     operations = List.copyOf(operations);
     operationEvents = Map.copyOf(operationEvents);
+    operationNodes = Map.copyOf(operationNodes);
+  }
+
+  /** A run whose operations' nodes are not known. */
+  public RunRecord(String title, String source, String replay, List<String> notes, List<NodeId> nodes,
+      boolean wallTime, List<StampedEvent> events, Map<Long, Object> eventStates, Map<NodeId, Object> states,
+      List<Operation> operations, Map<Long, List<Long>> operationEvents, Verdict verdict) {
+    this(title, source, replay, notes, nodes, wallTime, events, eventStates, states, operations, operationEvents,
+        verdict, Map.of());
   }
 
   /** A run of events alone: no states, no history. */
@@ -111,7 +123,7 @@ public record RunRecord(
    */
   public RunRecord withHistory(List<Operation> operations, Map<Long, List<Long>> operationEvents, Verdict verdict) {
     return new RunRecord(title, source, replay, notes, nodes, wallTime, events, eventStates, states, operations,
-        operationEvents, verdict);
+        operationEvents, verdict, operationNodes);
   }
 
   /** This run with {@code note} added to its notes (a paragraph shown above the diagram). */
@@ -119,13 +131,13 @@ public record RunRecord(
     List<String> more = new ArrayList<>(notes);
     more.add(Objects.requireNonNull(note, "note"));
     return new RunRecord(title, source, replay, more, nodes, wallTime, events, eventStates, states, operations,
-        operationEvents, verdict);
+        operationEvents, verdict, operationNodes);
   }
 
   /** This run with each node's state at the end (or now) replaced by {@code finalStates}. */
   public RunRecord withStates(Map<NodeId, Object> finalStates) {
     return new RunRecord(title, source, replay, notes, nodes, wallTime, events, eventStates, finalStates, operations,
-        operationEvents, verdict);
+        operationEvents, verdict, operationNodes);
   }
 
   /** The run file's text. */
@@ -203,12 +215,12 @@ public record RunRecord(
     long id = op.invocation().index();
     o.put("id", id);
     o.put("client", op.process());
+    NodeId node = operationNodes.get(id);
     List<Long> its = operationEvents.get(id);
-    if (its != null && !its.isEmpty() && its.get(0) >= 0 && its.get(0) < events.size()) {
-      o.put("node", events.get(its.get(0).intValue()).node().toString());
-    } else {
-      o.putNull("node");
+    if (node == null && its != null && !its.isEmpty() && its.get(0) >= 0 && its.get(0) < events.size()) {
+      node = events.get(its.get(0).intValue()).node();
     }
+    o.put("node", node == null ? null : node.toString());
     o.put("f", op.f());
     o.put("key", op.key());
     o.set("arg", value(op.argument()));

@@ -1,6 +1,7 @@
 package dev.parley.protocols.trace;
 
 import dev.parley.protocols.clock.VectorClock;
+import dev.parley.protocols.core.Heartbeat;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.trace.StampedEvent.Kind;
 import java.util.ArrayDeque;
@@ -121,18 +122,28 @@ public final class Tracer {
     }
   }
 
-  /** A message's type: its class's simple name. */
+  /**
+   * A message's type: its class's simple name, followed by {@value #HEARTBEAT_SUFFIX} for keep-alive
+   * traffic ({@link Heartbeat}), such as {@code AppendEntries (heartbeat)}, so a viewer can hide it by name.
+   */
   public static String type(Object message) {
-    return message.getClass().getSimpleName();
+    String name = message.getClass().getSimpleName();
+    return message instanceof Heartbeat h && h.isHeartbeat() ? name + HEARTBEAT_SUFFIX : name;
   }
 
-  /** A message's label: the message, abbreviated to its type when long. */
+  /** What {@link #type} appends to the type of a message that is keep-alive traffic. */
+  public static final String HEARTBEAT_SUFFIX = " (heartbeat)";
+
+  /** The longest label kept whole: enough for a viewer's detail panel to show the message. */
+  public static final int MAX_LABEL = 400;
+
+  /** A message's label: the message, abbreviated to its type when very long. */
   public static String label(Object message) {
     return abbreviate(String.valueOf(message), message.getClass().getSimpleName());
   }
 
-  /** {@code text}, or {@code type} when the text is too long to show. */
+  /** {@code text}, or {@code type} when the text is longer than {@value #MAX_LABEL} characters. */
   public static String abbreviate(String text, String type) {
-    return text.length() <= 60 ? text : type;
+    return text.length() <= MAX_LABEL ? text : type;
   }
 }
