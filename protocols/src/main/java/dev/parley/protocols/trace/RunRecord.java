@@ -36,8 +36,8 @@ import java.util.Objects;
  *     records and maps become JSON objects), for the events where it was taken
  * @param states each node's protocol state at the end of the run (or now, for a live cluster)
  * @param operations the clients' operations, empty if none were recorded
- * @param operationEvents by operation id (its invocation's index): the indices of its events; the
- *     node of its first event is the operation's {@code node} in the run file
+ * @param operationEvents by operation id (its invocation's index): the indices of its events; where
+ *     {@code operationNodes} does not name its node, the node of its first event is the operation's
  * @param verdict a checker's verdict on {@code operations}, or null
  * @param operationNodes by operation id: the node where the operation was made (a cluster's), shown
  *     as the operation's {@code node}; empty when not known
