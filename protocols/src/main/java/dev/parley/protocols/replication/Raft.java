@@ -113,8 +113,23 @@ public final class Raft {
   /**
    * {@code from}'s answer to AppendEntries or InstallSnapshot: on success {@code index} is the last
    * index its log now shares with the leader's; on failure, the index the leader should send from.
+   * {@code heartbeat}: a successful answer to an AppendEntries with no entries (so traced as a
+   * heartbeat too; the leader reads it as any other answer).
    */
-  public record AppendReply(long term, NodeId from, boolean success, long index) implements Command {}
+  public record AppendReply(long term, NodeId from, boolean success, long index, boolean heartbeat)
+      implements Command, Heartbeat {
+
+    /** An answer that is not to a heartbeat. */
+    public AppendReply(long term, NodeId from, boolean success, long index) {
+      this(term, from, success, index, false);
+    }
+
+    @JsonIgnore
+    @Override
+    public boolean isHeartbeat() {
+      return heartbeat;
+    }
+  }
 
   /** The leader's snapshot, for a follower that needs entries compacted away: the machine at {@code last}. */
   public record InstallSnapshot(long term, NodeId leader, LogPosition last, @Payload Object snapshot)

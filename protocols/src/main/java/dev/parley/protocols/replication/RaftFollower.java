@@ -81,7 +81,8 @@ class RaftFollower {
       server.applier.withdraw(conflicting);
       server.commitIndex = Math.max(server.commitIndex, Math.min(ae.leaderCommit(), match));
       server.applier.applyCommitted(after);
-      server.peers.tell(ae.leader(), new Raft.AppendReply(after.term(), server.self(), true, match));
+      server.peers.tell(ae.leader(), new Raft.AppendReply(after.term(), server.self(), true, match,
+          ae.entries().isEmpty()));
     });
   }
 

@@ -54,7 +54,7 @@ class ElectionWireFormatTest {
         new ZooKeeperElection.Disk(5, N2, 100), new ZooKeeperElection.Disk(0, null, 0),
         new Raft.RequestVote(3, N1, new LogPosition(10, 2)), new Raft.VoteReply(3, N2, true),
         new Raft.AppendEntries(3, N1, new LogPosition(10, 2), List.of(LogEntry.noop(11, 3)), 10),
-        new Raft.AppendEntries(3, N1, new LogPosition(11, 3), List.of(), 11), new Raft.AppendReply(3, N2, true, 11),
+        new Raft.AppendEntries(3, N1, new LogPosition(11, 3), List.of(), 11), new Raft.AppendReply(3, N2, true, 11), new Raft.AppendReply(3, N2, true, 11, true),
         new Raft.TermStarted(4), new Raft.Voted(4, N2),
         new Raft.State(new RaftState(4, N2), RaftLog.EMPTY.append(List.of(LogEntry.noop(1, 4)))),
         new RaftState(4, N2), RaftState.INITIAL,

@@ -39,6 +39,7 @@ class HeartbeatTypingTest {
     assertThat(Tracer.type(carrying)).isEqualTo("AppendEntries");
     assertThat(hidden(Tracer.type(carrying))).isFalse();
     assertThat(hidden(Tracer.type(new Raft.AppendReply(2, N1, true, 0)))).isFalse();
+    assertThat(Tracer.type(new Raft.AppendReply(2, N1, true, 0, true))).isEqualTo("AppendReply (heartbeat)");
   }
 
   @Test
