@@ -113,21 +113,16 @@ public final class Raft {
   /**
    * {@code from}'s answer to AppendEntries or InstallSnapshot: on success {@code index} is the last
    * index its log now shares with the leader's; on failure, the index the leader should send from.
-   * {@code heartbeat}: a successful answer to an AppendEntries with no entries (so traced as a
-   * heartbeat too; the leader reads it as any other answer).
+   * {@code answersHeartbeat}: a successful answer to an AppendEntries with no entries (so traced as
+   * a heartbeat too; the leader reads it as any other answer).
    */
-  public record AppendReply(long term, NodeId from, boolean success, long index, boolean heartbeat)
+  public record AppendReply(long term, NodeId from, boolean success, long index, boolean answersHeartbeat)
       implements Command, Heartbeat {
-
-    /** An answer that is not to a heartbeat. */
-    public AppendReply(long term, NodeId from, boolean success, long index) {
-      this(term, from, success, index, false);
-    }
 
     @JsonIgnore
     @Override
     public boolean isHeartbeat() {
-      return heartbeat;
+      return answersHeartbeat;
     }
   }
 

@@ -29,7 +29,7 @@ class RaftFollower {
    */
   private State fromLeader(State state, long term, NodeId leader, List<Event> events) {
     if (term < state.term()) {
-      server.peers.tell(leader, new Raft.AppendReply(state.term(), server.self(), false, 0));
+      server.peers.tell(leader, new Raft.AppendReply(state.term(), server.self(), false, 0, false));
       return null;
     }
     State s = server.adopt(state, term, events);
@@ -88,7 +88,7 @@ class RaftFollower {
 
   private Effect<Event, State> reject(List<Event> events, Raft.AppendEntries ae, long tryFrom) {
     return server.persistThen(events, after ->
-        server.peers.tell(ae.leader(), new Raft.AppendReply(after.term(), server.self(), false, tryFrom)));
+        server.peers.tell(ae.leader(), new Raft.AppendReply(after.term(), server.self(), false, tryFrom, false)));
   }
 
   /** The first index of the term of the entry at {@code index}, but after what is committed. */
@@ -116,7 +116,7 @@ class RaftFollower {
     }
     return server.persistThen(events, after -> {
       server.applier.restoreSnapshot(after);
-      server.peers.tell(is.leader(), new Raft.AppendReply(after.term(), server.self(), true, is.last().index()));
+      server.peers.tell(is.leader(), new Raft.AppendReply(after.term(), server.self(), true, is.last().index(), false));
     });
   }
 }

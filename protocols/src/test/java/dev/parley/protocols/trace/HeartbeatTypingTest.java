@@ -38,7 +38,7 @@ class HeartbeatTypingTest {
     assertThat(Tracer.type(empty)).isEqualTo("AppendEntries (heartbeat)");
     assertThat(Tracer.type(carrying)).isEqualTo("AppendEntries");
     assertThat(hidden(Tracer.type(carrying))).isFalse();
-    assertThat(hidden(Tracer.type(new Raft.AppendReply(2, N1, true, 0)))).isFalse();
+    assertThat(hidden(Tracer.type(new Raft.AppendReply(2, N1, true, 0, false)))).isFalse();
     assertThat(Tracer.type(new Raft.AppendReply(2, N1, true, 0, true))).isEqualTo("AppendReply (heartbeat)");
   }
 

@@ -173,7 +173,8 @@ public final class BrokenReplicas {
     @Override
     Effect<Raft.Event, Raft.State> accept(List<Raft.Event> events, Raft.AppendEntries ae, long match,
         List<LogEntry> conflicting) {
-      server.peers.tell(ae.leader(), new Raft.AppendReply(ae.term(), server.self(), true, match));
+      server.peers.tell(ae.leader(), new Raft.AppendReply(ae.term(), server.self(), true, match,
+          ae.entries().isEmpty()));
       return super.accept(events, ae, match, conflicting);
     }
   }

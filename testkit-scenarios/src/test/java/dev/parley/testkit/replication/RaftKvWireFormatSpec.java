@@ -59,7 +59,7 @@ class RaftKvWireFormatSpec {
         new Raft.RequestVote(3, N1, new LogPosition(8, 3)), new Raft.VoteReply(3, N2, true),
         new Raft.AppendEntries(3, N1, new LogPosition(4, 1), ENTRIES, 6),
         new Raft.AppendEntries(3, N1, new LogPosition(8, 3), List.of(), 8),
-        new Raft.AppendReply(3, N2, false, 5), new Raft.Submit(PUT),
+        new Raft.AppendReply(3, N2, false, 5, false), new Raft.Submit(PUT),
         new RaftKvStatus(N1, Role.LEADER, 3, N1, N1, 6, 6, 5, 8, 3, 4, 1),
         new RaftStatus(N1, Role.LEADER, 3, N1, N1, 6, 6, 5, 8, 3, 4, new TreeSet<>(Set.of(N2)))));
   }
