@@ -54,10 +54,23 @@ public final class NodeRuntime {
     this.network = new Network(new java.util.TreeSet<>(settings.group()), FaultPlan.NONE);
   }
 
-  /** Now, in nanoseconds since the epoch (microsecond precision where the clock has it). */
-  public static long epochNanos() {
+  /** The wall clock when this JVM first asked, in nanoseconds since the epoch, and the monotonic clock then. */
+  private static final long EPOCH_AT_START;
+  private static final long MONOTONIC_AT_START;
+
+  static {
     java.time.Instant now = java.time.Instant.now();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    MONOTONIC_AT_START = System.nanoTime();
+    EPOCH_AT_START = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
+  /**
+   * Now, in nanoseconds since the epoch, for the trace and the history alike: the wall clock read
+   * once, advanced by the monotonic clock, so it never goes back (an operation never completes
+   * before it was invoked, whatever NTP does to the wall clock meanwhile).
+   */
+  public static long epochNanos() {
+    return EPOCH_AT_START + (System.nanoTime() - MONOTONIC_AT_START);
   }
 
   /** Who may call what on the HTTP API, and how many requests it refused. */
