@@ -8,9 +8,6 @@ import dev.parley.protocols.trace.ConsistentCut;
 import dev.parley.protocols.trace.ShiVizCheck;
 import dev.parley.protocols.trace.ShiVizLog;
 import dev.parley.protocols.trace.StampedEvent;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +17,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code bin/parley trace} on three nodes in one JVM while Raft heartbeats and clients go on, with
@@ -94,27 +90,15 @@ class ClusterTraceSpec {
     List<String> addresses = new ArrayList<>(cluster.httpPorts.values().stream().map(p -> "127.0.0.1:" + p).toList());
     addresses.add(dead);
 
-    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    PrintStream savedOut = System.out;
-    PrintStream savedErr = System.err;
-    int exit;
-    try {
-      System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-      exit = new CommandLine(new ParleyCtl()).execute(
-          "trace", "--nodes", String.join(",", addresses), "--out", out.toString(), "--wait", "3");
-    } finally {
-      System.setOut(savedOut);
-      System.setErr(savedErr);
-    }
+    CtlRun run = CtlRun.of(
+        "trace", "--nodes", String.join(",", addresses), "--out", out.toString(), "--wait", "3");
 
-    String err = stderr.toString(StandardCharsets.UTF_8);
-    assertThat(exit).isEqualTo(1);
+    String err = run.err();
+    assertThat(run.exit()).as("exit status; standard error: %s", err).isEqualTo(1);
     assertThat(err.lines().toList()).singleElement().satisfies(line -> assertThat(line)
         .startsWith("parley: the node at " + dead + " did not answer")
         .contains("bin/parley status").doesNotContain("Exception"));
-    assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("events from 3 nodes");
+    assertThat(run.out()).contains("events from 3 nodes");
     String log = Files.readString(out.resolve("trace.shiviz"));
     assertThat(log).startsWith("# MISSING: the node at " + dead);
     assertThat(ShiVizCheck.check(log).problems()).isEmpty();

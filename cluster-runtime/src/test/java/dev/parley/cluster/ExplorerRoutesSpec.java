@@ -6,10 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.protocols.core.NodeId;
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,7 +29,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The explorer on a live cluster of three nodes in one JVM: a user's operations show among the
@@ -185,24 +182,12 @@ class ExplorerRoutesSpec {
   @Order(4)
   void exploreWritesThePageAndNamesANodeThatDoesNotAnswer(@TempDir Path out) throws Exception {
     String dead = "127.0.0.1:" + NodeProcesses.freePorts(1).get(0);
-    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    PrintStream savedOut = System.out;
-    PrintStream savedErr = System.err;
-    int exit;
-    try {
-      System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-      exit = new CommandLine(new ParleyCtl()).execute("explore", "--nodes",
-          dead + "," + base(NodeId.n(1)).substring("http://".length()), "--out", out.toString());
-    } finally {
-      System.setOut(savedOut);
-      System.setErr(savedErr);
-    }
-    assertThat(exit).isZero();
-    assertThat(stderr.toString(StandardCharsets.UTF_8).lines().toList()).singleElement()
+    CtlRun run = CtlRun.of("explore", "--nodes",
+        dead + "," + base(NodeId.n(1)).substring("http://".length()), "--out", out.toString());
+    assertThat(run.exit()).isZero();
+    assertThat(run.err().lines().toList()).singleElement()
         .satisfies(l -> assertThat(l).startsWith("parley: no node answers at http://" + dead));
-    assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("live view: http://127.0.0.1:");
+    assertThat(run.out()).contains("live view: http://127.0.0.1:");
     assertThat(JSON.readTree(Files.readString(out.resolve("explorer.json"))).get("format").asText())
         .isEqualTo("parley-run");
     assertThat(Files.readString(out.resolve("explorer.html"))).contains("\"format\":\"parley-run\"");
