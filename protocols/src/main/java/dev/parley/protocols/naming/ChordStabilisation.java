@@ -27,8 +27,11 @@ final class ChordStabilisation {
   interface Node {
     boolean joined();
 
-    /** The node this one joined through (null if it created the ring). */
-    NodeId contact();
+    /**
+     * The next node to join through again, in turn: the one this node joined through and the live
+     * members answers named since (null if it created the ring and knows no other).
+     */
+    NodeId nextContact();
   }
 
   private final Node node;
@@ -54,8 +57,8 @@ final class ChordStabilisation {
   void stabilise() {
     if (awaitingSuccessor != null) {
       table.forget(awaitingSuccessor.node());
-      if (table.successor().equals(awaitingSuccessor) && table.predecessor() == null && node.contact() != null) {
-        lookups.askContact(node.contact());
+      if (table.successor().equals(awaitingSuccessor) && table.predecessor() == null) {
+        lookups.askContact(node.nextContact());
       }
       awaitingSuccessor = null;
     }
