@@ -49,8 +49,8 @@ import java.util.Objects;
  * A successor that misses its stabilise answer for a whole round is removed and the next one of the
  * list takes its place (then the fingers, then the predecessor; the last one is kept and asked again
  * if there is no other, and a node that knows no predecessor either joins again: it asks the node it
- * joined through, or, if that one does not answer either, the next of its contacts, the live members
- * that answered its queries and their successor lists as the answers carried them; so a node that
+ * joined through, or, once that one does not answer, the next of its contacts, the member that
+ * answered its join and the successor list that answer carried; so a node that
  * joined onto a successor that crashed, and whose contact crashed next, still finds the ring); so the ring survives the crash of any r - 1 consecutive nodes at once, and repairs itself
  * more slowly from worse.
  *
@@ -107,7 +107,7 @@ public class Chord extends AbstractBehavior<Chord.Command> {
 
   /**
    * Wire: the answer to query {@code query}: {@code successor}, found in {@code hops} hops; {@code
-   * known} is the answering node and its successor list, live members the asker keeps as contacts to
+   * known} is the answering node and its successor list, members a joining node keeps as contacts to
    * join through again should it lose touch with the ring.
    */
   public record Answer(long query, Member successor, int hops, List<Member> known) implements Command {
@@ -299,7 +299,7 @@ public class Chord extends AbstractBehavior<Chord.Command> {
   private static final int CONTACTS_KEPT = 8;
 
   private final List<NodeId> contacts = new ArrayList<>();
-  private int nextContact;
+  private int currentContact;
 
   /** What the lookups and the rounds ask of this node: whether it is in the ring, and how it enters. */
   private final class Membership implements ChordLookups.Node, ChordStabilisation.Node {
@@ -309,24 +309,26 @@ public class Chord extends AbstractBehavior<Chord.Command> {
     }
 
     @Override
+    public NodeId contact() {
+      return contacts.isEmpty() ? null : contacts.get(currentContact);
+    }
+
+    @Override
     public NodeId nextContact() {
       if (contacts.isEmpty()) {
         return null;
       }
-      nextContact = (nextContact + 1) % contacts.size();
-      return contacts.get(nextContact);
+      currentContact = (currentContact + 1) % contacts.size();
+      return contacts.get(currentContact);
     }
 
     @Override
     public void learnContacts(List<Member> known) {
-      List<NodeId> merged = new ArrayList<>();
       for (Member m : known) {
-        merged.add(m.node());
+        if (contacts.size() < CONTACTS_KEPT && !m.node().equals(self) && !contacts.contains(m.node())) {
+          contacts.add(m.node());
+        }
       }
-      merged.addAll(contacts);
-      contacts.clear();
-      merged.stream().filter(n -> !n.equals(self)).distinct().limit(CONTACTS_KEPT).forEach(contacts::add);
-      nextContact = contacts.size() - 1;
     }
 
     @Override

@@ -63,10 +63,10 @@ final class ChordLookups {
     /** The answer to joining: {@code successor} is this node's first successor. */
     void enter(Member successor);
 
-    /** The next node to join through again (see {@link ChordStabilisation.Node#nextContact()}). */
+    /** The contact after the current one, which did not answer (see {@link ChordStabilisation.Node#contact()}). */
     NodeId nextContact();
 
-    /** {@code known} answered or were named by an answer: live members to join through again. */
+    /** {@code known} answered a join or were named by its answer: live members to join through again. */
     void learnContacts(List<Member> known);
   }
 
@@ -187,7 +187,9 @@ final class ChordLookups {
       return;
     }
     timers.cancel(new QueryTimeout(a.query()));
-    node.learnContacts(a.known());
+    if (q.purpose instanceof JoinRing) {
+      node.learnContacts(a.known());
+    }
     if (q.purpose instanceof ClientLookup c) {
       listener.tell(new Found(self, c.requestId(), c.key(), q.target, a.successor().node(), a.hops()));
     } else if (q.purpose instanceof FixFinger f) {

@@ -28,10 +28,10 @@ final class ChordStabilisation {
     boolean joined();
 
     /**
-     * The next node to join through again, in turn: the one this node joined through and the live
-     * members answers named since (null if it created the ring and knows no other).
+     * The node to join through again: the one this node joined through, or, once that one failed to
+     * answer, the next of the live members its join answers named (null if it created the ring).
      */
-    NodeId nextContact();
+    NodeId contact();
   }
 
   private final Node node;
@@ -58,7 +58,7 @@ final class ChordStabilisation {
     if (awaitingSuccessor != null) {
       table.forget(awaitingSuccessor.node());
       if (table.successor().equals(awaitingSuccessor) && table.predecessor() == null) {
-        lookups.askContact(node.nextContact());
+        lookups.askContact(node.contact());
       }
       awaitingSuccessor = null;
     }
