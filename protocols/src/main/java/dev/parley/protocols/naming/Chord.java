@@ -48,11 +48,12 @@ import java.util.Objects;
  * covers take the same node) and check_predecessor (forget a predecessor that does not answer a ping).
  * A successor that misses its stabilise answer for a whole round is removed and the next one of the
  * list takes its place (then the fingers, then the predecessor; the last one is kept and asked again
- * if there is no other, and a node that knows no predecessor either joins again: it asks the node it
+ * if there is no other). A node that knows no predecessor either joins again: it asks the node it
  * joined through, or, once that one does not answer, the next of its contacts, the member that
- * answered its join and the successor list that answer carried; so a node that
- * joined onto a successor that crashed, and whose contact crashed next, still finds the ring); so the ring survives the crash of any r - 1 consecutive nodes at once, and repairs itself
- * more slowly from worse.
+ * answered its join and the successor list that answer carried (the paper's rejoin), so a node that
+ * joined onto a successor that crashed, and whose contact crashed next, still finds the ring. So the
+ * ring survives the crash of any r - 1 consecutive nodes at once, and repairs itself more slowly
+ * from worse.
  *
  * <p>Guarantees. Safety in the usual sense is not promised while the ring changes: a lookup may
  * return a node that is no longer (or not yet) the key's successor. Once joins and failures stop and
