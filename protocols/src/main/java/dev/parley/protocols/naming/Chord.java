@@ -48,9 +48,12 @@ import java.util.Objects;
  * covers take the same node) and check_predecessor (forget a predecessor that does not answer a ping).
  * A successor that misses its stabilise answer for a whole round is removed and the next one of the
  * list takes its place (then the fingers, then the predecessor; the last one is kept and asked again
- * if there is no other, and a node that knows no predecessor either asks the node it joined through
- * again); so the ring survives the crash of any r - 1 consecutive nodes at once, and repairs itself
- * more slowly from worse.
+ * if there is no other). A node that knows no predecessor either joins again: it asks the node it
+ * joined through, or, once that one does not answer, the next of its contacts, the member that
+ * answered its join and the successor list that answer carried (the paper's rejoin), so a node that
+ * joined onto a successor that crashed, and whose contact crashed next, still finds the ring. So the
+ * ring survives the crash of any r - 1 consecutive nodes at once, and repairs itself more slowly
+ * from worse.
  *
  * <p>Guarantees. Safety in the usual sense is not promised while the ring changes: a lookup may
  * return a node that is no longer (or not yet) the key's successor. Once joins and failures stop and
@@ -103,8 +106,16 @@ public class Chord extends AbstractBehavior<Chord.Command> {
   /** Wire: the receiver of hop {@code hop} got it. */
   public record HopAck(long hop) implements Command {}
 
-  /** Wire: the answer to query {@code query}: {@code successor}, found in {@code hops} hops. */
-  public record Answer(long query, Member successor, int hops) implements Command {}
+  /**
+   * Wire: the answer to query {@code query}: {@code successor}, found in {@code hops} hops; {@code
+   * known} is the answering node and its successor list, members a joining node keeps as contacts to
+   * join through again should it lose touch with the ring.
+   */
+  public record Answer(long query, Member successor, int hops, List<Member> known) implements Command {
+    public Answer {
+      known = List.copyOf(known);
+    }
+  }
 
   /** Wire (stabilise): {@code from} asks its successor for its predecessor and successor list. */
   public record GetPredecessor(NodeId from, long round) implements Command {}
@@ -285,7 +296,11 @@ public class Chord extends AbstractBehavior<Chord.Command> {
   private final ChordLookups lookups;
   private final ChordStabilisation stabilisation;
   private boolean joined;
-  private NodeId contact;
+  /** How many contacts a node keeps to join through again. */
+  private static final int CONTACTS_KEPT = 8;
+
+  private final List<NodeId> contacts = new ArrayList<>();
+  private int currentContact;
 
   /** What the lookups and the rounds ask of this node: whether it is in the ring, and how it enters. */
   private final class Membership implements ChordLookups.Node, ChordStabilisation.Node {
@@ -296,7 +311,25 @@ public class Chord extends AbstractBehavior<Chord.Command> {
 
     @Override
     public NodeId contact() {
-      return contact;
+      return contacts.isEmpty() ? null : contacts.get(currentContact);
+    }
+
+    @Override
+    public NodeId nextContact() {
+      if (contacts.isEmpty()) {
+        return null;
+      }
+      currentContact = (currentContact + 1) % contacts.size();
+      return contacts.get(currentContact);
+    }
+
+    @Override
+    public void learnContacts(List<Member> known) {
+      for (Member m : known) {
+        if (contacts.size() < CONTACTS_KEPT && !m.node().equals(self) && !contacts.contains(m.node())) {
+          contacts.add(m.node());
+        }
+      }
     }
 
     @Override
@@ -371,8 +404,8 @@ public class Chord extends AbstractBehavior<Chord.Command> {
     if (j.via().equals(self)) {
       return onCreate(new Create());
     }
-    contact = j.via();
-    lookups.askContact(contact);
+    contacts.add(j.via());
+    lookups.askContact(j.via());
     return this;
   }
 

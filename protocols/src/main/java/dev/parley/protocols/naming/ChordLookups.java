@@ -62,6 +62,12 @@ final class ChordLookups {
 
     /** The answer to joining: {@code successor} is this node's first successor. */
     void enter(Member successor);
+
+    /** The contact after the current one, which did not answer (see {@link ChordStabilisation.Node#contact()}). */
+    NodeId nextContact();
+
+    /** {@code known} answered a join or were named by its answer: live members to join through again. */
+    void learnContacts(List<Member> known);
   }
 
   private final Node node;
@@ -139,7 +145,9 @@ final class ChordLookups {
     Member successor = table.successor();
     if (successor.equals(me) || betweenRightIncluded(f.target(), me.id(), successor.id())) {
       answered++;
-      Answer answer = new Answer(f.query(), successor, f.hops());
+      List<Member> known = new ArrayList<>(List.of(me));
+      known.addAll(table.successors());
+      Answer answer = new Answer(f.query(), successor, f.hops(), known);
       if (f.origin().equals(self)) {
         onAnswer(answer);
       } else {
@@ -179,6 +187,9 @@ final class ChordLookups {
       return;
     }
     timers.cancel(new QueryTimeout(a.query()));
+    if (q.purpose instanceof JoinRing) {
+      node.learnContacts(a.known());
+    }
     if (q.purpose instanceof ClientLookup c) {
       listener.tell(new Found(self, c.requestId(), c.key(), q.target, a.successor().node(), a.hops()));
     } else if (q.purpose instanceof FixFinger f) {
@@ -207,18 +218,21 @@ final class ChordLookups {
           "no answer after " + q.attempts + " attempts"));
       return;
     }
+    if (q.purpose instanceof JoinRing) {
+      queries.remove(t.query());
+      askContact(node.nextContact()); // the contact may have crashed: the next one known
+      return;
+    }
     q.attempts++;
     timers.startSingleTimer(t, t, settings.lookupTimeout());
-    if (q.purpose instanceof JoinRing j) {
-      peers.tell(j.via(), new FindSuccessor(q.target, self, t.query(), 0, self, -1));
-    } else if (node.joined()) {
+    if (node.joined()) {
       route(new FindSuccessor(q.target, self, t.query(), 0, self, -1));
     }
   }
 
   /** Asks the contact node for this node's successor (to join, or to find the ring again). */
   void askContact(NodeId contact) {
-    if (queries.values().stream().noneMatch(q -> q.purpose instanceof JoinRing)) {
+    if (contact != null && queries.values().stream().noneMatch(q -> q.purpose instanceof JoinRing)) {
       long q = ask(new JoinRing(contact), me.id());
       peers.tell(contact, new FindSuccessor(me.id(), self, q, 0, self, -1));
     }

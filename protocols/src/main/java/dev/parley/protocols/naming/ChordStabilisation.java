@@ -27,7 +27,10 @@ final class ChordStabilisation {
   interface Node {
     boolean joined();
 
-    /** The node this one joined through (null if it created the ring). */
+    /**
+     * The node to join through again: the one this node joined through, or, once that one failed to
+     * answer, the next of the live members its join answers named (null if it created the ring).
+     */
     NodeId contact();
   }
 
@@ -54,7 +57,7 @@ final class ChordStabilisation {
   void stabilise() {
     if (awaitingSuccessor != null) {
       table.forget(awaitingSuccessor.node());
-      if (table.successor().equals(awaitingSuccessor) && table.predecessor() == null && node.contact() != null) {
+      if (table.successor().equals(awaitingSuccessor) && table.predecessor() == null) {
         lookups.askContact(node.contact());
       }
       awaitingSuccessor = null;

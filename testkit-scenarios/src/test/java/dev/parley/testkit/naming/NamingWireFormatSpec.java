@@ -38,7 +38,7 @@ class NamingWireFormatSpec {
   @Test
   void chord() {
     roundTrips(List.of(new Chord.Create(), new Chord.Join(N2), new Chord.Leave(), new Chord.Lookup(3, "k"),
-        new Chord.FindSuccessor(99, N1, 4, 2, N2, 8), new Chord.HopAck(8), new Chord.Answer(4, M2, 3),
+        new Chord.FindSuccessor(99, N1, 4, 2, N2, 8), new Chord.HopAck(8), new Chord.Answer(4, M2, 3, List.of(M1, M2)),
         new Chord.GetPredecessor(N1, 5), new Chord.PredecessorIs(5, M2, null, List.of(M1)),
         new Chord.PredecessorIs(6, M2, M1, List.of()), new Chord.Notify(M1), new Chord.Ping(N1, 2),
         new Chord.Pong(2), new Chord.Leaving(M1, M2, List.of(M2)), new Chord.Joined(N1, M2),
