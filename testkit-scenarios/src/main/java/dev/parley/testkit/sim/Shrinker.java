@@ -110,10 +110,10 @@ final class Shrinker {
   }
 
   private String replayLine(ShrinkMask mask) {
-    String line = SimulationFailure.replayLine(seed);
+    String command = SimulationFailure.replayCommand(seed);
     String shrunk = " -D" + ShrinkMask.PROPERTY + "='" + mask.encode() + "'";
-    int at = line.indexOf("-Dparley.seed=" + seed) + ("-Dparley.seed=" + seed).length();
-    return line.substring("replay exactly this run: ".length(), at) + shrunk;
+    int at = command.indexOf("-Dparley.seed=" + seed) + ("-Dparley.seed=" + seed).length();
+    return command.substring(0, at) + shrunk;
   }
 
   /**

@@ -436,7 +436,7 @@ public final class Simulation<C> implements SimView {
     if (stateQuery == null) {
       notes.add("no node states: the simulation has no state query (Simulation.Builder.states)");
     }
-    String replay = SimulationFailure.replayLine(seed).substring("replay exactly this run: ".length());
+    String replay = SimulationFailure.replayCommand(seed);
     return new RunRecord(title, "simulation", replay, notes, world.ids, false, stamping.events(), eventStates,
         finalStates, List.of(), Map.of(), null);
   }

@@ -76,11 +76,16 @@ public final class SimulationFailure extends AssertionError {
    * CurrentTest} knows it, and the builder call.
    */
   public static String replayLine(long seed) {
+    return "replay exactly this run: " + replayCommand(seed);
+  }
+
+  /** The command that replays seed {@code seed} of the running test (the replay line without its words). */
+  public static String replayCommand(long seed) {
     String test = CurrentTest.name();
     String mvn =
         test == null
             ? "-Dparley.seed=" + seed
             : "mvn test -Dtest='" + test + "' -Dparley.seed=" + seed;
-    return "replay exactly this run: " + mvn + "  (or Simulation.builder(...).seed(" + seed + "))";
+    return mvn + "  (or Simulation.builder(...).seed(" + seed + "))";
   }
 }
