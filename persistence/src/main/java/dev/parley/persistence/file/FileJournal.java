@@ -89,7 +89,7 @@ public final class FileJournal extends AsyncWriteJournal {
     long timestamp = repr.timestamp() == 0 ? System.currentTimeMillis() : repr.timestamp();
     return new StoredEvent(repr.sequenceNr(), repr.writerUuid(), repr.manifest(), timestamp,
         serializer.identifier(), Serializers.manifestFor(serializer, payload),
-        serializer.toBinary(payload));
+        serialization.serialize(payload).get()); // sets what ActorRefs in events need to serialize
   }
 
   @Override

@@ -82,7 +82,7 @@ public final class FileSnapshotStore extends SnapshotStore {
       try (DataOutputStream out = new DataOutputStream(bytes)) {
         out.writeInt(serializer.identifier());
         out.writeUTF(Serializers.manifestFor(serializer, snapshot));
-        out.write(serializer.toBinary(snapshot));
+        out.write(serialization.serialize(snapshot).get());
       }
       files.createDirectories(dir);
       Path target = dir.resolve(name(metadata));
