@@ -8,6 +8,12 @@ import static org.assertj.core.groups.Tuple.tuple;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.javadsl.CommandHandler;
+import akka.persistence.typed.javadsl.EventHandler;
+import akka.persistence.typed.javadsl.EventSourcedBehavior;
+import dev.parley.protocols.core.WireMessage;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.parley.persistence.JournalSpec.Add;
@@ -114,6 +120,58 @@ class FileJournalSpec {
           .allMatch(n -> n.startsWith("snapshot-checkpointed-"));
     }
     assertThat(addOn(small, "checkpointed", 61)).isEqualTo(61 * 62 / 2); // snapshot + events
+  }
+
+  record Watch(ActorRef<String> watcher, ActorRef<Integer> replyTo) implements WireMessage {}
+
+  record Watched(ActorRef<String> watcher) implements WireMessage {}
+
+  /** Persists the actor references it is given, as Raft's log entries hold their clients'. */
+  static Behavior<Watch> watchers(String id) {
+    return new EventSourcedBehavior<Watch, Watched, List<ActorRef<String>>>(PersistenceId.ofUniqueId(id)) {
+      @Override
+      public List<ActorRef<String>> emptyState() {
+        return List.of();
+      }
+
+      @Override
+      public CommandHandler<Watch, Watched, List<ActorRef<String>>> commandHandler() {
+        return newCommandHandlerBuilder().forAnyState()
+            .onCommand(Watch.class, (s, w) -> Effect().persist(new Watched(w.watcher()))
+                .thenRun(next -> next.forEach(ref -> ref.tell("watched")))
+                .thenReply(w.replyTo(), next -> next.size()))
+            .build();
+      }
+
+      @Override
+      public EventHandler<List<ActorRef<String>>, Watched> eventHandler() {
+        return newEventHandlerBuilder().forAnyState().onEvent(Watched.class, (s, e) -> {
+          List<ActorRef<String>> next = new ArrayList<>(s);
+          next.add(e.watcher());
+          return List.copyOf(next);
+        }).build();
+      }
+    };
+  }
+
+  @Test
+  void eventsHoldingActorReferencesAreWrittenAndRecovered(@TempDir Path dir) {
+    ActorTestKit kit = ActorTestKit.create(Journal.file(dir).withFallback(ConfigFactory.load()));
+    try {
+      TestProbe<String> watcher = kit.createTestProbe();
+      TestProbe<Integer> replies = kit.createTestProbe();
+      ActorRef<Watch> first = kit.spawn(watchers("watchers"));
+      first.tell(new Watch(watcher.getRef(), replies.getRef()));
+      replies.expectMessage(WAIT, 1);
+      watcher.expectMessage(WAIT, "watched");
+      kit.stop(first);
+      ActorRef<Watch> again = kit.spawn(watchers("watchers"));
+      again.tell(new Watch(watcher.getRef(), replies.getRef()));
+      replies.expectMessage(WAIT, 2); // the first reference came back from the journal
+      watcher.receiveSeveralMessages(2, WAIT);
+    } finally {
+      kit.shutdownTestKit();
+    }
   }
 
   @Test
