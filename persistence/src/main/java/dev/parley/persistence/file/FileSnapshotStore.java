@@ -56,6 +56,16 @@ public final class FileSnapshotStore extends SnapshotStore {
     this.files = FileLayers.named(config.getString("files"));
     this.serialization = SerializationExtension.get(context().system());
     this.io = context().system().dispatchers().lookup("akka.actor.default-blocking-io-dispatcher");
+    try {
+      for (Path p : files.list(dir)) {
+        if (p.getFileName().toString().endsWith(".tmp")) {
+          files.delete(p); // a save a crash interrupted: never acknowledged
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("the file snapshot store cannot list " + dir + ": " + e
+          + "; check that the data directory is readable", e);
+    }
   }
 
   private record Stored(SnapshotMetadata metadata, Path path) {}
