@@ -14,8 +14,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code parley-node journal --data-dir data/n1}: prints a stopped node's journal (a running
- * node holds its data directory; ask it with {@code GET /journal} instead).
+ * {@code parley-node journal --data-dir data/n1}: prints a stopped node's journal, H2's
+ * {@code journal.mv.db} or the file journal's {@code journal/} directory (a running node holds its
+ * data directory; ask it with {@code GET /journal} instead).
  */
 @Command(name = "journal", mixinStandardHelpOptions = true, description = "Print a stopped node's journal.")
 final class JournalCommand implements Callable<Integer> {
@@ -28,16 +29,18 @@ final class JournalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!Files.exists(dataDir.resolve("journal.mv.db"))) {
+    boolean file = Files.isDirectory(dataDir.resolve("journal"));
+    if (!file && !Files.exists(dataDir.resolve("journal.mv.db"))) {
       throw new IllegalArgumentException("no journal in " + dataDir + " (expected "
-          + dataDir.resolve("journal.mv.db") + "); is it a node's data directory?");
+          + dataDir.resolve("journal.mv.db") + " or, for backend = file, the directory "
+          + dataDir.resolve("journal") + "); is it a node's data directory?");
     }
     try (DataDirectory data = DataDirectory.lock(dataDir)) {
       Config base = ConfigFactory.parseString(
               "akka.actor.provider = local\nakka.loglevel = WARNING\nakka.coordinated-shutdown.exit-jvm = off")
           .withFallback(ConfigFactory.load());
       ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "journal",
-          Journal.h2(dataDir).withFallback(base));
+          (file ? Journal.file(dataDir) : Journal.h2(dataDir)).withFallback(base));
       try {
         Journal.prepare(system);
         for (JournalReader.Entry e : JournalReader.read(system, limit)) {

@@ -5,6 +5,8 @@ import akka.persistence.jdbc.testkit.javadsl.SchemaUtils;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import dev.parley.persistence.file.FileJournal;
+import dev.parley.persistence.file.FileJournalReader;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -16,8 +18,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Where a node's events and snapshots go: akka-persistence-jdbc over an embedded H2 database in
- * file mode (the default, one file per node), or PostgreSQL. Both use one shared connection pool for
+ * file mode (the default, one file per node), PostgreSQL, or Parley's own {@link FileJournal file
+ * journal} (forced, group-committed segment files). The JDBC ones use one shared connection pool for
  * the journal, the snapshot store and the read journal, so nothing is left open at shutdown.
+ *
+ * <p>What each promises for a persisted (acknowledged) event: {@code file} survives kill -9 and
+ * power loss (forced before the acknowledgement); {@code postgres} survives both with the server's
+ * default {@code synchronous_commit = on} and {@code fsync = on}; {@code h2} survives kill -9 but
+ * not power loss (H2 2.2 never forces a commit to the device). See docs/journal.md.
  *
  * <pre>{@code
  * Config config = Journal.h2(Path.of("data/n1")).withFallback(ConfigFactory.load());
@@ -39,6 +47,32 @@ public final class Journal {
     return shared("slick.jdbc.H2Profile$", "org.h2.Driver", h2Url(dataDir), "sa", "");
   }
 
+  /** The plugin id of the file journal. */
+  public static final String FILE_JOURNAL = "parley-file-journal";
+
+  /** The plugin id of the file snapshot store. */
+  public static final String FILE_SNAPSHOTS = "parley-file-snapshot-store";
+
+  /**
+   * The configuration of a file journal in {@code dataDir/journal/} and snapshots in {@code
+   * dataDir/snapshots/}: a persist completes only once its events are forced to the device.
+   */
+  public static Config file(Path dataDir) {
+    Path dir = dataDir.toAbsolutePath();
+    return ConfigFactory.empty()
+        .withValue("akka.persistence.journal.plugin", ConfigValueFactory.fromAnyRef(FILE_JOURNAL))
+        .withValue("akka.persistence.snapshot-store.plugin", ConfigValueFactory.fromAnyRef(FILE_SNAPSHOTS))
+        .withValue(FILE_JOURNAL + ".dir", ConfigValueFactory.fromAnyRef(dir.resolve("journal").toString()))
+        .withValue(FILE_SNAPSHOTS + ".dir",
+            ConfigValueFactory.fromAnyRef(dir.resolve("snapshots").toString()));
+  }
+
+  /** Whether {@code config} selects the file journal. */
+  public static boolean isFile(Config config) {
+    return config.hasPath("akka.persistence.journal.plugin")
+        && FILE_JOURNAL.equals(config.getString("akka.persistence.journal.plugin"));
+  }
+
   /** The JDBC url of the H2 journal in {@code dataDir}. */
   public static String h2Url(Path dataDir) {
     String file = dataDir.toAbsolutePath().resolve("journal").toString().replace('\\', '/');
@@ -56,18 +90,21 @@ public final class Journal {
 
   /**
    * The journal chosen by {@code parley.persistence} in {@code config}: {@code backend = h2} (in
-   * {@code data-dir}), {@code postgres} ({@code postgres.url}, {@code .user}, {@code .password}).
+   * {@code data-dir}), {@code postgres} ({@code postgres.url}, {@code .user}, {@code .password}),
+   * {@code file} (in {@code data-dir}).
    */
   public static Config fromSettings(Config config, Path dataDir) {
     String backend = config.getString("parley.persistence.backend").trim().toLowerCase(Locale.ROOT);
     switch (backend) {
       case "h2":
         return h2(dataDir);
+      case "file":
+        return file(dataDir);
       case "postgres":
         Config pg = config.getConfig("parley.persistence.postgres");
         return postgres(pg.getString("url"), pg.getString("user"), pg.getString("password"));
       default:
-        throw new IllegalArgumentException("parley.persistence.backend must be h2 or postgres, got '"
+        throw new IllegalArgumentException("parley.persistence.backend must be h2, postgres or file, got '"
             + backend + "'");
     }
   }
@@ -94,11 +131,16 @@ public final class Journal {
   }
 
   /**
-   * Creates the journal's tables if they are missing, then checks that the journal answers; a
-   * journal that cannot be opened is a {@link JournalUnavailableException} saying why and what to
+   * Creates the journal's tables if they are missing, then checks that the journal answers (for the
+   * file journal: that its segments can be read, damage only in a torn tail); a journal that cannot
+   * be opened is a {@link JournalUnavailableException} saying why and what to
    * do (the plugin's own schema step hides its errors).
    */
   public static void prepare(ActorSystem<?> system) {
+    if (isFile(system.settings().config())) {
+      FileJournalReader.check(system);
+      return;
+    }
     query(system, null); // can the database be opened at all? (fails fast, unlike the plugin)
     try {
       SchemaUtils.createIfNotExists(system).toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -4,14 +4,15 @@ import akka.actor.typed.ActorSystem;
 import akka.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import akka.persistence.query.PersistenceQuery;
 import akka.stream.javadsl.Sink;
+import dev.parley.persistence.file.FileJournalReader;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Reads a node's journal back, through akka-persistence-query: every persistence id and its events
- * in order. What {@code bin/parley journal NODE} and {@code GET /journal} print.
+ * Reads a node's journal back, through akka-persistence-query (the file journal: from its files):
+ * every persistence id and its events in order. What {@code bin/parley journal NODE} and {@code GET /journal} print.
  */
 public final class JournalReader {
 
@@ -22,6 +23,9 @@ public final class JournalReader {
 
   /** Up to {@code limit} events of every persistence id, by id then sequence number. */
   public static List<Entry> read(ActorSystem<?> system, int limit) {
+    if (Journal.isFile(system.settings().config())) {
+      return FileJournalReader.read(system, limit);
+    }
     JdbcReadJournal journal = PersistenceQuery.get(system)
         .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
     try {

@@ -160,7 +160,7 @@ class JournalSpec {
   void badSettingsAreRefusedWithTheValidChoices() {
     assertThatThrownBy(() -> Journal.fromSettings(
             ConfigFactory.parseString("parley.persistence.backend = mongo"), Path.of("x")))
-        .hasMessage("parley.persistence.backend must be h2 or postgres, got 'mongo'");
+        .hasMessage("parley.persistence.backend must be h2, postgres or file, got 'mongo'");
     assertThatThrownBy(() -> Journal.postgres("jdbc:mysql://x/y", "u", "p"))
         .hasMessageContaining("starts with jdbc:postgresql://");
   }

@@ -1,0 +1,159 @@
+package dev.parley.persistence.file;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Group commit: the one thread that owns a node's {@link SegmentLog}. Writes from every persistent
+ * actor of the node queue up here; the thread takes all that are waiting (up to {@code maxBatch}),
+ * appends them as one frame, forces the file once, and only then completes each of them. While one
+ * force runs, the next writes gather, so under load one force serves many writes and throughput
+ * follows the device's forces per second times the batch size, not forces per second alone.
+ *
+ * <p>Reads (replay, highest sequence number) queue behind the writes before them, so they see
+ * every write that was acknowledged. If a write or force fails the log is broken for good (after a
+ * failed fsync the file's state is unknown): every later write fails with the first cause, and the
+ * node must be restarted, which recovers from what reached the device.
+ */
+final class GroupCommitWriter implements AutoCloseable {
+
+  private sealed interface Task permits Write, Query, Stop {}
+
+  private record Write(List<JournalEntry> entries, CompletableFuture<Void> done) implements Task {}
+
+  private record Query<T>(LogRead<T> read, CompletableFuture<T> result) implements Task {
+    void run(SegmentLog log) {
+      try {
+        result.complete(read.apply(log));
+      } catch (IOException | RuntimeException e) {
+        result.completeExceptionally(e);
+      }
+    }
+  }
+
+  private record Stop() implements Task {}
+
+  /** A read of the log, run on the writer's thread. */
+  @FunctionalInterface
+  interface LogRead<T> {
+    T apply(SegmentLog log) throws IOException;
+  }
+
+  private final BlockingQueue<Task> queue = new LinkedBlockingQueue<>();
+  private final SegmentLog log;
+  private final int maxBatch;
+  private final Thread thread;
+  private final AtomicLong commits = new AtomicLong();
+  private volatile Exception broken;
+
+  GroupCommitWriter(SegmentLog log, int maxBatch, String name) {
+    this.log = log;
+    this.maxBatch = maxBatch;
+    this.thread = new Thread(this::run, name);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Completes once {@code entries} are forced to the device, or fails if they may not be. */
+  CompletableFuture<Void> write(List<JournalEntry> entries) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    enqueue(new Write(entries, done), done);
+    return done;
+  }
+
+  /** Runs {@code read} on the log after every write queued before it. */
+  <T> CompletableFuture<T> query(LogRead<T> read) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    enqueue(new Query<>(read, result), result);
+    return result;
+  }
+
+  /** Group commits so far (each one force of the log). */
+  long commits() {
+    return commits.get();
+  }
+
+  private void enqueue(Task task, CompletableFuture<?> result) {
+    if (!thread.isAlive()) {
+      result.completeExceptionally(new IOException("the file journal is stopped"));
+      return;
+    }
+    queue.add(task);
+  }
+
+  private void run() {
+    List<Task> tasks = new ArrayList<>();
+    List<Write> pending = new ArrayList<>();
+    boolean stopping = false;
+    while (!stopping) {
+      tasks.clear();
+      try {
+        tasks.add(queue.take());
+      } catch (InterruptedException e) {
+        break;
+      }
+      queue.drainTo(tasks, maxBatch - 1);
+      for (Task task : tasks) {
+        if (task instanceof Write w) {
+          pending.add(w);
+        } else if (task instanceof Query<?> q) {
+          flush(pending);
+          q.run(log);
+        } else {
+          stopping = true;
+        }
+      }
+      flush(pending);
+    }
+    Exception stopped = new IOException("the file journal is stopped");
+    for (Task left; (left = queue.poll()) != null; ) {
+      if (left instanceof Write w) {
+        w.done().completeExceptionally(stopped);
+      } else if (left instanceof Query<?> q) {
+        q.result().completeExceptionally(stopped);
+      }
+    }
+  }
+
+  private void flush(List<Write> pending) {
+    if (pending.isEmpty()) {
+      return;
+    }
+    if (broken == null) {
+      List<JournalEntry> entries = new ArrayList<>();
+      pending.forEach(w -> entries.addAll(w.entries()));
+      try {
+        log.commit(entries);
+        commits.incrementAndGet();
+      } catch (IOException | RuntimeException e) {
+        broken = e;
+      }
+    }
+    for (Write w : pending) {
+      if (broken == null) {
+        w.done().complete(null);
+      } else {
+        w.done().completeExceptionally(new IOException("the file journal could not force a write,"
+            + " so it takes no more until the node restarts: " + broken, broken));
+      }
+    }
+    pending.clear();
+  }
+
+  /** Finishes the queued work, stops the thread and closes the log. */
+  @Override
+  public void close() throws IOException {
+    queue.add(new Stop());
+    try {
+      thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    log.close();
+  }
+}
