@@ -84,6 +84,9 @@ public final class Node {
       if (traceCapacity < 1) {
         throw new IllegalArgumentException("parley.trace.capacity must be at least 1, got " + traceCapacity);
       }
+    } catch (JournalUnavailableException e) {
+      data.close();
+      throw e;
     } catch (ConfigException | IllegalArgumentException e) {
       data.close();
       String message = String.valueOf(e.getMessage());

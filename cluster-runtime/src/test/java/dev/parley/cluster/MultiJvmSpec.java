@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three nodes as three JVMs; the lock server's JVM is killed with SIGKILL, restarted, and must come
- * back with its holder and queue from its H2 journal and rejoin the cluster. The nodes are also
+ * back with its holder and queue from its journal and rejoin the cluster. The nodes are also
  * given the example user project's jar ({@code --with}, packaged at test time as in {@link
  * UserKindSpec}): its roll call runs over the network, the kind loaded by each JVM's class loader
  * and its messages carried between them. Bounded: every wait has a deadline, and every process it
@@ -111,6 +111,6 @@ class MultiJvmSpec {
     assertThat(granted3.status()).as(granted3.text()).isEqualTo(200);
     assertThat(granted3.body().get("fencingToken").asLong()).isGreaterThan(token);
     assertThat(lockServer().get("holder").asText()).isEqualTo("n3");
-    assertThat(new File(data.resolve("n1").toFile(), "journal.mv.db")).exists();
+    assertThat(new File(data.resolve("n1").toFile(), "journal")).isDirectory(); // the default, forced file journal
   }
 }

@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.parley.persistence.file.FileJournal;
 import dev.parley.persistence.file.FileJournalReader;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -97,8 +98,10 @@ public final class Journal {
     String backend = config.getString("parley.persistence.backend").trim().toLowerCase(Locale.ROOT);
     switch (backend) {
       case "h2":
+        refuseOther(dataDir, dataDir.resolve("journal"), "h2", "file");
         return h2(dataDir);
       case "file":
+        refuseOther(dataDir, dataDir.resolve("journal.mv.db"), "file", "h2");
         return file(dataDir);
       case "postgres":
         Config pg = config.getConfig("parley.persistence.postgres");
@@ -106,6 +109,20 @@ public final class Journal {
       default:
         throw new IllegalArgumentException("parley.persistence.backend must be h2, postgres or file, got '"
             + backend + "'");
+    }
+  }
+
+  /**
+   * Refuses to start on {@code backend} in a data directory that holds the journal of {@code other}
+   * ({@code found}): the node would start empty beside its own history, and a Raft member that
+   * forgets its term, vote and log can undo what its group acknowledged.
+   */
+  private static void refuseOther(Path dataDir, Path found, String backend, String other) {
+    if (Files.exists(found)) {
+      throw new JournalUnavailableException("the data directory " + dataDir.toAbsolutePath() + " holds a journal of"
+          + " parley.persistence.backend = " + other + " (" + found.getFileName() + "), but this node is set to "
+          + backend + ": it would start empty beside its own history. Start it with -Dparley.persistence.backend="
+          + other + " (the default changed from h2 to file), or give it another --data-dir");
     }
   }
 

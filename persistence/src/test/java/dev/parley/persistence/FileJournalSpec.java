@@ -187,6 +187,24 @@ class FileJournalSpec {
   }
 
   @Test
+  void theDefaultIsTheFileJournalAndADirectoryOfTheOtherBackendIsRefused(@TempDir Path dir) {
+    assertThat(Journal.isFile(Journal.fromSettings(ConfigFactory.load(), dir.resolve("fresh")))).isTrue();
+
+    addOn(Journal.h2(dir.resolve("old")), "sum", 5); // a node's directory from before the default changed
+    assertThatThrownBy(() -> Journal.fromSettings(ConfigFactory.load(), dir.resolve("old")))
+        .isInstanceOf(JournalUnavailableException.class)
+        .hasMessageContaining("holds a journal of parley.persistence.backend = h2 (journal.mv.db)")
+        .hasMessageContaining("-Dparley.persistence.backend=h2");
+    assertThat(addOn(Journal.fromSettings(ConfigFactory.parseString("parley.persistence.backend = h2"),
+        dir.resolve("old")), "sum", 7)).isEqualTo(12);
+
+    addOn(Journal.file(dir.resolve("new")), "sum", 1);
+    assertThatThrownBy(() -> Journal.fromSettings(
+        ConfigFactory.parseString("parley.persistence.backend = h2"), dir.resolve("new")))
+        .hasMessageContaining("holds a journal of parley.persistence.backend = file (journal)");
+  }
+
+  @Test
   void aDamagedJournalIsRefusedWithWhereAndWhatToDo(@TempDir Path dir) throws Exception {
     addOn(Journal.file(dir), "sum", 5);
     addOn(Journal.file(dir), "sum", 7);

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The topic broker, the partitioned log and the at-most-once RPC server on one cluster of three
- * JVMs (H2 journals, ports the OS picks free), each through its HTTP routes while the JVM it depends
+ * JVMs (their default journals, ports the OS picks free), each through its HTTP routes while the JVM it depends
  * on is killed with SIGKILL and restarted: a durable subscriber gets every acknowledged message once,
  * in order; every acknowledged log record reads back where it was acknowledged; a repeated RPC
  * request id is answered from the journaled reply cache and executed once. Bounded: every wait has

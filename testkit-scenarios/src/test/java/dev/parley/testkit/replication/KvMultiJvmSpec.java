@@ -28,7 +28,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Each durable store on three JVMs with their H2 journals: clients work through the HTTP API while
+ * Each durable store on three JVMs with their journals (forced segment files, the default): clients work through the HTTP API while
  * the node serving them is killed with SIGKILL and restarted; the clients' history must be
  * linearizable and the store must go on serving (the gossip store: its replicas must converge).
  * Raft's store is held to the same, and more (a partition, hostile clients), by {@code
