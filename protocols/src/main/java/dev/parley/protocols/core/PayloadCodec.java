@@ -35,14 +35,14 @@ public interface PayloadCodec {
       public SerializedPayload serialize(Object value) {
         Objects.requireNonNull(value, "value");
         Serializer serializer = serialization.findSerializerFor(value);
-        try {
-          byte[] bytes = serializer.toBinary(value);
-          return new SerializedPayload(serializer.identifier(), Serializers.manifestFor(serializer, value), bytes);
-        } catch (RuntimeException e) {
+        scala.util.Try<byte[]> bytes = serialization.serialize(value); // with the system for nested payloads
+        if (bytes.isFailure()) {
+          Throwable e = bytes.failed().get();
           throw new IllegalArgumentException("cannot serialize " + value.getClass().getName() + " (" + e
               + "): make it a record implementing dev.parley.protocols.core.WireMessage, which Jackson CBOR "
               + "serializes, or bind its class to a serializer in akka.actor.serialization-bindings", e);
         }
+        return new SerializedPayload(serializer.identifier(), Serializers.manifestFor(serializer, value), bytes.get());
       }
 
       @Override
