@@ -68,8 +68,10 @@ import java.util.function.Function;
  * to disk together as the next one, and to each follower in one message ({@code maxBatchesInFlight}
  * batches may be under way at once; one by default). A snapshot of any size travels in chunks of
  * {@code snapshotChunkBytes} (64 KiB by default, well under Artery's 256 KiB frame), at most four
- * unacknowledged per follower; the leader holds one serialized
- * copy of each snapshot it is sending, a follower one buffer of the snapshot's size while it receives.
+ * unacknowledged per follower; the leader holds one serialized copy of each snapshot it is sending,
+ * a follower one buffer of the snapshot's size while it receives. An AppendEntries is bounded by
+ * {@code maxEntriesPerAppend} entries, not bytes: with large commands, lower it to keep the message
+ * under the frame.
  *
  * <p>The code is split by role: {@code RaftServer} (the event-sourced behavior, roles and status),
  * {@code RaftVoting} (election), {@code RaftLeader} and {@code RaftFollower} (log replication), {@code
