@@ -180,7 +180,7 @@ public final class StateMachineKind<S, C extends ClientRequest, R> implements Pr
   /**
    * Raft's settings from {@code config}, each key optional (default in parentheses): {@code heartbeat}
    * (50ms), {@code election-timeout-min} (300ms), {@code election-timeout-max} (600ms), {@code
-   * max-batches-in-flight} (1), {@code snapshot-interval} (10000).
+   * max-batches-in-flight} (1), {@code snapshot-interval} (10000), {@code snapshot-chunk-bytes} (65536).
    */
   public static Raft.Settings raftSettings(KindConfig config) {
     Raft.Settings d = Raft.Settings.DEFAULT;
@@ -194,7 +194,9 @@ public final class StateMachineKind<S, C extends ClientRequest, R> implements Pr
         .withMaxBatchesInFlight(config.has("max-batches-in-flight") ? config.integer("max-batches-in-flight")
             : d.maxBatchesInFlight())
         .withSnapshotInterval(config.has("snapshot-interval") ? config.integer("snapshot-interval")
-            : d.snapshotInterval());
+            : d.snapshotInterval())
+        .withSnapshotChunkBytes(config.has("snapshot-chunk-bytes") ? config.integer("snapshot-chunk-bytes")
+            : d.snapshotChunkBytes());
   }
 
   @Override

@@ -59,13 +59,14 @@ public final class StoreKinds implements KindProvider {
             List.of(Transactions.OPERATION)));
   }
 
-  /** Raft's settings: election timing, batches in flight and snapshot interval. */
+  /** Raft's settings: election timing, batches in flight, snapshot interval and snapshot chunk size. */
   static RaftKv.Settings raft(KindConfig c) {
     return RaftKv.Settings.DEFAULT
         .withElection(new RaftElection.Settings(c.duration("heartbeat"), c.duration("election-timeout-min"),
             c.duration("election-timeout-max")))
         .withMaxBatchesInFlight(c.integer("max-batches-in-flight"))
-        .withSnapshotInterval(c.integer("snapshot-interval"));
+        .withSnapshotInterval(c.integer("snapshot-interval"))
+        .withSnapshotChunkBytes(c.integer("snapshot-chunk-bytes"));
   }
 
   /** Majority quorums of {@code replicas}, with the configured retransmission and timeout. */

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.parley.protocols.clock.LamportClock;
 import dev.parley.protocols.clock.LamportTimestamp;
 import dev.parley.protocols.clock.VectorClock;
+import dev.parley.protocols.core.Chunk;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.AuthenticatedLink;
 import dev.parley.protocols.link.Delay;
@@ -82,6 +83,7 @@ class WireFormatTest {
             "ReliableLink.Data, multicast payload",
             new ReliableLink.Data(6, new CausalMulticast.Data(N1, CLOCK, "over a link"))),
         Arguments.of("ReliableLink.Ack", new ReliableLink.Ack(6)),
+        Arguments.of("Chunk of a serialized payload", new Chunk(4, new byte[] {7, 0, -1}, 9, JACKSON_CBOR, "m")),
         Arguments.of("FaultPlan", everyFault()),
         Arguments.of("NemesisCommand.Partition", NemesisCommand.Partition.parse("n1,n2/n3")),
         Arguments.of("NemesisCommand.Heal", new NemesisCommand.Heal()),

@@ -1,5 +1,6 @@
 package dev.parley.protocols.core;
 
+import akka.actor.typed.ActorSystem;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Objects;
@@ -7,6 +8,9 @@ import java.util.Random;
 
 /**
  * What a node's protocol instances may take from the world: the time and randomness.
+ *
+ * <p>A protocol that serializes a value itself (to send it in chunks) takes the codec from here,
+ * {@link #codec(ActorSystem)}: the one given, else its actor system's.
  *
  * <p>The determinism discipline (docs/writing-protocols.md): a protocol reads time only from {@link
  * #clock()} and draws randomness only from {@link #random()}, never from the system clock
@@ -16,13 +20,31 @@ import java.util.Random;
  * @param node the node this environment belongs to
  * @param clock where the node reads the time
  * @param random the node's own seeded source of randomness (used by one actor at a time)
+ * @param serialization how the node serializes values itself; null: with its actor system's
+ *     serialization (on a cluster); the deterministic simulation, whose stub actor system has none,
+ *     gives one
  */
-public record NodeEnv(NodeId node, Clock clock, Random random) {
+public record NodeEnv(NodeId node, Clock clock, Random random, PayloadCodec serialization) {
 
   public NodeEnv {
     Objects.requireNonNull(node, "node");
     Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(random, "random");
+  }
+
+  /** The environment that serializes with its actor system's serialization. */
+  public NodeEnv(NodeId node, Clock clock, Random random) {
+    this(node, clock, random, null);
+  }
+
+  /** How this node serializes values itself: the codec given, else {@code system}'s serialization. */
+  public PayloadCodec codec(ActorSystem<?> system) {
+    return serialization != null ? serialization : PayloadCodec.of(system);
+  }
+
+  /** This environment serializing with {@code codec}. */
+  public NodeEnv withSerialization(PayloadCodec codec) {
+    return new NodeEnv(node, clock, random, Objects.requireNonNull(codec, "codec"));
   }
 
   /**
@@ -36,7 +58,7 @@ public record NodeEnv(NodeId node, Clock clock, Random random) {
 
   /** This environment with another clock (virtual time in a simulation, a skewed clock in a test). */
   public NodeEnv withClock(Clock other) {
-    return new NodeEnv(node, other, random);
+    return new NodeEnv(node, other, random, serialization);
   }
 
   public Instant now() {

@@ -3,6 +3,7 @@ package dev.parley.protocols.replication;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import dev.parley.protocols.core.Chunk;
 import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.Heartbeat;
@@ -41,7 +42,14 @@ import java.util.function.Function;
  * cannot answer one. Every {@code snapshotInterval}
  * applied entries a node replaces its log's prefix by the machine's snapshot, and the journal takes
  * a snapshot (it also takes one every {@code snapshotInterval} events, deleting the events before);
- * a follower that needs entries the leader no longer has gets the snapshot ({@link InstallSnapshot}).
+ * a follower that needs entries the leader no longer has gets the snapshot instead (section 7): the
+ * leader serializes it once and sends it in chunks ({@link InstallSnapshot}: offset, data, done), a
+ * few unacknowledged at most, each answered with how much the follower holds ({@link
+ * InstallSnapshotReply}); the follower puts them together in memory and installs the snapshot only
+ * once it is whole. Transfers resume from what the follower reports holding: a chunk or answer lost
+ * is sent again on the leader's heartbeat, and a follower that crashed mid-transfer holds nothing,
+ * so its transfer restarts from the first chunk; a new leader (a new term) starts a transfer of its
+ * own snapshot from the first chunk.
  *
  * <p>Guarantees: at most one leader per term; log matching (two logs holding an entry with the same
  * index and term are identical up to it); a committed entry is in the log of every later leader, so
@@ -58,8 +66,12 @@ import java.util.function.Function;
  * the leader counting itself once its own write is done), and N-1 AppendEntries and replies. The
  * leader batches ({@code WriteBatches}): the commands that arrive while a batch is being replicated go
  * to disk together as the next one, and to each follower in one message ({@code maxBatchesInFlight}
- * batches may be under way at once; one by default). A snapshot travels whole in one InstallSnapshot,
- * so on a cluster it must fit Artery's maximum frame size (256 KiB unless configured).
+ * batches may be under way at once; one by default). A snapshot of any size travels in chunks of
+ * {@code snapshotChunkBytes} (64 KiB by default, well under Artery's 256 KiB frame), at most four
+ * unacknowledged per follower; the leader holds one serialized copy of each snapshot it is sending,
+ * a follower one buffer of the snapshot's size while it receives. An AppendEntries is bounded by
+ * {@code maxEntriesPerAppend} entries, not bytes: with large commands, lower it to keep the message
+ * under the frame.
  *
  * <p>The code is split by role: {@code RaftServer} (the event-sourced behavior, roles and status),
  * {@code RaftVoting} (election), {@code RaftLeader} and {@code RaftFollower} (log replication), {@code
@@ -73,7 +85,7 @@ public final class Raft {
 
   /** Downcalls, wire messages and timers: the protocol's whole vocabulary. */
   public sealed interface Command extends WireMessage permits Submit, GetStatus, RequestVote, VoteReply,
-      AppendEntries, AppendReply, InstallSnapshot, Timer, Downcall {}
+      AppendEntries, AppendReply, InstallSnapshot, InstallSnapshotReply, Timer, Downcall {}
 
   /**
    * A facade's own downcalls ({@code RaftKv.Request}, the elections' {@code GetStatus}): the {@link
@@ -126,9 +138,21 @@ public final class Raft {
     }
   }
 
-  /** The leader's snapshot, for a follower that needs entries compacted away: the machine at {@code last}. */
-  public record InstallSnapshot(long term, NodeId leader, LogPosition last, @Payload Object snapshot)
-      implements Command {}
+  /**
+   * A piece of the leader's snapshot of the machine at {@code last}, for a follower that needs entries
+   * compacted away: {@code chunk} holds the snapshot's serialized bytes from its offset on; the follower
+   * installs the snapshot once the chunk that is done completes it, and answers the last one with
+   * {@link AppendReply} (its log then matches up to {@code last}), every other with {@link
+   * InstallSnapshotReply}.
+   */
+  public record InstallSnapshot(long term, NodeId leader, LogPosition last, Chunk chunk) implements Command {}
+
+  /**
+   * {@code from} holds the first {@code received} bytes of the leader's snapshot at {@code last} (0:
+   * none; it lost them in a crash, or the chunk was of another snapshot than the one it holds): the
+   * leader sends on from there.
+   */
+  public record InstallSnapshotReply(long term, NodeId from, LogPosition last, long received) implements Command {}
 
   enum Timer implements Command {
     /** No leader heard from; stand for election. */
@@ -224,20 +248,32 @@ public final class Raft {
    *     writes and messages per command, best when CPU or disk is the bottleneck); more pipelines
    *     (lower latency when the round trip dominates)
    * @param snapshotInterval how many applied entries a node keeps in its log before it compacts them
+   * @param snapshotChunkBytes the most bytes of a snapshot one {@link InstallSnapshot} carries: well under
+   *     the transport's largest message (Artery's frame is 256 KiB unless configured)
    */
   public record Settings(RaftElection.Settings election, int maxEntriesPerAppend, int maxBatchesInFlight,
-      int snapshotInterval) {
+      int snapshotInterval, int snapshotChunkBytes) {
 
-    /** For a loopback or LAN cluster: heartbeat 50 ms, election timeout 300-600 ms. */
+    /** A snapshot's default chunk: 64 KiB, a quarter of Artery's default frame. */
+    public static final int DEFAULT_SNAPSHOT_CHUNK_BYTES = 64 * 1024;
+
+    /** For a loopback or LAN cluster: heartbeat 50 ms, election timeout 300-600 ms, 64 KiB snapshot chunks. */
     public static final Settings DEFAULT = new Settings(
         new RaftElection.Settings(Duration.ofMillis(50), Duration.ofMillis(300), Duration.ofMillis(600)),
-        512, 1, 10_000);
+        512, 1, 10_000, DEFAULT_SNAPSHOT_CHUNK_BYTES);
 
     public Settings {
       Objects.requireNonNull(election, "election");
       requireAtLeastOne("maxEntriesPerAppend", maxEntriesPerAppend);
       requireAtLeastOne("maxBatchesInFlight", maxBatchesInFlight);
       requireAtLeastOne("snapshotInterval", snapshotInterval);
+      requireAtLeastOne("snapshotChunkBytes", snapshotChunkBytes);
+    }
+
+    /** These settings with 64 KiB snapshot chunks. */
+    public Settings(RaftElection.Settings election, int maxEntriesPerAppend, int maxBatchesInFlight,
+        int snapshotInterval) {
+      this(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, DEFAULT_SNAPSHOT_CHUNK_BYTES);
     }
 
     private static void requireAtLeastOne(String name, int value) {
@@ -247,15 +283,19 @@ public final class Raft {
     }
 
     public Settings withElection(RaftElection.Settings e) {
-      return new Settings(e, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval);
+      return new Settings(e, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, snapshotChunkBytes);
     }
 
     public Settings withMaxBatchesInFlight(int batches) {
-      return new Settings(election, maxEntriesPerAppend, batches, snapshotInterval);
+      return new Settings(election, maxEntriesPerAppend, batches, snapshotInterval, snapshotChunkBytes);
     }
 
     public Settings withSnapshotInterval(int entries) {
-      return new Settings(election, maxEntriesPerAppend, maxBatchesInFlight, entries);
+      return new Settings(election, maxEntriesPerAppend, maxBatchesInFlight, entries, snapshotChunkBytes);
+    }
+
+    public Settings withSnapshotChunkBytes(int bytes) {
+      return new Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, bytes);
     }
   }
 

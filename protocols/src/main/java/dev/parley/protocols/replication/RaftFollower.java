@@ -1,7 +1,9 @@
 package dev.parley.protocols.replication;
 
 import akka.persistence.typed.javadsl.Effect;
+import dev.parley.protocols.core.ChunkAssembler;
 import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.election.LogPosition;
 import dev.parley.protocols.replication.Raft.Event;
 import dev.parley.protocols.replication.Raft.State;
 import java.util.ArrayList;
@@ -14,10 +16,22 @@ import java.util.List;
  * first entry of the conflicting term: fast back-up); it installs the leader's snapshot when the
  * entries it lacks were compacted away. A command given to this node whose entry is dropped is
  * answered as not applied.
+ *
+ * <p>The snapshot comes in chunks ({@link ChunkAssembler}), put together in memory for one transfer
+ * at a time, named by the leader's term and the snapshot's last index and term: every chunk's term is
+ * checked as any message from a leader (an old term's is refused), a chunk of another snapshot than
+ * the one being put together is answered "nothing held" unless it is a first chunk, which starts it.
+ * Each chunk is answered with how many bytes are held; the snapshot is installed (persisted) only
+ * once whole, and that is answered as AppendEntries are. A crash loses the chunks held, and the
+ * answer to the next chunk says so: the leader starts over.
  */
 class RaftFollower {
 
+  /** A snapshot transfer: the leader's term, and where the snapshot ends. */
+  private record SnapshotId(long term, LogPosition last) {}
+
   final RaftServer<?, ?, ?> server;
+  private final ChunkAssembler snapshotChunks = new ChunkAssembler();
 
   RaftFollower(RaftServer<?, ?, ?> server) {
     this.server = server;
@@ -108,12 +122,32 @@ class RaftFollower {
       return server.effects.none();
     }
     RaftLog log = s.log();
-    if (is.last().index() > Math.max(server.commitIndex, log.snapshot().index())) {
-      if (log.lastIndex() >= is.last().index() && !log.contains(is.last())) {
-        server.applier.withdraw(log.slice(is.last().index(), Integer.MAX_VALUE)); // conflicting from there on
-      }
-      events.add(new Raft.SnapshotTaken(is.last(), is.snapshot()));
+    if (is.last().index() <= Math.max(server.commitIndex, log.snapshot().index())) {
+      return installed(events, is); // held already (a duplicate of the last chunk, or the log caught up)
     }
+    ChunkAssembler.Outcome outcome = snapshotChunks.accept(new SnapshotId(is.term(), is.last()), is.chunk());
+    if (outcome instanceof ChunkAssembler.Partial p) {
+      return server.persistThen(events, after -> server.peers.tell(is.leader(),
+          new Raft.InstallSnapshotReply(after.term(), server.self(), is.last(), p.received())));
+    }
+    Object snapshot;
+    try {
+      snapshot = server.codec().deserialize(((ChunkAssembler.Whole) outcome).payload());
+    } catch (IllegalArgumentException e) {
+      server.context.getLog().error("Raft replica {} cannot read the snapshot at {} from {}, so it stays behind: {}",
+          server.self(), is.last(), is.leader(), e.getMessage());
+      return server.persistThen(events, after -> server.peers.tell(is.leader(),
+          new Raft.InstallSnapshotReply(after.term(), server.self(), is.last(), 0)));
+    }
+    if (log.lastIndex() >= is.last().index() && !log.contains(is.last())) {
+      server.applier.withdraw(log.slice(is.last().index(), Integer.MAX_VALUE)); // conflicting from there on
+    }
+    events.add(new Raft.SnapshotTaken(is.last(), snapshot));
+    return installed(events, is);
+  }
+
+  /** Persists {@code events}, restores the machine from the log's snapshot, answers that the log matches up to it. */
+  private Effect<Event, State> installed(List<Event> events, Raft.InstallSnapshot is) {
     return server.persistThen(events, after -> {
       server.applier.restoreSnapshot(after);
       server.peers.tell(is.leader(), new Raft.AppendReply(after.term(), server.self(), true, is.last().index(), false));

@@ -39,24 +39,34 @@ public final class RaftKv {
    * @param maxEntriesPerAppend the most entries one AppendEntries carries
    * @param maxBatchesInFlight how many batches the leader sends before the oldest is committed
    * @param snapshotInterval how many applied entries a node keeps in its log before it compacts them
+   * @param snapshotChunkBytes the most bytes of a snapshot one message carries to a follower
    */
   public record Settings(RaftElection.Settings election, int maxEntriesPerAppend, int maxBatchesInFlight,
-      int snapshotInterval) {
+      int snapshotInterval, int snapshotChunkBytes) {
 
-    /** For a loopback or LAN cluster: heartbeat 50 ms, election timeout 300-600 ms. */
+    /** For a loopback or LAN cluster: heartbeat 50 ms, election timeout 300-600 ms, 64 KiB snapshot chunks. */
     public static final Settings DEFAULT = of(Raft.Settings.DEFAULT);
 
     public Settings {
-      new Raft.Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval);
+      new Raft.Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, snapshotChunkBytes);
+    }
+
+    /** These settings with 64 KiB snapshot chunks. */
+    public Settings(RaftElection.Settings election, int maxEntriesPerAppend, int maxBatchesInFlight,
+        int snapshotInterval) {
+      this(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval,
+          Raft.Settings.DEFAULT_SNAPSHOT_CHUNK_BYTES);
     }
 
     public static Settings of(Raft.Settings s) {
-      return new Settings(s.election(), s.maxEntriesPerAppend(), s.maxBatchesInFlight(), s.snapshotInterval());
+      return new Settings(s.election(), s.maxEntriesPerAppend(), s.maxBatchesInFlight(), s.snapshotInterval(),
+          s.snapshotChunkBytes());
     }
 
     /** These settings as Raft takes them. */
     public Raft.Settings raft() {
-      return new Raft.Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval);
+      return new Raft.Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval,
+          snapshotChunkBytes);
     }
 
     public Settings withElection(RaftElection.Settings e) {
@@ -69,6 +79,10 @@ public final class RaftKv {
 
     public Settings withSnapshotInterval(int entries) {
       return of(raft().withSnapshotInterval(entries));
+    }
+
+    public Settings withSnapshotChunkBytes(int bytes) {
+      return of(raft().withSnapshotChunkBytes(bytes));
     }
   }
 

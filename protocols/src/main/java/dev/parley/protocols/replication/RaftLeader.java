@@ -1,7 +1,10 @@
 package dev.parley.protocols.replication;
 
 import akka.persistence.typed.javadsl.Effect;
+import dev.parley.protocols.core.Chunk;
+import dev.parley.protocols.core.ChunkSender;
 import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.SerializedPayload;
 import dev.parley.protocols.core.WriteBatches;
 import dev.parley.protocols.election.LogPosition;
 import dev.parley.protocols.replication.Raft.Event;
@@ -22,6 +25,13 @@ import java.util.TreeSet;
  * consistency check and forward on success, and commits the highest index a majority holds once its
  * entry is of the current term.
  *
+ * <p>A snapshot goes to a follower in chunks (section 7, {@link ChunkSender}): serialized once per
+ * snapshot, at most {@link #SNAPSHOT_CHUNKS_IN_FLIGHT} chunks unacknowledged, a chunk sent again on a
+ * heartbeat with no answer since the one before, and sent on from what the follower says it holds.
+ * The transfer ends when the follower answers that its log matches up to the snapshot (it installed
+ * it, or already had it); the follower's next index stays at or before the snapshot until then, so
+ * it gets no entries meanwhile. A transfer under way goes on even if the leader compacts again.
+ *
  * <p>Not final only so that a spec's deliberately broken variant can replace the commitment rule
  * ({@link #mayCommit}); production makes this class itself.
  *
@@ -29,7 +39,17 @@ import java.util.TreeSet;
  */
 class RaftLeader<C> {
 
+  /** How many chunks of a snapshot a follower may have unacknowledged. */
+  static final int SNAPSHOT_CHUNKS_IN_FLIGHT = 4;
+
+  /** A snapshot under way to a follower: the log position it ends at, and its chunks. */
+  private record Transfer(LogPosition last, ChunkSender chunks) {}
+
   private final RaftServer<?, C, ?> server;
+  private final Map<NodeId, Transfer> transfers = new HashMap<>();
+  /** The last snapshot serialized, and where it ends (null: none yet). */
+  private LogPosition serializedAt;
+  private SerializedPayload serialized;
   private final Map<NodeId, Long> nextIndex = new HashMap<>();
   private final Map<NodeId, Long> matchIndex = new HashMap<>();
   private final Map<NodeId, Long> lastReplyMillis = new HashMap<>();
@@ -49,6 +69,7 @@ class RaftLeader<C> {
       matchIndex.put(f, 0L);
     }
     lastReplyMillis.clear();
+    transfers.clear();
     noopDue = true;
     batches.reset();
     batches.flushSoon();
@@ -95,9 +116,17 @@ class RaftLeader<C> {
     return server.effects.persist(new Raft.EntriesAppended(entries)).thenRun(this::advanceCommit);
   }
 
+  /** The AppendEntries round; to a follower getting a snapshot, the chunks due on its timer instead. */
   Effect<Event, State> onHeartbeat(State state) {
     if (server.phase == Phase.LEADER) {
-      server.peers.others().forEach(f -> sendAppend(f, state, List.of()));
+      for (NodeId f : server.peers.others()) {
+        Transfer t = transfers.get(f);
+        if (t != null) {
+          sendChunks(f, state, t, t.chunks().tick());
+        } else {
+          sendAppend(f, state, List.of());
+        }
+      }
     }
     return server.effects.none();
   }
@@ -111,8 +140,7 @@ class RaftLeader<C> {
     RaftLog log = state.log();
     long next = nextIndex.get(follower);
     if (next <= log.snapshot().index()) {
-      server.peers.tell(follower, new Raft.InstallSnapshot(state.term(), server.self(), log.snapshot(), log.state()));
-      nextIndex.put(follower, log.snapshot().index() + 1);
+      sendSnapshot(follower, state);
       return;
     }
     int max = server.settings.maxEntriesPerAppend();
@@ -125,6 +153,60 @@ class RaftLeader<C> {
     LogPosition prev = new LogPosition(next - 1, log.termAt(next - 1));
     nextIndex.put(follower, next + entries.size());
     server.peers.tell(follower, new Raft.AppendEntries(state.term(), server.self(), prev, entries, server.commitIndex));
+  }
+
+  /** Starts sending the log's snapshot to {@code follower}, or goes on with the transfer under way. */
+  private void sendSnapshot(NodeId follower, State state) {
+    Transfer t = transfers.get(follower);
+    if (t == null) {
+      RaftLog log = state.log();
+      SerializedPayload bytes = serialized(log);
+      if (bytes == null) {
+        return;
+      }
+      t = new Transfer(log.snapshot(), new ChunkSender(bytes, server.settings.snapshotChunkBytes(),
+          SNAPSHOT_CHUNKS_IN_FLIGHT));
+      transfers.put(follower, t);
+    }
+    sendChunks(follower, state, t, t.chunks().due());
+  }
+
+  private void sendChunks(NodeId follower, State state, Transfer t, List<Chunk> chunks) {
+    for (Chunk c : chunks) {
+      server.peers.tell(follower, new Raft.InstallSnapshot(state.term(), server.self(), t.last(), c));
+    }
+  }
+
+  /** The log's snapshot serialized, once per snapshot; null (logged) if the machine's snapshot cannot be. */
+  private SerializedPayload serialized(RaftLog log) {
+    if (!log.snapshot().equals(serializedAt)) {
+      try {
+        serialized = server.codec().serialize(log.state());
+      } catch (IllegalArgumentException e) {
+        server.context.getLog().error("Raft leader {} cannot send its snapshot at {} to a follower that needs "
+            + "it: {}", server.self(), log.snapshot(), e.getMessage());
+        return null;
+      }
+      serializedAt = log.snapshot();
+    }
+    return serialized;
+  }
+
+  /** A follower's answer to a chunk: the transfer goes on from what it holds. */
+  Effect<Event, State> onInstallSnapshotReply(State state, Raft.InstallSnapshotReply r) {
+    if (r.term() > state.term()) {
+      return server.persistThen(List.of(new Raft.TermStarted(r.term())), s -> server.becomeFollower(null, r.term()));
+    }
+    if (server.phase != Phase.LEADER || r.term() < state.term()) {
+      return server.effects.none();
+    }
+    lastReplyMillis.put(r.from(), server.env.clock().millis());
+    Transfer t = transfers.get(r.from());
+    if (t != null && t.last().equals(r.last())) {
+      t.chunks().acknowledged(r.received());
+      sendChunks(r.from(), state, t, t.chunks().due());
+    }
+    return server.effects.none();
   }
 
   Effect<Event, State> onAppendReply(State state, Raft.AppendReply ar) {
@@ -140,6 +222,10 @@ class RaftLeader<C> {
     if (ar.success()) {
       match = Math.max(match, ar.index());
       matchIndex.put(f, match);
+      Transfer t = transfers.get(f);
+      if (t != null && match >= t.last().index()) {
+        transfers.remove(f); // installed, or held already
+      }
       nextIndex.put(f, Math.max(nextIndex.get(f), match + 1));
       advanceCommit(state);
       if (nextIndex.get(f) <= state.log().lastIndex()) {

@@ -14,6 +14,7 @@ import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.PayloadCodec;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.WriteAhead;
 import dev.parley.protocols.election.Role;
@@ -53,6 +54,7 @@ final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event
   /** The highest index this node knows committed. */
   long commitIndex;
   private long announcedTerm = -1;
+  private PayloadCodec codec;
   private boolean recoveryFailureReported;
 
   RaftServer(String persistenceType, String id, ActorContext<Raft.Command> context,
@@ -122,6 +124,7 @@ final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event
         .onCommand(Raft.AppendEntries.class, following::onAppendEntries)
         .onCommand(Raft.AppendReply.class, leading::onAppendReply)
         .onCommand(Raft.InstallSnapshot.class, following::onInstallSnapshot)
+        .onCommand(Raft.InstallSnapshotReply.class, leading::onInstallSnapshotReply)
         .onCommand(Raft.GetStatus.class, (state, g) -> {
           g.replyTo().tell(status(state));
           return effects.none();
@@ -225,6 +228,14 @@ final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event
 
   NodeId self() {
     return peers.self();
+  }
+
+  /** How this node serializes the snapshots it sends and reads the ones it receives (found at first use). */
+  PayloadCodec codec() {
+    if (codec == null) {
+      codec = env.codec(context.getSystem());
+    }
+    return codec;
   }
 
   // ---------------------------------------------------------------- status

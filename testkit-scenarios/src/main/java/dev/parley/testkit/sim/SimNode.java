@@ -197,7 +197,7 @@ final class SimNode<C> {
   void start() {
     incarnation++;
     Random random = new Random(NodeEnv.mix(seed, id.name() + "/" + incarnation));
-    NodeEnv env = new NodeEnv(id, clock, random);
+    NodeEnv env = new NodeEnv(id, clock, random, SimSerialization.CODEC);
     Behavior<C> behavior = protocol.create(peers, env, upcallRef);
     if (behavior == null) {
       throw new IllegalStateException("the protocol factory returned no behavior for " + id);

@@ -130,6 +130,7 @@ public final class Simulation<C> implements SimView {
         new World<>(
             b.nodes, b.protocol, b.seed, plan, b.origin, agenda, kits, reportLast, tracing,
             exploring, b.fifoLinks && !exploring, b.storage, b.storageByNode, filter);
+    world.limitMessages(b.maxMessageBytes);
     filter.lastTrace = world.trace;
     filter.lastSimulation = this;
     this.stateQuery = b.stateQuery;
@@ -612,6 +613,7 @@ public final class Simulation<C> implements SimView {
     private final List<Invariant> invariants = new ArrayList<>();
     private final List<Supplier<? extends Invariant>> freshInvariants = new ArrayList<>();
     private Function<ActorRef<Object>, ?> stateQuery;
+    private int maxMessageBytes;
 
     private Builder(List<NodeId> nodes, SimProtocol<C> protocol) {
       if (nodes.isEmpty()) {
@@ -705,6 +707,20 @@ public final class Simulation<C> implements SimView {
     /** Whether a state query was given ({@link #states}). */
     boolean hasStateQuery() {
       return stateQuery != null;
+    }
+
+    /**
+     * Fail the run when a node sends another a message larger than {@code bytes} serialized, as Artery
+     * would send it (Akka's serialization of a real actor system; default: not measured). Artery drops
+     * a message larger than its frame (256 KiB unless configured), so a protocol that must work on a
+     * cluster keeps every message under it. Each message is serialized once more: slower runs.
+     */
+    public Builder<C> maxMessageBytes(int bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("the message size limit must be positive, got " + bytes);
+      }
+      this.maxMessageBytes = bytes;
+      return this;
     }
 
     /** How many of the last events a failure report lists (default 30). */

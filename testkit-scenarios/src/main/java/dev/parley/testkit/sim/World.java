@@ -56,6 +56,8 @@ final class World<C> {
   private final RunFilter filter;
   /** Events held back for a node that is writing, counted per write so they keep their order. */
   private final Map<NodeId, Integer> heldBack = new HashMap<>();
+  /** The most bytes a message between nodes may take serialized (0: not measured). */
+  private int maxMessageBytes;
 
   /**
    * A group of {@code ids} running {@code protocol}, links under {@code plan}; with {@code
@@ -235,6 +237,26 @@ final class World<C> {
     record(kind, id, null, "incarnation " + node.incarnation());
   }
 
+  /** Every message between nodes from now on is serialized, and fails the run if over {@code bytes}. */
+  void limitMessages(int bytes) {
+    this.maxMessageBytes = bytes;
+  }
+
+  private void measure(NodeId from, NodeId to, Object message) {
+    int size;
+    try {
+      size = SimSerialization.sizeOf(message);
+    } catch (RuntimeException e) {
+      throw new AssertionError(from + " sent " + to + " a " + message.getClass().getSimpleName() + " that does not "
+          + "serialize, so it could not cross a cluster: " + e.getMessage(), e);
+    }
+    if (size > maxMessageBytes) {
+      throw new AssertionError(from + " sent " + to + " a " + message.getClass().getSimpleName() + " of " + size
+          + " bytes serialized, over the limit of " + maxMessageBytes + " bytes (Artery drops a message larger "
+          + "than its frame, 262144 bytes unless configured): send it in pieces");
+    }
+  }
+
   void record(Kind kind, NodeId from, NodeId to, Object message) {
     trace.record(stats.steps + 1, time.nanos(), kind, from, to, message);
   }
@@ -244,6 +266,9 @@ final class World<C> {
 
     @Override
     public void send(NodeId from, NodeId to, Object message) {
+      if (maxMessageBytes > 0) {
+        measure(from, to, message);
+      }
       stats.sent(nodes.get(from).index, message);
       record(Kind.SEND, from, to, message);
       List<FaultPlan.Delivery> copies = filter.fate(network.fate(from, to));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import akka.actor.testkit.typed.javadsl.SerializationTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
+import dev.parley.protocols.core.Chunk;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.election.LogPosition;
 import dev.parley.protocols.election.RaftState;
@@ -29,7 +30,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Raft's messages cross node boundaries and its events and state go to the journal as Jackson CBOR:
  * log entries carry the key-value requests of any of the three kinds (or none, a leader's no-op) as
- * payloads of any state machine, snapshots carry the store, and all come back equal.
+ * payloads of any state machine, snapshots carry the store (whole in the journal, in chunks of its
+ * serialized bytes on the wire), and all come back equal.
  */
 class RaftKvWireFormatSpec {
 
@@ -75,7 +77,10 @@ class RaftKvWireFormatSpec {
   @Test
   void snapshotsCarryTheStoreWithItsClientsLastReplies() {
     RaftLog log = new RaftLog(new LogPosition(4, 1), STORE, List.of()).append(ENTRIES);
-    roundTrips(List.of(STORE, new Raft.InstallSnapshot(3, N1, new LogPosition(4, 1), STORE),
+    roundTrips(List.of(STORE,
+        new Raft.InstallSnapshot(3, N1, new LogPosition(4, 1), new Chunk(0, new byte[] {1, 2, -3}, 5, 33, "store")),
+        new Raft.InstallSnapshot(3, N1, new LogPosition(4, 1), new Chunk(3, new byte[] {0, -128}, 5, 33, "store")),
+        new Raft.InstallSnapshotReply(3, N2, new LogPosition(4, 1), 3),
         new Raft.SnapshotTaken(new LogPosition(4, 1), STORE), new Raft.State(new RaftState(3, N2), log)));
   }
 }

@@ -1,0 +1,74 @@
+package dev.parley.protocols.core;
+
+import java.util.Objects;
+
+/**
+ * The receiving side of chunked transfers ({@link ChunkSender}): puts the chunks of one transfer
+ * together in order and hands over the whole {@link SerializedPayload} once its last byte is in.
+ * Every chunk is answered with how many bytes are held in order ({@link Partial}): a duplicate or a
+ * chunk after a gap changes nothing, and the answer tells the sender where to go on from.
+ *
+ * <p>A transfer is named by a key the protocol chooses (Raft: the leader's term and the snapshot's
+ * last index and term). A chunk of another transfer than the one being assembled starts that one if
+ * it is its first chunk (the one before is dropped); otherwise it is answered "nothing held" ({@code
+ * Partial(0)}), so its sender starts over. The protocol refuses chunks of transfers it no longer wants
+ * (an old term) before they get here.
+ *
+ * <p>Memory only, one transfer at a time: a crash loses what was held, and the sender, told so by the
+ * first answer after it, sends again from the start. Cost: one buffer of the payload's size.
+ */
+public final class ChunkAssembler {
+
+  /** What a chunk led to. */
+  public sealed interface Outcome permits Partial, Whole {}
+
+  /** The first {@code received} bytes of the chunk's transfer are held: the answer to send. */
+  public record Partial(long received) implements Outcome {}
+
+  /** The chunk completed its transfer: the whole payload. */
+  public record Whole(SerializedPayload payload) implements Outcome {}
+
+  private Object key;
+  private byte[] buffer;
+  private int received;
+
+  /** Takes {@code chunk} of the transfer named {@code transfer}. */
+  public Outcome accept(Object transfer, Chunk chunk) {
+    Objects.requireNonNull(transfer, "transfer");
+    if (!transfer.equals(key) || chunk.total() != buffer.length) {
+      if (chunk.offset() != 0) {
+        return new Partial(0);
+      }
+      if (chunk.total() > Integer.MAX_VALUE - 8) {
+        throw new IllegalArgumentException("a chunked payload of " + chunk.total() + " bytes is larger than a "
+            + "Java array holds (2 GiB)");
+      }
+      key = transfer;
+      buffer = new byte[(int) chunk.total()];
+      received = 0;
+    }
+    if (chunk.offset() != received) {
+      return new Partial(received); // a duplicate, or a chunk after a gap
+    }
+    System.arraycopy(chunk.data(), 0, buffer, received, chunk.data().length);
+    received += chunk.data().length;
+    if (received < buffer.length) {
+      return new Partial(received);
+    }
+    SerializedPayload whole = new SerializedPayload(chunk.serializerId(), chunk.manifest(), buffer);
+    key = null;
+    buffer = null;
+    received = 0;
+    return new Whole(whole);
+  }
+
+  /** The key of the transfer being assembled, or null. */
+  public Object assembling() {
+    return key;
+  }
+
+  /** How many bytes of the transfer being assembled are held. */
+  public long received() {
+    return received;
+  }
+}
