@@ -65,9 +65,9 @@ class ChordSpec {
   }
 
   /**
-   * Seed 290 of the long mode: lost stabilise answers made n27 and n30 take live neighbours for
-   * failed; n30 fell back on its predecessor n3 as successor and n3 took n30 as predecessor, a loop of
-   * two beside the ring, which stabilise alone never leaves (each names the other). Successor lists
+   * Seed 290 of the long mode: lost answers made nodes take live neighbours for failed; n30's list
+   * emptied and it fell back on its predecessor n3 as successor, and n3 took n30 as predecessor, a loop
+   * of two beside the ring, which stabilise alone never leaves (each names the other). Successor lists
    * are now kept nearest first, so n3's list, which names a node nearer n30 than n3 is, leads n30 back.
    */
   @Test
