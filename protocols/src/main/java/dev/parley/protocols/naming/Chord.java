@@ -48,7 +48,11 @@ import java.util.Objects;
  * covers take the same node) and check_predecessor (forget a predecessor that does not answer a ping).
  * A successor that misses its stabilise answer for a whole round is removed and the next one of the
  * list takes its place (then the fingers, then the predecessor; the last one is kept and asked again
- * if there is no other). A node that knows no predecessor either joins again: it asks the node it
+ * if there is no other). The successor list is kept nearest first (clockwise from the node), whatever
+ * order it was learnt in: a list copied from a successor that wraps round the ring past the node then
+ * names a nearer node, so two neighbours that fell back on each other (live successors taken for
+ * failed under loss) do not stay a loop of two beside the ring, which stabilise alone never leaves.
+ * A node that knows no predecessor either joins again: it asks the node it
  * joined through, or, once that one does not answer, the next of its contacts, the member that
  * answered its join and the successor list that answer carried (the paper's rejoin), so a node that
  * joined onto a successor that crashed, and whose contact crashed next, still finds the ring. So the

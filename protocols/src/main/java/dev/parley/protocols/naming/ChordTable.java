@@ -107,17 +107,22 @@ final class ChordTable {
     return successors.isEmpty() ? me : successors.get(0);
   }
 
-  /** The successor list: {@code candidates} without this node and repeats, at most r of them. */
+  /**
+   * The successor list: the r of {@code candidates} nearest clockwise, without this node and repeats.
+   * Ordering by distance, not taking the candidates' order, keeps the first successor the nearest node
+   * this node knows of: a successor's list that wraps round the ring past this node (after a live node
+   * was taken for failed, two neighbours can end up each other's successor, a loop beside the ring)
+   * then names a nearer node, and stabilise walks back from it to the true successor.
+   */
   void setSuccessors(List<Member> candidates) {
-    List<Member> list = new ArrayList<>(successorsKept);
+    List<Member> nearest = new ArrayList<>(candidates.size());
     for (Member m : candidates) {
-      if (list.size() == successorsKept) {
-        break;
-      }
-      if (m != null && !m.equals(me) && !list.contains(m)) {
-        list.add(m);
+      if (m != null && !m.equals(me) && !nearest.contains(m)) {
+        nearest.add(m);
       }
     }
+    nearest.sort(Comparator.comparingLong(m -> distance(m.id())));
+    List<Member> list = nearest.subList(0, Math.min(successorsKept, nearest.size()));
     successors = List.copyOf(list);
     fingers[0] = successors.isEmpty() ? null : successors.get(0);
   }

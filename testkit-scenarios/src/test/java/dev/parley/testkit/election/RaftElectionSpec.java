@@ -10,6 +10,7 @@ import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.testkit.checker.LeaderAnnouncement;
 import dev.parley.testkit.election.Elections.Algorithm;
 import dev.parley.testkit.election.Elections.Announcements;
+import dev.parley.testkit.sim.SimView;
 import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.Simulations;
 import java.time.Duration;
@@ -97,7 +98,24 @@ class RaftElectionSpec {
     });
   }
 
-  /** After the leader crashes, each candidacy sends N-1 vote requests and gets a reply from each live node. */
+  /**
+   * After the leader crashes, each candidacy (a node's vote for itself in a new term, read from its
+   * journal) sends N-1 vote requests and gets at most one reply from each other live node, and no other
+   * vote message is sent: one round of votes costs 2N-3 messages with the old leader down, 2(N-1) with
+   * all up. The candidacies explain every message, so a split vote costs whole extra rounds and a
+   * needless request or reply fails the run.
+   *
+   * <p>The count starts once the first election's vote traffic has landed: the nodes agree on a
+   * leader as soon as its first AppendEntries reaches them, which may overtake its RequestVote, and
+   * the reply to that late request belongs to the first election, not to the failover (long mode
+   * seeds 58, 313 and 295 of N = 3, 5, 7 counted it, one or two replies too many, and failed).
+   *
+   * <p>How often one candidacy suffices is the timeouts' doing: a second node whose timeout fires
+   * before the first candidate's request reaches it splits the vote, and the more nodes, the likelier
+   * that is. Over seeds 1-1000 one candidacy sufficed in 90%, 82% and 73% of failovers (N = 3, 5, 7),
+   * so the spec asks for two thirds. Timeouts not randomised split every vote: with every timeout
+   * 100 ms, no seed of 100 elected a leader at all.
+   */
   @ParameterizedTest(name = "{0} nodes")
   @ValueSource(ints = {3, 5, 7})
   void oneRoundOfVotesCosts2NMinus1Messages(int n) {
@@ -106,19 +124,46 @@ class RaftElectionSpec {
       Announcements log = new Announcements(true);
       Simulation<RaftElection.Command> sim = raft(n, seed, log);
       NodeId leader = ElectionSimulationSpec.runUntilAgreed(sim, log, Duration.ofSeconds(3));
+      sim.runUntil(RaftElectionSpec::noVoteInFlight);
       ElectionSimulationSpec.crashNow(sim, leader);
       Map<String, Long> before = new HashMap<>(sim.stats().sentByType());
+      long candidaciesBefore = candidacies(sim);
       ElectionSimulationSpec.runUntilAgreed(sim, log, Duration.ofSeconds(2));
+      long candidacies = candidacies(sim) - candidaciesBefore;
       long requests = Elections.sentSince(before, sim.stats().sentByType(), "RequestVote");
       long replies = Elections.sentSince(before, sim.stats().sentByType(), "VoteReply");
-      assertThat(requests % (n - 1)).as("whole rounds of N-1 requests").isZero();
-      assertThat(replies).isLessThanOrEqualTo(requests / (n - 1) * (n - 2));
-      rounds.add(requests / (n - 1));
+      assertThat(candidacies).as("candidacies after the crash").isPositive();
+      assertThat(requests).as("vote requests: N-1 per candidacy (%d)", candidacies).isEqualTo(candidacies * (n - 1));
+      assertThat(replies).as("vote replies: at most one per other live node per candidacy (%d)", candidacies)
+          .isLessThanOrEqualTo(candidacies * (n - 2));
+      rounds.add(candidacies);
     });
     long single = rounds.stream().filter(r -> r == 1).count();
     System.out.printf("raft, N=%d: %d of %d failovers took one round of votes (2N-3 = %d messages with the "
         + "old leader down; 2(N-1) = %d with all up); most rounds %d%n",
         n, single, rounds.size(), 2 * n - 3, 2 * (n - 1), rounds.stream().mapToLong(r -> r).max().orElse(0));
-    assertThat(single).as("randomised timeouts rarely split the vote").isGreaterThanOrEqualTo(rounds.size() * 3 / 4);
+    assertThat(single).as("failovers (of %d) that one candidacy settled", rounds.size())
+        .isGreaterThanOrEqualTo(rounds.size() * 2 / 3);
+  }
+
+  /** Candidacies so far: the votes the nodes' journals hold for themselves. */
+  static long candidacies(Simulation<?> sim) {
+    long count = 0;
+    for (NodeId node : sim.nodes()) {
+      for (Object e : sim.persistedEvents(node)) {
+        if (e instanceof Voted v && v.candidate().equals(node)) {
+          count++;
+        }
+      }
+    }
+    return count;
+  }
+
+  /** Every RequestVote and VoteReply sent so far has arrived (the links here neither lose nor copy). */
+  static boolean noVoteInFlight(SimView v) {
+    Map<String, Long> sent = v.stats().sentByType();
+    Map<String, Long> delivered = v.stats().deliveredByType();
+    return List.of("RequestVote", "VoteReply").stream()
+        .allMatch(t -> sent.getOrDefault(t, 0L).equals(delivered.getOrDefault(t, 0L)));
   }
 }

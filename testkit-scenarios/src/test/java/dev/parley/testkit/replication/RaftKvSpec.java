@@ -171,19 +171,33 @@ class RaftKvSpec {
 
   // ---------------------------------------------------------------- specs
 
+  /**
+   * Without faults every operation completes with a definite outcome: ok, or a cas whose expected
+   * value was not there (the workload draws most expected values at random, so how many cas fail is
+   * the seed's draw, not the store's doing; long mode seed 11 had 51 of 200 and a floor on the ok
+   * count failed there). A failed cas went through the log like the rest, so the cost per operation
+   * counts every completed one.
+   */
   @Test
   void aStableClusterIsLinearizableAndBatchesConcurrentRequestsIntoOneRound() {
     Simulations.forSeeds(1, 10, seed -> {
       Simulation<RaftKv.Command> sim = simulation(3, seed, FAST);
-      KvWorkload.Result r = workload(sim).clients(8).keys(3).operations(25).think(ms(5)).run(Duration.ofSeconds(30));
+      int clients = 8;
+      int operations = 25;
+      KvWorkload.Result r = workload(sim).clients(clients).keys(3).operations(operations).think(ms(5))
+          .run(Duration.ofSeconds(30));
 
       LinearizabilityChecker.forRegisters().check(r.history()).requireValid();
-      assertThat(r.ok()).isGreaterThan(150);
-      assertThat(r.history().operations()).noneMatch(Operation::isIndeterminate);
+      List<Operation> done = r.history().operations();
+      assertThat(done).as("operations completed").hasSize(clients * operations);
+      assertThat(done).noneMatch(Operation::isIndeterminate);
+      assertThat(done).filteredOn(o -> !o.isOk()).as("operations that did not succeed")
+          .allMatch(o -> o.f().equals("cas") && o.isFail(), "a cas whose expected value was not there");
       sim.runFor(Duration.ofSeconds(1));
       everyAcknowledgedWriteIsInEveryStore(sim, r.history());
-      assertThat(r.messagesPerOperation()).as("messages per operation: a round of AppendEntries carries "
-          + "several requests, so fewer than the 2(N-1) of one round each").isLessThan(2.0 * (3 - 1));
+      assertThat((double) r.messagesSent() / done.size()).as("messages per operation: a round of "
+          + "AppendEntries carries several requests, so fewer than the 2(N-1) of one round each")
+          .isLessThan(2.0 * (3 - 1));
     });
   }
 
