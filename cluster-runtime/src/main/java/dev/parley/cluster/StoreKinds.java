@@ -6,6 +6,7 @@ import dev.parley.protocols.replication.GossipStore;
 import dev.parley.protocols.replication.PrimaryBackup;
 import dev.parley.protocols.replication.QuorumReplication;
 import dev.parley.protocols.replication.RaftKv;
+import dev.parley.protocols.replication.SessionExpiry;
 import dev.parley.protocols.replication.TwoPhaseCommit;
 import java.util.List;
 
@@ -59,13 +60,14 @@ public final class StoreKinds implements KindProvider {
             List.of(Transactions.OPERATION)));
   }
 
-  /** Raft's settings: election timing, batches in flight and snapshot interval. */
+  /** Raft's settings: election timing, batches in flight, snapshot interval and session expiry. */
   static RaftKv.Settings raft(KindConfig c) {
     return RaftKv.Settings.DEFAULT
         .withElection(new RaftElection.Settings(c.duration("heartbeat"), c.duration("election-timeout-min"),
             c.duration("election-timeout-max")))
         .withMaxBatchesInFlight(c.integer("max-batches-in-flight"))
-        .withSnapshotInterval(c.integer("snapshot-interval"));
+        .withSnapshotInterval(c.integer("snapshot-interval"))
+        .withSessions(new SessionExpiry(c.number("session-expiry-requests"), c.integer("session-expiry-buckets")));
   }
 
   /** Majority quorums of {@code replicas}, with the configured retransmission and timeout. */
