@@ -53,7 +53,10 @@ import org.pcollections.TreePSet;
  * below the floors of all three of its buckets, and then the refusal tells it what to do (a new
  * client name, or seqs above the floor, which are certainly new). Memory is fixed, whatever the
  * number of names ever seen; the cost is that refusals of new clients grow as the buckets fill with
- * many expired named clients (size {@code buckets} for the named clients a store sees in its life).
+ * expired named clients: about (1 - e^(-3n/b))^3 for a new client numbering from 1 after n expired
+ * clients in b buckets, so b should be ten or more times the named clients expected to expire in the
+ * store's life. (Keeping each expired name for a while instead would refuse no new client, but would
+ * apply a retry twice once its name was dropped; safety is chosen over that.)
  *
  * <p>Deterministic: expiry counts the requests taken, in the order the replicated log applies them,
  * never a clock, so every replica expires the same sessions at the same point; the settings travel
