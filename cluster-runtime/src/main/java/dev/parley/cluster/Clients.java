@@ -1,5 +1,6 @@
 package dev.parley.cluster;
 
+import dev.parley.protocols.replication.RequestId;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
@@ -8,6 +9,9 @@ import java.util.regex.Pattern;
  * Who an HTTP request comes from: the client it names ({@code ?client=NAME}), or, for a request
  * naming none, a fresh anonymous client of its own ({@code anon-<node run>-<n>}): requests that do
  * not name a client never share one, so they never share a request id, a lock or a history process.
+ * A replicated store keeps no session for an anonymous client ({@link RequestId#isAnonymous}): the
+ * edge sends its request once and never retries it, so it is applied at most once and leaves nothing
+ * behind; a client that wants its retries recognised names itself ({@code ?client=NAME&seq=N}).
  */
 public final class Clients {
 
@@ -21,12 +25,12 @@ public final class Clients {
 
   /** A client name no other request of any node run has. */
   public static String anonymous() {
-    return "anon-" + RUN + "-" + NEXT.incrementAndGet();
+    return RequestId.ANONYMOUS_PREFIX + RUN + "-" + NEXT.incrementAndGet();
   }
 
   /** Whether {@code client} is a name {@link #anonymous} gave. */
   public static boolean isAnonymous(String client) {
-    return client.startsWith("anon-");
+    return client.startsWith(RequestId.ANONYMOUS_PREFIX);
   }
 
   /**
@@ -41,6 +45,10 @@ public final class Clients {
     if (!NAME.matcher(name).matches()) {
       throw new IllegalArgumentException("client '" + abbreviate(name) + "' is not a client name: 1 to 128 letters,"
           + " digits and . _ - : @ /");
+    }
+    if (name.startsWith(RequestId.ANONYMOUS_PREFIX)) {
+      throw new IllegalArgumentException("client '" + abbreviate(name) + "' starts with " + RequestId.ANONYMOUS_PREFIX
+          + ", which names the requests that name no client (they have no session): choose another name");
     }
     return name;
   }

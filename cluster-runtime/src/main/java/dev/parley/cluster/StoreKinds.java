@@ -6,6 +6,7 @@ import dev.parley.protocols.replication.GossipStore;
 import dev.parley.protocols.replication.PrimaryBackup;
 import dev.parley.protocols.replication.QuorumReplication;
 import dev.parley.protocols.replication.RaftKv;
+import dev.parley.protocols.replication.SessionExpiry;
 import dev.parley.protocols.replication.TwoPhaseCommit;
 import java.util.List;
 
@@ -59,14 +60,15 @@ public final class StoreKinds implements KindProvider {
             List.of(Transactions.OPERATION)));
   }
 
-  /** Raft's settings: election timing, batches in flight, snapshot interval and snapshot chunk size. */
+  /** Raft's settings: election timing, batches in flight, snapshot interval and chunk size, session expiry. */
   static RaftKv.Settings raft(KindConfig c) {
     return RaftKv.Settings.DEFAULT
         .withElection(new RaftElection.Settings(c.duration("heartbeat"), c.duration("election-timeout-min"),
             c.duration("election-timeout-max")))
         .withMaxBatchesInFlight(c.integer("max-batches-in-flight"))
         .withSnapshotInterval(c.integer("snapshot-interval"))
-        .withSnapshotChunkBytes(c.integer("snapshot-chunk-bytes"));
+        .withSnapshotChunkBytes(c.integer("snapshot-chunk-bytes"))
+        .withSessions(new SessionExpiry(c.number("session-expiry-requests"), c.integer("session-expiry-buckets")));
   }
 
   /** Majority quorums of {@code replicas}, with the configured retransmission and timeout. */

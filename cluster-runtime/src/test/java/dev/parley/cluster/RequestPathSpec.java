@@ -163,6 +163,10 @@ class RequestPathSpec {
     assertThat(put("/kv/kv/k5?client=C5&seq=1&timout=100", "v").body().get("error").asText())
         .contains("unknown query parameter 'timout'").contains("client, seq, timeout");
     assertThat(value("k5")).isNull();
+    LocalCluster.Response reserved = put("/kv/kv/k5?client=anon-me&seq=1", "v");
+    assertThat(reserved.status()).as("a name that would make a request without a session").isEqualTo(400);
+    assertThat(reserved.body().get("error").asText()).contains("anon-").contains("choose another name");
+    assertThat(value("k5")).isNull();
 
     LocalCluster.Response append = log(n -> cluster.post(n, "/log/log/topics/t5?timeout=abc&key=z", "rec"));
     assertThat(append.status()).isEqualTo(400);

@@ -189,9 +189,12 @@ final class KvRoutes extends ClientRoutes {
       body.put("error", u.reason());
       return respond(StatusCodes.SERVICE_UNAVAILABLE, body);
     }
-    String why = timedOut(answer) ? "no answer within " + wait.toMillis()
-        + " ms; the operation may still take effect (repeat it with the same client and seq to learn its outcome)"
-        : "unexpected answer: " + answer;
+    String why = !timedOut(answer) ? "unexpected answer: " + answer
+        : request.id().isAnonymous() ? "no answer within " + wait.toMillis() + " ms; the operation may still take"
+            + " effect, and as it named no client it cannot be repeated safely (read the key to learn its outcome;"
+            + " name a client, client=NAME&seq=N, for requests that can be repeated)"
+        : "no answer within " + wait.toMillis()
+            + " ms; the operation may still take effect (repeat it with the same client and seq to learn its outcome)";
     runtime.history().info(h, why);
     body.put("error", why);
     return respond(StatusCodes.GATEWAY_TIMEOUT, body);

@@ -1,12 +1,18 @@
 package dev.parley.protocols.replication;
 
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.parley.protocols.core.Payload;
 import dev.parley.protocols.core.WireMessage;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import org.pcollections.TreePMap;
+import org.pcollections.TreePSet;
 
 /**
  * Client sessions (the Raft dissertation's section 6.3, with a window instead of one request per
@@ -24,35 +30,144 @@ import java.util.Map;
  *   <li>a new id is applied, in whatever order the client's requests arrive (a client may have
  *       several in flight, and they may overtake each other on the way);
  *   <li>an id at or below the client's {@link Session#floor} (older than its window) is refused
- *       ({@link Why#SEQ_FORGOTTEN}): whether it was applied can no longer be told.
+ *       ({@link Why#SEQ_FORGOTTEN}): whether it was applied can no longer be told;
+ *   <li>an <b>anonymous</b> request ({@link RequestId#isAnonymous}: one HTTP call naming no client) is
+ *       applied without a session: it has no retry to recognise (its edge sends it once), so it leaves
+ *       nothing behind;
+ *   <li>a session <b>expires</b> once {@link SessionExpiry#afterRequests} new requests (of any client)
+ *       were taken since its client's last new one. A request of a client without a session whose
+ *       seq is at or below the <b>expired floor</b> of its name is refused ({@link
+ *       Why#SESSION_EXPIRED}): it may be a retry of a request applied before the session expired.
+ *       Any other request of a client without a session opens one, whose floor is that expired floor.
  * </ul>
  *
- * <p>An immutable value, so it can sit in a replicated state and its snapshots: the same requests
- * applied in the same order give the same sessions on every replica. Reads are recorded without their
- * answers (a retried read is read again), so sessions stay small.
+ * <p>Telling an expired client from a new one. The dissertation registers clients and numbers them
+ * from the log, so an unknown id below the highest issued is an expired one. Here clients name
+ * themselves ({@code ?client=alice&seq=1}), so a name alone cannot say whether it was used before
+ * without keeping every name forever. What is kept instead is the dissertation's "highest issued"
+ * applied to seqs, spread over a fixed number of buckets ({@link SessionExpiry#buckets}): when a
+ * session expires, its highest seq is raised into the three buckets its name hashes to (each keeps
+ * the highest seq any expired session put there); a client's expired floor is the least of its three
+ * buckets. An expired client's floor is at least its own highest seq, so its retries are always
+ * refused, never applied twice; a new client is taken for an expired one only when its seq is at or
+ * below the floors of all three of its buckets, and then the refusal tells it what to do (a new
+ * client name, or seqs above the floor, which are certainly new). Memory is fixed, whatever the
+ * number of names ever seen; the cost is that refusals of new clients grow as the buckets fill with
+ * expired named clients: about (1 - e^(-3n/b))^3 for a new client numbering from 1 after n expired
+ * clients in b buckets, so b should be ten or more times the named clients expected to expire in the
+ * store's life. (Keeping each expired name for a while instead would refuse no new client, but would
+ * apply a retry twice once its name was dropped; safety is chosen over that.)
  *
- * <p>Cost: a look-up in one client's window (at most {@value #WINDOW} entries) per request; {@link
- * #record} copies the client table (per-client expiry and a structure-sharing table are later work).
+ * <p>Deterministic: expiry counts the requests taken, in the order the replicated log applies them,
+ * never a clock, so every replica expires the same sessions at the same point; the settings travel
+ * with the sessions in snapshots. An immutable value: the same requests applied in the same order
+ * give the same sessions on every replica. Reads are recorded without their answers (a retried read is
+ * read again), so sessions stay small; at most {@code afterRequests} sessions exist at once.
  *
- * @param byClient each client's session
+ * <p>Cost: structure-sharing (persistent) maps, so a new request costs O(log n) for n sessions plus a
+ * copy of its client's window (at most {@value #WINDOW} entries), and each expiry O(log n); a retry
+ * changes nothing. On the wire a plain map of sessions, the clock, the buckets in use, the settings.
+ *
  * @param <R> the answers remembered
  */
-public record ClientSessions<R>(Map<String, Session> byClient) implements WireMessage {
+@JsonAutoDetect(fieldVisibility = Visibility.NONE, getterVisibility = Visibility.NONE,
+    isGetterVisibility = Visibility.NONE)
+public final class ClientSessions<R> implements WireMessage {
 
   /** How many of a client's most recent requests are remembered. */
   public static final int WINDOW = 64;
 
-  @SuppressWarnings("rawtypes")
-  private static final ClientSessions EMPTY = new ClientSessions<>(Map.of());
+  /** How many buckets a name hashes to. */
+  private static final int HASHES = 3;
 
-  /** No client seen yet. */
+  @SuppressWarnings("rawtypes")
+  private static final ClientSessions EMPTY = new ClientSessions<>(SessionExpiry.DEFAULT);
+
+  private final TreePMap<String, Session> byClient;
+  private final long clock;
+  private final TreePMap<Integer, Long> expired;
+  private final SessionExpiry expiry;
+  /** The sessions by their client's last new request, oldest first: the next to expire. */
+  private final TreePSet<Active> byActivity;
+
+  /** A client and the clock of its last new request. */
+  private record Active(long at, String client) implements Comparable<Active> {
+    @Override
+    public int compareTo(Active o) {
+      int c = Long.compare(at, o.at);
+      return c != 0 ? c : client.compareTo(o.client);
+    }
+  }
+
+  /** No client seen yet, sessions expiring by {@link SessionExpiry#DEFAULT}. */
   @SuppressWarnings("unchecked")
   public static <R> ClientSessions<R> empty() {
     return EMPTY;
   }
 
-  public ClientSessions {
-    byClient = byClient == null ? Map.of() : Map.copyOf(byClient);
+  /** No client seen yet, sessions expiring by {@code expiry}. */
+  public static <R> ClientSessions<R> empty(SessionExpiry expiry) {
+    return new ClientSessions<>(expiry);
+  }
+
+  private ClientSessions(SessionExpiry expiry) {
+    this(TreePMap.empty(), 0, TreePMap.empty(), Objects.requireNonNull(expiry, "expiry"), TreePSet.empty());
+  }
+
+  /**
+   * The sessions as they travel (a plain map of sessions is taken as it is when it is a persistent
+   * one already, else converted once).
+   *
+   * @param byClient each client's session
+   * @param clock how many new requests were taken
+   * @param expired the buckets in use: each the highest seq an expired session hashed to it had
+   * @param expiry when sessions expire (null: {@link SessionExpiry#DEFAULT})
+   */
+  @JsonCreator
+  public ClientSessions(@JsonProperty("byClient") Map<String, Session> byClient, @JsonProperty("clock") long clock,
+      @JsonProperty("expired") Map<Integer, Long> expired, @JsonProperty("expiry") SessionExpiry expiry) {
+    this(persistent(byClient), clock, persistent(expired), expiry == null ? SessionExpiry.DEFAULT : expiry, null);
+  }
+
+  private ClientSessions(TreePMap<String, Session> byClient, long clock, TreePMap<Integer, Long> expired,
+      SessionExpiry expiry, TreePSet<Active> byActivity) {
+    this.byClient = byClient;
+    this.clock = clock;
+    this.expired = expired;
+    this.expiry = expiry;
+    this.byActivity = byActivity != null ? byActivity : byClient.entrySet().stream()
+        .map(e -> new Active(e.getValue().lastActive(), e.getKey())).collect(TreePSet.toTreePSet());
+  }
+
+  private static <K extends Comparable<? super K>, V> TreePMap<K, V> persistent(Map<K, V> map) {
+    if (map == null) {
+      return TreePMap.empty();
+    }
+    return map instanceof TreePMap<K, V> p ? p : TreePMap.from(map);
+  }
+
+  /** Each client's session (a persistent map: share it, never copy it). */
+  @JsonProperty("byClient")
+  public Map<String, Session> byClient() {
+    return byClient;
+  }
+
+  /** How many new requests were taken: the clock sessions expire by. */
+  @JsonProperty("clock")
+  public long clock() {
+    return clock;
+  }
+
+  /** The buckets in use: each the highest seq of the expired sessions whose names hash to it. */
+  @JsonProperty("expired")
+  public Map<Integer, Long> expired() {
+    return expired;
+  }
+
+  /** When sessions expire. */
+  @JsonProperty("expiry")
+  public SessionExpiry expiry() {
+    return expiry;
   }
 
   /** Why a request was refused. */
@@ -60,7 +175,9 @@ public record ClientSessions<R>(Map<String, Session> byClient) implements WireMe
     /** Its id already names another request. */
     ID_REUSED,
     /** Its seq is older than the requests its client's session remembers. */
-    SEQ_FORGOTTEN;
+    SEQ_FORGOTTEN,
+    /** Its client has no session, and its seq may be that of a request applied before its session expired. */
+    SESSION_EXPIRED;
 
     /** The name a client sees, such as {@code id-reused}. */
     public String label() {
@@ -76,10 +193,10 @@ public record ClientSessions<R>(Map<String, Session> byClient) implements WireMe
   public record Applied(long seq, String fingerprint, String what, @Payload Object reply) implements WireMessage {}
 
   /**
-   * A client's session: its remembered requests in order of seq (at most {@link #WINDOW}), and the
-   * highest seq it forgot (0 if none).
+   * A client's session: its remembered requests in order of seq (at most {@link #WINDOW}), the highest
+   * seq it forgot (0 if none), and the sessions' clock at its client's last new request.
    */
-  public record Session(long floor, List<Applied> recent) implements WireMessage {
+  public record Session(long floor, List<Applied> recent, long lastActive) implements WireMessage {
     public Session {
       recent = recent == null ? List.of() : List.copyOf(recent);
     }
@@ -94,7 +211,12 @@ public record ClientSessions<R>(Map<String, Session> byClient) implements WireMe
       return null;
     }
 
-    Session with(Applied applied) {
+    /** The highest seq this session applied or forgot. */
+    long highestSeq() {
+      return recent.isEmpty() ? floor : Math.max(floor, recent.get(recent.size() - 1).seq());
+    }
+
+    Session with(Applied applied, long now) {
       List<Applied> next = new ArrayList<>(recent.size() + 1);
       int at = 0;
       while (at < recent.size() && recent.get(at).seq() < applied.seq()) {
@@ -107,7 +229,7 @@ public record ClientSessions<R>(Map<String, Session> byClient) implements WireMe
       while (next.size() > WINDOW) {
         forgotten = Math.max(forgotten, next.remove(0).seq());
       }
-      return new Session(forgotten, next);
+      return new Session(forgotten, next, now);
     }
   }
 
@@ -123,12 +245,29 @@ public record ClientSessions<R>(Map<String, Session> byClient) implements WireMe
   /** Refuse it, without effect, because {@code why}: {@code reason} says it to the client. */
   public record Refused<R>(Why why, String reason) implements Check<R> {}
 
+  /** How many clients have a session. */
+  public int size() {
+    return byClient.size();
+  }
+
   /** What to do with {@code request}, given what its client did before. */
   @SuppressWarnings("unchecked")
   public Check<R> check(ClientRequest request) {
     RequestId id = request.id();
+    if (id.isAnonymous()) {
+      return new Fresh<>();
+    }
     Session session = byClient.get(id.client());
     if (session == null) {
+      long floor = expiredFloor(id.client());
+      if (id.seq() <= floor) {
+        return new Refused<>(Why.SESSION_EXPIRED, "client " + id.client() + " has no session in this store, and seq "
+            + id.seq() + " is not above " + floor + ", the highest seq of the expired sessions this store cannot tell"
+            + " it from: if its session expired (no new request from it while " + expiry.afterRequests()
+            + " others were taken), this request may have been applied already, and it was not applied now."
+            + " Start a new client id (a name not used before); a client that is new may instead number its"
+            + " requests above " + floor);
+      }
       return new Fresh<>();
     }
     Applied before = session.find(id.seq());
@@ -140,8 +279,9 @@ public record ClientSessions<R>(Map<String, Session> byClient) implements WireMe
     }
     if (id.seq() <= session.floor()) {
       return new Refused<>(Why.SEQ_FORGOTTEN, "seq " + id.seq() + " of client " + id.client()
-          + " is older than the last " + WINDOW + " requests this store remembers for it (it forgot up to seq "
-          + session.floor() + "), so whether it was applied cannot be told; it was not applied now: use a new seq");
+          + " is older than the requests this store remembers for it (it forgot up to seq " + session.floor()
+          + ": older than its last " + WINDOW + ", or from before its session expired), so whether it was applied"
+          + " cannot be told; it was not applied now: use a new seq");
     }
     return new Fresh<>();
   }
@@ -159,14 +299,82 @@ public record ClientSessions<R>(Map<String, Session> byClient) implements WireMe
         + ") was not applied: give each request a new seq (a retry must repeat its request exactly)";
   }
 
-  /** The sessions after {@code request} was applied and answered {@code reply}. */
+  /**
+   * The sessions after {@code request}, a new one ({@link Fresh}), was applied and answered {@code
+   * reply}: the clock advances, the sessions silent for {@link SessionExpiry#afterRequests} expire,
+   * and the request's client (unless anonymous) has it in its session.
+   */
   public ClientSessions<R> record(ClientRequest request, R reply) {
     RequestId id = request.id();
-    Session session = byClient.getOrDefault(id.client(), new Session(0, List.of()));
-    Applied applied = new Applied(id.seq(), request.fingerprint(), request.describe(),
-        request.isWrite() ? reply : null);
-    Map<String, Session> next = new HashMap<>(byClient);
-    next.put(id.client(), session.with(applied));
-    return new ClientSessions<>(next);
+    long now = clock + 1;
+    TreePMap<String, Session> clients = byClient;
+    TreePSet<Active> activity = byActivity;
+    if (!id.isAnonymous()) {
+      Session session = clients.get(id.client());
+      if (session == null) {
+        session = new Session(expiredFloor(id.client()), List.of(), now);
+      } else {
+        activity = activity.minus(new Active(session.lastActive(), id.client()));
+      }
+      Applied applied = new Applied(id.seq(), request.fingerprint(), request.describe(),
+          request.isWrite() ? reply : null);
+      clients = clients.plus(id.client(), session.with(applied, now));
+      activity = activity.plus(new Active(now, id.client()));
+    }
+    TreePMap<Integer, Long> buckets = expired;
+    long horizon = now - expiry.afterRequests();
+    while (!activity.isEmpty() && activity.first().at() <= horizon) {
+      Active oldest = activity.first();
+      long highest = clients.get(oldest.client()).highestSeq();
+      for (int bucket : buckets(oldest.client())) {
+        if (buckets.getOrDefault(bucket, 0L) < highest) {
+          buckets = buckets.plus(bucket, highest);
+        }
+      }
+      clients = clients.minus(oldest.client());
+      activity = activity.minusFirst();
+    }
+    return new ClientSessions<>(clients, now, buckets, expiry, activity);
+  }
+
+  /** The least of the buckets {@code client} hashes to: at least the highest seq of its expired session. */
+  private long expiredFloor(String client) {
+    long floor = Long.MAX_VALUE;
+    for (int bucket : buckets(client)) {
+      floor = Math.min(floor, expired.getOrDefault(bucket, 0L));
+    }
+    return floor;
+  }
+
+  /** The buckets {@code client} hashes to: the same on every JVM (String's hash is specified). */
+  private int[] buckets(String client) {
+    int h1 = client.hashCode();
+    int h2 = 0x811c9dc5;
+    for (int i = 0; i < client.length(); i++) {
+      h2 = (h2 ^ client.charAt(i)) * 0x01000193;
+    }
+    h2 |= 1;
+    int[] out = new int[HASHES];
+    for (int i = 0; i < HASHES; i++) {
+      out[i] = Math.floorMod(h1 + i * h2, expiry.buckets());
+    }
+    return out;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ClientSessions<?> s && clock == s.clock && byClient.equals(s.byClient)
+        && expired.equals(s.expired) && expiry.equals(s.expiry);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(byClient, clock, expired, expiry);
+  }
+
+  @Override
+  public String toString() {
+    return "ClientSessions[" + byClient.size() + " sessions, clock " + clock + ", " + expired.size()
+        + " expired buckets, " + expiry + "]";
   }
 }

@@ -1,9 +1,9 @@
 package dev.parley.protocols.replication;
 
 import dev.parley.protocols.core.WireMessage;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.pcollections.TreePMap;
 
 /**
  * The key-value state machine every store of this package keeps: a map of keys to values and the
@@ -15,6 +15,11 @@ import java.util.Objects;
  * EventSourcedBehavior}'s state or a snapshot; {@link #MACHINE} is the store as Raft's {@link
  * StateMachine}.
  *
+ * <p>Cost: the values are a persistent sorted map (structure-sharing), so a write costs O(log n) for
+ * n keys and shares the rest with the store before it; the sessions likewise ({@link
+ * ClientSessions}: anonymous requests leave none, silent clients' sessions expire). On the wire the
+ * values are a plain map, converted once when a store is read back.
+ *
  * @param values the keys and their values (a key never written is absent)
  * @param sessions each client's recent requests and what they were answered
  */
@@ -23,23 +28,33 @@ public record KvStore(Map<String, String> values, ClientSessions<KvReply> sessio
   /** The store and the reply one request produced. */
   public record Result(KvStore store, KvReply reply) {}
 
-  public static final KvStore EMPTY = new KvStore(Map.of(), ClientSessions.empty());
+  public static final KvStore EMPTY = new KvStore(TreePMap.empty(), ClientSessions.empty());
 
   /** The store as a state machine, for {@link Raft}: its state is the store itself. */
-  public static final StateMachine<KvStore, KvRequest, KvReply> MACHINE = StateMachine.of(EMPTY, (store, request) -> {
-    Result r = store.apply(request);
-    return new StateMachine.Applied<>(r.store(), r.reply());
-  });
+  public static final StateMachine<KvStore, KvRequest, KvReply> MACHINE = machine(SessionExpiry.DEFAULT);
+
+  /** An empty store whose client sessions expire by {@code expiry}. */
+  public static KvStore empty(SessionExpiry expiry) {
+    return new KvStore(TreePMap.empty(), ClientSessions.empty(expiry));
+  }
+
+  /** The store as a state machine starting empty, its client sessions expiring by {@code expiry}. */
+  public static StateMachine<KvStore, KvRequest, KvReply> machine(SessionExpiry expiry) {
+    return StateMachine.of(empty(expiry), (store, request) -> {
+      Result r = store.apply(request);
+      return new StateMachine.Applied<>(r.store(), r.reply());
+    });
+  }
 
   /** The keys alone, without sessions: what {@link SessionStateMachine} wraps. */
   private static final StateMachine<Map<String, String>, KvRequest, KvReply> KEYS =
-      StateMachine.of(Map.of(), KvStore::applyToKeys);
+      StateMachine.of(TreePMap.empty(), KvStore::applyToKeys);
 
   private static final SessionStateMachine<Map<String, String>, KvRequest, KvReply> WITH_SESSIONS =
       SessionStateMachine.wrap(KEYS, (request, why, reason) -> new KvReply.Rejected(request.id(), why, reason));
 
   public KvStore {
-    values = Map.copyOf(values); // no copy when it is one already: a write costs one copy of the map
+    values = values instanceof TreePMap<String, String> shared ? shared : TreePMap.from(values);
     sessions = sessions == null ? ClientSessions.empty() : sessions;
   }
 
@@ -80,8 +95,6 @@ public record KvStore(Map<String, String> values, ClientSessions<KvReply> sessio
   }
 
   private static Map<String, String> with(Map<String, String> values, String key, String value) {
-    Map<String, String> next = new HashMap<>(values);
-    next.put(key, value);
-    return next;
+    return (values instanceof TreePMap<String, String> shared ? shared : TreePMap.from(values)).plus(key, value);
   }
 }

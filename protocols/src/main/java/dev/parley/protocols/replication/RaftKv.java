@@ -33,34 +33,38 @@ public final class RaftKv {
   public record GetStatus(ActorRef<RaftKvStatus> replyTo) implements Command {}
 
   /**
-   * Raft's settings ({@link Raft.Settings}, which checks them) for a key-value group.
+   * Raft's settings ({@link Raft.Settings}, which checks them) for a key-value group, and when its
+   * clients' sessions expire.
    *
    * @param election heartbeat and election timeouts, as the election's
    * @param maxEntriesPerAppend the most entries one AppendEntries carries
    * @param maxBatchesInFlight how many batches the leader sends before the oldest is committed
    * @param snapshotInterval how many applied entries a node keeps in its log before it compacts them
    * @param snapshotChunkBytes the most bytes of a snapshot one message carries to a follower
+   * @param sessions when clients' sessions expire ({@link SessionExpiry}; null: its default); fixed
+   *     when the store starts empty, then carried in its snapshots
    */
   public record Settings(RaftElection.Settings election, int maxEntriesPerAppend, int maxBatchesInFlight,
-      int snapshotInterval, int snapshotChunkBytes) {
+      int snapshotInterval, int snapshotChunkBytes, SessionExpiry sessions) {
 
     /** For a loopback or LAN cluster: heartbeat 50 ms, election timeout 300-600 ms, 64 KiB snapshot chunks. */
     public static final Settings DEFAULT = of(Raft.Settings.DEFAULT);
 
     public Settings {
       new Raft.Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, snapshotChunkBytes);
+      sessions = sessions == null ? SessionExpiry.DEFAULT : sessions;
     }
 
-    /** These settings with 64 KiB snapshot chunks. */
+    /** These settings with 64 KiB snapshot chunks, sessions expiring by {@link SessionExpiry#DEFAULT}. */
     public Settings(RaftElection.Settings election, int maxEntriesPerAppend, int maxBatchesInFlight,
         int snapshotInterval) {
       this(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval,
-          Raft.Settings.DEFAULT_SNAPSHOT_CHUNK_BYTES);
+          Raft.Settings.DEFAULT_SNAPSHOT_CHUNK_BYTES, SessionExpiry.DEFAULT);
     }
 
     public static Settings of(Raft.Settings s) {
       return new Settings(s.election(), s.maxEntriesPerAppend(), s.maxBatchesInFlight(), s.snapshotInterval(),
-          s.snapshotChunkBytes());
+          s.snapshotChunkBytes(), SessionExpiry.DEFAULT);
     }
 
     /** These settings as Raft takes them. */
@@ -70,19 +74,25 @@ public final class RaftKv {
     }
 
     public Settings withElection(RaftElection.Settings e) {
-      return of(raft().withElection(e));
+      return new Settings(e, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, snapshotChunkBytes, sessions);
     }
 
     public Settings withMaxBatchesInFlight(int batches) {
-      return of(raft().withMaxBatchesInFlight(batches));
+      return new Settings(election, maxEntriesPerAppend, batches, snapshotInterval, snapshotChunkBytes, sessions);
     }
 
     public Settings withSnapshotInterval(int entries) {
-      return of(raft().withSnapshotInterval(entries));
+      return new Settings(election, maxEntriesPerAppend, maxBatchesInFlight, entries, snapshotChunkBytes, sessions);
+    }
+
+    public Settings withSessions(SessionExpiry expiry) {
+      return new Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, snapshotChunkBytes,
+          expiry);
     }
 
     public Settings withSnapshotChunkBytes(int bytes) {
-      return of(raft().withSnapshotChunkBytes(bytes));
+      return new Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval,
+          raft().withSnapshotChunkBytes(bytes).snapshotChunkBytes(), sessions);
     }
   }
 
@@ -105,7 +115,7 @@ public final class RaftKv {
           }
         });
     return Raft.create("raft-kv", group, (Peers<Raft.Command>) (Peers<?>) peers, env, settings.raft(),
-        KvStore.MACHINE, frontend).narrow();
+        KvStore.machine(settings.sessions()), frontend).narrow();
   }
 
   /** Answers {@code query} with {@code status} and the number of keys (or logs) the machine holds. */

@@ -18,8 +18,9 @@ import java.util.Objects;
  * one) is given to Raft as it is.
  *
  * <p>Deterministic as the wrapped machine is: the sessions are part of the replicated state and of
- * its snapshots. Cost: one look-up in the client's window per command, and a copy of the client table
- * per fresh command (see {@link ClientSessions}).
+ * its snapshots. Cost: one look-up in the client's window per command, and O(log n) for n sessions
+ * per fresh command, structure-sharing (see {@link ClientSessions}, which also says how sessions
+ * expire and how anonymous requests leave none).
  *
  * @param <S> the wrapped machine's state
  * @param <C> its commands
@@ -43,21 +44,28 @@ public final class SessionStateMachine<S, C extends ClientRequest, R>
 
   private final StateMachine<S, C, R> machine;
   private final Refusal<C, R> refusal;
+  private final SessionExpiry expiry;
 
-  private SessionStateMachine(StateMachine<S, C, R> machine, Refusal<C, R> refusal) {
+  private SessionStateMachine(StateMachine<S, C, R> machine, Refusal<C, R> refusal, SessionExpiry expiry) {
     this.machine = Objects.requireNonNull(machine, "machine");
     this.refusal = Objects.requireNonNull(refusal, "refusal");
+    this.expiry = Objects.requireNonNull(expiry, "expiry");
   }
 
   /** {@code machine} with client sessions; a refused request is answered {@code refusal}'s reply. */
   public static <S, C extends ClientRequest, R> SessionStateMachine<S, C, R> wrap(StateMachine<S, C, R> machine,
       Refusal<C, R> refusal) {
-    return new SessionStateMachine<>(machine, refusal);
+    return new SessionStateMachine<>(machine, refusal, SessionExpiry.DEFAULT);
+  }
+
+  /** This machine with sessions that expire by {@code expiry} (fixed when its state starts empty). */
+  public SessionStateMachine<S, C, R> withExpiry(SessionExpiry expiry) {
+    return new SessionStateMachine<>(machine, refusal, expiry);
   }
 
   @Override
   public Sessioned<S, R> initialState() {
-    return new Sessioned<>(machine.initialState(), ClientSessions.empty());
+    return new Sessioned<>(machine.initialState(), ClientSessions.empty(expiry));
   }
 
   @Override

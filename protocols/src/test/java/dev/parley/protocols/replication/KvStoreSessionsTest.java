@@ -67,4 +67,74 @@ class KvStoreSessionsTest {
         .isEqualTo(new KvReply.Ok(id("x", ClientSessions.WINDOW + 5), null));
     assertThat(s.sessions().byClient().get("x").recent()).hasSize(ClientSessions.WINDOW);
   }
+
+  @Test
+  void anonymousRequestsAreAppliedWithoutLeavingASession() {
+    KvStore s = KvStore.EMPTY;
+    for (int i = 1; i <= 1000; i++) {
+      s = s.apply(new Put(id(RequestId.ANONYMOUS_PREFIX + "run-" + i, 1), "k" + (i % 10), "v" + i)).store();
+    }
+    assertThat(s.sessions().size()).isZero();
+    assertThat(s.get("k0")).isEqualTo("v1000");
+    assertThat(s.sessions().clock()).isEqualTo(1000);
+  }
+
+  @Test
+  void silentClientsSessionsExpireSoTheirCountStaysBounded() {
+    KvStore s = KvStore.empty(new SessionExpiry(100, 64));
+    for (int i = 1; i <= 1000; i++) {
+      s = s.apply(new Put(id("c" + i, i), "k", "v" + i)).store();
+      assertThat(s.sessions().size()).isLessThanOrEqualTo(100);
+    }
+    assertThat(s.sessions().byClient()).containsKey("c1000").doesNotContainKey("c900");
+    assertThat(s.sessions().expired().size()).isLessThanOrEqualTo(64);
+    assertThat(s.get("k")).isEqualTo("v1000");
+  }
+
+  @Test
+  void aNewClientTakenForAnExpiredOneIsToldToNumberAboveTheFloor() {
+    KvStore s = KvStore.empty(new SessionExpiry(1, 1));
+    s = s.apply(new Put(id("alice", 7), "a", "1")).store();
+    s = s.apply(new Put(id("bob", 1), "b", "1")).store();
+    KvReply refused = s.apply(new Put(id("carol", 3), "c", "1")).reply();
+    assertThat(refused).isInstanceOfSatisfying(KvReply.Rejected.class, r -> {
+      assertThat(r.why()).isEqualTo(ClientSessions.Why.SESSION_EXPIRED);
+      assertThat(r.reason()).contains("above 7");
+    });
+    assertThat(s.apply(new Put(id("carol", 8), "c", "1")).reply()).isEqualTo(new KvReply.Ok(id("carol", 8), null));
+  }
+
+  @Test
+  void anExpiredClientsRetryIsRefusedAndNotAppliedAgain() {
+    KvStore s = KvStore.empty(new SessionExpiry(10, 1024));
+    s = s.apply(new Put(id("alice", 1), "a", "1")).store();
+    s = s.apply(new Put(id("alice", 2), "a", "2")).store();
+    for (int i = 1; i <= 10; i++) {
+      s = s.apply(new Put(id("bob", i), "a", "bob" + i)).store();
+    }
+    assertThat(s.sessions().byClient()).doesNotContainKey("alice");
+    KvStore.Result retry = s.apply(new Put(id("alice", 2), "a", "2"));
+    assertThat(retry.reply()).isInstanceOfSatisfying(KvReply.Rejected.class, r -> {
+      assertThat(r.why()).isEqualTo(ClientSessions.Why.SESSION_EXPIRED);
+      assertThat(r.reason()).contains("alice").contains("expired").contains("new client id");
+    });
+    assertThat(retry.store().get("a")).isEqualTo("bob10");
+    KvStore.Result next = s.apply(new Put(id("alice", 3), "a", "3"));
+    assertThat(next.reply()).isEqualTo(new KvReply.Ok(id("alice", 3), null));
+    assertThat(next.store().apply(new Put(id("alice", 1), "a", "1")).reply()).isInstanceOfSatisfying(
+        KvReply.Rejected.class, r -> assertThat(r.why()).isEqualTo(ClientSessions.Why.SEQ_FORGOTTEN));
+    assertThat(s.apply(new Put(id("carol", 1), "c", "1")).reply()).isEqualTo(new KvReply.Ok(id("carol", 1), null));
+  }
+
+  @Test
+  void aLiveClientsRetryIsStillAnsweredFromItsSession() {
+    KvStore s = KvStore.empty(new SessionExpiry(10, 1024));
+    s = s.apply(new Cas(id("alice", 1), "a", null, "1")).store();
+    for (int i = 1; i <= 9; i++) {
+      s = s.apply(new Put(id("bob", i), "a", "bob" + i)).store();
+    }
+    KvStore.Result retry = s.apply(new Cas(id("alice", 1), "a", null, "1"));
+    assertThat(retry.reply()).isEqualTo(new KvReply.Ok(id("alice", 1), null));
+    assertThat(retry.store().get("a")).isEqualTo("bob9");
+  }
 }

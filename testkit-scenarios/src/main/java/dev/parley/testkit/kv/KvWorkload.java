@@ -36,7 +36,8 @@ import java.util.function.Function;
  * node drawn at random). A {@link KvReply.NotLeader} sends the same request (same id,
  * so a store applies it once) to the leader it names, or the next node; a node that is down, an
  * {@link KvReply.Unavailable} or silence past the timeout ends the operation as info (it may or may
- * not have taken effect) and the client goes on. Choices come from a random seeded by the run's
+ * not have taken effect) and the client goes on; a {@link KvReply.Rejected} (refused by the client
+ * sessions, without effect) ends it as fail. Choices come from a random seeded by the run's
  * seed, so a seed replays exactly.
  *
  * @param <C> the protocol's message type (its {@code Command}, which the requests implement)
@@ -279,6 +280,8 @@ public final class KvWorkload<C> {
         }
       } else if (reply instanceof KvReply.CasFailed) {
         history.fail(p.handle, "cas failed");
+      } else if (reply instanceof KvReply.Rejected rejected) {
+        history.fail(p.handle, rejected.reason());
       } else {
         history.info(p.handle, ((KvReply.Unavailable) reply).reason());
         home.put(client, next(p.at));

@@ -20,6 +20,7 @@ import dev.parley.protocols.replication.RaftKvStatus;
 import dev.parley.protocols.replication.RaftStatus;
 import dev.parley.protocols.replication.RaftLog;
 import dev.parley.protocols.replication.RequestId;
+import dev.parley.protocols.replication.SessionExpiry;
 import dev.parley.testkit.ParleyTestKit;
 import java.util.List;
 import java.util.Set;
@@ -82,5 +83,31 @@ class RaftKvWireFormatSpec {
         new Raft.InstallSnapshot(3, N1, new LogPosition(4, 1), new Chunk(3, new byte[] {0, -128}, 5, 33, "store")),
         new Raft.InstallSnapshotReply(3, N2, new LogPosition(4, 1), 3),
         new Raft.SnapshotTaken(new LogPosition(4, 1), STORE), new Raft.State(new RaftState(3, N2), log)));
+  }
+
+  /**
+   * A store whose sessions expire travels with its clock, its expired buckets and its settings, and
+   * the store read back goes on exactly as the one sent (the same sessions expire at the same requests).
+   */
+  @Test
+  void aStoreWithExpiringSessionsRoundTripsAndGoesOnAlike() {
+    KvStore sent = KvStore.empty(new SessionExpiry(5, 16));
+    for (int i = 1; i <= 12; i++) {
+      sent = sent.apply(new Put(new RequestId("c" + (i % 7), i), "k" + (i % 3), "v" + i)).store();
+      sent = sent.apply(new Put(new RequestId(RequestId.ANONYMOUS_PREFIX + i, 1), "a", "v" + i)).store();
+    }
+    assertThat(sent.sessions().expired()).isNotEmpty();
+    SerializationTestKit serialization = new SerializationTestKit(parley.actorTestKit().system());
+    KvStore received = (KvStore) serialization.verifySerialization(sent, true);
+    assertThat(received).isEqualTo(sent);
+    for (int i = 13; i <= 30; i++) {
+      Put put = new Put(new RequestId("c" + (i % 11), i % 4 == 0 ? 1 : i), "k" + (i % 3), "v" + i);
+      KvStore.Result a = sent.apply(put);
+      KvStore.Result b = received.apply(put);
+      assertThat(b.reply()).as("%s", put).isEqualTo(a.reply());
+      sent = a.store();
+      received = b.store();
+      assertThat(received).isEqualTo(sent);
+    }
   }
 }
