@@ -46,10 +46,6 @@ public final class Clients {
       throw new IllegalArgumentException("client '" + abbreviate(name) + "' is not a client name: 1 to 128 letters,"
           + " digits and . _ - : @ /");
     }
-    if (name.startsWith(RequestId.ANONYMOUS_PREFIX)) {
-      throw new IllegalArgumentException("client '" + abbreviate(name) + "' starts with " + RequestId.ANONYMOUS_PREFIX
-          + ", which names the requests that name no client (they have no session): choose another name");
-    }
     return name;
   }
 

@@ -5,6 +5,7 @@ import akka.http.javadsl.server.Route;
 import dev.parley.cluster.Caller;
 import dev.parley.cluster.Clients;
 import dev.parley.cluster.NodeSettings;
+import dev.parley.protocols.replication.RequestId;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +69,9 @@ final class Params {
 
   /**
    * Who asks at {@code node}: the client named (or an anonymous one) and its {@code seq}; {@code seq}
-   * without {@code client}, or, with {@code seqRequired}, {@code client} without {@code seq}, is a 400.
+   * without {@code client}, or, with {@code seqRequired}, {@code client} without {@code seq}, is a 400,
+   * and so is a {@code seq} for an anonymous client's name (an anonymous lock holder's name is given
+   * back to release with, but such a client has no session to number requests in).
    */
   Caller caller(NodeSettings node, boolean seqRequired) {
     Optional<String> client = client();
@@ -80,6 +83,11 @@ final class Params {
     if (client.isPresent() && seq.isEmpty() && seqRequired) {
       throw new IllegalArgumentException("a client naming itself (client=" + client.get()
           + ") numbers its requests: give seq=1, 2, ... so a retry with the same seq is applied once");
+    }
+    if (client.isPresent() && seq.isPresent() && Clients.isAnonymous(client.get())) {
+      throw new IllegalArgumentException("client '" + Clients.abbreviate(client.get()) + "' starts with "
+          + RequestId.ANONYMOUS_PREFIX + ", which names the requests that name no client: they have no session, so"
+          + " a seq cannot make their retries safe; choose another name");
     }
     return new Caller(node, client.orElseGet(Clients::anonymous), seq);
   }
