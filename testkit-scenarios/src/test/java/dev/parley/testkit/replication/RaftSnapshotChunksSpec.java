@@ -184,18 +184,27 @@ class RaftSnapshotChunksSpec {
     });
   }
 
+  /**
+   * A follower of {@code leader} away while the store fills and the leader compacts, then back and
+   * holding part of the snapshot (two chunks answered); returns it.
+   */
+  private static NodeId partlyTransferred(Simulation<RaftKv.Command> sim, NodeId leader, long seed) {
+    NodeId absent = aFollower(sim, leader);
+    crash(sim, absent);
+    fill(sim, seed);
+    sim.restart(sim.elapsed(), absent);
+    long before = sent(sim, "InstallSnapshotReply");
+    stepUntil(sim, absent + " holds part of the snapshot", Duration.ofSeconds(10),
+        s -> sent(s, "InstallSnapshotReply") >= before + 2);
+    return absent;
+  }
+
   @Test
   void aFollowerThatCrashesInTheMiddleOfATransferIsSentTheSnapshotAgainAndCatchesUp() {
     Simulations.forSeeds(1, 4, seed -> {
       Simulation<RaftKv.Command> sim = simulation(seed);
       NodeId leader = leader(sim);
-      NodeId absent = aFollower(sim, leader);
-      crash(sim, absent);
-      fill(sim, seed);
-      sim.restart(sim.elapsed(), absent);
-      long before = sent(sim, "InstallSnapshotReply");
-      stepUntil(sim, absent + " holds part of the snapshot", Duration.ofSeconds(10),
-          s -> sent(s, "InstallSnapshotReply") >= before + 2);
+      NodeId absent = partlyTransferred(sim, leader, seed);
       assertThat(status(sim, absent).snapshotIndex()).as("nothing installed from part of a snapshot").isZero();
       crash(sim, absent);
       sim.restart(sim.elapsed().plusMillis(300), absent);
@@ -210,13 +219,7 @@ class RaftSnapshotChunksSpec {
     Simulations.forSeeds(1, 4, seed -> {
       Simulation<RaftKv.Command> sim = simulation(seed);
       NodeId leader = leader(sim);
-      NodeId absent = aFollower(sim, leader);
-      crash(sim, absent);
-      fill(sim, seed);
-      sim.restart(sim.elapsed(), absent);
-      long before = sent(sim, "InstallSnapshotReply");
-      stepUntil(sim, absent + " holds part of the snapshot", Duration.ofSeconds(10),
-          s -> sent(s, "InstallSnapshotReply") >= before + 2);
+      NodeId absent = partlyTransferred(sim, leader, seed);
       crash(sim, leader);
       NodeId next = leader(sim);
       assertThat(next).as("the new leader").isNotEqualTo(absent).isNotEqualTo(leader);
