@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code bin/parley up} fails fast: a node that stops while the script waits for the cluster is
  * reported at once in its own words (its {@code parley-node: ...} line, no stack trace), the script
- * exits non-zero, and no node it started is left running. Runs the project's script from a copy in
+ * exits non-zero, and no node it started is left running; {@code bin/parley logs NODE} shows that
+ * start's lines only. Runs the project's script from a copy in
  * a temporary directory (its own .parley state, the test's classpath as the build), on the
  * script's fixed ports, which must be free.
  */
@@ -85,6 +86,22 @@ class BinParleySpec {
     Outcome run = parley("up", "2", "--with", "my-kinds.jar", "--protocol", "x=my-kind");
 
     failedFastInTheNodesWords(run, 2, "--with " + root.resolve("my-kinds.jar") + " does not exist");
+  }
+
+  @Test
+  void logsShowsTheNodesLastStartOnly() throws Exception {
+    failedFastInTheNodesWords(parley("up", "2", "--protocol", "x=first-kind"), 2, "unknown protocol kind 'first-kind'");
+    failedFastInTheNodesWords(parley("up", "2", "--protocol", "x=second-kind"), 2, "unknown protocol kind 'second-kind'");
+
+    Outcome logs = parley("logs", "n1");
+    assertThat(logs.status()).as(logs.output()).isZero();
+    assertThat(logs.output()).startsWith("=== parley: starting n1").contains("unknown protocol kind 'second-kind'")
+        .doesNotContain("first-kind");
+    assertThat(Files.readString(root.resolve(".parley/logs/n1.log"))).contains("first-kind", "second-kind");
+
+    Outcome unknown = parley("logs", "n7");
+    assertThat(unknown.status()).isNotZero();
+    assertThat(unknown.output()).contains("no log of n7", "bin/parley up N");
   }
 
   private static boolean free(int port) {
