@@ -190,7 +190,9 @@ public final class Journal {
         .getString("akka-persistence-jdbc.shared-databases.default.db.url");
     String hint = url.startsWith("jdbc:h2:")
         ? "check that the data directory is writable, that no other process has the file open, and"
-            + " that the file is an H2 2.x database (move a damaged one aside to start empty)"
+            + " that the file is an H2 2.x database (a damaged one: restore it from a backup; starting empty is"
+            + " not safe for a Raft member, a lock server or a two-phase-commit node, see \"A damaged journal\""
+            + " in docs/journal.md)"
         : "check that the PostgreSQL server is running, that the database exists and that the user"
             + " and password in parley.persistence.postgres are right";
     return new JournalUnavailableException("the journal at " + url + " cannot be used: " + why

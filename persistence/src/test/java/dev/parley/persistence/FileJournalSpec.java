@@ -218,7 +218,7 @@ class FileJournalSpec {
       assertThatThrownBy(() -> Journal.prepare(kit.system()))
           .isInstanceOf(JournalUnavailableException.class)
           .hasMessageContaining("the file journal is damaged in " + segment + " at offset 13")
-          .hasMessageContaining("move it aside");
+          .hasMessageContaining("Do not start the node empty if it is a Raft member");
     } finally {
       kit.shutdownTestKit();
     }

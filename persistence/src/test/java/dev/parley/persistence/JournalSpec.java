@@ -139,7 +139,7 @@ class JournalSpec {
           .isInstanceOf(JournalUnavailableException.class)
           .hasMessageContaining("the journal at jdbc:h2:file:")
           .hasMessageContaining("cannot be used")
-          .hasMessageContaining("move a damaged one aside");
+          .hasMessageContaining("restore it from a backup").hasMessageContaining("not safe for a Raft member");
     } finally {
       kit.shutdownTestKit();
     }

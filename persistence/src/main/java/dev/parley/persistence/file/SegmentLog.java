@@ -197,7 +197,9 @@ final class SegmentLog implements AutoCloseable {
     return new JournalUnavailableException("the file journal is damaged in " + file + " at offset "
         + offset + ": " + what + ", and valid data follows, so it is not a write a crash cut short;"
         + " events acknowledged there cannot be recovered from this node: restore the directory from"
-        + " a backup, or move it aside and let the node catch up from its peers");
+        + " a backup. Do not start the node empty if it is a Raft member, a lock server or a two-phase-commit"
+        + " node: it would forget its term, vote and log (or its grants, its decisions) and could undo what"
+        + " was acknowledged; see \"A damaged journal\" in docs/journal.md for what is safe per protocol");
   }
 
   private void apply(Segment s, long offset, List<JournalEntry> entries) {
