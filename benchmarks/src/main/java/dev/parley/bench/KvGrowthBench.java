@@ -30,8 +30,9 @@ import picocli.CommandLine.Option;
 
 /**
  * Does the Raft key-value store stay fast and small under many anonymous writes, and how long does a
- * full restart leave it unserved? Three nodes of real actors in this JVM, journals in H2 on disk
- * (the store's default settings: snapshots every 10,000 entries): closed-loop clients put anonymous
+ * full restart leave it unserved? Three nodes of real actors in this JVM, journals on disk (the
+ * file journal, or H2 with {@code --journal h2}; the store's default settings: snapshots every 10,000
+ * entries): closed-loop clients put anonymous
  * requests (one of their own each, as the HTTP edge makes for a request naming no client) on
  * {@code --keys} keys; every {@code --every} writes it prints the throughput of those writes, the
  * heap used after a GC and the journals' size on disk.
@@ -59,6 +60,9 @@ final class KvGrowthBench implements Runnable {
   @Option(names = "--keys", description = "distinct keys written (default ${DEFAULT-VALUE})")
   int keys = 20_000;
 
+  @Option(names = "--journal", description = "file or h2, as parley.persistence.backend (default ${DEFAULT-VALUE})")
+  String journal = "file";
+
   private static final Duration ANSWER_WAIT = Duration.ofSeconds(10);
 
   private final Map<RequestId, Pending> pending = new ConcurrentHashMap<>();
@@ -76,13 +80,16 @@ final class KvGrowthBench implements Runnable {
     if (writes < 1 || every < 1 || clients < 1 || keys < 1) {
       throw new IllegalArgumentException("--writes, --every, --clients and --keys must be at least 1");
     }
+    if (!journal.equals("file") && !journal.equals("h2")) {
+      throw new IllegalArgumentException("--journal is file or h2, got '" + journal + "'");
+    }
     kind = (KvKind<?>) ProtocolKinds.load().all().get("raft-kv");
     Path dir = Scratch.directory("kv-growth");
-    ActorTestKit kit = ActorTestKit.create("bench-kv-growth", Scratch.h2Journal(dir));
+    ActorTestKit kit = ActorTestKit.create("bench-kv-growth", Scratch.journal(dir, journal));
     try {
       Journal.prepare(kit.system());
-      System.out.printf("Raft key-value store on 3 nodes in one JVM, H2 journals on disk: %,d anonymous writes by %d"
-          + " closed-loop clients on %,d keys%n", writes, clients, keys);
+      System.out.printf("Raft key-value store on 3 nodes in one JVM, %s journals on disk: %,d anonymous writes by %d"
+          + " closed-loop clients on %,d keys%n", journal.equals("file") ? "file (forced)" : "H2", writes, clients, keys);
       Figures.machine();
       Figures.row("writes", "writes per second (this block)", "heap used after GC", "journal on disk", "failed");
       Figures.row("---", "---", "---", "---", "---");

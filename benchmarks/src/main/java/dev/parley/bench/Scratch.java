@@ -31,6 +31,16 @@ final class Scratch {
         .withFallback(ConfigFactory.load());
   }
 
+  /**
+   * The journal of {@code backend} ({@code file} or {@code h2}, as {@code parley.persistence.backend})
+   * in {@code dir}, a 1 ms scheduler tick, over the application's configuration.
+   */
+  static Config journal(Path dir, String backend) {
+    return Journal.fromSettings(ConfigFactory.parseString("parley.persistence.backend = " + backend), dir)
+        .withFallback(ConfigFactory.parseString("akka.scheduler.tick-duration = 1ms"))
+        .withFallback(ConfigFactory.load());
+  }
+
   /** Deletes {@code dir} and everything in it; says so if it cannot. */
   static void delete(Path dir) {
     try (Stream<Path> paths = Files.walk(dir)) {
