@@ -12,6 +12,7 @@ import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.core.PersistFailure;
 import dev.parley.protocols.core.WireMessage;
 import dev.parley.protocols.core.WriteAhead;
 import dev.parley.protocols.replication.ChainReplication.Command;
@@ -65,7 +66,7 @@ public final class ChainMaster extends EventSourcedBehavior<Command, ChainMaster
 
   private ChainMaster(String group, TimerScheduler<Command> timers, Peers<Command> peers, NodeEnv env,
       Settings settings, ActorRef<KvReply> upcalls) {
-    super(PersistenceId.of("chain-master", group));
+    super(PersistenceId.of("chain-master", group), PersistFailure.restart());
     this.writes = new WriteAhead<>(Effect());
     this.peers = peers;
     this.env = env;

@@ -15,6 +15,7 @@ import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.Heartbeat;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.core.PersistFailure;
 import dev.parley.protocols.core.WireMessage;
 import dev.parley.protocols.core.WriteAhead;
 import java.time.Duration;
@@ -152,7 +153,7 @@ public final class GossipStore
 
   private GossipStore(String group, Peers<Command> peers, NodeEnv env, Settings settings,
       ActorRef<KvReply> upcalls, TimerScheduler<Command> timers) {
-    super(PersistenceId.of("gossip", group + "/" + peers.self().name()));
+    super(PersistenceId.of("gossip", group + "/" + peers.self().name()), PersistFailure.restart());
     this.writes = new WriteAhead<>(Effect());
     this.peers = peers;
     this.env = env;

@@ -14,6 +14,7 @@ import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.core.PersistFailure;
 import dev.parley.protocols.core.WireMessage;
 import dev.parley.protocols.core.WriteAhead;
 import java.time.Duration;
@@ -195,7 +196,7 @@ public final class QuorumReplication
 
   private QuorumReplication(String group, Peers<Command> peers, Settings settings, ActorRef<KvReply> upcalls,
       ActorContext<Command> context, TimerScheduler<Command> timers) {
-    super(PersistenceId.of("quorum", group + "/" + peers.self().name()));
+    super(PersistenceId.of("quorum", group + "/" + peers.self().name()), PersistFailure.restart());
     this.writes = new WriteAhead<>(Effect());
     this.peers = peers;
     this.settings = settings;

@@ -11,6 +11,7 @@ import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.Payload;
+import dev.parley.protocols.core.PersistFailure;
 import dev.parley.protocols.core.WireMessage;
 import dev.parley.protocols.core.WriteAhead;
 import java.util.HashMap;
@@ -135,7 +136,7 @@ public class RpcServer
       RpcService<Object> service,
       Peers<RpcClient.Command> clients,
       ActorRef<? super Executed> listener) {
-    super(PersistenceId.of("rpc-server", Objects.requireNonNull(name, "name")));
+    super(PersistenceId.of("rpc-server", Objects.requireNonNull(name, "name")), PersistFailure.restart());
     this.writes = new WriteAhead<>(Effect());
     this.semantics = semantics;
     this.service = service;
