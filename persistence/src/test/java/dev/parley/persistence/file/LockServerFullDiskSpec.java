@@ -10,6 +10,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.parley.persistence.Journal;
 import dev.parley.persistence.JournalHealth;
 import dev.parley.protocols.core.NodeEnv;
+import dev.parley.protocols.core.NodeHost;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.mutex.LockClient;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * A durable protocol on a full disk, end to end: the lock server over the file journal, whose disk
  * fills up while clients use it. While writes fail, the server acknowledges nothing it could not
  * write (no grant, no queuing) and the node's journal health says why; once there is room again,
- * the server (restarted from its journal by {@code PersistFailure}) serves again with its holder
+ * the server (restarted from its journal by its {@code NodeHost}) serves again with its holder
  * and queue as they were before the disk filled.
  */
 class LockServerFullDiskSpec {
@@ -54,8 +55,11 @@ class LockServerFullDiskSpec {
       TestProbe<LockClient.Command> c3 = kit.createTestProbe();
       TestProbe<MutexUpcall> upcalls = kit.createTestProbe();
       Peers<LockClient.Command> clients = Peers.of(SERVER, Map.of(N1, c1.ref(), N2, c2.ref(), N3, c3.ref()));
-      ActorRef<LockServer.Command> server = kit.spawn(LockServer.create("printer", clients,
-          NodeEnv.seeded(SERVER, 1), upcalls.ref(), new LockServer.Settings(Duration.ofMinutes(5), Duration.ZERO)));
+      NodeEnv env = NodeEnv.seeded(SERVER, 1);
+      ActorRef<Object> host = kit.spawn(NodeHost.<LockServer.Command>create(env, (peers, e) -> LockServer.create(
+          "printer", clients, e, upcalls.ref(), new LockServer.Settings(Duration.ofMinutes(5), Duration.ZERO))));
+      host.tell(new NodeHost.Start(Peers.<LockServer.Command>alone(SERVER)));
+      ActorRef<LockServer.Command> server = host.unsafeUpcast();
       JournalHealth health = JournalHealth.get(kit.system());
 
       server.tell(new LockServer.LockRequest(N1, 1));

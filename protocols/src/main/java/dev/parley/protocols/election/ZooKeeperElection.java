@@ -12,7 +12,6 @@ import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
-import dev.parley.protocols.core.PersistFailure;
 import dev.parley.protocols.core.WireMessage;
 import dev.parley.protocols.core.WriteAhead;
 import java.time.Duration;
@@ -163,7 +162,7 @@ public final class ZooKeeperElection
 
   private ZooKeeperElection(String group, TimerScheduler<Command> timers, Peers<Command> peers,
       NodeEnv env, Settings settings, long initialZxid, ActorRef<LeaderElected> listener) {
-    super(PersistenceId.of("zookeeper-election", group + "/" + peers.self().name()), PersistFailure.restart());
+    super(PersistenceId.of("zookeeper-election", group + "/" + peers.self().name()));
     this.timers = timers;
     this.peers = peers;
     this.env = env;

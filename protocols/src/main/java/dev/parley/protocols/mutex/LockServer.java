@@ -16,7 +16,6 @@ import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
-import dev.parley.protocols.core.PersistFailure;
 import dev.parley.protocols.core.WireMessage;
 import dev.parley.protocols.core.WriteAhead;
 import java.time.Duration;
@@ -268,7 +267,7 @@ public class LockServer
 
   LockServer(String lockName, Peers<LockClient.Command> clients, NodeEnv env, ActorRef<MutexUpcall> listener,
       Settings settings, ActorContext<Command> context, TimerScheduler<Command> timers) {
-    super(PersistenceId.of("lock-server", Objects.requireNonNull(lockName, "lockName")), PersistFailure.restart());
+    super(PersistenceId.of("lock-server", Objects.requireNonNull(lockName, "lockName")));
     this.clients = clients;
     this.env = env;
     this.listener = listener;

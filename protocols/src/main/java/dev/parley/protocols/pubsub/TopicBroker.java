@@ -16,7 +16,6 @@ import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
-import dev.parley.protocols.core.PersistFailure;
 import dev.parley.protocols.core.WireMessage;
 import dev.parley.protocols.core.WriteAhead;
 import dev.parley.protocols.pubsub.BrokerState.Subscription;
@@ -324,7 +323,7 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
 
   private TopicBroker(String name, Peers<Object> group, Settings settings, BrokerPublishing.Maker publishing,
       ActorContext<Command> context, TimerScheduler<Command> timers) {
-    super(PersistenceId.of("topic-broker", name), PersistFailure.restart());
+    super(PersistenceId.of("topic-broker", name));
     this.group = group;
     this.settings = settings;
     this.context = context;

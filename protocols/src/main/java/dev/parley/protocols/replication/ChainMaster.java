@@ -12,7 +12,6 @@ import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
-import dev.parley.protocols.core.PersistFailure;
 import dev.parley.protocols.core.WireMessage;
 import dev.parley.protocols.core.WriteAhead;
 import dev.parley.protocols.replication.ChainReplication.Command;
@@ -66,7 +65,7 @@ public final class ChainMaster extends EventSourcedBehavior<Command, ChainMaster
 
   private ChainMaster(String group, TimerScheduler<Command> timers, Peers<Command> peers, NodeEnv env,
       Settings settings, ActorRef<KvReply> upcalls) {
-    super(PersistenceId.of("chain-master", group), PersistFailure.restart());
+    super(PersistenceId.of("chain-master", group));
     this.writes = new WriteAhead<>(Effect());
     this.peers = peers;
     this.env = env;

@@ -15,7 +15,6 @@ import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.Heartbeat;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
-import dev.parley.protocols.core.PersistFailure;
 import dev.parley.protocols.core.WireMessage;
 import dev.parley.protocols.core.WriteAhead;
 import java.time.Duration;
@@ -153,7 +152,7 @@ public final class GossipStore
 
   private GossipStore(String group, Peers<Command> peers, NodeEnv env, Settings settings,
       ActorRef<KvReply> upcalls, TimerScheduler<Command> timers) {
-    super(PersistenceId.of("gossip", group + "/" + peers.self().name()), PersistFailure.restart());
+    super(PersistenceId.of("gossip", group + "/" + peers.self().name()));
     this.writes = new WriteAhead<>(Effect());
     this.peers = peers;
     this.env = env;

@@ -12,7 +12,6 @@ import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
-import dev.parley.protocols.core.PersistFailure;
 import dev.parley.protocols.core.WireMessage;
 import dev.parley.protocols.core.WriteAhead;
 import java.time.Duration;
@@ -229,7 +228,7 @@ public final class PrimaryBackup
 
   private PrimaryBackup(String group, TimerScheduler<Command> timers, Peers<Command> peers, NodeEnv env,
       Settings settings, ActorRef<KvReply> upcalls, PrimaryRole primaryRole) {
-    super(PersistenceId.of("primary-backup", group + "/" + peers.self().name()), PersistFailure.restart());
+    super(PersistenceId.of("primary-backup", group + "/" + peers.self().name()));
     this.timers = timers;
     this.peers = peers;
     this.env = env;

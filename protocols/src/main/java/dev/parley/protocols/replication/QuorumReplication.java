@@ -14,7 +14,6 @@ import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.Peers;
-import dev.parley.protocols.core.PersistFailure;
 import dev.parley.protocols.core.WireMessage;
 import dev.parley.protocols.core.WriteAhead;
 import java.time.Duration;
@@ -196,7 +195,7 @@ public final class QuorumReplication
 
   private QuorumReplication(String group, Peers<Command> peers, Settings settings, ActorRef<KvReply> upcalls,
       ActorContext<Command> context, TimerScheduler<Command> timers) {
-    super(PersistenceId.of("quorum", group + "/" + peers.self().name()), PersistFailure.restart());
+    super(PersistenceId.of("quorum", group + "/" + peers.self().name()));
     this.writes = new WriteAhead<>(Effect());
     this.peers = peers;
     this.settings = settings;

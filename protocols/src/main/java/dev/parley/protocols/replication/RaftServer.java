@@ -16,7 +16,6 @@ import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.PayloadCodec;
 import dev.parley.protocols.core.Peers;
-import dev.parley.protocols.core.PersistFailure;
 import dev.parley.protocols.core.WriteAhead;
 import dev.parley.protocols.election.Role;
 import dev.parley.protocols.replication.Raft.Event;
@@ -62,7 +61,7 @@ final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event
       TimerScheduler<Raft.Command> timers, Peers<Raft.Command> peers, NodeEnv env, Raft.Settings settings,
       StateMachine<S, C, R> machine, Raft.Frontend<S, C, R> frontend,
       Function<RaftServer<S, C, R>, RaftLeader<C>> leaderRole, Function<RaftServer<?, ?, ?>, RaftFollower> followerRole) {
-    super(PersistenceId.of(persistenceType, id), PersistFailure.restart());
+    super(PersistenceId.of(persistenceType, id));
     this.persistenceId = persistenceType + "|" + id;
     this.context = context;
     this.timers = timers;

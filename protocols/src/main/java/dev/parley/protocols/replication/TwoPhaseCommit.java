@@ -16,7 +16,6 @@ import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
-import dev.parley.protocols.core.PersistFailure;
 import dev.parley.protocols.core.WireMessage;
 import dev.parley.protocols.core.WriteAhead;
 import dev.parley.protocols.replication.TpcNode.Step;
@@ -268,7 +267,7 @@ public final class TwoPhaseCommit
   private TwoPhaseCommit(String group, Peers<Command> peers, NodeEnv env, Settings settings,
       ActorRef<KvReply> upcalls, ActorRef<Upcall> transactions, TpcCoordinator.Maker coordinator,
       TpcParticipant.Maker participant, ActorContext<Command> context, TimerScheduler<Command> timers) {
-    super(PersistenceId.of("two-phase-commit", group + "/" + peers.self().name()), PersistFailure.restart());
+    super(PersistenceId.of("two-phase-commit", group + "/" + peers.self().name()));
     this.settings = settings;
     this.node = new TpcNode(peers, env, settings, new WriteAhead<>(Effect()), context, upcalls, transactions);
     this.coordinator = coordinator.make(node);

@@ -11,7 +11,6 @@ import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.Payload;
-import dev.parley.protocols.core.PersistFailure;
 import dev.parley.protocols.core.WireMessage;
 import dev.parley.protocols.core.WriteAhead;
 import java.util.HashMap;
@@ -136,7 +135,7 @@ public class RpcServer
       RpcService<Object> service,
       Peers<RpcClient.Command> clients,
       ActorRef<? super Executed> listener) {
-    super(PersistenceId.of("rpc-server", Objects.requireNonNull(name, "name")), PersistFailure.restart());
+    super(PersistenceId.of("rpc-server", Objects.requireNonNull(name, "name")));
     this.writes = new WriteAhead<>(Effect());
     this.semantics = semantics;
     this.service = service;
