@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A node whose disk fills up, over HTTP: {@code GET /status} says the journal refuses writes and
- * why; a write to a durable protocol (a one-node Raft key-value store) is answered 503 with the
+ * A node whose disk fills up, over HTTP: {@code GET /status} (and {@code bin/parley status}) says
+ * the journal refuses writes and why; a write to a durable protocol (a one-node Raft key-value store) is answered 503 with the
  * reason and what to do, not acknowledged; once there is room the status says ok again and the
  * store takes writes, with what it held before.
  */
@@ -50,6 +50,10 @@ class FullDiskNodeSpec {
       assertThat(journal.get("reason").asText()).contains("the disk is full");
       assertThat(journal.get("since").asText()).isNotBlank();
       assertThat(journal.get("todo").asText()).contains("free disk space");
+      CtlRun status = CtlRun.of("status", "--nodes", "127.0.0.1:" + cluster.httpPorts.get(N1));
+      assertThat(status.exit()).as(status.err()).isZero();
+      assertThat(status.out()).contains("journal refusing writes: the disk is full (No space left on device) since")
+          .contains("free disk space");
 
       disk.full(false);
       cluster.eventually(Duration.ofSeconds(30), () ->

@@ -18,9 +18,9 @@ import dev.parley.protocols.mutex.LockServer;
 import dev.parley.protocols.mutex.MutexUpcall;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -101,7 +101,7 @@ class LockServerFullDiskSpec {
 
   /** The server's status once {@code check} holds of it (it may be restarting: asks until it answers). */
   private static LockServer.Status awaitStatus(ActorTestKit kit, ActorRef<LockServer.Command> server,
-      java.util.function.Consumer<LockServer.Status> check) {
+      Consumer<LockServer.Status> check) {
     LockServer.Status[] seen = new LockServer.Status[1];
     kit.createTestProbe().awaitAssert(WAIT, Duration.ofMillis(200), () -> {
       TestProbe<LockServer.Status> reply = kit.createTestProbe();

@@ -6,6 +6,8 @@ import akka.actor.typed.ChildFailed;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.StashBuffer;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Hosts one protocol instance on one node: the stable address peers send to, while the instance
@@ -103,7 +105,7 @@ public final class NodeHost {
               }
               boolean ranLong = System.nanoTime() - started >= RestartBackoff.MAX.toNanos();
               int inARow = ranLong ? 1 : failedInARow + 1;
-              java.time.Duration wait = RestartBackoff.delay(inARow, env.derive("restart").nextDouble());
+              Duration wait = RestartBackoff.delay(inARow, ThreadLocalRandom.current().nextDouble());
               ctx.getLog().warn("{} failed (incarnation {}): {}; it restarts from its journal in {} ms", env.node(),
                   incarnation, f.getCause().toString(), wait.toMillis());
               ctx.scheduleOnce(wait, ctx.getSelf(), new RestartAfterFailure(incarnation + 1));
