@@ -17,8 +17,8 @@ import java.util.Optional;
  * <p>States: {@code ok}; {@code refusing writes} (a write failed cleanly, e.g. the disk is full:
  * nothing of it was kept, the journal refuses writes until one succeeds, and probes for room by
  * itself); {@code failed} (a force failed: the device's state is unknown, the journal takes no more
- * writes until the node restarts); {@code not tracked} (a backend that does not report, such as the
- * JDBC ones). Each state but {@code ok} carries its reason and since when. Thread-safe: one
+ * writes until the node restarts); {@code not tracked} (no journal that reports has started: a
+ * backend that does not report, such as the JDBC ones, or a file journal no protocol has used yet). Each state but {@code ok} carries its reason and since when. Thread-safe: one
  * volatile snapshot; cost none beyond a state change.
  */
 public final class JournalHealth implements Extension {
