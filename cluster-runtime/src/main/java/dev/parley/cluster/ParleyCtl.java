@@ -65,6 +65,12 @@ public final class ParleyCtl {
             + e.getValue().get("kind").asText() + (e.getValue().get("started").asBoolean() ? "" : "(waiting)")
             + " " + e.getValue().get("state")));
         System.out.printf("%s (%s) members %s%n", s.get("node").asText(), address, members);
+        JsonNode journal = s.get("journal");
+        if (journal != null) {
+          System.out.println("    journal " + journal.get("state").asText() + (journal.has("reason")
+              ? ": " + journal.get("reason").asText() + " since " + journal.get("since").asText() + " ("
+              + journal.get("todo").asText() + ")" : ""));
+        }
         protocols.forEach(p -> System.out.println("    " + p));
       }
       return down == 0 ? 0 : 1;

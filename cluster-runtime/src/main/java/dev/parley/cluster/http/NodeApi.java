@@ -25,6 +25,7 @@ import dev.parley.cluster.NodeGuardian;
 import dev.parley.cluster.NodeRuntime;
 import dev.parley.cluster.Operation;
 import dev.parley.cluster.OperationHost;
+import dev.parley.persistence.JournalHealth;
 import dev.parley.persistence.JournalReader;
 import dev.parley.persistence.JournalUnavailableException;
 import dev.parley.protocols.core.NodeHost;
@@ -39,13 +40,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
  * A node's HTTP face, JSON through Jackson, on loopback by default.
  *
  * <pre>
- * GET  /status                       members, reachability, network, every instance's state
+ * GET  /status                       members, reachability, network, the journal's state (ok, refusing
+ *                                    writes: why, since when, what to do), every instance's state
  * GET  /membership                   the membership changes this node has seen, in order
  * GET  /protocols                    the instances this node runs and their operations
  * GET  /protocols/{name}             one instance's state
@@ -174,6 +177,7 @@ public final class NodeApi extends AllDirectives {
     out.put("access", runtime.access().counts());
     out.put("members", NodeGuardian.members(Cluster.get(system)));
     out.put("network", runtime.network().faults());
+    out.put("journal", JournalHealth.get(system).state().shown());
     Map<String, Object> protocols = new LinkedHashMap<>();
     out.put("protocols", protocols);
     CompletionStage<Map<String, Object>> done = CompletableFuture.completedFuture(out);
@@ -331,11 +335,15 @@ public final class NodeApi extends AllDirectives {
         .match(NodeRuntime.UnknownException.class, e -> status(StatusCodes.NOT_FOUND, error(e)))
         .match(IllegalArgumentException.class, e -> status(StatusCodes.BAD_REQUEST, error(e)))
         .match(JournalUnavailableException.class, e -> status(StatusCodes.SERVICE_UNAVAILABLE, error(e)))
-        .match(RuntimeException.class, e -> {
-          system.log().error("HTTP request failed", e);
-          return status(StatusCodes.INTERNAL_SERVER_ERROR, error(e));
-        })
+        .match(CompletionException.class, e -> e.getCause() instanceof JournalUnavailableException j
+            ? status(StatusCodes.SERVICE_UNAVAILABLE, error(j)) : failed(e))
+        .match(RuntimeException.class, this::failed)
         .build();
+  }
+
+  private Route failed(RuntimeException e) {
+    system.log().error("HTTP request failed", e);
+    return status(StatusCodes.INTERNAL_SERVER_ERROR, error(e));
   }
 
   private RejectionHandler rejections() {

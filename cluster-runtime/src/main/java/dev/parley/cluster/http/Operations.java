@@ -24,6 +24,8 @@ import dev.parley.cluster.Invocation;
 import dev.parley.cluster.NodeRuntime;
 import dev.parley.cluster.Operation;
 import dev.parley.cluster.OperationHost;
+import dev.parley.persistence.JournalHealth;
+import dev.parley.persistence.JournalUnavailableException;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
@@ -136,7 +138,10 @@ final class Operations {
 
   /**
    * {@code invocation} at {@code instance} for {@code caller}: what the instance's operation host
-   * answered within {@code wait} ({@link OperationHost.TimedOut} if it did not).
+   * answered within {@code wait} ({@link OperationHost.TimedOut} if it did not). If it did not and
+   * the node's journal refuses writes ({@link JournalHealth}), fails with a {@link
+   * JournalUnavailableException} saying why and what to do (a 503): a durable protocol acknowledges
+   * nothing it could not write, so the timeout was the full disk's doing.
    */
   CompletionStage<OperationHost.Outcome> ask(NodeRuntime.Instance instance, Invocation invocation, Caller caller,
       Duration wait, String label) {
@@ -144,7 +149,16 @@ final class Operations {
             replyTo -> new OperationHost.Invoke(invocation, caller.client(), label, wait, replyTo),
             wait.plus(SLACK), system.scheduler())
         .handle((answer, error) -> error != null ? new OperationHost.TimedOut()
-            : answer instanceof OperationHost.Outcome o ? o : new OperationHost.Answered(answer));
+            : answer instanceof OperationHost.Outcome o ? o : new OperationHost.Answered(answer))
+        .thenApply(outcome -> {
+          if (outcome instanceof OperationHost.TimedOut) {
+            JournalHealth.get(system).refusal().ifPresent(why -> {
+              throw new JournalUnavailableException(instance.name() + " did not answer within " + wait.toMillis()
+                  + " ms: " + why + "; nothing that needed a write was acknowledged");
+            });
+          }
+          return outcome;
+        });
   }
 
   /**

@@ -10,6 +10,7 @@ import akka.serialization.SerializationExtension;
 import akka.serialization.Serializer;
 import akka.serialization.Serializers;
 import com.typesafe.config.Config;
+import dev.parley.persistence.JournalHealth;
 import dev.parley.persistence.JournalUnavailableException;
 import dev.parley.persistence.file.JournalEntry.Deletion;
 import dev.parley.persistence.file.JournalEntry.Events;
@@ -37,8 +38,13 @@ import scala.jdk.javaapi.FutureConverters;
  * crash. Payloads are serialized with Akka's serialization (Parley's events: Jackson CBOR). Tags
  * are not stored (Parley reads journals by persistence id only); neither is event metadata.
  *
+ * <p>A full disk: a batch whose append fails is cut back and its persists fail (nothing of it is
+ * acknowledged or replayed later); the journal reports {@code refusing writes} in {@link
+ * JournalHealth}, probes every {@code probe-interval}, and takes writes again once there is room. A
+ * failed force stays fatal until the node restarts ({@link GroupCommitWriter}).
+ *
  * <p>Settings (under the plugin id): {@code dir}, {@code files} (a {@link FileLayers} name),
- * {@code segment-size}, {@code max-batch}.
+ * {@code segment-size}, {@code max-batch}, {@code probe-interval}.
  */
 public final class FileJournal extends AsyncWriteJournal {
 
@@ -56,7 +62,10 @@ public final class FileJournal extends AsyncWriteJournal {
       throw new JournalUnavailableException("the file journal in " + dir + " cannot be opened: " + e
           + "; check that the directory is writable", e);
     }
-    writer = new GroupCommitWriter(log, config.getInt("max-batch"), "parley-file-journal " + dir);
+    JournalHealth health = JournalHealth.get(context().system());
+    health.ok();
+    writer = new GroupCommitWriter(log, config.getInt("max-batch"), "parley-file-journal " + dir, health,
+        config.getDuration("probe-interval"), dir.toString());
     serialization = SerializationExtension.get(context().system());
     dispatcher = context().dispatcher();
   }

@@ -1,11 +1,14 @@
 package dev.parley.persistence.file;
 
+import dev.parley.persistence.JournalHealth;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -16,9 +19,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * follows the device's forces per second times the batch size, not forces per second alone.
  *
  * <p>Reads (replay, highest sequence number) queue behind the writes before them, so they see
- * every write that was acknowledged. If a write or force fails the log is broken for good (after a
- * failed fsync the file's state is unknown): every later write fails with the first cause, and the
- * node must be restarted, which recovers from what reached the device.
+ * every write that was acknowledged.
+ *
+ * <p>Failures: if a batch's append fails cleanly ({@link WriteRefused}, e.g. the disk is full), its
+ * writes fail (nothing of them was kept), the journal reports {@code refusing writes} to {@link
+ * JournalHealth}, and it probes every {@code probeEvery} with a frame that changes nothing; the
+ * first write or probe that succeeds reports {@code ok} again. If a force fails (or a cut-back), the
+ * log is broken for good (after a failed fsync the file's state is unknown): every later write fails
+ * with the first cause, health says {@code failed}, and the node must be restarted, which recovers
+ * from what reached the device.
  */
 final class GroupCommitWriter implements AutoCloseable {
 
@@ -49,11 +58,19 @@ final class GroupCommitWriter implements AutoCloseable {
   private final int maxBatch;
   private final Thread thread;
   private final AtomicLong commits = new AtomicLong();
+  private final JournalHealth health;
+  private final Duration probeEvery;
+  private final String dir;
   private volatile Exception broken;
+  private WriteRefused refusing;
 
-  GroupCommitWriter(SegmentLog log, int maxBatch, String name) {
+  GroupCommitWriter(SegmentLog log, int maxBatch, String name, JournalHealth health, Duration probeEvery,
+      String dir) {
     this.log = log;
     this.maxBatch = maxBatch;
+    this.health = health;
+    this.probeEvery = probeEvery;
+    this.dir = dir;
     this.thread = new Thread(this::run, name);
     thread.setDaemon(true);
     thread.start();
@@ -93,7 +110,12 @@ final class GroupCommitWriter implements AutoCloseable {
     while (!stopping) {
       tasks.clear();
       try {
-        tasks.add(queue.take());
+        Task next = refusing == null ? queue.take() : queue.poll(probeEvery.toNanos(), TimeUnit.NANOSECONDS);
+        if (next == null) {
+          probe();
+          continue;
+        }
+        tasks.add(next);
       } catch (InterruptedException e) {
         break;
       }
@@ -124,25 +146,67 @@ final class GroupCommitWriter implements AutoCloseable {
     if (pending.isEmpty()) {
       return;
     }
+    WriteRefused refused = null;
     if (broken == null) {
       List<JournalEntry> entries = new ArrayList<>();
       pending.forEach(w -> entries.addAll(w.entries()));
       try {
         log.commit(entries);
         commits.incrementAndGet();
+        tookWrites();
+      } catch (WriteRefused e) {
+        refused = e;
+        refuse(e);
       } catch (IOException | RuntimeException e) {
-        broken = e;
+        fail(e);
       }
     }
     for (Write w : pending) {
-      if (broken == null) {
-        w.done().complete(null);
-      } else {
+      if (broken != null) {
         w.done().completeExceptionally(new IOException("the file journal could not force a write,"
             + " so it takes no more until the node restarts: " + broken, broken));
+      } else if (refused != null) {
+        w.done().completeExceptionally(new IOException("the file journal refused this write, nothing of"
+            + " it was kept: " + refused.getMessage() + "; " + roomTodo(), refused));
+      } else {
+        w.done().complete(null);
       }
     }
     pending.clear();
+  }
+
+  /** While writes are refused: a frame that changes nothing, to see whether there is room again. */
+  private void probe() {
+    try {
+      log.probe();
+      tookWrites();
+    } catch (WriteRefused e) {
+      refuse(e);
+    } catch (IOException | RuntimeException e) {
+      fail(e);
+    }
+  }
+
+  private void tookWrites() {
+    refusing = null;
+    health.ok();
+  }
+
+  private void refuse(WriteRefused e) {
+    refusing = e;
+    health.refusing(WriteRefused.reason((IOException) e.getCause()), roomTodo());
+  }
+
+  private void fail(Exception e) {
+    broken = e;
+    refusing = null;
+    health.failed("a write or force failed, so the journal's state on the device is unknown: " + e,
+        "restart the node (it recovers what reached the device); check the device in " + dir);
+  }
+
+  private String roomTodo() {
+    return "free disk space for " + dir + ": the journal retries by itself and takes writes again once"
+        + " there is room, and protocols stopped by the failed write restart from their journal";
   }
 
   /** Finishes the queued work, stops the thread and closes the log. */

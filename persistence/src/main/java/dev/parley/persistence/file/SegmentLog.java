@@ -33,6 +33,10 @@ import java.util.regex.Pattern;
  * segment whose events are all deleted is removed, so a journal whose events are deleted after
  * snapshots stays small.
  *
+ * <p>A commit whose append fails (the disk is full) is cut back and refused with {@link
+ * WriteRefused}, leaving the log as it was, so later commits may succeed; a failed force is not
+ * undone (the device's state is unknown) and leaves the log unusable.
+ *
  * <p>Not thread-safe: one writer thread ({@link GroupCommitWriter}) owns it. Cost: a commit is one
  * append and one force; a replay reads each frame holding a requested event once; memory is one
  * index entry per live event.
@@ -239,12 +243,32 @@ final class SegmentLog implements AutoCloseable {
     ByteBuffer frame = Frame.of(capped);
     long offset = active.size;
     int length = frame.remaining();
-    active.file.append(frame);
-    active.file.force();
+    try {
+      active.file.append(frame);
+    } catch (IOException e) {
+      throw cutBack(active, offset, e);
+    }
+    active.file.force(); // a failure here is not cut back: after a failed fsync the file's state is unknown
     active.size += length;
     apply(active, offset, capped);
     if (capped.stream().anyMatch(e -> e instanceof Deletion)) {
       reclaim();
+    }
+  }
+
+  /**
+   * The append to {@code s} at {@code offset} failed before any force: cuts {@code s} back to {@code
+   * offset} (the end of its last whole frame) and returns the clean refusal; if even the cut fails,
+   * the failure (the log is then broken: what is on disk past {@code offset} is unknown).
+   */
+  private static IOException cutBack(Segment s, long offset, IOException failed) {
+    try {
+      s.file.truncate(offset);
+      return new WriteRefused("the file journal could not append to " + s.path, failed);
+    } catch (IOException cut) {
+      cut.addSuppressed(failed);
+      return new IOException("the file journal could not append to " + s.path + " (" + failed
+          + ") nor cut it back to offset " + offset + " (" + cut + ")", cut);
     }
   }
 
@@ -273,7 +297,13 @@ final class SegmentLog implements AutoCloseable {
     ids.forEach((pid, idx) -> state.add(new IdState(pid, idx.highest, idx.deletedTo)));
     ByteBuffer head = Frame.of(List.of(new State(state)));
     s.size = head.remaining();
-    s.file.append(head);
+    try {
+      s.file.append(head);
+    } catch (IOException e) { // no room for a new segment: drop it, the active one stays
+      s.file.close();
+      files.delete(path);
+      throw new WriteRefused("the file journal could not start segment " + path, e);
+    }
     s.file.force();
     files.forceDirectory(dir);
     segments.put(id, s);
@@ -293,6 +323,11 @@ final class SegmentLog implements AutoCloseable {
       s.file.close();
       files.delete(s.path);
     }
+  }
+
+  /** Appends and forces a frame that changes nothing: whether the log takes writes again. */
+  void probe() throws IOException {
+    commit(List.of(new State(List.of())));
   }
 
   /** The highest sequence number {@code persistenceId} ever wrote (kept after deletes), or 0. */

@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * machine finds when it boots again: each file whose name was made durable (its directory forced)
  * with its forced bytes, plus, if asked, a torn part of what was appended after the last force (a
  * prefix of it, as an interrupted append leaves). It also counts forces and can hold them, to see
- * which writes share one.
+ * which writes share one, and can fill the disk ({@link #diskFull}) or fail forces ({@link
+ * #failForces}) on demand.
  */
 final class PowerCutFileLayer implements FileLayer {
 
@@ -33,6 +34,8 @@ final class PowerCutFileLayer implements FileLayer {
   private final Map<Path, MemFile> durable = new HashMap<>();
   private final AtomicLong forces = new AtomicLong();
   private boolean off;
+  private boolean full;
+  private boolean forcesFail;
   private CountDownLatch held;
   private final CountDownLatch forceWaiting = new CountDownLatch(1);
 
@@ -55,6 +58,23 @@ final class PowerCutFileLayer implements FileLayer {
         held.countDown();
         held = null;
       }
+    }
+  }
+
+  /**
+   * Fills the disk (or frees it): while full, an append writes part of its bytes and then fails
+   * with "No space left on device", as a write(2) that runs out of room does.
+   */
+  void diskFull(boolean isFull) {
+    synchronized (lock) {
+      full = isFull;
+    }
+  }
+
+  /** Makes every force fail (or succeed again), as an fsync reporting an I/O error does. */
+  void failForces(boolean fail) {
+    synchronized (lock) {
+      forcesFail = fail;
     }
   }
 
@@ -137,12 +157,15 @@ final class PowerCutFileLayer implements FileLayer {
       public void append(ByteBuffer data) throws IOException {
         synchronized (lock) {
           on();
-          int n = data.remaining();
+          int n = full ? data.remaining() / 2 : data.remaining();
           if (f.size + n > f.bytes.length) {
             f.bytes = Arrays.copyOf(f.bytes, Math.max(f.size + n, f.bytes.length * 2));
           }
           data.get(f.bytes, f.size, n);
           f.size += n;
+          if (full) {
+            throw new IOException("No space left on device");
+          }
         }
       }
 
@@ -185,6 +208,9 @@ final class PowerCutFileLayer implements FileLayer {
         }
         synchronized (lock) {
           on();
+          if (forcesFail) {
+            throw new IOException("Input/output error");
+          }
           f.forced = f.size;
           forces.incrementAndGet();
         }

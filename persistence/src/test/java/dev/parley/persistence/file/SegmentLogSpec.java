@@ -3,6 +3,7 @@ package dev.parley.persistence.file;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.parley.persistence.JournalHealth;
 import dev.parley.persistence.JournalUnavailableException;
 import dev.parley.persistence.file.JournalEntry.Deletion;
 import dev.parley.persistence.file.JournalEntry.Events;
@@ -31,6 +32,14 @@ class SegmentLogSpec {
           (id + ":" + s).getBytes(StandardCharsets.UTF_8)));
     }
     return new Events(id, list);
+  }
+
+  static GroupCommitWriter writer(SegmentLog log) {
+    return writer(log, new JournalHealth());
+  }
+
+  static GroupCommitWriter writer(SegmentLog log, JournalHealth health) {
+    return new GroupCommitWriter(log, 4096, "test writer", health, java.time.Duration.ofMillis(50), DIR.toString());
   }
 
   static List<Long> seqs(SegmentLog log, String id) throws Exception {
@@ -156,7 +165,7 @@ class SegmentLogSpec {
   void writesWaitingTogetherShareOneForce() throws Exception {
     PowerCutFileLayer files = new PowerCutFileLayer();
     SegmentLog log = SegmentLog.open(files, DIR, 1 << 20);
-    try (GroupCommitWriter writer = new GroupCommitWriter(log, 4096, "test writer")) {
+    try (GroupCommitWriter writer = writer(log)) {
       long before = files.forces();
       files.holdForces();
       CompletableFuture<Void> first = writer.write(List.of(events("actor-0", 1)));
@@ -179,7 +188,7 @@ class SegmentLogSpec {
   void afterAFailedForceNoWriteIsAcknowledged() throws Exception {
     PowerCutFileLayer files = new PowerCutFileLayer();
     SegmentLog log = SegmentLog.open(files, DIR, 1 << 20);
-    try (GroupCommitWriter writer = new GroupCommitWriter(log, 4096, "test writer")) {
+    try (GroupCommitWriter writer = writer(log)) {
       writer.write(List.of(events("a", 1))).get();
       files.powerCut(new Random(1), false);
       assertThat(writer.write(List.of(events("a", 2)))).failsWithin(java.time.Duration.ofSeconds(30));

@@ -2,9 +2,12 @@ package dev.parley.protocols.core;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.ChildFailed;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.StashBuffer;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Hosts one protocol instance on one node: the stable address peers send to, while the instance
@@ -16,6 +19,12 @@ import akka.actor.typed.javadsl.StashBuffer;
  * starts a fresh instance from the factory; an {@code EventSourcedBehavior} then recovers what it had
  * persisted (crash-recovery). This solves the chicken-and-egg of closed groups, where links need the
  * far end's reference and the protocol needs its links.
+ *
+ * <p>An instance that fails (an exception stops it: for a durable protocol, a journal write that
+ * failed, e.g. on a full disk) is restarted by the host as a fresh instance after {@link
+ * RestartBackoff}'s delay, traffic dropped meanwhile: it recovers from its journal, so nothing it
+ * acknowledged is lost and nothing it could not write was acknowledged. A {@link Crash} during the
+ * wait cancels that restart.
  */
 public final class NodeHost {
 
@@ -38,6 +47,9 @@ public final class NodeHost {
 
   /** Start a fresh instance after a {@link Crash}. */
   public record Restart() implements Control {}
+
+  /** The wait after a failed instance is over: start a fresh one. */
+  private record RestartAfterFailure(int incarnation) {}
 
   /** A host for the instance {@code factory} makes, on the node of {@code env}. */
   public static <C> Behavior<Object> create(NodeEnv env, ProtocolFactory<C> factory) {
@@ -66,16 +78,39 @@ public final class NodeHost {
 
   private static <C> Behavior<Object> running(
       ActorContext<Object> ctx, NodeEnv env, ProtocolFactory<C> factory, Peers<C> peers, int incarnation) {
+    return running(ctx, env, factory, peers, incarnation, 0);
+  }
+
+  private static <C> Behavior<Object> running(ActorContext<Object> ctx, NodeEnv env, ProtocolFactory<C> factory,
+      Peers<C> peers, int incarnation, int failedInARow) {
     ActorRef<C> instance = ctx.spawn(factory.create(peers, env), "incarnation-" + incarnation);
+    ctx.watch(instance);
+    long started = System.nanoTime();
     return Behaviors.receive(Object.class)
         .onMessage(
             Crash.class,
             c -> {
               ctx.getLog().info("{} crashes (incarnation {})", env.node(), incarnation);
+              ctx.unwatch(instance);
               ctx.stop(instance);
               return crashed(ctx, env, factory, peers, incarnation);
             })
         .onMessage(Control.class, c -> Behaviors.same())
+        .onMessage(RestartAfterFailure.class, r -> Behaviors.same()) // cancelled by a crash and restart
+        .onSignal(
+            ChildFailed.class,
+            f -> {
+              if (!f.getRef().equals(instance)) {
+                return Behaviors.same();
+              }
+              boolean ranLong = System.nanoTime() - started >= RestartBackoff.MAX.toNanos();
+              int inARow = ranLong ? 1 : failedInARow + 1;
+              Duration wait = RestartBackoff.delay(inARow, ThreadLocalRandom.current().nextDouble());
+              ctx.getLog().warn("{} failed (incarnation {}): {}; it restarts from its journal in {} ms", env.node(),
+                  incarnation, f.getCause().toString(), wait.toMillis());
+              ctx.scheduleOnce(wait, ctx.getSelf(), new RestartAfterFailure(incarnation + 1));
+              return failed(ctx, env, factory, peers, incarnation + 1, inARow);
+            })
         .onAnyMessage(
             m -> {
               @SuppressWarnings("unchecked")
@@ -84,6 +119,23 @@ public final class NodeHost {
               return Behaviors.same();
             })
         .build();
+  }
+
+  /** Waiting to restart a failed instance: traffic is dropped; a {@link Crash} cancels the restart. */
+  private static <C> Behavior<Object> failed(ActorContext<Object> ctx, NodeEnv env, ProtocolFactory<C> factory,
+      Peers<C> peers, int next, int failedInARow) {
+    return Behaviors.receive(Object.class)
+        .onMessage(RestartAfterFailure.class, r -> r.incarnation() != next ? Behaviors.same() : restarted(ctx, env,
+            factory, peers, next, failedInARow))
+        .onMessage(Crash.class, c -> crashed(ctx, env, factory, peers, next - 1))
+        .onAnyMessage(m -> Behaviors.same())
+        .build();
+  }
+
+  private static <C> Behavior<Object> restarted(ActorContext<Object> ctx, NodeEnv env, ProtocolFactory<C> factory,
+      Peers<C> peers, int incarnation, int failedInARow) {
+    ctx.getLog().info("{} restarts after a failure (incarnation {})", env.node(), incarnation);
+    return running(ctx, env, factory, peers, incarnation, failedInARow);
   }
 
   private static <C> Behavior<Object> crashed(

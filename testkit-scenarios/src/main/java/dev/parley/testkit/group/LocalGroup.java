@@ -57,8 +57,9 @@ import java.util.function.Function;
  * same meaning, as in the simulation). A write completes after its delay (drawn from a random seeded
  * by the group's seed and the node); a failed write fails Akka's persist, so the node's
  * event-sourced behavior stops, as Akka stops it; the group then crashes the node and restarts it
- * {@link StorageFaults#restartAfter} later (Parley's hosts do not supervise their instances, so
- * without this the node would stay down), and it recovers its journal. {@link #crash} loses the
+ * {@link StorageFaults#restartAfter} later (its {@code NodeHost} would also restart it, after
+ * {@link dev.parley.protocols.core.RestartBackoff}'s delay; the group's crash cancels that, so the
+ * delay is exactly {@code restartAfter}, as in the simulation), and it recovers its journal. {@link #crash} loses the
  * node's writes under way (the crashed incarnation never hears of them) and its events not yet
  * forced. A node's journal is found when its factory returns the {@code EventSourcedBehavior} itself
  * or a {@code Durable.of(...)} behavior ({@link GroupStorage}); {@link #journal} tells what it did.

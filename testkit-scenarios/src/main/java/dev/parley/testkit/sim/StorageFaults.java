@@ -20,7 +20,9 @@ import java.util.Objects;
  *   <li><b>Failed writes</b> ({@link #failRate}): a write completes with an error, each with this
  *       probability. As in Akka, the node's behavior stops: nothing of the write is kept, nothing
  *       that waited for it happens; the node restarts from its journal {@link #restartAfter} later,
- *       as a supervisor with restart backoff would restart it.
+ *       as Parley's durable protocols do on a real journal, a full disk included (their {@code
+ *       NodeHost} restarts a failed instance from its journal after {@link
+ *       dev.parley.protocols.core.RestartBackoff}'s delay).
  *   <li><b>Unforced tail</b> ({@link #unforcedFor}): a completed write reaches the device only this
  *       long after it completed, as with a journal that acknowledges before it syncs. A crash loses
  *       every event not yet forced: what a power cut does. A protocol cannot defend against this
