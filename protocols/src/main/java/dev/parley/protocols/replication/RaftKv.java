@@ -40,15 +40,25 @@ public final class RaftKv {
    * @param maxBatchesInFlight how many batches the leader sends before the oldest is committed
    * @param snapshotInterval how many applied entries a node keeps in its log before it compacts them
    * @param snapshotChunkBytes the most bytes of a snapshot one message carries to a follower
+   * @param maxAppendBytes the most bytes of requests one AppendEntries carries, and the largest request
+   *     taken (a larger one is answered {@link KvReply.Unavailable} saying so, without effect)
    */
   public record Settings(RaftElection.Settings election, int maxEntriesPerAppend, int maxBatchesInFlight,
-      int snapshotInterval, int snapshotChunkBytes) {
+      int snapshotInterval, int snapshotChunkBytes, int maxAppendBytes) {
 
     /** For a loopback or LAN cluster: heartbeat 50 ms, election timeout 300-600 ms, 64 KiB snapshot chunks. */
     public static final Settings DEFAULT = of(Raft.Settings.DEFAULT);
 
     public Settings {
-      new Raft.Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, snapshotChunkBytes);
+      new Raft.Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, snapshotChunkBytes,
+          maxAppendBytes);
+    }
+
+    /** These settings with AppendEntries of at most 128 KiB. */
+    public Settings(RaftElection.Settings election, int maxEntriesPerAppend, int maxBatchesInFlight,
+        int snapshotInterval, int snapshotChunkBytes) {
+      this(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, snapshotChunkBytes,
+          Raft.Settings.DEFAULT_MAX_APPEND_BYTES);
     }
 
     /** These settings with 64 KiB snapshot chunks. */
@@ -60,13 +70,13 @@ public final class RaftKv {
 
     public static Settings of(Raft.Settings s) {
       return new Settings(s.election(), s.maxEntriesPerAppend(), s.maxBatchesInFlight(), s.snapshotInterval(),
-          s.snapshotChunkBytes());
+          s.snapshotChunkBytes(), s.maxAppendBytes());
     }
 
     /** These settings as Raft takes them. */
     public Raft.Settings raft() {
       return new Raft.Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval,
-          snapshotChunkBytes);
+          snapshotChunkBytes, maxAppendBytes);
     }
 
     public Settings withElection(RaftElection.Settings e) {
@@ -83,6 +93,10 @@ public final class RaftKv {
 
     public Settings withSnapshotChunkBytes(int bytes) {
       return of(raft().withSnapshotChunkBytes(bytes));
+    }
+
+    public Settings withMaxAppendBytes(int bytes) {
+      return of(raft().withMaxAppendBytes(bytes));
     }
   }
 
