@@ -50,7 +50,9 @@ class ReplicationWireFormatSpec {
   void primaryBackupMessagesEventsStateAndStatus() {
     roundTrips(List.of(new PrimaryBackup.Request(CAS), new PrimaryBackup.Prepare(3, N1),
         new PrimaryBackup.Promise(3, N2, true, 2, 7, STORE), new PrimaryBackup.Promise(3, N2, false, 0, 0, null),
-        new PrimaryBackup.Replicate(3, N1, 8, List.of(PUT, GET, CAS)), new PrimaryBackup.Snapshot(3, N1, 7, STORE),
+        new PrimaryBackup.Replicate(3, N1, 8, List.of(PUT, GET, CAS)), 
+        new PrimaryBackup.Snapshot(3, N1, 7, new Chunk(3, new byte[] {0, -128}, 5, 33, "store")),
+        new PrimaryBackup.SnapshotReply(3, N2, 7, 5),
         new PrimaryBackup.Ack(3, N2, PrimaryBackup.NEEDS_STATE),
         new PrimaryBackup.ViewAdopted(3, null), new PrimaryBackup.StateInstalled(3, 7, STORE),
         new PrimaryBackup.Applied(8, GET), new PrimaryBackup.State(3, N1, 3, 8, STORE),
