@@ -349,8 +349,9 @@ public final class Raft {
     void notApplied(C command, NodeId leader);
 
     /**
-     * {@code command}, given to this node, was committed but the machine threw applying it, so it had
-     * no effect on any replica; {@code error} names the exception and says what to do.
+     * {@code command}, given to this node, had no effect on any replica: it was committed but the
+     * machine threw applying it, or the leader refused it before appending it (larger than {@code
+     * maxAppendBytes} serialized); {@code error} says which, and what to do.
      */
     void failed(C command, String error);
 
