@@ -180,7 +180,8 @@ public final class StateMachineKind<S, C extends ClientRequest, R> implements Pr
   /**
    * Raft's settings from {@code config}, each key optional (default in parentheses): {@code heartbeat}
    * (50ms), {@code election-timeout-min} (300ms), {@code election-timeout-max} (600ms), {@code
-   * max-batches-in-flight} (1), {@code snapshot-interval} (10000), {@code snapshot-chunk-bytes} (65536).
+   * max-batches-in-flight} (1), {@code snapshot-interval} (10000), {@code snapshot-chunk-bytes} (65536),
+   * {@code max-append-bytes} (131072).
    */
   public static Raft.Settings raftSettings(KindConfig config) {
     Raft.Settings d = Raft.Settings.DEFAULT;
@@ -196,7 +197,9 @@ public final class StateMachineKind<S, C extends ClientRequest, R> implements Pr
         .withSnapshotInterval(config.has("snapshot-interval") ? config.integer("snapshot-interval")
             : d.snapshotInterval())
         .withSnapshotChunkBytes(config.has("snapshot-chunk-bytes") ? config.integer("snapshot-chunk-bytes")
-            : d.snapshotChunkBytes());
+            : d.snapshotChunkBytes())
+        .withMaxAppendBytes(config.has("max-append-bytes") ? config.integer("max-append-bytes")
+            : d.maxAppendBytes());
   }
 
   @Override

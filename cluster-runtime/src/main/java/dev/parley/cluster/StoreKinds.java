@@ -28,13 +28,14 @@ public final class StoreKinds implements KindProvider {
             RaftKv.Request::new, replyTo -> new RaftKv.GetStatus(replyTo.narrow())),
         new KvKind<>("primary-backup",
             "primary-backup: the primary orders and replicates to a majority view before answering; failover by promises",
-            c -> new PrimaryBackup.Settings(c.duration("heartbeat"), c.duration("suspect-min"), c.duration("suspect-max")),
+            c -> new PrimaryBackup.Settings(c.duration("heartbeat"), c.duration("suspect-min"), c.duration("suspect-max"),
+                c.integer("max-message-bytes")),
             (ctx, s) -> PrimaryBackup.create(ctx.instance(), ctx.typedPeers(), ctx.env(), s, ctx.upcalls().narrow()),
             PrimaryBackup.Request::new, replyTo -> new PrimaryBackup.GetStatus(replyTo.narrow())),
         new KvKind<>("chain",
             "chain replication: writes at the head, reads at the tail; a journaled master on the first node repairs it",
             c -> new ChainReplication.Settings(c.duration("heartbeat"), c.duration("lease"), c.duration("suspect-after"),
-                null),
+                null, c.integer("max-message-bytes")),
             (ctx, s) -> ChainReplication.create(ctx.instance(), ctx.typedPeers(), ctx.env(), s, ctx.upcalls().narrow()),
             ChainReplication.Request::new, replyTo -> new ChainReplication.GetStatus(replyTo.narrow())),
         new KvKind<KindConfig>("quorum",
@@ -60,7 +61,7 @@ public final class StoreKinds implements KindProvider {
             List.of(Transactions.OPERATION)));
   }
 
-  /** Raft's settings: election timing, batches in flight, snapshot interval and chunk size, session expiry. */
+  /** Raft's settings: election timing, batches in flight, snapshots, message sizes, session expiry. */
   static RaftKv.Settings raft(KindConfig c) {
     return RaftKv.Settings.DEFAULT
         .withElection(new RaftElection.Settings(c.duration("heartbeat"), c.duration("election-timeout-min"),
@@ -68,6 +69,7 @@ public final class StoreKinds implements KindProvider {
         .withMaxBatchesInFlight(c.integer("max-batches-in-flight"))
         .withSnapshotInterval(c.integer("snapshot-interval"))
         .withSnapshotChunkBytes(c.integer("snapshot-chunk-bytes"))
+        .withMaxAppendBytes(c.integer("max-append-bytes"))
         .withSessions(new SessionExpiry(c.number("session-expiry-requests"), c.integer("session-expiry-buckets")));
   }
 

@@ -8,8 +8,13 @@ import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
+import dev.parley.protocols.core.ByteBudget;
+import dev.parley.protocols.core.Chunk;
+import dev.parley.protocols.core.ChunkAssembler;
+import dev.parley.protocols.core.ChunkSender;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.PayloadCodec;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.replication.ChainReplication.Acked;
 import dev.parley.protocols.replication.ChainReplication.Command;
@@ -25,6 +30,7 @@ import dev.parley.protocols.replication.ChainReplication.Settings;
 import dev.parley.protocols.replication.ChainReplication.Status;
 import dev.parley.protocols.replication.ChainReplication.Timer;
 import dev.parley.protocols.replication.ChainReplication.Transfer;
+import dev.parley.protocols.replication.ChainReplication.TransferReply;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -33,9 +39,16 @@ import java.util.TreeMap;
  * A replica of {@link ChainReplication} (whose head comment has the model, guarantees and cost): as
  * head it orders and applies writes and answers them once the tail acknowledged; as tail it answers
  * reads; every replica applies what its predecessor forwards, resends what its successor has not
- * acknowledged, and passes acknowledgements up; it serves clients only under the master's lease.
+ * acknowledged, and passes acknowledgements up; it serves clients only under the master's lease. A
+ * new successor gets the store in chunks ({@link ChunkSender}, {@link ChunkAssembler}).
  */
 class ChainReplica extends AbstractBehavior<Command> {
+
+  /** How many chunks of a state transfer may be unacknowledged. */
+  static final int TRANSFER_CHUNKS_IN_FLIGHT = 4;
+
+  /** The state transfer under way to successor {@code to} in {@code epoch}: the store at {@code seq}. */
+  private record Outgoing(long epoch, NodeId to, long seq, ChunkSender chunks) {}
 
   /** Makes a replica (its constructor, or a variant's in specs). */
   @FunctionalInterface
@@ -57,9 +70,13 @@ class ChainReplica extends AbstractBehavior<Command> {
   private long seq;
   private long acked;
   private final TreeMap<Long, KvRequest> sent = new TreeMap<>();
+  /** The serialized size of each entry of the Sent list. */
+  private final TreeMap<Long, Long> sentBytes = new TreeMap<>();
   private final TreeMap<Long, KvReply> owed = new TreeMap<>();
-  private long nextTransferMillis;
   private boolean successorSynced;
+  private Outgoing outgoing;
+  private final ChunkAssembler incoming = new ChunkAssembler();
+  private PayloadCodec codec;
 
   ChainReplica(ActorContext<Command> context, TimerScheduler<Command> timers, NodeId master,
       Peers<Command> peers, NodeEnv env, Settings settings, ActorRef<KvReply> upcalls) {
@@ -81,6 +98,7 @@ class ChainReplica extends AbstractBehavior<Command> {
         .onMessage(Forward.class, this::onForward)
         .onMessage(Acked.class, this::onAcked)
         .onMessage(Transfer.class, this::onTransfer)
+        .onMessage(TransferReply.class, this::onTransferReply)
         .onMessage(Timer.class, t -> onResend())
         .onMessage(GetStatus.class, this::onGetStatus)
         .onMessage(Pong.class, p -> this)
@@ -102,18 +120,36 @@ class ChainReplica extends AbstractBehavior<Command> {
     } else if (!request.isWrite()) {
       upcalls.tell(store.apply(request).reply());
     } else {
-      KvStore.Result result = store.apply(request);
-      store = result.store();
-      seq++;
-      owed.put(seq, result.reply());
-      if (isTail()) {
-        acknowledge(seq);
-      } else {
-        sent.put(seq, request);
-        successorTell(new Forward(config.epoch(), self(), seq, List.of(request)));
-      }
+      write(request);
     }
     return this;
+  }
+
+  /** At the head: orders and applies {@code request}, and passes it down; refused if too large to pass. */
+  private void write(KvRequest request) {
+    long size = serializedSize(request);
+    String refusal = ByteBudget.refusal("the write " + request.id(), size, settings.maxMessageBytes(),
+        "chain replication's maxMessageBytes");
+    if (refusal != null) {
+      upcalls.tell(new KvReply.Unavailable(request.id(), refusal));
+      return;
+    }
+    KvStore.Result result = store.apply(request);
+    store = result.store();
+    seq++;
+    owed.put(seq, result.reply());
+    if (isTail()) {
+      acknowledge(seq);
+    } else {
+      remember(seq, request, size);
+      successorTell(new Forward(config.epoch(), self(), seq, List.of(request)));
+    }
+  }
+
+  /** Puts entry {@code s} in the Sent list, with its serialized size. */
+  private void remember(long s, KvRequest request, long size) {
+    sent.put(s, request);
+    sentBytes.put(s, size);
   }
 
   /** Whether the master's lease lets this replica serve clients now. */
@@ -140,7 +176,7 @@ class ChainReplica extends AbstractBehavior<Command> {
         seq++;
         fresh.add(entry);
         if (!isTail()) {
-          sent.put(seq, entry);
+          remember(seq, entry, serializedSize(entry));
         }
       }
     }
@@ -155,31 +191,103 @@ class ChainReplica extends AbstractBehavior<Command> {
     return this;
   }
 
+  /** A chunk of the predecessor's state: installed once whole; each chunk answered with what is held. */
   private Behavior<Command> onTransfer(Transfer t) {
-    if (t.epoch() != config.epoch() || !t.from().equals(predecessor()) || synced) {
+    if (t.epoch() != config.epoch() || !t.from().equals(predecessor())) {
+      return this;
+    }
+    if (synced) {
+      peers.tell(t.from(), new TransferReply(t.epoch(), self(), t.seq(), t.chunk().total()));
+      return this;
+    }
+    ChunkAssembler.Outcome outcome = incoming.accept(List.of(t.epoch(), t.from(), t.seq()), t.chunk());
+    if (outcome instanceof ChunkAssembler.Partial p) {
+      peers.tell(t.from(), new TransferReply(t.epoch(), self(), t.seq(), p.received()));
+      return this;
+    }
+    KvStore whole;
+    try {
+      whole = (KvStore) codec().deserialize(((ChunkAssembler.Whole) outcome).payload());
+    } catch (IllegalArgumentException e) {
+      getContext().getLog().error("chain replica {} cannot read its predecessor's state: {}", self(), e.getMessage());
       return this;
     }
     synced = true;
-    store = t.store();
+    store = whole;
     seq = t.seq();
     acked = isTail() ? seq : 0;
     sent.clear();
+    sentBytes.clear();
+    peers.tell(t.from(), new TransferReply(t.epoch(), self(), t.seq(), t.chunk().total()));
     if (isTail()) {
       peers.tell(t.from(), new Acked(config.epoch(), self(), seq));
     }
     return this;
   }
 
+  /** The successor holds part of the state sent to it: the transfer goes on from there. */
+  private Behavior<Command> onTransferReply(TransferReply r) {
+    if (outgoing != null && r.epoch() == outgoing.epoch() && r.epoch() == config.epoch()
+        && r.from().equals(outgoing.to()) && r.seq() == outgoing.seq()) {
+      outgoing.chunks().acknowledged(r.received());
+      sendChunks(outgoing.chunks().due());
+    }
+    return this;
+  }
+
+  /** Starts sending the store, as it is now, to the new successor {@code to}. */
+  private void startTransfer(NodeId to) {
+    try {
+      outgoing = new Outgoing(config.epoch(), to, seq, new ChunkSender(codec().serialize(store),
+          settings.maxMessageBytes(), TRANSFER_CHUNKS_IN_FLIGHT));
+    } catch (IllegalArgumentException e) {
+      getContext().getLog().error("chain replica {} cannot send its state to {}: {}", self(), to, e.getMessage());
+      return;
+    }
+    sendChunks(outgoing.chunks().due());
+  }
+
+  private void sendChunks(List<Chunk> chunks) {
+    for (Chunk c : chunks) {
+      peers.tell(outgoing.to(), new Transfer(outgoing.epoch(), self(), outgoing.seq(), c));
+    }
+  }
+
   /**
-   * Entries the tail has not acknowledged go again to the successor; a new successor is probed
-   * until it answers (with the state it needs, or its position).
+   * Entries the tail has not acknowledged go again to the successor, as many as one Forward carries;
+   * a new successor is probed until it answers (with the state it needs, or its position), and a
+   * state transfer under way sends again what was not acknowledged.
    */
   private Behavior<Command> onResend() {
     if (synced && successor() != null && (!sent.isEmpty() || !successorSynced)) {
       long first = sent.isEmpty() ? seq + 1 : sent.firstKey();
-      successorTell(new Forward(config.epoch(), self(), first, List.copyOf(sent.values())));
+      int n = ByteBudget.fitting(List.copyOf(sent.keySet()), s -> sentBytes.getOrDefault(s, 0L),
+          settings.maxMessageBytes());
+      successorTell(new Forward(config.epoch(), self(), first, sent.values().stream().limit(n).toList()));
+    }
+    if (outgoing != null) {
+      sendChunks(outgoing.chunks().tick());
     }
     return this;
+  }
+
+  /**
+   * {@code request}'s serialized size; 0 if it has none or the node no serialization (a test's stub
+   * actor system): the transport, if any, says so.
+   */
+  private long serializedSize(KvRequest request) {
+    try {
+      return codec().serialize(request).size();
+    } catch (RuntimeException e) {
+      return 0;
+    }
+  }
+
+  private PayloadCodec codec() {
+    if (codec == null) {
+      codec = env.codec(getContext().getSystem());
+    }
+    return codec;
   }
 
   // ---------------------------------------------------------------- up the chain
@@ -189,14 +297,13 @@ class ChainReplica extends AbstractBehavior<Command> {
       return this;
     }
     if (a.seq() == NEEDS_STATE) {
-      long now = env.clock().millis();
-      if (now >= nextTransferMillis) {
-        nextTransferMillis = now + settings.heartbeat().toMillis();
-        peers.tell(a.from(), new Transfer(config.epoch(), self(), seq, store));
+      if (outgoing == null || outgoing.epoch() != config.epoch() || !outgoing.to().equals(a.from())) {
+        startTransfer(a.from());
       }
       return this;
     }
     successorSynced = true;
+    outgoing = null;
     acknowledge(a.seq());
     return this;
   }
@@ -208,6 +315,7 @@ class ChainReplica extends AbstractBehavior<Command> {
   private void acknowledge(long upTo) {
     acked = Math.max(acked, upTo);
     sent.headMap(upTo, true).clear();
+    sentBytes.headMap(upTo, true).clear();
     var done = owed.headMap(upTo, true);
     done.values().forEach(upcalls::tell);
     done.clear();
@@ -252,6 +360,9 @@ class ChainReplica extends AbstractBehavior<Command> {
       acknowledge(seq);
     }
     NodeId newSuccessor = successor();
+    if (newSuccessor == null || !newSuccessor.equals(oldSuccessor)) {
+      outgoing = null;
+    }
     if (newSuccessor != null && !newSuccessor.equals(oldSuccessor)) {
       successorSynced = false;
       onResend();
@@ -266,6 +377,8 @@ class ChainReplica extends AbstractBehavior<Command> {
     seq = 0;
     acked = 0;
     sent.clear();
+    sentBytes.clear();
+    outgoing = null;
     leaseUntil = 0;
   }
 

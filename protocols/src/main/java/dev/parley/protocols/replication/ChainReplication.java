@@ -3,6 +3,7 @@ package dev.parley.protocols.replication;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
+import dev.parley.protocols.core.Chunk;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
@@ -33,8 +34,13 @@ import java.util.TreeMap;
  * Sent list) and resends them to its successor every {@code heartbeat} until acknowledged, so a
  * lossy link or a crashed middle replica loses nothing: the repaired chain links the crashed
  * replica's predecessor to its successor, and the predecessor's Sent list holds everything the
- * successor may lack. A new tail gets its predecessor's whole state ({@link Transfer}) and serves
- * only once it has it. Messages of another epoch are ignored.
+ * successor may lack. A new tail gets its predecessor's whole state and serves only once it has
+ * it: the predecessor serializes its store once and sends it in chunks of {@code maxMessageBytes}
+ * ({@link Transfer}, a few unacknowledged at most, each answered with how much the successor holds,
+ * {@link TransferReply}; a chunk lost is sent again on the resend timer, {@code ChunkSender}); the
+ * successor installs the store once it is whole. A {@link Forward} carries at most {@code
+ * maxMessageBytes} of requests (their serialized sizes, measured once when they enter the Sent list),
+ * and the head refuses a write larger than that. Messages of another epoch are ignored.
  *
  * <p>The master pings every replica every {@code heartbeat} with the configuration ({@link
  * Configure}: the epoch and the chain) and a lease running {@code lease} from the replica's last
@@ -62,7 +68,7 @@ public final class ChainReplication {
 
   /** Downcalls, wire messages and timers of the replicas and the master. */
   public sealed interface Command extends WireMessage
-      permits Request, GetStatus, Configure, Pong, Forward, Acked, Transfer, Timer {}
+      permits Request, GetStatus, Configure, Pong, Forward, Acked, Transfer, TransferReply, Timer {}
 
   /** A client's request given to this node. */
   public record Request(KvRequest request) implements Command {}
@@ -95,8 +101,18 @@ public final class ChainReplication {
   /** The seq of an {@link Acked} from a replica that has not received its state. */
   public static final long NEEDS_STATE = -1;
 
-  /** A predecessor's whole state, up to {@code seq}, for its new successor. */
-  public record Transfer(long epoch, NodeId from, long seq, KvStore store) implements Command {}
+  /**
+   * A piece of a predecessor's whole state, its store after the entries up to {@code seq}, for its new
+   * successor: {@code chunk} holds the store's serialized bytes from its offset on. The successor
+   * installs the store once the chunks complete it, and answers each with {@link TransferReply}.
+   */
+  public record Transfer(long epoch, NodeId from, long seq, Chunk chunk) implements Command {}
+
+  /**
+   * {@code from} holds the first {@code received} bytes of its predecessor's state at {@code seq} (all
+   * of them once it installed it): the predecessor sends on from there.
+   */
+  public record TransferReply(long epoch, NodeId from, long seq, long received) implements Command {}
 
   enum Timer implements Command { RESEND, PING }
 
@@ -168,12 +184,29 @@ public final class ChainReplication {
    * @param suspectAfter how long a replica may be silent before the master removes it from the chain
    *     (once its lease has run out too)
    * @param master the node running the master (null: the group's lowest id); the others are replicas
+   * @param maxMessageBytes the most bytes of requests one {@link Forward} carries (at least one), the
+   *     size of a state transfer's chunks, and the largest write the head takes (a larger one is
+   *     refused, {@link KvReply.Unavailable} saying so, without effect): well under the transport's
+   *     largest message (Artery's frame is 256 KiB unless configured)
    */
-  public record Settings(Duration heartbeat, Duration lease, Duration suspectAfter, NodeId master) {
+  public record Settings(Duration heartbeat, Duration lease, Duration suspectAfter, NodeId master,
+      int maxMessageBytes) {
+
+    /** A message's default budget of payload: 128 KiB, half of Artery's default frame. */
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 128 * 1024;
+
     public static final Settings DEFAULT =
         new Settings(Duration.ofMillis(20), Duration.ofMillis(150), Duration.ofMillis(150), null);
 
+    /** These settings with messages of at most 128 KiB of payload. */
+    public Settings(Duration heartbeat, Duration lease, Duration suspectAfter, NodeId master) {
+      this(heartbeat, lease, suspectAfter, master, DEFAULT_MAX_MESSAGE_BYTES);
+    }
+
     public Settings {
+      if (maxMessageBytes < 1) {
+        throw new IllegalArgumentException("maxMessageBytes must be at least 1, got " + maxMessageBytes);
+      }
       Objects.requireNonNull(heartbeat, "heartbeat");
       Objects.requireNonNull(lease, "lease");
       Objects.requireNonNull(suspectAfter, "suspectAfter");

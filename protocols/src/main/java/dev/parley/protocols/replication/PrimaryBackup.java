@@ -8,9 +8,14 @@ import akka.persistence.typed.javadsl.CommandHandler;
 import akka.persistence.typed.javadsl.Effect;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
+import akka.actor.typed.ActorSystem;
+import dev.parley.protocols.core.ByteBudget;
+import dev.parley.protocols.core.Chunk;
+import dev.parley.protocols.core.ChunkAssembler;
 import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.core.PayloadCodec;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.WireMessage;
 import dev.parley.protocols.core.WriteAhead;
@@ -48,6 +53,14 @@ import java.util.TreeSet;
  * rejoins the view once it has every acknowledged write. Empty Replicates every {@code heartbeat}
  * are the primary's heartbeat, and resend what a lossy link dropped.
  *
+ * <p>Sizes: a Replicate carries at most {@code maxMessageBytes} of requests (their serialized sizes,
+ * measured once when the primary takes them; at least one), and the primary refuses a request larger
+ * than that. A {@link Snapshot} goes in chunks of {@code maxMessageBytes} ({@code ChunkSender}: the
+ * store serialized once per state sent, a few chunks unacknowledged, each answered {@link
+ * SnapshotReply}, a lost one sent again on the heartbeat); the backup installs the state once it is
+ * whole. A {@link Promise} still carries the promising node's whole store in one message: a view
+ * change with a store larger than the transport's frame does not complete.
+ *
  * <p>Failover: a backup that hears nothing from a primary for a random timeout in [{@code
  * suspectMin}, {@code suspectMax}) proposes view v+1 with itself as primary ({@link Prepare}). A
  * node promises at most one candidate per view and, once it has promised a view, refuses anything of
@@ -77,7 +90,7 @@ public final class PrimaryBackup
 
   /** Downcalls, wire messages and timers: the protocol's whole vocabulary. */
   public sealed interface Command extends WireMessage
-      permits Request, GetStatus, Prepare, Promise, Replicate, Snapshot, Ack, Timer {}
+      permits Request, GetStatus, Prepare, Promise, Replicate, Snapshot, SnapshotReply, Ack, Timer {}
 
   /** A client's request given to this node. */
   public record Request(KvRequest request) implements Command {}
@@ -102,8 +115,18 @@ public final class PrimaryBackup
     }
   }
 
-  /** The primary of {@code view}'s whole state, up to {@code seq}: the start of a view, or a catch-up. */
-  public record Snapshot(long view, NodeId primary, long seq, KvStore store) implements Command {}
+  /**
+   * A piece of the primary of {@code view}'s whole state, its store up to {@code seq}: the start of a
+   * view, or a catch-up. {@code chunk} holds the store's serialized bytes from its offset on; the
+   * backup installs the state once the chunks complete it, and answers each with {@link SnapshotReply}.
+   */
+  public record Snapshot(long view, NodeId primary, long seq, Chunk chunk) implements Command {}
+
+  /**
+   * {@code from} holds the first {@code received} bytes of the state of {@code view} at {@code seq} (all
+   * of them once it installed it): the primary sends on from there.
+   */
+  public record SnapshotReply(long view, NodeId from, long seq, long received) implements Command {}
 
   /**
    * {@code from} is in {@code view} and holds its entries up to {@code seq}; {@link #NEEDS_STATE}:
@@ -182,12 +205,28 @@ public final class PrimaryBackup
    * @param suspectMin how long a backup's silence drops it from the view; the shortest timeout
    *     after which a backup suspects the primary
    * @param suspectMax the longest (exclusive); each timeout is drawn uniformly between them
+   * @param maxMessageBytes the most bytes of requests one {@link Replicate} carries (at least one), the
+   *     size of a {@link Snapshot}'s chunks, and the largest request the primary takes (a larger one is
+   *     refused, {@link KvReply.Unavailable} saying so, without effect): well under the transport's
+   *     largest message (Artery's frame is 256 KiB unless configured)
    */
-  public record Settings(Duration heartbeat, Duration suspectMin, Duration suspectMax) {
+  public record Settings(Duration heartbeat, Duration suspectMin, Duration suspectMax, int maxMessageBytes) {
+
+    /** A message's default budget of payload: 128 KiB, half of Artery's default frame. */
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 128 * 1024;
+
     public static final Settings DEFAULT =
         new Settings(Duration.ofMillis(20), Duration.ofMillis(150), Duration.ofMillis(300));
 
+    /** These settings with messages of at most 128 KiB of payload. */
+    public Settings(Duration heartbeat, Duration suspectMin, Duration suspectMax) {
+      this(heartbeat, suspectMin, suspectMax, DEFAULT_MAX_MESSAGE_BYTES);
+    }
+
     public Settings {
+      if (maxMessageBytes < 1) {
+        throw new IllegalArgumentException("maxMessageBytes must be at least 1, got " + maxMessageBytes);
+      }
       Objects.requireNonNull(heartbeat, "heartbeat");
       Objects.requireNonNull(suspectMin, "suspectMin");
       Objects.requireNonNull(suspectMax, "suspectMax");
@@ -211,8 +250,8 @@ public final class PrimaryBackup
   static Behavior<Command> create(String group, Peers<Command> peers, NodeEnv env, Settings settings,
       ActorRef<KvReply> upcalls, PrimaryRole.Maker primaryRole) {
     Objects.requireNonNull(settings, "settings");
-    return Durable.of((context, timers) -> new PrimaryBackup(group, timers, peers, env, settings, upcalls,
-        primaryRole.make(peers, env, settings, upcalls)));
+    return Durable.of((context, timers) -> new PrimaryBackup(group, context.getSystem(), timers, peers, env,
+        settings, upcalls, primaryRole.make(peers, env, settings, upcalls)));
   }
 
   private final TimerScheduler<Command> timers;
@@ -222,12 +261,15 @@ public final class PrimaryBackup
   private final ActorRef<KvReply> upcalls;
   private final WriteAhead<Command, Event, State> writes;
   private final PrimaryRole primaryRole;
+  private final ActorSystem<?> system;
+  private PayloadCodec codec;
+  private final ChunkAssembler incoming = new ChunkAssembler();
   private Role role = Role.BACKUP;
   private NodeId primary;
   private final Map<NodeId, Promise> promises = new HashMap<>();
 
-  private PrimaryBackup(String group, TimerScheduler<Command> timers, Peers<Command> peers, NodeEnv env,
-      Settings settings, ActorRef<KvReply> upcalls, PrimaryRole primaryRole) {
+  private PrimaryBackup(String group, ActorSystem<?> system, TimerScheduler<Command> timers, Peers<Command> peers,
+      NodeEnv env, Settings settings, ActorRef<KvReply> upcalls, PrimaryRole primaryRole) {
     super(PersistenceId.of("primary-backup", group + "/" + peers.self().name()));
     this.timers = timers;
     this.peers = peers;
@@ -236,6 +278,7 @@ public final class PrimaryBackup
     this.upcalls = upcalls;
     this.writes = new WriteAhead<>(Effect());
     this.primaryRole = primaryRole;
+    this.system = system;
     resetSuspectTimer();
   }
 
@@ -251,6 +294,7 @@ public final class PrimaryBackup
         .onCommand(Request.class, this::onRequest)
         .onCommand(Replicate.class, this::onReplicate)
         .onCommand(Snapshot.class, this::onSnapshot)
+        .onCommand(SnapshotReply.class, this::onSnapshotReply)
         .onCommand(Ack.class, this::onAck)
         .onCommand(Prepare.class, this::onPrepare)
         .onCommand(Promise.class, this::onPromise)
@@ -275,6 +319,11 @@ public final class PrimaryBackup
     KvRequest request = r.request();
     if (role != Role.PRIMARY) {
       upcalls.tell(new KvReply.NotLeader(request.id(), primary));
+      return Effect().none();
+    }
+    String refusal = primaryRole.admit(request, codec());
+    if (refusal != null) {
+      upcalls.tell(new KvReply.Unavailable(request.id(), refusal));
       return Effect().none();
     }
     long seq = state.seq() + 1;
@@ -321,22 +370,55 @@ public final class PrimaryBackup
     });
   }
 
+  /** A chunk of the primary's state: held until the chunks complete it, then installed. */
   private Effect<Event, State> onSnapshot(State state, Snapshot m) {
     if (m.view() < state.view()) {
       peers.tell(m.primary(), new Ack(state.view(), self(), NEEDS_STATE));
       return Effect().none();
+    }
+    if (state.installedView() == m.view() && state.seq() >= m.seq()) {
+      peers.tell(m.primary(), new SnapshotReply(m.view(), self(), m.seq(), m.chunk().total()));
+      return Effect().none(); // installed already
+    }
+    ChunkAssembler.Outcome outcome = incoming.accept(List.of(m.view(), m.primary(), m.seq()), m.chunk());
+    if (outcome instanceof ChunkAssembler.Partial p) {
+      peers.tell(m.primary(), new SnapshotReply(m.view(), self(), m.seq(), p.received()));
+      return Effect().none();
+    }
+    KvStore store;
+    try {
+      store = (KvStore) codec().deserialize(((ChunkAssembler.Whole) outcome).payload());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException("primary-backup node " + self() + " cannot read the state of view "
+          + m.view() + " from " + m.primary() + ": " + e.getMessage(), e);
     }
     List<Event> events = new ArrayList<>();
     if (m.view() > state.view()) {
       events.add(new ViewAdopted(m.view(), m.primary()));
     }
     if (state.installedView() != m.view() || m.seq() > state.seq()) {
-      events.add(new StateInstalled(m.view(), m.seq(), m.store()));
+      events.add(new StateInstalled(m.view(), m.seq(), store));
     }
     return writes.then(events, state, after -> {
       follow(m.primary());
+      peers.tell(m.primary(), new SnapshotReply(m.view(), self(), m.seq(), m.chunk().total()));
       peers.tell(m.primary(), new Ack(m.view(), self(), after.seq()));
     });
+  }
+
+  private Effect<Event, State> onSnapshotReply(State state, SnapshotReply r) {
+    if (role == Role.PRIMARY && r.view() == state.view()) {
+      primaryRole.snapshotReceived(state, r);
+    }
+    return Effect().none();
+  }
+
+  /** How this node serializes the state it sends and reads the state it receives (found at first use). */
+  private PayloadCodec codec() {
+    if (codec == null) {
+      codec = env.codec(system);
+    }
+    return codec;
   }
 
   // ---------------------------------------------------------------- view changes
@@ -404,7 +486,7 @@ public final class PrimaryBackup
     role = Role.PRIMARY;
     primary = self();
     timers.cancel(Timer.SUSPECT);
-    primaryRole.start(state, promises.keySet());
+    primaryRole.start(state, promises.keySet(), codec());
     promises.clear();
     timers.startTimerWithFixedDelay(Timer.HEARTBEAT, settings.heartbeat());
   }

@@ -70,8 +70,11 @@ import java.util.function.Function;
  * {@code snapshotChunkBytes} (64 KiB by default, well under Artery's 256 KiB frame), at most four
  * unacknowledged per follower; the leader holds one serialized copy of each snapshot it is sending,
  * a follower one buffer of the snapshot's size while it receives. An AppendEntries is bounded by
- * {@code maxEntriesPerAppend} entries, not bytes: with large commands, lower it to keep the message
- * under the frame.
+ * {@code maxEntriesPerAppend} entries and by {@code maxAppendBytes} bytes (128 KiB by default, at least
+ * one entry): the leader serializes each command once, when it takes it (and an entry of an earlier
+ * leader once, when it first sends it), and keeps its size; a command larger than {@code
+ * maxAppendBytes} is refused then ({@link Failed}, naming its size and the limit), before it is
+ * appended, so no entry is ever too large to send.
  *
  * <p>The code is split by role: {@code RaftServer} (the event-sourced behavior, roles and status),
  * {@code RaftVoting} (election), {@code RaftLeader} and {@code RaftFollower} (log replication), {@code
@@ -178,8 +181,9 @@ public final class Raft {
   public record NotLeader(@Payload Object command, NodeId leader) implements Upcall {}
 
   /**
-   * {@code command}, given to this node, was committed, but the state machine threw applying it: it
-   * had no effect on any replica; {@code error} names the exception and says what to do.
+   * {@code command}, given to this node, had no effect on any replica: it was committed, but the state
+   * machine threw applying it, or the leader refused it before appending it (larger than {@code
+   * maxAppendBytes} serialized); {@code error} says which, and what to do.
    */
   public record Failed(@Payload Object command, String error) implements Upcall {}
 
@@ -250,17 +254,27 @@ public final class Raft {
    * @param snapshotInterval how many applied entries a node keeps in its log before it compacts them
    * @param snapshotChunkBytes the most bytes of a snapshot one {@link InstallSnapshot} carries: well under
    *     the transport's largest message (Artery's frame is 256 KiB unless configured)
+   * @param maxAppendBytes the most bytes of commands one AppendEntries carries (their serialized sizes,
+   *     plus {@code ByteBudget.ENTRY_OVERHEAD} each; at least one entry always goes), and the largest
+   *     command a leader takes: a larger one is refused ({@link Failed}) before it is appended. Well
+   *     under the transport's largest message
    */
   public record Settings(RaftElection.Settings election, int maxEntriesPerAppend, int maxBatchesInFlight,
-      int snapshotInterval, int snapshotChunkBytes) {
+      int snapshotInterval, int snapshotChunkBytes, int maxAppendBytes) {
 
     /** A snapshot's default chunk: 64 KiB, a quarter of Artery's default frame. */
     public static final int DEFAULT_SNAPSHOT_CHUNK_BYTES = 64 * 1024;
 
-    /** For a loopback or LAN cluster: heartbeat 50 ms, election timeout 300-600 ms, 64 KiB snapshot chunks. */
+    /** An AppendEntries' default byte budget: 128 KiB, half of Artery's default frame. */
+    public static final int DEFAULT_MAX_APPEND_BYTES = 128 * 1024;
+
+    /**
+     * For a loopback or LAN cluster: heartbeat 50 ms, election timeout 300-600 ms, 64 KiB snapshot
+     * chunks, AppendEntries of at most 512 entries and 128 KiB.
+     */
     public static final Settings DEFAULT = new Settings(
         new RaftElection.Settings(Duration.ofMillis(50), Duration.ofMillis(300), Duration.ofMillis(600)),
-        512, 1, 10_000, DEFAULT_SNAPSHOT_CHUNK_BYTES);
+        512, 1, 10_000, DEFAULT_SNAPSHOT_CHUNK_BYTES, DEFAULT_MAX_APPEND_BYTES);
 
     public Settings {
       Objects.requireNonNull(election, "election");
@@ -268,9 +282,17 @@ public final class Raft {
       requireAtLeastOne("maxBatchesInFlight", maxBatchesInFlight);
       requireAtLeastOne("snapshotInterval", snapshotInterval);
       requireAtLeastOne("snapshotChunkBytes", snapshotChunkBytes);
+      requireAtLeastOne("maxAppendBytes", maxAppendBytes);
     }
 
-    /** These settings with 64 KiB snapshot chunks. */
+    /** These settings with AppendEntries of at most 128 KiB. */
+    public Settings(RaftElection.Settings election, int maxEntriesPerAppend, int maxBatchesInFlight,
+        int snapshotInterval, int snapshotChunkBytes) {
+      this(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, snapshotChunkBytes,
+          DEFAULT_MAX_APPEND_BYTES);
+    }
+
+    /** These settings with 64 KiB snapshot chunks and AppendEntries of at most 128 KiB. */
     public Settings(RaftElection.Settings election, int maxEntriesPerAppend, int maxBatchesInFlight,
         int snapshotInterval) {
       this(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, DEFAULT_SNAPSHOT_CHUNK_BYTES);
@@ -283,19 +305,28 @@ public final class Raft {
     }
 
     public Settings withElection(RaftElection.Settings e) {
-      return new Settings(e, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, snapshotChunkBytes);
+      return new Settings(e, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, snapshotChunkBytes,
+          maxAppendBytes);
     }
 
     public Settings withMaxBatchesInFlight(int batches) {
-      return new Settings(election, maxEntriesPerAppend, batches, snapshotInterval, snapshotChunkBytes);
+      return new Settings(election, maxEntriesPerAppend, batches, snapshotInterval, snapshotChunkBytes,
+          maxAppendBytes);
     }
 
     public Settings withSnapshotInterval(int entries) {
-      return new Settings(election, maxEntriesPerAppend, maxBatchesInFlight, entries, snapshotChunkBytes);
+      return new Settings(election, maxEntriesPerAppend, maxBatchesInFlight, entries, snapshotChunkBytes,
+          maxAppendBytes);
     }
 
     public Settings withSnapshotChunkBytes(int bytes) {
-      return new Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, bytes);
+      return new Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, bytes,
+          maxAppendBytes);
+    }
+
+    public Settings withMaxAppendBytes(int bytes) {
+      return new Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, snapshotChunkBytes,
+          bytes);
     }
   }
 
@@ -318,8 +349,9 @@ public final class Raft {
     void notApplied(C command, NodeId leader);
 
     /**
-     * {@code command}, given to this node, was committed but the machine threw applying it, so it had
-     * no effect on any replica; {@code error} names the exception and says what to do.
+     * {@code command}, given to this node, had no effect on any replica: it was committed but the
+     * machine threw applying it, or the leader refused it before appending it (larger than {@code
+     * maxAppendBytes} serialized); {@code error} says which, and what to do.
      */
     void failed(C command, String error);
 

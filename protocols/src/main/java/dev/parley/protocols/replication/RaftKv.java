@@ -33,66 +33,68 @@ public final class RaftKv {
   public record GetStatus(ActorRef<RaftKvStatus> replyTo) implements Command {}
 
   /**
-   * Raft's settings ({@link Raft.Settings}, which checks them) for a key-value group, and when its
+   * A key-value group's settings: Raft's ({@link Raft.Settings}, which checks them) and when its
    * clients' sessions expire.
    *
-   * @param election heartbeat and election timeouts, as the election's
-   * @param maxEntriesPerAppend the most entries one AppendEntries carries
-   * @param maxBatchesInFlight how many batches the leader sends before the oldest is committed
-   * @param snapshotInterval how many applied entries a node keeps in its log before it compacts them
-   * @param snapshotChunkBytes the most bytes of a snapshot one message carries to a follower
+   * @param raft election timing, batching, snapshots and message sizes
    * @param sessions when clients' sessions expire ({@link SessionExpiry}; null: its default); fixed
    *     when the store starts empty, then carried in its snapshots
    */
-  public record Settings(RaftElection.Settings election, int maxEntriesPerAppend, int maxBatchesInFlight,
-      int snapshotInterval, int snapshotChunkBytes, SessionExpiry sessions) {
+  public record Settings(Raft.Settings raft, SessionExpiry sessions) {
 
     /** For a loopback or LAN cluster: heartbeat 50 ms, election timeout 300-600 ms, 64 KiB snapshot chunks. */
     public static final Settings DEFAULT = of(Raft.Settings.DEFAULT);
 
     public Settings {
-      new Raft.Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, snapshotChunkBytes);
+      Objects.requireNonNull(raft, "raft");
       sessions = sessions == null ? SessionExpiry.DEFAULT : sessions;
     }
 
-    /** These settings with 64 KiB snapshot chunks, sessions expiring by {@link SessionExpiry#DEFAULT}. */
+    /** Raft's settings with these four and its defaults for the rest, sessions expiring by default. */
     public Settings(RaftElection.Settings election, int maxEntriesPerAppend, int maxBatchesInFlight,
         int snapshotInterval) {
-      this(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval,
-          Raft.Settings.DEFAULT_SNAPSHOT_CHUNK_BYTES, SessionExpiry.DEFAULT);
+      this(new Raft.Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval), null);
     }
 
-    public static Settings of(Raft.Settings s) {
-      return new Settings(s.election(), s.maxEntriesPerAppend(), s.maxBatchesInFlight(), s.snapshotInterval(),
-          s.snapshotChunkBytes(), SessionExpiry.DEFAULT);
+    /** {@code raft}, sessions expiring by {@link SessionExpiry#DEFAULT}. */
+    public static Settings of(Raft.Settings raft) {
+      return new Settings(raft, null);
     }
 
-    /** These settings as Raft takes them. */
-    public Raft.Settings raft() {
-      return new Raft.Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval,
-          snapshotChunkBytes);
+    public RaftElection.Settings election() {
+      return raft.election();
+    }
+
+    public int snapshotChunkBytes() {
+      return raft.snapshotChunkBytes();
+    }
+
+    public int maxAppendBytes() {
+      return raft.maxAppendBytes();
     }
 
     public Settings withElection(RaftElection.Settings e) {
-      return new Settings(e, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, snapshotChunkBytes, sessions);
+      return new Settings(raft.withElection(e), sessions);
     }
 
     public Settings withMaxBatchesInFlight(int batches) {
-      return new Settings(election, maxEntriesPerAppend, batches, snapshotInterval, snapshotChunkBytes, sessions);
+      return new Settings(raft.withMaxBatchesInFlight(batches), sessions);
     }
 
     public Settings withSnapshotInterval(int entries) {
-      return new Settings(election, maxEntriesPerAppend, maxBatchesInFlight, entries, snapshotChunkBytes, sessions);
-    }
-
-    public Settings withSessions(SessionExpiry expiry) {
-      return new Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, snapshotChunkBytes,
-          expiry);
+      return new Settings(raft.withSnapshotInterval(entries), sessions);
     }
 
     public Settings withSnapshotChunkBytes(int bytes) {
-      return new Settings(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval,
-          raft().withSnapshotChunkBytes(bytes).snapshotChunkBytes(), sessions);
+      return new Settings(raft.withSnapshotChunkBytes(bytes), sessions);
+    }
+
+    public Settings withMaxAppendBytes(int bytes) {
+      return new Settings(raft.withMaxAppendBytes(bytes), sessions);
+    }
+
+    public Settings withSessions(SessionExpiry expiry) {
+      return new Settings(raft, expiry);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.parley.protocols.replication;
 
 import akka.persistence.typed.javadsl.Effect;
+import dev.parley.protocols.core.ByteBudget;
 import dev.parley.protocols.core.Chunk;
 import dev.parley.protocols.core.ChunkSender;
 import dev.parley.protocols.core.NodeId;
@@ -13,9 +14,11 @@ import dev.parley.protocols.replication.RaftServer.Phase;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedSet;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -31,6 +34,12 @@ import java.util.TreeSet;
  * The transfer ends when the follower answers that its log matches up to the snapshot (it installed
  * it, or already had it); the follower's next index stays at or before the snapshot until then, so
  * it gets no entries meanwhile. A transfer under way goes on even if the leader compacts again.
+ *
+ * <p>An AppendEntries carries at most {@code maxEntriesPerAppend} entries and {@code maxAppendBytes}
+ * bytes of commands ({@link ByteBudget}; at least one entry). A command's size is its serialized size,
+ * measured once: when the leader takes it (a command larger than {@code maxAppendBytes} is refused
+ * then, before it is appended), or, for an entry of an earlier leader, when it is first sent; the
+ * sizes are kept by index until the entries are compacted away.
  *
  * <p>Not final only so that a spec's deliberately broken variant can replace the commitment rule
  * ({@link #mayCommit}); production makes this class itself.
@@ -54,6 +63,10 @@ class RaftLeader<C> {
   private final Map<NodeId, Long> matchIndex = new HashMap<>();
   private final Map<NodeId, Long> lastReplyMillis = new HashMap<>();
   private final WriteBatches<C> batches;
+  /** The serialized sizes of the commands taken and not yet in a write. */
+  private final Map<Object, Long> takenSizes = new IdentityHashMap<>();
+  /** The serialized sizes of the log's commands, by index, as far as measured. */
+  private final TreeMap<Long, Long> sizes = new TreeMap<>();
   private boolean noopDue;
 
   RaftLeader(RaftServer<?, C, ?> server) {
@@ -70,19 +83,50 @@ class RaftLeader<C> {
     }
     lastReplyMillis.clear();
     transfers.clear();
+    takenSizes.clear();
+    sizes.clear();
     noopDue = true;
     batches.reset();
     batches.flushSoon();
   }
 
-  /** A client's command, for the next write. */
+  /** A client's command, for the next write; refused if it is larger than an AppendEntries may be. */
   void propose(C command) {
+    long size = serializedSize(command);
+    String refusal = ByteBudget.refusal("the command " + command.getClass().getSimpleName(), size,
+        server.settings.maxAppendBytes(), "Raft's maxAppendBytes");
+    if (refusal != null) {
+      server.frontend.failed(command, refusal);
+      return;
+    }
+    takenSizes.put(command, size);
     batches.add(command);
   }
 
   /** Commands taken as leader that went into no write: they had no effect, their clients may retry. */
   void abandon() {
+    takenSizes.clear();
     batches.abandon().forEach(c -> server.frontend.notApplied(c, server.leader));
+  }
+
+  /**
+   * {@code command}'s serialized size; 0 if it has no serialized form or the node no serialization (a
+   * test's stub actor system): the transport, if any, says so.
+   */
+  private long serializedSize(Object command) {
+    if (command == null) {
+      return 0;
+    }
+    try {
+      return server.codec().serialize(command).size();
+    } catch (RuntimeException e) {
+      return 0;
+    }
+  }
+
+  /** The serialized size of {@code entry}'s command, measured once. */
+  private long sizeOf(LogEntry entry) {
+    return sizes.computeIfAbsent(entry.index(), i -> serializedSize(entry.command()));
   }
 
   /** Appends what was taken since the last write as one write, sending it to the followers meanwhile. */
@@ -106,6 +150,10 @@ class RaftLeader<C> {
     }
     for (C command : batch) {
       entries.add(new LogEntry(++index, state.term(), command));
+      Long size = takenSizes.remove(command);
+      if (size != null) {
+        sizes.put(index, size);
+      }
       server.applier.await(index, state.term(), command);
     }
     if (entries.isEmpty()) {
@@ -150,6 +198,8 @@ class RaftLeader<C> {
       both.addAll(fresh.subList(0, Math.min(fresh.size(), max - entries.size())));
       entries = both;
     }
+    sizes.headMap(log.firstIndex()).clear();
+    entries = ByteBudget.prefix(entries, this::sizeOf, server.settings.maxAppendBytes());
     LogPosition prev = new LogPosition(next - 1, log.termAt(next - 1));
     nextIndex.put(follower, next + entries.size());
     server.peers.tell(follower, new Raft.AppendEntries(state.term(), server.self(), prev, entries, server.commitIndex));

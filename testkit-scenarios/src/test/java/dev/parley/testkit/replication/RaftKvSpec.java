@@ -347,7 +347,7 @@ class RaftKvSpec {
       for (NodeId n : sim.nodes()) {
         RaftKvStatus s = status(sim, n);
         assertThat(s.lastIndex() - s.firstIndex() + 1).as("%s's log is compacted", n)
-            .isLessThan(2L * settings.snapshotInterval() + 50);
+            .isLessThan(2L * settings.raft().snapshotInterval() + 50);
         assertThat(s.lastApplied()).as("%s caught up", n).isEqualTo(status(sim, NodeId.n(1)).lastApplied());
       }
     });

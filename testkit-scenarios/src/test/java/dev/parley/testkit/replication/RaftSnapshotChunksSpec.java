@@ -35,8 +35,8 @@ import org.junit.jupiter.api.Test;
  * middle of the transfer, and one whose leader crashes in the middle of it (the new leader sends its
  * own snapshot).
  *
- * <p>Values are large, so an AppendEntries is kept under the frame by carrying at most four entries
- * ({@code maxEntriesPerAppend}): Raft bounds it by entries, not bytes.
+ * <p>Values are large; an AppendEntries carries at most four entries here ({@code maxEntriesPerAppend}),
+ * and at most {@code maxAppendBytes} (128 KiB) whatever the count ({@code RaftLargeAppendSpec}).
  */
 class RaftSnapshotChunksSpec {
 

@@ -3,6 +3,7 @@ package dev.parley.testkit.replication;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import akka.actor.testkit.typed.javadsl.SerializationTestKit;
+import dev.parley.protocols.core.Chunk;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.replication.Cas;
 import dev.parley.protocols.replication.ChainMaster;
@@ -49,7 +50,9 @@ class ReplicationWireFormatSpec {
   void primaryBackupMessagesEventsStateAndStatus() {
     roundTrips(List.of(new PrimaryBackup.Request(CAS), new PrimaryBackup.Prepare(3, N1),
         new PrimaryBackup.Promise(3, N2, true, 2, 7, STORE), new PrimaryBackup.Promise(3, N2, false, 0, 0, null),
-        new PrimaryBackup.Replicate(3, N1, 8, List.of(PUT, GET, CAS)), new PrimaryBackup.Snapshot(3, N1, 7, STORE),
+        new PrimaryBackup.Replicate(3, N1, 8, List.of(PUT, GET, CAS)), 
+        new PrimaryBackup.Snapshot(3, N1, 7, new Chunk(3, new byte[] {0, -128}, 5, 33, "store")),
+        new PrimaryBackup.SnapshotReply(3, N2, 7, 5),
         new PrimaryBackup.Ack(3, N2, PrimaryBackup.NEEDS_STATE),
         new PrimaryBackup.ViewAdopted(3, null), new PrimaryBackup.StateInstalled(3, 7, STORE),
         new PrimaryBackup.Applied(8, GET), new PrimaryBackup.State(3, N1, 3, 8, STORE),
@@ -64,7 +67,9 @@ class ReplicationWireFormatSpec {
     roundTrips(List.of(new ChainReplication.Request(GET), new ChainReplication.Configure(config, 1234),
         new ChainReplication.Configure(ChainReplication.Config.NONE, 0), new ChainMaster.Reconfigured(config),
         new ChainReplication.Pong(N2, 77L, 4, true), new ChainReplication.Forward(4, N1, 9, List.of(PUT, CAS)),
-        new ChainReplication.Acked(4, N2, ChainReplication.NEEDS_STATE), new ChainReplication.Transfer(4, N1, 9, STORE),
+        new ChainReplication.Acked(4, N2, ChainReplication.NEEDS_STATE), 
+        new ChainReplication.Transfer(4, N1, 9, new Chunk(0, new byte[] {1, 2, -3}, 5, 33, "store")),
+        new ChainReplication.TransferReply(4, N2, 9, 3),
         new ChainReplication.Status(N2, ChainReplication.Role.TAIL, 4, List.of(N1, N2), true, 9, 9, 0,
             Map.of("k", "w"))));
   }

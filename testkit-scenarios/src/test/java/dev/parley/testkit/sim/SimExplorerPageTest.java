@@ -49,7 +49,7 @@ class SimExplorerPageTest {
     properties.restore();
   }
 
-  /** A primary answering before its backups hold the write, each node crashed in turn: seed 20 loses a write. */
+  /** A primary answering before its backups hold the write, each node crashed in turn: seed 21 loses a write. */
   private static void brokenStore(long seed) {
     Simulation<PrimaryBackup.Command> sim = Simulation.<PrimaryBackup.Command>builder(3, (peers, env, upcalls) ->
             BrokenReplicas.primaryAnsweringBeforeReplicating("kv", peers, env, PrimaryBackup.Settings.DEFAULT,
@@ -76,16 +76,16 @@ class SimExplorerPageTest {
   @Test
   void aFailingSeedIsReplayedTracedWithStatesAndItsPageNamedInTheReport() throws IOException {
     AssertionError failure = catchThrowableOfType(
-        () -> Simulations.forSeeds(20, 1, SimExplorerPageTest::brokenStore), AssertionError.class);
+        () -> Simulations.forSeeds(21, 1, SimExplorerPageTest::brokenStore), AssertionError.class);
 
     Path page = pageIn(failure.getMessage());
     assertThat(page).hasFileName("SimExplorerPageTest-aFailingSeedIsReplayedTracedWithStatesAndItsPageNamedInTheReport"
-        + "-seed-20.html").exists().hasParent(dir.toAbsolutePath());
+        + "-seed-21.html").exists().hasParent(dir.toAbsolutePath());
     JsonNode run = JSON.readTree(Files.readString(page.resolveSibling(
         page.getFileName().toString().replace(".html", ".json"))));
     assertThat(run.get("source").asText()).isEqualTo("simulation");
-    assertThat(run.get("replay").asText()).contains("-Dparley.seed=20");
-    assertThat(run.get("notes").toString()).contains("seed 20 failed").contains("linearizability: INVALID");
+    assertThat(run.get("replay").asText()).contains("-Dparley.seed=21");
+    assertThat(run.get("notes").toString()).contains("seed 21 failed").contains("linearizability: INVALID");
     long withState = 0;
     for (JsonNode e : run.get("events")) {
       withState += e.has("state") ? 1 : 0;
