@@ -7,7 +7,6 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.StashBuffer;
 import java.time.Duration;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Hosts one protocol instance on one node: the stable address peers send to, while the instance
@@ -85,7 +84,7 @@ public final class NodeHost {
       Peers<C> peers, int incarnation, int failedInARow) {
     ActorRef<C> instance = ctx.spawn(factory.create(peers, env), "incarnation-" + incarnation);
     ctx.watch(instance);
-    long started = System.nanoTime();
+    long started = env.clock().millis();
     return Behaviors.receive(Object.class)
         .onMessage(
             Crash.class,
@@ -103,9 +102,9 @@ public final class NodeHost {
               if (!f.getRef().equals(instance)) {
                 return Behaviors.same();
               }
-              boolean ranLong = System.nanoTime() - started >= RestartBackoff.MAX.toNanos();
+              boolean ranLong = env.clock().millis() - started >= RestartBackoff.MAX.toMillis();
               int inARow = ranLong ? 1 : failedInARow + 1;
-              Duration wait = RestartBackoff.delay(inARow, ThreadLocalRandom.current().nextDouble());
+              Duration wait = RestartBackoff.delay(inARow, env.random().nextDouble());
               ctx.getLog().warn("{} failed (incarnation {}): {}; it restarts from its journal in {} ms", env.node(),
                   incarnation, f.getCause().toString(), wait.toMillis());
               ctx.scheduleOnce(wait, ctx.getSelf(), new RestartAfterFailure(incarnation + 1));
