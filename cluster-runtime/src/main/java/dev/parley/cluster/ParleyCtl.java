@@ -120,6 +120,10 @@ public final class ParleyCtl {
     @Option(names = "--logs", paramLabel = "DIR", description = "where each watched node logs, DIR/<node>.log")
     Path logs = Path.of(".parley", "logs");
 
+    @Option(names = "--members-only", description = "wait for membership only, not for the protocols: a node"
+        + " founding the cluster again starts them once its whole group has joined")
+    boolean membersOnly;
+
     @Override
     public Integer call() throws InterruptedException {
       long deadline = System.nanoTime() + timeout * 1_000_000_000L;
@@ -128,7 +132,8 @@ public final class ParleyCtl {
         if (exited.isPresent()) {
           return stopped(exited.get());
         }
-        if (nodes.clients().stream().allMatch(c -> allUp(c, nodes.addresses.size())) && exited().isEmpty()) {
+        if (nodes.clients().stream().allMatch(c -> allUp(c, nodes.addresses.size(), !membersOnly))
+            && exited().isEmpty()) {
           return 0;
         }
         Thread.sleep(200);
@@ -153,7 +158,7 @@ public final class ParleyCtl {
       return 3;
     }
 
-    private static boolean allUp(NodeClient c, int expected) {
+    private static boolean allUp(NodeClient c, int expected, boolean protocolsToo) {
       if (!c.reachable()) {
         refusal(c).ifPresent(r -> {
           throw new IllegalArgumentException(r);
@@ -167,7 +172,7 @@ public final class ParleyCtl {
       }
       boolean started = true;
       for (JsonNode p : s.get("protocols")) {
-        started &= p.get("started").asBoolean();
+        started &= !protocolsToo || p.get("started").asBoolean();
       }
       return up >= expected && started;
     }
