@@ -22,7 +22,6 @@ import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.SimulationFailure;
 import dev.parley.testkit.sim.Simulations;
 import java.time.Duration;
-import java.util.Random;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
@@ -43,8 +42,8 @@ class RaftSnapshotChunksSpec {
   /** Artery's maximum frame size, by default. */
   static final int FRAME = 256 * 1024;
 
-  static final int VALUES = 24;
-  static final int VALUE_BYTES = 16 * 1024;
+  static final int VALUES = LargeState.VALUES;
+  static final int VALUE_BYTES = LargeState.VALUE_BYTES;
 
   static final Settings SETTINGS = new Settings(RaftKvSpec.FAST.election(), 4, 1, 20);
 
@@ -98,15 +97,7 @@ class RaftSnapshotChunksSpec {
 
   /** Puts {@link #VALUES} values of {@link #VALUE_BYTES} through the leader, until its store holds them all. */
   static void fill(Simulation<RaftKv.Command> sim, long seed) {
-    Random random = new Random(seed);
-    String[] values = new String[VALUES];
-    for (int i = 0; i < VALUES; i++) {
-      StringBuilder v = new StringBuilder(VALUE_BYTES);
-      for (int c = 0; c < VALUE_BYTES; c++) {
-        v.append((char) ('a' + random.nextInt(26)));
-      }
-      values[i] = v.toString();
-    }
+    String[] values = LargeState.values(seed);
     for (int attempt = 0; attempt < 10; attempt++) {
       NodeId leader = leader(sim);
       for (int i = 0; i < VALUES; i++) { // the same request ids each attempt: the store's sessions apply each once
