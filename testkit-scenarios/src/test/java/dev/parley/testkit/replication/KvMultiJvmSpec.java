@@ -11,55 +11,38 @@ import dev.parley.protocols.history.History;
 import dev.parley.testkit.checker.ConvergenceChecker;
 import dev.parley.testkit.checker.LinearizabilityChecker;
 import dev.parley.testkit.kv.HttpKvClients;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Each durable store on three JVMs with their journals (forced segment files, the default): clients work through the HTTP API while
- * the node serving them is killed with SIGKILL and restarted; the clients' history must be
- * linearizable and the store must go on serving (the gossip store: its replicas must converge).
- * Raft's store is held to the same, and more (a partition, hostile clients), by {@code
- * RequestPathMultiJvmSpec}, which kills its leader. The five stores share one cluster of three JVMs,
- * each test killing and restarting the node that serves its store (the others' stores recover too,
- * and every test begins with all three members up). Bounded: every wait has a deadline, and every
- * process started is killed at the end.
+ * Each durable store on three JVMs with their journals (forced segment files, the default): clients
+ * work through the HTTP API while the node serving them is killed with SIGKILL and restarted; the
+ * clients' history must be linearizable and the store must go on serving (the gossip store: its
+ * replicas must converge). Raft's store is held to the same, and more (a partition, hostile
+ * clients), by {@code RequestPathMultiJvmSpec}, which kills its leader. Each store gets a cluster of
+ * its own: on a shared one, a store could meet its kill while a replica the previous test restarted
+ * was still rejoining (chain's two replicas, one still taking the state, cannot lose the other),
+ * which tests the previous kill, not this one. Bounded: every wait has a deadline, and every process
+ * started is killed at the end.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KvMultiJvmSpec {
-
-  private static final Duration UP = Duration.ofSeconds(120);
 
   @TempDir(cleanup = CleanupMode.ON_SUCCESS) static Path data; // on failure, the nodes' logs stay
 
   static final ActorTestKit kit = ActorTestKit.create();
 
-  static NodeProcesses cluster;
-
-  @BeforeAll
-  static void startCluster() {
-    cluster = new NodeProcesses(3, data, List.of("primary-backup=primary-backup", "chain=chain",
-        "quorum=quorum", "two-phase-commit=two-phase-commit", "gossip=gossip"));
-    cluster.startAll().awaitUp(3, UP);
-  }
-
   @AfterAll
   static void cleanUp() {
-    if (cluster != null) {
-      cluster.close();
-    }
     kit.shutdownTestKit();
   }
 
@@ -77,58 +60,63 @@ class KvMultiJvmSpec {
    *     commit need not: a partition's keys wait for their owner, and a dead coordinator blocks)
    */
   @ParameterizedTest(name = "{0}")
-  @Order(1)
   @CsvSource({"primary-backup, true", "chain, true", "quorum, true", "two-phase-commit, false"})
-  void theServingNodeKilledAndRestartedLosesNoAcknowledgedWrite(String store, boolean availableWithOneDown) {
-    cluster.awaitUp(3, UP);
-    List<String> https = cluster.nodes().stream().map(cluster::http).toList();
-    HttpKvClients clients = new HttpKvClients(store, https).timeout(Duration.ofSeconds(2)).start(4, 3, 42);
-    try {
-      eventually(Duration.ofSeconds(90), () -> assertThat(clients.ok()).isGreaterThanOrEqualTo(30));
-      NodeId victim = cluster.nodes().get(Math.max(0, https.indexOf(clients.lastServedBy())));
-      cluster.kill(victim);
-      if (availableWithOneDown) {
-        long beforeRestart = clients.ok();
-        eventually(Duration.ofSeconds(60), () ->
-            assertThat(clients.ok()).isGreaterThanOrEqualTo(beforeRestart + 30));
+  void theServingNodeKilledAndRestartedLosesNoAcknowledgedWrite(String store, boolean availableWithOneDown)
+      throws Exception {
+    try (NodeProcesses cluster = new NodeProcesses(3, Files.createDirectories(data.resolve(store)),
+        List.of(store + "=" + store))) {
+      cluster.startAll().awaitUp(3, Duration.ofSeconds(120));
+      List<String> https = cluster.nodes().stream().map(cluster::http).toList();
+      HttpKvClients clients = new HttpKvClients(store, https).timeout(Duration.ofSeconds(2)).start(4, 3, 42);
+      try {
+        eventually(Duration.ofSeconds(90), () -> assertThat(clients.ok()).isGreaterThanOrEqualTo(30));
+        NodeId victim = cluster.nodes().get(Math.max(0, https.indexOf(clients.lastServedBy())));
+        cluster.kill(victim);
+        if (availableWithOneDown) {
+          long beforeRestart = clients.ok();
+          eventually(Duration.ofSeconds(60), () ->
+              assertThat(clients.ok()).isGreaterThanOrEqualTo(beforeRestart + 30));
+        }
+        cluster.start(victim);
+        cluster.awaitUp(3, Duration.ofSeconds(120));
+        long afterRestart = clients.ok();
+        eventually(Duration.ofSeconds(60), () -> assertThat(clients.ok()).isGreaterThanOrEqualTo(afterRestart + 30));
+      } finally {
+        History history = clients.stop();
+        LinearizabilityChecker.forRegisters().check(history).requireValid();
       }
-      cluster.start(victim);
-      cluster.awaitUp(3, UP);
-      long afterRestart = clients.ok();
-      eventually(Duration.ofSeconds(60), () -> assertThat(clients.ok()).isGreaterThanOrEqualTo(afterRestart + 30));
-    } finally {
-      History history = clients.stop();
-      LinearizabilityChecker.forRegisters().check(history).requireValid();
     }
   }
 
   @Test
-  @Order(2)
-  void gossipConvergesAfterANodeIsKilledAndRestarted() {
-    cluster.awaitUp(3, UP);
-    List<String> https = cluster.nodes().stream().map(cluster::http).toList();
-    HttpKvClients clients = new HttpKvClients("gossip", https).timeout(Duration.ofSeconds(2)).start(3, 3, 9);
-    try {
-      eventually(Duration.ofSeconds(90), () -> assertThat(clients.ok()).isGreaterThanOrEqualTo(30));
-      cluster.kill(NodeId.n(2));
-      long before = clients.ok();
-      eventually(Duration.ofSeconds(60), () -> assertThat(clients.ok()).isGreaterThanOrEqualTo(before + 30));
-      cluster.start(NodeId.n(2));
-      cluster.awaitUp(3, UP);
-    } finally {
-      clients.stop();
-    }
-    eventually(Duration.ofSeconds(60), () -> {
-      Map<String, Map<String, String>> replicas = new TreeMap<>();
-      for (NodeId n : cluster.nodes()) {
-        Map<String, String> values = new TreeMap<>();
-        for (String key : List.of("k1", "k2", "k3")) {
-          JsonNode v = cluster.client(n).get("/kv/gossip/" + key).body().get("value");
-          values.put(key, v == null || v.isNull() ? null : v.asText());
-        }
-        replicas.put(n.name(), values);
+  void gossipConvergesAfterANodeIsKilledAndRestarted() throws Exception {
+    try (NodeProcesses cluster = new NodeProcesses(3, Files.createDirectories(data.resolve("gossip")),
+        List.of("gossip=gossip"))) {
+      cluster.startAll().awaitUp(3, Duration.ofSeconds(120));
+      List<String> https = cluster.nodes().stream().map(cluster::http).toList();
+      HttpKvClients clients = new HttpKvClients("gossip", https).timeout(Duration.ofSeconds(2)).start(3, 3, 9);
+      try {
+        eventually(Duration.ofSeconds(90), () -> assertThat(clients.ok()).isGreaterThanOrEqualTo(30));
+        cluster.kill(NodeId.n(2));
+        long before = clients.ok();
+        eventually(Duration.ofSeconds(60), () -> assertThat(clients.ok()).isGreaterThanOrEqualTo(before + 30));
+        cluster.start(NodeId.n(2));
+        cluster.awaitUp(3, Duration.ofSeconds(120));
+      } finally {
+        clients.stop();
       }
-      new ConvergenceChecker().check(replicas).requireValid();
-    });
+      eventually(Duration.ofSeconds(60), () -> {
+        Map<String, Map<String, String>> replicas = new TreeMap<>();
+        for (NodeId n : cluster.nodes()) {
+          Map<String, String> values = new TreeMap<>();
+          for (String key : List.of("k1", "k2", "k3")) {
+            JsonNode v = cluster.client(n).get("/kv/gossip/" + key).body().get("value");
+            values.put(key, v == null || v.isNull() ? null : v.asText());
+          }
+          replicas.put(n.name(), values);
+        }
+        new ConvergenceChecker().check(replicas).requireValid();
+      });
+    }
   }
 }
