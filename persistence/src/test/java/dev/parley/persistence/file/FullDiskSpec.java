@@ -6,12 +6,15 @@ import static dev.parley.persistence.file.SegmentLogSpec.seqs;
 import static dev.parley.persistence.file.SegmentLogSpec.writer;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
 import dev.parley.persistence.JournalHealth;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +25,13 @@ import org.junit.jupiter.api.Test;
 class FullDiskSpec {
 
   private static final Duration WAIT = Duration.ofSeconds(30);
+
+  static final ActorTestKit kit = ActorTestKit.create();
+
+  @AfterAll
+  static void shutdown() {
+    kit.shutdownTestKit();
+  }
 
   private static List<Long> ids(SegmentLog log, String id) throws java.io.IOException {
     return log.events(id, 1, Long.MAX_VALUE, Long.MAX_VALUE).stream().map(JournalEntry.StoredEvent::sequenceNr).toList();
@@ -68,14 +78,11 @@ class FullDiskSpec {
       files.diskFull(true);
       assertThat(writer.write(List.of(events("a", 1)))).failsWithin(WAIT);
       assertThat(health.state().state()).isEqualTo(JournalHealth.REFUSING);
-      Thread.sleep(200); // probes keep failing while the disk is full
+      TestProbe<Object> probe = kit.createTestProbe();
+      probe.expectNoMessage(Duration.ofMillis(200)); // probes keep failing while the disk is full
       assertThat(health.state().state()).isEqualTo(JournalHealth.REFUSING);
       files.diskFull(false);
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (!health.state().state().equals(JournalHealth.OK) && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      assertThat(health.state().state()).isEqualTo(JournalHealth.OK);
+      probe.awaitAssert(WAIT, () -> assertThat(health.state().state()).isEqualTo(JournalHealth.OK));
       assertThat(writer.query(l -> l.persistenceIds()).get()).isEmpty();
     }
   }
