@@ -69,6 +69,9 @@ public final class HostsPartitionScenario implements Callable<Integer> {
   @Option(names = "--postgres-host", description = "the PostgreSQL host to cut off after the node partition")
   String postgresHost;
 
+  @Option(names = "--logs", description = "directory of the nodes' logs, <node>.log, to count journal failures")
+  Path logs;
+
   @Option(names = "--seed", defaultValue = "19", description = "the clients' seed (default ${DEFAULT-VALUE})")
   long seed;
 
@@ -182,11 +185,14 @@ public final class HostsPartitionScenario implements Callable<Integer> {
   private void postgresPartition(HttpKvClients clients) {
     long before = clients.ok();
     say("cutting the PostgreSQL host " + postgresHost + " off from every node (the journal of all of them)");
+    Map<String, Long> failuresBefore = journalFailures();
     hosts("partition", postgresHost, link ? "--link" : null);
     long cutAt = System.nanoTime();
     ClusterDriver.pause(Duration.ofSeconds(20));
     long during = clients.ok() - before;
-    String states = nodes.keySet().stream().map(n -> n + " " + (alive(n) ? "running" : "stopped"))
+    Map<String, Long> failuresAfter = journalFailures();
+    String states = nodes.keySet().stream().map(n -> n + " " + (alive(n) ? "running" : "stopped")
+            + (logs == null ? "" : ", " + (failuresAfter.get(n) - failuresBefore.get(n)) + " journal failure(s) of its Raft replica"))
         .reduce((a, b) -> a + ", " + b).orElse("");
     say(String.format("+%.1f s: %d operations acknowledged while the journal was cut off; nodes: %s",
         seconds(cutAt), during, states));
@@ -206,6 +212,26 @@ public final class HostsPartitionScenario implements Callable<Integer> {
     verdicts.put("the store goes on once the PostgreSQL host is back", resumed
         ? Verdict.valid("journal", after)
         : Verdict.invalid("journal", after, List.of()));
+  }
+
+  /**
+   * Per node, how many times its log says a protocol instance failed on its journal (a write the
+   * journal's circuit breaker timed out; the instance then restarts from its journal).
+   */
+  private Map<String, Long> journalFailures() {
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (String n : nodes.keySet()) {
+      long count = 0;
+      if (logs != null) {
+        try (var lines = Files.lines(logs.resolve(n + ".log"), StandardCharsets.UTF_8)) {
+          count = lines.filter(l -> l.contains(" failed (incarnation ") && l.contains("JournalFailureException")).count();
+        } catch (IOException | java.io.UncheckedIOException unreadable) {
+          count = 0;
+        }
+      }
+      out.put(n, count);
+    }
+    return out;
   }
 
   /** Reads every key at every node (following redirects), appended to the clients' history. */
@@ -311,7 +337,8 @@ public final class HostsPartitionScenario implements Callable<Integer> {
       NodeClient.Response r = new NodeClient(nodes.get(node)).put("/kv/" + store + "/minority-probe?timeout="
           + PROBE.toMillis(), value);
       String error = r.body() != null && r.body().has("error") ? " " + r.body().get("error").asText() : "";
-      return r.status() + error.replaceAll("\\d+ ms", "N ms");
+      int clause = error.indexOf(';');
+      return r.status() + (clause < 0 ? error : error.substring(0, clause)).replaceAll("\\d+ ms", "N ms");
     } catch (IllegalStateException e) {
       String why = String.valueOf(e.getMessage());
       return why.contains("no node answers") || why.contains("refused") ? "connection refused" : "no answer";
