@@ -78,6 +78,8 @@ public final class HostsPartitionScenario implements Callable<Integer> {
   private final Map<String, Verdict> verdicts = new LinkedHashMap<>();
   private final List<String> findings = new ArrayList<>();
   private long started;
+  private long journalCutAt = -1;
+  private long journalHealedAt = -1;
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new HostsPartitionScenario()).execute(args));
@@ -188,6 +190,7 @@ public final class HostsPartitionScenario implements Callable<Integer> {
     Map<String, Long> failuresBefore = journalFailures();
     hosts("partition", postgresHost, link ? "--link" : null);
     long cutAt = System.nanoTime();
+    journalCutAt = cutAt;
     ClusterDriver.pause(Duration.ofSeconds(20));
     long during = clients.ok() - before;
     Map<String, Long> failuresAfter = journalFailures();
@@ -196,6 +199,7 @@ public final class HostsPartitionScenario implements Callable<Integer> {
         .reduce((a, b) -> a + ", " + b).orElse("");
     say(String.format("+%.1f s: %d operations acknowledged while the journal was cut off; nodes: %s",
         seconds(cutAt), during, states));
+    journalHealedAt = System.nanoTime();
     hosts("heal");
     for (String n : nodes.keySet()) {
       if (!alive(n)) {
@@ -205,8 +209,8 @@ public final class HostsPartitionScenario implements Callable<Integer> {
     long healed = clients.ok();
     long healedAt = System.nanoTime();
     boolean resumed = ClusterDriver.awaitUntil(Duration.ofSeconds(240), () -> clients.ok() >= healed + 20);
-    String after = String.format("%d acknowledged in the 20 s cut (reads may still be served; writes need the journal),"
-        + " %s %.1f s after healing", during, resumed ? "20 more" : "NO progress", seconds(healedAt));
+    String after = String.format("%d acknowledged in the 20 s cut, %s %.1f s after healing", during,
+        resumed ? "20 more" : "NO progress", seconds(healedAt));
     say(after);
     findings.add("PostgreSQL host cut off: " + after + "; nodes during the cut: " + states);
     verdicts.put("the store goes on once the PostgreSQL host is back", resumed
@@ -268,6 +272,14 @@ public final class HostsPartitionScenario implements Callable<Integer> {
   private int report(History history) {
     long ok = history.operations().stream().filter(o -> o.isOk()).count();
     say(history.operations().size() + " operations, " + ok + " ok; checking linearizability (final reads included)");
+    if (journalCutAt >= 0) {
+      Map<String, Long> served = new java.util.TreeMap<>();
+      history.operations().stream()
+          .filter(o -> o.isOk() && o.invocation().timeNanos() >= journalCutAt && o.completion().timeNanos() <= journalHealedAt)
+          .forEach(o -> served.merge(o.f(), 1L, Long::sum));
+      findings.add("operations invoked and acknowledged entirely while the PostgreSQL host was cut off, by kind: "
+          + (served.isEmpty() ? "none" : served));
+    }
     verdicts.put("the Raft store's history is linearizable, nothing acknowledged lost after healing",
         LinearizabilityChecker.forRegisters().check(history));
     System.out.println();
