@@ -14,7 +14,9 @@ import dev.parley.protocols.pubsub.TopicBroker.SeqReused;
 import dev.parley.protocols.pubsub.TopicBroker.Settings;
 import dev.parley.protocols.pubsub.TopicBroker.Tick;
 import dev.parley.protocols.pubsub.TopicBroker.TimerKey;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 
 /**
@@ -38,6 +40,8 @@ class BrokerPublishing {
   private final BrokerDelivery delivery;
   private final BrokerDelivery.Replier replier;
   private final Logger log;
+  /** The last number taken from each publisher in this incarnation (so no scan of the waiting ones). */
+  private final Map<String, Long> takenUpTo = new HashMap<>();
 
   BrokerPublishing(WriteAhead<Command, Event, BrokerState> writes, TimerScheduler<Command> timers,
       Settings settings, BrokerDelivery delivery, BrokerDelivery.Replier replier, Logger log) {
@@ -68,7 +72,7 @@ class BrokerPublishing {
       return writes.none();
     }
     long last = lastSeq(state, p.publisherId());
-    Message same = p.seq() == 0 ? null : waiting(p.publisherId(), p.seq());
+    Message same = p.seq() == 0 || p.seq() > last ? null : waiting(p.publisherId(), p.seq());
     if (same != null && !BrokerState.fingerprint(same.topic(), same.key(), same.payload()).equals(print)) {
       answer(p, new SeqReused(p.publisherId(), p.seq(), "publisher " + p.publisherId()
           + "'s seq " + p.seq() + " is being published with another topic, key or payload; this message was not "
@@ -84,7 +88,11 @@ class BrokerPublishing {
       return writes.none();
     }
     long offset = state.accepted() + publishes.waiting().size() + 1;
-    take(p, new Message(offset, p.publisherId(), p.seq() == 0 ? last + 1 : p.seq(), p.topic(), p.key(), p.payload()));
+    Message message = new Message(offset, p.publisherId(), p.seq() == 0 ? last + 1 : p.seq(), p.topic(), p.key(),
+        p.payload());
+    take(p, message);
+    takenUpTo.put(p.publisherId(), message.seq());
+    delivery.taken(message);
     return publishes.due(state);
   }
 
@@ -114,15 +122,13 @@ class BrokerPublishing {
     return null;
   }
 
-  /** The last number taken from {@code publisherId}, written or not. */
+  /**
+   * The last number taken from {@code publisherId}, written or not ({@link #takenUpTo} may hold a
+   * number written since, never one above the last taken: nothing taken is withdrawn, and a failed
+   * write restarts the broker).
+   */
   private long lastSeq(BrokerState state, String publisherId) {
-    long last = state.lastSeq(publisherId);
-    for (Message m : publishes.waiting()) {
-      if (m.publisherId().equals(publisherId)) {
-        last = Math.max(last, m.seq());
-      }
-    }
-    return last;
+    return Math.max(state.lastSeq(publisherId), takenUpTo.getOrDefault(publisherId, 0L));
   }
 
   /** Writes the publishes and acknowledgements waiting, in one write; then answers and delivers. */

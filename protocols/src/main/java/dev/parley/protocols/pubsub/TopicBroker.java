@@ -66,7 +66,8 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
 
   /** Requests of publishers and subscribers, the broker's timers and the status query. */
   public sealed interface Command extends WireMessage
-      permits Publish, Subscribe, Leave, Unsubscribe, Ack, Pull, Tick, PullExpired, GetStatus {}
+      permits Publish, Subscribe, SubscribeLive, Leave, Unsubscribe, Ack, Pull, Tick, PullExpired, FlushLive,
+          GetStatus {}
 
   /**
    * {@code publisherId}'s message number {@code seq} (1, 2, ...; 0: no number, taken as the next)
@@ -87,6 +88,18 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
    */
   public record Subscribe(
       String subscriberId, String topic, Filter filter, boolean durable, boolean push, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /**
+   * Opens (or keeps open: subscribers repeat it, since a broker that restarts forgets them) the live
+   * subscription {@code subscriberId} to the messages on {@code topic} that match {@code filter}:
+   * at most once, nothing journaled, no acknowledgements. The broker hands each message to it as it
+   * takes the publish, before the publish is written, in {@link LiveMessages} batches; a message is
+   * lost when the subscriber or a link loses it or the broker restarts. Answered with {@link
+   * Subscribed} ({@code durable} false, {@code acked} 0). A {@link Leave} or {@link Unsubscribe}
+   * ends it.
+   */
+  public record SubscribeLive(String subscriberId, String topic, Filter filter, ActorRef<Reply> replyTo)
       implements Command {}
 
   /** The subscriber goes away: a durable subscription stays and keeps queueing, another is dropped. */
@@ -111,6 +124,9 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
   /** The pull of {@code subscriberId} numbered {@code pull} has waited its timeout (a timer). */
   public record PullExpired(String subscriberId, long pull) implements Command {}
 
+  /** Sends the live subscriptions what they have been given since the last flush (a self-message). */
+  public record FlushLive() implements Command {}
+
   /** Asks for the broker's {@link Status}. */
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
@@ -123,7 +139,8 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
 
   /** What the broker sends to publishers and subscribers. */
   public sealed interface Reply extends WireMessage
-      permits PublishAck, OutOfOrder, SeqReused, Subscribed, Deliver, Pulled, Left, Unsubscribed, NotSubscribed {}
+      permits PublishAck, OutOfOrder, SeqReused, Subscribed, Deliver, Pushed, Pulled, LiveMessages, Left,
+          Unsubscribed, NotSubscribed {}
 
   /** {@code publisherId}'s {@code seq} is written (at {@code offset}; a {@code duplicate} was before). */
   public record PublishAck(String publisherId, long seq, long offset, boolean duplicate) implements Reply {}
@@ -143,6 +160,26 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
 
   /** Message number {@code n} of subscription {@code subscriberId}. */
   public record Deliver(String subscriberId, long n, Message message) implements Reply {}
+
+  /**
+   * A push: the messages of subscription {@code subscriberId} sent at once (one or more, numbered
+   * consecutively, in order); the subscriber acknowledges the last it has with one {@link Ack}.
+   */
+  public record Pushed(String subscriberId, List<Deliver> messages) implements Reply {
+    public Pushed {
+      messages = List.copyOf(messages);
+    }
+  }
+
+  /**
+   * Messages for live subscription {@code subscriberId}, in the broker's order (so in each
+   * publisher's), sent as the broker took them and not acknowledged: at most once.
+   */
+  public record LiveMessages(String subscriberId, List<Message> messages) implements Reply {
+    public LiveMessages {
+      messages = List.copyOf(messages);
+    }
+  }
 
   /** A pull's answer: the queued messages (empty at the timeout), in order. */
   public record Pulled(String subscriberId, List<Deliver> messages) implements Reply {
@@ -284,6 +321,7 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
   private final Settings settings;
   private final ActorContext<Command> context;
   private final WriteAhead<Command, Event, BrokerState> writes;
+  private final BrokerLive live;
   private final BrokerDelivery delivery;
   private final BrokerPublishing publishing;
   private final BrokerSubscriptions subscriptions;
@@ -328,7 +366,8 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
     this.settings = settings;
     this.context = context;
     this.writes = new WriteAhead<>(Effect());
-    this.delivery = new BrokerDelivery(settings, timers, this::reply);
+    this.live = new BrokerLive(context.getSelf(), this::reply);
+    this.delivery = new BrokerDelivery(settings, timers, this::reply, live);
     this.publishing = publishing.make(writes, timers, settings, delivery, this::reply, context.getLog());
     this.subscriptions = new BrokerSubscriptions(writes, delivery, this::reply, context.getLog());
     timers.startTimerWithFixedDelay(TimerKey.REDELIVER, new Tick(TimerKey.REDELIVER), settings.redeliverAfter());
@@ -362,14 +401,50 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
         .forAnyState()
         .onCommand(Publish.class, publishing::onPublish)
         .onCommand(Subscribe.class, subscriptions::onSubscribe)
-        .onCommand(Leave.class, subscriptions::onLeave)
-        .onCommand(Unsubscribe.class, subscriptions::onUnsubscribe)
+        .onCommand(SubscribeLive.class, this::onSubscribeLive)
+        .onCommand(FlushLive.class, this::onFlushLive)
+        .onCommand(Leave.class, this::onLeave)
+        .onCommand(Unsubscribe.class, this::onUnsubscribe)
         .onCommand(Ack.class, this::onAck)
         .onCommand(Pull.class, this::onPull)
         .onCommand(Tick.class, this::onTick)
         .onCommand(PullExpired.class, this::onPullExpired)
         .onCommand(GetStatus.class, this::onGetStatus)
         .build();
+  }
+
+  // ---------------------------------------------------------------- live subscriptions
+
+  private Effect<Event, BrokerState> onSubscribeLive(BrokerState state, SubscribeLive s) {
+    if (s.subscriberId() == null || s.topic() == null) {
+      context.getLog().warn("ignoring a live subscribe without subscriber or topic: {}", s);
+      return Effect().none();
+    }
+    live.open(s);
+    reply(s.replyTo(), s.subscriberId(), new Subscribed(s.subscriberId(), s.topic(), false, 0));
+    return Effect().none();
+  }
+
+  private Effect<Event, BrokerState> onFlushLive(BrokerState state, FlushLive f) {
+    live.flush();
+    return Effect().none();
+  }
+
+  /** A live subscription ends here; a journaled one the subscriber also has, as it always did. */
+  private Effect<Event, BrokerState> onLeave(BrokerState state, Leave l) {
+    if (live.close(l.subscriberId()) && state.subscription(l.subscriberId()) == null) {
+      reply(l.replyTo(), l.subscriberId(), new Left(l.subscriberId(), false));
+      return Effect().none();
+    }
+    return subscriptions.onLeave(state, l);
+  }
+
+  private Effect<Event, BrokerState> onUnsubscribe(BrokerState state, Unsubscribe u) {
+    if (live.close(u.subscriberId()) && state.subscription(u.subscriberId()) == null) {
+      reply(u.replyTo(), u.subscriberId(), new Unsubscribed(u.subscriberId(), true));
+      return Effect().none();
+    }
+    return subscriptions.onUnsubscribe(state, u);
   }
 
   // ---------------------------------------------------------------- delivery
