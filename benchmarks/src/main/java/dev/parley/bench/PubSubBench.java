@@ -70,7 +70,8 @@ final class PubSubBench implements Runnable {
   /** The systems compared, in the order of the table's rows. */
   enum Contender {
     TOPIC("Akka Topic (in memory, at most once)"),
-    LIVE("Parley TopicBroker, live subscriptions (at most once)"),
+    LIVE("Parley TopicBroker, live (at most once, nothing written)"),
+    LIVE_WRITTEN("Parley TopicBroker, live subscriptions of written publishes"),
     DURABLE("Parley TopicBroker, durable (file journal, forced, acknowledged)");
 
     final String label;
@@ -214,7 +215,7 @@ final class PubSubBench implements Runnable {
   private Result measure(ActorTestKit kit, Contender system, int n) {
     Sink sink = new Sink();
     try (Target target = system == Contender.TOPIC ? new AkkaTopic(kit, ++runs)
-        : new ParleyBroker(kit, ++runs, system == Contender.DURABLE)) {
+        : new ParleyBroker(kit, ++runs, system)) {
       target.subscribe(n, sink);
       long perBatch = (long) batch * n;
       long batches = Math.max(1, deliveries / perBatch);
@@ -287,18 +288,23 @@ final class PubSubBench implements Runnable {
   }
 
   /**
-   * Parley's broker. Durable: each subscriber takes its pushes in order and acknowledges each push
-   * once, cumulatively. Live: each subscriber takes what it is sent, nothing acknowledged.
+   * Parley's broker. Durable: {@link TopicBroker.Publish}es, written (forced) before they are
+   * delivered; each subscriber takes its pushes in order and acknowledges each push once,
+   * cumulatively. Live: at-most-once {@link TopicBroker.PublishLive}s, as Akka's Topic takes them
+   * (nothing written or acknowledged); each subscriber takes what it is sent. Live subscriptions of
+   * written publishes: {@link TopicBroker.Publish}es, handed to live subscribers as the broker takes
+   * them, and written as for durable ones.
    */
   static final class ParleyBroker implements Target {
     private final ActorTestKit kit;
-    private final boolean durable;
+    private final Contender mode;
     private final ActorRef<TopicBroker.Command> broker;
     private final List<ActorRef<TopicBroker.Reply>> spawned = new ArrayList<>();
+    private long liveSeq;
 
-    ParleyBroker(ActorTestKit kit, int run, boolean durable) {
+    ParleyBroker(ActorTestKit kit, int run, Contender mode) {
       this.kit = kit;
-      this.durable = durable;
+      this.mode = mode;
       this.broker = kit.spawn(TopicBroker.create("bench-" + run, Peers.alone(NodeId.of("broker")),
           TopicBroker.Settings.DEFAULT), "broker-" + run);
     }
@@ -310,7 +316,7 @@ final class PubSubBench implements Runnable {
         String id = "s" + i;
         ActorRef<TopicBroker.Reply> s = kit.spawn(subscriber(id, broker, sink, subscribed));
         spawned.add(s);
-        broker.tell(durable ? new TopicBroker.Subscribe(id, "bench", Filter.ALL, true, true, s)
+        broker.tell(mode == Contender.DURABLE ? new TopicBroker.Subscribe(id, "bench", Filter.ALL, true, true, s)
             : new TopicBroker.SubscribeLive(id, "bench", Filter.ALL, s));
       }
       try {
@@ -349,7 +355,9 @@ final class PubSubBench implements Runnable {
 
     @Override
     public void publish(long sentNanos) {
-      broker.tell(new TopicBroker.Publish("bench", 0, "bench", null, Long.toString(sentNanos), null));
+      String payload = Long.toString(sentNanos);
+      broker.tell(mode != Contender.LIVE ? new TopicBroker.Publish("bench", 0, "bench", null, payload, null)
+          : new TopicBroker.PublishLive("bench", ++liveSeq, "bench", null, payload));
     }
 
     @Override

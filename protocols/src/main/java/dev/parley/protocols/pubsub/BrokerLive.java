@@ -22,7 +22,8 @@ import java.util.Objects;
  * <p>Model: as the broker's; a restart forgets every live subscription (subscribers repeat their
  * {@link SubscribeLive}, which {@link PubSubClient} does on its retry timer).
  *
- * <p>Algorithm: each message the broker takes is added, as it is taken (before it is written), to
+ * <p>Algorithm: each message the broker takes (a {@link TopicBroker.Publish}, or a {@link
+ * TopicBroker.PublishLive} numbered above the last from its publisher) is added, as it is taken (before it is written), to
  * the pending batch of every live subscription of its topic whose filter it matches; the first such
  * addition sends the broker a {@link FlushLive}, which lands behind the commands already in its
  * mailbox, and the flush sends each subscription its batch as one {@link LiveMessages} (so a burst
@@ -35,7 +36,8 @@ import java.util.Objects;
  * which {@link PubSubClient} drops it. A message may be lost (a lost link message, a restart), and
  * a live subscriber may get a message that a broker crash then loses before it is written. Cost per
  * message: a lookup of its topic and a filter test per live subscription of it; per flush, one
- * message per live subscription that got anything; memory: the batches of one flush.
+ * message per live subscription that got anything; memory: the batches of one flush, and the last
+ * number of each at-most-once publisher.
  */
 final class BrokerLive {
 
@@ -62,6 +64,8 @@ final class BrokerLive {
   private final Map<String, Listener> byId = new LinkedHashMap<>();
   private final Map<String, List<Listener>> byTopic = new HashMap<>();
   private final List<Listener> dirty = new ArrayList<>();
+  /** The last number taken from each at-most-once publisher since the broker started. */
+  private final Map<String, Long> livePublishers = new HashMap<>();
   private boolean flushSent;
 
   BrokerLive(ActorRef<Command> self, BrokerDelivery.Replier replier) {
@@ -106,6 +110,19 @@ final class BrokerLive {
   /** The live subscriptions open now. */
   int size() {
     return byId.size();
+  }
+
+  /**
+   * An at-most-once publish: taken (as a message at offset 0) if it is numbered above the last
+   * taken from its publisher, else dropped.
+   */
+  void publish(TopicBroker.PublishLive p) {
+    Long last = livePublishers.get(p.publisherId());
+    if (last != null && p.seq() <= last) {
+      return;
+    }
+    livePublishers.put(p.publisherId(), p.seq());
+    offer(new Message(0, p.publisherId(), p.seq(), p.topic(), p.key(), p.payload()));
   }
 
   /** The broker took {@code m}: every live subscription that wants it gets it with the next flush. */

@@ -27,6 +27,15 @@ import org.slf4j.Logger;
  */
 class BrokerPublishing {
 
+  /**
+   * The most publishes one write carries: with more waiting the broker writes at once, before its
+   * window ends. Besides bounding a write, this bounds how many commands the broker takes in a row
+   * without writing: Akka Persistence replays the commands stashed during a write one inside the
+   * other (a recursion as deep as the run of commands that write nothing), and a few thousand of
+   * them overflow the thread's stack.
+   */
+  static final int MAX_BATCH = 128;
+
   /** Makes the intake of a broker (its constructor, or a variant's in specs). */
   @FunctionalInterface
   interface Maker {
@@ -93,7 +102,7 @@ class BrokerPublishing {
     take(p, message);
     takenUpTo.put(p.publisherId(), message.seq());
     delivery.taken(message);
-    return publishes.due(state);
+    return publishes.waiting().size() >= MAX_BATCH ? writeWaiting(state) : publishes.due(state);
   }
 
   /** Takes {@code message} (published as {@code p}) into the next write; acknowledged once written. */

@@ -48,10 +48,16 @@ public final class PubSubClient extends AbstractBehavior<Object> {
 
   /** The application's downcalls. */
   public sealed interface Command extends WireMessage
-      permits PublishTo, SubscribeTo, ListenTo, LeaveTopic, UnsubscribeTopic, Retry {}
+      permits PublishTo, PublishLiveTo, SubscribeTo, ListenTo, LeaveTopic, UnsubscribeTopic, Retry {}
 
   /** Publish {@code payload} under {@code key} on {@code topic}. */
   public record PublishTo(String topic, String key, String payload) implements Command {}
+
+  /**
+   * Publish at most once ({@link TopicBroker.PublishLive}): not written, not acknowledged, only to
+   * live subscriptions; numbered under the publisher id {@code <node>/live}.
+   */
+  public record PublishLiveTo(String topic, String key, String payload) implements Command {}
 
   /** Subscribe to {@code topic} (replacing a subscription this node had), pushed or pulled. */
   public record SubscribeTo(String topic, Filter filter, boolean durable, boolean push) implements Command {}
@@ -116,6 +122,7 @@ public final class PubSubClient extends AbstractBehavior<Object> {
   private final ActorRef<Object> upcalls;
   private final String id;
   private long lastSeq;
+  private long lastLiveSeq;
   private final TreeMap<Long, TopicBroker.Publish> unacknowledged = new TreeMap<>();
   private SubscribeTo subscription;
   private ListenTo live;
@@ -153,6 +160,7 @@ public final class PubSubClient extends AbstractBehavior<Object> {
   public Receive<Object> createReceive() {
     return newReceiveBuilder()
         .onMessage(PublishTo.class, this::onPublishTo)
+        .onMessage(PublishLiveTo.class, this::onPublishLiveTo)
         .onMessage(SubscribeTo.class, this::onSubscribeTo)
         .onMessage(ListenTo.class, this::onListenTo)
         .onMessage(LeaveTopic.class, m -> request(Pending.LEAVE))
@@ -183,6 +191,11 @@ public final class PubSubClient extends AbstractBehavior<Object> {
     TopicBroker.Publish publish = new TopicBroker.Publish(id, ++lastSeq, p.topic(), p.key(), p.payload(), null);
     unacknowledged.put(publish.seq(), publish);
     broker.tell(publish);
+    return this;
+  }
+
+  private Behavior<Object> onPublishLiveTo(PublishLiveTo p) {
+    broker.tell(new TopicBroker.PublishLive(id + "/live", ++lastLiveSeq, p.topic(), p.key(), p.payload()));
     return this;
   }
 

@@ -66,7 +66,7 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
 
   /** Requests of publishers and subscribers, the broker's timers and the status query. */
   public sealed interface Command extends WireMessage
-      permits Publish, Subscribe, SubscribeLive, Leave, Unsubscribe, Ack, Pull, Tick, PullExpired, FlushLive,
+      permits Publish, PublishLive, Subscribe, SubscribeLive, Leave, Unsubscribe, Ack, Pull, Tick, PullExpired, FlushLive,
           GetStatus {}
 
   /**
@@ -76,6 +76,18 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
    */
   public record Publish(
       String publisherId, long seq, String topic, String key, String payload, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /**
+   * An at-most-once publish, as Akka's {@code Topic} publishes: not written, not acknowledged, and
+   * handed only to the live subscriptions ({@link SubscribeLive}) of {@code topic} whose filter it
+   * matches, as a {@link Message} with offset 0 and number {@code seq}. The publisher numbers these
+   * itself (1, 2, ...; a publisher id publishes either these or {@link Publish}es, whose numbers the
+   * broker keeps): the broker drops one not above the last it took from the publisher, and {@link
+   * PubSubClient} drops repeats after a broker restart by the same number. Journaled subscriptions
+   * never see it.
+   */
+  public record PublishLive(String publisherId, long seq, String topic, String key, String payload)
       implements Command {}
 
   /**
@@ -322,6 +334,8 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
   private final ActorContext<Command> context;
   private final WriteAhead<Command, Event, BrokerState> writes;
   private final BrokerLive live;
+  /** Acknowledgements taken since the broker last wrote because of them. */
+  private int acksSinceWrite;
   private final BrokerDelivery delivery;
   private final BrokerPublishing publishing;
   private final BrokerSubscriptions subscriptions;
@@ -402,6 +416,7 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
         .onCommand(Publish.class, publishing::onPublish)
         .onCommand(Subscribe.class, subscriptions::onSubscribe)
         .onCommand(SubscribeLive.class, this::onSubscribeLive)
+        .onCommand(PublishLive.class, this::onPublishLive)
         .onCommand(FlushLive.class, this::onFlushLive)
         .onCommand(Leave.class, this::onLeave)
         .onCommand(Unsubscribe.class, this::onUnsubscribe)
@@ -422,6 +437,16 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
     }
     live.open(s);
     reply(s.replyTo(), s.subscriberId(), new Subscribed(s.subscriberId(), s.topic(), false, 0));
+    return Effect().none();
+  }
+
+  private Effect<Event, BrokerState> onPublishLive(BrokerState state, PublishLive p) {
+    if (p.publisherId() == null || p.topic() == null || p.seq() < 1) {
+      context.getLog().warn("ignoring a live publish without publisher or topic, or with a number below 1 (a"
+          + " publisher numbers its live publishes 1, 2, ...): {}", p);
+      return Effect().none();
+    }
+    live.publish(p);
     return Effect().none();
   }
 
@@ -449,11 +474,20 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
 
   // ---------------------------------------------------------------- delivery
 
+  /**
+   * Acknowledgements are written with the next write of publishes, or after {@link
+   * Settings#ackFlush}, or at once after {@link BrokerPublishing#MAX_BATCH} of them in a row (which
+   * bounds, as for publishes, the run of commands that write nothing).
+   */
   private Effect<Event, BrokerState> onAck(BrokerState state, Ack a) {
     Subscription s = state.subscription(a.subscriberId());
     if (s != null) {
       delivery.noteAck(s, a.upTo());
       delivery.push(state, s);
+    }
+    if (++acksSinceWrite >= BrokerPublishing.MAX_BATCH) {
+      acksSinceWrite = 0;
+      return publishing.writeWaiting(state);
     }
     return Effect().none();
   }

@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import akka.actor.testkit.typed.javadsl.TestInbox;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.FaultPlan;
+import dev.parley.protocols.pubsub.PubSubClient;
 import dev.parley.protocols.pubsub.PubSubClient.LeaveTopic;
 import dev.parley.protocols.pubsub.PubSubClient.ListenTo;
 import dev.parley.protocols.pubsub.PubSubClient.PublishTo;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * lossy, duplicating, reordering links and across broker crashes (when publishers retry what the
  * broker took but never wrote, and the broker sends it again); with nothing failing it gets every
  * message; the broker's journal holds nothing about it; and it resumes by itself after a restart.
+ * At-most-once publishes reach live subscribers only, in order, once, and are never written.
  */
 class PubSubLiveSpec {
 
@@ -116,6 +118,32 @@ class PubSubLiveSpec {
     });
     assertThat(resent[0]).as("messages the broker sent a live subscriber again after a restart (which the client"
         + " drops): the runs exercise at-most-once across crashes").isPositive();
+  }
+
+  @Test
+  void anAtMostOncePublishReachesLiveSubscribersInOrderOnlyOnceAndIsNeitherWrittenNorSeenByDurableOnes() {
+    Simulation<Object> sim = PubSubRuns.builder(PubSubRuns.BROKER_SETTINGS, FaultPlan.none()).seed(4).build();
+    TestInbox<TopicBroker.Reply> raw = TestInbox.create();
+    sim.tell(ms(0), S3, new ListenTo(TOPIC, Filter.ALL));
+    sim.tell(ms(0), S1, new SubscribeTo(TOPIC, Filter.ALL, true, true));
+    sim.tell(ms(0), BROKER, new TopicBroker.SubscribeLive("raw", TOPIC, Filter.ALL, raw.getRef()));
+    sim.runUntil(v -> !v.upcalls(S3, TopicBroker.Subscribed.class).isEmpty()
+        && !v.upcalls(S1, TopicBroker.Subscribed.class).isEmpty());
+    for (int i = 1; i <= 20; i++) {
+      sim.tell(sim.elapsed().plus(ms(1)), P1, new PubSubClient.PublishLiveTo(TOPIC, "k", "live-" + i));
+      sim.runFor(ms(1));
+    }
+    sim.tell(sim.elapsed().plus(ms(1)), BROKER, new TopicBroker.PublishLive("p1/live", 7, TOPIC, "k", "a repeat of 7"));
+    sim.runFor(ms(1_000));
+    List<String> expected = java.util.stream.IntStream.rangeClosed(1, 20).mapToObj(i -> "live-" + i).toList();
+    assertThat(sim.upcalls(S3, Received.class)).extracting(r -> r.message().payload())
+        .containsExactlyElementsOf(expected);
+    assertThat(raw.getAllReceived().stream().filter(r -> r instanceof TopicBroker.LiveMessages)
+        .flatMap(r -> ((TopicBroker.LiveMessages) r).messages().stream()).map(TopicBroker.Message::payload).toList())
+        .as("the broker drops a number it took already").containsExactlyElementsOf(expected);
+    assertThat(sim.upcalls(S1, Received.class)).as("journaled subscriptions never see at-most-once publishes").isEmpty();
+    assertThat(sim.upcalls(P1, dev.parley.protocols.pubsub.PubSubClient.Published.class)).isEmpty();
+    assertThat(sim.persistedEvents(BROKER)).noneMatch(e -> e instanceof TopicBroker.MessagesAccepted);
   }
 
   @Test
