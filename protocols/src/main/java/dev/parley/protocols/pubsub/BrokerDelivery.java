@@ -59,6 +59,8 @@ final class BrokerDelivery {
   /** Pulls waiting for a message: subscriber to the pull and its number. */
   private final Map<String, Waiting> waiting = new LinkedHashMap<>();
   private long pulls;
+  /** Acknowledgements taken since the last write of acknowledgements. */
+  private int acksSinceWrite;
 
   BrokerDelivery(Settings settings, TimerScheduler<Command> timers, Replier replier, BrokerLive live) {
     this.settings = settings;
@@ -85,6 +87,19 @@ final class BrokerDelivery {
     }
   }
 
+  /**
+   * Counts an acknowledgement taken; true once {@link BrokerPublishing#MAX_BATCH} were taken since
+   * the last write of acknowledgements (then the broker writes at once).
+   */
+  boolean ackTaken() {
+    return ++acksSinceWrite >= BrokerPublishing.MAX_BATCH;
+  }
+
+  /** The broker is writing (so the run of commands that write nothing ends). */
+  void wrote() {
+    acksSinceWrite = 0;
+  }
+
   /** The number up to which {@code s} has acknowledged, written or not. */
   long acked(Subscription s) {
     return Math.max(s.acked(), ackedUnwritten.getOrDefault(s.subscriberId(), 0L));
@@ -99,6 +114,9 @@ final class BrokerDelivery {
       }
     });
     ackedUnwritten.clear();
+    if (!events.isEmpty()) {
+      wrote();
+    }
     timers.cancel(TimerKey.ACK_FLUSH);
     return events;
   }

@@ -144,6 +144,9 @@ class BrokerPublishing {
   Effect<Event, BrokerState> writeWaiting(BrokerState state) {
     List<Event> acks = delivery.takeAcks(state);
     boolean anything = !publishes.waiting().isEmpty() || !acks.isEmpty();
+    if (anything) {
+      delivery.wrote();
+    }
     return publishes.write(state, acks, anything ? delivery::deliverAll : null);
   }
 }

@@ -334,8 +334,6 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
   private final ActorContext<Command> context;
   private final WriteAhead<Command, Event, BrokerState> writes;
   private final BrokerLive live;
-  /** Acknowledgements taken since the broker last wrote because of them. */
-  private int acksSinceWrite;
   private final BrokerDelivery delivery;
   private final BrokerPublishing publishing;
   private final BrokerSubscriptions subscriptions;
@@ -476,8 +474,8 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
 
   /**
    * Acknowledgements are written with the next write of publishes, or after {@link
-   * Settings#ackFlush}, or at once after {@link BrokerPublishing#MAX_BATCH} of them in a row (which
-   * bounds, as for publishes, the run of commands that write nothing).
+   * Settings#ackFlush}, or at once after {@link BrokerPublishing#MAX_BATCH} of them since the last
+   * write (which bounds, as for publishes, the run of commands that write nothing).
    */
   private Effect<Event, BrokerState> onAck(BrokerState state, Ack a) {
     Subscription s = state.subscription(a.subscriberId());
@@ -485,11 +483,7 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
       delivery.noteAck(s, a.upTo());
       delivery.push(state, s);
     }
-    if (++acksSinceWrite >= BrokerPublishing.MAX_BATCH) {
-      acksSinceWrite = 0;
-      return publishing.writeWaiting(state);
-    }
-    return Effect().none();
+    return delivery.ackTaken() ? publishing.writeWaiting(state) : Effect().none();
   }
 
   private Effect<Event, BrokerState> onPull(BrokerState state, Pull p) {
