@@ -26,7 +26,8 @@ import java.util.Objects;
 
 /**
  * A topic broker (the notes' publish/subscribe architecture: topics on an information bus, {@code
- * subscribe(topic)}, push delivery and {@code msg = get(timeout)}), with durable subscriptions.
+ * subscribe(topic)}, push delivery and {@code msg = get(timeout)}), with durable subscriptions and
+ * live (at-most-once) ones.
  *
  * <p>Model: one broker that may crash and recover (crash-recovery: its journal survives);
  * publishers and subscribers that come and go; links that may lose, delay, duplicate and reorder
@@ -38,11 +39,12 @@ import java.util.Objects;
  * under a used number with {@link SeqReused}: the broker keeps the fingerprints of each publisher's
  * last {@value BrokerState#REMEMBERED} messages), so each publisher's messages are taken in its own order
  * exactly once. Accepted messages are written to
- * the journal (group commit: what arrives within {@link Settings#commitWindow} is one write) and
- * only then acknowledged ({@link PublishAck}) and queued for every subscription whose topic and
- * {@link Filter} they match, with that subscription's next number. A push subscription gets its
- * queue as {@link Deliver} messages, at most {@link Settings#window} unacknowledged at a time,
- * resent every {@link Settings#redeliverAfter} while unacknowledged; a pull subscription asks with
+ * the journal (group commit: what arrives within {@link Settings#commitWindow} is one write, of at
+ * most {@link BrokerPublishing#MAX_BATCH}) and only then acknowledged ({@link PublishAck}) and
+ * queued for every subscription whose topic and {@link Filter} they match, with that subscription's
+ * next number. A push subscription gets what it has not been sent as one {@link Pushed} per write,
+ * at most {@link Settings#window} unacknowledged at a time, resent every {@link
+ * Settings#redeliverAfter} while unacknowledged, and answers each with one cumulative {@link Ack}; a pull subscription asks with
  * {@link Pull} ({@code get(timeout)}: answered at once when something is queued, else when a message
  * arrives, else empty at the timeout). Either acknowledges cumulatively ({@link Ack}, or the {@code
  * ackUpTo} of its next pull); acknowledged messages leave the queue (acknowledgements are written
@@ -51,14 +53,21 @@ import java.util.Objects;
  * subscription and queue (temporal decoupling) and gets everything queued when it subscribes again;
  * a non-durable one is dropped when it leaves, and any subscriber when it {@link Unsubscribe}s.
  * Snapshots every {@link Settings#snapshotEvery} events with older events deleted keep the journal
- * bounded; messages every subscription has acknowledged are dropped from the state.
+ * bounded; messages every subscription has acknowledged are dropped from the state. A live
+ * subscription ({@link SubscribeLive}, {@link BrokerLive}) is kept in memory only and gets each
+ * message as the broker takes it, before the write, in {@link LiveMessages} batches, with no
+ * acknowledgement; {@link PublishLive} publishes at most once, to live subscriptions only, and is
+ * never written.
  *
  * <p>Guarantees: nothing acknowledged to a publisher is lost, also across broker crashes; every
  * subscription gets every matching message accepted after it subscribed, in each publisher's order,
  * each with a number by which a subscriber delivers it once ({@link PubSubClient}); a durable
- * subscription loses nothing while its subscriber is away. Cost per message: 1 publish + 1 ack, and
- * 1 delivery + 1 acknowledgement per matching subscriber (1 + subscribers round trips); journal
- * writes: one per commit window of publishes, one per flush of acknowledgements.
+ * subscription loses nothing while its subscriber is away; a live subscription gets each matching
+ * message at most once, in each publisher's order. Cost per message: 1 publish + 1 ack; per
+ * matching journaled subscriber one push and one acknowledgement per write (not per message); per
+ * live subscriber one {@link LiveMessages} per burst taken; journal writes: one per commit window of
+ * publishes (carrying the acknowledgements taken since the last), one per flush of
+ * acknowledgements alone.
  */
 public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command, TopicBroker.Event, BrokerState> {
 
@@ -92,7 +101,7 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
 
   /**
    * Opens (or reopens, after a {@link Leave}) subscription {@code subscriberId} to the messages on
-   * {@code topic} that match {@code filter}. {@code push}: the broker sends {@link Deliver}s to
+   * {@code topic} that match {@code filter}. {@code push}: the broker sends {@link Pushed} batches to
    * {@code replyTo} (or, if null, to the group member named {@code subscriberId}); otherwise the
    * subscriber pulls. Answered with {@link Subscribed}; a reopened subscription is sent everything
    * still unacknowledged. A null {@code topic} reopens an existing subscription as it was, with
@@ -170,7 +179,10 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
   /** The subscription is open; its messages up to {@code acked} are acknowledged already. */
   public record Subscribed(String subscriberId, String topic, boolean durable, long acked) implements Reply {}
 
-  /** Message number {@code n} of subscription {@code subscriberId}. */
+  /**
+   * Message number {@code n} of subscription {@code subscriberId} (pushed in a {@link Pushed},
+   * pulled in a {@link Pulled}).
+   */
   public record Deliver(String subscriberId, long n, Message message) implements Reply {}
 
   /**
