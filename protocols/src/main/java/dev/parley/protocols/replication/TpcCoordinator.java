@@ -68,6 +68,10 @@ class TpcCoordinator {
 
   Effect<Event, TpcState> onRequest(TpcState state, Request r) {
     KvRequest request = r.request();
+    if (request instanceof Register) {
+      node.answer(new KvReply.Unavailable(request.id(), Register.NOT_HERE));
+      return node.none();
+    }
     String key = request.key();
     Part part;
     if (request instanceof Put p) {
