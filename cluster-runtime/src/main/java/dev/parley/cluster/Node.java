@@ -76,6 +76,7 @@ public final class Node {
     Config config;
     Map<String, KindConfig> kinds;
     int traceCapacity;
+    int historyCapacity;
     try {
       Config withKinds = base.withFallback(ConfigFactory.defaultReference(loader));
       config = settings.config(Journal.fromSettings(withKinds, settings.dataDir()).withFallback(withKinds));
@@ -83,6 +84,11 @@ public final class Node {
       traceCapacity = config.getInt("parley.trace.capacity");
       if (traceCapacity < 1) {
         throw new IllegalArgumentException("parley.trace.capacity must be at least 1, got " + traceCapacity);
+      }
+      historyCapacity = config.getInt("parley.history.capacity");
+      if (historyCapacity < 1) {
+        throw new IllegalArgumentException("parley.history.capacity must be at least 1, got " + historyCapacity
+            + ": how many of its clients' latest operations a node keeps for GET /history");
       }
     } catch (JournalUnavailableException e) {
       data.close();
@@ -92,7 +98,7 @@ public final class Node {
       String message = String.valueOf(e.getMessage());
       throw new IllegalArgumentException(message.startsWith("TLS:") ? message : "bad configuration: " + message, e);
     }
-    NodeRuntime runtime = new NodeRuntime(settings, access, kinds, traceCapacity);
+    NodeRuntime runtime = new NodeRuntime(settings, access, kinds, traceCapacity, historyCapacity);
     ActorSystem<Object> system = ActorSystem.create(NodeGuardian.create(runtime), "parley",
         BootstrapSetup.create(config).withClassloader(loader));
     Node node = new Node(settings, runtime, system);

@@ -9,6 +9,7 @@ import akka.http.javadsl.model.HttpRequest;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.model.headers.RawHeader;
 import akka.http.javadsl.server.AllDirectives;
 import akka.http.javadsl.server.ExceptionHandler;
 import akka.http.javadsl.server.PathMatchers;
@@ -102,8 +103,7 @@ public final class NodeApi extends AllDirectives {
         pathPrefix("log", new LogRoutes(runtime, system, json, operations)::routes),
         pathPrefix("nemesis", this::nemesisRoutes),
         pathPrefix("pubsub", new PubSubRoutes(runtime, system, json, operations, this::parse)::routes),
-        path("history", () -> get(() -> complete(HttpEntities.create(
-            ContentTypes.APPLICATION_JSON, HistoryJson.toJsonLines(runtime.history().history()))))),
+        path("history", () -> get(this::history)),
         path("trace", () -> get(() -> Params.of("GET /trace", List.of("format"), p -> trace(p.text("format"))))),
         pathPrefix("explorer", explorer::routes),
         path("journal", () -> get(() -> Params.of("GET /journal", List.of("limit"), p ->
@@ -166,6 +166,22 @@ public final class NodeApi extends AllDirectives {
     return complete(code, body, Jackson.marshaller(json));
   }
 
+  /** The clients' operations kept, as JSON lines; how many older ones were dropped in a header. */
+  private Route history() {
+    HistoryRecorder recorder = runtime.history();
+    long dropped;
+    String lines;
+    synchronized (recorder) {
+      dropped = recorder.dropped();
+      lines = HistoryJson.toJsonLines(recorder.history());
+    }
+    return respondWithHeader(RawHeader.create(HISTORY_DROPPED, Long.toString(dropped)),
+        () -> complete(HttpEntities.create(ContentTypes.APPLICATION_JSON, lines)));
+  }
+
+  /** The header of {@code GET /history} saying how many of the oldest operations the node dropped. */
+  public static final String HISTORY_DROPPED = "Parley-History-Dropped";
+
   private CompletionStage<Map<String, Object>> status() {
     Map<String, Object> out = new LinkedHashMap<>();
     var s = runtime.settings();
@@ -178,6 +194,11 @@ public final class NodeApi extends AllDirectives {
     out.put("members", NodeGuardian.members(Cluster.get(system)));
     out.put("network", runtime.network().faults());
     out.put("journal", JournalHealth.get(system).state().shown());
+    HistoryRecorder recorder = runtime.history();
+    synchronized (recorder) {
+      out.put("history", Map.of("kept", recorder.size(), "dropped", recorder.dropped(),
+          "capacity", recorder.capacity()));
+    }
     Map<String, Object> protocols = new LinkedHashMap<>();
     out.put("protocols", protocols);
     CompletionStage<Map<String, Object>> done = CompletableFuture.completedFuture(out);
