@@ -76,6 +76,7 @@ public final class Node {
     Config config;
     Map<String, KindConfig> kinds;
     int traceCapacity;
+    boolean tracing;
     try {
       Config withKinds = base.withFallback(ConfigFactory.defaultReference(loader));
       config = settings.config(Journal.fromSettings(withKinds, settings.dataDir()).withFallback(withKinds));
@@ -84,6 +85,7 @@ public final class Node {
       if (traceCapacity < 1) {
         throw new IllegalArgumentException("parley.trace.capacity must be at least 1, got " + traceCapacity);
       }
+      tracing = config.getBoolean("parley.trace.enabled");
     } catch (JournalUnavailableException e) {
       data.close();
       throw e;
@@ -92,7 +94,7 @@ public final class Node {
       String message = String.valueOf(e.getMessage());
       throw new IllegalArgumentException(message.startsWith("TLS:") ? message : "bad configuration: " + message, e);
     }
-    NodeRuntime runtime = new NodeRuntime(settings, access, kinds, traceCapacity);
+    NodeRuntime runtime = new NodeRuntime(settings, access, kinds, traceCapacity, tracing);
     ActorSystem<Object> system = ActorSystem.create(NodeGuardian.create(runtime), "parley",
         BootstrapSetup.create(config).withClassloader(loader));
     Node node = new Node(settings, runtime, system);

@@ -1,5 +1,6 @@
 package dev.parley.cluster.http;
 
+import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.http.javadsl.marshallers.jackson.Jackson;
@@ -29,6 +30,8 @@ import dev.parley.persistence.JournalHealth;
 import dev.parley.persistence.JournalReader;
 import dev.parley.persistence.JournalUnavailableException;
 import dev.parley.protocols.core.NodeHost;
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.link.LinkControl;
 import dev.parley.protocols.history.HistoryJson;
 import dev.parley.protocols.history.HistoryRecorder;
 import dev.parley.protocols.link.NemesisCommand;
@@ -48,7 +51,8 @@ import java.util.concurrent.CompletionStage;
  *
  * <pre>
  * GET  /status                       members, reachability, network, the journal's state (ok, refusing
- *                                    writes: why, since when, what to do), every instance's state
+ *                                    writes: why, since when, what to do) and its forces so far, the
+ *                                    protocol messages sent so far, every instance's state
  * GET  /membership                   the membership changes this node has seen, in order
  * GET  /protocols                    the instances this node runs and their operations
  * GET  /protocols/{name}             one instance's state
@@ -177,10 +181,16 @@ public final class NodeApi extends AllDirectives {
     out.put("access", runtime.access().counts());
     out.put("members", NodeGuardian.members(Cluster.get(system)));
     out.put("network", runtime.network().faults());
-    out.put("journal", JournalHealth.get(system).state().shown());
+    JournalHealth health = JournalHealth.get(system);
+    Map<String, Object> journal = new LinkedHashMap<>(health.state().shown());
+    journal.put("forces", health.forces());
+    out.put("journal", journal);
     Map<String, Object> protocols = new LinkedHashMap<>();
-    out.put("protocols", protocols);
-    CompletionStage<Map<String, Object>> done = CompletableFuture.completedFuture(out);
+    CompletionStage<Map<String, Object>> done = messagesSent().thenApply(sent -> {
+      out.put("messages", Map.of("sent", sent));
+      out.put("protocols", protocols);
+      return out;
+    });
     for (String name : runtime.instances().keySet()) {
       done = done.thenCombine(instanceStatus(name), (all, one) -> {
         protocols.put(name, one);
@@ -196,6 +206,26 @@ public final class NodeApi extends AllDirectives {
         "kind", i.kind().name(), "description", i.kind().description(),
         "operations", i.kind().operationNames())));
     return out;
+  }
+
+  /**
+   * The protocol messages this node's instances sent to their peers since it started (what their
+   * outbound links took, summed over the links that answer within {@link #STATUS_WAIT}).
+   */
+  private CompletionStage<Long> messagesSent() {
+    CompletionStage<Long> sum = CompletableFuture.completedFuture(0L);
+    for (NodeId peer : runtime.settings().group()) {
+      if (peer.equals(runtime.node())) {
+        continue;
+      }
+      for (ActorRef<LinkControl> link : runtime.network().links(runtime.node(), peer)) {
+        CompletionStage<Long> sent = AskPattern.<LinkControl, LinkControl.LinkStats>ask(link,
+                LinkControl.GetStats::new, STATUS_WAIT, system.scheduler())
+            .handle((stats, error) -> error == null ? stats.sent() : 0L);
+        sum = sum.thenCombine(sent, Long::sum);
+      }
+    }
+    return sum;
   }
 
   /** An instance's state: what its upcalls show, and its live state if it answers in time. */
