@@ -88,6 +88,10 @@ final class KvBench implements Runnable {
       + " (default ${DEFAULT-VALUE})")
   long clusterWarmupMillis = 5000;
 
+  @Option(names = "--node-option", description = "a JVM option for every cluster node, such as"
+      + " -Dparley.kinds.raft-kv.max-batches-in-flight=4 (repeatable; printed with the rows)")
+  List<String> nodeOptions = new ArrayList<>();
+
   @Option(names = "--cluster-tracing", description = "the cluster's nodes trace (parley.trace.enabled = on, their"
       + " default); without it they run with tracing off, as a node tuned for the request path does")
   boolean clusterTracing;
@@ -227,7 +231,11 @@ final class KvBench implements Runnable {
    */
   private void cluster(List<KvKind<?>> kinds, Path dir, Duration measure) {
     List<String> protocols = kinds.stream().map(k -> k.name() + "=" + k.name()).toList();
-    List<String> jvm = List.of("-Dparley.trace.enabled=" + (clusterTracing ? "on" : "off"));
+    List<String> jvm = new ArrayList<>(List.of("-Dparley.trace.enabled=" + (clusterTracing ? "on" : "off")));
+    jvm.addAll(nodeOptions);
+    if (!nodeOptions.isEmpty()) {
+      System.out.println("Cluster nodes' JVM options: " + String.join(" ", jvm));
+    }
     Duration warmup = Duration.ofMillis(clusterWarmupMillis);
     try (NodeProcesses cluster = new NodeProcesses(3, Files.createDirectories(dir.resolve("cluster")), protocols,
         List.of(), jvm)) {
@@ -263,6 +271,8 @@ final class KvBench implements Runnable {
                 () -> counters[1] = counters(cluster));
             row(kind.name(), where, "kv-3-jvms-", c, f, perOperation(counters[1][0] - counters[0][0], f),
                 perOperation(counters[1][1] - counters[0][1], f));
+            System.out.printf("  (the 3 node JVMs used %s ms of CPU per operation)%n",
+                perOperation(counters[1][2] - counters[0][2], f));
           } finally {
             threads.forEach(ExecutorService::shutdownNow);
             connections.forEach(KeepAliveHttp::close);
@@ -271,6 +281,17 @@ final class KvBench implements Runnable {
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The CPU time (user and system) process {@code pid} used so far, in ms; 0 without /proc. */
+  private static long cpuMillis(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10; // utime, stime in ticks of 10 ms
+    } catch (IOException | RuntimeException e) {
+      return 0;
     }
   }
 
@@ -298,10 +319,14 @@ final class KvBench implements Runnable {
     throw new IllegalStateException(kind.name() + " served no write within 60 s: " + last);
   }
 
-  /** The protocol messages the nodes sent and their journals' forces so far, summed over the nodes. */
+  /**
+   * The protocol messages the nodes sent, their journals' forces and the CPU time their JVMs used (ms,
+   * from /proc, 0 where there is none) so far, summed over the nodes.
+   */
   private static long[] counters(NodeProcesses cluster) {
-    long[] sum = new long[2];
+    long[] sum = new long[3];
     for (NodeId n : cluster.nodes()) {
+      sum[2] += cpuMillis(cluster.pid(n));
       NodeClient.Response r = cluster.client(n).get("/status");
       if (!r.ok()) {
         throw new IllegalStateException(n + " did not answer /status: " + r.status() + " " + r.text());

@@ -221,7 +221,7 @@ public final class NodeApi extends AllDirectives {
       for (ActorRef<LinkControl> link : runtime.network().links(runtime.node(), peer)) {
         CompletionStage<Long> sent = AskPattern.<LinkControl, LinkControl.LinkStats>ask(link,
                 LinkControl.GetStats::new, STATUS_WAIT, system.scheduler())
-            .handle((stats, error) -> error == null ? stats.sent() : 0L);
+            .handleAsync((stats, error) -> error == null ? stats.sent() : 0L, Operations.WHERE_ANSWERED);
         sum = sum.thenCombine(sent, Long::sum);
       }
     }
@@ -238,7 +238,7 @@ public final class NodeApi extends AllDirectives {
     out.put("state", i.kind().status(runtime.upcalls(), name));
     CompletionStage<Map<String, Object>> described = AskPattern.<Object, Object>ask(i.operations(),
             OperationHost.Describe::new, STATUS_WAIT, system.scheduler())
-        .handle((requests, error) -> {
+        .handleAsync((requests, error) -> {
           if (requests instanceof Map<?, ?> m) {
             out.put("requests", Map.of("waiting", m.get("waiting")));
             if (m.get("clients") != null) {
@@ -246,18 +246,18 @@ public final class NodeApi extends AllDirectives {
             }
           }
           return out;
-        });
+        }, Operations.WHERE_ANSWERED);
     if (!i.started() || !i.kind().hasLiveStatus()) {
       return described;
     }
     return described.thenCompose(o -> AskPattern.<Object, Object>ask(i.host(),
             replyTo -> i.kind().statusQuery(runtime.settings(), replyTo),
             STATUS_WAIT, system.scheduler())
-        .handle((live, error) -> {
+        .handleAsync((live, error) -> {
           out.put("live", error == null ? live : Map.of("unavailable", "no answer within "
               + STATUS_WAIT.toMillis() + " ms (crashed or busy)"));
           return out;
-        }));
+        }, Operations.WHERE_ANSWERED));
   }
 
   /**
