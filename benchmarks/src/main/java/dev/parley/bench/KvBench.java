@@ -84,9 +84,9 @@ final class KvBench implements Runnable {
   @Option(names = "--no-failover", description = "skip the failover measurements")
   boolean noFailover;
 
-  @Option(names = "--cluster-warmup-ms", description = "warm-up of each cluster row: the node JVMs start cold"
-      + " (default ${DEFAULT-VALUE})")
-  long clusterWarmupMillis = 5000;
+  @Option(names = "--cluster-warmup-ms", description = "warm-up of each cluster row: the node JVMs start cold, and"
+      + " on two loaded cores their JIT compilers still ran a minute after start (default ${DEFAULT-VALUE})")
+  long clusterWarmupMillis = 20000;
 
   @Option(names = "--node-option", description = "a JVM option for every cluster node, such as"
       + " -Dparley.kinds.raft-kv.max-batches-in-flight=4 (repeatable; printed with the rows)")
