@@ -245,6 +245,7 @@ final class KvBench implements Runnable {
       String where = CLUSTER_WHERE + (clusterTracing ? ", tracing on" : ", tracing off");
       for (KvKind<?> kind : kinds) {
         String serving = serving(http, "http://" + cluster.http(NodeId.n(1)), kind);
+        idle(cluster);
         for (int c : clients) {
           List<KeepAliveHttp> connections = new ArrayList<>();
           List<ExecutorService> threads = new ArrayList<>();
@@ -282,6 +283,24 @@ final class KvBench implements Runnable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Prints the CPU the node JVMs use with no client (heartbeats, gossip, their JIT and GC), over 5 s
+   * once the cluster serves: the background every cluster row's CPU per operation includes.
+   */
+  private static void idle(NodeProcesses cluster) {
+    long before = counters(cluster)[2];
+    long start = System.nanoTime();
+    try {
+      Thread.sleep(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    System.out.printf("  (with no client, the 3 node JVMs used %.0f ms of CPU per second)%n",
+        (counters(cluster)[2] - before) / seconds);
   }
 
   /** The CPU time (user and system) process {@code pid} used so far, in ms; 0 without /proc. */
