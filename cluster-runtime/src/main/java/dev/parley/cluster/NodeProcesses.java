@@ -48,12 +48,6 @@ public final class NodeProcesses implements AutoCloseable {
   }
 
   /**
-   * @param n how many nodes (n1..nN, all seeds)
-   * @param dataRoot where each node's data directory and log go
-   * @param protocols the {@code --protocol} options, such as {@code roll=roll-call}
-   * @param with the {@code --with} options: jars and class directories of kinds of one's own
-   */
-  /**
    * Extra options for every node JVM, from system property {@code parley.node-jvm-options}
    * (space-separated): the specs' build sets a quick-starting JIT and a single-threaded collector,
    * which suit short runs of several JVMs on few cores; a benchmark sets none.
@@ -62,6 +56,12 @@ public final class NodeProcesses implements AutoCloseable {
       Arrays.stream(System.getProperty("parley.node-jvm-options", "").trim().split("\\s+"))
           .filter(o -> !o.isEmpty()).toList();
 
+  /**
+   * @param n how many nodes (n1..nN, all seeds)
+   * @param dataRoot where each node's data directory and log go
+   * @param protocols the {@code --protocol} options, such as {@code roll=roll-call}
+   * @param with the {@code --with} options: jars and class directories of kinds of one's own
+   */
   public NodeProcesses(int n, Path dataRoot, List<String> protocols, List<Path> with) {
     this(n, dataRoot, protocols, with, List.of());
   }
