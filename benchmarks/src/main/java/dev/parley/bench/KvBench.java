@@ -88,9 +88,9 @@ final class KvBench implements Runnable {
       + " on two loaded cores their JIT compilers still ran a minute after start (default ${DEFAULT-VALUE})")
   long clusterWarmupMillis = 20000;
 
-  @Option(names = "--node-option", description = "a JVM option for every cluster node, such as"
-      + " -Dparley.kinds.raft-kv.max-batches-in-flight=4 (repeatable; printed with the rows)")
-  List<String> nodeOptions = new ArrayList<>();
+  @Option(names = "--node-setting", description = "a setting for every cluster node, such as"
+      + " parley.kinds.raft-kv.max-batches-in-flight=4 (repeatable; printed with the rows)")
+  List<String> nodeSettings = new ArrayList<>();
 
   @Option(names = "--cluster-tracing", description = "the cluster's nodes trace (parley.trace.enabled = on, their"
       + " default); without it they run with tracing off, as a node tuned for the request path does")
@@ -231,10 +231,10 @@ final class KvBench implements Runnable {
    */
   private void cluster(List<KvKind<?>> kinds, Path dir, Duration measure) {
     List<String> protocols = kinds.stream().map(k -> k.name() + "=" + k.name()).toList();
-    List<String> jvm = new ArrayList<>(List.of("-Dparley.trace.enabled=" + (clusterTracing ? "on" : "off")));
-    jvm.addAll(nodeOptions);
-    if (!nodeOptions.isEmpty()) {
-      System.out.println("Cluster nodes' JVM options: " + String.join(" ", jvm));
+    List<String> jvm = new ArrayList<>(List.of("parley.trace.enabled=" + (clusterTracing ? "on" : "off")));
+    jvm.addAll(nodeSettings);
+    if (!nodeSettings.isEmpty()) {
+      System.out.println("Cluster nodes' settings: " + String.join(" ", jvm));
     }
     Duration warmup = Duration.ofMillis(clusterWarmupMillis);
     try (NodeProcesses cluster = new NodeProcesses(3, Files.createDirectories(dir.resolve("cluster")), protocols,

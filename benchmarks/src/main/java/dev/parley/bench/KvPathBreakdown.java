@@ -59,7 +59,7 @@ final class KvPathBreakdown implements Runnable {
   public void run() {
     Path dir = Scratch.directory("kv-path");
     try (NodeProcesses cluster = new NodeProcesses(3, Files.createDirectories(dir.resolve("cluster")),
-        List.of("raft-kv=raft-kv"), List.of(), List.of("-Dparley.trace.enabled=on", "-Dparley.trace.capacity=200000"))) {
+        List.of("raft-kv=raft-kv"), List.of(), List.of("parley.trace.enabled=on", "parley.trace.capacity=200000"))) {
       cluster.startAll().awaitUp(3, Duration.ofSeconds(120));
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
           .followRedirects(HttpClient.Redirect.NORMAL).build();

@@ -46,6 +46,12 @@ final class LogBench implements Runnable {
   @Option(names = "--record-bytes", description = "bytes per record (default ${DEFAULT-VALUE})")
   int recordBytes = 100;
 
+  @Option(names = "--journal", description = "file (forced, group commit) or h2 (default ${DEFAULT-VALUE})")
+  String journal = "h2";
+
+  @Option(names = "--reads", negatable = true, description = "also measure reads (default ${DEFAULT-VALUE})")
+  boolean reads = true;
+
   @Option(names = "--batch", description = "records per read (default ${DEFAULT-VALUE})")
   int batch = 500;
 
@@ -54,11 +60,13 @@ final class LogBench implements Runnable {
 
   private final Map<String, CompletableFuture<PartitionedLog.Reply>> pending = new ConcurrentHashMap<>();
   private final AtomicLong calls = new AtomicLong();
+  /** The first append answered with anything but success, to say why appends failed. */
+  private final AtomicReference<String> firstFailure = new AtomicReference<>();
 
   @Override
   public void run() {
     Path dir = Scratch.directory("log");
-    ActorTestKit kit = ActorTestKit.create("bench-log", Scratch.h2Journal(dir));
+    ActorTestKit kit = ActorTestKit.create("bench-log", Scratch.journal(dir, journal));
     LogKind kind = new LogKind();
     AtomicReference<LocalGroup<Object>> group = new AtomicReference<>();
     List<NodeId> nodes = List.of(NodeId.n(1), NodeId.n(2), NodeId.n(3));
@@ -78,13 +86,15 @@ final class LogBench implements Runnable {
             return kind.create("bench-log", peers, env, listener);
           }))) {
         group.set(g);
-        System.out.printf("Partitioned log (topic of 4 partitions) replicated by Raft on 3 nodes in one JVM, H2 journal;"
-            + " %d-byte records, random keys; %d ms warm-up, %d ms measured%n", recordBytes, warmupMillis, measureMillis);
+        System.out.printf("Partitioned log (topic of 4 partitions) replicated by Raft on 3 nodes in one JVM, %s journal;"
+            + " %d-byte records, random keys; %d ms warm-up, %d ms measured%n", journalName(), recordBytes, warmupMillis,
+            measureMillis);
         Figures.machine();
         NodeId leader = leader(g);
         Figures.row("operation", "clients", "per second", "p50", "p99", "failed");
         Figures.row("---", "---", "---", "---", "---", "---");
         String record = "r".repeat(recordBytes);
+        List<String> failures = new java.util.ArrayList<>();
         for (int p : producers) {
           NodeId[] target = new NodeId[p];
           Arrays.fill(target, leader);
@@ -92,10 +102,18 @@ final class LogBench implements Runnable {
               Duration.ofMillis(warmupMillis), Duration.ofMillis(measureMillis));
           Figures.row("append", String.valueOf(p), Figures.perSecond(f.perSecond()), f.p50(), f.p99(),
               String.valueOf(f.failures()));
-          charts.add("log-append", "Append latency, " + recordBytes + "-byte records, Raft on 3 nodes (H2 journal)",
+          String why = firstFailure.getAndSet(null);
+          if (f.failures() > 0 && why != null) {
+            failures.add(p + " producer" + (p == 1 ? "" : "s") + ": the first failed append was answered " + why);
+          }
+          charts.add("log-append", "Append latency, " + recordBytes + "-byte records, Raft on 3 nodes (" + journalName()
+              + " journal)",
               p + " producer" + (p == 1 ? "" : "s"), f.samples());
         }
-        read(g, leader);
+        failures.forEach(System.out::println);
+        if (reads) {
+          read(g, leader);
+        }
         charts.write();
       }
     } catch (Exception e) {
@@ -104,6 +122,10 @@ final class LogBench implements Runnable {
       kit.shutdownTestKit();
       Scratch.delete(dir);
     }
+  }
+
+  private String journalName() {
+    return journal.equals("file") ? "file (forced)" : journal.equals("h2") ? "H2" : journal;
   }
 
   private CompletableFuture<PartitionedLog.Reply> call(LocalGroup<Object> g, NodeId node,
@@ -146,6 +168,7 @@ final class LogBench implements Runnable {
         return append(g, target, i, key, record);
       }
       if (!(r instanceof PartitionedLog.Appended)) {
+        firstFailure.compareAndSet(null, String.valueOf(r));
         return CompletableFuture.failedFuture(new IllegalStateException(String.valueOf(r)));
       }
       return CompletableFuture.completedFuture(r);

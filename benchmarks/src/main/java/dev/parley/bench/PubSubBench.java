@@ -15,28 +15,33 @@ import dev.parley.testkit.report.LatencySamples;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * Publish to deliver, in one JVM and one actor system: Parley's {@link TopicBroker} (journaled to H2
- * on disk, group commit, push delivery with per-subscriber acknowledgements) beside Akka's own
- * {@code akka.actor.typed.pubsub.Topic} (in memory, at most once, no acknowledgements), with one
- * publisher and 1, 10 and 100 subscribers. The publisher sends batches of messages stamped with
- * the time they were sent; the next batch goes once every subscriber has every message of the last
- * one. Throughput is deliveries per second; latency is from publish to delivery to the subscriber
- * actor.
+ * Publish to deliver, in one JVM and one actor system: Parley's {@link TopicBroker} with live
+ * subscriptions (at most once, nothing journaled for them) and with durable ones (push delivery,
+ * cumulative acknowledgements), its publishes journaled by Parley's file journal (forced, group
+ * commit), beside Akka's own {@code akka.actor.typed.pubsub.Topic} (in memory, at most once, no
+ * acknowledgements), with one publisher and 1, 10 and 100 subscribers; then the partitioned log's
+ * appends ({@link LogBench}) on the same journal. The publisher sends batches of messages stamped
+ * with the time they were sent; the next batch goes once every subscriber has every message of the
+ * last one. Throughput is deliveries per second; latency is from publish to delivery to the
+ * subscriber actor.
  */
 @Command(name = "pubsub", mixinStandardHelpOptions = true,
-    description = "Publish/subscribe: deliveries per second and publish-to-deliver latency of Parley's"
-        + " TopicBroker (H2 journal) beside Akka's Topic, with 1 publisher and 1, 10, 100 subscribers.")
+    description = "Publish/subscribe: deliveries per second and publish-to-deliver latency of Akka's Topic, Parley's"
+        + " TopicBroker with live (at most once) and durable (acknowledged, file journal, forced) subscriptions,"
+        + " with 1 publisher and 1, 10, 100 subscribers; and the partitioned log's append throughput.")
 final class PubSubBench implements Runnable {
 
   @Option(names = "--subscribers", split = ",", description = "numbers of subscribers (default ${DEFAULT-VALUE})")
@@ -48,11 +53,33 @@ final class PubSubBench implements Runnable {
   @Option(names = "--deliveries", description = "deliveries measured per configuration (default ${DEFAULT-VALUE})")
   long deliveries = 100_000;
 
+  @Option(names = "--in-flight", description = "batches the publisher may have out at once (default ${DEFAULT-VALUE}:"
+      + " the next batch once every subscriber has the last)")
+  int inFlight = 1;
+
   @Option(names = "--warmup-batches", description = "batches before measuring (default ${DEFAULT-VALUE})")
   int warmupBatches = 10;
 
+  @Option(names = "--log-ms", description = "measured window of the partitioned log's appends, 0 to skip"
+      + " (default ${DEFAULT-VALUE})")
+  long logMillis = 4_000;
+
   @Mixin
   LatencyCharts charts = new LatencyCharts();
+
+  /** The systems compared, in the order of the table's rows. */
+  enum Contender {
+    TOPIC("Akka Topic (in memory, at most once)"),
+    LIVE("Parley TopicBroker, live (at most once, nothing written)"),
+    LIVE_WRITTEN("Parley TopicBroker, live subscriptions of written publishes"),
+    DURABLE("Parley TopicBroker, durable (file journal, forced, acknowledged)");
+
+    final String label;
+
+    Contender(String label) {
+      this.label = label;
+    }
+  }
 
   private static final Duration BATCH_TIMEOUT = Duration.ofSeconds(30);
 
@@ -71,11 +98,13 @@ final class PubSubBench implements Runnable {
     }
   }
 
-  /** Counts deliveries of the current batch and records their latency once measuring. */
+  /** Counts deliveries, records their latency once measuring, and lets the publisher wait for a count. */
   static final class Sink implements LongConsumer {
     volatile LatencySamples latency;
-    volatile CountDownLatch batch = new CountDownLatch(0);
     volatile boolean measuring;
+    private final AtomicLong delivered = new AtomicLong();
+    private volatile CountDownLatch reached = new CountDownLatch(0);
+    private volatile long target = Long.MAX_VALUE;
 
     /** From now on, each delivery's latency counts. */
     void measureFrom(long startNanos) {
@@ -88,7 +117,30 @@ final class PubSubBench implements Runnable {
       if (measuring) {
         latency.record(sentNanos, System.nanoTime());
       }
-      batch.countDown();
+      if (delivered.incrementAndGet() >= target) {
+        reached.countDown();
+      }
+    }
+
+    /** Waits until {@code count} deliveries in all have been made. */
+    void awaitDelivered(long count) {
+      if (delivered.get() >= count) {
+        return;
+      }
+      CountDownLatch latch = new CountDownLatch(1);
+      reached = latch;
+      target = count;
+      try {
+        if (delivered.get() < count && !latch.await(BATCH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+          throw new IllegalStateException("deliveries stalled: " + delivered.get() + " of " + count + " made within "
+              + BATCH_TIMEOUT);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      } finally {
+        target = Long.MAX_VALUE;
+      }
     }
   }
 
@@ -104,79 +156,92 @@ final class PubSubBench implements Runnable {
 
   @Override
   public void run() {
+    if (inFlight < 1 || batch < 1) {
+      throw new IllegalArgumentException("--in-flight and --batch must be at least 1, got " + inFlight + " and " + batch);
+    }
     Path dir = Scratch.directory("pubsub");
-    ActorTestKit kit = ActorTestKit.create("bench-pubsub", Scratch.h2Journal(dir));
+    ActorTestKit kit = ActorTestKit.create("bench-pubsub", Scratch.journal(dir, "file"));
     try {
       Journal.prepare(kit.system());
-      System.out.printf("Publish/subscribe: 1 publisher, batches of %d messages (the next once every subscriber"
-          + " has the last), %,d deliveries measured per row after %d warm-up batches%n", batch, deliveries,
-          warmupBatches);
+      System.out.printf("Publish/subscribe: 1 publisher, batches of %d messages, %d batch%s out at once (the next once"
+          + " every subscriber has every message of all but the last %d), %,d deliveries measured per row after %d"
+          + " warm-up batches; the broker's publishes are written by Parley's file journal (forced, group commit)%n",
+          batch, inFlight, inFlight == 1 ? "" : "es", inFlight - 1, deliveries, warmupBatches);
       Figures.machine();
-      measure(kit, "akka", 10);
-      measure(kit, "parley", 10);
-      Map<Integer, Result> topic = new LinkedHashMap<>();
-      Map<Integer, Result> broker = new LinkedHashMap<>();
+      for (Contender system : Contender.values()) {
+        measure(kit, system, 10);
+      }
+      Map<Integer, Map<Contender, Result>> results = new LinkedHashMap<>();
       for (int n : subscribers) {
-        topic.put(n, measure(kit, "akka", n));
-        broker.put(n, measure(kit, "parley", n));
+        Map<Contender, Result> row = new EnumMap<>(Contender.class);
+        for (Contender system : Contender.values()) {
+          row.put(system, measure(kit, system, n));
+        }
+        results.put(n, row);
       }
       Figures.row("system", "subscribers", "deliveries per second", "latency p50", "latency p99",
           "throughput vs Akka Topic");
       Figures.row("---", "---", "---", "---", "---", "---");
       for (int n : subscribers) {
-        Result a = topic.get(n);
-        Result p = broker.get(n);
-        Figures.row("Akka Topic (in memory, at most once)", String.valueOf(n), Figures.perSecond(a.perSecond()),
-            a.p50(), a.p99(), "1");
-        Figures.row("Parley TopicBroker (H2 journal, acknowledged)", String.valueOf(n),
-            Figures.perSecond(p.perSecond()), p.p50(), p.p99(), String.format("%.3f", p.perSecond() / a.perSecond()));
+        Result topic = results.get(n).get(Contender.TOPIC);
         String title = "Publish to delivery, 1 publisher, " + n + " subscriber" + (n == 1 ? "" : "s")
             + ", batches of " + batch;
-        charts.add("pubsub-" + n, title, "Akka Topic (in memory, at most once)", a.latency());
-        charts.add("pubsub-" + n, title, "Parley TopicBroker (H2 journal, acknowledged)", p.latency());
+        for (Contender system : Contender.values()) {
+          Result r = results.get(n).get(system);
+          Figures.row(system.label, String.valueOf(n), Figures.perSecond(r.perSecond()), r.p50(), r.p99(),
+              system == Contender.TOPIC ? "1" : String.format("%.2f", r.perSecond() / topic.perSecond()));
+          charts.add("pubsub-" + n, title, system.label, r.latency());
+        }
       }
       charts.write();
     } finally {
       kit.shutdownTestKit();
       Scratch.delete(dir);
     }
+    if (logMillis > 0) {
+      System.out.println();
+      System.out.println("Beside it, the partitioned log's appends on the same journal (Raft on 3 nodes in one JVM):");
+      LogBench log = new LogBench();
+      log.journal = "file";
+      log.reads = false;
+      log.measureMillis = logMillis;
+      log.warmupMillis = Math.min(log.warmupMillis, logMillis);
+      log.run();
+    }
   }
 
   private int runs;
 
-  private Result measure(ActorTestKit kit, String system, int n) {
+  private Result measure(ActorTestKit kit, Contender system, int n) {
     Sink sink = new Sink();
-    try (Target target = system.equals("akka") ? new AkkaTopic(kit, ++runs) : new ParleyBroker(kit, ++runs)) {
+    try (Target target = system == Contender.TOPIC ? new AkkaTopic(kit, ++runs)
+        : new ParleyBroker(kit, ++runs, system)) {
       target.subscribe(n, sink);
-      long batches = Math.max(1, deliveries / ((long) batch * n));
-      for (int b = 0; b < warmupBatches; b++) {
-        oneBatch(target, sink, n);
-      }
+      long perBatch = (long) batch * n;
+      long batches = Math.max(1, deliveries / perBatch);
+      batches(target, sink, 0, warmupBatches, perBatch);
       long start = System.nanoTime();
       sink.measureFrom(start);
-      for (long b = 0; b < batches; b++) {
-        oneBatch(target, sink, n);
-      }
+      batches(target, sink, warmupBatches, batches, perBatch);
       double seconds = (System.nanoTime() - start) / 1e9;
-      return new Result(batches * batch * n / seconds, sink.latency);
+      return new Result(batches * perBatch / seconds, sink.latency);
     }
   }
 
-  private void oneBatch(Target target, Sink sink, int n) {
-    CountDownLatch done = new CountDownLatch(batch * n);
-    sink.batch = done;
-    for (int i = 0; i < batch; i++) {
-      target.publish(System.nanoTime());
-    }
-    try {
-      if (!done.await(BATCH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        throw new IllegalStateException("a batch was not delivered to every subscriber within " + BATCH_TIMEOUT
-            + " (" + done.getCount() + " deliveries missing)");
+  /**
+   * Publishes {@code count} batches after the {@code before} already delivered, each once at most
+   * {@code inFlight - 1} others are still being delivered, and waits until all are.
+   */
+  private void batches(Target target, Sink sink, long before, long count, long perBatch) {
+    for (long b = 0; b < count; b++) {
+      if (b >= inFlight) {
+        sink.awaitDelivered((before + b - inFlight + 1) * perBatch);
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+      for (int i = 0; i < batch; i++) {
+        target.publish(System.nanoTime());
+      }
     }
+    sink.awaitDelivered((before + count) * perBatch);
   }
 
   /** Akka's Topic: subscribers registered through the receptionist, messages told to each. */
@@ -222,14 +287,24 @@ final class PubSubBench implements Runnable {
     }
   }
 
-  /** Parley's broker: each subscriber acknowledges every message it takes, in order. */
+  /**
+   * Parley's broker. Durable: {@link TopicBroker.Publish}es, written (forced) before they are
+   * delivered; each subscriber takes its pushes in order and acknowledges each push once,
+   * cumulatively. Live: at-most-once {@link TopicBroker.PublishLive}s, as Akka's Topic takes them
+   * (nothing written or acknowledged); each subscriber takes what it is sent. Live subscriptions of
+   * written publishes: {@link TopicBroker.Publish}es, handed to live subscribers as the broker takes
+   * them, and written as for durable ones.
+   */
   static final class ParleyBroker implements Target {
     private final ActorTestKit kit;
+    private final Contender mode;
     private final ActorRef<TopicBroker.Command> broker;
     private final List<ActorRef<TopicBroker.Reply>> spawned = new ArrayList<>();
+    private long liveSeq;
 
-    ParleyBroker(ActorTestKit kit, int run) {
+    ParleyBroker(ActorTestKit kit, int run, Contender mode) {
       this.kit = kit;
+      this.mode = mode;
       this.broker = kit.spawn(TopicBroker.create("bench-" + run, Peers.alone(NodeId.of("broker")),
           TopicBroker.Settings.DEFAULT), "broker-" + run);
     }
@@ -241,7 +316,8 @@ final class PubSubBench implements Runnable {
         String id = "s" + i;
         ActorRef<TopicBroker.Reply> s = kit.spawn(subscriber(id, broker, sink, subscribed));
         spawned.add(s);
-        broker.tell(new TopicBroker.Subscribe(id, "bench", Filter.ALL, false, true, s));
+        broker.tell(mode == Contender.DURABLE ? new TopicBroker.Subscribe(id, "bench", Filter.ALL, true, true, s)
+            : new TopicBroker.SubscribeLive(id, "bench", Filter.ALL, s));
       }
       try {
         if (!subscribed.await(10, TimeUnit.SECONDS)) {
@@ -260,12 +336,18 @@ final class PubSubBench implements Runnable {
         if (m instanceof TopicBroker.Subscribed s) {
           delivered[0] = Math.max(delivered[0], s.acked());
           subscribed.countDown();
-        } else if (m instanceof TopicBroker.Deliver d) {
-          if (d.n() == delivered[0] + 1) {
-            delivered[0] = d.n();
-            sink.accept(Long.parseLong(d.message().payload()));
+        } else if (m instanceof TopicBroker.Pushed p) {
+          for (TopicBroker.Deliver d : p.messages()) {
+            if (d.n() == delivered[0] + 1) {
+              delivered[0] = d.n();
+              sink.accept(Long.parseLong(d.message().payload()));
+            }
           }
           broker.tell(new TopicBroker.Ack(id, delivered[0]));
+        } else if (m instanceof TopicBroker.LiveMessages live) {
+          for (TopicBroker.Message message : live.messages()) {
+            sink.accept(Long.parseLong(message.payload()));
+          }
         }
         return Behaviors.same();
       });
@@ -273,7 +355,9 @@ final class PubSubBench implements Runnable {
 
     @Override
     public void publish(long sentNanos) {
-      broker.tell(new TopicBroker.Publish("bench", 0, "bench", null, Long.toString(sentNanos), null));
+      String payload = Long.toString(sentNanos);
+      broker.tell(mode != Contender.LIVE ? new TopicBroker.Publish("bench", 0, "bench", null, payload, null)
+          : new TopicBroker.PublishLive("bench", ++liveSeq, "bench", null, payload));
     }
 
     @Override

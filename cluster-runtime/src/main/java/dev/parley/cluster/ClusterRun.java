@@ -223,6 +223,13 @@ public final class ClusterRun {
         JsonNode protocols = s.status().get("protocols");
         nowStates.put(s.node(), protocols == null ? s.status() : protocols);
         operations(s.node(), s.history());
+        long dropped = s.status().path("history").path("dropped").asLong(0);
+        if (dropped > 0) {
+          absent.add(String.format("%s keeps only its clients' latest %,d operations (parley.history.capacity) and"
+              + " has dropped %,d older ones: those this run had not read before are missing, so its operations"
+              + " here are not the whole run.", s.node(), s.status().path("history").path("capacity").asLong(),
+              dropped));
+        }
       } else {
         NodeId node = s.node() != null ? s.node() : asked.get(k).node();
         absent.add((node == null ? "The node" : node.toString()) + " at " + s.address() + " did not answer ("

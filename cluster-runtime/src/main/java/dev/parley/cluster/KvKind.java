@@ -8,6 +8,7 @@ import dev.parley.protocols.replication.Get;
 import dev.parley.protocols.replication.KvReply;
 import dev.parley.protocols.replication.KvRequest;
 import dev.parley.protocols.replication.Put;
+import dev.parley.protocols.replication.Register;
 import dev.parley.protocols.replication.RequestId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,7 +18,8 @@ import java.util.function.Function;
 
 /**
  * The replicated key-value stores of {@code protocols/replication} (Raft, primary-backup, chain,
- * quorum, gossip, two-phase commit): {@code put}, {@code get} and {@code cas}, each answered by the
+ * quorum, gossip, two-phase commit): {@code put}, {@code get}, {@code cas} and {@code register} (a
+ * client id the store issues, {@link Register}; Raft, primary-backup and chain only), each answered by the
  * {@link KvReply} upcall carrying its request id ({@code ?client=&seq=}, or an anonymous client's).
  * Offered as {@code POST /protocols/<name>/<op>} and, more conveniently, as {@code /kv/<name>/<key>}.
  *
@@ -79,7 +81,8 @@ public record KvKind<S>(
         Operation.of("put", Write.class, (caller, w) -> call(new Put(idOf(caller), w.key(), w.value()))),
         Operation.of("get", Read.class, (caller, r) -> call(new Get(idOf(caller), r.key()))),
         Operation.of("cas", CompareAndSet.class, (caller, c) ->
-            call(new Cas(idOf(caller), c.key(), c.expected(), c.value())))));
+            call(new Cas(idOf(caller), c.key(), c.expected(), c.value()))),
+        Operation.of("register", Operation.Empty.class, (caller, none) -> call(new Register(idOf(caller))))));
     all.addAll(more);
     return all;
   }

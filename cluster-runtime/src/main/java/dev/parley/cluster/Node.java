@@ -77,6 +77,7 @@ public final class Node {
     Map<String, KindConfig> kinds;
     int traceCapacity;
     boolean tracing;
+    int historyCapacity;
     try {
       Config withKinds = base.withFallback(ConfigFactory.defaultReference(loader));
       config = settings.config(Journal.fromSettings(withKinds, settings.dataDir()).withFallback(withKinds));
@@ -86,6 +87,11 @@ public final class Node {
         throw new IllegalArgumentException("parley.trace.capacity must be at least 1, got " + traceCapacity);
       }
       tracing = config.getBoolean("parley.trace.enabled");
+      historyCapacity = config.getInt("parley.history.capacity");
+      if (historyCapacity < 1) {
+        throw new IllegalArgumentException("parley.history.capacity must be at least 1, got " + historyCapacity
+            + ": how many of its clients' latest operations a node keeps for GET /history");
+      }
     } catch (JournalUnavailableException e) {
       data.close();
       throw e;
@@ -94,7 +100,7 @@ public final class Node {
       String message = String.valueOf(e.getMessage());
       throw new IllegalArgumentException(message.startsWith("TLS:") ? message : "bad configuration: " + message, e);
     }
-    NodeRuntime runtime = new NodeRuntime(settings, access, kinds, traceCapacity, tracing);
+    NodeRuntime runtime = new NodeRuntime(settings, access, kinds, traceCapacity, historyCapacity, tracing);
     ActorSystem<Object> system = ActorSystem.create(NodeGuardian.create(runtime), "parley",
         BootstrapSetup.create(config).withClassloader(loader));
     Node node = new Node(settings, runtime, system);

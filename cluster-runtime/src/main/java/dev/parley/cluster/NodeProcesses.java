@@ -69,12 +69,12 @@ public final class NodeProcesses implements AutoCloseable {
   /**
    * @param n how many nodes (n1..nN, all seeds)
    * @param dataRoot where each node's data directory and log go
-   * @param protocols the {@code --protocol} options, such as {@code roll=roll-call}
+   * @param protocols the {@code --protocol} options, such as {@code kv=raft-kv}
    * @param with the {@code --with} options: jars and class directories of kinds of one's own
-   * @param jvmOptions more options for every node JVM, after {@link #JVM_OPTIONS}, such as {@code
-   *     -Dparley.trace.enabled=off}
+   * @param settings {@code -D} settings for every node, such as
+   *     {@code parley.kinds.raft-kv.snapshot-interval=20}
    */
-  public NodeProcesses(int n, Path dataRoot, List<String> protocols, List<Path> with, List<String> jvmOptions) {
+  public NodeProcesses(int n, Path dataRoot, List<String> protocols, List<Path> with, List<String> settings) {
     this.dataRoot = dataRoot;
     List<Integer> ports = freePorts(2 * n);
     String java = ProcessHandle.current().info().command().orElse("java");
@@ -86,7 +86,7 @@ public final class NodeProcesses implements AutoCloseable {
       NodeId node = NodeId.n(i);
       List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
       command.addAll(JVM_OPTIONS);
-      command.addAll(jvmOptions);
+      settings.forEach(d -> command.add("-D" + d));
       command.addAll(List.of("-cp", classpath(), ParleyNode.class.getName(), "--node", node.name(), "--port", "" + ports.get(i - 1),
           "--http-port", "" + ports.get(n + i - 1), "--seeds", seeds, "--group", group,
           "--data-dir", dataRoot.resolve(node.name()).toString()));

@@ -34,7 +34,7 @@ public final class NodeRuntime {
   private final Network network;
   private final Tracer tracer;
   /** Wall-clock time, so the clients' operations line up with the trace's events (both epoch nanos). */
-  private final HistoryRecorder history = new HistoryRecorder(NodeRuntime::epochNanos);
+  private final HistoryRecorder history;
   private final UpcallLog upcalls = new UpcallLog(10_000);
   private final Map<String, Instance> instances = new ConcurrentHashMap<>();
 
@@ -45,10 +45,12 @@ public final class NodeRuntime {
   /**
    * @param kindConfigs the settings of the kinds the node runs, by kind name ({@link KindConfig#checked})
    * @param traceCapacity how many of its latest events the node's trace keeps ({@code parley.trace.capacity})
+   * @param historyCapacity how many of its clients' latest operations its history keeps ({@code
+   *     parley.history.capacity}; older ones are dropped and counted)
    */
   public NodeRuntime(NodeSettings settings, AccessControl access, Map<String, KindConfig> kindConfigs,
-      int traceCapacity) {
-    this(settings, access, kindConfigs, traceCapacity, true);
+      int traceCapacity, int historyCapacity) {
+    this(settings, access, kindConfigs, traceCapacity, historyCapacity, true);
   }
 
   /**
@@ -57,9 +59,10 @@ public final class NodeRuntime {
    *     and nothing is recorded, so tracing costs nothing
    */
   public NodeRuntime(NodeSettings settings, AccessControl access, Map<String, KindConfig> kindConfigs,
-      int traceCapacity, boolean tracing) {
+      int traceCapacity, int historyCapacity, boolean tracing) {
     this.tracing = tracing;
     this.settings = settings;
+    this.history = new HistoryRecorder(NodeRuntime::epochNanos, historyCapacity);
     this.tracer = new Tracer(NodeRuntime::epochNanos, traceCapacity);
     this.access = access;
     this.kindConfigs = Map.copyOf(kindConfigs);

@@ -54,7 +54,7 @@ public final class StoreKinds implements KindProvider {
         new KvKind<>("two-phase-commit",
             "two-phase commit: keys partitioned over the nodes, multi-key transactions, coordinator and participant logs",
             c -> new TwoPhaseCommit.Settings(c.duration("retry"), c.duration("vote-timeout"), c.duration("init-timeout"),
-                c.duration("blocked-after")),
+                c.duration("blocked-after"), c.integer("keep-ended")),
             (ctx, s) -> TwoPhaseCommit.create(ctx.instance(), ctx.typedPeers(), ctx.env(), s, ctx.upcalls().narrow(),
                 ctx.upcalls().narrow()),
             TwoPhaseCommit.Request::new, replyTo -> new TwoPhaseCommit.GetStatus(replyTo.narrow()),

@@ -70,8 +70,14 @@ class BinParleySpec {
     assertThat(run.output()).contains("stopped while starting", "  parley-node: " + says, "the cluster did not come up")
         .doesNotContain("\tat ", "Exception in thread");
     assertThat(run.pids()).hasSize(nodes);
-    run.pids().forEach(pid -> assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
-        .as("node process " + pid + " is left running").isFalse());
+    run.pids().forEach(BinParleySpec::isGone);
+  }
+
+  /** The process has exited, or does within seconds (one that just exited may not be reaped yet). */
+  private static void isGone(long pid) {
+    ProcessHandle.of(pid).ifPresent(p -> assertThat(p.onExit())
+        .as("node process " + pid + " is left running")
+        .succeedsWithin(Duration.ofSeconds(10)));
   }
 
   @Test

@@ -81,6 +81,9 @@ class ClusterRuntimeSpec {
       }
     });
     assertThat(cluster.get(N1, "/history").status()).isEqualTo(200);
+    JsonNode history = cluster.get(N1, "/status").body().path("history");
+    assertThat(history.path("capacity").asLong()).as("parley.history.capacity's default").isEqualTo(100_000);
+    assertThat(history.path("dropped").asLong()).as("operations dropped from the history").isZero();
   }
 
   @Test

@@ -141,6 +141,36 @@ class KvHttpSpec {
     assertThat(noSeq.body().get("error").asText()).contains("seq=");
   }
 
+  /** A client registers with the Raft store, then names its requests with the id it was issued. */
+  @Test
+  void aRegisteredClientIsServedAndAnIdNeverIssuedIsRefused() {
+    String[] issued = new String[1];
+    cluster.eventually(Duration.ofSeconds(30), () -> {
+      for (NodeId n : List.of(N1, N2, N3)) {
+        LocalCluster.Response r = cluster.post(n, "/protocols/raft/register", "");
+        String value = r.status() == 200 ? r.body().path("upcall").path("value").asText("") : "";
+        if (value.startsWith("reg-")) {
+          issued[0] = value;
+        }
+      }
+      assertThat(issued[0]).as("a client id issued by the leader").isNotNull();
+    });
+    cluster.eventually(Duration.ofSeconds(20), () -> assertThat(List.of(N1, N2, N3).stream()
+        .map(n -> cluster.put(n, "/kv/raft/registered?client=" + issued[0] + "&seq=1", "yes").status()))
+        .contains(200));
+    cluster.eventually(Duration.ofSeconds(20), () -> {
+      LocalCluster.Response never = List.of(N1, N2, N3).stream()
+          .map(n -> cluster.put(n, "/kv/raft/registered?client=reg-999999&seq=1", "no"))
+          .filter(r -> r.status() != 307).findFirst().orElseThrow();
+      assertThat(never.status()).isEqualTo(409);
+      assertThat(never.body().get("conflict").asText()).isEqualTo("unknown-client");
+      assertThat(never.body().get("error").asText()).contains("never registered");
+    });
+    cluster.eventually(Duration.ofSeconds(20), () -> assertThat(List.of(N1, N2, N3).stream()
+        .map(n -> cluster.get(n, "/kv/raft/registered")).filter(r -> r.status() == 200)
+        .map(r -> r.body().get("value").asText()).toList()).containsExactly("yes"));
+  }
+
   @Test
   void aRetryWithTheSameRequestIdIsAppliedOnce() {
     assertThat(cluster.put(N1, "/kv/quorum/owner?client=alice&seq=1", "alice").status()).isEqualTo(200);

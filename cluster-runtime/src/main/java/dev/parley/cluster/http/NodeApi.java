@@ -10,6 +10,7 @@ import akka.http.javadsl.model.HttpRequest;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.model.headers.RawHeader;
 import akka.http.javadsl.server.AllDirectives;
 import akka.http.javadsl.server.ExceptionHandler;
 import akka.http.javadsl.server.PathMatchers;
@@ -106,8 +107,7 @@ public final class NodeApi extends AllDirectives {
         pathPrefix("log", new LogRoutes(runtime, system, json, operations)::routes),
         pathPrefix("nemesis", this::nemesisRoutes),
         pathPrefix("pubsub", new PubSubRoutes(runtime, system, json, operations, this::parse)::routes),
-        path("history", () -> get(() -> complete(HttpEntities.create(
-            ContentTypes.APPLICATION_JSON, HistoryJson.toJsonLines(runtime.history().history()))))),
+        path("history", () -> get(this::history)),
         path("trace", () -> get(() -> Params.of("GET /trace", List.of("format"), p -> trace(p.text("format"))))),
         pathPrefix("explorer", explorer::routes),
         path("journal", () -> get(() -> Params.of("GET /journal", List.of("limit"), p ->
@@ -170,6 +170,22 @@ public final class NodeApi extends AllDirectives {
     return complete(code, body, Jackson.marshaller(json));
   }
 
+  /** The clients' operations kept, as JSON lines; how many older ones were dropped in a header. */
+  private Route history() {
+    HistoryRecorder recorder = runtime.history();
+    long dropped;
+    String lines;
+    synchronized (recorder) {
+      dropped = recorder.dropped();
+      lines = HistoryJson.toJsonLines(recorder.history());
+    }
+    return respondWithHeader(RawHeader.create(HISTORY_DROPPED, Long.toString(dropped)),
+        () -> complete(HttpEntities.create(ContentTypes.APPLICATION_JSON, lines)));
+  }
+
+  /** The header of {@code GET /history} saying how many of the oldest operations the node dropped. */
+  public static final String HISTORY_DROPPED = "Parley-History-Dropped";
+
   private CompletionStage<Map<String, Object>> status() {
     Map<String, Object> out = new LinkedHashMap<>();
     var s = runtime.settings();
@@ -185,6 +201,11 @@ public final class NodeApi extends AllDirectives {
     Map<String, Object> journal = new LinkedHashMap<>(health.state().shown());
     journal.put("forces", health.forces());
     out.put("journal", journal);
+    HistoryRecorder recorder = runtime.history();
+    synchronized (recorder) {
+      out.put("history", Map.of("kept", recorder.size(), "dropped", recorder.dropped(),
+          "capacity", recorder.capacity()));
+    }
     Map<String, Object> protocols = new LinkedHashMap<>();
     CompletionStage<Map<String, Object>> done = messagesSent().thenApply(sent -> {
       out.put("messages", Map.of("sent", sent));

@@ -299,9 +299,11 @@ final class PubSubRoutes extends ClientRoutes {
       } else if (msg instanceof TopicBroker.NotSubscribed n) {
         opened.complete(n);
         return Behaviors.stopped();
-      } else if (msg instanceof TopicBroker.Deliver d) {
-        if (d.n() == delivered[0] + 1 && queue.offer(sse(d)) == QueueOfferResult.enqueued()) {
-          delivered[0] = d.n();
+      } else if (msg instanceof TopicBroker.Pushed p) {
+        for (TopicBroker.Deliver d : p.messages()) {
+          if (d.n() == delivered[0] + 1 && queue.offer(sse(d)) == QueueOfferResult.enqueued()) {
+            delivered[0] = d.n();
+          }
         }
         host.tell(new TopicBroker.Ack(subscriber, delivered[0]));
       } else if (msg instanceof ClientGone) {

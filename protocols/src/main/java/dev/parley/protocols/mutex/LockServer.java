@@ -12,6 +12,7 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
+import com.fasterxml.jackson.annotation.JsonCreator;
 import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
@@ -22,7 +23,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import org.pcollections.TreePMap;
 
 /**
  * Centralised lock server with a persistent log, leases and fencing tokens (the notes' "centralized"
@@ -141,78 +144,116 @@ public class LockServer
   public record Latest(NodeId client, long requestId) implements WireMessage {}
 
   /**
-   * The server's durable state, changed only by events.
+   * The server's durable state, changed only by events. Indexed: the queue by order of arrival, and
+   * each client's queued request and newest request id by client, in persistent (structure-sharing)
+   * sorted maps, so a look-up, an arrival, a withdrawal and a handover each cost O(log n) for n
+   * clients or waiters, never a scan or a copy of the queue.
    *
    * @param holder who holds the lock, or null
-   * @param queue the waiting requests, first come first
+   * @param queueByArrival the waiting requests by their number in order of arrival (first come first)
    * @param lastToken the last fencing token handed out
    * @param arrivals how many requests have been queued so far
-   * @param latest the newest request id accepted from each client
+   * @param latestByClient the newest request id accepted from each client
+   * @param queuedAt each waiting client's number in {@code queueByArrival} (an index of it; rebuilt
+   *     from it when absent)
    */
   public record State(
-      Holder holder, List<Waiter> queue, long lastToken, long arrivals, List<Latest> latest)
+      Holder holder, Map<Long, Waiter> queueByArrival, long lastToken, long arrivals,
+      Map<NodeId, Long> latestByClient, Map<NodeId, Long> queuedAt)
       implements WireMessage {
 
     static final State EMPTY = new State(null, List.of(), 0, 0, List.of());
 
+    @JsonCreator
     public State {
-      queue = List.copyOf(queue);
-      latest = List.copyOf(latest);
+      queueByArrival = persistent(queueByArrival);
+      latestByClient = persistent(latestByClient);
+      if (queuedAt == null) {
+        TreePMap<NodeId, Long> index = TreePMap.empty();
+        for (Waiter w : queueByArrival.values()) {
+          index = index.plus(w.client(), w.arrival());
+        }
+        queuedAt = index;
+      } else {
+        queuedAt = persistent(queuedAt);
+      }
+    }
+
+    /** The state from the queue in order and each client's newest request id, indexed once. */
+    public State(Holder holder, List<Waiter> queue, long lastToken, long arrivals, List<Latest> latest) {
+      this(holder, queue.stream().collect(TreePMap.toTreePMap(Waiter::arrival, w -> w)), lastToken, arrivals,
+          latest.stream().collect(TreePMap.toTreePMap(Latest::client, Latest::requestId)), null);
+    }
+
+    private static <K extends Comparable<? super K>, V> TreePMap<K, V> persistent(Map<K, V> map) {
+      if (map == null) {
+        return TreePMap.empty();
+      }
+      return map instanceof TreePMap<K, V> p ? p : TreePMap.from(map);
+    }
+
+    /** The waiting requests, first come first. */
+    public List<Waiter> queue() {
+      return List.copyOf(queueByArrival.values());
+    }
+
+    /** The newest request id accepted from each client, in client order. */
+    public List<Latest> latest() {
+      return latestByClient.entrySet().stream().map(e -> new Latest(e.getKey(), e.getValue())).toList();
     }
 
     /** The newest request id accepted from {@code client}, 0 if none. */
     public long latest(NodeId client) {
-      for (Latest l : latest) {
-        if (l.client().equals(client)) {
-          return l.requestId();
-        }
-      }
-      return 0;
+      return latestByClient.getOrDefault(client, 0L);
     }
 
     /** {@code client}'s queued request, or null. */
     public Waiter waiting(NodeId client) {
-      for (Waiter w : queue) {
-        if (w.client().equals(client)) {
-          return w;
-        }
-      }
-      return null;
+      Long at = queuedAt.get(client);
+      return at == null ? null : queueByArrival.get(at);
     }
 
     State apply(Event event) {
+      TreePMap<Long, Waiter> q = (TreePMap<Long, Waiter>) queueByArrival;
+      TreePMap<NodeId, Long> at = (TreePMap<NodeId, Long>) queuedAt;
       if (event instanceof Enqueued e) {
-        List<Waiter> q = new ArrayList<>(queue);
-        q.add(new Waiter(e.client(), e.requestId(), arrivals + 1));
-        List<Latest> l = new ArrayList<>(latest);
-        l.removeIf(x -> x.client().equals(e.client()));
-        l.add(new Latest(e.client(), e.requestId()));
-        return new State(holder, q, lastToken, arrivals + 1, l).promote();
+        Waiter w = new Waiter(e.client(), e.requestId(), arrivals + 1);
+        Waiter before = waiting(e.client());
+        if (before != null) {
+          q = q.minus(before.arrival());
+        }
+        return new State(holder, q.plus(w.arrival(), w), lastToken, arrivals + 1,
+            ((TreePMap<NodeId, Long>) latestByClient).plus(e.client(), e.requestId()), at.plus(e.client(), w.arrival()))
+            .promote();
       } else if (event instanceof Handover h) {
         if (holder == null || holder.token() != h.token()) {
           return this;
         }
-        return new State(null, queue, lastToken, arrivals, latest).promote();
+        return new State(null, queueByArrival, lastToken, arrivals, latestByClient, queuedAt).promote();
       } else if (event instanceof Withdrawn w) {
-        List<Waiter> q = new ArrayList<>(queue);
-        q.removeIf(x -> x.client().equals(w.client()) && x.requestId() == w.requestId());
-        return new State(holder, q, lastToken, arrivals, latest);
+        Waiter queued = waiting(w.client());
+        if (queued == null || queued.requestId() != w.requestId()) {
+          return this;
+        }
+        return new State(holder, q.minus(queued.arrival()), lastToken, arrivals, latestByClient, at.minus(w.client()));
       }
       throw new IllegalArgumentException("unknown lock server event " + event);
     }
 
     /** A free lock goes to the head of the queue with the next token. */
     private State promote() {
-      if (holder != null || queue.isEmpty()) {
+      if (holder != null || queueByArrival.isEmpty()) {
         return this;
       }
-      Waiter head = queue.get(0);
+      TreePMap<Long, Waiter> q = (TreePMap<Long, Waiter>) queueByArrival;
+      Waiter head = q.firstEntry().getValue();
       return new State(
           new Holder(head.client(), head.requestId(), lastToken + 1),
-          queue.subList(1, queue.size()),
+          q.minusFirstEntry(),
           lastToken + 1,
           arrivals,
-          latest);
+          latestByClient,
+          ((TreePMap<NodeId, Long>) queuedAt).minus(head.client()));
     }
   }
 

@@ -6,6 +6,8 @@ import dev.parley.protocols.pubsub.BrokerState.Entry;
 import dev.parley.protocols.pubsub.BrokerState.Subscription;
 import dev.parley.protocols.pubsub.TopicBroker.Command;
 import dev.parley.protocols.pubsub.TopicBroker.Deliver;
+import dev.parley.protocols.pubsub.TopicBroker.Message;
+import dev.parley.protocols.pubsub.TopicBroker.Pushed;
 import dev.parley.protocols.pubsub.TopicBroker.Event;
 import dev.parley.protocols.pubsub.TopicBroker.MessagesAcked;
 import dev.parley.protocols.pubsub.TopicBroker.Pull;
@@ -47,6 +49,7 @@ final class BrokerDelivery {
   private final Settings settings;
   private final TimerScheduler<Command> timers;
   private final Replier replier;
+  private final BrokerLive live;
   /** Acknowledgements taken but not yet written: subscriber to number. */
   private final Map<String, Long> ackedUnwritten = new TreeMap<>();
   /** The highest number pushed to each push subscriber since it (re)connected. */
@@ -56,11 +59,19 @@ final class BrokerDelivery {
   /** Pulls waiting for a message: subscriber to the pull and its number. */
   private final Map<String, Waiting> waiting = new LinkedHashMap<>();
   private long pulls;
+  /** Acknowledgements taken since the last write of acknowledgements. */
+  private int acksSinceWrite;
 
-  BrokerDelivery(Settings settings, TimerScheduler<Command> timers, Replier replier) {
+  BrokerDelivery(Settings settings, TimerScheduler<Command> timers, Replier replier, BrokerLive live) {
     this.settings = settings;
     this.timers = timers;
     this.replier = replier;
+    this.live = live;
+  }
+
+  /** The broker took {@code m} (not written yet): its live subscriptions get it now. */
+  void taken(Message m) {
+    live.offer(m);
   }
 
   // ---------------------------------------------------------------- acknowledgements
@@ -74,6 +85,19 @@ final class BrokerDelivery {
         timers.startSingleTimer(TimerKey.ACK_FLUSH, new Tick(TimerKey.ACK_FLUSH), settings.ackFlush());
       }
     }
+  }
+
+  /**
+   * Counts an acknowledgement taken; true once {@link BrokerPublishing#MAX_BATCH} were taken since
+   * the last write of acknowledgements (then the broker writes at once).
+   */
+  boolean ackTaken() {
+    return ++acksSinceWrite >= BrokerPublishing.MAX_BATCH;
+  }
+
+  /** The broker is writing (so the run of commands that write nothing ends). */
+  void wrote() {
+    acksSinceWrite = 0;
   }
 
   /** The number up to which {@code s} has acknowledged, written or not. */
@@ -90,6 +114,9 @@ final class BrokerDelivery {
       }
     });
     ackedUnwritten.clear();
+    if (!events.isEmpty()) {
+      wrote();
+    }
     timers.cancel(TimerKey.ACK_FLUSH);
     return events;
   }
@@ -124,7 +151,7 @@ final class BrokerDelivery {
     List<TopicBroker.SubscriptionStatus> subs = new ArrayList<>();
     for (Subscription s : state.subscriptions()) {
       long acked = acked(s);
-      int queued = (int) s.queue().stream().filter(e -> e.n() > acked).count();
+      int queued = s.queue().size() - indexAfter(s.queue(), acked);
       subs.add(new TopicBroker.SubscriptionStatus(s.subscriberId(), s.topic(), s.filter(), s.durable(), s.push(),
           s.connected(), queued, acked));
     }
@@ -174,17 +201,33 @@ final class BrokerDelivery {
 
   /** Up to {@code max} of {@code s}'s unacknowledged messages, oldest first. */
   private List<Deliver> queued(BrokerState state, Subscription s, int max) {
-    long acked = acked(s);
+    return between(state, s, acked(s), max);
+  }
+
+  /** Up to {@code max} of {@code s}'s queued messages numbered above {@code after}, oldest first. */
+  private static List<Deliver> between(BrokerState state, Subscription s, long after, long max) {
+    List<Entry> queue = s.queue();
     List<Deliver> out = new ArrayList<>();
-    for (Entry e : s.queue()) {
-      if (out.size() >= max) {
-        break;
-      }
-      if (e.n() > acked) {
-        out.add(new Deliver(s.subscriberId(), e.n(), state.message(e.offset())));
-      }
+    for (int i = indexAfter(queue, after); i < queue.size() && out.size() < max; i++) {
+      Entry e = queue.get(i);
+      out.add(new Deliver(s.subscriberId(), e.n(), state.message(e.offset())));
     }
     return out;
+  }
+
+  /** The index of the first entry of {@code queue} (ordered by number) numbered above {@code n}. */
+  static int indexAfter(List<Entry> queue, long n) {
+    int lo = 0;
+    int hi = queue.size();
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (queue.get(mid).n() <= n) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
   }
 
   // ---------------------------------------------------------------- push
@@ -197,29 +240,23 @@ final class BrokerDelivery {
     }
   }
 
-  /** Sends {@code s} what it has not been sent, within its window. */
+  /**
+   * Sends {@code s} what it has not been sent, within its window, as one {@link Pushed} (acknowledged
+   * with one cumulative {@link TopicBroker.Ack}).
+   */
   void push(BrokerState state, Subscription s) {
     if (s == null || !s.push() || !s.connected()) {
       return;
     }
     long acked = acked(s);
     long from = Math.max(acked, pushedUpTo.getOrDefault(s.subscriberId(), acked));
-    if (from >= s.numbered()) {
-      pushedUpTo.put(s.subscriberId(), from);
-      return;
+    long limit = Math.min(s.numbered(), acked + settings.window());
+    List<Deliver> batch = from >= limit ? List.of() : between(state, s, from, limit - from);
+    if (!batch.isEmpty()) {
+      replier.reply(s.deliverTo(), s.subscriberId(), new Pushed(s.subscriberId(), batch));
+      from = batch.get(batch.size() - 1).n();
     }
-    long limit = acked + settings.window();
-    long sent = from;
-    for (Entry e : s.queue()) {
-      if (e.n() > limit) {
-        break;
-      }
-      if (e.n() > from) {
-        replier.reply(s.deliverTo(), s.subscriberId(), new Deliver(s.subscriberId(), e.n(), state.message(e.offset())));
-        sent = e.n();
-      }
-    }
-    pushedUpTo.put(s.subscriberId(), sent);
+    pushedUpTo.put(s.subscriberId(), from);
   }
 
   /** The redelivery tick: a subscription that made no progress since the last one is sent again. */

@@ -14,7 +14,9 @@ import dev.parley.protocols.pubsub.TopicBroker.SeqReused;
 import dev.parley.protocols.pubsub.TopicBroker.Settings;
 import dev.parley.protocols.pubsub.TopicBroker.Tick;
 import dev.parley.protocols.pubsub.TopicBroker.TimerKey;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 
 /**
@@ -24,6 +26,15 @@ import org.slf4j.Logger;
  * and acknowledged only once written. The broker's head comment has the model, guarantees and cost.
  */
 class BrokerPublishing {
+
+  /**
+   * The most publishes one write carries: with more waiting the broker writes at once, before its
+   * window ends. Besides bounding a write, this bounds how many commands the broker takes in a row
+   * without writing: Akka Persistence replays the commands stashed during a write one inside the
+   * other (a recursion as deep as the run of commands that write nothing), and a few thousand of
+   * them overflow the thread's stack.
+   */
+  static final int MAX_BATCH = 128;
 
   /** Makes the intake of a broker (its constructor, or a variant's in specs). */
   @FunctionalInterface
@@ -38,6 +49,8 @@ class BrokerPublishing {
   private final BrokerDelivery delivery;
   private final BrokerDelivery.Replier replier;
   private final Logger log;
+  /** The last number taken from each publisher in this incarnation (so no scan of the waiting ones). */
+  private final Map<String, Long> takenUpTo = new HashMap<>();
 
   BrokerPublishing(WriteAhead<Command, Event, BrokerState> writes, TimerScheduler<Command> timers,
       Settings settings, BrokerDelivery delivery, BrokerDelivery.Replier replier, Logger log) {
@@ -68,7 +81,7 @@ class BrokerPublishing {
       return writes.none();
     }
     long last = lastSeq(state, p.publisherId());
-    Message same = p.seq() == 0 ? null : waiting(p.publisherId(), p.seq());
+    Message same = p.seq() == 0 || p.seq() > last ? null : waiting(p.publisherId(), p.seq());
     if (same != null && !BrokerState.fingerprint(same.topic(), same.key(), same.payload()).equals(print)) {
       answer(p, new SeqReused(p.publisherId(), p.seq(), "publisher " + p.publisherId()
           + "'s seq " + p.seq() + " is being published with another topic, key or payload; this message was not "
@@ -84,8 +97,12 @@ class BrokerPublishing {
       return writes.none();
     }
     long offset = state.accepted() + publishes.waiting().size() + 1;
-    take(p, new Message(offset, p.publisherId(), p.seq() == 0 ? last + 1 : p.seq(), p.topic(), p.key(), p.payload()));
-    return publishes.due(state);
+    Message message = new Message(offset, p.publisherId(), p.seq() == 0 ? last + 1 : p.seq(), p.topic(), p.key(),
+        p.payload());
+    take(p, message);
+    takenUpTo.put(p.publisherId(), message.seq());
+    delivery.taken(message);
+    return publishes.waiting().size() >= MAX_BATCH ? writeWaiting(state) : publishes.due(state);
   }
 
   /** Takes {@code message} (published as {@code p}) into the next write; acknowledged once written. */
@@ -114,21 +131,22 @@ class BrokerPublishing {
     return null;
   }
 
-  /** The last number taken from {@code publisherId}, written or not. */
+  /**
+   * The last number taken from {@code publisherId}, written or not ({@link #takenUpTo} may hold a
+   * number written since, never one above the last taken: nothing taken is withdrawn, and a failed
+   * write restarts the broker).
+   */
   private long lastSeq(BrokerState state, String publisherId) {
-    long last = state.lastSeq(publisherId);
-    for (Message m : publishes.waiting()) {
-      if (m.publisherId().equals(publisherId)) {
-        last = Math.max(last, m.seq());
-      }
-    }
-    return last;
+    return Math.max(state.lastSeq(publisherId), takenUpTo.getOrDefault(publisherId, 0L));
   }
 
   /** Writes the publishes and acknowledgements waiting, in one write; then answers and delivers. */
   Effect<Event, BrokerState> writeWaiting(BrokerState state) {
     List<Event> acks = delivery.takeAcks(state);
     boolean anything = !publishes.waiting().isEmpty() || !acks.isEmpty();
+    if (anything) {
+      delivery.wrote();
+    }
     return publishes.write(state, acks, anything ? delivery::deliverAll : null);
   }
 }

@@ -12,21 +12,38 @@ import dev.parley.protocols.pubsub.TopicBroker.Reply;
 import dev.parley.protocols.pubsub.TopicBroker.SubscriptionClosed;
 import dev.parley.protocols.pubsub.TopicBroker.SubscriptionLeft;
 import dev.parley.protocols.pubsub.TopicBroker.SubscriptionOpened;
+import com.fasterxml.jackson.annotation.JsonCreator;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.pcollections.TreePMap;
+import org.pcollections.TreePVector;
 
 /**
  * The {@link TopicBroker}'s durable state: what it accepted, from whom, and each subscription's
  * queue; changed only by events (immutable: a snapshot never changes after it is taken). The
  * broker's head comment has the model, guarantees and cost.
  *
+ * <p>What it keeps: a message only while some subscription that wanted it has not acknowledged it
+ * (a message no subscription wants is never kept; once every subscription's oldest unacknowledged
+ * message is newer, it is dropped), each subscription's unacknowledged entries, and each
+ * publisher's last number with its latest {@value #REMEMBERED} fingerprints.
+ *
+ * <p>Cost: indexed, structure-sharing (persistent) maps and vectors: a publisher or subscription
+ * is found in O(log n) by its id, a message in O(log m) by its offset; an accepted message costs
+ * O(log) per subscription that wants it, an acknowledgement O(k log q) for the k entries it drops
+ * plus O(s) for s subscriptions to find what no one needs any more; nothing copies a whole list.
+ *
  * @param accepted messages accepted so far (the next offset is one more)
- * @param publishers the last number accepted from each publisher
- * @param subscriptions the subscriptions, in order of opening
- * @param messages the messages some subscription still has queued, by offset
+ * @param publishersById the last number accepted from each publisher, by publisher id
+ * @param subscriptionsById the subscriptions, by subscriber id
+ * @param messagesByOffset the messages some subscription still has queued, by offset
  */
 public record BrokerState(
-    long accepted, List<PublisherSeq> publishers, List<Subscription> subscriptions, List<Message> messages)
+    long accepted, Map<String, PublisherSeq> publishersById, Map<String, Subscription> subscriptionsById,
+    Map<Long, Message> messagesByOffset)
     implements WireMessage {
 
   /** A queued message of a subscription: its number there and its offset. */
@@ -39,14 +56,14 @@ public record BrokerState(
    * @param connected whether its subscriber is here (a durable one that left is not)
    * @param numbered how many messages it has been given numbers for
    * @param acked the number up to which it has acknowledged
-   * @param queue its unacknowledged messages, oldest first
+   * @param queue its unacknowledged messages, oldest first (a persistent vector: share it)
    */
   public record Subscription(
       String subscriberId, String topic, Filter filter, boolean durable, boolean push,
       ActorRef<Reply> deliverTo, boolean connected, long numbered, long acked, List<Entry> queue)
       implements WireMessage {
     public Subscription {
-      queue = List.copyOf(queue);
+      queue = queue instanceof TreePVector<Entry> shared ? shared : TreePVector.from(queue);
     }
 
     boolean wants(Message m) {
@@ -89,49 +106,69 @@ public record BrokerState(
   }
 
 
-  static final BrokerState EMPTY = new BrokerState(0, List.of(), List.of(), List.of());
+  static final BrokerState EMPTY = new BrokerState(0, Map.of(), Map.of(), Map.of());
 
+  @JsonCreator
   public BrokerState {
-    publishers = List.copyOf(publishers);
-    subscriptions = List.copyOf(subscriptions);
-    messages = List.copyOf(messages);
+    publishersById = persistent(publishersById);
+    subscriptionsById = persistent(subscriptionsById);
+    messagesByOffset = persistent(messagesByOffset);
+  }
+
+  /** The state from lists (publishers, subscriptions, messages), indexed once. */
+  public BrokerState(long accepted, List<PublisherSeq> publishers, List<Subscription> subscriptions,
+      List<Message> messages) {
+    this(accepted, index(publishers, PublisherSeq::publisherId), index(subscriptions, Subscription::subscriberId),
+        index(messages, Message::offset));
+  }
+
+  private static <K extends Comparable<? super K>, V> TreePMap<K, V> index(List<V> values, Function<V, K> key) {
+    TreePMap<K, V> map = TreePMap.empty();
+    for (V v : values) {
+      map = map.plus(key.apply(v), v);
+    }
+    return map;
+  }
+
+  private static <K extends Comparable<? super K>, V> TreePMap<K, V> persistent(Map<K, V> map) {
+    if (map == null) {
+      return TreePMap.empty();
+    }
+    return map instanceof TreePMap<K, V> p ? p : TreePMap.from(map);
+  }
+
+  /** Each publisher's last number, in publisher id order. */
+  public Collection<PublisherSeq> publishers() {
+    return publishersById.values();
+  }
+
+  /** The subscriptions, in subscriber id order. */
+  public Collection<Subscription> subscriptions() {
+    return subscriptionsById.values();
+  }
+
+  /** The messages some subscription still has queued, in offset order. */
+  public Collection<Message> messages() {
+    return messagesByOffset.values();
   }
 
   public long lastSeq(String publisherId) {
-    PublisherSeq p = publisher(publishers, publisherId);
+    PublisherSeq p = publishersById.get(publisherId);
     return p == null ? 0 : p.seq();
   }
 
   /** The fingerprint of {@code publisherId}'s message {@code seq}, or null if not remembered. */
   String fingerprintOf(String publisherId, long seq) {
-    PublisherSeq p = publisher(publishers, publisherId);
+    PublisherSeq p = publishersById.get(publisherId);
     return p == null ? null : p.fingerprintOf(seq);
   }
 
   public Subscription subscription(String subscriberId) {
-    for (Subscription s : subscriptions) {
-      if (s.subscriberId().equals(subscriberId)) {
-        return s;
-      }
-    }
-    return null;
+    return subscriptionsById.get(subscriberId);
   }
 
   public Message message(long offset) {
-    int lo = 0;
-    int hi = messages.size() - 1;
-    while (lo <= hi) {
-      int mid = (lo + hi) >>> 1;
-      long o = messages.get(mid).offset();
-      if (o == offset) {
-        return messages.get(mid);
-      } else if (o < offset) {
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return null;
+    return messagesByOffset.get(offset);
   }
 
   BrokerState apply(Event event) {
@@ -162,52 +199,35 @@ public record BrokerState(
 
   /** Takes {@code batch} (in offset order) into every subscription that wants each message. */
   private BrokerState accept(List<Message> batch) {
-    List<PublisherSeq> ps = new ArrayList<>(publishers);
+    TreePMap<String, PublisherSeq> ps = (TreePMap<String, PublisherSeq>) publishersById;
     long last = accepted;
     for (Message m : batch) {
-      PublisherSeq before = publisher(ps, m.publisherId());
-      ps.removeIf(p -> p.publisherId().equals(m.publisherId()));
+      PublisherSeq before = ps.get(m.publisherId());
       String print = fingerprint(m.topic(), m.key(), m.payload());
-      ps.add(before == null ? new PublisherSeq(m.publisherId(), 0, List.of()).next(m.seq(), print)
-          : m.seq() > before.seq() ? before.next(m.seq(), print) : before);
+      PublisherSeq after = before == null ? new PublisherSeq(m.publisherId(), 0, List.of()).next(m.seq(), print)
+          : m.seq() > before.seq() ? before.next(m.seq(), print) : before;
+      if (after != before) {
+        ps = ps.plus(m.publisherId(), after);
+      }
       last = Math.max(last, m.offset());
     }
-    boolean[] kept = new boolean[batch.size()];
-    List<Subscription> subs = new ArrayList<>(subscriptions.size());
-    for (Subscription s : subscriptions) {
-      List<Entry> q = null;
+    TreePMap<String, Subscription> subs = (TreePMap<String, Subscription>) subscriptionsById;
+    TreePMap<Long, Message> ms = (TreePMap<Long, Message>) messagesByOffset;
+    for (Subscription s : subscriptionsById.values()) {
+      TreePVector<Entry> q = (TreePVector<Entry>) s.queue();
       long numbered = s.numbered();
-      for (int i = 0; i < batch.size(); i++) {
-        Message m = batch.get(i);
+      for (Message m : batch) {
         if (s.wants(m)) {
-          if (q == null) {
-            q = new ArrayList<>(s.queue().size() + batch.size());
-            q.addAll(s.queue());
-          }
-          q.add(new Entry(++numbered, m.offset()));
-          kept[i] = true;
+          q = q.plus(new Entry(++numbered, m.offset()));
+          ms = ms.plus(m.offset(), m);
         }
       }
-      subs.add(q == null ? s : new Subscription(s.subscriberId(), s.topic(), s.filter(), s.durable(), s.push(),
-          s.deliverTo(), s.connected(), numbered, s.acked(), q));
-    }
-    List<Message> ms = new ArrayList<>(messages.size() + batch.size());
-    ms.addAll(messages);
-    for (int i = 0; i < batch.size(); i++) {
-      if (kept[i]) {
-        ms.add(batch.get(i));
+      if (numbered != s.numbered()) {
+        subs = subs.plus(s.subscriberId(), new Subscription(s.subscriberId(), s.topic(), s.filter(), s.durable(),
+            s.push(), s.deliverTo(), s.connected(), numbered, s.acked(), q));
       }
     }
     return new BrokerState(last, ps, subs, ms);
-  }
-
-  private static PublisherSeq publisher(List<PublisherSeq> publishers, String publisherId) {
-    for (PublisherSeq p : publishers) {
-      if (p.publisherId().equals(publisherId)) {
-        return p;
-      }
-    }
-    return null;
   }
 
   private BrokerState acked(String subscriberId, long upTo) {
@@ -215,42 +235,32 @@ public record BrokerState(
     if (s == null || upTo <= s.acked()) {
       return this;
     }
-    List<Entry> q = s.queue().stream().filter(e -> e.n() > upTo).toList();
+    TreePVector<Entry> q = (TreePVector<Entry>) s.queue();
+    while (!q.isEmpty() && q.get(0).n() <= upTo) {
+      q = q.minus(0);
+    }
     return withSubscription(subscriberId, new Subscription(s.subscriberId(), s.topic(), s.filter(), s.durable(),
         s.push(), s.deliverTo(), s.connected(), s.numbered(), Math.min(upTo, s.numbered()), q)).collect();
   }
 
   private BrokerState withSubscription(String subscriberId, Subscription replacement) {
-    List<Subscription> subs = new ArrayList<>(subscriptions);
-    int i = 0;
-    while (i < subs.size() && !subs.get(i).subscriberId().equals(subscriberId)) {
-      i++;
-    }
-    if (i < subs.size()) {
-      if (replacement == null) {
-        subs.remove(i);
-      } else {
-        subs.set(i, replacement);
-      }
-    } else if (replacement != null) {
-      subs.add(replacement);
-    }
-    return new BrokerState(accepted, publishers, subs, messages);
+    TreePMap<String, Subscription> subs = (TreePMap<String, Subscription>) subscriptionsById;
+    subs = replacement == null ? subs.minus(subscriberId) : subs.plus(subscriberId, replacement);
+    return new BrokerState(accepted, publishersById, subs, messagesByOffset);
   }
 
   /** Drops the messages older than every subscription's oldest unacknowledged one. */
   private BrokerState collect() {
     long oldest = Long.MAX_VALUE;
-    for (Subscription s : subscriptions) {
+    for (Subscription s : subscriptionsById.values()) {
       if (!s.queue().isEmpty()) {
         oldest = Math.min(oldest, s.queue().get(0).offset());
       }
     }
-    int drop = 0;
-    while (drop < messages.size() && messages.get(drop).offset() < oldest) {
-      drop++;
+    TreePMap<Long, Message> ms = (TreePMap<Long, Message>) messagesByOffset;
+    while (!ms.isEmpty() && ms.firstKey() < oldest) {
+      ms = ms.minusFirstEntry();
     }
-    return drop == 0 ? this
-        : new BrokerState(accepted, publishers, subscriptions, messages.subList(drop, messages.size()));
+    return ms == messagesByOffset ? this : new BrokerState(accepted, publishersById, subscriptionsById, ms);
   }
 }

@@ -14,6 +14,7 @@ import dev.parley.protocols.pubsub.TopicBroker.Filter;
 import dev.parley.protocols.pubsub.TopicBroker.Message;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -30,13 +31,16 @@ import java.util.TreeMap;
  * (named after the node) is opened with a retried {@link TopicBroker.Subscribe}; it delivers message
  * number {@code n} of the subscription only once it has delivered {@code n - 1}: copies are dropped,
  * messages that overtook a lost one are held back until the broker resends it. It acknowledges
- * cumulatively what it has delivered. A pull subscriber keeps one {@code get(timeout)} outstanding,
+ * cumulatively what it has delivered, once per push. A live subscription ({@link ListenTo}: at most
+ * once) is repeated every retry period and delivers a message only if it is newer than the last
+ * delivered from its publisher, so a lost or reordered batch loses messages but never reorders or
+ * repeats them. A pull subscriber keeps one {@code get(timeout)} outstanding,
  * carrying its acknowledgement, and asks again when an answer comes or is overdue. Any {@link
  * TopicBroker.Command} it is given it forwards to the broker (how a cluster node that does not run
  * the broker serves its HTTP clients).
  *
- * <p>Guarantees: the application gets each message of the subscription once, in the broker's order
- * (so in each publisher's order), and every publish is eventually acknowledged while the broker is
+ * <p>Guarantees: the application gets each message of a journaled subscription once, and of a live
+ * one at most once, in the broker's order (so in each publisher's order), and every publish is eventually acknowledged while the broker is
  * reachable. Upcalls: {@link Received}, {@link Published}, and the broker's {@link
  * TopicBroker.Subscribed}, {@link TopicBroker.Left}, {@link TopicBroker.Unsubscribed}.
  */
@@ -44,13 +48,28 @@ public final class PubSubClient extends AbstractBehavior<Object> {
 
   /** The application's downcalls. */
   public sealed interface Command extends WireMessage
-      permits PublishTo, SubscribeTo, LeaveTopic, UnsubscribeTopic, Retry {}
+      permits PublishTo, PublishLiveTo, SubscribeTo, ListenTo, LeaveTopic, UnsubscribeTopic, Retry {}
 
   /** Publish {@code payload} under {@code key} on {@code topic}. */
   public record PublishTo(String topic, String key, String payload) implements Command {}
 
+  /**
+   * Publish at most once ({@link TopicBroker.PublishLive}): not written, not acknowledged, only to
+   * live subscriptions; numbered under the publisher id {@code <node>/live}.
+   */
+  public record PublishLiveTo(String topic, String key, String payload) implements Command {}
+
   /** Subscribe to {@code topic} (replacing a subscription this node had), pushed or pulled. */
   public record SubscribeTo(String topic, Filter filter, boolean durable, boolean push) implements Command {}
+
+  /**
+   * Subscribe live to {@code topic} (replacing a subscription this node had): at most once, nothing
+   * journaled, no acknowledgements ({@link TopicBroker.SubscribeLive}); a message may be lost, never
+   * delivered twice. The client repeats the subscribe every {@link Settings#retryEvery} (a restarted
+   * broker has forgotten it) and drops any message not newer than the last it delivered from the same
+   * publisher (a publish the broker took again after a restart).
+   */
+  public record ListenTo(String topic, Filter filter) implements Command {}
 
   /** Go away: a durable subscription keeps queueing at the broker until the next {@link SubscribeTo}. */
   public record LeaveTopic() implements Command {}
@@ -103,9 +122,14 @@ public final class PubSubClient extends AbstractBehavior<Object> {
   private final ActorRef<Object> upcalls;
   private final String id;
   private long lastSeq;
+  private long lastLiveSeq;
   private final TreeMap<Long, TopicBroker.Publish> unacknowledged = new TreeMap<>();
   private SubscribeTo subscription;
+  private ListenTo live;
   private boolean confirmed;
+  /** Live subscription: the last number delivered from each publisher, and the last {@code n} given. */
+  private final Map<String, Long> liveSeen = new HashMap<>();
+  private long liveDelivered;
   private long delivered;
   private Pending pending = Pending.NONE;
   private Instant pullSent;
@@ -136,7 +160,9 @@ public final class PubSubClient extends AbstractBehavior<Object> {
   public Receive<Object> createReceive() {
     return newReceiveBuilder()
         .onMessage(PublishTo.class, this::onPublishTo)
+        .onMessage(PublishLiveTo.class, this::onPublishLiveTo)
         .onMessage(SubscribeTo.class, this::onSubscribeTo)
+        .onMessage(ListenTo.class, this::onListenTo)
         .onMessage(LeaveTopic.class, m -> request(Pending.LEAVE))
         .onMessage(UnsubscribeTopic.class, m -> request(Pending.UNSUBSCRIBE))
         .onMessage(Retry.class, this::onRetry)
@@ -144,7 +170,8 @@ public final class PubSubClient extends AbstractBehavior<Object> {
         .onMessage(TopicBroker.OutOfOrder.class, m -> this)
         .onMessage(TopicBroker.SeqReused.class, m -> this)
         .onMessage(TopicBroker.Subscribed.class, this::onSubscribed)
-        .onMessage(TopicBroker.Deliver.class, this::onDeliver)
+        .onMessage(TopicBroker.Pushed.class, this::onPushed)
+        .onMessage(TopicBroker.LiveMessages.class, this::onLiveMessages)
         .onMessage(TopicBroker.Pulled.class, this::onPulled)
         .onMessage(TopicBroker.Left.class, this::onLeft)
         .onMessage(TopicBroker.Unsubscribed.class, this::onUnsubscribed)
@@ -167,6 +194,11 @@ public final class PubSubClient extends AbstractBehavior<Object> {
     return this;
   }
 
+  private Behavior<Object> onPublishLiveTo(PublishLiveTo p) {
+    broker.tell(new TopicBroker.PublishLive(id + "/live", ++lastLiveSeq, p.topic(), p.key(), p.payload()));
+    return this;
+  }
+
   private Behavior<Object> onPublishAck(TopicBroker.PublishAck ack) {
     Map<Long, TopicBroker.Publish> done = unacknowledged.headMap(ack.seq(), true);
     for (Long seq : List.copyOf(done.keySet())) {
@@ -184,6 +216,10 @@ public final class PubSubClient extends AbstractBehavior<Object> {
   // ---------------------------------------------------------------- subscribing
 
   private Behavior<Object> onSubscribeTo(SubscribeTo s) {
+    if (live != null) {
+      broker.tell(new TopicBroker.Unsubscribe(id, null)); // the live one ends before this opens
+      live = null;
+    }
     subscription = s;
     confirmed = false;
     pending = Pending.NONE;
@@ -192,13 +228,31 @@ public final class PubSubClient extends AbstractBehavior<Object> {
     return this;
   }
 
+  private Behavior<Object> onListenTo(ListenTo l) {
+    if (subscription != null) {
+      broker.tell(new TopicBroker.Unsubscribe(id, null)); // the journaled one ends before this opens
+      subscription = null;
+      delivered = 0;
+      heldBack.clear();
+    }
+    live = l;
+    confirmed = false;
+    pending = Pending.NONE;
+    sendListen();
+    return this;
+  }
+
+  private void sendListen() {
+    broker.tell(new TopicBroker.SubscribeLive(id, live.topic(), live.filter(), null));
+  }
+
   private void sendSubscribe() {
     broker.tell(new TopicBroker.Subscribe(id, subscription.topic(), subscription.filter(), subscription.durable(),
         subscription.push(), null));
   }
 
   private Behavior<Object> request(Pending what) {
-    if (subscription == null && what == Pending.LEAVE) {
+    if (subscription == null && live == null && what == Pending.LEAVE) {
       return this;
     }
     pending = what;
@@ -215,6 +269,13 @@ public final class PubSubClient extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onSubscribed(TopicBroker.Subscribed s) {
+    if (live != null) {
+      if (!confirmed && pending == Pending.NONE && !s.durable()) {
+        confirmed = true;
+        upcalls.tell(s);
+      }
+      return this;
+    }
     if (subscription == null || confirmed || pending != Pending.NONE) {
       return this;
     }
@@ -233,6 +294,7 @@ public final class PubSubClient extends AbstractBehavior<Object> {
     }
     pending = Pending.NONE;
     subscription = null;
+    live = null;
     confirmed = false;
     heldBack.clear();
     if (!l.kept()) {
@@ -248,6 +310,7 @@ public final class PubSubClient extends AbstractBehavior<Object> {
     }
     pending = Pending.NONE;
     subscription = null;
+    live = null;
     confirmed = false;
     delivered = 0;
     heldBack.clear();
@@ -257,12 +320,27 @@ public final class PubSubClient extends AbstractBehavior<Object> {
 
   // ---------------------------------------------------------------- receiving
 
-  private Behavior<Object> onDeliver(Deliver d) {
+  /** A push: each message taken in order, then one cumulative acknowledgement. */
+  private Behavior<Object> onPushed(TopicBroker.Pushed p) {
     if (subscription == null || pending != Pending.NONE) {
       return this;
     }
-    take(d);
+    p.messages().forEach(this::take);
     broker.tell(new TopicBroker.Ack(id, delivered));
+    return this;
+  }
+
+  /** Live messages: each delivered unless it is not newer than the last from its publisher. */
+  private Behavior<Object> onLiveMessages(TopicBroker.LiveMessages m) {
+    if (live == null || pending != Pending.NONE) {
+      return this;
+    }
+    for (Message message : m.messages()) {
+      if (message.seq() > liveSeen.getOrDefault(message.publisherId(), 0L)) {
+        liveSeen.put(message.publisherId(), message.seq());
+        upcalls.tell(new Received(id, ++liveDelivered, message));
+      }
+    }
     return this;
   }
 
@@ -299,6 +377,8 @@ public final class PubSubClient extends AbstractBehavior<Object> {
     resendPublishes();
     if (pending != Pending.NONE) {
       sendPending();
+    } else if (live != null) {
+      sendListen();
     } else if (subscription != null && !confirmed) {
       sendSubscribe();
     } else if (subscription != null && !subscription.push() && pullSent != null

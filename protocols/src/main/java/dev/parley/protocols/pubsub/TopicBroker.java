@@ -26,7 +26,8 @@ import java.util.Objects;
 
 /**
  * A topic broker (the notes' publish/subscribe architecture: topics on an information bus, {@code
- * subscribe(topic)}, push delivery and {@code msg = get(timeout)}), with durable subscriptions.
+ * subscribe(topic)}, push delivery and {@code msg = get(timeout)}), with durable subscriptions and
+ * live (at-most-once) ones.
  *
  * <p>Model: one broker that may crash and recover (crash-recovery: its journal survives);
  * publishers and subscribers that come and go; links that may lose, delay, duplicate and reorder
@@ -38,11 +39,12 @@ import java.util.Objects;
  * under a used number with {@link SeqReused}: the broker keeps the fingerprints of each publisher's
  * last {@value BrokerState#REMEMBERED} messages), so each publisher's messages are taken in its own order
  * exactly once. Accepted messages are written to
- * the journal (group commit: what arrives within {@link Settings#commitWindow} is one write) and
- * only then acknowledged ({@link PublishAck}) and queued for every subscription whose topic and
- * {@link Filter} they match, with that subscription's next number. A push subscription gets its
- * queue as {@link Deliver} messages, at most {@link Settings#window} unacknowledged at a time,
- * resent every {@link Settings#redeliverAfter} while unacknowledged; a pull subscription asks with
+ * the journal (group commit: what arrives within {@link Settings#commitWindow} is one write, of at
+ * most {@link BrokerPublishing#MAX_BATCH}) and only then acknowledged ({@link PublishAck}) and
+ * queued for every subscription whose topic and {@link Filter} they match, with that subscription's
+ * next number. A push subscription gets what it has not been sent as one {@link Pushed} per write,
+ * at most {@link Settings#window} unacknowledged at a time, resent every {@link
+ * Settings#redeliverAfter} while unacknowledged, and answers each with one cumulative {@link Ack}; a pull subscription asks with
  * {@link Pull} ({@code get(timeout)}: answered at once when something is queued, else when a message
  * arrives, else empty at the timeout). Either acknowledges cumulatively ({@link Ack}, or the {@code
  * ackUpTo} of its next pull); acknowledged messages leave the queue (acknowledgements are written
@@ -51,14 +53,21 @@ import java.util.Objects;
  * subscription and queue (temporal decoupling) and gets everything queued when it subscribes again;
  * a non-durable one is dropped when it leaves, and any subscriber when it {@link Unsubscribe}s.
  * Snapshots every {@link Settings#snapshotEvery} events with older events deleted keep the journal
- * bounded; messages every subscription has acknowledged are dropped from the state.
+ * bounded; messages every subscription has acknowledged are dropped from the state. A live
+ * subscription ({@link SubscribeLive}, {@link BrokerLive}) is kept in memory only and gets each
+ * message as the broker takes it, before the write, in {@link LiveMessages} batches, with no
+ * acknowledgement; {@link PublishLive} publishes at most once, to live subscriptions only, and is
+ * never written.
  *
  * <p>Guarantees: nothing acknowledged to a publisher is lost, also across broker crashes; every
  * subscription gets every matching message accepted after it subscribed, in each publisher's order,
  * each with a number by which a subscriber delivers it once ({@link PubSubClient}); a durable
- * subscription loses nothing while its subscriber is away. Cost per message: 1 publish + 1 ack, and
- * 1 delivery + 1 acknowledgement per matching subscriber (1 + subscribers round trips); journal
- * writes: one per commit window of publishes, one per flush of acknowledgements.
+ * subscription loses nothing while its subscriber is away; a live subscription gets each matching
+ * message at most once, in each publisher's order. Cost per message: 1 publish + 1 ack; per
+ * matching journaled subscriber one push and one acknowledgement per write (not per message); per
+ * live subscriber one {@link LiveMessages} per burst taken; journal writes: one per commit window of
+ * publishes (carrying the acknowledgements taken since the last), one per flush of
+ * acknowledgements alone.
  */
 public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command, TopicBroker.Event, BrokerState> {
 
@@ -66,7 +75,8 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
 
   /** Requests of publishers and subscribers, the broker's timers and the status query. */
   public sealed interface Command extends WireMessage
-      permits Publish, Subscribe, Leave, Unsubscribe, Ack, Pull, Tick, PullExpired, GetStatus {}
+      permits Publish, PublishLive, Subscribe, SubscribeLive, Leave, Unsubscribe, Ack, Pull, Tick, PullExpired, FlushLive,
+          GetStatus {}
 
   /**
    * {@code publisherId}'s message number {@code seq} (1, 2, ...; 0: no number, taken as the next)
@@ -78,8 +88,20 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
       implements Command {}
 
   /**
+   * An at-most-once publish, as Akka's {@code Topic} publishes: not written, not acknowledged, and
+   * handed only to the live subscriptions ({@link SubscribeLive}) of {@code topic} whose filter it
+   * matches, as a {@link Message} with offset 0 and number {@code seq}. The publisher numbers these
+   * itself (1, 2, ...; a publisher id publishes either these or {@link Publish}es, whose numbers the
+   * broker keeps): the broker drops one not above the last it took from the publisher, and {@link
+   * PubSubClient} drops repeats after a broker restart by the same number. Journaled subscriptions
+   * never see it.
+   */
+  public record PublishLive(String publisherId, long seq, String topic, String key, String payload)
+      implements Command {}
+
+  /**
    * Opens (or reopens, after a {@link Leave}) subscription {@code subscriberId} to the messages on
-   * {@code topic} that match {@code filter}. {@code push}: the broker sends {@link Deliver}s to
+   * {@code topic} that match {@code filter}. {@code push}: the broker sends {@link Pushed} batches to
    * {@code replyTo} (or, if null, to the group member named {@code subscriberId}); otherwise the
    * subscriber pulls. Answered with {@link Subscribed}; a reopened subscription is sent everything
    * still unacknowledged. A null {@code topic} reopens an existing subscription as it was, with
@@ -87,6 +109,18 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
    */
   public record Subscribe(
       String subscriberId, String topic, Filter filter, boolean durable, boolean push, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /**
+   * Opens (or keeps open: subscribers repeat it, since a broker that restarts forgets them) the live
+   * subscription {@code subscriberId} to the messages on {@code topic} that match {@code filter}:
+   * at most once, nothing journaled, no acknowledgements. The broker hands each message to it as it
+   * takes the publish, before the publish is written, in {@link LiveMessages} batches; a message is
+   * lost when the subscriber or a link loses it or the broker restarts. Answered with {@link
+   * Subscribed} ({@code durable} false, {@code acked} 0). A {@link Leave} or {@link Unsubscribe}
+   * ends it.
+   */
+  public record SubscribeLive(String subscriberId, String topic, Filter filter, ActorRef<Reply> replyTo)
       implements Command {}
 
   /** The subscriber goes away: a durable subscription stays and keeps queueing, another is dropped. */
@@ -111,6 +145,9 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
   /** The pull of {@code subscriberId} numbered {@code pull} has waited its timeout (a timer). */
   public record PullExpired(String subscriberId, long pull) implements Command {}
 
+  /** Sends the live subscriptions what they have been given since the last flush (a self-message). */
+  public record FlushLive() implements Command {}
+
   /** Asks for the broker's {@link Status}. */
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
@@ -123,7 +160,8 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
 
   /** What the broker sends to publishers and subscribers. */
   public sealed interface Reply extends WireMessage
-      permits PublishAck, OutOfOrder, SeqReused, Subscribed, Deliver, Pulled, Left, Unsubscribed, NotSubscribed {}
+      permits PublishAck, OutOfOrder, SeqReused, Subscribed, Deliver, Pushed, Pulled, LiveMessages, Left,
+          Unsubscribed, NotSubscribed {}
 
   /** {@code publisherId}'s {@code seq} is written (at {@code offset}; a {@code duplicate} was before). */
   public record PublishAck(String publisherId, long seq, long offset, boolean duplicate) implements Reply {}
@@ -141,8 +179,31 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
   /** The subscription is open; its messages up to {@code acked} are acknowledged already. */
   public record Subscribed(String subscriberId, String topic, boolean durable, long acked) implements Reply {}
 
-  /** Message number {@code n} of subscription {@code subscriberId}. */
+  /**
+   * Message number {@code n} of subscription {@code subscriberId} (pushed in a {@link Pushed},
+   * pulled in a {@link Pulled}).
+   */
   public record Deliver(String subscriberId, long n, Message message) implements Reply {}
+
+  /**
+   * A push: the messages of subscription {@code subscriberId} sent at once (one or more, numbered
+   * consecutively, in order); the subscriber acknowledges the last it has with one {@link Ack}.
+   */
+  public record Pushed(String subscriberId, List<Deliver> messages) implements Reply {
+    public Pushed {
+      messages = List.copyOf(messages);
+    }
+  }
+
+  /**
+   * Messages for live subscription {@code subscriberId}, in the broker's order (so in each
+   * publisher's), sent as the broker took them and not acknowledged: at most once.
+   */
+  public record LiveMessages(String subscriberId, List<Message> messages) implements Reply {
+    public LiveMessages {
+      messages = List.copyOf(messages);
+    }
+  }
 
   /** A pull's answer: the queued messages (empty at the timeout), in order. */
   public record Pulled(String subscriberId, List<Deliver> messages) implements Reply {
@@ -284,6 +345,7 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
   private final Settings settings;
   private final ActorContext<Command> context;
   private final WriteAhead<Command, Event, BrokerState> writes;
+  private final BrokerLive live;
   private final BrokerDelivery delivery;
   private final BrokerPublishing publishing;
   private final BrokerSubscriptions subscriptions;
@@ -328,7 +390,8 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
     this.settings = settings;
     this.context = context;
     this.writes = new WriteAhead<>(Effect());
-    this.delivery = new BrokerDelivery(settings, timers, this::reply);
+    this.live = new BrokerLive(context.getSelf(), this::reply);
+    this.delivery = new BrokerDelivery(settings, timers, this::reply, live);
     this.publishing = publishing.make(writes, timers, settings, delivery, this::reply, context.getLog());
     this.subscriptions = new BrokerSubscriptions(writes, delivery, this::reply, context.getLog());
     timers.startTimerWithFixedDelay(TimerKey.REDELIVER, new Tick(TimerKey.REDELIVER), settings.redeliverAfter());
@@ -362,8 +425,11 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
         .forAnyState()
         .onCommand(Publish.class, publishing::onPublish)
         .onCommand(Subscribe.class, subscriptions::onSubscribe)
-        .onCommand(Leave.class, subscriptions::onLeave)
-        .onCommand(Unsubscribe.class, subscriptions::onUnsubscribe)
+        .onCommand(SubscribeLive.class, this::onSubscribeLive)
+        .onCommand(PublishLive.class, this::onPublishLive)
+        .onCommand(FlushLive.class, this::onFlushLive)
+        .onCommand(Leave.class, this::onLeave)
+        .onCommand(Unsubscribe.class, this::onUnsubscribe)
         .onCommand(Ack.class, this::onAck)
         .onCommand(Pull.class, this::onPull)
         .onCommand(Tick.class, this::onTick)
@@ -372,15 +438,64 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
         .build();
   }
 
+  // ---------------------------------------------------------------- live subscriptions
+
+  private Effect<Event, BrokerState> onSubscribeLive(BrokerState state, SubscribeLive s) {
+    if (s.subscriberId() == null || s.topic() == null) {
+      context.getLog().warn("ignoring a live subscribe without subscriber or topic: {}", s);
+      return Effect().none();
+    }
+    live.open(s);
+    reply(s.replyTo(), s.subscriberId(), new Subscribed(s.subscriberId(), s.topic(), false, 0));
+    return Effect().none();
+  }
+
+  private Effect<Event, BrokerState> onPublishLive(BrokerState state, PublishLive p) {
+    if (p.publisherId() == null || p.topic() == null || p.seq() < 1) {
+      context.getLog().warn("ignoring a live publish without publisher or topic, or with a number below 1 (a"
+          + " publisher numbers its live publishes 1, 2, ...): {}", p);
+      return Effect().none();
+    }
+    live.publish(p);
+    return Effect().none();
+  }
+
+  private Effect<Event, BrokerState> onFlushLive(BrokerState state, FlushLive f) {
+    live.flush();
+    return Effect().none();
+  }
+
+  /** A live subscription ends here; a journaled one the subscriber also has, as it always did. */
+  private Effect<Event, BrokerState> onLeave(BrokerState state, Leave l) {
+    if (live.close(l.subscriberId()) && state.subscription(l.subscriberId()) == null) {
+      reply(l.replyTo(), l.subscriberId(), new Left(l.subscriberId(), false));
+      return Effect().none();
+    }
+    return subscriptions.onLeave(state, l);
+  }
+
+  private Effect<Event, BrokerState> onUnsubscribe(BrokerState state, Unsubscribe u) {
+    if (live.close(u.subscriberId()) && state.subscription(u.subscriberId()) == null) {
+      reply(u.replyTo(), u.subscriberId(), new Unsubscribed(u.subscriberId(), true));
+      return Effect().none();
+    }
+    return subscriptions.onUnsubscribe(state, u);
+  }
+
   // ---------------------------------------------------------------- delivery
 
+  /**
+   * Acknowledgements are written with the next write of publishes, or after {@link
+   * Settings#ackFlush}, or at once after {@link BrokerPublishing#MAX_BATCH} of them since the last
+   * write (which bounds, as for publishes, the run of commands that write nothing).
+   */
   private Effect<Event, BrokerState> onAck(BrokerState state, Ack a) {
     Subscription s = state.subscription(a.subscriberId());
     if (s != null) {
       delivery.noteAck(s, a.upTo());
       delivery.push(state, s);
     }
-    return Effect().none();
+    return delivery.ackTaken() ? publishing.writeWaiting(state) : Effect().none();
   }
 
   private Effect<Event, BrokerState> onPull(BrokerState state, Pull p) {

@@ -23,6 +23,14 @@ public interface ClientRequest extends WireMessage {
   /** Whether it may change the state: its answer is remembered for a retry; a read is read again. */
   boolean isWrite();
 
+  /**
+   * Whether it asks the sessions for a client id of the store's own ({@link ClientSessions#register})
+   * rather than anything of the wrapped machine.
+   */
+  default boolean registers() {
+    return false;
+  }
+
   /** {@code a put of key "x"}: the article, the kind, what it acts on and its name (cut at 40 characters). */
   static String describe(String kind, String on, String name) {
     String shown = name == null ? "" : name.length() > 40 ? name.substring(0, 40) + "..." : name;

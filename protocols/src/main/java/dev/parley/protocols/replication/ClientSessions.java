@@ -35,28 +35,35 @@ import org.pcollections.TreePSet;
  *       applied without a session: it has no retry to recognise (its edge sends it once), so it leaves
  *       nothing behind;
  *   <li>a session <b>expires</b> once {@link SessionExpiry#afterRequests} new requests (of any client)
- *       were taken since its client's last new one. A request of a client without a session whose
- *       seq is at or below the <b>expired floor</b> of its name is refused ({@link
- *       Why#SESSION_EXPIRED}): it may be a retry of a request applied before the session expired.
- *       Any other request of a client without a session opens one, whose floor is that expired floor.
+ *       were taken since its client's last new one. A request of a <b>registered</b> client without a
+ *       session is refused: {@link Why#SESSION_EXPIRED} if its id was issued, {@link
+ *       Why#UNKNOWN_CLIENT} if not. A request of a self-named client without a session whose seq is
+ *       at or below the <b>expired floor</b> of its name is refused ({@link Why#SESSION_EXPIRED}): it
+ *       may be a retry of a request applied before the session expired. Any other request of a
+ *       self-named client without a session opens one, whose floor is that expired floor.
  * </ul>
  *
- * <p>Telling an expired client from a new one. The dissertation registers clients and numbers them
- * from the log, so an unknown id below the highest issued is an expired one. Here clients name
- * themselves ({@code ?client=alice&seq=1}), so a name alone cannot say whether it was used before
- * without keeping every name forever. What is kept instead is the dissertation's "highest issued"
- * applied to seqs, spread over a fixed number of buckets ({@link SessionExpiry#buckets}): when a
- * session expires, its highest seq is raised into the three buckets its name hashes to (each keeps
- * the highest seq any expired session put there); a client's expired floor is the least of its three
- * buckets. An expired client's floor is at least its own highest seq, so its retries are always
- * refused, never applied twice; a new client is taken for an expired one only when its seq is at or
- * below the floors of all three of its buckets, and then the refusal tells it what to do (a new
- * client name, or seqs above the floor, which are certainly new). Memory is fixed, whatever the
- * number of names ever seen; the cost is that refusals of new clients grow as the buckets fill with
- * expired named clients: about (1 - e^(-3n/b))^3 for a new client numbering from 1 after n expired
- * clients in b buckets, so b should be ten or more times the named clients expected to expire in the
- * store's life. (Keeping each expired name for a while instead would refuse no new client, but would
- * apply a retry twice once its name was dropped; safety is chosen over that.)
+ * <p><b>Registered clients: exact.</b> As in the dissertation, a client may register ({@link
+ * #register}, through the log like any request): the store issues it a fresh id, {@value
+ * RequestId#REGISTERED_PREFIX}{@code n} for the n-th registration, and opens its session. The store
+ * keeps one number, how many ids it issued ({@link #registered}), so for a registered id without a
+ * session the answer is exact: above that number it was never issued ({@link Why#UNKNOWN_CLIENT}:
+ * register first); at or below it, its session expired ({@link Why#SESSION_EXPIRED}: any of its
+ * requests may have been applied before, so none is applied now; register again). A new client that
+ * registers is never taken for an expired one, and an expired one's retry is never applied twice,
+ * whatever the number of clients ever seen, with no state per expired client.
+ *
+ * <p><b>Self-named clients: safe, not exact.</b> A client that names itself ({@code
+ * ?client=alice&seq=1}) keeps working without registering, but a name alone cannot say whether it
+ * was used before without keeping every name forever. What is kept instead is the dissertation's
+ * "highest issued" applied to seqs, spread over a fixed number of buckets ({@link
+ * SessionExpiry#buckets}): when a self-named session expires, its highest seq is raised into the
+ * three buckets its name hashes to; a client's expired floor is the least of its three buckets. An
+ * expired client's floor is at least its own highest seq, so its retries are always refused, never
+ * applied twice; but a new self-named client is taken for an expired one when its seq is at or below
+ * the floors of all three of its buckets: about (1 - e^(-3n/b))^3 for a new client numbering from 1
+ * after n expired self-named clients in b buckets. The refusal says what to do (register, or number
+ * above the floor). Clients that must never be refused by mistake register.
  *
  * <p>Deterministic: expiry counts the requests taken, in the order the replicated log applies them,
  * never a clock, so every replica expires the same sessions at the same point; the settings travel
@@ -66,7 +73,8 @@ import org.pcollections.TreePSet;
  *
  * <p>Cost: structure-sharing (persistent) maps, so a new request costs O(log n) for n sessions plus a
  * copy of its client's window (at most {@value #WINDOW} entries), and each expiry O(log n); a retry
- * changes nothing. On the wire a plain map of sessions, the clock, the buckets in use, the settings.
+ * changes nothing; a registration O(log n). On the wire a plain map of sessions, the clock, the
+ * buckets in use, the count of registrations, the settings.
  *
  * @param <R> the answers remembered
  */
@@ -87,6 +95,7 @@ public final class ClientSessions<R> implements WireMessage {
   private final long clock;
   private final TreePMap<Integer, Long> expired;
   private final SessionExpiry expiry;
+  private final long registered;
   /** The sessions by their client's last new request, oldest first: the next to expire. */
   private final TreePSet<Active> byActivity;
 
@@ -111,7 +120,7 @@ public final class ClientSessions<R> implements WireMessage {
   }
 
   private ClientSessions(SessionExpiry expiry) {
-    this(TreePMap.empty(), 0, TreePMap.empty(), Objects.requireNonNull(expiry, "expiry"), TreePSet.empty());
+    this(TreePMap.empty(), 0, TreePMap.empty(), Objects.requireNonNull(expiry, "expiry"), 0, TreePSet.empty());
   }
 
   /**
@@ -122,19 +131,23 @@ public final class ClientSessions<R> implements WireMessage {
    * @param clock how many new requests were taken
    * @param expired the buckets in use: each the highest seq an expired session hashed to it had
    * @param expiry when sessions expire (null: {@link SessionExpiry#DEFAULT})
+   * @param registered how many client ids {@link #register} issued (absent: none)
    */
   @JsonCreator
   public ClientSessions(@JsonProperty("byClient") Map<String, Session> byClient, @JsonProperty("clock") long clock,
-      @JsonProperty("expired") Map<Integer, Long> expired, @JsonProperty("expiry") SessionExpiry expiry) {
-    this(persistent(byClient), clock, persistent(expired), expiry == null ? SessionExpiry.DEFAULT : expiry, null);
+      @JsonProperty("expired") Map<Integer, Long> expired, @JsonProperty("expiry") SessionExpiry expiry,
+      @JsonProperty("registered") long registered) {
+    this(persistent(byClient), clock, persistent(expired), expiry == null ? SessionExpiry.DEFAULT : expiry,
+        registered, null);
   }
 
   private ClientSessions(TreePMap<String, Session> byClient, long clock, TreePMap<Integer, Long> expired,
-      SessionExpiry expiry, TreePSet<Active> byActivity) {
+      SessionExpiry expiry, long registered, TreePSet<Active> byActivity) {
     this.byClient = byClient;
     this.clock = clock;
     this.expired = expired;
     this.expiry = expiry;
+    this.registered = registered;
     this.byActivity = byActivity != null ? byActivity : byClient.entrySet().stream()
         .map(e -> new Active(e.getValue().lastActive(), e.getKey())).collect(TreePSet.toTreePSet());
   }
@@ -170,6 +183,12 @@ public final class ClientSessions<R> implements WireMessage {
     return expiry;
   }
 
+  /** How many client ids {@link #register} issued: {@code reg-1} to {@code reg-<this>}. */
+  @JsonProperty("registered")
+  public long registered() {
+    return registered;
+  }
+
   /** Why a request was refused. */
   public enum Why {
     /** Its id already names another request. */
@@ -177,7 +196,9 @@ public final class ClientSessions<R> implements WireMessage {
     /** Its seq is older than the requests its client's session remembers. */
     SEQ_FORGOTTEN,
     /** Its client has no session, and its seq may be that of a request applied before its session expired. */
-    SESSION_EXPIRED;
+    SESSION_EXPIRED,
+    /** Its client names a registered id ({@link RequestId#isRegistered}) this store never issued. */
+    UNKNOWN_CLIENT;
 
     /** The name a client sees, such as {@code id-reused}. */
     public String label() {
@@ -258,6 +279,9 @@ public final class ClientSessions<R> implements WireMessage {
       return new Fresh<>();
     }
     Session session = byClient.get(id.client());
+    if (session == null && id.isRegistered()) {
+      return unregistered(id);
+    }
     if (session == null) {
       long floor = expiredFloor(id.client());
       if (id.seq() <= floor) {
@@ -265,8 +289,9 @@ public final class ClientSessions<R> implements WireMessage {
             + id.seq() + " is not above " + floor + ", the highest seq of the expired sessions this store cannot tell"
             + " it from: if its session expired (no new request from it while " + expiry.afterRequests()
             + " others were taken), this request may have been applied already, and it was not applied now."
-            + " Start a new client id (a name not used before); a client that is new may instead number its"
-            + " requests above " + floor);
+            + " Register for a new client id (one the store issues, never mistaken for an expired one), or start a new"
+            + " client name; a client that is new may instead"
+            + " number its requests above " + floor);
       }
       return new Fresh<>();
     }
@@ -284,6 +309,36 @@ public final class ClientSessions<R> implements WireMessage {
           + " cannot be told; it was not applied now: use a new seq");
     }
     return new Fresh<>();
+  }
+
+  /** The refusal of a request of a registered id with no session: never issued, or expired (exact). */
+  private <X> Refused<X> unregistered(RequestId id) {
+    long number = RequestId.registeredNumber(id.client());
+    if (number < 1 || number > registered) {
+      return new Refused<>(Why.UNKNOWN_CLIENT, "client " + id.client() + " was never registered by this store (it"
+          + " issued " + (registered == 0 ? "no client ids" : "reg-1 to reg-" + registered) + "; a client name"
+          + " starting " + RequestId.REGISTERED_PREFIX + " is one the store issues), and the request was not applied:"
+          + " register to get a client id, or name the client without that prefix");
+    }
+    return new Refused<>(Why.SESSION_EXPIRED, "the session of client " + id.client() + " expired (no new request"
+        + " from it while " + expiry.afterRequests() + " others were taken), so request " + id + " may have been"
+        + " applied before, and it was not applied now. Register again for a new client id");
+  }
+
+  /** The sessions after a registration, and the client id it issued. */
+  public record Registration<R>(ClientSessions<R> sessions, String client) {}
+
+  /**
+   * Issues the next client id ({@value RequestId#REGISTERED_PREFIX}{@code n}) and opens its session,
+   * as a new request does: the clock advances and silent sessions expire. Apply it through the log,
+   * so every replica issues the same id at the same entry.
+   */
+  public Registration<R> register() {
+    String client = RequestId.REGISTERED_PREFIX + (registered + 1);
+    long now = clock + 1;
+    TreePMap<String, Session> clients = byClient.plus(client, new Session(0, List.of(), now));
+    TreePSet<Active> activity = byActivity.plus(new Active(now, client));
+    return new Registration<>(expire(clients, now, activity, registered + 1), client);
   }
 
   /**
@@ -311,6 +366,10 @@ public final class ClientSessions<R> implements WireMessage {
     TreePSet<Active> activity = byActivity;
     if (!id.isAnonymous()) {
       Session session = clients.get(id.client());
+      if (session == null && id.isRegistered()) {
+        throw new IllegalStateException("request " + id + " of a client without a session was recorded as new: "
+            + unregistered(id).reason());
+      }
       if (session == null) {
         session = new Session(expiredFloor(id.client()), List.of(), now);
       } else {
@@ -321,20 +380,32 @@ public final class ClientSessions<R> implements WireMessage {
       clients = clients.plus(id.client(), session.with(applied, now));
       activity = activity.plus(new Active(now, id.client()));
     }
+    return expire(clients, now, activity, registered);
+  }
+
+  /**
+   * The sessions at clock {@code now}, those silent for {@link SessionExpiry#afterRequests} gone; a
+   * self-named one leaves its highest seq in its buckets, a registered one nothing (its number says
+   * it was issued).
+   */
+  private ClientSessions<R> expire(TreePMap<String, Session> clients, long now, TreePSet<Active> activity,
+      long issued) {
     TreePMap<Integer, Long> buckets = expired;
     long horizon = now - expiry.afterRequests();
     while (!activity.isEmpty() && activity.first().at() <= horizon) {
       Active oldest = activity.first();
-      long highest = clients.get(oldest.client()).highestSeq();
-      for (int bucket : buckets(oldest.client())) {
-        if (buckets.getOrDefault(bucket, 0L) < highest) {
-          buckets = buckets.plus(bucket, highest);
+      if (!RequestId.isRegistered(oldest.client())) {
+        long highest = clients.get(oldest.client()).highestSeq();
+        for (int bucket : buckets(oldest.client())) {
+          if (buckets.getOrDefault(bucket, 0L) < highest) {
+            buckets = buckets.plus(bucket, highest);
+          }
         }
       }
       clients = clients.minus(oldest.client());
       activity = activity.minusFirst();
     }
-    return new ClientSessions<>(clients, now, buckets, expiry, activity);
+    return new ClientSessions<>(clients, now, buckets, expiry, issued, activity);
   }
 
   /** The least of the buckets {@code client} hashes to: at least the highest seq of its expired session. */
@@ -363,18 +434,18 @@ public final class ClientSessions<R> implements WireMessage {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ClientSessions<?> s && clock == s.clock && byClient.equals(s.byClient)
-        && expired.equals(s.expired) && expiry.equals(s.expiry);
+    return o instanceof ClientSessions<?> s && clock == s.clock && registered == s.registered
+        && byClient.equals(s.byClient) && expired.equals(s.expired) && expiry.equals(s.expiry);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(byClient, clock, expired, expiry);
+    return Objects.hash(byClient, clock, expired, expiry, registered);
   }
 
   @Override
   public String toString() {
     return "ClientSessions[" + byClient.size() + " sessions, clock " + clock + ", " + expired.size()
-        + " expired buckets, " + expiry + "]";
+        + " expired buckets, " + registered + " registered, " + expiry + "]";
   }
 }

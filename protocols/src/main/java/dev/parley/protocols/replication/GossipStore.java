@@ -198,6 +198,10 @@ public final class GossipStore
 
   private Effect<Merged, VersionedStore> onRequest(VersionedStore store, Request r) {
     KvRequest request = r.request();
+    if (request instanceof Register) {
+      upcalls.tell(new KvReply.Unavailable(request.id(), Register.NOT_HERE));
+      return Effect().none();
+    }
     ClientSessions.Check<KvReply> seen = sessions.check(request);
     if (seen instanceof ClientSessions.Refused<KvReply> refused) {
       upcalls.tell(KvReply.Rejected.of(request.id(), refused));

@@ -6,7 +6,7 @@ import dev.parley.protocols.core.Fingerprint;
 
 /**
  * The replicated key-value interface every algorithm of this package offers, as downcalls ({@link
- * Put}, {@link Get}, {@link Cas}); each is answered by a {@link KvReply} upcall carrying its {@link
+ * Put}, {@link Get}, {@link Cas}, and {@link Register} for a client id of the store's own); each is answered by a {@link KvReply} upcall carrying its {@link
  * RequestId}, at the node the request was given to. One workload, one nemesis and one
  * linearizability checker serve every algorithm.
  *
@@ -18,19 +18,23 @@ import dev.parley.protocols.core.Fingerprint;
 @JsonSubTypes({
   @JsonSubTypes.Type(value = Put.class, name = "put"),
   @JsonSubTypes.Type(value = Get.class, name = "get"),
-  @JsonSubTypes.Type(value = Cas.class, name = "cas")
+  @JsonSubTypes.Type(value = Cas.class, name = "cas"),
+  @JsonSubTypes.Type(value = Register.class, name = "register")
 })
-public sealed interface KvRequest extends ClientRequest permits Put, Get, Cas {
+public sealed interface KvRequest extends ClientRequest permits Put, Get, Cas, Register {
 
   @Override
   RequestId id();
 
   String key();
 
-  /** Its kind in a word: put, get or cas. */
+  /** Its kind in a word: put, get, cas or register. */
   default String kind() {
     if (this instanceof Put) {
       return "put";
+    }
+    if (this instanceof Register) {
+      return "register";
     }
     return this instanceof Get ? "get" : "cas";
   }

@@ -51,7 +51,8 @@ public record KvStore(Map<String, String> values, ClientSessions<KvReply> sessio
       StateMachine.of(TreePMap.empty(), KvStore::applyToKeys);
 
   private static final SessionStateMachine<Map<String, String>, KvRequest, KvReply> WITH_SESSIONS =
-      SessionStateMachine.wrap(KEYS, (request, why, reason) -> new KvReply.Rejected(request.id(), why, reason));
+      SessionStateMachine.wrap(KEYS, (request, why, reason) -> new KvReply.Rejected(request.id(), why, reason))
+          .withRegistration((request, client) -> new KvReply.Ok(request.id(), client));
 
   public KvStore {
     values = values instanceof TreePMap<String, String> shared ? shared : TreePMap.from(values);
@@ -67,7 +68,8 @@ public record KvStore(Map<String, String> values, ClientSessions<KvReply> sessio
    * Applies {@code request} once, by the rules of {@link ClientSessions}: a retry of a write changes
    * nothing and is answered with its first answer, a request under an id that names another one (or
    * one too old to tell) is answered {@link KvReply.Rejected} without effect. A get reads the values
-   * without changing them (its id is remembered).
+   * without changing them (its id is remembered). A {@link Register} issues a client id, answered
+   * {@link KvReply.Ok} with the id as its value.
    */
   public Result apply(KvRequest request) {
     StateMachine.Applied<SessionStateMachine.Sessioned<Map<String, String>, KvReply>, KvReply> applied =

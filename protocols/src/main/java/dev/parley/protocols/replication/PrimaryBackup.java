@@ -9,9 +9,7 @@ import akka.persistence.typed.javadsl.Effect;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.actor.typed.ActorSystem;
-import dev.parley.protocols.core.ByteBudget;
 import dev.parley.protocols.core.Chunk;
-import dev.parley.protocols.core.ChunkAssembler;
 import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
@@ -20,7 +18,6 @@ import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.WireMessage;
 import dev.parley.protocols.core.WriteAhead;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -82,8 +79,8 @@ import java.util.TreeSet;
  * messages per request (a Replicate to each backup and its Ack), reads included; a view change costs
  * 2(N-1) for the promises and N-1 snapshots.
  *
- * <p>Files by role: this one (vocabulary, backups and view changes) and {@link PrimaryRole} (what a
- * primary does in its view).
+ * <p>Files by role: this one (vocabulary and view changes), {@link PrimaryRole} (what a primary
+ * does in its view) and {@link BackupRole} (what a backup does with the primary's entries and state).
  */
 public final class PrimaryBackup
     extends EventSourcedBehavior<PrimaryBackup.Command, PrimaryBackup.Event, PrimaryBackup.State> {
@@ -262,8 +259,8 @@ public final class PrimaryBackup
   private final WriteAhead<Command, Event, State> writes;
   private final PrimaryRole primaryRole;
   private final ActorSystem<?> system;
+  private final BackupRole backupRole;
   private PayloadCodec codec;
-  private final ChunkAssembler incoming = new ChunkAssembler();
   private Role role = Role.BACKUP;
   private NodeId primary;
   private final Map<NodeId, Promise> promises = new HashMap<>();
@@ -278,6 +275,7 @@ public final class PrimaryBackup
     this.upcalls = upcalls;
     this.writes = new WriteAhead<>(Effect());
     this.primaryRole = primaryRole;
+    this.backupRole = new BackupRole(peers, this::codec);
     this.system = system;
     resetSuspectTimer();
   }
@@ -345,64 +343,25 @@ public final class PrimaryBackup
   // ---------------------------------------------------------------- backups follow the primary
 
   private Effect<Event, State> onReplicate(State state, Replicate m) {
-    if (m.view() < state.view()) {
-      peers.tell(m.primary(), new Ack(state.view(), self(), NEEDS_STATE));
+    List<Event> events = backupRole.onReplicate(state, m);
+    if (events == null) {
       return Effect().none();
-    }
-    List<Event> events = new ArrayList<>();
-    if (m.view() > state.view()) {
-      events.add(new ViewAdopted(m.view(), m.primary()));
-    }
-    long seq = state.seq();
-    if (state.installedView() == m.view() && m.firstSeq() <= seq + 1) {
-      for (int i = 0; i < m.entries().size(); i++) {
-        long entrySeq = m.firstSeq() + i;
-        if (entrySeq == seq + 1) {
-          events.add(new Applied(entrySeq, m.entries().get(i)));
-          seq = entrySeq;
-        }
-      }
     }
     return writes.then(events, state, after -> {
       follow(m.primary());
-      long held = after.installedView() == m.view() ? after.seq() : NEEDS_STATE;
-      peers.tell(m.primary(), new Ack(m.view(), self(), held));
+      backupRole.replicated(after, m);
     });
   }
 
   /** A chunk of the primary's state: held until the chunks complete it, then installed. */
   private Effect<Event, State> onSnapshot(State state, Snapshot m) {
-    if (m.view() < state.view()) {
-      peers.tell(m.primary(), new Ack(state.view(), self(), NEEDS_STATE));
+    List<Event> events = backupRole.onSnapshot(state, m);
+    if (events == null) {
       return Effect().none();
-    }
-    if (state.installedView() == m.view() && state.seq() >= m.seq()) {
-      peers.tell(m.primary(), new SnapshotReply(m.view(), self(), m.seq(), m.chunk().total()));
-      return Effect().none(); // installed already
-    }
-    ChunkAssembler.Outcome outcome = incoming.accept(List.of(m.view(), m.primary(), m.seq()), m.chunk());
-    if (outcome instanceof ChunkAssembler.Partial p) {
-      peers.tell(m.primary(), new SnapshotReply(m.view(), self(), m.seq(), p.received()));
-      return Effect().none();
-    }
-    KvStore store;
-    try {
-      store = (KvStore) codec().deserialize(((ChunkAssembler.Whole) outcome).payload());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalStateException("primary-backup node " + self() + " cannot read the state of view "
-          + m.view() + " from " + m.primary() + ": " + e.getMessage(), e);
-    }
-    List<Event> events = new ArrayList<>();
-    if (m.view() > state.view()) {
-      events.add(new ViewAdopted(m.view(), m.primary()));
-    }
-    if (state.installedView() != m.view() || m.seq() > state.seq()) {
-      events.add(new StateInstalled(m.view(), m.seq(), store));
     }
     return writes.then(events, state, after -> {
       follow(m.primary());
-      peers.tell(m.primary(), new SnapshotReply(m.view(), self(), m.seq(), m.chunk().total()));
-      peers.tell(m.primary(), new Ack(m.view(), self(), after.seq()));
+      backupRole.installed(after, m);
     });
   }
 

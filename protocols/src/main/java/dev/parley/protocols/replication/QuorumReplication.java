@@ -249,6 +249,8 @@ public final class QuorumReplication
       upcalls.tell(retry.first());
     } else if (inFlight != null && !inFlight.request.fingerprint().equals(request.fingerprint())) {
       upcalls.tell(KvReply.Rejected.of(request.id(), ClientSessions.idReused(request, inFlight.request)));
+    } else if (request instanceof Register) {
+      upcalls.tell(new KvReply.Unavailable(request.id(), Register.NOT_HERE));
     } else if (request instanceof Cas) {
       upcalls.tell(new KvReply.Unavailable(request.id(),
           "cas needs consensus, which quorums alone do not give; use raft"));

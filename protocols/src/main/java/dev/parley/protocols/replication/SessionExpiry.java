@@ -5,8 +5,9 @@ import dev.parley.protocols.core.WireMessage;
 /**
  * When client sessions ({@link ClientSessions}) expire, and how much the store keeps to recognise an
  * expired client: a session expires once {@code afterRequests} requests of the store's clients have
- * been taken since its own client's last one; an expired session leaves its highest seq folded into
- * {@code buckets} counters, so a retry of one of its requests is refused, never applied again.
+ * been taken since its own client's last one; an expired session of a self-named client leaves its
+ * highest seq folded into {@code buckets} counters, so a retry of one of its requests is refused,
+ * never applied again (a registered client's needs nothing kept: its issued number says it expired).
  *
  * <p>Measured in requests, not in time, so every replica expires the same sessions at the same point
  * of the log (the Raft dissertation's section 6.3 asks for expiry that depends on the log alone); it
@@ -15,8 +16,8 @@ import dev.parley.protocols.core.WireMessage;
  *
  * @param afterRequests how many requests (of any client) a client may stay silent before its session
  *     expires; at least 1
- * @param buckets how many counters remember the highest seq of expired sessions (more: fewer new
- *     clients mistaken for expired ones, a larger snapshot; at most 8 bytes each, only those in use)
+ * @param buckets how many counters remember the highest seq of expired self-named sessions (more:
+ *     fewer new self-named clients mistaken for expired ones, a larger snapshot; at most 8 bytes each, only those in use)
  */
 public record SessionExpiry(long afterRequests, int buckets) implements WireMessage {
 

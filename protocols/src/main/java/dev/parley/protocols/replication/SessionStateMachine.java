@@ -9,7 +9,9 @@ import java.util.Objects;
  * names one request. The rules are {@link ClientSessions}'s: a retry of a write is answered with its
  * first answer and not applied again, a retried read is read again, another request under a used id
  * (or an id older than the client's window) is refused without effect, requests of one client are
- * applied in whatever order they arrive. The wrapped machine never sees a retry or a refused request.
+ * applied in whatever order they arrive. The wrapped machine never sees a retry or a refused request,
+ * nor a registration ({@link ClientRequest#registers}, given {@link #withRegistration}): the sessions
+ * issue the client its id.
  *
  * <p>This is where sessions live for every machine {@link Raft} replicates that wants them (the
  * partitioned log's {@code LogStore}, a user's machine); {@link KvStore} keeps its sessions beside its
@@ -35,6 +37,12 @@ public final class SessionStateMachine<S, C extends ClientRequest, R>
     R refuse(C request, ClientSessions.Why why, String reason);
   }
 
+  /** The answer to a registration ({@link ClientRequest#registers}): the request and the client id issued. */
+  @FunctionalInterface
+  public interface Registrar<C, R> {
+    R registered(C request, String client);
+  }
+
   /** The wrapped machine's state and the clients' sessions. */
   public record Sessioned<S, R>(@Payload S state, ClientSessions<R> sessions) implements WireMessage {
     public Sessioned {
@@ -45,22 +53,33 @@ public final class SessionStateMachine<S, C extends ClientRequest, R>
   private final StateMachine<S, C, R> machine;
   private final Refusal<C, R> refusal;
   private final SessionExpiry expiry;
+  private final Registrar<C, R> registrar;
 
-  private SessionStateMachine(StateMachine<S, C, R> machine, Refusal<C, R> refusal, SessionExpiry expiry) {
+  private SessionStateMachine(StateMachine<S, C, R> machine, Refusal<C, R> refusal, SessionExpiry expiry,
+      Registrar<C, R> registrar) {
     this.machine = Objects.requireNonNull(machine, "machine");
     this.refusal = Objects.requireNonNull(refusal, "refusal");
     this.expiry = Objects.requireNonNull(expiry, "expiry");
+    this.registrar = registrar;
   }
 
   /** {@code machine} with client sessions; a refused request is answered {@code refusal}'s reply. */
   public static <S, C extends ClientRequest, R> SessionStateMachine<S, C, R> wrap(StateMachine<S, C, R> machine,
       Refusal<C, R> refusal) {
-    return new SessionStateMachine<>(machine, refusal, SessionExpiry.DEFAULT);
+    return new SessionStateMachine<>(machine, refusal, SessionExpiry.DEFAULT, null);
   }
 
   /** This machine with sessions that expire by {@code expiry} (fixed when its state starts empty). */
   public SessionStateMachine<S, C, R> withExpiry(SessionExpiry expiry) {
-    return new SessionStateMachine<>(machine, refusal, expiry);
+    return new SessionStateMachine<>(machine, refusal, expiry, registrar);
+  }
+
+  /**
+   * This machine issuing client ids to registrations ({@link ClientSessions#register}), each answered
+   * {@code registrar}'s reply; without it a registration is refused as an unknown operation.
+   */
+  public SessionStateMachine<S, C, R> withRegistration(Registrar<C, R> registrar) {
+    return new SessionStateMachine<>(machine, refusal, expiry, Objects.requireNonNull(registrar, "registrar"));
   }
 
   @Override
@@ -77,6 +96,15 @@ public final class SessionStateMachine<S, C extends ClientRequest, R>
     }
     if (check instanceof ClientSessions.Retry<R> retry && retry.first() != null) {
       return new Applied<>(state, retry.first());
+    }
+    if (command.registers()) {
+      if (registrar == null) {
+        throw new IllegalArgumentException(command.describe() + " (" + command.id() + "): this state machine does"
+            + " not register clients; name the client instead");
+      }
+      ClientSessions.Registration<R> registration = state.sessions().register();
+      R reply = registrar.registered(command, registration.client());
+      return new Applied<>(new Sessioned<>(state.state(), registration.sessions().record(command, reply)), reply);
     }
     Applied<S, R> applied = machine.apply(state.state(), command);
     ClientSessions<R> sessions = check instanceof ClientSessions.Fresh<R>

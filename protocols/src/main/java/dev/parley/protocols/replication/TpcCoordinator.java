@@ -14,6 +14,7 @@ import dev.parley.protocols.replication.TwoPhaseCommit.CoordinatorEnded;
 import dev.parley.protocols.replication.TwoPhaseCommit.CoordinatorState;
 import dev.parley.protocols.replication.TwoPhaseCommit.CoordinatorWaiting;
 import dev.parley.protocols.replication.TwoPhaseCommit.DecisionRequest;
+import dev.parley.protocols.replication.TwoPhaseCommit.Ended;
 import dev.parley.protocols.replication.TwoPhaseCommit.Event;
 import dev.parley.protocols.replication.TwoPhaseCommit.GlobalDecision;
 import dev.parley.protocols.replication.TwoPhaseCommit.Joined;
@@ -37,8 +38,9 @@ import java.util.TreeSet;
  * The coordinator's side of {@link TwoPhaseCommit} (whose head comment has the model, guarantees and
  * cost): it hands out a transaction's work (INIT), logs the transaction and asks for the votes
  * (WAIT), logs the decision before it sends it (COMMIT or ABORT), resends it until every
- * participant acknowledged, then logs the end; asked about a transaction it has no record of, it
- * answers ABORT (presumed abort).
+ * participant acknowledged, then logs the end and tells them it {@link Ended}; asked about a
+ * transaction it has no record of, it answers ABORT (presumed abort). Its finished transactions and
+ * their answers stay only in the window {@link TpcState} keeps.
  */
 class TpcCoordinator {
 
@@ -68,6 +70,10 @@ class TpcCoordinator {
 
   Effect<Event, TpcState> onRequest(TpcState state, Request r) {
     KvRequest request = r.request();
+    if (request instanceof Register) {
+      node.answer(new KvReply.Unavailable(request.id(), Register.NOT_HERE));
+      return node.none();
+    }
     String key = request.key();
     Part part;
     if (request instanceof Put p) {
@@ -229,17 +235,29 @@ class TpcCoordinator {
     return new KvReply.Unavailable(request.id(), "transaction aborted: " + reason);
   }
 
+  /**
+   * A participant has the decision; once all have, the end is logged and they are told. An Ack of a
+   * transaction this coordinator finished, or has no record of and is not starting (forgotten, or
+   * never past INIT here), is answered {@link Ended}: nobody needs the participant's record.
+   */
   Effect<Event, TpcState> onAck(TpcState state, Ack a) {
     CoordinatorTx tx = coordinated(state, a.txId());
+    if ((tx == null && !starting.containsKey(a.txId())) || (tx != null && tx.ended())) {
+      node.send(a.from(), new Ended(a.txId(), node.self()));
+      return node.none();
+    }
     Set<NodeId> acked = acks.get(a.txId());
-    if (tx == null || !tx.decided() || tx.ended() || acked == null) {
+    if (tx == null || !tx.decided() || acked == null) {
       return node.none();
     }
     acked.add(a.from());
     if (!acked.containsAll(tx.parts().keySet())) {
       return node.none();
     }
-    return node.writes.then(ended(tx), state, s -> acks.remove(tx.txId()));
+    return node.writes.then(ended(tx), state, s -> {
+      acks.remove(tx.txId());
+      tx.parts().keySet().forEach(n -> node.send(n, new Ended(tx.txId(), node.self())));
+    });
   }
 
   // ---------------------------------------------------------------- retries, recovery, status
@@ -250,6 +268,9 @@ class TpcCoordinator {
    * decisions are sent again until acknowledged.
    */
   void onTick(TpcState state, Step step, Instant now) {
+    if (replies.size() > state.coordinatorEnded().size() + votes.size() + acks.size()) {
+      replies.keySet().removeIf(txId -> coordinated(state, txId) == null);
+    }
     for (Map.Entry<String, Starting> e : List.copyOf(starting.entrySet())) {
       Starting tx = e.getValue();
       Set<NodeId> silent = new TreeSet<>(tx.parts().keySet());
@@ -288,14 +309,22 @@ class TpcCoordinator {
     }
   }
 
-  /** A READY participant asks for the outcome: the decision, or ABORT if there is no record (logged first). */
+  /**
+   * A READY participant asks for the outcome: the decision; or, with no record, ABORT (presumed
+   * abort), logged first if the transaction is in INIT here, else not logged: a transaction this
+   * coordinator has no record of and is not starting was never logged here (so nobody voted YES on
+   * it) or was finished and forgotten (so the question is a late duplicate), and recording an ABORT
+   * would contradict a forgotten COMMIT.
+   */
   Effect<Event, TpcState> onDecisionRequest(TpcState state, DecisionRequest r) {
     String txId = r.txId();
     CoordinatorTx tx = coordinated(state, txId);
+    if (tx == null && !starting.containsKey(txId)) {
+      node.send(r.from(), new GlobalDecision(txId, node.self(), false));
+      return node.none();
+    }
     if (tx == null) {
-      if (starting.containsKey(txId)) {
-        abortInInit(txId, r.from() + " asked for the outcome before the vote");
-      }
+      abortInInit(txId, r.from() + " asked for the outcome before the vote");
       return node.writes.then(new CoordinatorDecided(txId, false, "unknown to its coordinator (presumed abort)"),
           s -> node.send(r.from(), new GlobalDecision(txId, node.self(), false)));
     }
@@ -330,8 +359,8 @@ class TpcCoordinator {
     return state.coordinating().get(txId);
   }
 
-  /** The coordinator's log, in transaction id order. */
+  /** The coordinator's log, in transaction id order (a sorted map already). */
   Collection<CoordinatorTx> coordinatorLog(TpcState state) {
-    return new TreeMap<>(state.coordinating()).values();
+    return state.coordinating().values();
   }
 }

@@ -8,10 +8,12 @@ import dev.parley.protocols.replication.TpcState.Part;
 import dev.parley.protocols.replication.TwoPhaseCommit.Ack;
 import dev.parley.protocols.replication.TwoPhaseCommit.Begin;
 import dev.parley.protocols.replication.TwoPhaseCommit.DecisionRequest;
+import dev.parley.protocols.replication.TwoPhaseCommit.Ended;
 import dev.parley.protocols.replication.TwoPhaseCommit.Event;
 import dev.parley.protocols.replication.TwoPhaseCommit.GlobalDecision;
 import dev.parley.protocols.replication.TwoPhaseCommit.Joined;
 import dev.parley.protocols.replication.TwoPhaseCommit.ParticipantDecided;
+import dev.parley.protocols.replication.TwoPhaseCommit.ParticipantEnded;
 import dev.parley.protocols.replication.TwoPhaseCommit.ParticipantReady;
 import dev.parley.protocols.replication.TwoPhaseCommit.ParticipantState;
 import dev.parley.protocols.replication.TwoPhaseCommit.Participation;
@@ -32,7 +34,9 @@ import java.util.TreeMap;
  * cost): it takes its share of a transaction's work and locks its keys (INIT), votes YES once it
  * logged READY or NO once it logged ABORT, logs and applies the decision; in INIT it may abort on its
  * own after {@code initTimeout}, in READY it may not: it asks the coordinator and, once READY for
- * {@code blockedAfter}, the other participants too (cooperative termination).
+ * {@code blockedAfter}, the other participants too (cooperative termination). A decided transaction
+ * is kept until its coordinator says it {@link Ended} (its Ack is sent again every {@code
+ * blockedAfter} until then), then only in the window {@link TpcState} keeps.
  */
 class TpcParticipant {
 
@@ -48,6 +52,8 @@ class TpcParticipant {
   private final TpcNode node;
   private final Map<String, Initial> initial = new TreeMap<>();
   private final Map<String, Instant> readySince = new HashMap<>();
+  /** When each decided transaction not yet ended last acknowledged its decision. */
+  private final Map<String, Instant> ackedAt = new HashMap<>();
 
   TpcParticipant(TpcNode node) {
     this.node = node;
@@ -141,6 +147,16 @@ class TpcParticipant {
     return node.none();
   }
 
+  /** The coordinator says every participant has the decision: the record may be forgotten (logged). */
+  Effect<Event, TpcState> onEnded(TpcState state, Ended e) {
+    ParticipantTx tx = state.participating().get(e.txId());
+    ackedAt.remove(e.txId());
+    if (tx == null || !tx.awaitsEnd()) {
+      return node.none();
+    }
+    return node.writes.then(new ParticipantEnded(e.txId()), s -> { });
+  }
+
   /** Aborts a transaction this participant has not voted on; it will vote NO if asked. */
   void abortUnilaterally(Step step, String txId, NodeId coordinator) {
     initial.remove(txId);
@@ -166,8 +182,20 @@ class TpcParticipant {
 
   // ---------------------------------------------------------------- retries, recovery, status
 
-  /** The retry tick: INIT past {@code initTimeout} aborts; READY asks for the outcome. */
+  /**
+   * The retry tick: INIT past {@code initTimeout} aborts; READY asks for the outcome; a decision not
+   * yet ended is acknowledged again every {@code blockedAfter}.
+   */
   void onTick(TpcState state, Step step, Instant now) {
+    for (ParticipantTx tx : state.participating().values()) {
+      if (tx.awaitsEnd() && tx.coordinator() != null) {
+        Instant last = ackedAt.computeIfAbsent(tx.txId(), id -> now);
+        if (!now.isBefore(last.plus(node.settings.blockedAfter()))) {
+          ackedAt.put(tx.txId(), now);
+          node.send(tx.coordinator(), new Ack(tx.txId(), node.self()));
+        }
+      }
+    }
     for (Map.Entry<String, Initial> e : List.copyOf(initial.entrySet())) {
       if (!now.isBefore(e.getValue().since().plus(node.settings.initTimeout()))) {
         abortUnilaterally(step, e.getKey(), e.getValue().coordinator());
@@ -202,7 +230,7 @@ class TpcParticipant {
   Map<ParticipantState, List<String>> byState(TpcState state) {
     Map<ParticipantState, List<String>> byState = new EnumMap<>(ParticipantState.class);
     initial.keySet().forEach(id -> TpcNode.list(byState, ParticipantState.INIT, id));
-    new TreeMap<>(state.participating()).values().forEach(tx -> TpcNode.list(byState, tx.state(), tx.txId()));
+    state.participating().values().forEach(tx -> TpcNode.list(byState, tx.state(), tx.txId()));
     return byState;
   }
 
@@ -229,10 +257,10 @@ class TpcParticipant {
     return locks;
   }
 
+  /** The READY transactions, in id order (the log is a sorted map). */
   static List<ParticipantTx> ready(TpcState state) {
     return state.participating().values().stream()
         .filter(tx -> tx.state() == ParticipantState.READY)
-        .sorted((a, b) -> a.txId().compareTo(b.txId()))
         .toList();
   }
 }

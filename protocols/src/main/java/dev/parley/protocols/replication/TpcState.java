@@ -7,35 +7,79 @@ import dev.parley.protocols.replication.TwoPhaseCommit.Event;
 import dev.parley.protocols.replication.TwoPhaseCommit.ParticipantState;
 import dev.parley.protocols.replication.TwoPhaseCommit.Vote;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.pcollections.TreePMap;
 
 /**
- * What one node of {@link TwoPhaseCommit} keeps on disk: its coordinator's log (every transaction it
- * coordinates past INIT, with its decision), its participant's log (every transaction it voted on or
- * aborted) and the committed values of its partition. Changed only by the node's events; an
+ * What one node of {@link TwoPhaseCommit} keeps on disk: its coordinator's log (the transactions it
+ * coordinates past INIT, with their decisions), its participant's log (the transactions it voted on
+ * or aborted) and the committed values of its partition. Changed only by the node's events; an
  * immutable value, so it can be a snapshot.
+ *
+ * <p>Bounded: a finished transaction is kept only in a window of the last {@code keepEnded}. At the
+ * coordinator a transaction finishes when every participant acknowledged its decision ({@link
+ * TwoPhaseCommit.CoordinatorEnded}); at a participant when its coordinator said so ({@link
+ * TwoPhaseCommit.ParticipantEnded}), so a participant never forgets a decision a fellow participant
+ * may still ask it for. Older finished transactions are dropped, on every replay alike (the window is
+ * part of the state). What remains: the transactions in progress, plus at most {@code keepEnded}
+ * finished ones per role, so the state and its snapshots stay bounded however many transactions ran.
+ *
+ * <p>Cost: persistent sorted maps (structure-sharing), so an event costs O(log n) for n records
+ * kept, never a copy of the logs.
  *
  * @param coordinating the coordinator's transactions by id
  * @param participating the participant's transactions by id (INIT ones are not logged)
  * @param values the committed values of this node's partition
+ * @param coordinatorEnded the coordinator's finished transactions in the order they finished (the
+ *     window; its first is dropped next)
+ * @param participantEnded the participant's finished transactions in the order they finished
+ * @param keepEnded how many finished transactions each role keeps (at least 1)
  */
 public record TpcState(
     Map<String, CoordinatorTx> coordinating,
     Map<String, ParticipantTx> participating,
-    Map<String, String> values)
+    Map<String, String> values,
+    Map<Long, String> coordinatorEnded,
+    Map<Long, String> participantEnded,
+    int keepEnded)
     implements WireMessage {
 
-  public static final TpcState EMPTY = new TpcState(Map.of(), Map.of(), Map.of());
+  /** How many finished transactions each role keeps by default. */
+  public static final int DEFAULT_KEEP_ENDED = 10_000;
+
+  public static final TpcState EMPTY = empty(DEFAULT_KEEP_ENDED);
+
+  /** No transaction yet, keeping {@code keepEnded} finished transactions per role. */
+  public static TpcState empty(int keepEnded) {
+    return new TpcState(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), keepEnded);
+  }
+
+  /** The logs and values with no finished transaction in the windows, keeping the default number. */
+  public TpcState(Map<String, CoordinatorTx> coordinating, Map<String, ParticipantTx> participating,
+      Map<String, String> values) {
+    this(coordinating, participating, values, Map.of(), Map.of(), DEFAULT_KEEP_ENDED);
+  }
 
   public TpcState {
-    coordinating = Map.copyOf(coordinating);
-    participating = Map.copyOf(participating);
-    values = Map.copyOf(values);
+    coordinating = persistent(coordinating);
+    participating = persistent(participating);
+    values = persistent(values);
+    coordinatorEnded = persistent(coordinatorEnded);
+    participantEnded = persistent(participantEnded);
+    if (keepEnded < 1) {
+      throw new IllegalArgumentException("two-phase commit keeps at least 1 finished transaction, got " + keepEnded);
+    }
+  }
+
+  private static <K extends Comparable<? super K>, V> TreePMap<K, V> persistent(Map<K, V> map) {
+    if (map == null) {
+      return TreePMap.empty();
+    }
+    return map instanceof TreePMap<K, V> p ? p : TreePMap.from(map);
   }
 
   /**
@@ -104,6 +148,7 @@ public record TpcState(
    * @param part this participant's share (null if it never voted YES)
    * @param vote what it voted
    * @param state READY, COMMIT or ABORT (INIT is kept in memory only)
+   * @param ended its coordinator said every participant has the decision: it may be forgotten
    */
   public record ParticipantTx(
       String txId,
@@ -111,11 +156,23 @@ public record TpcState(
       List<NodeId> participants,
       Part part,
       Vote vote,
-      ParticipantState state)
+      ParticipantState state,
+      boolean ended)
       implements WireMessage {
 
     public ParticipantTx {
       participants = List.copyOf(participants);
+    }
+
+    /** A record not (yet) finished. */
+    public ParticipantTx(String txId, NodeId coordinator, List<NodeId> participants, Part part, Vote vote,
+        ParticipantState state) {
+      this(txId, coordinator, participants, part, vote, state, false);
+    }
+
+    /** Decided (COMMIT or ABORT) and not yet finished: its coordinator may still need its acknowledgement. */
+    boolean awaitsEnd() {
+      return state != ParticipantState.READY && !ended;
     }
   }
 
@@ -126,12 +183,15 @@ public record TpcState(
     }
     if (event instanceof TwoPhaseCommit.CoordinatorDecided d) {
       CoordinatorTx tx = coordinating.get(d.txId());
-      CoordinatorTx decided = tx != null ? tx.decide(d.commit(), d.reason())
-          : new CoordinatorTx(d.txId(), Map.of(), null, CoordinatorState.ABORT, d.reason(), true);
-      return withCoordinating(decided);
+      if (tx != null) {
+        return withCoordinating(tx.decide(d.commit(), d.reason()));
+      }
+      return coordinatorFinished(
+          new CoordinatorTx(d.txId(), Map.of(), null, CoordinatorState.ABORT, d.reason(), true));
     }
     if (event instanceof TwoPhaseCommit.CoordinatorEnded e) {
-      return withCoordinating(coordinating.get(e.txId()).end());
+      CoordinatorTx tx = coordinating.get(e.txId());
+      return tx == null || tx.ended() ? this : coordinatorFinished(tx.end());
     }
     if (event instanceof TwoPhaseCommit.ParticipantReady r) {
       return withParticipating(new ParticipantTx(r.txId(), r.coordinator(), r.participants(), r.part(), Vote.YES,
@@ -141,8 +201,7 @@ public record TpcState(
       ParticipantTx tx = participating.get(d.txId());
       Map<String, String> next = values;
       if (d.commit()) {
-        next = new HashMap<>(values);
-        next.putAll(tx.part().writes());
+        next = ((TreePMap<String, String>) values).plusAll(tx.part().writes());
       }
       ParticipantTx decided = tx != null
           ? new ParticipantTx(tx.txId(), tx.coordinator(), tx.participants(), tx.part(), tx.vote(),
@@ -150,18 +209,47 @@ public record TpcState(
           : new ParticipantTx(d.txId(), d.coordinator(), List.of(), null, d.vote(), ParticipantState.ABORT);
       return withParticipating(decided, next);
     }
+    if (event instanceof TwoPhaseCommit.ParticipantEnded e) {
+      ParticipantTx tx = participating.get(e.txId());
+      if (tx == null || !tx.awaitsEnd()) {
+        return this;
+      }
+      TreePMap<Long, String> window = ((TreePMap<Long, String>) participantEnded)
+          .plus(next(participantEnded), tx.txId());
+      TreePMap<String, ParticipantTx> kept = ((TreePMap<String, ParticipantTx>) participating).plus(tx.txId(),
+          new ParticipantTx(tx.txId(), tx.coordinator(), tx.participants(), tx.part(), tx.vote(), tx.state(), true));
+      while (window.size() > keepEnded) {
+        kept = kept.minus(window.firstEntry().getValue());
+        window = window.minusFirstEntry();
+      }
+      return new TpcState(coordinating, kept, values, coordinatorEnded, window, keepEnded);
+    }
     throw new IllegalArgumentException("unknown two-phase commit event " + event);
   }
 
+  /** The key the next finished transaction takes in {@code window}. */
+  private static long next(Map<Long, String> window) {
+    return window.isEmpty() ? 1 : ((TreePMap<Long, String>) window).lastKey() + 1;
+  }
+
+  /** {@code tx}, ended, joins the coordinator's window; the oldest beyond {@code keepEnded} are dropped. */
+  private TpcState coordinatorFinished(CoordinatorTx tx) {
+    TreePMap<Long, String> window = ((TreePMap<Long, String>) coordinatorEnded).plus(next(coordinatorEnded), tx.txId());
+    TreePMap<String, CoordinatorTx> kept = ((TreePMap<String, CoordinatorTx>) coordinating).plus(tx.txId(), tx);
+    while (window.size() > keepEnded) {
+      kept = kept.minus(window.firstEntry().getValue());
+      window = window.minusFirstEntry();
+    }
+    return new TpcState(kept, participating, values, window, participantEnded, keepEnded);
+  }
+
   private TpcState withCoordinating(CoordinatorTx tx) {
-    Map<String, CoordinatorTx> next = new HashMap<>(coordinating);
-    next.put(tx.txId(), tx);
-    return new TpcState(next, participating, values);
+    return new TpcState(((TreePMap<String, CoordinatorTx>) coordinating).plus(tx.txId(), tx), participating, values,
+        coordinatorEnded, participantEnded, keepEnded);
   }
 
   private TpcState withParticipating(ParticipantTx tx, Map<String, String> newValues) {
-    Map<String, ParticipantTx> next = new HashMap<>(participating);
-    next.put(tx.txId(), tx);
-    return new TpcState(coordinating, next, newValues);
+    return new TpcState(coordinating, ((TreePMap<String, ParticipantTx>) participating).plus(tx.txId(), tx),
+        newValues, coordinatorEnded, participantEnded, keepEnded);
   }
 }

@@ -64,17 +64,31 @@ import java.util.TreeSet;
  * COMMIT or ABORT re-sends the decision until every participant acknowledges; one that crashed in
  * INIT forgot the transaction and its participants time out. A participant restarting in READY
  * asks as above; one that crashed in INIT lost the work and votes NO. A coordinator asked about a
- * transaction it has no record of answers ABORT (presumed abort).
+ * transaction it has no record of answers ABORT (presumed abort; it logs that only when the
+ * transaction is still in INIT, so a late question about a forgotten transaction never records a
+ * second, different decision).
+ *
+ * <p>Forgetting. Once every participant acknowledged the decision the coordinator logs the end and
+ * tells them {@link Ended}; each logs that ({@link ParticipantEnded}) and acknowledges again, every
+ * {@code blockedAfter}, until it hears it (a participant's Ack of a transaction its coordinator has
+ * finished or forgotten is answered {@link Ended}). Both then keep the finished transaction in a
+ * window of the last {@code keepEnded} (default 10,000) and drop it after: the state stays bounded
+ * ({@link TpcState}). Within the window a client's retry is answered with the outcome and a late
+ * message as before; a participant forgets only what every participant has, so cooperative
+ * termination never asks it about a forgotten decision. What the window assumes: no client retry and
+ * no message delayed past {@code keepEnded} later transactions of the same node (as TCP's TIME-WAIT
+ * assumes a bound on a segment's life); such a retry is taken as a new transaction.
  *
  * <p>Guarantees: atomic commitment (all participants decide alike; COMMIT only if all voted YES),
  * across crashes, restarts and lossy links; a single-key request is linearizable (the key is locked
  * from the work's arrival to the decision, and a read is answered at the decision). Liveness: every
  * transaction ends once its coordinator is up and the links deliver; a coordinator down with all
  * participants READY blocks them (2PC is a blocking protocol). Cost per transaction with P remote
- * participants: 6P messages (the work and its answer, then textbook 2PC's 4P: vote request,
- * vote, decision, acknowledgement; the coordinator's own partition costs none) and, in journal
- * writes, 3 at the coordinator (WAIT, decision, end), 2 per participant voting YES (READY, the
- * decision) and 1 per NO (ABORT). Snapshots every 1,000 events.
+ * participants: 7P messages (the work and its answer, then textbook 2PC's 4P: vote request,
+ * vote, decision, acknowledgement, then the end; the coordinator's own partition costs none) and,
+ * in journal writes, 3 at the coordinator (WAIT, decision, end), 3 per participant voting YES
+ * (READY, the decision, the end) and 2 per NO (ABORT, the end). Snapshots every 1,000 events, of a
+ * bounded state.
  *
  * <p>Files by role: this one (vocabulary, wiring, status), {@link TpcCoordinator}, {@link
  * TpcParticipant}, {@link TpcNode} (what both share: peers, clock, journal) and {@link TpcState}
@@ -85,7 +99,7 @@ public final class TwoPhaseCommit
 
   /** Downcalls, wire messages and the timer. */
   public sealed interface Command extends WireMessage
-      permits Request, Transact, GetStatus, Begin, Joined, VoteRequest, Voted, GlobalDecision, Ack,
+      permits Request, Transact, GetStatus, Begin, Joined, VoteRequest, Voted, GlobalDecision, Ack, Ended,
           DecisionRequest, Tick {}
 
   /** A client's single-key request given to this node: a one-partition transaction. */
@@ -131,6 +145,12 @@ public final class TwoPhaseCommit
   /** Participant to coordinator: {@code from} has logged the decision on {@code txId}. */
   public record Ack(String txId, NodeId from) implements Command {}
 
+  /**
+   * Coordinator to participant: every participant of {@code txId} has the decision (or the
+   * coordinator no longer knows it, having finished it), so nobody will ask for it: forget it.
+   */
+  public record Ended(String txId, NodeId coordinator) implements Command {}
+
   /** A participant in READY asks {@code txId}'s coordinator, or another participant, for the outcome. */
   public record DecisionRequest(String txId, NodeId coordinator, NodeId from) implements Command {}
 
@@ -160,7 +180,8 @@ public final class TwoPhaseCommit
 
   /** What is persisted; the coordinator's and the participant's log records. */
   public sealed interface Event extends WireMessage
-      permits CoordinatorWaiting, CoordinatorDecided, CoordinatorEnded, ParticipantReady, ParticipantDecided {}
+      permits CoordinatorWaiting, CoordinatorDecided, CoordinatorEnded, ParticipantReady, ParticipantDecided,
+          ParticipantEnded {}
 
   /** The coordinator started {@code txId} (WAIT), with each participant's share. */
   public record CoordinatorWaiting(String txId, Map<NodeId, Part> parts, KvRequest request) implements Event {}
@@ -177,6 +198,9 @@ public final class TwoPhaseCommit
 
   /** The participant decided {@code txId}, having voted {@code vote}. */
   public record ParticipantDecided(String txId, NodeId coordinator, Vote vote, boolean commit) implements Event {}
+
+  /** The coordinator said {@code txId} ended: the participant's record joins its window of finished ones. */
+  public record ParticipantEnded(String txId) implements Event {}
 
   /**
    * A node's live state: the coordinator's transactions by state, the participant's by state, the
@@ -197,13 +221,31 @@ public final class TwoPhaseCommit
    * @param initTimeout how long a participant in INIT waits for the vote request before it aborts
    * @param blockedAfter how long a participant stays READY before it asks the other participants
    *     and reports itself blocked
+   * @param keepEnded how many finished transactions the coordinator and the participant each keep
+   *     (older ones are forgotten: {@link TpcState}); a client's retry of a transaction, or a message
+   *     delayed, past this many later ones of the same node is no longer recognised
    */
-  public record Settings(Duration retry, Duration voteTimeout, Duration initTimeout, Duration blockedAfter) {
+  public record Settings(Duration retry, Duration voteTimeout, Duration initTimeout, Duration blockedAfter,
+      int keepEnded) {
 
     public static final Settings DEFAULT = new Settings(Duration.ofMillis(50), Duration.ofSeconds(1),
         Duration.ofSeconds(1), Duration.ofMillis(500));
 
+    /** These timings, keeping {@link TpcState#DEFAULT_KEEP_ENDED} finished transactions. */
+    public Settings(Duration retry, Duration voteTimeout, Duration initTimeout, Duration blockedAfter) {
+      this(retry, voteTimeout, initTimeout, blockedAfter, TpcState.DEFAULT_KEEP_ENDED);
+    }
+
+    /** These settings, keeping {@code keepEnded} finished transactions per role. */
+    public Settings withKeepEnded(int keepEnded) {
+      return new Settings(retry, voteTimeout, initTimeout, blockedAfter, keepEnded);
+    }
+
     public Settings {
+      if (keepEnded < 1) {
+        throw new IllegalArgumentException("two-phase commit's keepEnded must be at least 1, got " + keepEnded
+            + ": how many finished transactions each node keeps to answer late retries and messages");
+      }
       requirePositive("retry", retry);
       requirePositive("voteTimeout", voteTimeout);
       requirePositive("initTimeout", initTimeout);
@@ -277,7 +319,7 @@ public final class TwoPhaseCommit
 
   @Override
   public TpcState emptyState() {
-    return TpcState.EMPTY;
+    return TpcState.empty(settings.keepEnded());
   }
 
   @Override
@@ -297,6 +339,7 @@ public final class TwoPhaseCommit
         .onCommand(Voted.class, coordinator::onVoted)
         .onCommand(GlobalDecision.class, participant::onGlobalDecision)
         .onCommand(Ack.class, coordinator::onAck)
+        .onCommand(Ended.class, participant::onEnded)
         .onCommand(DecisionRequest.class, this::onDecisionRequest)
         .onCommand(Tick.class, (state, t) -> onTick(state))
         .onCommand(GetStatus.class, this::onGetStatus)

@@ -108,4 +108,31 @@ class HistoryRecorderTest {
     assertThat(List.of(a, b, c)).extracting(h -> h.invocation().process()).containsExactly("c1", "c1#2", "c1");
     assertThat(recorder.history().size()).isEqualTo(6);
   }
+
+  @Test
+  void aBoundedRecorderKeepsTheLatestOperationsWholeAndCountsTheDropped() {
+    AtomicLong clock = new AtomicLong();
+    HistoryRecorder r = new HistoryRecorder(clock::incrementAndGet, 3);
+    HistoryRecorder.Handle slow = r.invoke("slow", "get", "k", null);
+    for (int i = 1; i <= 10; i++) {
+      r.ok(r.invoke("c", "put", "k", (long) i));
+    }
+    assertThat(r.size()).isEqualTo(6);
+    assertThat(r.dropped()).as("the slow get and the first seven puts").isEqualTo(8);
+    History h = r.history();
+    assertThat(h.operations()).as("the latest three puts, each with its completion").hasSize(3)
+        .allMatch(op -> op.completion() != null && op.f().equals("put"));
+    r.ok(r.invoke("c", "put", "k", 11L));
+    r.ok(slow, 0L);
+    assertThat(r.history().operations()).as("the dropped get's completion is not shown without it")
+        .noneMatch(op -> op.process().equals("slow"));
+    assertThat(r.history().operations().get(r.history().operations().size() - 1).argument()).isEqualTo(11L);
+    assertThat(new HistoryRecorder(clock::incrementAndGet).dropped()).isZero();
+  }
+
+  @Test
+  void aCapacityBelowOneIsRefused() {
+    assertThatThrownBy(() -> new HistoryRecorder(System::nanoTime, 0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least 1 operation, got a capacity of 0");
+  }
 }

@@ -137,4 +137,68 @@ class KvStoreSessionsTest {
     assertThat(retry.reply()).isEqualTo(new KvReply.Ok(id("alice", 1), null));
     assertThat(retry.store().get("a")).isEqualTo("bob9");
   }
+
+  private static String register(KvStore[] s, String caller) {
+    KvStore.Result r = s[0].apply(new Register(id(caller, 1)));
+    s[0] = r.store();
+    return ((KvReply.Ok) r.reply()).value();
+  }
+
+  @Test
+  void registeredClientsAreNeverTakenForExpiredOnesHoweverManyExpired() {
+    KvStore[] s = {KvStore.empty(new SessionExpiry(10, 1))};
+    for (int i = 1; i <= 2000; i++) {
+      String client = register(s, RequestId.ANONYMOUS_PREFIX + i);
+      assertThat(client).isEqualTo("reg-" + i);
+      KvReply first = s[0].apply(new Put(id(client, 1), "k", "v" + i)).reply();
+      assertThat(first).as("the first request of new client %s", client).isEqualTo(new KvReply.Ok(id(client, 1), null));
+      s[0] = s[0].apply(new Put(id(client, 1), "k", "v" + i)).store();
+      assertThat(s[0].sessions().size()).isLessThanOrEqualTo(10);
+    }
+    assertThat(s[0].sessions().registered()).isEqualTo(2000);
+    assertThat(s[0].sessions().expired()).as("registered clients leave nothing in the buckets").isEmpty();
+  }
+
+  @Test
+  void anExpiredRegisteredClientsRetryIsRefusedExactlyAndNotAppliedAgain() {
+    KvStore[] s = {KvStore.empty(new SessionExpiry(10, 1024))};
+    String alice = register(s, "anon-a");
+    s[0] = s[0].apply(new Put(id(alice, 1), "a", "alice")).store();
+    for (int i = 1; i <= 10; i++) {
+      s[0] = s[0].apply(new Put(id("bob", i), "a", "bob" + i)).store();
+    }
+    assertThat(s[0].sessions().byClient()).doesNotContainKey(alice);
+    for (long seq : new long[] {1, 2, 1000}) {
+      KvStore.Result retry = s[0].apply(new Put(id(alice, seq), "a", "alice"));
+      assertThat(retry.reply()).as("seq %d of expired %s", seq, alice).isInstanceOfSatisfying(KvReply.Rejected.class,
+          r -> {
+            assertThat(r.why()).isEqualTo(ClientSessions.Why.SESSION_EXPIRED);
+            assertThat(r.reason()).contains(alice).contains("expired").contains("Register again");
+          });
+      assertThat(retry.store().get("a")).isEqualTo("bob10");
+    }
+  }
+
+  @Test
+  void aRegisteredIdTheStoreNeverIssuedIsRefusedAsUnknown() {
+    KvStore[] s = {KvStore.EMPTY};
+    register(s, "anon-a");
+    for (String client : new String[] {"reg-2", "reg-0", "reg-", "reg-x7", "reg-99999999999999999999"}) {
+      KvStore.Result r = s[0].apply(new Put(id(client, 1), "k", "v"));
+      assertThat(r.reply()).as(client).isInstanceOfSatisfying(KvReply.Rejected.class, rejected -> {
+        assertThat(rejected.why()).isEqualTo(ClientSessions.Why.UNKNOWN_CLIENT);
+        assertThat(rejected.reason()).contains(client).contains("never registered").contains("reg-1 to reg-1");
+      });
+      assertThat(r.store().get("k")).isNull();
+    }
+    assertThat(ClientSessions.Why.UNKNOWN_CLIENT.label()).isEqualTo("unknown-client");
+  }
+
+  @Test
+  void aRetriedRegistrationUnderANamedIdGetsTheSameClientId() {
+    KvStore[] s = {KvStore.EMPTY};
+    String first = register(s, "alice");
+    assertThat(s[0].apply(new Register(id("alice", 1))).reply()).isEqualTo(new KvReply.Ok(id("alice", 1), first));
+    assertThat(register(s, "anon-b")).isEqualTo("reg-2");
+  }
 }

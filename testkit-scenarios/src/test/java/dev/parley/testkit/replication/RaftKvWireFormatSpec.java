@@ -19,6 +19,7 @@ import dev.parley.protocols.replication.RaftKv;
 import dev.parley.protocols.replication.RaftKvStatus;
 import dev.parley.protocols.replication.RaftStatus;
 import dev.parley.protocols.replication.RaftLog;
+import dev.parley.protocols.replication.Register;
 import dev.parley.protocols.replication.RequestId;
 import dev.parley.protocols.replication.SessionExpiry;
 import dev.parley.testkit.ParleyTestKit;
@@ -58,6 +59,7 @@ class RaftKvWireFormatSpec {
   void messages() {
     TestProbe<RaftKvStatus> probe = parley.actorTestKit().createTestProbe();
     roundTrips(List.of(new RaftKv.Request(PUT), new RaftKv.Request(CAS), new RaftKv.Request(GET),
+        new RaftKv.Request(new Register(new RequestId("anon-1", 1))),
         new RaftKv.GetStatus(probe.getRef()),
         new Raft.RequestVote(3, N1, new LogPosition(8, 3)), new Raft.VoteReply(3, N2, true),
         new Raft.AppendEntries(3, N1, new LogPosition(4, 1), ENTRIES, 6),
@@ -86,7 +88,8 @@ class RaftKvWireFormatSpec {
   }
 
   /**
-   * A store whose sessions expire travels with its clock, its expired buckets and its settings, and
+   * A store whose sessions expire travels with its clock, its expired buckets, its count of registered
+   * clients and its settings, and
    * the store read back goes on exactly as the one sent (the same sessions expire at the same requests).
    */
   @Test
@@ -95,13 +98,16 @@ class RaftKvWireFormatSpec {
     for (int i = 1; i <= 12; i++) {
       sent = sent.apply(new Put(new RequestId("c" + (i % 7), i), "k" + (i % 3), "v" + i)).store();
       sent = sent.apply(new Put(new RequestId(RequestId.ANONYMOUS_PREFIX + i, 1), "a", "v" + i)).store();
+      sent = sent.apply(new Register(new RequestId(RequestId.ANONYMOUS_PREFIX + "r" + i, 1))).store();
     }
     assertThat(sent.sessions().expired()).isNotEmpty();
+    assertThat(sent.sessions().registered()).isEqualTo(12);
     SerializationTestKit serialization = new SerializationTestKit(parley.actorTestKit().system());
     KvStore received = (KvStore) serialization.verifySerialization(sent, true);
     assertThat(received).isEqualTo(sent);
     for (int i = 13; i <= 30; i++) {
-      Put put = new Put(new RequestId("c" + (i % 11), i % 4 == 0 ? 1 : i), "k" + (i % 3), "v" + i);
+      Put put = new Put(new RequestId(i % 5 == 0 ? "reg-" + (i / 2) : "c" + (i % 11), i % 4 == 0 ? 1 : i),
+          "k" + (i % 3), "v" + i);
       KvStore.Result a = sent.apply(put);
       KvStore.Result b = received.apply(put);
       assertThat(b.reply()).as("%s", put).isEqualTo(a.reply());

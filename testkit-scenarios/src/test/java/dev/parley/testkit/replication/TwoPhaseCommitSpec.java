@@ -400,8 +400,9 @@ class TwoPhaseCommitSpec {
 
       assertThat(sim.incarnation(N2)).isEqualTo(2);
       assertThat(sim.upcalls(N1, TxOutcome.class)).containsExactly(new TxOutcome("tx", true, null));
-      assertThat(sim.persistedEvents(N2)).hasSize(2).first().isInstanceOf(ParticipantReady.class);
+      assertThat(sim.persistedEvents(N2)).hasSize(3).first().isInstanceOf(ParticipantReady.class);
       assertThat(sim.persistedEvents(N2).get(1)).isEqualTo(new ParticipantDecided("tx", N1, Vote.YES, true));
+      assertThat(sim.persistedEvents(N2).get(2)).isEqualTo(new TwoPhaseCommit.ParticipantEnded("tx"));
       assertThat(status(sim, N2).values()).isEqualTo(Map.of(a, "x"));
       assertThat(status(sim, N3).values()).isEqualTo(Map.of(b, "y"));
       CHECKER.check(records(sim, Map.of())).requireValid();
@@ -584,7 +585,7 @@ class TwoPhaseCommitSpec {
    * READY and the decision at each participant.
    */
   @Test
-  void aTransactionCostsSixMessagesPerRemoteParticipant() {
+  void aTransactionCostsSevenMessagesPerRemoteParticipant() {
     Simulations.forSeeds(1, 10, seed -> {
       Simulation<TwoPhaseCommit.Command> sim = sim(5, seed, LAN, Settings.DEFAULT);
       Map<String, String> writes = new TreeMap<>();
@@ -594,13 +595,13 @@ class TwoPhaseCommitSpec {
 
       assertThat(sim.upcalls(N1, TxOutcome.class)).containsExactly(new TxOutcome("tx", true, null));
       assertThat(sim.stats().sentByType()).isEqualTo(Map.of("Begin", 4L, "Joined", 4L, "VoteRequest", 4L,
-          "Voted", 4L, "GlobalDecision", 4L, "Ack", 4L));
+          "Voted", 4L, "GlobalDecision", 4L, "Ack", 4L, "Ended", 4L));
       assertThat(sim.persistedEvents(N1)).extracting(e -> e.getClass().getSimpleName())
           .containsExactlyInAnyOrder("CoordinatorWaiting", "ParticipantReady", "ParticipantDecided",
-              "CoordinatorDecided", "CoordinatorEnded");
+              "CoordinatorDecided", "CoordinatorEnded", "ParticipantEnded");
       sim.nodes().stream().filter(n -> !n.equals(N1)).forEach(n ->
           assertThat(sim.persistedEvents(n)).extracting(e -> e.getClass().getSimpleName())
-              .containsExactly("ParticipantReady", "ParticipantDecided"));
+              .containsExactly("ParticipantReady", "ParticipantDecided", "ParticipantEnded"));
     });
   }
 

@@ -62,6 +62,7 @@ class TwoPhaseCommitWireFormatSpec {
         new TwoPhaseCommit.VoteRequest("tx", N1, List.of(N1, N2)),
         new TwoPhaseCommit.Voted("tx", N2, true, null, found),
         new TwoPhaseCommit.GlobalDecision("tx", N1, true), new TwoPhaseCommit.Ack("tx", N2),
+        new TwoPhaseCommit.Ended("tx", N1),
         new TwoPhaseCommit.DecisionRequest("tx", N1, N2),
         new TwoPhaseCommit.TxOutcome("tx", false, "n2 voted NO"),
         new TwoPhaseCommit.Participation("tx", N2, Vote.YES, ParticipantState.READY)));
@@ -74,14 +75,18 @@ class TwoPhaseCommitWireFormatSpec {
             new Put(new RequestId("c1", 1), "k1", "v"), CoordinatorState.WAIT, null, false)),
         Map.of("tx", new ParticipantTx("tx", N1, List.of(N1, N2), part(), Vote.YES, ParticipantState.READY)),
         Map.of("k1", "v"));
+    TpcState windowed = new TpcState(Map.of("tx", new CoordinatorTx("tx", Map.of(N2, part()), null,
+        CoordinatorState.COMMIT, null, true)),
+        Map.of("tx", new ParticipantTx("tx", N1, List.of(N1, N2), part(), Vote.YES, ParticipantState.COMMIT, true)),
+        Map.of("k1", "v"), Map.of(7L, "tx"), Map.of(3L, "tx"), 8);
     roundTrips(List.of(
         new TwoPhaseCommit.CoordinatorWaiting("kv:c1:3", Map.of(N1, part(), N2, part()),
             new Get(new RequestId("c1", 3), "k3")),
         new TwoPhaseCommit.CoordinatorWaiting("tx", Map.of(N2, part()), null),
         new TwoPhaseCommit.CoordinatorDecided("tx", false, "no vote"), new TwoPhaseCommit.CoordinatorEnded("tx"),
         new TwoPhaseCommit.ParticipantReady("tx", N1, List.of(N1, N2), part()),
-        new TwoPhaseCommit.ParticipantDecided("tx", N1, Vote.NONE, false),
-        state, TpcState.EMPTY));
+        new TwoPhaseCommit.ParticipantDecided("tx", N1, Vote.NONE, false), new TwoPhaseCommit.ParticipantEnded("tx"),
+        state, TpcState.EMPTY, windowed));
   }
 
   @Test
