@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = "Parley benchmark harnesses; each prints its figures. Without a command, runs the quick ones: links, multicast, simulation, mutex.",
     subcommands = {LinkOverhead.class, MulticastThroughput.class, SimulationSpeed.class, MutexBench.class,
-        FailoverBench.class, KvBench.class, KvGrowthBench.class, TlsOverhead.class, LogBench.class,
+        FailoverBench.class, KvBench.class, KvPathBreakdown.class, KvGrowthBench.class, TlsOverhead.class, LogBench.class,
         PubSubBench.class, ChordHops.class, OverlayBench.class, LinCheckBench.class, JournalBench.class})
 public final class Bench implements Runnable {
 

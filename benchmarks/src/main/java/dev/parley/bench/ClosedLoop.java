@@ -46,17 +46,28 @@ final class ClosedLoop {
    * when called and complete when its stage completes (exceptionally: a failure, not counted).
    */
   static Figures run(int clients, IntFunction<CompletionStage<?>> operation, Duration warmup, Duration measure) {
+    return run(clients, operation, warmup, measure, () -> {}, () -> {});
+  }
+
+  /**
+   * As {@link #run(int, IntFunction, Duration, Duration)}, calling {@code atStart} just before the
+   * measured window opens and {@code atEnd} just after it closes (to read counters around it).
+   */
+  static Figures run(int clients, IntFunction<CompletionStage<?>> operation, Duration warmup, Duration measure,
+      Runnable atStart, Runnable atEnd) {
     ClosedLoop loop = new ClosedLoop();
     for (int i = 0; i < clients; i++) {
       loop.next(i, operation);
     }
     sleep(warmup);
+    atStart.run();
     long start = System.nanoTime();
     loop.samples = new LatencySamples(start);
     loop.measuring = true;
     sleep(measure);
     loop.measuring = false;
     double seconds = (System.nanoTime() - start) / 1e9;
+    atEnd.run();
     loop.running = false;
     return new Figures(loop.done.sum(), seconds, loop.samples.histogram(), loop.failed.sum(), loop.samples);
   }

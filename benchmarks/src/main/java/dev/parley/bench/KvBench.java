@@ -2,6 +2,7 @@ package dev.parley.bench;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import dev.parley.cluster.KvKind;
+import dev.parley.cluster.NodeClient;
 import dev.parley.cluster.NodeProcesses;
 import dev.parley.cluster.ProtocolKinds;
 import dev.parley.persistence.Journal;
@@ -22,11 +23,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.client.RaftClient;
@@ -38,10 +43,14 @@ import picocli.CommandLine.Option;
 /**
  * The replicated key-value stores side by side on three nodes: puts per second and their latency
  * with 1 and 16 closed-loop clients, in one JVM (actors over fault-injecting links, H2 journal on
- * disk) and on a cluster of three JVMs (clients over HTTP); messages per operation measured in the
- * simulation; and, in the same run, Apache Ratis's counter on three in-process servers with its log
- * on disk, with the same client counts. Then the leader's failover as a client sees it: crash to
- * the first acknowledged write, Parley's Raft beside Ratis.
+ * disk) and on a cluster of three ParleyNode JVMs (their forced file journal; clients over HTTP/1.1,
+ * kept alive, each keeping the node that serves it); and, in the same run, Apache Ratis's counter on
+ * three servers over gRPC with their logs forced, with the same client counts. Beside each row:
+ * messages and forced writes per operation (the cluster's and Ratis's own counters; for the one-JVM
+ * rows the messages the deterministic simulation counts), and the ratios the targets are stated in
+ * (Raft KV on three JVMs at least 2x Ratis at 16 clients; one client's PUT p50 at most 2 ms). Then the
+ * leader's failover as a client sees it: crash to the first acknowledged write, Parley's Raft beside
+ * Ratis.
  */
 @Command(name = "kv", mixinStandardHelpOptions = true,
     description = "Replicated key-value stores: throughput, latency and messages per operation on 3 nodes,"
@@ -69,10 +78,29 @@ final class KvBench implements Runnable {
   @Option(names = "--no-cluster", description = "skip the cluster of three JVMs")
   boolean noCluster;
 
+  @Option(names = "--no-one-jvm", description = "skip Parley's stores in one JVM (and their simulated messages)")
+  boolean noOneJvm;
+
+  @Option(names = "--no-failover", description = "skip the failover measurements")
+  boolean noFailover;
+
+  @Option(names = "--cluster-warmup-ms", description = "warm-up of each cluster row: the node JVMs start cold, and"
+      + " on two loaded cores their JIT compilers still ran a minute after start (default ${DEFAULT-VALUE})")
+  long clusterWarmupMillis = 20000;
+
+  @Option(names = "--node-setting", description = "a setting for every cluster node, such as"
+      + " parley.kinds.raft-kv.max-batches-in-flight=4 (repeatable; printed with the rows)")
+  List<String> nodeSettings = new ArrayList<>();
+
+  @Option(names = "--cluster-tracing", description = "the cluster's nodes trace (parley.trace.enabled = on, their"
+      + " default); without it they run with tracing off, as a node tuned for the request path does")
+  boolean clusterTracing;
+
   @Mixin
   LatencyCharts charts = new LatencyCharts();
 
   private final Map<String, Double> rates = new LinkedHashMap<>();
+  private final Map<String, String> medians = new LinkedHashMap<>();
 
   @Override
   public void run() {
@@ -86,23 +114,28 @@ final class KvBench implements Runnable {
       System.out.printf("Replicated key-value stores on 3 nodes: closed-loop clients putting one key after"
           + " another (10 keys); %d ms warm-up, %d ms measured%n", warmupMillis, measureMillis);
       Figures.machine();
-      Figures.row("store", "where", "clients", "ops per second", "p50", "p99", "failed", "messages per op");
-      Figures.row("---", "---", "---", "---", "---", "---", "---", "---");
-      KvThroughput.run(kit, kinds.get(0), clients.get(0), warmup, measure); // JIT warm-up
-      for (KvKind<?> kind : kinds) {
-        for (int c : clients) {
-          row(kind.name(), "one JVM", "kv-one-jvm-", c, KvThroughput.run(kit, kind, c, warmup, measure),
-              String.format("%.1f", messagesPerOperation(kind, c)));
+      Figures.row("store", "where", "clients", "ops per second", "p50", "p99", "failed", "messages per op",
+          "forces per op");
+      Figures.row("---", "---", "---", "---", "---", "---", "---", "---", "---");
+      if (!noOneJvm) {
+        KvThroughput.run(kit, kinds.get(0), clients.get(0), warmup, measure); // JIT warm-up
+        for (KvKind<?> kind : kinds) {
+          for (int c : clients) {
+            row(kind.name(), "one JVM", "kv-one-jvm-", c, KvThroughput.run(kit, kind, c, warmup, measure),
+                String.format("%.1f (simulated)", messagesPerOperation(kind, c)), "");
+          }
         }
       }
       if (!noRatis) {
         ratis(dir, warmup, measure);
       }
       if (!noCluster) {
-        cluster(kinds, dir, warmup, measure);
+        cluster(kinds, dir, measure);
       }
       ratios();
-      failover(kit, kinds, dir);
+      if (!noFailover) {
+        failover(kit, kinds, dir);
+      }
       charts.write();
     } catch (Exception e) {
       throw new IllegalStateException("the key-value benchmark failed: " + e, e);
@@ -128,12 +161,14 @@ final class KvBench implements Runnable {
   }
 
   /** Prints a row and adds its latencies to the chart {@code chart} + client count. */
-  private void row(String store, String where, String chart, int c, ClosedLoop.Figures f, String messages) {
+  private void row(String store, String where, String chart, int c, ClosedLoop.Figures f, String messages,
+      String forces) {
     rates.put(store + "|" + where + "|" + c, f.perSecond());
+    medians.put(store + "|" + where + "|" + c, f.p50());
     charts.add(chart + c, "Put latency, " + c + " closed-loop client" + (c == 1 ? "" : "s") + ", "
         + (chart.contains("one-jvm") ? "3 nodes in one JVM" : "3 JVMs over HTTP"), store + ", " + where, f.samples());
     Figures.row(store, where, String.valueOf(c), Figures.perSecond(f.perSecond()), f.p50(), f.p99(),
-        String.valueOf(f.failures()), messages);
+        String.valueOf(f.failures()), messages, forces);
   }
 
   /**
@@ -160,14 +195,15 @@ final class KvBench implements Runnable {
           raftClients.add(ratis.client());
         }
         try {
+          long[] forces = new long[2];
           ClosedLoop.Figures f = ClosedLoop.run(c, i -> raftClients.get(i).async()
               .send(Message.valueOf("INCREMENT")).thenApply(reply -> {
                 if (!reply.isSuccess()) {
                   throw new CompletionException(reply.getException());
                 }
                 return reply;
-              }), warmup, measure);
-          row("Apache Ratis counter", "one JVM, gRPC", "kv-one-jvm-", c, f, "");
+              }), warmup, measure, () -> forces[0] = RatisCluster.forces(), () -> forces[1] = RatisCluster.forces());
+          row(RATIS, RATIS_WHERE, "kv-one-jvm-", c, f, "", perOperation(forces[1] - forces[0], f));
         } finally {
           for (RaftClient rc : raftClients) {
             rc.close();
@@ -177,31 +213,71 @@ final class KvBench implements Runnable {
     }
   }
 
-  private void cluster(List<KvKind<?>> kinds, Path dir, Duration warmup, Duration measure) {
+  private static final String RATIS = "Apache Ratis counter";
+  private static final String RATIS_WHERE = "3 servers in one JVM, gRPC, log forced";
+  private static final String CLUSTER_WHERE = "3 JVMs, HTTP, file journal (forced)";
+
+  /** {@code count} per operation of the window {@code f} measured. */
+  private static String perOperation(long count, ClosedLoop.Figures f) {
+    return f.operations() == 0 ? "" : String.format("%.2f", (double) count / f.operations());
+  }
+
+  /**
+   * Each store on three ParleyNode JVMs (the file journal, forced, their default), each client on a
+   * thread of its own over one kept-alive HTTP/1.1 connection ({@link KeepAliveHttp}). A client keeps
+   * the node that answered it last: it starts at the node that served a first PUT (following the 307
+   * of a follower, as every later 307 is followed), so requests go to the leader with no redirect each. Messages and forces per operation are the nodes'
+   * own counters ({@code GET /status}: messages sent, journal forces) read around the measured window.
+   */
+  private void cluster(List<KvKind<?>> kinds, Path dir, Duration measure) {
     List<String> protocols = kinds.stream().map(k -> k.name() + "=" + k.name()).toList();
-    try (NodeProcesses cluster = new NodeProcesses(3, Files.createDirectories(dir.resolve("cluster")), protocols)) {
+    List<String> jvm = new ArrayList<>(List.of("parley.trace.enabled=" + (clusterTracing ? "on" : "off")));
+    jvm.addAll(nodeSettings);
+    if (!nodeSettings.isEmpty()) {
+      System.out.println("Cluster nodes' settings: " + String.join(" ", jvm));
+    }
+    Duration warmup = Duration.ofMillis(clusterWarmupMillis);
+    try (NodeProcesses cluster = new NodeProcesses(3, Files.createDirectories(dir.resolve("cluster")), protocols,
+        List.of(), jvm)) {
       cluster.startAll().awaitUp(3, Duration.ofSeconds(120));
-      HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build();
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+          .followRedirects(HttpClient.Redirect.NORMAL).build();
+      String where = CLUSTER_WHERE + (clusterTracing ? ", tracing on" : ", tracing off");
       for (KvKind<?> kind : kinds) {
+        String serving = serving(http, "http://" + cluster.http(NodeId.n(1)), kind);
+        idle(cluster);
         for (int c : clients) {
-          String[] base = new String[c];
-          AtomicLong seq = new AtomicLong();
-          ClosedLoop.Figures f = ClosedLoop.run(c, i -> {
-            String at = base[i] == null ? "http://" + cluster.http(NodeId.n(1)) : base[i];
-            long n = seq.incrementAndGet();
-            HttpRequest put = HttpRequest.newBuilder(URI.create(at + "/kv/" + kind.name() + "/k" + (i % 10)
-                    + "?client=bench-" + kind.name() + "-" + c + "-" + i + "&seq=" + n))
-                .PUT(HttpRequest.BodyPublishers.ofString("v" + n)).build();
-            CompletionStage<HttpResponse<String>> answer = http.sendAsync(put, HttpResponse.BodyHandlers.ofString());
-            return answer.thenApply(r -> {
-              base[i] = r.uri().getScheme() + "://" + r.uri().getAuthority();
-              if (r.statusCode() != 200) {
-                throw new CompletionException(new IllegalStateException(r.statusCode() + " " + r.body()));
+          List<KeepAliveHttp> connections = new ArrayList<>();
+          List<ExecutorService> threads = new ArrayList<>();
+          for (int i = 0; i < c; i++) {
+            connections.add(new KeepAliveHttp(serving));
+            threads.add(Executors.newSingleThreadExecutor());
+          }
+          try {
+            AtomicLong seq = new AtomicLong();
+            long[][] counters = new long[2][];
+            ClosedLoop.Figures f = ClosedLoop.run(c, i -> CompletableFuture.supplyAsync(() -> {
+              long n = seq.incrementAndGet();
+              try {
+                KeepAliveHttp.Answer a = connections.get(i).put("/kv/" + kind.name() + "/k" + (i % 10)
+                    + "?client=bench-" + kind.name() + "-" + c + "-" + i + "&seq=" + n, "v" + n);
+                if (a.status() != 200) {
+                  throw new IllegalStateException(a.status() + " " + a.body());
+                }
+                return a;
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
               }
-              return r;
-            });
-          }, warmup, measure);
-          row(kind.name(), "3 JVMs, HTTP", "kv-3-jvms-", c, f, "");
+            }, threads.get(i)), warmup, measure, () -> counters[0] = counters(cluster),
+                () -> counters[1] = counters(cluster));
+            row(kind.name(), where, "kv-3-jvms-", c, f, perOperation(counters[1][0] - counters[0][0], f),
+                perOperation(counters[1][1] - counters[0][1], f));
+            System.out.printf("  (the 3 node JVMs used %s ms of CPU per operation)%n",
+                perOperation(counters[1][2] - counters[0][2], f));
+          } finally {
+            threads.forEach(ExecutorService::shutdownNow);
+            connections.forEach(KeepAliveHttp::close);
+          }
         }
       }
     } catch (IOException e) {
@@ -209,12 +285,94 @@ final class KvBench implements Runnable {
     }
   }
 
+  /**
+   * Prints the CPU the node JVMs use with no client (heartbeats, gossip, their JIT and GC), over 5 s
+   * once the cluster serves: the background every cluster row's CPU per operation includes.
+   */
+  private static void idle(NodeProcesses cluster) {
+    long before = counters(cluster)[2];
+    long start = System.nanoTime();
+    try {
+      Thread.sleep(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    System.out.printf("  (with no client, the 3 node JVMs used %.0f ms of CPU per second)%n",
+        (counters(cluster)[2] - before) / seconds);
+  }
+
+  /** The CPU time (user and system) process {@code pid} used so far, in ms; 0 without /proc. */
+  private static long cpuMillis(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10; // utime, stime in ticks of 10 ms
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  /** The base URI of the node that serves {@code kind}'s writes now, found by a PUT at {@code first}. */
+  private static String serving(HttpClient http, String first, KvKind<?> kind) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    String last = "no answer";
+    while (System.nanoTime() < deadline) {
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(first + "/kv/" + kind.name()
+            + "/leader-probe")).PUT(HttpRequest.BodyPublishers.ofString("1")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          return r.uri().getScheme() + "://" + r.uri().getAuthority();
+        }
+        last = r.statusCode() + " " + r.body();
+        Thread.sleep(200);
+      } catch (IOException e) {
+        last = e.toString();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+    }
+    throw new IllegalStateException(kind.name() + " served no write within 60 s: " + last);
+  }
+
+  /**
+   * The protocol messages the nodes sent, their journals' forces and the CPU time their JVMs used (ms,
+   * from /proc, 0 where there is none) so far, summed over the nodes.
+   */
+  private static long[] counters(NodeProcesses cluster) {
+    long[] sum = new long[3];
+    for (NodeId n : cluster.nodes()) {
+      sum[2] += cpuMillis(cluster.pid(n));
+      NodeClient.Response r = cluster.client(n).get("/status");
+      if (!r.ok()) {
+        throw new IllegalStateException(n + " did not answer /status: " + r.status() + " " + r.text());
+      }
+      sum[0] += r.body().path("messages").path("sent").asLong();
+      sum[1] += r.body().path("journal").path("forces").asLong();
+    }
+    return sum;
+  }
+
+  /** Parley's Raft store beside Ratis at the most clients (throughput) and at one (a PUT's median). */
   private void ratios() {
     int most = clients.get(clients.size() - 1);
-    Double raft = rates.get("raft-kv|one JVM|" + most);
-    Double ratis = rates.get("Apache Ratis counter|one JVM, gRPC|" + most);
-    if (raft != null && ratis != null) {
-      System.out.printf("%nParley raft-kv / Ratis at %d clients, one JVM: %.1fx%n", most, raft / ratis);
+    String where = CLUSTER_WHERE + (clusterTracing ? ", tracing on" : ", tracing off");
+    Double ratis = rates.get(RATIS + "|" + RATIS_WHERE + "|" + most);
+    Double oneJvm = rates.get("raft-kv|one JVM|" + most);
+    Double cluster = rates.get("raft-kv|" + where + "|" + most);
+    if (ratis != null && oneJvm != null) {
+      System.out.printf("%nParley raft-kv (3 nodes in one JVM) / Ratis at %d clients: %.2fx%n", most, oneJvm / ratis);
+    }
+    if (ratis != null && cluster != null) {
+      System.out.printf("%nParley raft-kv (3 JVMs, HTTP) / Ratis at %d clients: %.2fx (target: at least 2x)%n", most,
+          cluster / ratis);
+    }
+    String p50 = medians.get("raft-kv|" + where + "|1");
+    if (p50 != null) {
+      System.out.printf("Parley raft-kv (3 JVMs, HTTP), one client's PUT: p50 %s (target: at most 2 ms)%n", p50);
     }
   }
 

@@ -16,6 +16,8 @@ import java.util.function.Supplier;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.metrics.MetricRegistries;
+import org.apache.ratis.metrics.RatisMetricRegistry;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -24,13 +26,14 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.metrics.SegmentedRaftLogMetrics;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachine;
 import org.apache.ratis.util.TimeDuration;
 
 /**
  * Apache Ratis servers in this JVM over gRPC on loopback ports, each with its log on disk under one
- * directory, running the state machines {@code stateMachine} makes: started, stopped one at a time,
+ * directory and forced before an entry counts (as Parley's file journal is), running the state machines {@code stateMachine} makes: started, stopped one at a time,
  * restarted on their storage, and asked who leads. Benchmark scope only.
  */
 final class RatisCluster implements AutoCloseable {
@@ -71,6 +74,14 @@ final class RatisCluster implements AutoCloseable {
     GrpcConfigKeys.Server.setPort(properties, Integer.parseInt(peer.getAddress().split(":")[1]));
     RaftServerConfigKeys.Rpc.setTimeoutMin(properties, TimeDuration.valueOf(TIMEOUT_MIN_MS, TimeUnit.MILLISECONDS));
     RaftServerConfigKeys.Rpc.setTimeoutMax(properties, TimeDuration.valueOf(TIMEOUT_MAX_MS, TimeUnit.MILLISECONDS));
+    // The log forced as Parley's file journal forces: an entry counts (at the leader, and in a
+    // follower's answer) only once FileChannel.force returned for it. These are Ratis's defaults,
+    // set so that a later default cannot change the comparison unseen: unsafe-flush off (the flush
+    // index moves only after the force), async-flush off (the log worker forces in line), and a
+    // force whenever the worker's queue runs empty or force.sync.num entries wait (group commit).
+    RaftServerConfigKeys.Log.setUnsafeFlushEnabled(properties, false);
+    RaftServerConfigKeys.Log.setAsyncFlushEnabled(properties, false);
+    RaftServerConfigKeys.Log.setForceSyncNum(properties, RaftServerConfigKeys.Log.FORCE_SYNC_NUM_DEFAULT);
     servers[i] = RaftServer.newBuilder()
         .setServerId(peer.getId())
         .setGroup(group)
@@ -97,6 +108,20 @@ final class RatisCluster implements AutoCloseable {
     RaftProperties properties = new RaftProperties();
     RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.GRPC);
     return RaftClient.newBuilder().setProperties(properties).setRaftGroup(group).build();
+  }
+
+  /**
+   * The forces of the servers' logs so far, summed over every Ratis server in this JVM: Ratis's own
+   * {@code flushCount} metric of its log workers (each flush of the segmented log forces the file).
+   */
+  static long forces() {
+    long sum = 0;
+    for (RatisMetricRegistry r : MetricRegistries.global().getMetricRegistries()) {
+      if (r.getMetricRegistryInfo().getMetricsComponentName().contains("log_worker")) {
+        sum += r.counter(SegmentedRaftLogMetrics.RAFT_LOG_FLUSH_COUNT).getCount();
+      }
+    }
+    return sum;
   }
 
   /** The index of the server that leads now, as server {@code asking} sees it (-1 if none). */

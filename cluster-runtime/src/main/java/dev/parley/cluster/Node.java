@@ -76,6 +76,7 @@ public final class Node {
     Config config;
     Map<String, KindConfig> kinds;
     int traceCapacity;
+    boolean tracing;
     int historyCapacity;
     try {
       Config withKinds = base.withFallback(ConfigFactory.defaultReference(loader));
@@ -85,6 +86,7 @@ public final class Node {
       if (traceCapacity < 1) {
         throw new IllegalArgumentException("parley.trace.capacity must be at least 1, got " + traceCapacity);
       }
+      tracing = config.getBoolean("parley.trace.enabled");
       historyCapacity = config.getInt("parley.history.capacity");
       if (historyCapacity < 1) {
         throw new IllegalArgumentException("parley.history.capacity must be at least 1, got " + historyCapacity
@@ -98,7 +100,7 @@ public final class Node {
       String message = String.valueOf(e.getMessage());
       throw new IllegalArgumentException(message.startsWith("TLS:") ? message : "bad configuration: " + message, e);
     }
-    NodeRuntime runtime = new NodeRuntime(settings, access, kinds, traceCapacity, historyCapacity);
+    NodeRuntime runtime = new NodeRuntime(settings, access, kinds, traceCapacity, historyCapacity, tracing);
     ActorSystem<Object> system = ActorSystem.create(NodeGuardian.create(runtime), "parley",
         BootstrapSetup.create(config).withClassloader(loader));
     Node node = new Node(settings, runtime, system);

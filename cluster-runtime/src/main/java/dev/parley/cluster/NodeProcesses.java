@@ -183,6 +183,15 @@ public final class NodeProcesses implements AutoCloseable {
     }
   }
 
+  /** The process id of {@code node}'s running JVM (for tools that read its CPU time). */
+  public long pid(NodeId node) {
+    Process p = processes.get(node);
+    if (p == null) {
+      throw new IllegalStateException(node + " is not running");
+    }
+    return p.pid();
+  }
+
   /** Where {@code node}'s output goes, appended at each start. */
   public Path log(NodeId node) {
     return dataRoot.resolve(node.name() + ".log");

@@ -40,6 +40,7 @@ public final class NodeRuntime {
 
   private final AccessControl access;
   private final Map<String, KindConfig> kindConfigs;
+  private final boolean tracing;
 
   /**
    * @param kindConfigs the settings of the kinds the node runs, by kind name ({@link KindConfig#checked})
@@ -49,6 +50,17 @@ public final class NodeRuntime {
    */
   public NodeRuntime(NodeSettings settings, AccessControl access, Map<String, KindConfig> kindConfigs,
       int traceCapacity, int historyCapacity) {
+    this(settings, access, kindConfigs, traceCapacity, historyCapacity, true);
+  }
+
+  /**
+   * @param tracing whether the node traces its protocols' messages and its clients' operations
+   *     ({@code parley.trace.enabled}); off, no tracing actor stands between a protocol and its links
+   *     and nothing is recorded, so tracing costs nothing
+   */
+  public NodeRuntime(NodeSettings settings, AccessControl access, Map<String, KindConfig> kindConfigs,
+      int traceCapacity, int historyCapacity, boolean tracing) {
+    this.tracing = tracing;
     this.settings = settings;
     this.history = new HistoryRecorder(NodeRuntime::epochNanos, historyCapacity);
     this.tracer = new Tracer(NodeRuntime::epochNanos, traceCapacity);
@@ -100,6 +112,11 @@ public final class NodeRuntime {
 
   public Network network() {
     return network;
+  }
+
+  /** Whether this node traces ({@code parley.trace.enabled}); off, {@link #tracer()} stays empty. */
+  public boolean tracing() {
+    return tracing;
   }
 
   public Tracer tracer() {

@@ -130,8 +130,10 @@ public final class OperationHost extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onInvoke(Invoke invoke) {
-    runtime.tracer().local(name, runtime.node(), CLIENT_EVENT, Clients.isAnonymous(invoke.client())
-        ? invoke.label() : invoke.label() + " by " + invoke.client());
+    if (runtime.tracing()) {
+      runtime.tracer().local(name, runtime.node(), CLIENT_EVENT, Clients.isAnonymous(invoke.client())
+          ? invoke.label() : invoke.label() + " by " + invoke.client());
+    }
     Invocation invocation = invoke.invocation();
     if (invocation instanceof Invocation.Answered<?> a) {
       answered(a, invoke);
@@ -201,7 +203,9 @@ public final class OperationHost extends AbstractBehavior<Object> {
 
   private Behavior<Object> onUpcall(Object upcall) {
     runtime.upcalls().record(name, env.clock().millis(), upcall);
-    runtime.tracer().upcall(name, runtime.node(), upcall);
+    if (runtime.tracing()) {
+      runtime.tracer().upcall(name, runtime.node(), upcall);
+    }
     for (Invocation.Answered<?> type : answerTypes.values()) {
       Object key = type.keyIn(upcall);
       Waiting w = key == null ? null : waiting.remove(new Key(type.upcall(), key));

@@ -36,6 +36,10 @@ import java.util.TreeMap;
  * parley-node-<id>}). Once every member of the configured group is listed, the host starts the
  * protocol with its peers. A member that comes back (a restarted JVM) is reconnected: its link
  * starts delivering to the new reference.
+ *
+ * <p>Cost per message: the fault-injecting link (one local actor hop, which passes a message straight
+ * on while no fault is planned) and, when the node traces ({@code parley.trace.enabled}), a tracing
+ * hop at each end; untraced, a peer's messages reach the host directly.
  */
 final class ProtocolInstance extends AbstractBehavior<ProtocolInstance.Command> {
 
@@ -74,8 +78,8 @@ final class ProtocolInstance extends AbstractBehavior<ProtocolInstance.Command> 
     this.host = ctx.spawn(NodeHost.create(env, (Peers<Object> p, NodeEnv e) ->
         kind.create(new KindContext(Optional.of(runtime.settings()), name, p, e, operations, config))), "host");
     operations.tell(new OperationHost.Attach(host));
-    ActorRef<Object> inbound =
-        ctx.spawn(TracingLink.receiver(runtime.tracer(), name, self, host), "inbound");
+    ActorRef<Object> inbound = !runtime.tracing() ? host
+        : ctx.spawn(TracingLink.receiver(runtime.tracer(), name, self, host), "inbound");
     this.key = ServiceKey.create(Object.class, "parley-" + name);
     ctx.getSystem().receptionist().tell(Receptionist.register(key, inbound));
     ctx.getSystem().receptionist().tell(Receptionist.subscribe(key,
@@ -134,7 +138,7 @@ final class ProtocolInstance extends AbstractBehavior<ProtocolInstance.Command> 
         runtime.network().planFor(self, node), random), "link-" + node);
     runtime.network().register(self, node, link.narrow());
     links.put(node, link);
-    peers.put(node, getContext().spawn(
+    peers.put(node, !runtime.tracing() ? link : getContext().spawn(
         TracingLink.sender(runtime.tracer(), name, self, node, link), "trace-" + node));
   }
 

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Whether a node's journal takes writes, as its status and HTTP answers say it: one per actor
@@ -19,7 +20,8 @@ import java.util.Optional;
  * itself); {@code failed} (a force failed: the device's state is unknown, the journal takes no more
  * writes until the node restarts); {@code not tracked} (no journal that reports has started: a
  * backend that does not report, such as the JDBC ones, or a file journal no protocol has used yet). Each state but {@code ok} carries its reason and since when. Thread-safe: one
- * volatile snapshot; cost none beyond a state change.
+ * volatile snapshot; cost none beyond a state change. It also counts the journal's forces ({@link
+ * #forces}: one counter increment per force), which {@code GET /status} shows beside the state.
  */
 public final class JournalHealth implements Extension {
 
@@ -63,6 +65,7 @@ public final class JournalHealth implements Extension {
   }
 
   private volatile State state = new State(NOT_TRACKED, null, null, null);
+  private final LongAdder forces = new LongAdder();
 
   /** A health of its own, not an actor system's (for tools and tests); {@link #get} is the node's. */
   public JournalHealth() {}
@@ -86,6 +89,19 @@ public final class JournalHealth implements Extension {
     State s = state;
     return s.takesWrites() ? Optional.empty() : Optional.of("this node's journal is " + s.state() + " since "
         + s.since() + ": " + s.reason() + "; " + s.todo());
+  }
+
+  /**
+   * How many times the journal forced its writes to the device since the node started (one per
+   * group commit); 0 for a journal that does not report (the JDBC ones).
+   */
+  public long forces() {
+    return forces.sum();
+  }
+
+  /** The journal forced a group of writes to the device (called once per force, by the journal). */
+  public void forced() {
+    forces.increment();
   }
 
   /** The journal took a write. */

@@ -1,5 +1,6 @@
 package dev.parley.cluster.http;
 
+import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.http.javadsl.marshallers.jackson.Jackson;
@@ -30,6 +31,8 @@ import dev.parley.persistence.JournalHealth;
 import dev.parley.persistence.JournalReader;
 import dev.parley.persistence.JournalUnavailableException;
 import dev.parley.protocols.core.NodeHost;
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.link.LinkControl;
 import dev.parley.protocols.history.HistoryJson;
 import dev.parley.protocols.history.HistoryRecorder;
 import dev.parley.protocols.link.NemesisCommand;
@@ -49,7 +52,8 @@ import java.util.concurrent.CompletionStage;
  *
  * <pre>
  * GET  /status                       members, reachability, network, the journal's state (ok, refusing
- *                                    writes: why, since when, what to do), every instance's state
+ *                                    writes: why, since when, what to do) and its forces so far, the
+ *                                    protocol messages sent so far, every instance's state
  * GET  /membership                   the membership changes this node has seen, in order
  * GET  /protocols                    the instances this node runs and their operations
  * GET  /protocols/{name}             one instance's state
@@ -193,15 +197,21 @@ public final class NodeApi extends AllDirectives {
     out.put("access", runtime.access().counts());
     out.put("members", NodeGuardian.members(Cluster.get(system)));
     out.put("network", runtime.network().faults());
-    out.put("journal", JournalHealth.get(system).state().shown());
+    JournalHealth health = JournalHealth.get(system);
+    Map<String, Object> journal = new LinkedHashMap<>(health.state().shown());
+    journal.put("forces", health.forces());
+    out.put("journal", journal);
     HistoryRecorder recorder = runtime.history();
     synchronized (recorder) {
       out.put("history", Map.of("kept", recorder.size(), "dropped", recorder.dropped(),
           "capacity", recorder.capacity()));
     }
     Map<String, Object> protocols = new LinkedHashMap<>();
-    out.put("protocols", protocols);
-    CompletionStage<Map<String, Object>> done = CompletableFuture.completedFuture(out);
+    CompletionStage<Map<String, Object>> done = messagesSent().thenApply(sent -> {
+      out.put("messages", Map.of("sent", sent));
+      out.put("protocols", protocols);
+      return out;
+    });
     for (String name : runtime.instances().keySet()) {
       done = done.thenCombine(instanceStatus(name), (all, one) -> {
         protocols.put(name, one);
@@ -219,6 +229,26 @@ public final class NodeApi extends AllDirectives {
     return out;
   }
 
+  /**
+   * The protocol messages this node's instances sent to their peers since it started (what their
+   * outbound links took, summed over the links that answer within {@link #STATUS_WAIT}).
+   */
+  private CompletionStage<Long> messagesSent() {
+    CompletionStage<Long> sum = CompletableFuture.completedFuture(0L);
+    for (NodeId peer : runtime.settings().group()) {
+      if (peer.equals(runtime.node())) {
+        continue;
+      }
+      for (ActorRef<LinkControl> link : runtime.network().links(runtime.node(), peer)) {
+        CompletionStage<Long> sent = AskPattern.<LinkControl, LinkControl.LinkStats>ask(link,
+                LinkControl.GetStats::new, STATUS_WAIT, system.scheduler())
+            .handleAsync((stats, error) -> error == null ? stats.sent() : 0L, Operations.WHERE_ANSWERED);
+        sum = sum.thenCombine(sent, Long::sum);
+      }
+    }
+    return sum;
+  }
+
   /** An instance's state: what its upcalls show, and its live state if it answers in time. */
   private CompletionStage<Map<String, Object>> instanceStatus(String name) {
     NodeRuntime.Instance i = runtime.instance(name);
@@ -229,7 +259,7 @@ public final class NodeApi extends AllDirectives {
     out.put("state", i.kind().status(runtime.upcalls(), name));
     CompletionStage<Map<String, Object>> described = AskPattern.<Object, Object>ask(i.operations(),
             OperationHost.Describe::new, STATUS_WAIT, system.scheduler())
-        .handle((requests, error) -> {
+        .handleAsync((requests, error) -> {
           if (requests instanceof Map<?, ?> m) {
             out.put("requests", Map.of("waiting", m.get("waiting")));
             if (m.get("clients") != null) {
@@ -237,18 +267,18 @@ public final class NodeApi extends AllDirectives {
             }
           }
           return out;
-        });
+        }, Operations.WHERE_ANSWERED);
     if (!i.started() || !i.kind().hasLiveStatus()) {
       return described;
     }
     return described.thenCompose(o -> AskPattern.<Object, Object>ask(i.host(),
             replyTo -> i.kind().statusQuery(runtime.settings(), replyTo),
             STATUS_WAIT, system.scheduler())
-        .handle((live, error) -> {
+        .handleAsync((live, error) -> {
           out.put("live", error == null ? live : Map.of("unavailable", "no answer within "
               + STATUS_WAIT.toMillis() + " ms (crashed or busy)"));
           return out;
-        }));
+        }, Operations.WHERE_ANSWERED));
   }
 
   /**

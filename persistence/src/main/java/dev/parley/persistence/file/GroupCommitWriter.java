@@ -153,6 +153,7 @@ final class GroupCommitWriter implements AutoCloseable {
       try {
         log.commit(entries);
         commits.incrementAndGet();
+        health.forced();
         tookWrites();
       } catch (WriteRefused e) {
         refused = e;
