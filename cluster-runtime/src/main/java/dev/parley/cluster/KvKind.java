@@ -18,8 +18,8 @@ import java.util.function.Function;
 
 /**
  * The replicated key-value stores of {@code protocols/replication} (Raft, primary-backup, chain,
- * quorum, gossip, two-phase commit): {@code put}, {@code get}, {@code cas} and {@code register} (a
- * client id the store issues, {@link Register}; Raft, primary-backup and chain only), each answered by the
+ * quorum, gossip, two-phase commit): {@code put}, {@code get}, {@code cas} and, where the store replicates
+ * its client sessions, {@code register} (a client id the store issues, {@link #register}), each answered by the
  * {@link KvReply} upcall carrying its request id ({@code ?client=&seq=}, or an anonymous client's).
  * Offered as {@code POST /protocols/<name>/<op>} and, more conveniently, as {@code /kv/<name>/<key>}.
  *
@@ -27,7 +27,7 @@ import java.util.function.Function;
  * @param factory the instance on a node
  * @param request the algorithm's command carrying a client's request
  * @param statusQuery the algorithm's status query for a reply-to reference
- * @param more operations of this store beyond put, get and cas (two-phase commit's transact)
+ * @param more operations of this store beyond put, get and cas ({@link #register}, two-phase commit's transact)
  */
 public record KvKind<S>(
     String name,
@@ -81,10 +81,19 @@ public record KvKind<S>(
         Operation.of("put", Write.class, (caller, w) -> call(new Put(idOf(caller), w.key(), w.value()))),
         Operation.of("get", Read.class, (caller, r) -> call(new Get(idOf(caller), r.key()))),
         Operation.of("cas", CompareAndSet.class, (caller, c) ->
-            call(new Cas(idOf(caller), c.key(), c.expected(), c.value()))),
-        Operation.of("register", Operation.Empty.class, (caller, none) -> call(new Register(idOf(caller))))));
+            call(new Cas(idOf(caller), c.key(), c.expected(), c.value())))));
     all.addAll(more);
     return all;
+  }
+
+  /**
+   * {@code register}, for a store's {@code more} operations where the store replicates its client
+   * sessions (Raft, primary-backup, chain): a client id the store issues ({@link Register}).
+   *
+   * @param request the algorithm's command carrying a client's request
+   */
+  public static Operation<Operation.Empty> register(Function<KvRequest, Object> request) {
+    return Operation.of("register", Operation.Empty.class, (caller, none) -> call(request, new Register(idOf(caller))));
   }
 
   /** The request id a caller gives ({@code client} and {@code seq}), or an anonymous client's first. */
@@ -102,6 +111,10 @@ public record KvKind<S>(
    * under that id while it is open is the same request only if it is the same put, get or cas.
    */
   private Invocation.Answered<KvReply> call(KvRequest r) {
+    return call(request, r);
+  }
+
+  private static Invocation.Answered<KvReply> call(Function<KvRequest, Object> request, KvRequest r) {
     return Invocation.answeredBy(request.apply(r), KvReply.class, KvReply::id, r.id()).sharedBy(r.fingerprint(), r);
   }
 
