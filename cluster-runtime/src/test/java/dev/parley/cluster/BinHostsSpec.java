@@ -3,15 +3,13 @@ package dev.parley.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.parley.cluster.BinScript.Outcome;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,8 +45,6 @@ class BinHostsSpec {
     Files.writeString(state.resolve("classpath"), NodeProcesses.classpath());
     Files.writeString(state.resolve("classpath.demo"), NodeProcesses.classpath());
   }
-
-  private record Outcome(int status, String output, Duration took, List<Long> pids) {}
 
   @Test
   void aNodeThatCannotStartFailsUpInItsOwnWordsAndNothingIsLeft() throws Exception {
@@ -109,26 +105,10 @@ class BinHostsSpec {
     assertThat(run("ip", "link", "show")).doesNotContain("parley-br", "ph-n1", "ph-client");
   }
 
+  private static final Pattern STARTED = Pattern.compile("started n\\d+ on \\S+ \\(pid (\\d+)");
+
   private Outcome hosts(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("bash", root.resolve("bin/hosts").toString()));
-    command.addAll(List.of(args));
-    Path output = root.resolve("output.txt");
-    long start = System.nanoTime();
-    Process p = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
-        .redirectOutput(output.toFile()).start();
-    if (!p.waitFor(120, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("bin/hosts " + String.join(" ", args) + " still runs after 120 s: "
-          + Files.readString(output));
-    }
-    Duration took = Duration.ofNanos(System.nanoTime() - start);
-    String text = Files.readString(output);
-    List<Long> pids = new ArrayList<>();
-    Matcher m = Pattern.compile("started n\\d+ on \\S+ \\(pid (\\d+)").matcher(text);
-    while (m.find()) {
-      pids.add(Long.parseLong(m.group(1)));
-    }
-    return new Outcome(p.exitValue(), text, took, pids);
+    return BinScript.run(root, "hosts", Duration.ofSeconds(120), STARTED, args);
   }
 
   private static boolean has(String command) {

@@ -3,16 +3,14 @@ package dev.parley.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.parley.cluster.BinScript.Outcome;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,28 +38,10 @@ class BinParleySpec {
     Files.writeString(Files.createDirectories(root.resolve(".parley")).resolve("classpath"), NodeProcesses.classpath());
   }
 
-  private record Outcome(int status, String output, Duration took, List<Long> pids) {}
+  private static final Pattern STARTED = Pattern.compile("started n\\d+ \\(pid (\\d+)");
 
   private Outcome parley(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("bash", root.resolve("bin/parley").toString()));
-    command.addAll(List.of(args));
-    Path output = root.resolve("output.txt");
-    long start = System.nanoTime();
-    Process p = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
-        .redirectOutput(output.toFile()).start();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("bin/parley " + String.join(" ", args) + " still runs after 60 s: "
-          + Files.readString(output));
-    }
-    Duration took = Duration.ofNanos(System.nanoTime() - start);
-    String text = Files.readString(output);
-    List<Long> pids = new ArrayList<>();
-    Matcher m = Pattern.compile("started n\\d+ \\(pid (\\d+)").matcher(text);
-    while (m.find()) {
-      pids.add(Long.parseLong(m.group(1)));
-    }
-    return new Outcome(p.exitValue(), text, took, pids);
+    return BinScript.run(root, "parley", Duration.ofSeconds(60), STARTED, args);
   }
 
   private static void failedFastInTheNodesWords(Outcome run, int nodes, String says) {

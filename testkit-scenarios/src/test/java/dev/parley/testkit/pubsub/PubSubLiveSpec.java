@@ -72,11 +72,7 @@ class PubSubLiveSpec {
     Simulations.forSeeds(1, 40, seed -> {
       Simulation<Object> sim = PubSubRuns.builder(PubSubRuns.BROKER_SETTINGS, PubSubRuns.LOSSY).seed(seed).build();
       TestInbox<TopicBroker.Reply> raw = TestInbox.create();
-      sim.tell(ms(0), S3, new ListenTo(TOPIC, Filter.ALL));
-      sim.tell(ms(0), S1, new SubscribeTo(TOPIC, Filter.ALL, true, true));
-      sim.tell(ms(0), BROKER, new TopicBroker.SubscribeLive("raw", TOPIC, Filter.ALL, raw.getRef()));
-      sim.runUntil(v -> !v.upcalls(S3, TopicBroker.Subscribed.class).isEmpty()
-          && !v.upcalls(S1, TopicBroker.Subscribed.class).isEmpty());
+      subscribe(sim, raw);
       Random random = new Random(seed);
       long t0 = sim.elapsed().toMillis() + 1;
       long crash1 = t0 + 40 + random.nextInt(40);
@@ -124,11 +120,7 @@ class PubSubLiveSpec {
   void anAtMostOncePublishReachesLiveSubscribersInOrderOnlyOnceAndIsNeitherWrittenNorSeenByDurableOnes() {
     Simulation<Object> sim = PubSubRuns.builder(PubSubRuns.BROKER_SETTINGS, FaultPlan.none()).seed(4).build();
     TestInbox<TopicBroker.Reply> raw = TestInbox.create();
-    sim.tell(ms(0), S3, new ListenTo(TOPIC, Filter.ALL));
-    sim.tell(ms(0), S1, new SubscribeTo(TOPIC, Filter.ALL, true, true));
-    sim.tell(ms(0), BROKER, new TopicBroker.SubscribeLive("raw", TOPIC, Filter.ALL, raw.getRef()));
-    sim.runUntil(v -> !v.upcalls(S3, TopicBroker.Subscribed.class).isEmpty()
-        && !v.upcalls(S1, TopicBroker.Subscribed.class).isEmpty());
+    subscribe(sim, raw);
     for (int i = 1; i <= 20; i++) {
       sim.tell(sim.elapsed().plus(ms(1)), P1, new PubSubClient.PublishLiveTo(TOPIC, "k", "live-" + i));
       sim.runFor(ms(1));
@@ -184,5 +176,17 @@ class PubSubLiveSpec {
           .isGreaterThan(before);
       last.put(r.message().publisherId(), r.message().seq());
     }
+  }
+
+  /**
+   * S3 listens live, S1 subscribes durably, and {@code raw} takes a live subscription straight at
+   * the broker; runs until both clients are subscribed.
+   */
+  private static void subscribe(Simulation<Object> sim, TestInbox<TopicBroker.Reply> raw) {
+    sim.tell(ms(0), S3, new ListenTo(TOPIC, Filter.ALL));
+    sim.tell(ms(0), S1, new SubscribeTo(TOPIC, Filter.ALL, true, true));
+    sim.tell(ms(0), BROKER, new TopicBroker.SubscribeLive("raw", TOPIC, Filter.ALL, raw.getRef()));
+    sim.runUntil(v -> !v.upcalls(S3, TopicBroker.Subscribed.class).isEmpty()
+        && !v.upcalls(S1, TopicBroker.Subscribed.class).isEmpty());
   }
 }
