@@ -29,11 +29,13 @@ import org.junit.jupiter.params.provider.CsvSource;
  * work through the HTTP API while the node serving them is killed with SIGKILL and restarted; the
  * clients' history must be linearizable and the store must go on serving (the gossip store: its
  * replicas must converge). Raft's store is held to the same, and more (a partition, hostile
- * clients), by {@code RequestPathMultiJvmSpec}, which kills its leader. Primary-backup and chain get a
- * cluster each: on a shared one, they could meet their kill while a replica the previous test
- * restarted was still rejoining (chain's two replicas, one still taking the state, cannot lose the
- * other), which tests the previous kill, not this one; the stores whose replicas are alike share one. Bounded: every wait has a deadline, and every process
- * started is killed at the end.
+ * clients), by {@code RequestPathMultiJvmSpec}, which kills its leader; here a Raft follower killed
+ * behind a snapshot larger than Artery's frame catches up ({@link RaftSnapshotCatchUp}).
+ * Primary-backup and chain get a cluster each: on a shared one, they could meet their kill while a
+ * replica the previous test restarted was still rejoining (chain's two replicas, one still taking
+ * the state, cannot lose the other), which tests the previous kill, not this one; the stores whose
+ * replicas are alike share one. Bounded: every wait has a deadline, and every process started is
+ * killed at the end.
  */
 class KvMultiJvmSpec {
 
@@ -67,18 +69,21 @@ class KvMultiJvmSpec {
 
   /**
    * The stores whose replicas are alike (quorum, two-phase commit, gossip) share one cluster, one
-   * after the other: none needs a particular replica to have caught up before the next kill.
+   * after the other: none needs a particular replica to have caught up before the next kill. Raft's
+   * store, idle meanwhile, comes last: a follower killed behind a 320 KiB snapshot catches up.
    */
   @Test
   void theSymmetricStoresOnOneClusterLoseNoAcknowledgedWriteAndConverge() throws Exception {
     try (NodeProcesses cluster = new NodeProcesses(3, Files.createDirectories(data.resolve("shared")),
-        List.of("quorum=quorum", "two-phase-commit=two-phase-commit", "gossip=gossip"))) {
+        List.of("quorum=quorum", "two-phase-commit=two-phase-commit", "gossip=gossip", "raft=raft-kv"), List.of(),
+        List.of("parley.kinds.raft-kv.snapshot-interval=" + RaftSnapshotCatchUp.SNAPSHOT_INTERVAL))) {
       cluster.startAll().awaitUp(3, Duration.ofSeconds(120));
       servingNodeKilledAndRestarted(cluster, "quorum", true);
       // two-phase commit need not serve while the node is down: a partition's keys wait for their
       // owner, and a dead coordinator blocks
       servingNodeKilledAndRestarted(cluster, "two-phase-commit", false);
       gossipConvergesAfterANodeIsKilledAndRestarted(cluster);
+      new RaftSnapshotCatchUp(cluster, "raft", kit).aKilledFollowerCatchesUpFromASnapshotLargerThanAFrame();
     }
   }
 
