@@ -1,14 +1,10 @@
 package dev.parley.testkit.replication;
 
 import static dev.parley.testkit.replication.RaftKvSpec.LAN;
-import static dev.parley.testkit.replication.RaftKvSpec.ms;
 import static dev.parley.testkit.replication.RaftSnapshotChunksSpec.FRAME;
 import static dev.parley.testkit.replication.RaftSnapshotChunksSpec.VALUES;
-import static dev.parley.testkit.replication.RaftSnapshotChunksSpec.aFollower;
-import static dev.parley.testkit.replication.RaftSnapshotChunksSpec.awaitCaughtUp;
-import static dev.parley.testkit.replication.RaftSnapshotChunksSpec.crash;
-import static dev.parley.testkit.replication.RaftSnapshotChunksSpec.everyStoreHoldsTheLargeValues;
-import static dev.parley.testkit.replication.RaftSnapshotChunksSpec.fill;
+import static dev.parley.testkit.replication.RaftSnapshotChunksSpec.aFollowerAwayWhileTheOthersGrow;
+import static dev.parley.testkit.replication.RaftSnapshotChunksSpec.backAndCaughtUp;
 import static dev.parley.testkit.replication.RaftSnapshotChunksSpec.leader;
 import static dev.parley.testkit.replication.RaftSnapshotChunksSpec.status;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,9 +16,8 @@ import dev.parley.protocols.replication.Put;
 import dev.parley.protocols.replication.RaftKv;
 import dev.parley.protocols.replication.RaftKv.Settings;
 import dev.parley.protocols.replication.RequestId;
-import dev.parley.testkit.checker.LinearizabilityChecker;
-import dev.parley.testkit.kv.KvWorkload;
 import dev.parley.testkit.raft.RaftInvariants;
+import dev.parley.testkit.replication.RaftSnapshotChunksSpec.Absence;
 import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.Simulations;
 import java.time.Duration;
@@ -55,18 +50,9 @@ class RaftLargeAppendSpec {
   void aFollowerBackFromAnAbsenceCatchesUpOnLogEntriesLargerTogetherThanAFrame() {
     Simulations.forSeeds(1, 4, seed -> {
       Simulation<RaftKv.Command> sim = simulation(seed);
-      NodeId leader = leader(sim);
-      NodeId absent = aFollower(sim, leader);
-      crash(sim, absent);
-      fill(sim, seed);
-      KvWorkload.Result r = RaftKvSpec.workload(sim).clients(4).keys(2).operations(15).think(ms(20))
-          .run(Duration.ofSeconds(30));
-      sim.restart(sim.elapsed(), absent);
-      awaitCaughtUp(sim, absent, Duration.ofSeconds(20));
-
-      LinearizabilityChecker.forRegisters().check(r.history()).requireValid();
-      RaftKvSpec.everyAcknowledgedWriteIsInEveryStore(sim, r.history());
-      everyStoreHoldsTheLargeValues(sim);
+      Absence away = aFollowerAwayWhileTheOthersGrow(sim, seed);
+      NodeId absent = away.follower();
+      backAndCaughtUp(sim, away);
       assertThat(status(sim, absent).snapshotIndex()).as("%s caught up on entries, not a snapshot", absent).isZero();
     });
   }

@@ -85,6 +85,33 @@ class RaftSnapshotChunksSpec {
     return fail("no leader within ten seconds");
   }
 
+  /** A follower crashed while the others took the large values and a workload's operations. */
+  record Absence(NodeId follower, KvWorkload.Result workload) {}
+
+  /**
+   * Crashes a follower of the current leader, then puts the large values ({@link #fill}) and runs
+   * four clients' operations without it.
+   */
+  static Absence aFollowerAwayWhileTheOthersGrow(Simulation<RaftKv.Command> sim, long seed) {
+    NodeId absent = aFollower(sim, leader(sim));
+    crash(sim, absent);
+    fill(sim, seed);
+    return new Absence(absent, RaftKvSpec.workload(sim).clients(4).keys(2).operations(15).think(ms(20))
+        .run(Duration.ofSeconds(30)));
+  }
+
+  /**
+   * Restarts the follower away, waits until it has caught up, and checks the workload's history is
+   * linearizable, every acknowledged write and every large value in every store.
+   */
+  static void backAndCaughtUp(Simulation<RaftKv.Command> sim, Absence away) {
+    sim.restart(sim.elapsed(), away.follower());
+    awaitCaughtUp(sim, away.follower(), Duration.ofSeconds(20));
+    LinearizabilityChecker.forRegisters().check(away.workload().history()).requireValid();
+    RaftKvSpec.everyAcknowledgedWriteIsInEveryStore(sim, away.workload().history());
+    everyStoreHoldsTheLargeValues(sim);
+  }
+
   /** Crashes {@code node} now. */
   static void crash(Simulation<RaftKv.Command> sim, NodeId node) {
     sim.crash(sim.elapsed(), node);
@@ -154,20 +181,11 @@ class RaftSnapshotChunksSpec {
   void aFollowerBackFromALongAbsenceCatchesUpFromASnapshotLargerThanAFrameInChunks() {
     Simulations.forSeeds(1, 4, seed -> {
       Simulation<RaftKv.Command> sim = simulation(seed);
-      NodeId leader = leader(sim);
-      NodeId absent = aFollower(sim, leader);
-      crash(sim, absent);
-      fill(sim, seed);
-      KvWorkload.Result r = RaftKvSpec.workload(sim).clients(4).keys(2).operations(15).think(ms(20))
-          .run(Duration.ofSeconds(30));
+      Absence away = aFollowerAwayWhileTheOthersGrow(sim, seed);
+      NodeId absent = away.follower();
       assertThat(status(sim, leader(sim)).snapshotIndex()).as("the leader compacted past the absent node's log")
           .isGreaterThan(VALUES);
-      sim.restart(sim.elapsed(), absent);
-      awaitCaughtUp(sim, absent, Duration.ofSeconds(20));
-
-      LinearizabilityChecker.forRegisters().check(r.history()).requireValid();
-      RaftKvSpec.everyAcknowledgedWriteIsInEveryStore(sim, r.history());
-      everyStoreHoldsTheLargeValues(sim);
+      backAndCaughtUp(sim, away);
       assertThat(status(sim, absent).snapshotIndex()).as("%s installed a snapshot", absent).isPositive();
       assertThat(sent(sim, "InstallSnapshot")).as("chunks sent: the snapshot takes several")
           .isGreaterThanOrEqualTo((long) VALUES * VALUE_BYTES / RaftKv.Settings.DEFAULT.snapshotChunkBytes());
