@@ -53,6 +53,9 @@ final class GroupCommitWriter implements AutoCloseable {
     T apply(SegmentLog log) throws IOException;
   }
 
+  /** How long {@link #close()} waits for the writer to finish before interrupting it, and after. */
+  static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
+
   private final BlockingQueue<Task> queue = new LinkedBlockingQueue<>();
   private final SegmentLog log;
   private final int maxBatch;
@@ -210,12 +213,25 @@ final class GroupCommitWriter implements AutoCloseable {
         + " there is room, and protocols stopped by the failed write restart from their journal";
   }
 
-  /** Finishes the queued work, stops the thread and closes the log. */
+  /**
+   * Finishes the queued work, stops the thread and closes the log. Bounded: a writer still busy after
+   * {@link #CLOSE_WAIT} (a force that does not return, on a device in trouble) is interrupted, which
+   * closes its channel and fails its writes, so shutting a node down never hangs on its disk.
+   */
   @Override
   public void close() throws IOException {
+    close(CLOSE_WAIT);
+  }
+
+  /** {@link #close()}, waiting {@code wait} for the writer before interrupting it, and after. */
+  void close(Duration wait) throws IOException {
     queue.add(new Stop());
     try {
-      thread.join();
+      thread.join(wait.toMillis());
+      if (thread.isAlive()) {
+        thread.interrupt();
+        thread.join(wait.toMillis());
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The file journal on a full disk: a write that finds no room is refused (its caller is told, and
  * why), nothing of it is kept or replayed after a restart, the journal says it refuses writes, and
- * it takes writes again by itself once there is room. A failed force stays fatal.
+ * it takes writes again by itself once there is room. A failed force stays fatal, and a force that
+ * never returns does not keep a node from shutting down.
  */
 class FullDiskSpec {
 
@@ -129,5 +130,27 @@ class FullDiskSpec {
       assertThat(health.state().state()).isEqualTo(JournalHealth.FAILED);
       assertThat(health.refusal()).hasValueSatisfying(r -> assertThat(r).contains("restart the node"));
     }
+  }
+
+  @Test
+  void closingANodeDoesNotHangOnAForceThatNeverReturns() throws Exception {
+    PowerCutFileLayer files = new PowerCutFileLayer();
+    SegmentLog log = SegmentLog.open(files, DIR, 1 << 20);
+    GroupCommitWriter writer = writer(log);
+    files.holdForces();
+    CompletableFuture<Void> stuck = writer.write(List.of(events("a", 1)));
+    assertThat(files.awaitHeldForce(30)).as("the write's force is under way").isTrue();
+    CompletableFuture<Void> closed = CompletableFuture.runAsync(() -> {
+      try {
+        writer.close(Duration.ofMillis(200));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    assertThat(closed).as("close gives up on the stuck writer").succeedsWithin(WAIT);
+    assertThat(stuck).as("the write whose force never returned is not acknowledged")
+        .failsWithin(WAIT).withThrowableOfType(ExecutionException.class)
+        .withMessageContaining("could not force");
+    files.releaseForces();
   }
 }
