@@ -69,7 +69,7 @@ import java.util.TreeSet;
  * answered {@link FetchedChunk}: flow-controlled, a lost chunk sent again on the candidate's timer,
  * a transfer that a crash of either side interrupted started afresh) and installs it once whole,
  * meanwhile preparing the view again every heartbeat so that its promisers do not suspect it; a
- * fetch that makes no progress for a suspect timeout ends with the candidate proposing a newer view.
+ * fetch from which nothing arrives for a suspect timeout ends with the candidate proposing a newer view.
  * It then sends the state to every other node ({@link Snapshot}) and serves. Why nothing
  * acknowledged is lost: a request acknowledged in view v was applied by all of v's backups, which
  * with the primary are a majority, before any of them promised a newer view; every majority
