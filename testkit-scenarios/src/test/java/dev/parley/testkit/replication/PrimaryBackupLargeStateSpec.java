@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.link.FaultPlan;
+import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.protocols.replication.Get;
 import dev.parley.protocols.replication.KvReply;
 import dev.parley.protocols.replication.PrimaryBackup;
@@ -163,11 +164,12 @@ class PrimaryBackupLargeStateSpec {
    * The view change whose candidate is behind: {@link #QUICK} is the first primary and crashes; the
    * two others fill the store past a frame in the next view; then its primary crashes as QUICK comes
    * back, with nothing of those writes. QUICK proposes the view, is promised by the backup (the most
-   * advanced), and must fetch that backup's state. {@code midFetch} runs once the first chunk of it
-   * is sent (given the simulation and the backup); a workload runs across the failover and after.
+   * advanced), and must fetch that backup's state. From the failover until the workload ends the
+   * links follow {@code failoverLinks}; {@code midFetch} runs once the first chunk of the state is
+   * sent (given the simulation and the backup); a workload runs across the failover and after.
    * Returns the workload's result once QUICK serves and every node holds its store.
    */
-  static KvWorkload.Result behindCandidateFailover(Simulation<Command> sim,
+  static KvWorkload.Result behindCandidateFailover(Simulation<Command> sim, FaultPlan failoverLinks,
       BiConsumer<Simulation<Command>, NodeId> midFetch) {
     assertThat(PrimaryBackupSpec.awaitPrimary(sim)).as("seed %d: the first primary", sim.seed()).isEqualTo(QUICK);
     sim.crash(sim.elapsed(), QUICK);
@@ -179,11 +181,13 @@ class PrimaryBackupLargeStateSpec {
 
     long fetchesBefore = sent(sim, "Fetch");
     Duration failover = sim.elapsed().plus(ms(100));
+    sim.nemesis(failover, new NemesisCommand.Faults(failoverLinks));
     sim.crash(failover, second);
     sim.restart(failover.plusMillis(1), QUICK);
     sim.runUntil(view -> sent(sim, "FetchedChunk") > 0);
     midFetch.accept(sim, backup);
     KvWorkload.Result r = smallWorkload(sim);
+    sim.nemesis(sim.elapsed(), new NemesisCommand.Heal());
     sim.restart(sim.elapsed(), second);
     awaitEveryNodeHoldsThePrimarysStore(sim, Duration.ofSeconds(20));
 
@@ -200,7 +204,7 @@ class PrimaryBackupLargeStateSpec {
     Simulations.forSeeds(1, 6, seed -> {
       Simulation<Command> sim = quickCandidateSimulation(seed, KvRuns.LOSSY, Settings.DEFAULT_MAX_MESSAGE_BYTES);
       long chunksBefore = sent(sim, "FetchedChunk");
-      KvWorkload.Result r = behindCandidateFailover(sim, (s, backup) -> {});
+      KvWorkload.Result r = behindCandidateFailover(sim, KvRuns.LOSSY, (s, backup) -> {});
 
       assertThat(r.ok()).as("seed %d: completed operations", seed).isGreaterThan(30);
       assertThat(sent(sim, "FetchedChunk") - chunksBefore).as("seed %d: the state came in several chunks", seed)
@@ -208,13 +212,13 @@ class PrimaryBackupLargeStateSpec {
     });
   }
 
+  /** A quarter of the messages lost from the failover on, so that some chunks surely are. */
   @Test
   void chunksOfTheFetchedStateLostOnTheWayAreSentAgain() {
     long[] lost = new long[1];
-    Simulations.forSeeds(1, 4, seed -> {
-      Simulation<Command> sim = quickCandidateSimulation(seed, KvRuns.LAN.withDrop(0.2),
-          Settings.DEFAULT_MAX_MESSAGE_BYTES);
-      behindCandidateFailover(sim, (s, backup) -> {});
+    Simulations.forSeeds(1, 6, seed -> {
+      Simulation<Command> sim = quickCandidateSimulation(seed, KvRuns.LOSSY, Settings.DEFAULT_MAX_MESSAGE_BYTES);
+      behindCandidateFailover(sim, KvRuns.LAN.withDrop(0.25), (s, backup) -> {});
       lost[0] += sent(sim, "FetchedChunk") - sim.stats().deliveredByType().getOrDefault("FetchedChunk", 0L);
     });
     assertThat(lost[0]).as("chunks of fetched state lost on the way (the runs completed all the same)").isPositive();
@@ -225,7 +229,7 @@ class PrimaryBackupLargeStateSpec {
   void aFetchInterruptedByACrashOfThePromiserOrOfTheCandidateCompletesOnceTheyAreBack() {
     Simulations.forSeeds(1, 6, seed -> {
       Simulation<Command> sim = quickCandidateSimulation(seed, KvRuns.LOSSY, 32 * 1024);
-      behindCandidateFailover(sim, (s, backup) -> {
+      behindCandidateFailover(sim, KvRuns.LOSSY, (s, backup) -> {
         NodeId crashed = seed % 2 == 0 ? backup : QUICK;
         s.crash(s.elapsed(), crashed);
         s.restart(s.elapsed().plus(ms(100)), crashed);
