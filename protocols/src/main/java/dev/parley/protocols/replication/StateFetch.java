@@ -33,9 +33,10 @@ import java.util.function.Supplier;
  * {@link Promise}), which deposes a candidate of an older view. Each transfer has a random id, which
  * every chunk and every answer carries: a promiser that crashed and came back serves a new transfer
  * (its store serialized afresh), the candidate's assembly restarts from that transfer's first chunk,
- * and answers about the old one are ignored. A candidate that crashed holds nothing and fetches no
- * more; the promiser drops the transfer once it follows a primary, or serves the next one. A view
- * that moves on ends the fetch ({@link #stop}).
+ * and answers about the old one are ignored. A candidate that crashed holds nothing: back, it
+ * proposes a newer view and fetches afresh if it must. The promiser drops the serialized state once the candidate says it holds it all, once it
+ * follows a primary, or when it serves another transfer. A view that moves on ends the fetch
+ * ({@link #stop}).
  *
  * <p>Cost: the state's bytes once, plus a chunk per loss or per tick without an answer; memory: one
  * serialized store at the promiser, a buffer of its size at the candidate.
@@ -49,12 +50,19 @@ final class StateFetch {
     }
   }
 
-  /** A transfer this node serves: its state, as promised to {@code candidate} for {@code view}. */
+  /**
+   * A transfer this node serves: its state, as promised to {@code candidate} for {@code view}; {@code
+   * chunks} null once the candidate holds it all.
+   */
   private record Served(long view, NodeId candidate, long installedView, long seq, long transfer,
       ChunkSender chunks) {
     boolean of(Fetch f) {
       return f.view() == view && f.candidate().equals(candidate) && f.installedView() == installedView
           && f.seq() == seq;
+    }
+
+    Served whole() {
+      return new Served(view, candidate, installedView, seq, transfer, null);
     }
   }
 
@@ -162,12 +170,14 @@ final class StateFetch {
       served = new Served(f.view(), f.candidate(), f.installedView(), f.seq(), newTransferId(),
           new ChunkSender(codec.get().serialize(state.store()), chunkBytes, PrimaryRole.SNAPSHOT_CHUNKS_IN_FLIGHT));
       chunks = served.chunks().due();
+    } else if (served.chunks() == null) {
+      return; // the candidate holds it all: a Fetch that was late
     } else if (f.tick()) {
       chunks = served.chunks().tick();
     } else if (f.transfer() != served.transfer()) {
       return; // an answer about a transfer this node served before it restarted
     } else if (f.received() >= served.chunks().total()) {
-      served = null; // the candidate holds it all
+      served = served.whole(); // the candidate holds it all: the serialized state is not needed any more
       return;
     } else {
       served.chunks().acknowledged(f.received());
