@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
@@ -42,6 +43,11 @@ final class LocalCluster implements AutoCloseable {
 
   /** N nodes running {@code protocols} of {@code kinds}, with their class loader, on {@code config}. */
   LocalCluster(int n, Path dataRoot, List<String> protocols, ProtocolKinds kinds, Config config) {
+    this(n, dataRoot, protocols, kinds, node -> config);
+  }
+
+  /** As above, each node on the configuration {@code config} gives it. */
+  LocalCluster(int n, Path dataRoot, List<String> protocols, ProtocolKinds kinds, Function<NodeId, Config> config) {
     List<NodeId> group = IntStream.rangeClosed(1, n).mapToObj(NodeId::n).toList();
     List<Integer> ports = NodeProcesses.freePorts(2 * n);
     String seed = "127.0.0.1:" + ports.get(0);
@@ -50,7 +56,7 @@ final class LocalCluster implements AutoCloseable {
       httpPorts.put(id, ports.get(n + i));
       NodeSettings settings = new NodeSettings(id, "127.0.0.1", ports.get(i), ports.get(n + i),
           List.of(seed), group, NodeSettings.parseProtocols(protocols, kinds), dataRoot.resolve(id.name()), 7);
-      nodes.put(id, Node.start(settings, config, kinds.classLoader()));
+      nodes.put(id, Node.start(settings, config.apply(id), kinds.classLoader()));
     }
   }
 

@@ -55,19 +55,32 @@ import java.util.TreeSet;
  * than that. A {@link Snapshot} goes in chunks of {@code maxMessageBytes} ({@code ChunkSender}: the
  * store serialized once per state sent, a few chunks unacknowledged, each answered {@link
  * SnapshotReply}, a lost one sent again on the heartbeat); the backup installs the state once it is
- * whole. A {@link Promise} still carries the promising node's whole store in one message: a view
- * change with a store larger than the transport's frame does not complete.
+ * whole. A {@link Promise} carries no store, only how advanced the promiser's state is; the state a
+ * candidate chooses from another node comes in chunks of {@code maxMessageBytes} too ({@link
+ * FetchedChunk}, {@link StateFetch}), so a view change completes with a store of any size.
  *
  * <p>Failover: a backup that hears nothing from a primary for a random timeout in [{@code
  * suspectMin}, {@code suspectMax}) proposes view v+1 with itself as primary ({@link Prepare}). A
  * node promises at most one candidate per view and, once it has promised a view, refuses anything of
- * an older one; its promise carries its state: the last view whose state it installed, its
- * sequence number and its store. A candidate promised by a majority (itself included) takes the
- * most advanced of those states (latest view, then longest), installs it, sends it to every other
- * node ({@link Snapshot}) and serves. Why nothing acknowledged is lost: a request acknowledged in
- * view v was applied by all of v's backups, which with the primary are a majority, before any of
- * them promised a newer view; every majority promising v+1 includes one of them, so the chosen
- * state holds it, and every later view starts from a state that holds it. Deposed primaries learn
+ * an older one; its promise says how advanced its state is: the last view whose state it installed
+ * and its sequence number. A candidate promised by a majority (itself included) chooses the most
+ * advanced of those states (latest view, then longest; its own on a tie). If that is its own, it
+ * installs it at once; otherwise it fetches the chosen promiser's state in chunks ({@link Fetch},
+ * answered {@link FetchedChunk}: flow-controlled, a lost chunk sent again on the candidate's timer,
+ * a transfer that a crash of either side interrupted started afresh) and installs it once whole,
+ * meanwhile preparing the view again every heartbeat so that its promisers do not suspect it; a
+ * fetch from which nothing arrives for a suspect timeout ends with the candidate proposing a newer view.
+ * It then sends the state to every other node ({@link Snapshot}) and serves. Why nothing
+ * acknowledged is lost: a request acknowledged in view v was applied by all of v's backups, which
+ * with the primary are a majority, before any of them promised a newer view; every majority
+ * promising v+1 includes one of them, so the chosen state (the most advanced of a majority's) holds
+ * it, and every later view starts from a state that holds it. The state fetched is the one promised:
+ * a promiser serves only the candidate it promised in its current view, and only the installed view
+ * and sequence number it promised (else it refuses, naming its view), and while it keeps that
+ * promise its state cannot change (it refuses every older view's primary, and the only primary of
+ * that view is the candidate, which sends nothing before it serves); a transfer's bytes are
+ * serialized once, when it starts, and a promiser that moves on to a newer view meanwhile refuses
+ * the rest, which deposes the candidate. Deposed primaries learn
  * the newer view from any answer and step down; their unanswered clients get {@link
  * KvReply.Unavailable} (the request may or may not survive). A node that is not primary answers
  * {@link KvReply.NotLeader} naming the primary it follows (null while there is none).
@@ -77,17 +90,21 @@ import java.util.TreeSet;
  * of the group does not lose its journal. Liveness: with a majority up and connected and delays well
  * under the timeouts, a primary is in place within a few timeouts and clients complete. Cost: 2(N-1)
  * messages per request (a Replicate to each backup and its Ack), reads included; a view change costs
- * 2(N-1) for the promises and N-1 snapshots.
+ * 2(N-1) for the promises and N-1 snapshots, plus, when the candidate is not the most advanced, the
+ * chosen state's bytes once from its promiser (a Fetch per chunk) and a Prepare to each promiser per
+ * heartbeat while they come.
  *
  * <p>Files by role: this one (vocabulary and view changes), {@link PrimaryRole} (what a primary
- * does in its view) and {@link BackupRole} (what a backup does with the primary's entries and state).
+ * does in its view), {@link BackupRole} (what a backup does with the primary's entries and state)
+ * and {@link StateFetch} (a view change's transfer of the chosen state to the candidate).
  */
 public final class PrimaryBackup
     extends EventSourcedBehavior<PrimaryBackup.Command, PrimaryBackup.Event, PrimaryBackup.State> {
 
   /** Downcalls, wire messages and timers: the protocol's whole vocabulary. */
   public sealed interface Command extends WireMessage
-      permits Request, GetStatus, Prepare, Promise, Replicate, Snapshot, SnapshotReply, Ack, Timer {}
+      permits Request, GetStatus, Prepare, Promise, Fetch, FetchedChunk, Replicate, Snapshot, SnapshotReply, Ack,
+      Timer {}
 
   /** A client's request given to this node. */
   public record Request(KvRequest request) implements Command {}
@@ -99,10 +116,22 @@ public final class PrimaryBackup
   public record Prepare(long view, NodeId candidate) implements Command {}
 
   /**
-   * {@code from}'s answer to a Prepare: its view, whether it promised, and (when it did) its state:
-   * the view whose state it last installed, its sequence number and its store.
+   * {@code from}'s answer to a Prepare: its view, whether it promised, and (when it did) how advanced
+   * its state is: the view whose state it last installed and its sequence number (the store itself is
+   * fetched, {@link Fetch}, if the candidate chooses it).
    */
-  public record Promise(long view, NodeId from, boolean granted, long installedView, long seq, KvStore store)
+  public record Promise(long view, NodeId from, boolean granted, long installedView, long seq) implements Command {}
+
+  /**
+   * The candidate of {@code view} reads the state a promiser promised it ({@code installedView}, {@code
+   * seq}): it holds the first {@code received} bytes of that promiser's transfer {@code transfer} (0:
+   * none yet). {@code tick}: sent on the candidate's timer, not in answer to a chunk.
+   */
+  public record Fetch(long view, NodeId candidate, long installedView, long seq, long transfer, long received,
+      boolean tick) implements Command {}
+
+  /** A piece of {@code from}'s state as it promised it for {@code view}, in its transfer {@code transfer}. */
+  public record FetchedChunk(long view, NodeId from, long installedView, long seq, long transfer, Chunk chunk)
       implements Command {}
 
   /** The primary of {@code view} sends the entries numbered from {@code firstSeq} on (none: a heartbeat). */
@@ -134,7 +163,7 @@ public final class PrimaryBackup
   /** The seq of an {@link Ack} from a node that has not installed the view's state. */
   public static final long NEEDS_STATE = -1;
 
-  private enum Timer implements Command { SUSPECT, HEARTBEAT }
+  private enum Timer implements Command { SUSPECT, HEARTBEAT, FETCH }
 
   /** What is persisted. */
   public sealed interface Event extends WireMessage permits ViewAdopted, StateInstalled, Applied {}
@@ -260,6 +289,7 @@ public final class PrimaryBackup
   private final PrimaryRole primaryRole;
   private final ActorSystem<?> system;
   private final BackupRole backupRole;
+  private final StateFetch fetch;
   private PayloadCodec codec;
   private Role role = Role.BACKUP;
   private NodeId primary;
@@ -276,6 +306,7 @@ public final class PrimaryBackup
     this.writes = new WriteAhead<>(Effect());
     this.primaryRole = primaryRole;
     this.backupRole = new BackupRole(peers, this::codec);
+    this.fetch = new StateFetch(peers, this::codec, env.random(), settings.maxMessageBytes());
     this.system = system;
     resetSuspectTimer();
   }
@@ -296,6 +327,8 @@ public final class PrimaryBackup
         .onCommand(Ack.class, this::onAck)
         .onCommand(Prepare.class, this::onPrepare)
         .onCommand(Promise.class, this::onPromise)
+        .onCommand(Fetch.class, this::onFetch)
+        .onCommand(FetchedChunk.class, this::onFetchedChunk)
         .onCommand(Timer.class, this::onTimer)
         .onCommand(GetStatus.class, this::onGetStatus)
         .build();
@@ -383,6 +416,10 @@ public final class PrimaryBackup
   // ---------------------------------------------------------------- view changes
 
   private Effect<Event, State> onTimer(State state, Timer t) {
+    if (t == Timer.FETCH) {
+      keepFetching(state);
+      return Effect().none();
+    }
     if (t == Timer.HEARTBEAT) {
       if (role == Role.PRIMARY) {
         primaryRole.heartbeat(state, quorum());
@@ -401,6 +438,7 @@ public final class PrimaryBackup
   }
 
   private void becomeCandidate(State state) {
+    stopFetching();
     role = Role.CANDIDATE;
     primary = null;
     promises.clear();
@@ -412,7 +450,7 @@ public final class PrimaryBackup
   private Effect<Event, State> onPrepare(State state, Prepare p) {
     if (p.view() < state.view()
         || (p.view() == state.view() && state.promised() != null && !state.promised().equals(p.candidate()))) {
-      peers.tell(p.candidate(), new Promise(state.view(), self(), false, 0, 0, null));
+      peers.tell(p.candidate(), new Promise(state.view(), self(), false, 0, 0));
       return Effect().none();
     }
     List<Event> events = p.view() > state.view() || state.promised() == null
@@ -428,7 +466,7 @@ public final class PrimaryBackup
     if (pr.view() > state.view()) {
       return writes.then(new ViewAdopted(pr.view(), null), after -> follow(null));
     }
-    if (role != Role.CANDIDATE || pr.view() != state.view() || !pr.granted()) {
+    if (role != Role.CANDIDATE || pr.view() != state.view() || !pr.granted() || fetch.fetching()) {
       return Effect().none();
     }
     promises.put(pr.from(), pr);
@@ -438,10 +476,55 @@ public final class PrimaryBackup
     Promise best = promises.values().stream()
         .max(Comparator.comparingLong(Promise::installedView).thenComparingLong(Promise::seq))
         .orElseThrow();
-    return writes.then(new StateInstalled(state.view(), best.seq(), best.store()), this::startView);
+    if (best.installedView() == state.installedView() && best.seq() == state.seq()) {
+      return writes.then(new StateInstalled(state.view(), state.seq(), state.store()), this::startView);
+    }
+    fetch.start(state.view(), best);
+    timers.startTimerWithFixedDelay(Timer.FETCH, settings.heartbeat());
+    return Effect().none();
+  }
+
+  /** A candidate reads this node's promised state (see {@link StateFetch}). */
+  private Effect<Event, State> onFetch(State state, Fetch f) {
+    fetch.serve(state, f);
+    return Effect().none();
+  }
+
+  /** A piece of the state this candidate fetches: while it comes, the candidate waits; once whole, it serves. */
+  private Effect<Event, State> onFetchedChunk(State state, FetchedChunk c) {
+    if (role != Role.CANDIDATE || c.view() != state.view() || !fetch.wants(c)) {
+      return Effect().none();
+    }
+    resetSuspectTimer();
+    KvStore store = fetch.accept(c);
+    if (store == null) {
+      return Effect().none();
+    }
+    timers.cancel(Timer.FETCH);
+    return writes.then(new StateInstalled(state.view(), c.seq(), store), this::startView);
+  }
+
+  /**
+   * The fetch's timer: asks the source again (its retransmission tick) and prepares the view again
+   * at the nodes that promised it, which keeps them from suspecting this candidate meanwhile.
+   */
+  private void keepFetching(State state) {
+    if (role != Role.CANDIDATE || !fetch.fetching()) {
+      timers.cancel(Timer.FETCH);
+      return;
+    }
+    fetch.tick();
+    Prepare again = new Prepare(state.view(), self());
+    promises.keySet().stream().filter(n -> !n.equals(self())).forEach(n -> peers.tell(n, again));
+  }
+
+  private void stopFetching() {
+    fetch.stop();
+    timers.cancel(Timer.FETCH);
   }
 
   private void startView(State state) {
+    stopFetching();
     role = Role.PRIMARY;
     primary = self();
     timers.cancel(Timer.SUSPECT);
@@ -456,13 +539,17 @@ public final class PrimaryBackup
       timers.cancel(Timer.HEARTBEAT);
       primaryRole.stepDown();
     }
+    stopFetching();
+    if (newPrimary != null) {
+      fetch.stopServing();
+    }
     role = Role.BACKUP;
     primary = newPrimary;
     resetSuspectTimer();
   }
 
   private Promise promiseOf(State state) {
-    return new Promise(state.view(), self(), true, state.installedView(), state.seq(), state.store());
+    return new Promise(state.view(), self(), true, state.installedView(), state.seq());
   }
 
   private void resetSuspectTimer() {

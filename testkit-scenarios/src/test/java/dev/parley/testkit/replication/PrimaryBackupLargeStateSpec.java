@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.link.FaultPlan;
+import dev.parley.protocols.link.NemesisCommand;
 import dev.parley.protocols.replication.Get;
 import dev.parley.protocols.replication.KvReply;
 import dev.parley.protocols.replication.PrimaryBackup;
@@ -20,6 +22,7 @@ import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.Simulations;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,9 +30,11 @@ import org.junit.jupiter.api.Test;
  * store grown to about 400 KiB, every message between nodes serialized as Artery would send it and
  * the run failed if one is over 256 KiB, lossy links. A backup away while the values are written
  * catches up on the entries it lacks, several to a message; nodes that missed a view change get the
- * new view's state in chunks. Histories stay linearizable and every node ends with the primary's
- * store. A request larger than a message may carry is refused, without effect, saying its size and
- * the limit.
+ * new view's state in chunks. A view change whose candidate is behind (it was away while the values
+ * were written) fetches the most advanced promiser's state in chunks and serves every acknowledged
+ * write, also when chunks are lost and when the promiser or the candidate crashes mid-transfer.
+ * Histories stay linearizable and every node ends with the primary's store. A request larger than a
+ * message may carry is refused, without effect, saying its size and the limit.
  */
 class PrimaryBackupLargeStateSpec {
 
@@ -38,6 +43,26 @@ class PrimaryBackupLargeStateSpec {
             (peers, env, upcalls) -> PrimaryBackup.create("kv", peers, env, Settings.DEFAULT, upcalls.narrow()))
         .seed(seed)
         .faults(KvRuns.LOSSY)
+        .maxMessageBytes(FRAME)
+        .build();
+  }
+
+  /** The node that suspects a silent primary first: it is the candidate of every view change. */
+  static final NodeId QUICK = NodeId.n(1);
+
+  /**
+   * Three nodes over {@code faults}, {@link #QUICK} the one that proposes views: it suspects a silent
+   * primary after 150 to 170 ms, the others only after 600 to 700 ms (timeouts decide nothing of
+   * safety); messages of at most {@code maxMessageBytes} of payload.
+   */
+  static Simulation<Command> quickCandidateSimulation(long seed, FaultPlan faults, int maxMessageBytes) {
+    Settings quick = new Settings(ms(20), ms(150), ms(170), maxMessageBytes);
+    Settings patient = new Settings(ms(20), ms(600), ms(700), maxMessageBytes);
+    return Simulation.<Command>builder(3,
+            (peers, env, upcalls) -> PrimaryBackup.create("kv", peers, env,
+                peers.self().equals(QUICK) ? quick : patient, upcalls.narrow()))
+        .seed(seed)
+        .faults(faults)
         .maxMessageBytes(FRAME)
         .build();
   }
@@ -114,6 +139,101 @@ class PrimaryBackupLargeStateSpec {
       assertThat(status(sim, first).values()).as("%s's store", first).hasSizeGreaterThanOrEqualTo(VALUES);
       assertThat(sim.stats().sentByType().getOrDefault("Snapshot", 0L) - snapshotsBefore)
           .as("the state went to the nodes that missed the view change in Snapshot chunks").isPositive();
+    });
+  }
+
+  static long sent(Simulation<Command> sim, String type) {
+    return sim.stats().sentByType().getOrDefault(type, 0L);
+  }
+
+  static boolean everyLiveNodeHoldsTheLargeValues(Simulation<Command> sim) {
+    return sim.liveNodes().stream().map(n -> status(sim, n))
+        .allMatch(s -> s != null && s.values().size() >= VALUES);
+  }
+
+  /** {@code node} holds every large value the loader wrote, as written. */
+  static void assertHoldsTheLargeValues(Simulation<Command> sim, NodeId node) {
+    String[] values = LargeState.values(sim.seed());
+    var held = status(sim, node).values();
+    for (int i = 0; i < VALUES; i++) {
+      assertThat(held.get("big-" + i)).as("seed %d: %s's big-%d", sim.seed(), node, i).isEqualTo(values[i]);
+    }
+  }
+
+  /**
+   * The view change whose candidate is behind: {@link #QUICK} is the first primary and crashes; the
+   * two others fill the store past a frame in the next view; then its primary crashes as QUICK comes
+   * back, with nothing of those writes. QUICK proposes the view, is promised by the backup (the most
+   * advanced), and must fetch that backup's state. From the failover until the workload ends the
+   * links follow {@code failoverLinks}; {@code midFetch} runs once the first chunk of the state is
+   * sent (given the simulation and the backup); a workload runs across the failover and after.
+   * Returns the workload's result once QUICK serves and every node holds its store.
+   */
+  static KvWorkload.Result behindCandidateFailover(Simulation<Command> sim, FaultPlan failoverLinks,
+      BiConsumer<Simulation<Command>, NodeId> midFetch) {
+    assertThat(PrimaryBackupSpec.awaitPrimary(sim)).as("seed %d: the first primary", sim.seed()).isEqualTo(QUICK);
+    sim.crash(sim.elapsed(), QUICK);
+    sim.runFor(ms(10));
+    NodeId second = PrimaryBackupSpec.awaitPrimary(sim);
+    NodeId backup = sim.liveNodes().stream().filter(n -> !n.equals(second)).findFirst().orElseThrow();
+    LargeState.fill(sim, () -> PrimaryBackupSpec.awaitPrimary(sim), PrimaryBackup.Request::new,
+        PrimaryBackupLargeStateSpec::everyLiveNodeHoldsTheLargeValues);
+
+    long fetchesBefore = sent(sim, "Fetch");
+    Duration failover = sim.elapsed().plus(ms(100));
+    sim.nemesis(failover, new NemesisCommand.Faults(failoverLinks));
+    sim.crash(failover, second);
+    sim.restart(failover.plusMillis(1), QUICK);
+    sim.runUntil(view -> sent(sim, "FetchedChunk") > 0);
+    midFetch.accept(sim, backup);
+    KvWorkload.Result r = smallWorkload(sim);
+    sim.nemesis(sim.elapsed(), new NemesisCommand.Heal());
+    sim.restart(sim.elapsed(), second);
+    awaitEveryNodeHoldsThePrimarysStore(sim, Duration.ofSeconds(20));
+
+    assertThat(PrimaryBackupSpec.awaitPrimary(sim)).as("seed %d: the new primary", sim.seed()).isEqualTo(QUICK);
+    assertThat(sent(sim, "Fetch") - fetchesBefore).as("seed %d: the candidate fetched the state", sim.seed())
+        .isPositive();
+    KvRuns.assertLinearizable(sim, r);
+    sim.nodes().forEach(n -> assertHoldsTheLargeValues(sim, n));
+    return r;
+  }
+
+  @Test
+  void aCandidateBehindTheOthersFetchesTheMostAdvancedStateInChunksAndServesEveryAcknowledgedWrite() {
+    Simulations.forSeeds(1, 6, seed -> {
+      Simulation<Command> sim = quickCandidateSimulation(seed, KvRuns.LOSSY, Settings.DEFAULT_MAX_MESSAGE_BYTES);
+      long chunksBefore = sent(sim, "FetchedChunk");
+      KvWorkload.Result r = behindCandidateFailover(sim, KvRuns.LOSSY, (s, backup) -> {});
+
+      assertThat(r.ok()).as("seed %d: completed operations", seed).isGreaterThan(30);
+      assertThat(sent(sim, "FetchedChunk") - chunksBefore).as("seed %d: the state came in several chunks", seed)
+          .isGreaterThanOrEqualTo(3);
+    });
+  }
+
+  /** A quarter of the messages lost from the failover on, so that some chunks surely are. */
+  @Test
+  void chunksOfTheFetchedStateLostOnTheWayAreSentAgain() {
+    long[] lost = new long[1];
+    Simulations.forSeeds(1, 6, seed -> {
+      Simulation<Command> sim = quickCandidateSimulation(seed, KvRuns.LOSSY, Settings.DEFAULT_MAX_MESSAGE_BYTES);
+      behindCandidateFailover(sim, KvRuns.LAN.withDrop(0.25), (s, backup) -> {});
+      lost[0] += sent(sim, "FetchedChunk") - sim.stats().deliveredByType().getOrDefault("FetchedChunk", 0L);
+    });
+    assertThat(lost[0]).as("chunks of fetched state lost on the way (the runs completed all the same)").isPositive();
+  }
+
+  /** Chunks of 32 KiB, so that the state is a dozen chunks, most still to send when the crash comes. */
+  @Test
+  void aFetchInterruptedByACrashOfThePromiserOrOfTheCandidateCompletesOnceTheyAreBack() {
+    Simulations.forSeeds(1, 6, seed -> {
+      Simulation<Command> sim = quickCandidateSimulation(seed, KvRuns.LOSSY, 32 * 1024);
+      behindCandidateFailover(sim, KvRuns.LOSSY, (s, backup) -> {
+        NodeId crashed = seed % 2 == 0 ? backup : QUICK;
+        s.crash(s.elapsed(), crashed);
+        s.restart(s.elapsed().plus(ms(100)), crashed);
+      });
     });
   }
 

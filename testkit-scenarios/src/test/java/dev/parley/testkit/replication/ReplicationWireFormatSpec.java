@@ -49,7 +49,9 @@ class ReplicationWireFormatSpec {
   @Test
   void primaryBackupMessagesEventsStateAndStatus() {
     roundTrips(List.of(new PrimaryBackup.Request(CAS), new PrimaryBackup.Prepare(3, N1),
-        new PrimaryBackup.Promise(3, N2, true, 2, 7, STORE), new PrimaryBackup.Promise(3, N2, false, 0, 0, null),
+        new PrimaryBackup.Promise(3, N2, true, 2, 7), new PrimaryBackup.Promise(3, N2, false, 0, 0),
+        new PrimaryBackup.Fetch(3, N1, 2, 7, -42L, 5, true),
+        new PrimaryBackup.FetchedChunk(3, N2, 2, 7, -42L, new Chunk(0, new byte[] {9, -1}, 5, 33, "store")),
         new PrimaryBackup.Replicate(3, N1, 8, List.of(PUT, GET, CAS)), 
         new PrimaryBackup.Snapshot(3, N1, 7, new Chunk(3, new byte[] {0, -128}, 5, 33, "store")),
         new PrimaryBackup.SnapshotReply(3, N2, 7, 5),
