@@ -38,6 +38,11 @@ import java.util.TreeMap;
  * protocol with its peers. A member that comes back (a restarted JVM) is reconnected: its link
  * starts delivering to the new reference.
  *
+ * <p>Requests from the node's HTTP edge go from the {@link OperationHost} to the host until the
+ * instance runs, then straight to the running instance (each incarnation attaches itself as it
+ * starts): one hop less per request. A crashed instance's requests are lost as the host would drop
+ * them; the next incarnation attaches itself in turn.
+ *
  * <p>Cost per message: untraced, none beyond Artery while the node's network never had a fault: a
  * {@link LinkShortcut} sends a protocol's {@code tell} straight to the peer's receiving end; from the
  * first nemesis command on (or for a reference the protocol took itself), every message passes the
@@ -79,8 +84,11 @@ final class ProtocolInstance extends AbstractBehavior<ProtocolInstance.Command> 
     NodeEnv env = NodeEnv.seeded(self, NodeEnv.mix(runtime.settings().seed(), name));
     this.operations = ctx.spawn(OperationHost.create(runtime, name, env), "operations");
     KindConfig config = runtime.kindConfig(kind);
-    this.host = ctx.spawn(NodeHost.create(env, (Peers<Object> p, NodeEnv e) ->
-        kind.create(new KindContext(Optional.of(runtime.settings()), name, p, e, operations, config))), "host");
+    ActorRef<Object> ops = operations;
+    this.host = ctx.spawn(NodeHost.create(env, (Peers<Object> p, NodeEnv e) -> Behaviors.setup(instance -> {
+      ops.tell(new OperationHost.Running(instance.getSelf()));
+      return kind.create(new KindContext(Optional.of(runtime.settings()), name, p, e, ops, config));
+    })), "host");
     operations.tell(new OperationHost.Attach(host));
     ActorRef<Object> inbound = !runtime.tracing() ? host
         : ctx.spawn(TracingLink.receiver(runtime.tracer(), name, self, host), "inbound");
