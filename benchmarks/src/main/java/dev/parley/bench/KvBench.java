@@ -245,7 +245,7 @@ final class KvBench implements Runnable {
       String where = CLUSTER_WHERE + (clusterTracing ? ", tracing on" : ", tracing off");
       for (KvKind<?> kind : kinds) {
         String serving = serving(http, "http://" + cluster.http(NodeId.n(1)), kind);
-        idle(cluster);
+        idle(cluster, "just started");
         for (int c : clients) {
           List<KeepAliveHttp> connections = new ArrayList<>();
           List<ExecutorService> threads = new ArrayList<>();
@@ -279,6 +279,7 @@ final class KvBench implements Runnable {
             connections.forEach(KeepAliveHttp::close);
           }
         }
+        idle(cluster, "after the rows");
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -286,10 +287,11 @@ final class KvBench implements Runnable {
   }
 
   /**
-   * Prints the CPU the node JVMs use with no client (heartbeats, gossip, their JIT and GC), over 5 s
-   * once the cluster serves: the background every cluster row's CPU per operation includes.
+   * Prints the CPU the node JVMs use with no client (heartbeats, gossip, their JIT and GC), over 5 s:
+   * {@code when} is "just started" (the cluster serves; the JIT compilers are busiest) or "after the
+   * rows" (the hot path compiled): the background every cluster row's CPU per operation includes.
    */
-  private static void idle(NodeProcesses cluster) {
+  private static void idle(NodeProcesses cluster, String when) {
     long before = counters(cluster)[2];
     long start = System.nanoTime();
     try {
@@ -299,7 +301,7 @@ final class KvBench implements Runnable {
       throw new IllegalStateException("interrupted", e);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    System.out.printf("  (with no client, the 3 node JVMs used %.0f ms of CPU per second)%n",
+    System.out.printf("  (with no client, %s, the 3 node JVMs used %.0f ms of CPU per second)%n", when,
         (counters(cluster)[2] - before) / seconds);
   }
 

@@ -44,8 +44,14 @@ public final class OperationHost extends AbstractBehavior<Object> {
   /** How many requests wait, and the lock clients if any: answered with a map. */
   public record Describe(ActorRef<Object> replyTo) implements Command {}
 
-  /** The instance's host, to hand downcalls to. */
-  record Attach(ActorRef<Object> instance) implements Command {}
+  /** The instance's host, to hand downcalls to until {@link Running}. */
+  record Attach(ActorRef<Object> host) implements Command {}
+
+  /**
+   * An incarnation of the instance runs: hand downcalls straight to it from now on (one hop less than
+   * through the host; while it is crashed they are lost, as the host would drop them).
+   */
+  record Running(ActorRef<Object> instance) implements Command {}
 
   private record Expired(long ticket) implements Command {}
 
@@ -98,6 +104,7 @@ public final class OperationHost extends AbstractBehavior<Object> {
   private final Map<Class<?>, Invocation.Answered<?>> answerTypes = new LinkedHashMap<>();
   private final Map<Key, Waiting> waiting = new HashMap<>();
   private final Map<Long, Open> open = new HashMap<>();
+  private ActorRef<Object> host;
   private ActorRef<Object> instance;
   private LockClients locks;
   private long tickets;
@@ -122,7 +129,12 @@ public final class OperationHost extends AbstractBehavior<Object> {
         .onMessage(Expired.class, this::onExpired)
         .onMessage(Describe.class, this::onDescribe)
         .onMessage(Attach.class, a -> {
-          instance = a.instance();
+          host = a.host();
+          instance = a.host();
+          return this;
+        })
+        .onMessage(Running.class, r -> {
+          instance = r.instance();
           return this;
         })
         .onAnyMessage(this::onUpcall)
@@ -171,7 +183,7 @@ public final class OperationHost extends AbstractBehavior<Object> {
 
   private void exclusive(Invocation.Exclusive x, Invoke invoke) {
     if (locks == null) {
-      locks = new LockClients(runtime.node(), name, instance, x.acquire(), x.release());
+      locks = new LockClients(runtime.node(), name, host, x.acquire(), x.release());
     }
     try {
       if (x.acquiring()) {

@@ -19,6 +19,7 @@ import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.link.FaultyLink;
 import dev.parley.protocols.link.LinkControl;
+import dev.parley.protocols.link.LinkShortcut;
 import dev.parley.protocols.trace.TracingLink;
 import java.util.ArrayList;
 import java.util.Map;
@@ -37,9 +38,16 @@ import java.util.TreeMap;
  * protocol with its peers. A member that comes back (a restarted JVM) is reconnected: its link
  * starts delivering to the new reference.
  *
- * <p>Cost per message: the fault-injecting link (one local actor hop, which passes a message straight
- * on while no fault is planned) and, when the node traces ({@code parley.trace.enabled}), a tracing
- * hop at each end; untraced, a peer's messages reach the host directly.
+ * <p>Requests from the node's HTTP edge go from the {@link OperationHost} to the host until the
+ * instance runs, then straight to the running instance (each incarnation attaches itself as it
+ * starts): one hop less per request. A crashed instance's requests are lost as the host would drop
+ * them; the next incarnation attaches itself in turn.
+ *
+ * <p>Cost per message: untraced, none beyond Artery while the node's network never had a fault: a
+ * {@link LinkShortcut} sends a protocol's {@code tell} straight to the peer's receiving end; from the
+ * first nemesis command on (or for a reference the protocol took itself), every message passes the
+ * fault-injecting link (one local actor hop). When the node traces ({@code parley.trace.enabled}),
+ * every message passes the link and a tracing hop at each end.
  */
 final class ProtocolInstance extends AbstractBehavior<ProtocolInstance.Command> {
 
@@ -58,6 +66,7 @@ final class ProtocolInstance extends AbstractBehavior<ProtocolInstance.Command> 
   private final Map<NodeId, ActorRef<Object>> remote = new TreeMap<>();
   private final Map<NodeId, ActorRef<Object>> links = new TreeMap<>();
   private final Map<NodeId, ActorRef<Object>> peers = new TreeMap<>();
+  private final Map<NodeId, LinkShortcut> shortcuts = new TreeMap<>();
   private Receptionist.Listing lastListing;
   private boolean started;
 
@@ -75,8 +84,11 @@ final class ProtocolInstance extends AbstractBehavior<ProtocolInstance.Command> 
     NodeEnv env = NodeEnv.seeded(self, NodeEnv.mix(runtime.settings().seed(), name));
     this.operations = ctx.spawn(OperationHost.create(runtime, name, env), "operations");
     KindConfig config = runtime.kindConfig(kind);
-    this.host = ctx.spawn(NodeHost.create(env, (Peers<Object> p, NodeEnv e) ->
-        kind.create(new KindContext(Optional.of(runtime.settings()), name, p, e, operations, config))), "host");
+    ActorRef<Object> ops = operations;
+    this.host = ctx.spawn(NodeHost.create(env, (Peers<Object> p, NodeEnv e) -> Behaviors.setup(instance -> {
+      ops.tell(new OperationHost.Running(instance.getSelf()));
+      return kind.create(new KindContext(Optional.of(runtime.settings()), name, p, e, ops, config));
+    })), "host");
     operations.tell(new OperationHost.Attach(host));
     ActorRef<Object> inbound = !runtime.tracing() ? host
         : ctx.spawn(TracingLink.receiver(runtime.tracer(), name, self, host), "inbound");
@@ -114,7 +126,7 @@ final class ProtocolInstance extends AbstractBehavior<ProtocolInstance.Command> 
     }
     if (!started && links.keySet().containsAll(others())) {
       started = true;
-      host.tell(new NodeHost.Start(Peers.of(runtime.node(), peers)));
+      host.tell(new NodeHost.Start(Peers.routed(runtime.node(), peers, shortcuts)));
       getContext().getLog().info("{} started with peers {}", name, peers.keySet());
     }
     publish();
@@ -130,6 +142,10 @@ final class ProtocolInstance extends AbstractBehavior<ProtocolInstance.Command> 
     if (link != null) {
       getContext().getLog().info("{}: {} is back at {}", name, node, ref.path());
       link.tell(new LinkControl.Connect(ref));
+      LinkShortcut shortcut = shortcuts.get(node);
+      if (shortcut != null) {
+        shortcut.retarget(ref);
+      }
       return;
     }
     NodeId self = runtime.node();
@@ -138,8 +154,14 @@ final class ProtocolInstance extends AbstractBehavior<ProtocolInstance.Command> 
         runtime.network().planFor(self, node), random), "link-" + node);
     runtime.network().register(self, node, link.narrow());
     links.put(node, link);
-    peers.put(node, !runtime.tracing() ? link : getContext().spawn(
-        TracingLink.sender(runtime.tracer(), name, self, node, link), "trace-" + node));
+    if (runtime.tracing()) {
+      peers.put(node, getContext().spawn(TracingLink.sender(runtime.tracer(), name, self, node, link), "trace-" + node));
+    } else {
+      peers.put(node, link);
+      LinkShortcut shortcut = new LinkShortcut(self, node, link, ref, runtime.network());
+      runtime.network().register(shortcut);
+      shortcuts.put(node, shortcut);
+    }
   }
 
   private java.util.List<NodeId> others() {

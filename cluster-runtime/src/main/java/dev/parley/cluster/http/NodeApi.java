@@ -231,7 +231,8 @@ public final class NodeApi extends AllDirectives {
 
   /**
    * The protocol messages this node's instances sent to their peers since it started (what their
-   * outbound links took, summed over the links that answer within {@link #STATUS_WAIT}).
+   * outbound links took, summed over the links that answer within {@link #STATUS_WAIT}, and what went
+   * around them by a {@link dev.parley.protocols.link.LinkShortcut}).
    */
   private CompletionStage<Long> messagesSent() {
     CompletionStage<Long> sum = CompletableFuture.completedFuture(0L);
@@ -239,6 +240,7 @@ public final class NodeApi extends AllDirectives {
       if (peer.equals(runtime.node())) {
         continue;
       }
+      sum = sum.thenApply(n -> n + runtime.network().bypassed(runtime.node(), peer));
       for (ActorRef<LinkControl> link : runtime.network().links(runtime.node(), peer)) {
         CompletionStage<Long> sent = AskPattern.<LinkControl, LinkControl.LinkStats>ask(link,
                 LinkControl.GetStats::new, STATUS_WAIT, system.scheduler())

@@ -17,29 +17,49 @@ import java.util.TreeSet;
  * in a group, a Receptionist listing on a cluster, a test inbox in the deterministic simulation. A
  * protocol sends to itself with {@code context.getSelf()}, never through its peers.
  *
+ * <p>A runtime may also give a {@link PeerRoute} per peer ({@link #routed}): {@link #tell} and
+ * {@link #tellOthers} then go through it (on a cluster: straight to the far end while no fault was
+ * ever planned, instead of through the fault-injecting link actor). Taking a peer's reference with
+ * {@link #ref} or {@link #map} pins its route to the reference, so order between the two is kept.
+ *
  * @param <M> the protocol's message type
  */
 public final class Peers<M> {
 
   private final NodeId self;
   private final TreeMap<NodeId, ActorRef<M>> others;
+  private final Map<NodeId, PeerRoute<M>> routes;
 
-  private Peers(NodeId self, Map<NodeId, ActorRef<M>> others) {
+  private Peers(NodeId self, Map<NodeId, ActorRef<M>> others, Map<NodeId, PeerRoute<M>> routes) {
     this.self = Objects.requireNonNull(self, "self");
     if (others.containsKey(self)) {
       throw new IllegalArgumentException("the peers of " + self + " must not include " + self + " itself");
     }
+    if (!others.keySet().containsAll(routes.keySet())) {
+      throw new IllegalArgumentException("routes to " + routes.keySet() + " of " + self
+          + " must be to peers, which are " + others.keySet());
+    }
     this.others = new TreeMap<>(others);
+    this.routes = Map.copyOf(routes);
   }
 
   /** The view of node {@code self} whose peers are {@code others} (which must not contain self). */
   public static <M> Peers<M> of(NodeId self, Map<NodeId, ? extends ActorRef<M>> others) {
-    return new Peers<>(self, Map.copyOf(others));
+    return new Peers<>(self, Map.copyOf(others), Map.of());
+  }
+
+  /**
+   * As {@link #of}, with {@code routes} for some of the peers: {@link #tell} and {@link #tellOthers}
+   * use a peer's route, if it has one, until its reference is taken.
+   */
+  public static <M> Peers<M> routed(NodeId self, Map<NodeId, ? extends ActorRef<M>> others,
+      Map<NodeId, ? extends PeerRoute<M>> routes) {
+    return new Peers<>(self, Map.copyOf(others), Map.copyOf(routes));
   }
 
   /** A node alone in its group. */
   public static <M> Peers<M> alone(NodeId self) {
-    return new Peers<>(self, Map.of());
+    return new Peers<>(self, Map.of(), Map.of());
   }
 
   public NodeId self() {
@@ -67,30 +87,58 @@ public final class Peers<M> {
     return self.equals(node) || others.containsKey(node);
   }
 
-  /** The reference to {@code node}'s instance; an unknown node is an error naming the known ones. */
+  /**
+   * The reference to {@code node}'s instance (pinning its route, if any, to it); an unknown node is
+   * an error naming the known ones.
+   */
   public ActorRef<M> ref(NodeId node) {
+    ActorRef<M> ref = known(node);
+    PeerRoute<M> route = routes.get(node);
+    if (route != null) {
+      route.pin();
+    }
+    return ref;
+  }
+
+  public void tell(NodeId node, M message) {
+    PeerRoute<M> route = routes.get(node);
+    if (route != null) {
+      route.tell(message);
+    } else {
+      known(node).tell(message);
+    }
+  }
+
+  /** Sends {@code message} to every other member: N-1 messages. */
+  public void tellOthers(M message) {
+    others.forEach((node, ref) -> {
+      PeerRoute<M> route = routes.get(node);
+      if (route != null) {
+        route.tell(message);
+      } else {
+        ref.tell(message);
+      }
+    });
+  }
+
+  /**
+   * The same group seen through other references (a layer wrapping or adapting each link); the
+   * routes, if any, are pinned, and the new view has none.
+   */
+  public <N> Peers<N> map(java.util.function.BiFunction<NodeId, ActorRef<M>, ActorRef<N>> f) {
+    routes.values().forEach(PeerRoute::pin);
+    TreeMap<NodeId, ActorRef<N>> mapped = new TreeMap<>();
+    others.forEach((id, ref) -> mapped.put(id, f.apply(id, ref)));
+    return new Peers<>(self, mapped, Map.of());
+  }
+
+  private ActorRef<M> known(NodeId node) {
     ActorRef<M> ref = others.get(node);
     if (ref == null) {
       throw new IllegalArgumentException(
           "unknown peer " + node + " of " + self + "; peers are " + others.keySet());
     }
     return ref;
-  }
-
-  public void tell(NodeId node, M message) {
-    ref(node).tell(message);
-  }
-
-  /** Sends {@code message} to every other member: N-1 messages. */
-  public void tellOthers(M message) {
-    others.values().forEach(ref -> ref.tell(message));
-  }
-
-  /** The same group seen through other references (a layer wrapping or adapting each link). */
-  public <N> Peers<N> map(java.util.function.BiFunction<NodeId, ActorRef<M>, ActorRef<N>> f) {
-    TreeMap<NodeId, ActorRef<N>> mapped = new TreeMap<>();
-    others.forEach((id, ref) -> mapped.put(id, f.apply(id, ref)));
-    return new Peers<>(self, mapped);
   }
 
   /** The next member after this one in id order, wrapping around: the ring successor. */

@@ -11,16 +11,40 @@ import java.util.Set;
  * The nemesis handle of a group: every fault-injecting link of the group registered under its
  * direction, and the current {@link NetworkFaults}. {@link #apply} changes the faults and tells every
  * link its new plan. Safe to call from a test thread or an HTTP handler.
+ *
+ * <p>{@link #faultless()} says whether the network never had a fault (a perfect initial plan and no
+ * command applied yet): until then a {@link LinkShortcut} may pass its link by.
  */
 public final class Network {
 
   private record Point(NodeId from, NodeId to, ActorRef<LinkControl> link) {}
 
   private final List<Point> points = new ArrayList<>();
+  private final List<LinkShortcut> shortcuts = new ArrayList<>();
   private NetworkFaults faults;
+  private volatile boolean faultless;
 
   public Network(Set<NodeId> members, FaultPlan initial) {
     this.faults = NetworkFaults.whole(members, initial);
+    this.faultless = initial.isPerfect();
+  }
+
+  /** Whether no fault was ever planned: a perfect initial plan, and no command applied since. */
+  public boolean faultless() {
+    return faultless;
+  }
+
+  /** Counts {@code shortcut}'s messages among those its link's direction sent ({@link #bypassed}). */
+  public synchronized void register(LinkShortcut shortcut) {
+    requireMember(shortcut.from());
+    requireMember(shortcut.to());
+    shortcuts.add(shortcut);
+  }
+
+  /** Messages {@code from -> to} that went around their link by a {@link LinkShortcut}. */
+  public synchronized long bypassed(NodeId from, NodeId to) {
+    return shortcuts.stream().filter(s -> s.from().equals(from) && s.to().equals(to))
+        .mapToLong(LinkShortcut::sent).sum();
   }
 
   /** The plan a new link {@code from -> to} starts with. */
@@ -41,6 +65,7 @@ public final class Network {
   /** Applies a nemesis command to every registered link; an invalid command changes nothing. */
   public synchronized NetworkFaults apply(NemesisCommand command) {
     faults = faults.apply(command);
+    faultless = false;
     for (Point p : points) {
       p.link().tell(new SetPlan(faults.planFor(p.from(), p.to())));
     }
