@@ -18,14 +18,13 @@ import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.WireMessage;
 import dev.parley.protocols.core.WriteAhead;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * Primary-backup (passive) replication of the {@link KvStore}, with failover through views: one
@@ -55,47 +54,27 @@ import java.util.TreeSet;
  * than that. A {@link Snapshot} goes in chunks of {@code maxMessageBytes} ({@code ChunkSender}: the
  * store serialized once per state sent, a few chunks unacknowledged, each answered {@link
  * SnapshotReply}, a lost one sent again on the heartbeat); the backup installs the state once it is
- * whole. A {@link Promise} carries no store, only how advanced the promiser's state is; the state a
- * candidate chooses from another node comes in chunks of {@code maxMessageBytes} too ({@link
- * FetchedChunk}, {@link StateFetch}), so a view change completes with a store of any size.
+ * whole. The state a view change's candidate fetches comes in such chunks too ({@link StateFetch}).
  *
- * <p>Failover: a backup that hears nothing from a primary for a random timeout in [{@code
- * suspectMin}, {@code suspectMax}) proposes view v+1 with itself as primary ({@link Prepare}). A
- * node promises at most one candidate per view and, once it has promised a view, refuses anything of
- * an older one; its promise says how advanced its state is: the last view whose state it installed
- * and its sequence number. A candidate promised by a majority (itself included) chooses the most
- * advanced of those states (latest view, then longest; its own on a tie). If that is its own, it
- * installs it at once; otherwise it fetches the chosen promiser's state in chunks ({@link Fetch},
- * answered {@link FetchedChunk}: flow-controlled, a lost chunk sent again on the candidate's timer,
- * a transfer that a crash of either side interrupted started afresh) and installs it once whole,
- * meanwhile preparing the view again every heartbeat so that its promisers do not suspect it; a
- * fetch from which nothing arrives for a suspect timeout ends with the candidate proposing a newer view.
- * It then sends the state to every other node ({@link Snapshot}) and serves. Why nothing
- * acknowledged is lost: a request acknowledged in view v was applied by all of v's backups, which
- * with the primary are a majority, before any of them promised a newer view; every majority
- * promising v+1 includes one of them, so the chosen state (the most advanced of a majority's) holds
- * it, and every later view starts from a state that holds it. The state fetched is the one promised:
- * a promiser serves only the candidate it promised in its current view, and only the installed view
- * and sequence number it promised (else it refuses, naming its view), and while it keeps that
- * promise its state cannot change (it refuses every older view's primary, and the only primary of
- * that view is the candidate, which sends nothing before it serves); a transfer's bytes are
- * serialized once, when it starts, and a promiser that moves on to a newer view meanwhile refuses
- * the rest, which deposes the candidate. Deposed primaries learn
- * the newer view from any answer and step down; their unanswered clients get {@link
- * KvReply.Unavailable} (the request may or may not survive). A node that is not primary answers
- * {@link KvReply.NotLeader} naming the primary it follows (null while there is none).
+ * <p>Failover ({@link ViewChange}, which has the safety argument): a backup that suspects the primary
+ * proposes the next view ({@link Prepare}); a candidate promised by a majority ({@link Promise})
+ * starts it from the most advanced of their states, fetched if it is another's ({@link Fetch}), and
+ * sends that state to every other node. Deposed primaries learn the newer view from any answer and
+ * step down; their unanswered clients get {@link KvReply.Unavailable} (the request may or may not
+ * survive). A node that is not primary answers {@link KvReply.NotLeader} naming the primary it
+ * follows (null while there is none).
  *
  * <p>Guarantees: linearizable puts, gets and cas (each request id applied once, retries answered as
  * the first time); at most one primary per view; no acknowledged write lost as long as a majority
  * of the group does not lose its journal. Liveness: with a majority up and connected and delays well
  * under the timeouts, a primary is in place within a few timeouts and clients complete. Cost: 2(N-1)
  * messages per request (a Replicate to each backup and its Ack), reads included; a view change costs
- * 2(N-1) for the promises and N-1 snapshots, plus, when the candidate is not the most advanced, the
- * chosen state's bytes once from its promiser (a Fetch per chunk) and a Prepare to each promiser per
- * heartbeat while they come.
+ * 2(N-1) for the promises and N-1 snapshots, plus the chosen state's transfer when it is another
+ * node's ({@link ViewChange}).
  *
- * <p>Files by role: this one (vocabulary and view changes), {@link PrimaryRole} (what a primary
- * does in its view), {@link BackupRole} (what a backup does with the primary's entries and state)
+ * <p>Files by role: this one (vocabulary, dispatch and wiring), {@link PrimaryRole} (what a
+ * primary does in its view), {@link BackupRole} (what a backup does with the primary's entries and
+ * state), {@link ViewChange} (suspecting the primary, promising and choosing the state of a new view)
  * and {@link StateFetch} (a view change's transfer of the chosen state to the candidate).
  */
 public final class PrimaryBackup
@@ -163,7 +142,8 @@ public final class PrimaryBackup
   /** The seq of an {@link Ack} from a node that has not installed the view's state. */
   public static final long NEEDS_STATE = -1;
 
-  private enum Timer implements Command { SUSPECT, HEARTBEAT, FETCH }
+  /** The node's timers: the suspicion of the primary, the primary's heartbeat, a candidate's fetch. */
+  enum Timer implements Command { SUSPECT, HEARTBEAT, FETCH }
 
   /** What is persisted. */
   public sealed interface Event extends WireMessage permits ViewAdopted, StateInstalled, Applied {}
@@ -289,11 +269,10 @@ public final class PrimaryBackup
   private final PrimaryRole primaryRole;
   private final ActorSystem<?> system;
   private final BackupRole backupRole;
-  private final StateFetch fetch;
+  private final ViewChange viewChange;
   private PayloadCodec codec;
   private Role role = Role.BACKUP;
   private NodeId primary;
-  private final Map<NodeId, Promise> promises = new HashMap<>();
 
   private PrimaryBackup(String group, ActorSystem<?> system, TimerScheduler<Command> timers, Peers<Command> peers,
       NodeEnv env, Settings settings, ActorRef<KvReply> upcalls, PrimaryRole primaryRole) {
@@ -306,9 +285,9 @@ public final class PrimaryBackup
     this.writes = new WriteAhead<>(Effect());
     this.primaryRole = primaryRole;
     this.backupRole = new BackupRole(peers, this::codec);
-    this.fetch = new StateFetch(peers, this::codec, env.random(), settings.maxMessageBytes());
+    this.viewChange = new ViewChange(peers, timers, env, settings, this::codec);
     this.system = system;
-    resetSuspectTimer();
+    viewChange.resetSuspectTimer();
   }
 
   @Override
@@ -376,25 +355,26 @@ public final class PrimaryBackup
   // ---------------------------------------------------------------- backups follow the primary
 
   private Effect<Event, State> onReplicate(State state, Replicate m) {
-    List<Event> events = backupRole.onReplicate(state, m);
-    if (events == null) {
-      return Effect().none();
-    }
-    return writes.then(events, state, after -> {
-      follow(m.primary());
-      backupRole.replicated(after, m);
-    });
+    return thenFollow(state, backupRole.onReplicate(state, m), m.primary(), after -> backupRole.replicated(after, m));
   }
 
   /** A chunk of the primary's state: held until the chunks complete it, then installed. */
   private Effect<Event, State> onSnapshot(State state, Snapshot m) {
-    List<Event> events = backupRole.onSnapshot(state, m);
+    return thenFollow(state, backupRole.onSnapshot(state, m), m.primary(), after -> backupRole.installed(after, m));
+  }
+
+  /**
+   * Journals {@code events} (null: nothing to do, answered already), then follows {@code newPrimary}
+   * and answers ({@code answer}, on the state after them).
+   */
+  private Effect<Event, State> thenFollow(State state, List<Event> events, NodeId newPrimary,
+      Consumer<State> answer) {
     if (events == null) {
       return Effect().none();
     }
     return writes.then(events, state, after -> {
-      follow(m.primary());
-      backupRole.installed(after, m);
+      follow(newPrimary);
+      answer.accept(after);
     });
   }
 
@@ -413,123 +393,57 @@ public final class PrimaryBackup
     return codec;
   }
 
-  // ---------------------------------------------------------------- view changes
+  // ---------------------------------------------------------------- view changes (ViewChange)
 
   private Effect<Event, State> onTimer(State state, Timer t) {
     if (t == Timer.FETCH) {
-      keepFetching(state);
-      return Effect().none();
-    }
-    if (t == Timer.HEARTBEAT) {
-      if (role == Role.PRIMARY) {
-        primaryRole.heartbeat(state, quorum());
+      viewChange.keepFetching(state, role == Role.CANDIDATE);
+    } else if (t == Timer.HEARTBEAT && role == Role.PRIMARY) {
+      primaryRole.heartbeat(state, viewChange.quorum());
+    } else if (t == Timer.SUSPECT && role != Role.PRIMARY) {
+      long view = state.view() + 1;
+      if (viewChange.quorum() > 1) {
+        return writes.then(new ViewAdopted(view, self()), this::becomeCandidate);
       }
-      return Effect().none();
+      return writes.then(List.of(new ViewAdopted(view, self()), new StateInstalled(view, state.seq(), state.store())),
+          state, this::startView);
     }
-    if (role == Role.PRIMARY) {
-      return Effect().none();
-    }
-    long view = state.view() + 1;
-    if (quorum() > 1) {
-      return writes.then(new ViewAdopted(view, self()), this::becomeCandidate);
-    }
-    return writes.then(List.of(new ViewAdopted(view, self()), new StateInstalled(view, state.seq(), state.store())),
-        state, this::startView);
+    return Effect().none();
   }
 
   private void becomeCandidate(State state) {
-    stopFetching();
     role = Role.CANDIDATE;
     primary = null;
-    promises.clear();
-    promises.put(self(), promiseOf(state));
-    resetSuspectTimer();
-    peers.tellOthers(new Prepare(state.view(), self()));
+    viewChange.propose(state);
   }
 
   private Effect<Event, State> onPrepare(State state, Prepare p) {
-    if (p.view() < state.view()
-        || (p.view() == state.view() && state.promised() != null && !state.promised().equals(p.candidate()))) {
-      peers.tell(p.candidate(), new Promise(state.view(), self(), false, 0, 0));
-      return Effect().none();
-    }
-    List<Event> events = p.view() > state.view() || state.promised() == null
-        ? List.of(new ViewAdopted(p.view(), p.candidate())) : List.of();
     NodeId following = p.view() == state.view() ? primary : null;
-    return writes.then(events, state, after -> {
-      follow(following);
-      peers.tell(p.candidate(), promiseOf(after));
-    });
+    return thenFollow(state, viewChange.onPrepare(state, p), following, after -> viewChange.promise(after, p));
   }
 
   private Effect<Event, State> onPromise(State state, Promise pr) {
     if (pr.view() > state.view()) {
       return writes.then(new ViewAdopted(pr.view(), null), after -> follow(null));
     }
-    if (role != Role.CANDIDATE || pr.view() != state.view() || !pr.granted() || fetch.fetching()) {
-      return Effect().none();
-    }
-    promises.put(pr.from(), pr);
-    if (promises.size() < quorum()) {
-      return Effect().none();
-    }
-    Promise best = promises.values().stream()
-        .max(Comparator.comparingLong(Promise::installedView).thenComparingLong(Promise::seq))
-        .orElseThrow();
-    if (best.installedView() == state.installedView() && best.seq() == state.seq()) {
-      return writes.then(new StateInstalled(state.view(), state.seq(), state.store()), this::startView);
-    }
-    fetch.start(state.view(), best);
-    timers.startTimerWithFixedDelay(Timer.FETCH, settings.heartbeat());
-    return Effect().none();
+    StateInstalled own = role == Role.CANDIDATE ? viewChange.onPromise(state, pr) : null;
+    return own == null ? Effect().none() : writes.then(own, this::startView);
   }
 
-  /** A candidate reads this node's promised state (see {@link StateFetch}). */
   private Effect<Event, State> onFetch(State state, Fetch f) {
-    fetch.serve(state, f);
+    viewChange.serve(state, f);
     return Effect().none();
   }
 
-  /** A piece of the state this candidate fetches: while it comes, the candidate waits; once whole, it serves. */
   private Effect<Event, State> onFetchedChunk(State state, FetchedChunk c) {
-    if (role != Role.CANDIDATE || c.view() != state.view() || !fetch.wants(c)) {
-      return Effect().none();
-    }
-    resetSuspectTimer();
-    KvStore store = fetch.accept(c);
-    if (store == null) {
-      return Effect().none();
-    }
-    timers.cancel(Timer.FETCH);
-    return writes.then(new StateInstalled(state.view(), c.seq(), store), this::startView);
-  }
-
-  /**
-   * The fetch's timer: asks the source again (its retransmission tick) and prepares the view again
-   * at the nodes that promised it, which keeps them from suspecting this candidate meanwhile.
-   */
-  private void keepFetching(State state) {
-    if (role != Role.CANDIDATE || !fetch.fetching()) {
-      timers.cancel(Timer.FETCH);
-      return;
-    }
-    fetch.tick();
-    Prepare again = new Prepare(state.view(), self());
-    promises.keySet().stream().filter(n -> !n.equals(self())).forEach(n -> peers.tell(n, again));
-  }
-
-  private void stopFetching() {
-    fetch.stop();
-    timers.cancel(Timer.FETCH);
+    StateInstalled fetched = role == Role.CANDIDATE ? viewChange.onFetchedChunk(state, c) : null;
+    return fetched == null ? Effect().none() : writes.then(fetched, this::startView);
   }
 
   private void startView(State state) {
-    stopFetching();
     role = Role.PRIMARY;
     primary = self();
-    timers.cancel(Timer.SUSPECT);
-    primaryRole.start(state, promises.keySet(), codec());
-    promises.clear();
+    primaryRole.start(state, viewChange.won(), codec());
     timers.startTimerWithFixedDelay(Timer.HEARTBEAT, settings.heartbeat());
   }
 
@@ -539,27 +453,9 @@ public final class PrimaryBackup
       timers.cancel(Timer.HEARTBEAT);
       primaryRole.stepDown();
     }
-    stopFetching();
-    if (newPrimary != null) {
-      fetch.stopServing();
-    }
     role = Role.BACKUP;
     primary = newPrimary;
-    resetSuspectTimer();
-  }
-
-  private Promise promiseOf(State state) {
-    return new Promise(state.view(), self(), true, state.installedView(), state.seq());
-  }
-
-  private void resetSuspectTimer() {
-    long min = settings.suspectMin().toNanos();
-    long span = settings.suspectMax().toNanos() - min;
-    timers.startSingleTimer(Timer.SUSPECT, Duration.ofNanos(min + (long) (env.random().nextDouble() * span)));
-  }
-
-  private int quorum() {
-    return peers.size() / 2 + 1;
+    viewChange.follow(newPrimary);
   }
 
   // ---------------------------------------------------------------- status
