@@ -47,7 +47,8 @@ import java.util.function.Supplier;
  *
  * <p>Each step is split in two, as in {@link BackupRole}: what to journal ({@link #onPrepare}, {@link
  * #onPromise}, {@link #onFetchedChunk}: the events, or null when there is nothing to write) and what
- * to send once it is journaled ({@link #promise}), so that no promise is made before it is on disk.
+ * to do once it is journaled ({@link #promise}; the view a candidate installed, {@link PrimaryBackup}
+ * starts), so that no promise is made and no view served before it is on disk.
  *
  * <p>Why nothing acknowledged is lost: a request acknowledged in view v was applied by all of v's
  * backups, which with the primary are a majority, before any of them promised a newer view; every
@@ -166,8 +167,8 @@ final class ViewChange {
   }
 
   /**
-   * The candidate starts its view: the view change is over. Answers the nodes that promised it
-   * (itself included), the view's first backups.
+   * The candidate starts its view: the view change is over. Returns the nodes that promised it
+   * (itself included): the others are the view's first backups.
    */
   List<NodeId> won() {
     stopFetching();
