@@ -2,6 +2,7 @@ package dev.parley.protocols.pubsub;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.javadsl.TimerScheduler;
+import dev.parley.protocols.core.ByteBudget;
 import dev.parley.protocols.pubsub.BrokerState.Entry;
 import dev.parley.protocols.pubsub.BrokerState.Subscription;
 import dev.parley.protocols.pubsub.TopicBroker.Command;
@@ -39,6 +40,23 @@ final class BrokerDelivery {
   @FunctionalInterface
   interface Replier {
     void reply(ActorRef<Reply> to, String member, Reply reply);
+  }
+
+  /**
+   * About how many bytes one {@link Pushed} carries (a window's worth that is larger goes as
+   * several; a message larger than this goes alone), so a push stays well under Artery's 256 KiB
+   * frame.
+   */
+  static final long PUSH_BYTES = 128 * 1024;
+
+  /** The estimated size of {@code d} on the wire (its strings; {@link ByteBudget} adds the framing). */
+  private static long size(Deliver d) {
+    Message m = d.message();
+    return length(m.publisherId()) + length(m.topic()) + length(m.key()) + length(m.payload());
+  }
+
+  private static long length(String s) {
+    return s == null ? 0 : s.length() * 3L;
   }
 
   private record Waiting(long number, Pull pull) {}
@@ -241,8 +259,8 @@ final class BrokerDelivery {
   }
 
   /**
-   * Sends {@code s} what it has not been sent, within its window, as one {@link Pushed} (acknowledged
-   * with one cumulative {@link TopicBroker.Ack}).
+   * Sends {@code s} what it has not been sent, within its window, as {@link Pushed}es of about
+   * {@link #PUSH_BYTES} at most (each acknowledged with one cumulative {@link TopicBroker.Ack}).
    */
   void push(BrokerState state, Subscription s) {
     if (s == null || !s.push() || !s.connected()) {
@@ -252,8 +270,12 @@ final class BrokerDelivery {
     long from = Math.max(acked, pushedUpTo.getOrDefault(s.subscriberId(), acked));
     long limit = Math.min(s.numbered(), acked + settings.window());
     List<Deliver> batch = from >= limit ? List.of() : between(state, s, from, limit - from);
+    for (List<Deliver> rest = batch; !rest.isEmpty(); ) {
+      int n = ByteBudget.fitting(rest, BrokerDelivery::size, PUSH_BYTES);
+      replier.reply(s.deliverTo(), s.subscriberId(), new Pushed(s.subscriberId(), rest.subList(0, n)));
+      rest = rest.subList(n, rest.size());
+    }
     if (!batch.isEmpty()) {
-      replier.reply(s.deliverTo(), s.subscriberId(), new Pushed(s.subscriberId(), batch));
       from = batch.get(batch.size() - 1).n();
     }
     pushedUpTo.put(s.subscriberId(), from);

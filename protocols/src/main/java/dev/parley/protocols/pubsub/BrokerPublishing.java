@@ -1,5 +1,6 @@
 package dev.parley.protocols.pubsub;
 
+import akka.actor.typed.ActorRef;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.persistence.typed.javadsl.Effect;
 import dev.parley.protocols.core.WriteAhead;
@@ -17,6 +18,7 @@ import dev.parley.protocols.pubsub.TopicBroker.TimerKey;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 
 /**
@@ -63,9 +65,35 @@ class BrokerPublishing {
   }
 
   Effect<Event, BrokerState> onPublish(BrokerState state, Publish p) {
+    if (!intake(state, p)) {
+      return writes.none();
+    }
+    return publishes.waiting().size() >= MAX_BATCH ? writeWaiting(state) : publishes.due(state);
+  }
+
+  /**
+   * A front's batch: each publish taken as {@link #onPublish} takes it, then everything waiting
+   * written at once as one write (no commit window: the front gathered them while the last write
+   * was under way); the front is told once it is written.
+   */
+  Effect<Event, BrokerState> onBatch(BrokerState state, TopicBroker.PublishBatch batch) {
+    for (Publish p : batch.publishes()) {
+      intake(state, p);
+    }
+    ActorRef<TopicBroker.BatchWritten> front = batch.replyTo();
+    TopicBroker.BatchWritten written = new TopicBroker.BatchWritten(batch.publishes().size());
+    return writeWaiting(state, front == null ? null : after -> front.tell(written));
+  }
+
+  /**
+   * Takes {@code p} if it is its publisher's next message (into the next write), or answers it
+   * (a duplicate, a gap, a reused number; a copy of one waiting is answered once that is written);
+   * true if it was taken.
+   */
+  private boolean intake(BrokerState state, Publish p) {
     if (p.publisherId() == null || p.topic() == null || p.seq() < 0) {
       log.warn("ignoring a publish without publisher or topic, or with a negative number: {}", p);
-      return writes.none();
+      return false;
     }
     String print = BrokerState.fingerprint(p.topic(), p.key(), p.payload());
     if (p.seq() != 0 && p.seq() <= state.lastSeq(p.publisherId())) {
@@ -78,7 +106,7 @@ class BrokerPublishing {
               : "publisher " + p.publisherId() + "'s seq " + p.seq() + " was published, but is older than the last "
                   + BrokerState.REMEMBERED + " this broker remembers, so whether this is the same message cannot be "
                   + "told; it was not published again"));
-      return writes.none();
+      return false;
     }
     long last = lastSeq(state, p.publisherId());
     Message same = p.seq() == 0 || p.seq() > last ? null : waiting(p.publisherId(), p.seq());
@@ -86,15 +114,15 @@ class BrokerPublishing {
       answer(p, new SeqReused(p.publisherId(), p.seq(), "publisher " + p.publisherId()
           + "'s seq " + p.seq() + " is being published with another topic, key or payload; this message was not "
           + "published (a retry repeats its message exactly)"));
-      return writes.none();
+      return false;
     }
     if (p.seq() != 0 && p.seq() <= last) { // a copy of one not written yet: acknowledged with it, never before
       publishes.whenWritten(after -> answer(p, new PublishAck(p.publisherId(), p.seq(), 0, true)));
-      return writes.none();
+      return false;
     }
     if (p.seq() > last + 1) {
       answer(p, new OutOfOrder(p.publisherId(), p.seq(), last + 1));
-      return writes.none();
+      return false;
     }
     long offset = state.accepted() + publishes.waiting().size() + 1;
     Message message = new Message(offset, p.publisherId(), p.seq() == 0 ? last + 1 : p.seq(), p.topic(), p.key(),
@@ -102,7 +130,7 @@ class BrokerPublishing {
     take(p, message);
     takenUpTo.put(p.publisherId(), message.seq());
     delivery.taken(message);
-    return publishes.waiting().size() >= MAX_BATCH ? writeWaiting(state) : publishes.due(state);
+    return true;
   }
 
   /** Takes {@code message} (published as {@code p}) into the next write; acknowledged once written. */
@@ -142,11 +170,18 @@ class BrokerPublishing {
 
   /** Writes the publishes and acknowledgements waiting, in one write; then answers and delivers. */
   Effect<Event, BrokerState> writeWaiting(BrokerState state) {
+    return writeWaiting(state, null);
+  }
+
+  /** As {@link #writeWaiting(BrokerState)}, then {@code also} (may be null) on the state after. */
+  private Effect<Event, BrokerState> writeWaiting(BrokerState state, Consumer<BrokerState> also) {
     List<Event> acks = delivery.takeAcks(state);
     boolean anything = !publishes.waiting().isEmpty() || !acks.isEmpty();
     if (anything) {
       delivery.wrote();
     }
-    return publishes.write(state, acks, anything ? delivery::deliverAll : null);
+    Consumer<BrokerState> deliver = anything ? delivery::deliverAll : null;
+    Consumer<BrokerState> then = also == null ? deliver : deliver == null ? also : deliver.andThen(also);
+    return publishes.write(state, acks, then);
   }
 }

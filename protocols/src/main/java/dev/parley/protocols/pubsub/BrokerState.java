@@ -14,12 +14,13 @@ import dev.parley.protocols.pubsub.TopicBroker.SubscriptionLeft;
 import dev.parley.protocols.pubsub.TopicBroker.SubscriptionOpened;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.pcollections.TreePMap;
-import org.pcollections.TreePVector;
 
 /**
  * The {@link TopicBroker}'s durable state: what it accepted, from whom, and each subscription's
@@ -56,14 +57,14 @@ public record BrokerState(
    * @param connected whether its subscriber is here (a durable one that left is not)
    * @param numbered how many messages it has been given numbers for
    * @param acked the number up to which it has acknowledged
-   * @param queue its unacknowledged messages, oldest first (a persistent vector: share it)
+   * @param queue its unacknowledged messages, oldest first (an {@link EntryQueue}: share it)
    */
   public record Subscription(
       String subscriberId, String topic, Filter filter, boolean durable, boolean push,
       ActorRef<Reply> deliverTo, boolean connected, long numbered, long acked, List<Entry> queue)
       implements WireMessage {
     public Subscription {
-      queue = queue instanceof TreePVector<Entry> shared ? shared : TreePVector.from(queue);
+      queue = EntryQueue.of(queue == null ? List.of() : queue);
     }
 
     boolean wants(Message m) {
@@ -197,34 +198,55 @@ public record BrokerState(
     throw new IllegalArgumentException("unknown topic broker event " + event);
   }
 
-  /** Takes {@code batch} (in offset order) into every subscription that wants each message. */
+  /**
+   * Takes {@code batch} (in offset order) into every subscription that wants each message. Each
+   * publisher's entry changes once per batch, and only the messages it will remember (its latest
+   * {@value #REMEMBERED}) are fingerprinted.
+   */
   private BrokerState accept(List<Message> batch) {
     TreePMap<String, PublisherSeq> ps = (TreePMap<String, PublisherSeq>) publishersById;
     long last = accepted;
+    Map<String, List<Message>> byPublisher = new LinkedHashMap<>();
     for (Message m : batch) {
-      PublisherSeq before = ps.get(m.publisherId());
-      String print = fingerprint(m.topic(), m.key(), m.payload());
-      PublisherSeq after = before == null ? new PublisherSeq(m.publisherId(), 0, List.of()).next(m.seq(), print)
-          : m.seq() > before.seq() ? before.next(m.seq(), print) : before;
-      if (after != before) {
-        ps = ps.plus(m.publisherId(), after);
-      }
+      byPublisher.computeIfAbsent(m.publisherId(), id -> new ArrayList<>()).add(m);
       last = Math.max(last, m.offset());
     }
-    TreePMap<String, Subscription> subs = (TreePMap<String, Subscription>) subscriptionsById;
-    TreePMap<Long, Message> ms = (TreePMap<Long, Message>) messagesByOffset;
-    for (Subscription s : subscriptionsById.values()) {
-      TreePVector<Entry> q = (TreePVector<Entry>) s.queue();
-      long numbered = s.numbered();
-      for (Message m : batch) {
-        if (s.wants(m)) {
-          q = q.plus(new Entry(++numbered, m.offset()));
-          ms = ms.plus(m.offset(), m);
+    for (Map.Entry<String, List<Message>> e : byPublisher.entrySet()) {
+      PublisherSeq before = ps.get(e.getKey());
+      PublisherSeq after = before == null ? new PublisherSeq(e.getKey(), 0, List.of()) : before;
+      List<Message> ms = e.getValue();
+      for (int i = Math.max(0, ms.size() - REMEMBERED); i < ms.size(); i++) {
+        Message m = ms.get(i);
+        if (m.seq() > after.seq()) {
+          after = after.next(m.seq(), fingerprint(m.topic(), m.key(), m.payload()));
         }
       }
-      if (numbered != s.numbered()) {
+      if (after != before) {
+        ps = ps.plus(e.getKey(), after);
+      }
+    }
+    TreePMap<String, Subscription> subs = (TreePMap<String, Subscription>) subscriptionsById;
+    boolean[] wanted = new boolean[batch.size()];
+    long[] offsets = new long[batch.size()];
+    for (Subscription s : subscriptionsById.values()) {
+      int count = 0;
+      for (int i = 0; i < batch.size(); i++) {
+        Message m = batch.get(i);
+        if (s.wants(m)) {
+          offsets[count++] = m.offset();
+          wanted[i] = true;
+        }
+      }
+      if (count > 0) {
+        EntryQueue q = ((EntryQueue) s.queue()).plusRun(s.numbered() + 1, Arrays.copyOf(offsets, count));
         subs = subs.plus(s.subscriberId(), new Subscription(s.subscriberId(), s.topic(), s.filter(), s.durable(),
-            s.push(), s.deliverTo(), s.connected(), numbered, s.acked(), q));
+            s.push(), s.deliverTo(), s.connected(), s.numbered() + count, s.acked(), q));
+      }
+    }
+    TreePMap<Long, Message> ms = (TreePMap<Long, Message>) messagesByOffset;
+    for (int i = 0; i < batch.size(); i++) {
+      if (wanted[i]) {
+        ms = ms.plus(batch.get(i).offset(), batch.get(i));
       }
     }
     return new BrokerState(last, ps, subs, ms);
@@ -235,10 +257,7 @@ public record BrokerState(
     if (s == null || upTo <= s.acked()) {
       return this;
     }
-    TreePVector<Entry> q = (TreePVector<Entry>) s.queue();
-    while (!q.isEmpty() && q.get(0).n() <= upTo) {
-      q = q.minus(0);
-    }
+    EntryQueue q = ((EntryQueue) s.queue()).dropThrough(upTo);
     return withSubscription(subscriberId, new Subscription(s.subscriberId(), s.topic(), s.filter(), s.durable(),
         s.push(), s.deliverTo(), s.connected(), s.numbered(), Math.min(upTo, s.numbered()), q)).collect();
   }

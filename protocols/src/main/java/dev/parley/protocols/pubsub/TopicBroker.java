@@ -75,7 +75,7 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
 
   /** Requests of publishers and subscribers, the broker's timers and the status query. */
   public sealed interface Command extends WireMessage
-      permits Publish, PublishLive, Subscribe, SubscribeLive, Leave, Unsubscribe, Ack, Pull, Tick, PullExpired, FlushLive,
+      permits Publish, PublishBatch, PublishLive, Subscribe, SubscribeLive, Leave, Unsubscribe, Ack, Pull, Tick, PullExpired, FlushLive,
           GetStatus {}
 
   /**
@@ -86,6 +86,22 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
   public record Publish(
       String publisherId, long seq, String topic, String key, String payload, ActorRef<Reply> replyTo)
       implements Command {}
+
+  /**
+   * Publishes gathered by a {@link BrokerFront} while the broker was writing, taken in order as if
+   * each had come alone and written at once as one write (however many: the front bounds them by
+   * {@link BrokerFront#MAX_BATCH}); each publisher is answered as for its own {@link Publish}, and
+   * {@code replyTo} (the front) is told {@link BatchWritten} once the write completed, or at once
+   * if nothing was written.
+   */
+  public record PublishBatch(List<Publish> publishes, ActorRef<BatchWritten> replyTo) implements Command {
+    public PublishBatch {
+      publishes = List.copyOf(publishes);
+    }
+  }
+
+  /** The broker wrote (or had nothing to write for) a {@link PublishBatch} of {@code publishes}. */
+  public record BatchWritten(int publishes) implements WireMessage {}
 
   /**
    * An at-most-once publish, as Akka's {@code Topic} publishes: not written, not acknowledged, and
@@ -308,6 +324,10 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
       return new Settings(d, window, redeliverAfter, ackFlush, snapshotEvery);
     }
 
+    public Settings withWindow(int messages) {
+      return new Settings(commitWindow, messages, redeliverAfter, ackFlush, snapshotEvery);
+    }
+
     public Settings withRedeliverAfter(Duration d) {
       return new Settings(commitWindow, window, d, ackFlush, snapshotEvery);
     }
@@ -424,6 +444,7 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
     return newCommandHandlerBuilder()
         .forAnyState()
         .onCommand(Publish.class, publishing::onPublish)
+        .onCommand(PublishBatch.class, publishing::onBatch)
         .onCommand(Subscribe.class, subscriptions::onSubscribe)
         .onCommand(SubscribeLive.class, this::onSubscribeLive)
         .onCommand(PublishLive.class, this::onPublishLive)
