@@ -9,6 +9,7 @@ import akka.actor.typed.pubsub.Topic;
 import dev.parley.persistence.Journal;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.pubsub.BrokerFront;
 import dev.parley.protocols.pubsub.TopicBroker;
 import dev.parley.protocols.pubsub.TopicBroker.Filter;
 import dev.parley.testkit.report.LatencySamples;
@@ -53,9 +54,13 @@ final class PubSubBench implements Runnable {
   @Option(names = "--deliveries", description = "deliveries measured per configuration (default ${DEFAULT-VALUE})")
   long deliveries = 100_000;
 
-  @Option(names = "--in-flight", description = "batches the publisher may have out at once (default ${DEFAULT-VALUE}:"
-      + " the next batch once every subscriber has the last)")
-  int inFlight = 1;
+  @Option(names = "--in-flight", description = "batches the publisher may have out at once, for every system alike"
+      + " (default ${DEFAULT-VALUE}; 1: the next batch once every subscriber has the last)")
+  int inFlight = 20;
+
+  @Option(names = "--window", description = "the broker's push window: unacknowledged messages per durable"
+      + " subscriber (default ${DEFAULT-VALUE})")
+  int window = TopicBroker.Settings.DEFAULT.window();
 
   @Option(names = "--warmup-batches", description = "batches before measuring (default ${DEFAULT-VALUE})")
   int warmupBatches = 10;
@@ -215,7 +220,7 @@ final class PubSubBench implements Runnable {
   private Result measure(ActorTestKit kit, Contender system, int n) {
     Sink sink = new Sink();
     try (Target target = system == Contender.TOPIC ? new AkkaTopic(kit, ++runs)
-        : new ParleyBroker(kit, ++runs, system)) {
+        : new ParleyBroker(kit, ++runs, system, window)) {
       target.subscribe(n, sink);
       long perBatch = (long) batch * n;
       long batches = Math.max(1, deliveries / perBatch);
@@ -300,13 +305,22 @@ final class PubSubBench implements Runnable {
     private final Contender mode;
     private final ActorRef<TopicBroker.Command> broker;
     private final List<ActorRef<TopicBroker.Reply>> spawned = new ArrayList<>();
-    private long liveSeq;
+    private final ActorRef<TopicBroker.Reply> publisher;
+    /** Publishes the broker acknowledged (written). */
+    final AtomicLong acknowledged = new AtomicLong();
+    private long seq;
 
-    ParleyBroker(ActorTestKit kit, int run, Contender mode) {
+    ParleyBroker(ActorTestKit kit, int run, Contender mode, int window) {
       this.kit = kit;
       this.mode = mode;
-      this.broker = kit.spawn(TopicBroker.create("bench-" + run, Peers.alone(NodeId.of("broker")),
-          TopicBroker.Settings.DEFAULT), "broker-" + run);
+      this.broker = kit.spawn(BrokerFront.create("bench-" + run, Peers.alone(NodeId.of("broker")),
+          TopicBroker.Settings.DEFAULT.withWindow(window)), "broker-" + run);
+      this.publisher = kit.spawn(Behaviors.receiveMessage(m -> {
+        if (m instanceof TopicBroker.PublishAck) {
+          acknowledged.incrementAndGet();
+        }
+        return Behaviors.same();
+      }), "publisher-" + run);
     }
 
     @Override
@@ -356,13 +370,14 @@ final class PubSubBench implements Runnable {
     @Override
     public void publish(long sentNanos) {
       String payload = Long.toString(sentNanos);
-      broker.tell(mode != Contender.LIVE ? new TopicBroker.Publish("bench", 0, "bench", null, payload, null)
-          : new TopicBroker.PublishLive("bench", ++liveSeq, "bench", null, payload));
+      broker.tell(mode != Contender.LIVE ? new TopicBroker.Publish("bench", ++seq, "bench", null, payload, publisher)
+          : new TopicBroker.PublishLive("bench", ++seq, "bench", null, payload));
     }
 
     @Override
     public void close() {
       spawned.forEach(kit::stop);
+      kit.stop(publisher);
       kit.stop(broker);
     }
   }
