@@ -4,6 +4,7 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.parley.protocols.pubsub.PubSubClient;
+import dev.parley.protocols.pubsub.BrokerFront;
 import dev.parley.protocols.pubsub.TopicBroker;
 import java.time.Duration;
 import java.util.List;
@@ -48,7 +49,7 @@ public final class PubSubKind implements ProtocolKind {
 
   @Override
   public Behavior<Object> create(KindContext context) {
-    return TopicBroker.inGroup(context.peers().members().first(), context.instance(), broker(context.config()),
+    return BrokerFront.inGroup(context.peers().members().first(), context.instance(), broker(context.config()),
         client(context.config()), context.peers(), context.env(), context.upcalls());
   }
 

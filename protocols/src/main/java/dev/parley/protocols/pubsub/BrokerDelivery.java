@@ -19,6 +19,7 @@ import dev.parley.protocols.pubsub.TopicBroker.Settings;
 import dev.parley.protocols.pubsub.TopicBroker.Tick;
 import dev.parley.protocols.pubsub.TopicBroker.TimerKey;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,6 +78,11 @@ final class BrokerDelivery {
   /** Pulls waiting for a message: subscriber to the pull and its number. */
   private final Map<String, Waiting> waiting = new LinkedHashMap<>();
   private long pulls;
+  /**
+   * While delivering to every subscription at once, the messages looked up so far by offset (each
+   * looked up once, not once per subscription); null otherwise.
+   */
+  private Map<Long, Message> messageCache;
   /** Acknowledgements taken since the last write of acknowledgements. */
   private int acksSinceWrite;
 
@@ -223,13 +229,14 @@ final class BrokerDelivery {
   }
 
   /** Up to {@code max} of {@code s}'s queued messages numbered above {@code after}, oldest first. */
-  private static List<Deliver> between(BrokerState state, Subscription s, long after, long max) {
-    List<Entry> queue = s.queue();
+  private List<Deliver> between(BrokerState state, Subscription s, long after, long max) {
+    EntryQueue queue = (EntryQueue) s.queue();
     List<Deliver> out = new ArrayList<>();
-    for (int i = indexAfter(queue, after); i < queue.size() && out.size() < max; i++) {
-      Entry e = queue.get(i);
-      out.add(new Deliver(s.subscriberId(), e.n(), state.message(e.offset())));
-    }
+    Map<Long, Message> seen = messageCache;
+    queue.forEach(indexAfter(queue, after), max, (n, offset) -> {
+      Message m = seen == null ? state.message(offset) : seen.computeIfAbsent(offset, state::message);
+      out.add(new Deliver(s.subscriberId(), n, m));
+    });
     return out;
   }
 
@@ -252,9 +259,14 @@ final class BrokerDelivery {
 
   /** Every subscription gets what it has not been sent: pushed, or a waiting pull answered. */
   void deliverAll(BrokerState state) {
-    for (Subscription s : state.subscriptions()) {
-      push(state, s);
-      answerWaitingPull(state, s);
+    messageCache = new HashMap<>();
+    try {
+      for (Subscription s : state.subscriptions()) {
+        push(state, s);
+        answerWaitingPull(state, s);
+      }
+    } finally {
+      messageCache = null;
     }
   }
 

@@ -6,6 +6,7 @@ import akka.actor.typed.ChildFailed;
 import akka.actor.typed.Terminated;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
+import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
@@ -15,7 +16,9 @@ import dev.parley.protocols.pubsub.TopicBroker.Publish;
 import dev.parley.protocols.pubsub.TopicBroker.PublishBatch;
 import dev.parley.protocols.pubsub.TopicBroker.Settings;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A plain actor in front of the journaled {@link TopicBroker} that keeps taking publishes while the
@@ -61,6 +64,8 @@ public final class BrokerFront {
   private final ActorContext<Object> context;
   private final ActorRef<Command> broker;
   private final List<Publish> gathered = new ArrayList<>();
+  /** The latest acknowledgement of each subscriber taken while a batch was being written. */
+  private final Map<String, TopicBroker.Ack> acks = new LinkedHashMap<>();
   /** Batches handed to the broker and not yet written. */
   private int writing;
   private boolean noteSent;
@@ -77,6 +82,10 @@ public final class BrokerFront {
 
   /** A front for {@code broker} (a variant's, in specs), spawned as its child. */
   static Behavior<Command> around(Behavior<Command> broker) {
+    return Durable.fronted(broker, BrokerFront::make);
+  }
+
+  private static Behavior<Command> make(Behavior<Command> broker) {
     return Behaviors.<Object>setup(ctx -> {
       ActorRef<Command> journaled = ctx.spawn(broker, "journaled");
       ctx.watch(journaled);
@@ -111,9 +120,13 @@ public final class BrokerFront {
           writing = Math.max(0, writing - 1);
           if (writing == 0 && !gathered.isEmpty()) {
             note();
+          } else if (writing == 0) {
+            acks.values().forEach(broker::tell);
+            acks.clear();
           }
           return Behaviors.same();
         })
+        .onMessage(TopicBroker.Ack.class, this::onAck)
         .onMessage(Command.class, c -> {
           broker.tell(c);
           return Behaviors.same();
@@ -135,6 +148,20 @@ public final class BrokerFront {
     return Behaviors.same();
   }
 
+  /**
+   * An acknowledgement: passed on at once unless a batch is being written; then only the latest of
+   * each subscriber is kept (they are cumulative) and goes with the next batch, so the broker does
+   * not hold back (and then replay) one command per push during its write.
+   */
+  private Behavior<Object> onAck(TopicBroker.Ack a) {
+    if (writing == 0) {
+      broker.tell(a);
+    } else {
+      acks.merge(a.subscriberId(), a, (old, now) -> now.upTo() >= old.upTo() ? now : old);
+    }
+    return Behaviors.same();
+  }
+
   private void note() {
     if (!noteSent) {
       noteSent = true;
@@ -142,12 +169,19 @@ public final class BrokerFront {
     }
   }
 
+  /** Hands what is gathered to the broker: one batch per {@link #MAX_BATCH} publishes, acknowledgements with the first. */
   private void handOver() {
     ActorRef<BatchWritten> self = context.getSelf().narrow();
+    if (gathered.isEmpty()) {
+      acks.values().forEach(broker::tell);
+    }
     for (int from = 0; from < gathered.size(); from += MAX_BATCH) {
-      broker.tell(new PublishBatch(gathered.subList(from, Math.min(gathered.size(), from + MAX_BATCH)), self));
+      List<TopicBroker.Ack> withIt = from == 0 ? List.copyOf(acks.values()) : List.of();
+      broker.tell(new PublishBatch(gathered.subList(from, Math.min(gathered.size(), from + MAX_BATCH)), withIt,
+          self));
       writing++;
     }
     gathered.clear();
+    acks.clear();
   }
 }

@@ -87,12 +87,30 @@ final class EntryQueue extends AbstractList<Entry> implements RandomAccess {
     return rest.isEmpty() ? EMPTY : new EntryQueue(rest, newHead, tail);
   }
 
-  @Override
-  public Entry get(int index) {
-    if (index < 0 || index >= size()) {
-      throw new IndexOutOfBoundsException("entry " + index + " of a queue of " + size());
+  /** Receives entries: number and offset. */
+  @FunctionalInterface
+  interface EntryConsumer {
+    void accept(long n, long offset);
+  }
+
+  /** Hands {@code to} up to {@code max} entries from index {@code from}, oldest first, run by run. */
+  void forEach(int from, long max, EntryConsumer to) {
+    if (from >= size() || max <= 0) {
+      return;
     }
-    long position = head + index;
+    long position = head + from;
+    long end = Math.min(tail, position + max);
+    int r = runIndex(position);
+    while (position < end) {
+      Run run = runs.get(r++);
+      for (int k = (int) (position - run.base()); k < run.offsets().length && position < end; k++, position++) {
+        to.accept(run.firstN() + k, run.offsets()[k]);
+      }
+    }
+  }
+
+  /** The index of the run holding queue position {@code position}. */
+  private int runIndex(long position) {
     int lo = 0;
     int hi = runs.size() - 1;
     while (lo < hi) {
@@ -103,7 +121,16 @@ final class EntryQueue extends AbstractList<Entry> implements RandomAccess {
         hi = mid - 1;
       }
     }
-    Run run = runs.get(lo);
+    return lo;
+  }
+
+  @Override
+  public Entry get(int index) {
+    if (index < 0 || index >= size()) {
+      throw new IndexOutOfBoundsException("entry " + index + " of a queue of " + size());
+    }
+    long position = head + index;
+    Run run = runs.get(runIndex(position));
     int k = (int) (position - run.base());
     return new Entry(run.firstN() + k, run.offsets()[k]);
   }

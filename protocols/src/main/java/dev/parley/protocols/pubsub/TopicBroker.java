@@ -88,15 +88,18 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
       implements Command {}
 
   /**
-   * Publishes gathered by a {@link BrokerFront} while the broker was writing, taken in order as if
+   * Publishes gathered by a {@link BrokerFront} while the broker was writing, with the latest
+   * {@link Ack} of each subscriber that acknowledged meanwhile (taken first), taken in order as if
    * each had come alone and written at once as one write (however many: the front bounds them by
    * {@link BrokerFront#MAX_BATCH}); each publisher is answered as for its own {@link Publish}, and
    * {@code replyTo} (the front) is told {@link BatchWritten} once the write completed, or at once
    * if nothing was written.
    */
-  public record PublishBatch(List<Publish> publishes, ActorRef<BatchWritten> replyTo) implements Command {
+  public record PublishBatch(List<Publish> publishes, List<Ack> acks, ActorRef<BatchWritten> replyTo)
+      implements Command {
     public PublishBatch {
       publishes = List.copyOf(publishes);
+      acks = acks == null ? List.of() : List.copyOf(acks);
     }
   }
 
@@ -300,7 +303,7 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
   public record Settings(
       Duration commitWindow, int window, Duration redeliverAfter, Duration ackFlush, int snapshotEvery) {
     public static final Settings DEFAULT =
-        new Settings(Duration.ofMillis(2), 256, Duration.ofMillis(500), Duration.ofMillis(100), 10_000);
+        new Settings(Duration.ofMillis(2), 4096, Duration.ofMillis(500), Duration.ofMillis(100), 10_000);
 
     public Settings {
       if (commitWindow == null || commitWindow.isNegative()) {
@@ -444,7 +447,7 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
     return newCommandHandlerBuilder()
         .forAnyState()
         .onCommand(Publish.class, publishing::onPublish)
-        .onCommand(PublishBatch.class, publishing::onBatch)
+        .onCommand(PublishBatch.class, this::onPublishBatch)
         .onCommand(Subscribe.class, subscriptions::onSubscribe)
         .onCommand(SubscribeLive.class, this::onSubscribeLive)
         .onCommand(PublishLive.class, this::onPublishLive)
@@ -511,12 +514,22 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
    * write (which bounds, as for publishes, the run of commands that write nothing).
    */
   private Effect<Event, BrokerState> onAck(BrokerState state, Ack a) {
+    takeAck(state, a);
+    return delivery.ackTaken() ? publishing.writeWaiting(state) : Effect().none();
+  }
+
+  /** Notes {@code a} (written with the next write) and sends what it makes room for. */
+  private void takeAck(BrokerState state, Ack a) {
     Subscription s = state.subscription(a.subscriberId());
     if (s != null) {
       delivery.noteAck(s, a.upTo());
       delivery.push(state, s);
     }
-    return delivery.ackTaken() ? publishing.writeWaiting(state) : Effect().none();
+  }
+
+  private Effect<Event, BrokerState> onPublishBatch(BrokerState state, PublishBatch b) {
+    b.acks().forEach(a -> takeAck(state, a));
+    return publishing.onBatch(state, b);
   }
 
   private Effect<Event, BrokerState> onPull(BrokerState state, Pull p) {
