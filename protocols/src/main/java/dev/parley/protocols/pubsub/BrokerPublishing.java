@@ -51,7 +51,11 @@ class BrokerPublishing {
   private final BrokerDelivery delivery;
   private final BrokerDelivery.Replier replier;
   private final Logger log;
-  /** The last number taken from each publisher in this incarnation (so no scan of the waiting ones). */
+  private final PublisherExpiry expiry;
+  /**
+   * The last number taken from each publisher since the last write (so no scan of the waiting ones);
+   * cleared once that write completes, so it holds at most the publishers of one write.
+   */
   private final Map<String, Long> takenUpTo = new HashMap<>();
 
   BrokerPublishing(WriteAhead<Command, Event, BrokerState> writes, TimerScheduler<Command> timers,
@@ -62,6 +66,7 @@ class BrokerPublishing {
     this.delivery = delivery;
     this.replier = replier;
     this.log = log;
+    this.expiry = settings.publisherExpiry();
   }
 
   Effect<Event, BrokerState> onPublish(BrokerState state, Publish p) {
@@ -109,6 +114,19 @@ class BrokerPublishing {
       return false;
     }
     long last = lastSeq(state, p.publisherId());
+    if (last == 0 && !state.knows(p.publisherId())) {
+      long floor = state.expiredFloor(p.publisherId());
+      if (p.seq() != 0 && p.seq() <= floor) {
+        answer(p, new SeqReused(p.publisherId(), p.seq(), "publisher " + p.publisherId() + " is not known to this"
+            + " broker, and seq " + p.seq() + " is not above " + floor + ", the highest seq of the expired publishers"
+            + " it cannot tell this one from: if this publisher expired (nothing from it while "
+            + expiry.afterMessages() + " other messages were accepted), this message may have been published"
+            + " already, and it was not published now. A publisher that goes on numbers its next message above "
+            + floor + " (a new one may start there, or take another publisher id)"));
+        return false;
+      }
+      last = floor;
+    }
     Message same = p.seq() == 0 || p.seq() > last ? null : waiting(p.publisherId(), p.seq());
     if (same != null && !BrokerState.fingerprint(same.topic(), same.key(), same.payload()).equals(print)) {
       answer(p, new SeqReused(p.publisherId(), p.seq(), "publisher " + p.publisherId()
@@ -180,7 +198,10 @@ class BrokerPublishing {
     if (anything) {
       delivery.wrote();
     }
-    Consumer<BrokerState> deliver = anything ? delivery::deliverAll : null;
+    Consumer<BrokerState> deliver = anything ? after -> {
+      takenUpTo.clear(); // all taken is written now: nothing is taken while a write is under way
+      delivery.deliverAll(after);
+    } : null;
     Consumer<BrokerState> then = also == null ? deliver : deliver == null ? also : deliver.andThen(also);
     return publishes.write(state, acks, then);
   }

@@ -30,7 +30,8 @@ import org.pcollections.TreePMap;
  * <p>What it keeps: a message only while some subscription that wanted it has not acknowledged it
  * (a message no subscription wants is never kept; once every subscription's oldest unacknowledged
  * message is newer, it is dropped), each subscription's unacknowledged entries, and each
- * publisher's last number with its latest {@value #REMEMBERED} fingerprints.
+ * publisher's last number with its latest {@value #REMEMBERED} fingerprints until the publisher
+ * expires ({@link PublisherExpiry}: then only counters that keep its retries refused).
  *
  * <p>Cost: indexed, structure-sharing (persistent) maps and vectors: a publisher or subscription
  * is found in O(log n) by its id, a message in O(log m) by its offset; an accepted message costs
@@ -41,10 +42,13 @@ import org.pcollections.TreePMap;
  * @param publishersById the last number accepted from each publisher, by publisher id
  * @param subscriptionsById the subscriptions, by subscriber id
  * @param messagesByOffset the messages some subscription still has queued, by offset
+ * @param expiredFloors the buckets in use ({@link PublisherExpiry}): each the highest number of the
+ *     expired publishers whose ids hash to it (absent in a snapshot from before expiry: none)
+ * @param floorBuckets how many buckets {@code expiredFloors} was made with (0: no publisher expired yet)
  */
 public record BrokerState(
     long accepted, Map<String, PublisherSeq> publishersById, Map<String, Subscription> subscriptionsById,
-    Map<Long, Message> messagesByOffset)
+    Map<Long, Message> messagesByOffset, Map<Integer, Long> expiredFloors, int floorBuckets)
     implements WireMessage {
 
   /** A queued message of a subscription: its number there and its offset. */
@@ -80,9 +84,16 @@ public record BrokerState(
    * of its latest messages, numbered {@code seq - recent.size() + 1} to {@code seq}: a retry is told
    * from another message under a used number.
    */
-  public record PublisherSeq(String publisherId, long seq, List<String> recent) implements WireMessage {
+  public record PublisherSeq(String publisherId, long seq, List<String> recent, long lastOffset)
+      implements WireMessage {
+    @JsonCreator
     public PublisherSeq {
       recent = recent == null ? List.of() : List.copyOf(recent); // null: a snapshot from before fingerprints
+    }
+
+    /** A publisher whose last message's offset is not known (counted as active from the next sweep). */
+    public PublisherSeq(String publisherId, long seq, List<String> recent) {
+      this(publisherId, seq, recent, 0);
     }
 
     /** The fingerprint of message {@code n}, or null if it is not remembered. */
@@ -91,13 +102,13 @@ public record BrokerState(
       return n >= first && n <= seq ? recent.get((int) (n - first)) : null;
     }
 
-    PublisherSeq next(long n, String fingerprint) {
+    PublisherSeq next(long n, String fingerprint, long offset) {
       List<String> kept = new ArrayList<>(recent.size() + 1);
       if (n == seq + 1) {
         kept.addAll(recent.subList(Math.max(0, recent.size() + 1 - REMEMBERED), recent.size()));
       }
       kept.add(fingerprint);
-      return new PublisherSeq(publisherId, n, kept);
+      return new PublisherSeq(publisherId, n, kept, offset);
     }
   }
 
@@ -107,20 +118,21 @@ public record BrokerState(
   }
 
 
-  static final BrokerState EMPTY = new BrokerState(0, Map.of(), Map.of(), Map.of());
+  static final BrokerState EMPTY = new BrokerState(0, Map.of(), Map.of(), Map.of(), Map.of(), 0);
 
   @JsonCreator
   public BrokerState {
     publishersById = persistent(publishersById);
     subscriptionsById = persistent(subscriptionsById);
     messagesByOffset = persistent(messagesByOffset);
+    expiredFloors = persistent(expiredFloors);
   }
 
   /** The state from lists (publishers, subscriptions, messages), indexed once. */
   public BrokerState(long accepted, List<PublisherSeq> publishers, List<Subscription> subscriptions,
       List<Message> messages) {
     this(accepted, index(publishers, PublisherSeq::publisherId), index(subscriptions, Subscription::subscriberId),
-        index(messages, Message::offset));
+        index(messages, Message::offset), Map.of(), 0);
   }
 
   private static <K extends Comparable<? super K>, V> TreePMap<K, V> index(List<V> values, Function<V, K> key) {
@@ -153,6 +165,26 @@ public record BrokerState(
     return messagesByOffset.values();
   }
 
+  /** Whether {@code publisherId} has an entry (it published and has not expired). */
+  boolean knows(String publisherId) {
+    return publishersById.containsKey(publisherId);
+  }
+
+  /**
+   * The floor of a publisher without an entry: the least of its buckets, at least the last number
+   * of any expired publisher of that id (0 if none expired).
+   */
+  long expiredFloor(String publisherId) {
+    if (floorBuckets == 0) {
+      return 0;
+    }
+    long floor = Long.MAX_VALUE;
+    for (int b : PublisherExpiry.bucketsOf(publisherId, floorBuckets)) {
+      floor = Math.min(floor, expiredFloors.getOrDefault(b, 0L));
+    }
+    return floor;
+  }
+
   public long lastSeq(String publisherId) {
     PublisherSeq p = publishersById.get(publisherId);
     return p == null ? 0 : p.seq();
@@ -172,9 +204,9 @@ public record BrokerState(
     return messagesByOffset.get(offset);
   }
 
-  BrokerState apply(Event event) {
+  BrokerState apply(Event event, PublisherExpiry expiry) {
     if (event instanceof MessagesAccepted a) {
-      return accept(a.messages());
+      return accept(a.messages(), expiry);
     } else if (event instanceof MessagesAcked a) {
       return acked(a.subscriberId(), a.upTo());
     } else if (event instanceof SubscriptionOpened o) {
@@ -203,7 +235,7 @@ public record BrokerState(
    * publisher's entry changes once per batch, and only the messages it will remember (its latest
    * {@value #REMEMBERED}) are fingerprinted.
    */
-  private BrokerState accept(List<Message> batch) {
+  private BrokerState accept(List<Message> batch, PublisherExpiry expiry) {
     TreePMap<String, PublisherSeq> ps = (TreePMap<String, PublisherSeq>) publishersById;
     long last = accepted;
     Map<String, List<Message>> byPublisher = new LinkedHashMap<>();
@@ -218,7 +250,7 @@ public record BrokerState(
       for (int i = Math.max(0, ms.size() - REMEMBERED); i < ms.size(); i++) {
         Message m = ms.get(i);
         if (m.seq() > after.seq()) {
-          after = after.next(m.seq(), fingerprint(m.topic(), m.key(), m.payload()));
+          after = after.next(m.seq(), fingerprint(m.topic(), m.key(), m.payload()), m.offset());
         }
       }
       if (after != before) {
@@ -249,7 +281,34 @@ public record BrokerState(
         ms = ms.plus(batch.get(i).offset(), batch.get(i));
       }
     }
-    return new BrokerState(last, ps, subs, ms);
+    BrokerState taken = new BrokerState(last, ps, subs, ms, expiredFloors, floorBuckets);
+    return last / expiry.sweepEvery() > accepted / expiry.sweepEvery() ? taken.expire(expiry) : taken;
+  }
+
+  /**
+   * The publishers silent for {@link PublisherExpiry#afterMessages} forgotten, each leaving its last
+   * number in its buckets; one whose last offset is not known (from an older snapshot) counts as
+   * active now.
+   */
+  private BrokerState expire(PublisherExpiry expiry) {
+    TreePMap<String, PublisherSeq> ps = (TreePMap<String, PublisherSeq>) publishersById;
+    TreePMap<Integer, Long> floors = (TreePMap<Integer, Long>) expiredFloors;
+    int buckets = floorBuckets != 0 ? floorBuckets : expiry.buckets();
+    for (PublisherSeq p : publishersById.values()) {
+      if (p.lastOffset() == 0) {
+        ps = ps.plus(p.publisherId(), new PublisherSeq(p.publisherId(), p.seq(), p.recent(), accepted));
+      } else if (accepted - p.lastOffset() >= expiry.afterMessages()) {
+        ps = ps.minus(p.publisherId());
+        for (int b : PublisherExpiry.bucketsOf(p.publisherId(), buckets)) {
+          if (floors.getOrDefault(b, 0L) < p.seq()) {
+            floors = floors.plus(b, p.seq());
+          }
+        }
+      }
+    }
+    return ps == publishersById ? this
+        : new BrokerState(accepted, ps, subscriptionsById, messagesByOffset, floors,
+            floors.isEmpty() ? floorBuckets : buckets);
   }
 
   private BrokerState acked(String subscriberId, long upTo) {
@@ -265,7 +324,7 @@ public record BrokerState(
   private BrokerState withSubscription(String subscriberId, Subscription replacement) {
     TreePMap<String, Subscription> subs = (TreePMap<String, Subscription>) subscriptionsById;
     subs = replacement == null ? subs.minus(subscriberId) : subs.plus(subscriberId, replacement);
-    return new BrokerState(accepted, publishersById, subs, messagesByOffset);
+    return new BrokerState(accepted, publishersById, subs, messagesByOffset, expiredFloors, floorBuckets);
   }
 
   /** Drops the messages older than every subscription's oldest unacknowledged one. */
@@ -280,6 +339,7 @@ public record BrokerState(
     while (!ms.isEmpty() && ms.firstKey() < oldest) {
       ms = ms.minusFirstEntry();
     }
-    return ms == messagesByOffset ? this : new BrokerState(accepted, publishersById, subscriptionsById, ms);
+    return ms == messagesByOffset ? this
+        : new BrokerState(accepted, publishersById, subscriptionsById, ms, expiredFloors, floorBuckets);
   }
 }

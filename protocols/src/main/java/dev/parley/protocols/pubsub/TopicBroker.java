@@ -299,11 +299,12 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
    * @param redeliverAfter how often unacknowledged pushes are sent again
    * @param ackFlush how long acknowledgements may wait to be written
    * @param snapshotEvery events between snapshots (older events are then deleted)
+   * @param publisherExpiry when a silent publisher is forgotten, and how its retries stay refused
    */
-  public record Settings(
-      Duration commitWindow, int window, Duration redeliverAfter, Duration ackFlush, int snapshotEvery) {
-    public static final Settings DEFAULT =
-        new Settings(Duration.ofMillis(2), 4096, Duration.ofMillis(500), Duration.ofMillis(100), 10_000);
+  public record Settings(Duration commitWindow, int window, Duration redeliverAfter, Duration ackFlush,
+      int snapshotEvery, PublisherExpiry publisherExpiry) {
+    public static final Settings DEFAULT = new Settings(Duration.ofMillis(2), 4096, Duration.ofMillis(500),
+        Duration.ofMillis(100), 10_000, PublisherExpiry.DEFAULT);
 
     public Settings {
       if (commitWindow == null || commitWindow.isNegative()) {
@@ -321,22 +322,35 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
       if (snapshotEvery < 1) {
         throw new IllegalArgumentException("snapshotEvery must be at least 1, got " + snapshotEvery);
       }
+      if (publisherExpiry == null) {
+        throw new IllegalArgumentException("publisherExpiry must be given (PublisherExpiry.DEFAULT: after "
+            + PublisherExpiry.DEFAULT.afterMessages() + " messages, " + PublisherExpiry.DEFAULT.buckets() + " buckets)");
+      }
+    }
+
+    /** The settings with publishers expiring by {@link PublisherExpiry#DEFAULT}. */
+    public Settings(Duration commitWindow, int window, Duration redeliverAfter, Duration ackFlush, int snapshotEvery) {
+      this(commitWindow, window, redeliverAfter, ackFlush, snapshotEvery, PublisherExpiry.DEFAULT);
     }
 
     public Settings withCommitWindow(Duration d) {
-      return new Settings(d, window, redeliverAfter, ackFlush, snapshotEvery);
+      return new Settings(d, window, redeliverAfter, ackFlush, snapshotEvery, publisherExpiry);
     }
 
     public Settings withWindow(int messages) {
-      return new Settings(commitWindow, messages, redeliverAfter, ackFlush, snapshotEvery);
+      return new Settings(commitWindow, messages, redeliverAfter, ackFlush, snapshotEvery, publisherExpiry);
     }
 
     public Settings withRedeliverAfter(Duration d) {
-      return new Settings(commitWindow, window, d, ackFlush, snapshotEvery);
+      return new Settings(commitWindow, window, d, ackFlush, snapshotEvery, publisherExpiry);
     }
 
     public Settings withSnapshotEvery(int events) {
-      return new Settings(commitWindow, window, redeliverAfter, ackFlush, events);
+      return new Settings(commitWindow, window, redeliverAfter, ackFlush, events, publisherExpiry);
+    }
+
+    public Settings withPublisherExpiry(PublisherExpiry expiry) {
+      return new Settings(commitWindow, window, redeliverAfter, ackFlush, snapshotEvery, expiry);
     }
   }
 
@@ -432,7 +446,8 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
 
   @Override
   public EventHandler<BrokerState, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent(BrokerState::apply);
+    PublisherExpiry expiry = settings.publisherExpiry();
+    return newEventHandlerBuilder().forAnyState().onAnyEvent((state, event) -> state.apply(event, expiry));
   }
 
   @Override
