@@ -29,15 +29,16 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * Publish to deliver, in one JVM and one actor system: Parley's {@link TopicBroker} with live
- * subscriptions (at most once, nothing journaled for them) and with durable ones (push delivery,
- * cumulative acknowledgements), its publishes journaled by Parley's file journal (forced, group
- * commit), beside Akka's own {@code akka.actor.typed.pubsub.Topic} (in memory, at most once, no
+ * Publish to deliver, in one JVM and one actor system: Parley's {@link TopicBroker} behind its
+ * {@link BrokerFront}, with live subscriptions (at most once, nothing journaled for them) and with
+ * durable ones (push delivery, cumulative acknowledgements), its publishes journaled by Parley's
+ * file journal (forced; each write carries what arrived during the one before) and acknowledged to
+ * the publisher, beside Akka's own {@code akka.actor.typed.pubsub.Topic} (in memory, at most once, no
  * acknowledgements), with one publisher and 1, 10 and 100 subscribers; then the partitioned log's
  * appends ({@link LogBench}) on the same journal. The publisher sends batches of messages stamped
- * with the time they were sent; the next batch goes once every subscriber has every message of the
- * last one. Throughput is deliveries per second; latency is from publish to delivery to the
- * subscriber actor.
+ * with the time they were sent, pipelined alike for every system: a batch goes once every subscriber
+ * has every message of all but the last {@code --in-flight - 1} batches. Throughput is deliveries
+ * per second; latency is from publish to delivery to the subscriber actor.
  */
 @Command(name = "pubsub", mixinStandardHelpOptions = true,
     description = "Publish/subscribe: deliveries per second and publish-to-deliver latency of Akka's Topic, Parley's"
@@ -170,8 +171,9 @@ final class PubSubBench implements Runnable {
       Journal.prepare(kit.system());
       System.out.printf("Publish/subscribe: 1 publisher, batches of %d messages, %d batch%s out at once (the next once"
           + " every subscriber has every message of all but the last %d), %,d deliveries measured per row after %d"
-          + " warm-up batches; the broker's publishes are written by Parley's file journal (forced, group commit)%n",
-          batch, inFlight, inFlight == 1 ? "" : "es", inFlight - 1, deliveries, warmupBatches);
+          + " warm-up batches; the broker's publishes are written by Parley's file journal (forced, behind the"
+          + " broker's front: each write carries what arrived during the one before), push window %d%n",
+          batch, inFlight, inFlight == 1 ? "" : "es", inFlight - 1, deliveries, warmupBatches, window);
       Figures.machine();
       for (Contender system : Contender.values()) {
         measure(kit, system, 10);
@@ -376,6 +378,14 @@ final class PubSubBench implements Runnable {
 
     @Override
     public void close() {
+      long deadline = System.nanoTime() + BATCH_TIMEOUT.toNanos();
+      while (mode != Contender.LIVE && acknowledged.get() < seq && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      if (mode != Contender.LIVE && acknowledged.get() != seq) {
+        throw new IllegalStateException("the broker acknowledged " + acknowledged.get() + " of " + seq
+            + " publishes within " + BATCH_TIMEOUT);
+      }
       spawned.forEach(kit::stop);
       kit.stop(publisher);
       kit.stop(broker);
