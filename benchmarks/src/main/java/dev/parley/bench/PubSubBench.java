@@ -57,7 +57,7 @@ final class PubSubBench implements Runnable {
 
   @Option(names = "--in-flight", description = "batches the publisher may have out at once, for every system alike"
       + " (default ${DEFAULT-VALUE}; 1: the next batch once every subscriber has the last)")
-  int inFlight = 20;
+  int inFlight = 100;
 
   @Option(names = "--window", description = "the broker's push window: unacknowledged messages per durable"
       + " subscriber (default ${DEFAULT-VALUE})")

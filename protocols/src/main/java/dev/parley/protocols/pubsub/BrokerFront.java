@@ -33,16 +33,20 @@ import java.util.Map;
  * fail together: if the broker stops (its journal failed a write, say), the front fails, and its
  * host restarts both from the journal, as after a crash. Everything else is the broker's model.
  *
- * <p>Algorithm: every command but a {@link Publish} is passed to the broker as it comes. Publishes
- * are gathered, in order of arrival. With no batch of the front's being written, the first publish
- * gathered sends the front a note to itself, which lands behind the commands already in its
- * mailbox; the note hands everything gathered to the broker as one {@link PublishBatch} (several,
- * of at most {@link #MAX_BATCH} each, if more were gathered). The broker takes each publish as if it
- * had come alone (its publisher's next number only, a copy of a written one acknowledged again, a
- * copy of one waiting acknowledged with it), writes them as one write, and only then acknowledges
- * them to their publishers, delivers them to its durable subscriptions and tells the front {@link
- * BatchWritten}; the front then sends what it gathered meanwhile. So each forced write carries
- * everything that arrived during the one before.
+ * <p>Algorithm: publishes ({@link Publish}) are gathered in order of arrival, acknowledgements
+ * ({@link TopicBroker.Ack}) too (only the latest of each subscriber: they are cumulative), and
+ * at-most-once publishes ({@link TopicBroker.PublishLive}) in order; every other command is passed
+ * to the broker as it comes. The first thing gathered sends the front a note to itself, which
+ * lands behind the commands already in its mailbox. At the note, the at-most-once publishes go to
+ * the broker as one {@link TopicBroker.PublishLiveBatch} (they wait for no write); and, with no
+ * batch of the front's being written, the publishes go as one {@link PublishBatch} (several, of at
+ * most {@link #MAX_BATCH} each, if more were gathered) carrying the acknowledgements (or these
+ * alone as one {@link TopicBroker.AckBatch}). The broker takes each publish as if it had come alone
+ * (its publisher's next number only, a copy of a written one acknowledged again, a copy of one
+ * waiting acknowledged with it), writes them as one write, and only then acknowledges them to their
+ * publishers, delivers them to its durable subscriptions and tells the front {@link BatchWritten};
+ * the front then sends what it gathered meanwhile. So each forced write carries everything that
+ * arrived during the one before.
  *
  * <p>Guarantees: the broker's, unchanged: a publish is acknowledged and delivered to a journaled
  * subscription only once the write that carries it completed (forced, with a forcing journal);
@@ -64,6 +68,8 @@ public final class BrokerFront {
   private final ActorContext<Object> context;
   private final ActorRef<Command> broker;
   private final List<Publish> gathered = new ArrayList<>();
+  /** At-most-once publishes gathered since the last look (they wait for no write). */
+  private final List<TopicBroker.PublishLive> live = new ArrayList<>();
   /** The latest acknowledgement of each subscriber taken while a batch was being written. */
   private final Map<String, TopicBroker.Ack> acks = new LinkedHashMap<>();
   /** Batches handed to the broker and not yet written. */
@@ -111,6 +117,10 @@ public final class BrokerFront {
         .onMessage(Publish.class, this::onPublish)
         .onMessage(Gathered.class, g -> {
           noteSent = false;
+          if (!live.isEmpty()) {
+            broker.tell(new TopicBroker.PublishLiveBatch(live));
+            live.clear();
+          }
           if (writing == 0) {
             handOver();
           }
@@ -118,15 +128,17 @@ public final class BrokerFront {
         })
         .onMessage(BatchWritten.class, w -> {
           writing = Math.max(0, writing - 1);
-          if (writing == 0 && !gathered.isEmpty()) {
+          if (writing == 0 && (!gathered.isEmpty() || !acks.isEmpty())) {
             note();
-          } else if (writing == 0) {
-            acks.values().forEach(broker::tell);
-            acks.clear();
           }
           return Behaviors.same();
         })
         .onMessage(TopicBroker.Ack.class, this::onAck)
+        .onMessage(TopicBroker.PublishLive.class, p -> {
+          live.add(p);
+          note();
+          return Behaviors.same();
+        })
         .onMessage(Command.class, c -> {
           broker.tell(c);
           return Behaviors.same();
@@ -149,15 +161,13 @@ public final class BrokerFront {
   }
 
   /**
-   * An acknowledgement: passed on at once unless a batch is being written; then only the latest of
-   * each subscriber is kept (they are cumulative) and goes with the next batch, so the broker does
-   * not hold back (and then replay) one command per push during its write.
+   * An acknowledgement: gathered as publishes are, only the latest of each subscriber kept (they
+   * are cumulative), so the broker never holds back (and then replays) one command per push.
    */
   private Behavior<Object> onAck(TopicBroker.Ack a) {
+    acks.merge(a.subscriberId(), a, (old, now) -> now.upTo() >= old.upTo() ? now : old);
     if (writing == 0) {
-      broker.tell(a);
-    } else {
-      acks.merge(a.subscriberId(), a, (old, now) -> now.upTo() >= old.upTo() ? now : old);
+      note();
     }
     return Behaviors.same();
   }
@@ -172,8 +182,8 @@ public final class BrokerFront {
   /** Hands what is gathered to the broker: one batch per {@link #MAX_BATCH} publishes, acknowledgements with the first. */
   private void handOver() {
     ActorRef<BatchWritten> self = context.getSelf().narrow();
-    if (gathered.isEmpty()) {
-      acks.values().forEach(broker::tell);
+    if (gathered.isEmpty() && !acks.isEmpty()) {
+      broker.tell(new TopicBroker.AckBatch(List.copyOf(acks.values())));
     }
     for (int from = 0; from < gathered.size(); from += MAX_BATCH) {
       List<TopicBroker.Ack> withIt = from == 0 ? List.copyOf(acks.values()) : List.of();

@@ -100,8 +100,8 @@ class BrokerPublishing {
       log.warn("ignoring a publish without publisher or topic, or with a negative number: {}", p);
       return false;
     }
-    String print = BrokerState.fingerprint(p.topic(), p.key(), p.payload());
     if (p.seq() != 0 && p.seq() <= state.lastSeq(p.publisherId())) {
+      String print = BrokerState.fingerprint(p.topic(), p.key(), p.payload());
       String written = state.fingerprintOf(p.publisherId(), p.seq());
       answer(p, print.equals(written)
           ? new PublishAck(p.publisherId(), p.seq(), 0, true)
@@ -128,7 +128,8 @@ class BrokerPublishing {
       last = floor;
     }
     Message same = p.seq() == 0 || p.seq() > last ? null : waiting(p.publisherId(), p.seq());
-    if (same != null && !BrokerState.fingerprint(same.topic(), same.key(), same.payload()).equals(print)) {
+    if (same != null && !BrokerState.fingerprint(same.topic(), same.key(), same.payload())
+        .equals(BrokerState.fingerprint(p.topic(), p.key(), p.payload()))) {
       answer(p, new SeqReused(p.publisherId(), p.seq(), "publisher " + p.publisherId()
           + "'s seq " + p.seq() + " is being published with another topic, key or payload; this message was not "
           + "published (a retry repeats its message exactly)"));

@@ -75,7 +75,7 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
 
   /** Requests of publishers and subscribers, the broker's timers and the status query. */
   public sealed interface Command extends WireMessage
-      permits Publish, PublishBatch, PublishLive, Subscribe, SubscribeLive, Leave, Unsubscribe, Ack, Pull, Tick, PullExpired, FlushLive,
+      permits Publish, PublishBatch, AckBatch, PublishLive, PublishLiveBatch, Subscribe, SubscribeLive, Leave, Unsubscribe, Ack, Pull, Tick, PullExpired, FlushLive,
           GetStatus {}
 
   /**
@@ -103,6 +103,18 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
     }
   }
 
+  /**
+   * The latest {@link Ack} of each subscriber that acknowledged since the last look, gathered by a
+   * {@link BrokerFront}: taken as one command (written with the next write, or after {@link
+   * Settings#ackFlush}), so a burst of acknowledgements never makes the broker stash and replay one
+   * command per push.
+   */
+  public record AckBatch(List<Ack> acks) implements Command {
+    public AckBatch {
+      acks = List.copyOf(acks);
+    }
+  }
+
   /** The broker wrote (or had nothing to write for) a {@link PublishBatch} of {@code publishes}. */
   public record BatchWritten(int publishes) implements WireMessage {}
 
@@ -117,6 +129,16 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
    */
   public record PublishLive(String publisherId, long seq, String topic, String key, String payload)
       implements Command {}
+
+  /**
+   * At-most-once publishes gathered by a {@link BrokerFront} since its last look, taken in order as
+   * if each had come alone (one command for a burst, where each alone costs the broker a command).
+   */
+  public record PublishLiveBatch(List<PublishLive> publishes) implements Command {
+    public PublishLiveBatch {
+      publishes = List.copyOf(publishes);
+    }
+  }
 
   /**
    * Opens (or reopens, after a {@link Leave}) subscription {@code subscriberId} to the messages on
@@ -463,9 +485,11 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
         .forAnyState()
         .onCommand(Publish.class, publishing::onPublish)
         .onCommand(PublishBatch.class, this::onPublishBatch)
+        .onCommand(AckBatch.class, this::onAckBatch)
         .onCommand(Subscribe.class, subscriptions::onSubscribe)
         .onCommand(SubscribeLive.class, this::onSubscribeLive)
         .onCommand(PublishLive.class, this::onPublishLive)
+        .onCommand(PublishLiveBatch.class, this::onPublishLiveBatch)
         .onCommand(FlushLive.class, this::onFlushLive)
         .onCommand(Leave.class, this::onLeave)
         .onCommand(Unsubscribe.class, this::onUnsubscribe)
@@ -496,6 +520,11 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
       return Effect().none();
     }
     live.publish(p);
+    return Effect().none();
+  }
+
+  private Effect<Event, BrokerState> onPublishLiveBatch(BrokerState state, PublishLiveBatch b) {
+    b.publishes().forEach(p -> onPublishLive(state, p));
     return Effect().none();
   }
 
@@ -540,6 +569,11 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
       delivery.noteAck(s, a.upTo());
       delivery.push(state, s);
     }
+  }
+
+  private Effect<Event, BrokerState> onAckBatch(BrokerState state, AckBatch b) {
+    b.acks().forEach(a -> takeAck(state, a));
+    return Effect().none();
   }
 
   private Effect<Event, BrokerState> onPublishBatch(BrokerState state, PublishBatch b) {

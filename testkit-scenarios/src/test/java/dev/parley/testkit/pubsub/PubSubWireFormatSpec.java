@@ -81,6 +81,8 @@ class PubSubWireFormatSpec {
         new TopicBroker.PublishBatch(List.of(new TopicBroker.Publish("p1", 3, "orders", "a1", "x", replies.getRef())),
             List.of(new TopicBroker.Ack("s1", 4)), null),
         new TopicBroker.BatchWritten(1),
+        new TopicBroker.PublishLiveBatch(List.of(new TopicBroker.PublishLive("p1/live", 4, "orders", null, "tick"))),
+        new TopicBroker.AckBatch(List.of(new TopicBroker.Ack("s1", 4), new TopicBroker.Ack("s2", 1))),
         new PublisherExpiry(500, 1024),
         new TopicBroker.SeqReused("p1", 2, "publisher p1's seq 2 was published with another payload"),
         new PubSubClient.PublishTo("orders", "a1", "x"),
