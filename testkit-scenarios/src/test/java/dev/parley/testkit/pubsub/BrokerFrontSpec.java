@@ -215,4 +215,23 @@ class BrokerFrontSpec {
     });
     return subscriber;
   }
+
+  @Test
+  void atMostOncePublishesPassTheFrontInOrderToLiveSubscribersAndAreNeverWritten() {
+    try (LocalGroup<Object> group = broker(StorageFaults.NONE, "front-live", 4)) {
+      TestProbe<TopicBroker.Reply> listener = parley.actorTestKit().createTestProbe();
+      group.tell(BROKER, new TopicBroker.SubscribeLive("l", "t", Filter.ALL, listener.getRef()));
+      listener.expectMessageClass(TopicBroker.Subscribed.class, PATIENCE);
+      for (int i = 1; i <= 500; i++) {
+        group.tell(BROKER, new TopicBroker.PublishLive("q", i, "t", null, "q-" + i));
+      }
+      List<String> got = new ArrayList<>();
+      while (got.size() < 500) {
+        TopicBroker.LiveMessages live = listener.expectMessageClass(TopicBroker.LiveMessages.class, PATIENCE);
+        live.messages().forEach(m -> got.add(m.payload()));
+      }
+      assertThat(got).containsExactlyElementsOf(payloads("q", 1, 500));
+      assertThat(group.journal(BROKER).events()).noneMatch(e -> e instanceof MessagesAccepted);
+    }
+  }
 }
