@@ -52,7 +52,8 @@ final class PubSubBench implements Runnable {
   @Option(names = "--batch", description = "messages per batch (default ${DEFAULT-VALUE})")
   int batch = 100;
 
-  @Option(names = "--deliveries", description = "deliveries measured per configuration (default ${DEFAULT-VALUE})")
+  @Option(names = "--deliveries", description = "deliveries measured per configuration, at least five times"
+      + " --in-flight batches (default ${DEFAULT-VALUE})")
   long deliveries = 100_000;
 
   @Option(names = "--in-flight", description = "batches the publisher may have out at once, for every system alike"
@@ -63,7 +64,8 @@ final class PubSubBench implements Runnable {
       + " subscriber (default ${DEFAULT-VALUE})")
   int window = TopicBroker.Settings.DEFAULT.window();
 
-  @Option(names = "--warmup-batches", description = "batches before measuring (default ${DEFAULT-VALUE})")
+  @Option(names = "--warmup-batches", description = "batches before measuring, at least --in-flight"
+      + " (default ${DEFAULT-VALUE})")
   int warmupBatches = 10;
 
   @Option(names = "--log-ms", description = "measured window of the partitioned log's appends, 0 to skip"
@@ -170,10 +172,12 @@ final class PubSubBench implements Runnable {
     try {
       Journal.prepare(kit.system());
       System.out.printf("Publish/subscribe: 1 publisher, batches of %d messages, %d batch%s out at once (the next once"
-          + " every subscriber has every message of all but the last %d), %,d deliveries measured per row after %d"
+          + " every subscriber has every message of all but the last %d), %,d deliveries measured per row (at least"
+          + " five times what is in flight) after %d"
           + " warm-up batches; the broker's publishes are written by Parley's file journal (forced, behind the"
           + " broker's front: each write carries what arrived during the one before), push window %d%n",
-          batch, inFlight, inFlight == 1 ? "" : "es", inFlight - 1, deliveries, warmupBatches, window);
+          batch, inFlight, inFlight == 1 ? "" : "es", inFlight - 1, deliveries, Math.max(warmupBatches, inFlight),
+          window);
       Figures.machine();
       for (Contender system : Contender.values()) {
         measure(kit, system, 10);
@@ -225,11 +229,12 @@ final class PubSubBench implements Runnable {
         : new ParleyBroker(kit, ++runs, system, window)) {
       target.subscribe(n, sink);
       long perBatch = (long) batch * n;
-      long batches = Math.max(1, deliveries / perBatch);
-      batches(target, sink, 0, warmupBatches, perBatch);
+      long batches = Math.max(deliveries / perBatch, 5L * inFlight);
+      long warmup = Math.max(warmupBatches, inFlight);
+      batches(target, sink, 0, warmup, perBatch);
       long start = System.nanoTime();
       sink.measureFrom(start);
-      batches(target, sink, warmupBatches, batches, perBatch);
+      batches(target, sink, warmup, batches, perBatch);
       double seconds = (System.nanoTime() - start) / 1e9;
       return new Result(batches * perBatch / seconds, sink.latency);
     }
