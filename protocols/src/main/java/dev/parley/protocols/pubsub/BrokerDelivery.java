@@ -83,6 +83,8 @@ final class BrokerDelivery {
    * looked up once, not once per subscription); null otherwise.
    */
   private Map<Long, Message> messageCache;
+  /** While delivering right after a write, the messages it wrote (consecutive offsets); else empty. */
+  private List<Message> justWritten = List.of();
   /** Acknowledgements taken since the last write of acknowledgements. */
   private int acksSinceWrite;
 
@@ -232,12 +234,21 @@ final class BrokerDelivery {
   private List<Deliver> between(BrokerState state, Subscription s, long after, long max) {
     EntryQueue queue = (EntryQueue) s.queue();
     List<Deliver> out = new ArrayList<>();
-    Map<Long, Message> seen = messageCache;
-    queue.forEach(indexAfter(queue, after), max, (n, offset) -> {
-      Message m = seen == null ? state.message(offset) : seen.computeIfAbsent(offset, state::message);
-      out.add(new Deliver(s.subscriberId(), n, m));
-    });
+    queue.forEach(indexAfter(queue, after), max, (n, offset) -> out.add(new Deliver(s.subscriberId(), n,
+        message(state, offset))));
     return out;
+  }
+
+  /** The message at {@code offset}: from the write just made if it is one of its, else looked up once. */
+  private Message message(BrokerState state, long offset) {
+    List<Message> recent = justWritten;
+    if (!recent.isEmpty()) {
+      long i = offset - recent.get(0).offset();
+      if (i >= 0 && i < recent.size() && recent.get((int) i).offset() == offset) {
+        return recent.get((int) i);
+      }
+    }
+    return messageCache == null ? state.message(offset) : messageCache.computeIfAbsent(offset, state::message);
   }
 
   /** The index of the first entry of {@code queue} (ordered by number) numbered above {@code n}. */
@@ -259,7 +270,16 @@ final class BrokerDelivery {
 
   /** Every subscription gets what it has not been sent: pushed, or a waiting pull answered. */
   void deliverAll(BrokerState state) {
+    deliverAll(state, List.of());
+  }
+
+  /**
+   * As {@link #deliverAll(BrokerState)}, right after a write of {@code written} (consecutive
+   * offsets, in order), whose messages are then found by their offset without a lookup.
+   */
+  void deliverAll(BrokerState state, List<Message> written) {
     messageCache = new HashMap<>();
+    justWritten = written;
     try {
       for (Subscription s : state.subscriptions()) {
         push(state, s);
@@ -267,6 +287,7 @@ final class BrokerDelivery {
       }
     } finally {
       messageCache = null;
+      justWritten = List.of();
     }
   }
 

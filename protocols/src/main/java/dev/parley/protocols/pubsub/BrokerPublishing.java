@@ -199,9 +199,10 @@ class BrokerPublishing {
     if (anything) {
       delivery.wrote();
     }
+    List<Message> written = List.copyOf(publishes.waiting());
     Consumer<BrokerState> deliver = anything ? after -> {
       takenUpTo.clear(); // all taken is written now: nothing is taken while a write is under way
-      delivery.deliverAll(after);
+      delivery.deliverAll(after, written);
     } : null;
     Consumer<BrokerState> then = also == null ? deliver : deliver == null ? also : deliver.andThen(also);
     return publishes.write(state, acks, then);

@@ -336,8 +336,8 @@ public record BrokerState(
       }
     }
     TreePMap<Long, Message> ms = (TreePMap<Long, Message>) messagesByOffset;
-    while (!ms.isEmpty() && ms.firstKey() < oldest) {
-      ms = ms.minusFirstEntry();
+    if (!ms.isEmpty() && ms.firstKey() < oldest) {
+      ms = ms.tailMap(oldest, true);
     }
     return ms == messagesByOffset ? this
         : new BrokerState(accepted, publishersById, subscriptionsById, ms, expiredFloors, floorBuckets);
