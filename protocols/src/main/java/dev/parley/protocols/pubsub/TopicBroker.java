@@ -38,9 +38,13 @@ import java.util.Objects;
  * again as a duplicate, one that skips ahead is refused with {@link OutOfOrder}, another message
  * under a used number with {@link SeqReused}: the broker keeps the fingerprints of each publisher's
  * last {@value BrokerState#REMEMBERED} messages), so each publisher's messages are taken in its own order
- * exactly once. Accepted messages are written to
- * the journal (group commit: what arrives within {@link Settings#commitWindow} is one write, of at
- * most {@link BrokerPublishing#MAX_BATCH}) and only then acknowledged ({@link PublishAck}) and
+ * exactly once; a publisher silent for {@link PublisherExpiry#afterMessages} accepted messages is
+ * forgotten, and its retries stay refused ({@link PublisherExpiry}). Accepted messages are written
+ * to the journal (behind a {@link BrokerFront}, which keeps taking publishes while the broker
+ * writes: everything that arrived during one write is the next, one {@link PublishBatch}; publishes
+ * sent to the broker itself: group commit, what arrives within {@link Settings#commitWindow} is one
+ * write, of at most {@link BrokerPublishing#MAX_BATCH}) and only then acknowledged ({@link
+ * PublishAck}) and
  * queued for every subscription whose topic and {@link Filter} they match, with that subscription's
  * next number. A push subscription gets what it has not been sent as one {@link Pushed} per write,
  * at most {@link Settings#window} unacknowledged at a time, resent every {@link
@@ -65,9 +69,11 @@ import java.util.Objects;
  * subscription loses nothing while its subscriber is away; a live subscription gets each matching
  * message at most once, in each publisher's order. Cost per message: 1 publish + 1 ack; per
  * matching journaled subscriber one push and one acknowledgement per write (not per message); per
- * live subscriber one {@link LiveMessages} per burst taken; journal writes: one per commit window of
- * publishes (carrying the acknowledgements taken since the last), one per flush of
- * acknowledgements alone.
+ * live subscriber one {@link LiveMessages} per burst taken; journal writes: one per front batch (or
+ * commit window) of publishes, carrying the acknowledgements taken since the last, one per flush of
+ * acknowledgements alone; memory: the unacknowledged messages, each subscription's queue in runs
+ * ({@link EntryQueue}), the publishers active within the expiry window and the counters of
+ * expired ones.
  */
 public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command, TopicBroker.Event, BrokerState> {
 
