@@ -23,9 +23,11 @@ import org.slf4j.Logger;
 
 /**
  * The {@link TopicBroker}'s intake of publishes: each publisher's messages taken in its own order,
- * exactly once (a retry is told from another message under a used number by its fingerprint),
- * written by group commit ({@link WriteAhead}: what arrives within the commit window is one write)
- * and acknowledged only once written. The broker's head comment has the model, guarantees and cost.
+ * exactly once (a retry is told from another message under a used number by its fingerprint; a
+ * publisher the broker forgot, {@link PublisherExpiry}, numbers above its floor), written by group
+ * commit ({@link WriteAhead}: a {@link BrokerFront}'s batch is one write; publishes sent to the broker
+ * itself, what arrives within the commit window) and acknowledged only once written. The broker's
+ * head comment has the model, guarantees and cost.
  */
 class BrokerPublishing {
 
