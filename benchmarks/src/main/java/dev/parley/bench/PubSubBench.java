@@ -9,6 +9,7 @@ import akka.actor.typed.pubsub.Topic;
 import dev.parley.persistence.Journal;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.pubsub.BrokerFront;
 import dev.parley.protocols.pubsub.TopicBroker;
 import dev.parley.protocols.pubsub.TopicBroker.Filter;
 import dev.parley.testkit.report.LatencySamples;
@@ -28,15 +29,16 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * Publish to deliver, in one JVM and one actor system: Parley's {@link TopicBroker} with live
- * subscriptions (at most once, nothing journaled for them) and with durable ones (push delivery,
- * cumulative acknowledgements), its publishes journaled by Parley's file journal (forced, group
- * commit), beside Akka's own {@code akka.actor.typed.pubsub.Topic} (in memory, at most once, no
+ * Publish to deliver, in one JVM and one actor system: Parley's {@link TopicBroker} behind its
+ * {@link BrokerFront}, with live subscriptions (at most once, nothing journaled for them) and with
+ * durable ones (push delivery, cumulative acknowledgements), its publishes journaled by Parley's
+ * file journal (forced; each write carries what arrived during the one before) and acknowledged to
+ * the publisher, beside Akka's own {@code akka.actor.typed.pubsub.Topic} (in memory, at most once, no
  * acknowledgements), with one publisher and 1, 10 and 100 subscribers; then the partitioned log's
  * appends ({@link LogBench}) on the same journal. The publisher sends batches of messages stamped
- * with the time they were sent; the next batch goes once every subscriber has every message of the
- * last one. Throughput is deliveries per second; latency is from publish to delivery to the
- * subscriber actor.
+ * with the time they were sent, pipelined alike for every system: a batch goes once every subscriber
+ * has every message of all but the last {@code --in-flight - 1} batches. Throughput is deliveries
+ * per second; latency is from publish to delivery to the subscriber actor.
  */
 @Command(name = "pubsub", mixinStandardHelpOptions = true,
     description = "Publish/subscribe: deliveries per second and publish-to-deliver latency of Akka's Topic, Parley's"
@@ -50,14 +52,20 @@ final class PubSubBench implements Runnable {
   @Option(names = "--batch", description = "messages per batch (default ${DEFAULT-VALUE})")
   int batch = 100;
 
-  @Option(names = "--deliveries", description = "deliveries measured per configuration (default ${DEFAULT-VALUE})")
+  @Option(names = "--deliveries", description = "deliveries measured per configuration, at least five times"
+      + " --in-flight batches (default ${DEFAULT-VALUE})")
   long deliveries = 100_000;
 
-  @Option(names = "--in-flight", description = "batches the publisher may have out at once (default ${DEFAULT-VALUE}:"
-      + " the next batch once every subscriber has the last)")
-  int inFlight = 1;
+  @Option(names = "--in-flight", description = "batches the publisher may have out at once, for every system alike"
+      + " (default ${DEFAULT-VALUE}; 1: the next batch once every subscriber has the last)")
+  int inFlight = 100;
 
-  @Option(names = "--warmup-batches", description = "batches before measuring (default ${DEFAULT-VALUE})")
+  @Option(names = "--window", description = "the broker's push window: unacknowledged messages per durable"
+      + " subscriber (default ${DEFAULT-VALUE})")
+  int window = TopicBroker.Settings.DEFAULT.window();
+
+  @Option(names = "--warmup-batches", description = "batches before measuring, at least --in-flight"
+      + " (default ${DEFAULT-VALUE})")
   int warmupBatches = 10;
 
   @Option(names = "--log-ms", description = "measured window of the partitioned log's appends, 0 to skip"
@@ -164,9 +172,12 @@ final class PubSubBench implements Runnable {
     try {
       Journal.prepare(kit.system());
       System.out.printf("Publish/subscribe: 1 publisher, batches of %d messages, %d batch%s out at once (the next once"
-          + " every subscriber has every message of all but the last %d), %,d deliveries measured per row after %d"
-          + " warm-up batches; the broker's publishes are written by Parley's file journal (forced, group commit)%n",
-          batch, inFlight, inFlight == 1 ? "" : "es", inFlight - 1, deliveries, warmupBatches);
+          + " every subscriber has every message of all but the last %d), %,d deliveries measured per row (at least"
+          + " five times what is in flight) after %d"
+          + " warm-up batches; the broker's publishes are written by Parley's file journal (forced, behind the"
+          + " broker's front: each write carries what arrived during the one before), push window %d%n",
+          batch, inFlight, inFlight == 1 ? "" : "es", inFlight - 1, deliveries, Math.max(warmupBatches, inFlight),
+          window);
       Figures.machine();
       for (Contender system : Contender.values()) {
         measure(kit, system, 10);
@@ -215,14 +226,15 @@ final class PubSubBench implements Runnable {
   private Result measure(ActorTestKit kit, Contender system, int n) {
     Sink sink = new Sink();
     try (Target target = system == Contender.TOPIC ? new AkkaTopic(kit, ++runs)
-        : new ParleyBroker(kit, ++runs, system)) {
+        : new ParleyBroker(kit, ++runs, system, window)) {
       target.subscribe(n, sink);
       long perBatch = (long) batch * n;
-      long batches = Math.max(1, deliveries / perBatch);
-      batches(target, sink, 0, warmupBatches, perBatch);
+      long batches = Math.max(deliveries / perBatch, 5L * inFlight);
+      long warmup = Math.max(warmupBatches, inFlight);
+      batches(target, sink, 0, warmup, perBatch);
       long start = System.nanoTime();
       sink.measureFrom(start);
-      batches(target, sink, warmupBatches, batches, perBatch);
+      batches(target, sink, warmup, batches, perBatch);
       double seconds = (System.nanoTime() - start) / 1e9;
       return new Result(batches * perBatch / seconds, sink.latency);
     }
@@ -300,13 +312,22 @@ final class PubSubBench implements Runnable {
     private final Contender mode;
     private final ActorRef<TopicBroker.Command> broker;
     private final List<ActorRef<TopicBroker.Reply>> spawned = new ArrayList<>();
-    private long liveSeq;
+    private final ActorRef<TopicBroker.Reply> publisher;
+    /** Publishes the broker acknowledged (written). */
+    final AtomicLong acknowledged = new AtomicLong();
+    private long seq;
 
-    ParleyBroker(ActorTestKit kit, int run, Contender mode) {
+    ParleyBroker(ActorTestKit kit, int run, Contender mode, int window) {
       this.kit = kit;
       this.mode = mode;
-      this.broker = kit.spawn(TopicBroker.create("bench-" + run, Peers.alone(NodeId.of("broker")),
-          TopicBroker.Settings.DEFAULT), "broker-" + run);
+      this.broker = kit.spawn(BrokerFront.create("bench-" + run, Peers.alone(NodeId.of("broker")),
+          TopicBroker.Settings.DEFAULT.withWindow(window)), "broker-" + run);
+      this.publisher = kit.spawn(Behaviors.receiveMessage(m -> {
+        if (m instanceof TopicBroker.PublishAck) {
+          acknowledged.incrementAndGet();
+        }
+        return Behaviors.same();
+      }), "publisher-" + run);
     }
 
     @Override
@@ -356,13 +377,22 @@ final class PubSubBench implements Runnable {
     @Override
     public void publish(long sentNanos) {
       String payload = Long.toString(sentNanos);
-      broker.tell(mode != Contender.LIVE ? new TopicBroker.Publish("bench", 0, "bench", null, payload, null)
-          : new TopicBroker.PublishLive("bench", ++liveSeq, "bench", null, payload));
+      broker.tell(mode != Contender.LIVE ? new TopicBroker.Publish("bench", ++seq, "bench", null, payload, publisher)
+          : new TopicBroker.PublishLive("bench", ++seq, "bench", null, payload));
     }
 
     @Override
     public void close() {
+      long deadline = System.nanoTime() + BATCH_TIMEOUT.toNanos();
+      while (mode != Contender.LIVE && acknowledged.get() < seq && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      if (mode != Contender.LIVE && acknowledged.get() != seq) {
+        throw new IllegalStateException("the broker acknowledged " + acknowledged.get() + " of " + seq
+            + " publishes within " + BATCH_TIMEOUT);
+      }
       spawned.forEach(kit::stop);
+      kit.stop(publisher);
       kit.stop(broker);
     }
   }

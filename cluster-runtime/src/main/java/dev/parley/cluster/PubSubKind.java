@@ -4,6 +4,8 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.parley.protocols.pubsub.PubSubClient;
+import dev.parley.protocols.pubsub.BrokerFront;
+import dev.parley.protocols.pubsub.PublisherExpiry;
 import dev.parley.protocols.pubsub.TopicBroker;
 import java.time.Duration;
 import java.util.List;
@@ -38,7 +40,8 @@ public final class PubSubKind implements ProtocolKind {
   private static TopicBroker.Settings broker(KindConfig config) {
     KindConfig c = config.section("broker");
     return new TopicBroker.Settings(c.duration("commit-window"), c.integer("window"),
-        c.duration("redeliver-after"), c.duration("ack-flush"), c.integer("snapshot-every"));
+        c.duration("redeliver-after"), c.duration("ack-flush"), c.integer("snapshot-every"),
+        new PublisherExpiry(c.number("publisher-expiry-messages"), c.integer("publisher-expiry-buckets")));
   }
 
   private static PubSubClient.Settings client(KindConfig config) {
@@ -48,7 +51,7 @@ public final class PubSubKind implements ProtocolKind {
 
   @Override
   public Behavior<Object> create(KindContext context) {
-    return TopicBroker.inGroup(context.peers().members().first(), context.instance(), broker(context.config()),
+    return BrokerFront.inGroup(context.peers().members().first(), context.instance(), broker(context.config()),
         client(context.config()), context.peers(), context.env(), context.upcalls());
   }
 

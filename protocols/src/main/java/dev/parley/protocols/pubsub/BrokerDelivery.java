@@ -2,6 +2,7 @@ package dev.parley.protocols.pubsub;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.javadsl.TimerScheduler;
+import dev.parley.protocols.core.ByteBudget;
 import dev.parley.protocols.pubsub.BrokerState.Entry;
 import dev.parley.protocols.pubsub.BrokerState.Subscription;
 import dev.parley.protocols.pubsub.TopicBroker.Command;
@@ -18,6 +19,7 @@ import dev.parley.protocols.pubsub.TopicBroker.Settings;
 import dev.parley.protocols.pubsub.TopicBroker.Tick;
 import dev.parley.protocols.pubsub.TopicBroker.TimerKey;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +43,23 @@ final class BrokerDelivery {
     void reply(ActorRef<Reply> to, String member, Reply reply);
   }
 
+  /**
+   * About how many bytes one {@link Pushed} carries (a window's worth that is larger goes as
+   * several; a message larger than this goes alone), so a push stays well under Artery's 256 KiB
+   * frame.
+   */
+  static final long PUSH_BYTES = 128 * 1024;
+
+  /** The estimated size of {@code d} on the wire (its strings; {@link ByteBudget} adds the framing). */
+  private static long size(Deliver d) {
+    Message m = d.message();
+    return length(m.publisherId()) + length(m.topic()) + length(m.key()) + length(m.payload());
+  }
+
+  private static long length(String s) {
+    return s == null ? 0 : s.length() * 3L;
+  }
+
   private record Waiting(long number, Pull pull) {}
 
   /** Keys of the pull timers (one per waiting subscriber). */
@@ -59,6 +78,13 @@ final class BrokerDelivery {
   /** Pulls waiting for a message: subscriber to the pull and its number. */
   private final Map<String, Waiting> waiting = new LinkedHashMap<>();
   private long pulls;
+  /**
+   * While delivering to every subscription at once, the messages looked up so far by offset (each
+   * looked up once, not once per subscription); null otherwise.
+   */
+  private Map<Long, Message> messageCache;
+  /** While delivering right after a write, the messages it wrote (consecutive offsets); else empty. */
+  private List<Message> justWritten = List.of();
   /** Acknowledgements taken since the last write of acknowledgements. */
   private int acksSinceWrite;
 
@@ -205,14 +231,24 @@ final class BrokerDelivery {
   }
 
   /** Up to {@code max} of {@code s}'s queued messages numbered above {@code after}, oldest first. */
-  private static List<Deliver> between(BrokerState state, Subscription s, long after, long max) {
-    List<Entry> queue = s.queue();
+  private List<Deliver> between(BrokerState state, Subscription s, long after, long max) {
+    EntryQueue queue = (EntryQueue) s.queue();
     List<Deliver> out = new ArrayList<>();
-    for (int i = indexAfter(queue, after); i < queue.size() && out.size() < max; i++) {
-      Entry e = queue.get(i);
-      out.add(new Deliver(s.subscriberId(), e.n(), state.message(e.offset())));
-    }
+    queue.forEach(indexAfter(queue, after), max, (n, offset) -> out.add(new Deliver(s.subscriberId(), n,
+        message(state, offset))));
     return out;
+  }
+
+  /** The message at {@code offset}: from the write just made if it is one of its, else looked up once. */
+  private Message message(BrokerState state, long offset) {
+    List<Message> recent = justWritten;
+    if (!recent.isEmpty()) {
+      long i = offset - recent.get(0).offset();
+      if (i >= 0 && i < recent.size() && recent.get((int) i).offset() == offset) {
+        return recent.get((int) i);
+      }
+    }
+    return messageCache == null ? state.message(offset) : messageCache.computeIfAbsent(offset, state::message);
   }
 
   /** The index of the first entry of {@code queue} (ordered by number) numbered above {@code n}. */
@@ -234,15 +270,30 @@ final class BrokerDelivery {
 
   /** Every subscription gets what it has not been sent: pushed, or a waiting pull answered. */
   void deliverAll(BrokerState state) {
-    for (Subscription s : state.subscriptions()) {
-      push(state, s);
-      answerWaitingPull(state, s);
+    deliverAll(state, List.of());
+  }
+
+  /**
+   * As {@link #deliverAll(BrokerState)}, right after a write of {@code written} (consecutive
+   * offsets, in order), whose messages are then found by their offset without a lookup.
+   */
+  void deliverAll(BrokerState state, List<Message> written) {
+    messageCache = new HashMap<>();
+    justWritten = written;
+    try {
+      for (Subscription s : state.subscriptions()) {
+        push(state, s);
+        answerWaitingPull(state, s);
+      }
+    } finally {
+      messageCache = null;
+      justWritten = List.of();
     }
   }
 
   /**
-   * Sends {@code s} what it has not been sent, within its window, as one {@link Pushed} (acknowledged
-   * with one cumulative {@link TopicBroker.Ack}).
+   * Sends {@code s} what it has not been sent, within its window, as {@link Pushed}es of about
+   * {@link #PUSH_BYTES} at most (each acknowledged with one cumulative {@link TopicBroker.Ack}).
    */
   void push(BrokerState state, Subscription s) {
     if (s == null || !s.push() || !s.connected()) {
@@ -252,8 +303,12 @@ final class BrokerDelivery {
     long from = Math.max(acked, pushedUpTo.getOrDefault(s.subscriberId(), acked));
     long limit = Math.min(s.numbered(), acked + settings.window());
     List<Deliver> batch = from >= limit ? List.of() : between(state, s, from, limit - from);
+    for (List<Deliver> rest = batch; !rest.isEmpty(); ) {
+      int n = ByteBudget.fitting(rest, BrokerDelivery::size, PUSH_BYTES);
+      replier.reply(s.deliverTo(), s.subscriberId(), new Pushed(s.subscriberId(), rest.subList(0, n)));
+      rest = rest.subList(n, rest.size());
+    }
     if (!batch.isEmpty()) {
-      replier.reply(s.deliverTo(), s.subscriberId(), new Pushed(s.subscriberId(), batch));
       from = batch.get(batch.size() - 1).n();
     }
     pushedUpTo.put(s.subscriberId(), from);

@@ -1,5 +1,6 @@
 package dev.parley.protocols.pubsub;
 
+import akka.actor.typed.ActorRef;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.persistence.typed.javadsl.Effect;
 import dev.parley.protocols.core.WriteAhead;
@@ -17,13 +18,16 @@ import dev.parley.protocols.pubsub.TopicBroker.TimerKey;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 
 /**
  * The {@link TopicBroker}'s intake of publishes: each publisher's messages taken in its own order,
- * exactly once (a retry is told from another message under a used number by its fingerprint),
- * written by group commit ({@link WriteAhead}: what arrives within the commit window is one write)
- * and acknowledged only once written. The broker's head comment has the model, guarantees and cost.
+ * exactly once (a retry is told from another message under a used number by its fingerprint; a
+ * publisher the broker forgot, {@link PublisherExpiry}, numbers above its floor), written by group
+ * commit ({@link WriteAhead}: a {@link BrokerFront}'s batch is one write; publishes sent to the broker
+ * itself, what arrives within the commit window) and acknowledged only once written. The broker's
+ * head comment has the model, guarantees and cost.
  */
 class BrokerPublishing {
 
@@ -49,7 +53,11 @@ class BrokerPublishing {
   private final BrokerDelivery delivery;
   private final BrokerDelivery.Replier replier;
   private final Logger log;
-  /** The last number taken from each publisher in this incarnation (so no scan of the waiting ones). */
+  private final PublisherExpiry expiry;
+  /**
+   * The last number taken from each publisher since the last write (so no scan of the waiting ones);
+   * cleared once that write completes, so it holds at most the publishers of one write.
+   */
   private final Map<String, Long> takenUpTo = new HashMap<>();
 
   BrokerPublishing(WriteAhead<Command, Event, BrokerState> writes, TimerScheduler<Command> timers,
@@ -60,15 +68,42 @@ class BrokerPublishing {
     this.delivery = delivery;
     this.replier = replier;
     this.log = log;
+    this.expiry = settings.publisherExpiry();
   }
 
   Effect<Event, BrokerState> onPublish(BrokerState state, Publish p) {
-    if (p.publisherId() == null || p.topic() == null || p.seq() < 0) {
-      log.warn("ignoring a publish without publisher or topic, or with a negative number: {}", p);
+    if (!intake(state, p)) {
       return writes.none();
     }
-    String print = BrokerState.fingerprint(p.topic(), p.key(), p.payload());
+    return publishes.waiting().size() >= MAX_BATCH ? writeWaiting(state) : publishes.due(state);
+  }
+
+  /**
+   * A front's batch: each publish taken as {@link #onPublish} takes it, then everything waiting
+   * written at once as one write (no commit window: the front gathered them while the last write
+   * was under way); the front is told once it is written.
+   */
+  Effect<Event, BrokerState> onBatch(BrokerState state, TopicBroker.PublishBatch batch) {
+    for (Publish p : batch.publishes()) {
+      intake(state, p);
+    }
+    ActorRef<TopicBroker.BatchWritten> front = batch.replyTo();
+    TopicBroker.BatchWritten written = new TopicBroker.BatchWritten(batch.publishes().size());
+    return writeWaiting(state, front == null ? null : after -> front.tell(written));
+  }
+
+  /**
+   * Takes {@code p} if it is its publisher's next message (into the next write), or answers it
+   * (a duplicate, a gap, a reused number; a copy of one waiting is answered once that is written);
+   * true if it was taken.
+   */
+  private boolean intake(BrokerState state, Publish p) {
+    if (p.publisherId() == null || p.topic() == null || p.seq() < 0) {
+      log.warn("ignoring a publish without publisher or topic, or with a negative number: {}", p);
+      return false;
+    }
     if (p.seq() != 0 && p.seq() <= state.lastSeq(p.publisherId())) {
+      String print = BrokerState.fingerprint(p.topic(), p.key(), p.payload());
       String written = state.fingerprintOf(p.publisherId(), p.seq());
       answer(p, print.equals(written)
           ? new PublishAck(p.publisherId(), p.seq(), 0, true)
@@ -78,23 +113,37 @@ class BrokerPublishing {
               : "publisher " + p.publisherId() + "'s seq " + p.seq() + " was published, but is older than the last "
                   + BrokerState.REMEMBERED + " this broker remembers, so whether this is the same message cannot be "
                   + "told; it was not published again"));
-      return writes.none();
+      return false;
     }
     long last = lastSeq(state, p.publisherId());
+    if (last == 0 && !state.knows(p.publisherId())) {
+      long floor = state.expiredFloor(p.publisherId());
+      if (p.seq() != 0 && p.seq() <= floor) {
+        answer(p, new SeqReused(p.publisherId(), p.seq(), "publisher " + p.publisherId() + " is not known to this"
+            + " broker, and seq " + p.seq() + " is not above " + floor + ", the highest seq of the expired publishers"
+            + " it cannot tell this one from: if this publisher expired (nothing from it while "
+            + expiry.afterMessages() + " other messages were accepted), this message may have been published"
+            + " already, and it was not published now. A publisher that goes on numbers its next message above "
+            + floor + " (a new one may start there, or take another publisher id)"));
+        return false;
+      }
+      last = floor;
+    }
     Message same = p.seq() == 0 || p.seq() > last ? null : waiting(p.publisherId(), p.seq());
-    if (same != null && !BrokerState.fingerprint(same.topic(), same.key(), same.payload()).equals(print)) {
+    if (same != null && !BrokerState.fingerprint(same.topic(), same.key(), same.payload())
+        .equals(BrokerState.fingerprint(p.topic(), p.key(), p.payload()))) {
       answer(p, new SeqReused(p.publisherId(), p.seq(), "publisher " + p.publisherId()
           + "'s seq " + p.seq() + " is being published with another topic, key or payload; this message was not "
           + "published (a retry repeats its message exactly)"));
-      return writes.none();
+      return false;
     }
     if (p.seq() != 0 && p.seq() <= last) { // a copy of one not written yet: acknowledged with it, never before
       publishes.whenWritten(after -> answer(p, new PublishAck(p.publisherId(), p.seq(), 0, true)));
-      return writes.none();
+      return false;
     }
     if (p.seq() > last + 1) {
       answer(p, new OutOfOrder(p.publisherId(), p.seq(), last + 1));
-      return writes.none();
+      return false;
     }
     long offset = state.accepted() + publishes.waiting().size() + 1;
     Message message = new Message(offset, p.publisherId(), p.seq() == 0 ? last + 1 : p.seq(), p.topic(), p.key(),
@@ -102,7 +151,7 @@ class BrokerPublishing {
     take(p, message);
     takenUpTo.put(p.publisherId(), message.seq());
     delivery.taken(message);
-    return publishes.waiting().size() >= MAX_BATCH ? writeWaiting(state) : publishes.due(state);
+    return true;
   }
 
   /** Takes {@code message} (published as {@code p}) into the next write; acknowledged once written. */
@@ -142,11 +191,22 @@ class BrokerPublishing {
 
   /** Writes the publishes and acknowledgements waiting, in one write; then answers and delivers. */
   Effect<Event, BrokerState> writeWaiting(BrokerState state) {
+    return writeWaiting(state, null);
+  }
+
+  /** As {@link #writeWaiting(BrokerState)}, then {@code also} (may be null) on the state after. */
+  private Effect<Event, BrokerState> writeWaiting(BrokerState state, Consumer<BrokerState> also) {
     List<Event> acks = delivery.takeAcks(state);
     boolean anything = !publishes.waiting().isEmpty() || !acks.isEmpty();
     if (anything) {
       delivery.wrote();
     }
-    return publishes.write(state, acks, anything ? delivery::deliverAll : null);
+    List<Message> written = List.copyOf(publishes.waiting());
+    Consumer<BrokerState> deliver = anything ? after -> {
+      takenUpTo.clear(); // all taken is written now: nothing is taken while a write is under way
+      delivery.deliverAll(after, written);
+    } : null;
+    Consumer<BrokerState> then = also == null ? deliver : deliver == null ? also : deliver.andThen(also);
+    return publishes.write(state, acks, then);
   }
 }

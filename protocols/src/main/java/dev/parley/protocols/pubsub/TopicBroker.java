@@ -38,9 +38,13 @@ import java.util.Objects;
  * again as a duplicate, one that skips ahead is refused with {@link OutOfOrder}, another message
  * under a used number with {@link SeqReused}: the broker keeps the fingerprints of each publisher's
  * last {@value BrokerState#REMEMBERED} messages), so each publisher's messages are taken in its own order
- * exactly once. Accepted messages are written to
- * the journal (group commit: what arrives within {@link Settings#commitWindow} is one write, of at
- * most {@link BrokerPublishing#MAX_BATCH}) and only then acknowledged ({@link PublishAck}) and
+ * exactly once; a publisher silent for {@link PublisherExpiry#afterMessages} accepted messages is
+ * forgotten, and its retries stay refused ({@link PublisherExpiry}). Accepted messages are written
+ * to the journal (behind a {@link BrokerFront}, which keeps taking publishes while the broker
+ * writes: everything that arrived during one write is the next, one {@link PublishBatch}; publishes
+ * sent to the broker itself: group commit, what arrives within {@link Settings#commitWindow} is one
+ * write, of at most {@link BrokerPublishing#MAX_BATCH}) and only then acknowledged ({@link
+ * PublishAck}) and
  * queued for every subscription whose topic and {@link Filter} they match, with that subscription's
  * next number. A push subscription gets what it has not been sent as one {@link Pushed} per write,
  * at most {@link Settings#window} unacknowledged at a time, resent every {@link
@@ -65,9 +69,11 @@ import java.util.Objects;
  * subscription loses nothing while its subscriber is away; a live subscription gets each matching
  * message at most once, in each publisher's order. Cost per message: 1 publish + 1 ack; per
  * matching journaled subscriber one push and one acknowledgement per write (not per message); per
- * live subscriber one {@link LiveMessages} per burst taken; journal writes: one per commit window of
- * publishes (carrying the acknowledgements taken since the last), one per flush of
- * acknowledgements alone.
+ * live subscriber one {@link LiveMessages} per burst taken; journal writes: one per front batch (or
+ * commit window) of publishes, carrying the acknowledgements taken since the last, one per flush of
+ * acknowledgements alone; memory: the unacknowledged messages, each subscription's queue in runs
+ * ({@link EntryQueue}), the publishers active within the expiry window and the counters of
+ * expired ones.
  */
 public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command, TopicBroker.Event, BrokerState> {
 
@@ -75,7 +81,7 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
 
   /** Requests of publishers and subscribers, the broker's timers and the status query. */
   public sealed interface Command extends WireMessage
-      permits Publish, PublishLive, Subscribe, SubscribeLive, Leave, Unsubscribe, Ack, Pull, Tick, PullExpired, FlushLive,
+      permits Publish, PublishBatch, AckBatch, PublishLive, PublishLiveBatch, Subscribe, SubscribeLive, Leave, Unsubscribe, Ack, Pull, Tick, PullExpired, FlushLive,
           GetStatus {}
 
   /**
@@ -88,6 +94,37 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
       implements Command {}
 
   /**
+   * Publishes gathered by a {@link BrokerFront} while the broker was writing, with the latest
+   * {@link Ack} of each subscriber that acknowledged meanwhile (taken first), taken in order as if
+   * each had come alone and written at once as one write (however many: the front bounds them by
+   * {@link BrokerFront#MAX_BATCH}); each publisher is answered as for its own {@link Publish}, and
+   * {@code replyTo} (the front) is told {@link BatchWritten} once the write completed, or at once
+   * if nothing was written.
+   */
+  public record PublishBatch(List<Publish> publishes, List<Ack> acks, ActorRef<BatchWritten> replyTo)
+      implements Command {
+    public PublishBatch {
+      publishes = List.copyOf(publishes);
+      acks = acks == null ? List.of() : List.copyOf(acks);
+    }
+  }
+
+  /**
+   * The latest {@link Ack} of each subscriber that acknowledged since the last look, gathered by a
+   * {@link BrokerFront}: taken as one command (written with the next write, or after {@link
+   * Settings#ackFlush}), so a burst of acknowledgements never makes the broker stash and replay one
+   * command per push.
+   */
+  public record AckBatch(List<Ack> acks) implements Command {
+    public AckBatch {
+      acks = List.copyOf(acks);
+    }
+  }
+
+  /** The broker wrote (or had nothing to write for) a {@link PublishBatch} of {@code publishes}. */
+  public record BatchWritten(int publishes) implements WireMessage {}
+
+  /**
    * An at-most-once publish, as Akka's {@code Topic} publishes: not written, not acknowledged, and
    * handed only to the live subscriptions ({@link SubscribeLive}) of {@code topic} whose filter it
    * matches, as a {@link Message} with offset 0 and number {@code seq}. The publisher numbers these
@@ -98,6 +135,16 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
    */
   public record PublishLive(String publisherId, long seq, String topic, String key, String payload)
       implements Command {}
+
+  /**
+   * At-most-once publishes gathered by a {@link BrokerFront} since its last look, taken in order as
+   * if each had come alone (one command for a burst, where each alone costs the broker a command).
+   */
+  public record PublishLiveBatch(List<PublishLive> publishes) implements Command {
+    public PublishLiveBatch {
+      publishes = List.copyOf(publishes);
+    }
+  }
 
   /**
    * Opens (or reopens, after a {@link Leave}) subscription {@code subscriberId} to the messages on
@@ -280,11 +327,12 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
    * @param redeliverAfter how often unacknowledged pushes are sent again
    * @param ackFlush how long acknowledgements may wait to be written
    * @param snapshotEvery events between snapshots (older events are then deleted)
+   * @param publisherExpiry when a silent publisher is forgotten, and how its retries stay refused
    */
-  public record Settings(
-      Duration commitWindow, int window, Duration redeliverAfter, Duration ackFlush, int snapshotEvery) {
-    public static final Settings DEFAULT =
-        new Settings(Duration.ofMillis(2), 256, Duration.ofMillis(500), Duration.ofMillis(100), 10_000);
+  public record Settings(Duration commitWindow, int window, Duration redeliverAfter, Duration ackFlush,
+      int snapshotEvery, PublisherExpiry publisherExpiry) {
+    public static final Settings DEFAULT = new Settings(Duration.ofMillis(2), 4096, Duration.ofMillis(500),
+        Duration.ofMillis(100), 10_000, PublisherExpiry.DEFAULT);
 
     public Settings {
       if (commitWindow == null || commitWindow.isNegative()) {
@@ -302,18 +350,35 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
       if (snapshotEvery < 1) {
         throw new IllegalArgumentException("snapshotEvery must be at least 1, got " + snapshotEvery);
       }
+      if (publisherExpiry == null) {
+        throw new IllegalArgumentException("publisherExpiry must be given (PublisherExpiry.DEFAULT: after "
+            + PublisherExpiry.DEFAULT.afterMessages() + " messages, " + PublisherExpiry.DEFAULT.buckets() + " buckets)");
+      }
+    }
+
+    /** The settings with publishers expiring by {@link PublisherExpiry#DEFAULT}. */
+    public Settings(Duration commitWindow, int window, Duration redeliverAfter, Duration ackFlush, int snapshotEvery) {
+      this(commitWindow, window, redeliverAfter, ackFlush, snapshotEvery, PublisherExpiry.DEFAULT);
     }
 
     public Settings withCommitWindow(Duration d) {
-      return new Settings(d, window, redeliverAfter, ackFlush, snapshotEvery);
+      return new Settings(d, window, redeliverAfter, ackFlush, snapshotEvery, publisherExpiry);
+    }
+
+    public Settings withWindow(int messages) {
+      return new Settings(commitWindow, messages, redeliverAfter, ackFlush, snapshotEvery, publisherExpiry);
     }
 
     public Settings withRedeliverAfter(Duration d) {
-      return new Settings(commitWindow, window, d, ackFlush, snapshotEvery);
+      return new Settings(commitWindow, window, d, ackFlush, snapshotEvery, publisherExpiry);
     }
 
     public Settings withSnapshotEvery(int events) {
-      return new Settings(commitWindow, window, redeliverAfter, ackFlush, events);
+      return new Settings(commitWindow, window, redeliverAfter, ackFlush, events, publisherExpiry);
+    }
+
+    public Settings withPublisherExpiry(PublisherExpiry expiry) {
+      return new Settings(commitWindow, window, redeliverAfter, ackFlush, snapshotEvery, expiry);
     }
   }
 
@@ -409,7 +474,8 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
 
   @Override
   public EventHandler<BrokerState, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent(BrokerState::apply);
+    PublisherExpiry expiry = settings.publisherExpiry();
+    return newEventHandlerBuilder().forAnyState().onAnyEvent((state, event) -> state.apply(event, expiry));
   }
 
   @Override
@@ -424,9 +490,12 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
     return newCommandHandlerBuilder()
         .forAnyState()
         .onCommand(Publish.class, publishing::onPublish)
+        .onCommand(PublishBatch.class, this::onPublishBatch)
+        .onCommand(AckBatch.class, this::onAckBatch)
         .onCommand(Subscribe.class, subscriptions::onSubscribe)
         .onCommand(SubscribeLive.class, this::onSubscribeLive)
         .onCommand(PublishLive.class, this::onPublishLive)
+        .onCommand(PublishLiveBatch.class, this::onPublishLiveBatch)
         .onCommand(FlushLive.class, this::onFlushLive)
         .onCommand(Leave.class, this::onLeave)
         .onCommand(Unsubscribe.class, this::onUnsubscribe)
@@ -460,6 +529,11 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
     return Effect().none();
   }
 
+  private Effect<Event, BrokerState> onPublishLiveBatch(BrokerState state, PublishLiveBatch b) {
+    b.publishes().forEach(p -> onPublishLive(state, p));
+    return Effect().none();
+  }
+
   private Effect<Event, BrokerState> onFlushLive(BrokerState state, FlushLive f) {
     live.flush();
     return Effect().none();
@@ -490,12 +564,27 @@ public final class TopicBroker extends EventSourcedBehavior<TopicBroker.Command,
    * write (which bounds, as for publishes, the run of commands that write nothing).
    */
   private Effect<Event, BrokerState> onAck(BrokerState state, Ack a) {
+    takeAck(state, a);
+    return delivery.ackTaken() ? publishing.writeWaiting(state) : Effect().none();
+  }
+
+  /** Notes {@code a} (written with the next write) and sends what it makes room for. */
+  private void takeAck(BrokerState state, Ack a) {
     Subscription s = state.subscription(a.subscriberId());
     if (s != null) {
       delivery.noteAck(s, a.upTo());
       delivery.push(state, s);
     }
-    return delivery.ackTaken() ? publishing.writeWaiting(state) : Effect().none();
+  }
+
+  private Effect<Event, BrokerState> onAckBatch(BrokerState state, AckBatch b) {
+    b.acks().forEach(a -> takeAck(state, a));
+    return Effect().none();
+  }
+
+  private Effect<Event, BrokerState> onPublishBatch(BrokerState state, PublishBatch b) {
+    b.acks().forEach(a -> takeAck(state, a));
+    return publishing.onBatch(state, b);
   }
 
   private Effect<Event, BrokerState> onPull(BrokerState state, Pull p) {

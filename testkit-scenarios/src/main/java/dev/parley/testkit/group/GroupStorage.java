@@ -85,7 +85,8 @@ final class GroupStorage implements Extension {
 
   /**
    * {@code behavior}, the instance {@code node} starts, with its persistence id recorded as {@code
-   * node}'s when it is event sourced (directly or through {@link Durable#of}); any other behavior
+   * node}'s when it is event sourced (directly, through {@link Durable#of}, or as the child of a
+   * {@link Durable#fronted} front); any other behavior
    * is returned as it is.
    */
   @SuppressWarnings("unchecked")
@@ -93,6 +94,10 @@ final class GroupStorage implements Extension {
     if (behavior instanceof EventSourcedBehavior<?, ?, ?> esb) {
       own(esb.persistenceId().id(), node);
       return behavior;
+    }
+    Optional<Durable.Front<C, ?>> front = Durable.frontOf(behavior);
+    if (front.isPresent()) {
+      return aroundTracked(node, front.get());
     }
     Optional<Durable.Factory<C>> factory = Durable.factoryOf(behavior);
     if (factory.isEmpty()) {
@@ -103,6 +108,11 @@ final class GroupStorage implements Extension {
       own(made.persistenceId().id(), node);
       return made;
     }));
+  }
+
+  /** A front ({@link Durable#fronted}) made around its event-sourced child as tracked here. */
+  private <C, I> Behavior<C> aroundTracked(NodeId node, Durable.Front<C, I> front) {
+    return front.around().apply(track(node, front.journaled()));
   }
 
   private synchronized void own(String persistenceId, NodeId node) {

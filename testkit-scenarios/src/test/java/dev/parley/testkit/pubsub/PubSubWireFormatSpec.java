@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import akka.actor.testkit.typed.javadsl.SerializationTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import akka.serialization.jackson.JacksonObjectMapperProvider;
 import dev.parley.protocols.pubsub.PubSubClient;
+import dev.parley.protocols.pubsub.PublisherExpiry;
 import dev.parley.protocols.pubsub.BrokerState;
 import dev.parley.protocols.pubsub.TopicBroker;
 import dev.parley.protocols.pubsub.TopicBroker.Filter;
@@ -72,6 +76,14 @@ class PubSubWireFormatSpec {
         new TopicBroker.MessagesAcked("s1", 4),
         new BrokerState(8, List.of(new BrokerState.PublisherSeq("p1", 3, List.of("aaa", "bbb"))), List.of(sub),
             List.of(m, noKey)),
+        new BrokerState(9, Map.of("p1", new BrokerState.PublisherSeq("p1", 3, List.of("aaa"), 7)), Map.of("s1", sub),
+            Map.of(7L, m), Map.of(4, 3L, 9, 2L), 16),
+        new TopicBroker.PublishBatch(List.of(new TopicBroker.Publish("p1", 3, "orders", "a1", "x", replies.getRef())),
+            List.of(new TopicBroker.Ack("s1", 4)), null),
+        new TopicBroker.BatchWritten(1),
+        new TopicBroker.PublishLiveBatch(List.of(new TopicBroker.PublishLive("p1/live", 4, "orders", null, "tick"))),
+        new TopicBroker.AckBatch(List.of(new TopicBroker.Ack("s1", 4), new TopicBroker.Ack("s2", 1))),
+        new PublisherExpiry(500, 1024),
         new TopicBroker.SeqReused("p1", 2, "publisher p1's seq 2 was published with another payload"),
         new PubSubClient.PublishTo("orders", "a1", "x"),
         new PubSubClient.SubscribeTo("orders", filter, true, false),
@@ -84,5 +96,26 @@ class PubSubWireFormatSpec {
     for (Object o : all) {
       assertThat(serialization.verifySerialization(o, true)).as(o.toString()).isEqualTo(o);
     }
+  }
+
+  /**
+   * A snapshot from before publishers expired (no counters, no last offset per publisher) reads as a
+   * state with no publisher expired, each publisher's last offset unknown (it counts as active from
+   * the next sweep): old journals keep recovering.
+   */
+  @Test
+  void aSnapshotFromBeforePublishersExpiredStillReads() throws Exception {
+    ObjectMapper cbor = JacksonObjectMapperProvider.get(parley.actorTestKit().system())
+        .getOrCreate("jackson-cbor", java.util.Optional.empty());
+    BrokerState now = new BrokerState(8, List.of(new BrokerState.PublisherSeq("p1", 3, List.of("aaa", "bbb"))),
+        List.of(), List.of());
+    ObjectNode old = cbor.valueToTree(now);
+    old.remove("expiredFloors");
+    old.remove("floorBuckets");
+    ((ObjectNode) old.get("publishersById").get("p1")).remove("lastOffset");
+    BrokerState read = cbor.treeToValue(old, BrokerState.class);
+    assertThat(read).isEqualTo(now);
+    assertThat(read.expiredFloors()).isEmpty();
+    assertThat(read.publishersById().get("p1").lastOffset()).isZero();
   }
 }
