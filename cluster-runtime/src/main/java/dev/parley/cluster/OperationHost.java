@@ -67,6 +67,9 @@ public final class OperationHost extends AbstractBehavior<Object> {
 
   private record Expired(long ticket) implements Command {}
 
+  /** The operation hosts of this key-value store across the cluster, as the Receptionist lists them. */
+  private record Listed(Receptionist.Listing listing) implements Command {}
+
   /** What a request is answered with. */
   public sealed interface Outcome {}
 
@@ -140,7 +143,9 @@ public final class OperationHost extends AbstractBehavior<Object> {
       ServiceKey<Object> key = Forwarding.key(name);
       listedAs = Optional.of(key);
       ctx.getSystem().receptionist().tell(Receptionist.register(key, ctx.getSelf()));
-      ctx.getSystem().receptionist().tell(Receptionist.subscribe(key, ctx.getSelf().narrow()));
+      // through an adapter: the Receptionist cannot watch one actor both as a service and as a subscriber
+      ctx.getSystem().receptionist().tell(Receptionist.subscribe(key,
+          ctx.messageAdapter(Receptionist.Listing.class, Listed::new)));
     }
   }
 
@@ -151,8 +156,8 @@ public final class OperationHost extends AbstractBehavior<Object> {
         .onMessage(Expired.class, this::onExpired)
         .onMessage(Describe.class, this::onDescribe)
         .onMessage(Forwarding.Request.class, this::onForward)
-        .onMessage(Receptionist.Listing.class, l -> {
-          listedAs.filter(l::isForKey).ifPresent(key -> hosts = l.getServiceInstances(key));
+        .onMessage(Listed.class, l -> {
+          listedAs.filter(l.listing()::isForKey).ifPresent(key -> hosts = l.listing().getServiceInstances(key));
           return this;
         })
         .onMessage(Attach.class, a -> {
