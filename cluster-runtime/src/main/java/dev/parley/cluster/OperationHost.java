@@ -110,7 +110,10 @@ public final class OperationHost extends AbstractBehavior<Object> {
     }
   }
 
-  /** A request waiting for its answer; {@code forwarded}: from another node, answered with a {@link Forwarding.Reply}. */
+  /**
+   * A request waiting for its answer; {@code forwarded}: from another node, answered with a {@link
+   * Forwarding.Reply}.
+   */
   private record Open(Key key, ActorRef<Object> replyTo, boolean forwarded) {}
 
   private final NodeRuntime runtime;
