@@ -50,6 +50,7 @@ final class KeepAliveHttp implements AutoCloseable {
     for (int i = 0; ; i++) {
       HttpPut put = new HttpPut(base + pathAndQuery);
       put.setEntity(new StringEntity(body, TEXT));
+      put.setHeader("Parley-Redirect", "true"); // learn where the leader is, rather than be forwarded there
       String at = base;
       Answer a = client.execute(put, response -> {
         Header location = response.getFirstHeader("Location");

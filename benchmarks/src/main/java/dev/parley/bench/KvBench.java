@@ -226,7 +226,8 @@ final class KvBench implements Runnable {
    * Each store on three ParleyNode JVMs (the file journal, forced, their default), each client on a
    * thread of its own over one kept-alive HTTP/1.1 connection ({@link KeepAliveHttp}). A client keeps
    * the node that answered it last: it starts at the node that served a first PUT (following the 307
-   * of a follower, as every later 307 is followed), so requests go to the leader with no redirect each. Messages and forces per operation are the nodes'
+   * of a follower, as every later 307 is followed; its requests ask for the 307 rather than a forward
+   * inside the cluster), so requests go to the leader with no redirect each. Messages and forces per operation are the nodes'
    * own counters ({@code GET /status}: messages sent, journal forces) read around the measured window.
    */
   private void cluster(List<KvKind<?>> kinds, Path dir, Duration measure) {
@@ -323,7 +324,7 @@ final class KvBench implements Runnable {
     while (System.nanoTime() < deadline) {
       try {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(first + "/kv/" + kind.name()
-            + "/leader-probe")).PUT(HttpRequest.BodyPublishers.ofString("1")).build(),
+            + "/leader-probe?redirect=true")).PUT(HttpRequest.BodyPublishers.ofString("1")).build(),
             HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) {
           return r.uri().getScheme() + "://" + r.uri().getAuthority();

@@ -107,6 +107,14 @@ public record KvKind<S>(
   }
 
   /**
+   * The invocation of {@code r} as {@code put}, {@code get} and {@code cas} make it: for a request
+   * forwarded from another node ({@link Forwarding}), which keeps its id.
+   */
+  public Invocation.Answered<KvReply> invocation(KvRequest r) {
+    return call(r);
+  }
+
+  /**
    * The algorithm's command carrying {@code r}, answered by the reply with r's id; a second request
    * under that id while it is open is the same request only if it is the same put, get or cas.
    */

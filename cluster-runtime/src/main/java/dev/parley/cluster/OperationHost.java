@@ -7,13 +7,21 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
+import akka.actor.typed.receptionist.Receptionist;
+import akka.actor.typed.receptionist.ServiceKey;
+import akka.cluster.typed.Cluster;
 import dev.parley.protocols.core.NodeEnv;
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.replication.KvReply;
+import dev.parley.protocols.replication.KvRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * The operations of one protocol instance at one node: an actor beside the instance's host that
@@ -27,7 +35,11 @@ import java.util.Map;
  * {@value #CLIENT_EVENT} in the node's trace, so a user's operations show among the protocol traffic
  * (their answers are traced as upcalls).
  *
- * <p>Asked from the HTTP edge only (with AskPattern and the request's timeout); peers never ask.
+ * <p>Asked from the HTTP edge only (with AskPattern and the request's timeout); peers never ask,
+ * except with a key-value request forwarded to the leader ({@link Forwarding}): a key-value store's
+ * host is listed with the Receptionist, relays its edge's {@link Forwarding.Request} to the host at
+ * the leader's node, and carries out one forwarded to it as its own edge's request, answering with a
+ * {@link Forwarding.Reply} (it never forwards that one again).
  */
 public final class OperationHost extends AbstractBehavior<Object> {
 
@@ -54,6 +66,9 @@ public final class OperationHost extends AbstractBehavior<Object> {
   record Running(ActorRef<Object> instance) implements Command {}
 
   private record Expired(long ticket) implements Command {}
+
+  /** The operation hosts of this key-value store across the cluster, as the Receptionist lists them. */
+  private record Listed(Receptionist.Listing listing) implements Command {}
 
   /** What a request is answered with. */
   public sealed interface Outcome {}
@@ -95,7 +110,11 @@ public final class OperationHost extends AbstractBehavior<Object> {
     }
   }
 
-  private record Open(Key key, ActorRef<Object> replyTo) {}
+  /**
+   * A request waiting for its answer; {@code forwarded}: from another node, answered with a {@link
+   * Forwarding.Reply}.
+   */
+  private record Open(Key key, ActorRef<Object> replyTo, boolean forwarded) {}
 
   private final NodeRuntime runtime;
   private final String name;
@@ -108,6 +127,9 @@ public final class OperationHost extends AbstractBehavior<Object> {
   private ActorRef<Object> instance;
   private LockClients locks;
   private long tickets;
+  /** The key-value store's operation hosts across the cluster (this one among them), else empty. */
+  private Optional<ServiceKey<Object>> listedAs = Optional.empty();
+  private Set<ActorRef<Object>> hosts = Set.of();
 
   static Behavior<Object> create(NodeRuntime runtime, String name, NodeEnv env) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new OperationHost(ctx, runtime, name, env, timers)));
@@ -120,6 +142,14 @@ public final class OperationHost extends AbstractBehavior<Object> {
     this.name = name;
     this.env = env;
     this.timers = timers;
+    if (runtime.settings().protocols().get(name) instanceof KvKind) {
+      ServiceKey<Object> key = Forwarding.key(name);
+      listedAs = Optional.of(key);
+      ctx.getSystem().receptionist().tell(Receptionist.register(key, ctx.getSelf()));
+      // through an adapter: the Receptionist cannot watch one actor both as a service and as a subscriber
+      ctx.getSystem().receptionist().tell(Receptionist.subscribe(key,
+          ctx.messageAdapter(Receptionist.Listing.class, Listed::new)));
+    }
   }
 
   @Override
@@ -128,6 +158,11 @@ public final class OperationHost extends AbstractBehavior<Object> {
         .onMessage(Invoke.class, this::onInvoke)
         .onMessage(Expired.class, this::onExpired)
         .onMessage(Describe.class, this::onDescribe)
+        .onMessage(Forwarding.Request.class, this::onForward)
+        .onMessage(Listed.class, l -> {
+          listedAs.filter(l.listing()::isForKey).ifPresent(key -> hosts = l.listing().getServiceInstances(key));
+          return this;
+        })
         .onMessage(Attach.class, a -> {
           host = a.host();
           instance = a.host();
@@ -148,7 +183,7 @@ public final class OperationHost extends AbstractBehavior<Object> {
     }
     Invocation invocation = invoke.invocation();
     if (invocation instanceof Invocation.Answered<?> a) {
-      answered(a, invoke);
+      answered(a, invoke, false);
     } else if (invocation instanceof Invocation.Accepted a) {
       instance.tell(a.downcall());
       invoke.replyTo().tell(new Accepted());
@@ -160,7 +195,43 @@ public final class OperationHost extends AbstractBehavior<Object> {
     return this;
   }
 
-  private void answered(Invocation.Answered<?> a, Invoke invoke) {
+  /**
+   * A forwarded request: relayed to the leader's host if this node is not the leader, else carried
+   * out here. A leader not listed (not a reachable member, or its host not yet seen) is answered at
+   * once with {@code NotLeader} naming it, so the edge redirects as without forwarding.
+   */
+  private Behavior<Object> onForward(Forwarding.Request forward) {
+    NodeId leader = forward.leader();
+    if (!leader.equals(runtime.node())) {
+      Optional<ActorRef<Object>> there = hostAt(leader);
+      if (there.isPresent()) {
+        there.get().tell(forward);
+      } else {
+        forward.replyTo().tell(new Forwarding.Reply(runtime.node(),
+            new KvReply.NotLeader(forward.request().id(), leader), null));
+      }
+      return this;
+    }
+    ProtocolKind kind = runtime.settings().protocols().get(name);
+    Invocation.Answered<KvReply> invocation = ((KvKind<?>) kind).invocation(forward.request());
+    String client = forward.request().id().client();
+    if (runtime.tracing()) {
+      runtime.tracer().local(name, runtime.node(), CLIENT_EVENT, forward.label() + " by " + client + " (forwarded)");
+    }
+    answered(invocation, new Invoke(invocation, client, forward.label(), Duration.ofMillis(forward.withinMillis()),
+        forward.replyTo()), true);
+    return this;
+  }
+
+  /** The operation host of this instance at {@code node}, if that node is a reachable member listed. */
+  private Optional<ActorRef<Object>> hostAt(NodeId node) {
+    Optional<String> address = NodeGuardian.members(Cluster.get(getContext().getSystem())).stream()
+        .filter(m -> node.equals(m.node()) && m.reachable()).map(NodeRuntime.Member::address).findFirst();
+    return address.flatMap(a -> hosts.stream()
+        .filter(h -> a.equals(h.path().address().hostPort())).findFirst());
+  }
+
+  private void answered(Invocation.Answered<?> a, Invoke invoke, boolean forwarded) {
     Key key = new Key(a.upcall(), a.key());
     Waiting w = waiting.get(key);
     boolean fresh = w == null;
@@ -169,12 +240,13 @@ public final class OperationHost extends AbstractBehavior<Object> {
       waiting.put(key, w);
       answerTypes.put(a.upcall(), a);
     } else if (a.fingerprint() == null || !a.fingerprint().equals(w.fingerprint)) {
-      invoke.replyTo().tell(new InUse(a.key(), w.request));
+      invoke.replyTo().tell(forwarded ? new Forwarding.Reply(runtime.node(), null, (KvRequest) w.request)
+          : new InUse(a.key(), w.request));
       return;
     }
     long ticket = ++tickets;
     w.tickets.add(ticket);
-    open.put(ticket, new Open(key, invoke.replyTo()));
+    open.put(ticket, new Open(key, invoke.replyTo(), forwarded));
     timers.startSingleTimer(ticket, new Expired(ticket), invoke.within());
     if (fresh) {
       instance.tell(a.downcall());
@@ -206,7 +278,7 @@ public final class OperationHost extends AbstractBehavior<Object> {
       if (w != null && w.tickets.remove(expired.ticket()) && w.tickets.isEmpty()) {
         waiting.remove(o.key());
       }
-      o.replyTo().tell(new TimedOut());
+      o.replyTo().tell(o.forwarded() ? new Forwarding.Reply(runtime.node(), null, null) : new TimedOut());
     } else if (locks != null) {
       locks.withdraw(expired.ticket());
     }
@@ -224,7 +296,9 @@ public final class OperationHost extends AbstractBehavior<Object> {
       if (w != null) {
         for (long ticket : w.tickets) {
           timers.cancel(ticket);
-          open.remove(ticket).replyTo().tell(new Answered(upcall));
+          Open o = open.remove(ticket);
+          o.replyTo().tell(o.forwarded() ? new Forwarding.Reply(runtime.node(), (KvReply) upcall, null)
+              : new Answered(upcall));
         }
       }
     }

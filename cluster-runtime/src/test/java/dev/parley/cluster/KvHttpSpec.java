@@ -47,28 +47,89 @@ class KvHttpSpec {
   }
 
   @Test
-  void raftFollowersRedirectToTheLeader() {
+  void raftFollowersRedirectToTheLeaderWhenAsked() {
     cluster.eventually(Duration.ofSeconds(30), () -> {
       List<Integer> codes = List.of(N1, N2, N3).stream()
-          .map(n -> cluster.put(n, "/kv/raft/x?timeout=1000", "1").status()).toList();
+          .map(n -> cluster.put(n, "/kv/raft/x?timeout=1000&redirect=true", "1").status()).toList();
       assertThat(codes).containsOnly(200, 307).containsOnlyOnce(200);
     });
     NodeId follower = List.of(N1, N2, N3).stream()
-        .filter(n -> cluster.get(n, "/kv/raft/x").status() == 307).findFirst().orElseThrow();
-    LocalCluster.Response redirect = cluster.get(follower, "/kv/raft/x");
+        .filter(n -> cluster.get(n, "/kv/raft/x", "Parley-Redirect", "true").status() == 307).findFirst().orElseThrow();
+    LocalCluster.Response redirect = cluster.get(follower, "/kv/raft/x", "Parley-Redirect", "true");
     assertThat(redirect.body().get("error").asText()).contains("does not serve").contains("curl -L");
     assertThat(redirect.body().get("location").asText()).startsWith("http://127.0.0.1:").endsWith("/kv/raft/x");
+    assertThat(redirect.header("Location")).contains(redirect.body().get("location").asText());
     NodeId leader = NodeId.of(redirect.body().get("leader").asText());
     assertThat(cluster.get(leader, "/kv/raft/x").body().get("value").asText()).isEqualTo("1");
   }
 
   @Test
-  void concurrentRequestsOfAnonymousClientsAreAllApplied() {
-    NodeId leader = cluster.eventually(Duration.ofSeconds(30), () -> {
-      LocalCluster.Response r = cluster.put(N1, "/kv/raft/probe?timeout=1000", "1");
+  void aPutAndAGetAtAFollowerAreServedByTheLeaderWithoutARedirect() {
+    NodeId leader = raftLeader();
+    NodeId follower = List.of(N1, N2, N3).stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+    cluster.eventually(Duration.ofSeconds(20), () -> {
+      LocalCluster.Response put = cluster.put(follower, "/kv/raft/forwarded?client=fwd&seq=1", "via-" + follower);
+      assertThat(put.status()).as(String.valueOf(put.body())).isEqualTo(200);
+      assertThat(put.header("Parley-Served-By")).contains(leader.name());
+      assertThat(put.header("Location")).isEmpty();
+    });
+    LocalCluster.Response get = cluster.get(follower, "/kv/raft/forwarded");
+    assertThat(get.status()).as(String.valueOf(get.body())).isEqualTo(200);
+    assertThat(get.body().get("value").asText()).isEqualTo("via-" + follower);
+    assertThat(get.header("Parley-Served-By")).contains(leader.name());
+    LocalCluster.Response atLeader = cluster.get(leader, "/kv/raft/forwarded");
+    assertThat(atLeader.body().get("value").asText()).isEqualTo("via-" + follower);
+    assertThat(atLeader.header("Parley-Served-By")).as("served where asked: not forwarded").isEmpty();
+  }
+
+  @Test
+  void aForwardedWriteRetriedAtAnotherNodeIsAppliedOnce() {
+    NodeId leader = raftLeader();
+    List<NodeId> followers = List.of(N1, N2, N3).stream().filter(n -> !n.equals(leader)).toList();
+    cluster.eventually(Duration.ofSeconds(20), () -> assertThat(
+        cluster.put(followers.get(0), "/kv/raft/holder?client=carol&seq=1", "carol").status()).isEqualTo(200));
+    assertThat(cluster.put(leader, "/kv/raft/holder?client=dave&seq=1", "dave").status()).isEqualTo(200);
+    // carol never saw her answer and retries through the other follower: acknowledged, not applied again
+    LocalCluster.Response retry = cluster.put(followers.get(1), "/kv/raft/holder?client=carol&seq=1", "carol");
+    assertThat(retry.status()).as(String.valueOf(retry.body())).isEqualTo(200);
+    assertThat(retry.header("Parley-Served-By")).contains(leader.name());
+    assertThat(cluster.get(followers.get(1), "/kv/raft/holder").body().get("value").asText()).isEqualTo("dave");
+    LocalCluster.Response reused = cluster.put(followers.get(0), "/kv/raft/holder?client=carol&seq=1", "other");
+    assertThat(reused.status()).as(String.valueOf(reused.body())).isEqualTo(409);
+    assertThat(cluster.get(leader, "/kv/raft/holder").body().get("value").asText()).isEqualTo("dave");
+  }
+
+  @Test
+  void badInputAtAFollowerIsRefusedThereWithWhatWasWrong() {
+    NodeId leader = raftLeader();
+    NodeId follower = List.of(N1, N2, N3).stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+    LocalCluster.Response unknown = cluster.put(follower, "/kv/nosuch/k", "v");
+    assertThat(unknown.status()).isEqualTo(404);
+    assertThat(unknown.body().get("error").asText()).contains("nosuch").contains("raft");
+    assertThat(unknown.header("Parley-Served-By")).isEmpty();
+    LocalCluster.Response malformed = cluster.post(follower, "/kv/raft/k/cas", "{\"expected\":");
+    assertThat(malformed.status()).isEqualTo(400);
+    assertThat(malformed.header("Parley-Served-By")).isEmpty();
+    LocalCluster.Response empty = cluster.put(follower, "/kv/raft/k", "");
+    assertThat(empty.status()).isEqualTo(400);
+    assertThat(empty.body().get("error").asText()).contains("body is empty");
+    LocalCluster.Response flag = cluster.get(follower, "/kv/raft/k?redirect=maybe");
+    assertThat(flag.status()).isEqualTo(400);
+    assertThat(flag.body().get("error").asText()).contains("redirect is true").contains("maybe");
+  }
+
+  /** The Raft store's leader, as a PUT asking for the redirect at n1 says. */
+  private static NodeId raftLeader() {
+    return cluster.eventually(Duration.ofSeconds(30), () -> {
+      LocalCluster.Response r = cluster.put(N1, "/kv/raft/probe?timeout=1000&redirect=true", "1");
       assertThat(r.status()).isIn(200, 307);
       return r.status() == 200 ? N1 : NodeId.of(r.body().get("leader").asText());
     });
+  }
+
+  @Test
+  void concurrentRequestsOfAnonymousClientsAreAllApplied() {
+    NodeId leader = raftLeader();
     IntStream.range(0, 24).parallel().forEach(i ->
         assertThat(cluster.put(leader, "/kv/raft/c" + i, "v" + i).status()).isEqualTo(200));
     for (int i = 0; i < 24; i++) {
@@ -167,7 +228,7 @@ class KvHttpSpec {
       assertThat(never.body().get("error").asText()).contains("never registered");
     });
     cluster.eventually(Duration.ofSeconds(20), () -> assertThat(List.of(N1, N2, N3).stream()
-        .map(n -> cluster.get(n, "/kv/raft/registered")).filter(r -> r.status() == 200)
+        .map(n -> cluster.get(n, "/kv/raft/registered?redirect=true")).filter(r -> r.status() == 200)
         .map(r -> r.body().get("value").asText()).toList()).containsExactly("yes"));
   }
 

@@ -11,12 +11,14 @@ import dev.parley.protocols.core.NodeId;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -86,10 +88,22 @@ final class LocalCluster implements AutoCloseable {
     return this;
   }
 
-  record Response(int status, JsonNode body) {}
+  /** An answer: its status, its JSON body (null if none) and its headers. */
+  record Response(int status, JsonNode body, HttpHeaders headers) {
 
-  Response get(NodeId node, String path) {
-    return send(node, HttpRequest.newBuilder(uri(node, path)).GET().build());
+    /** The header {@code name}'s value, if the answer has it. */
+    Optional<String> header(String name) {
+      return headers.firstValue(name);
+    }
+  }
+
+  /** A GET of {@code path} at {@code node}, with {@code headers} (name, value, name, value, ...). */
+  Response get(NodeId node, String path, String... headers) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(node, path)).GET();
+    if (headers.length > 0) {
+      b.headers(headers);
+    }
+    return send(node, b.build());
   }
 
   Response post(NodeId node, String path, String body) {
@@ -116,7 +130,7 @@ final class LocalCluster implements AutoCloseable {
     try {
       HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
       JsonNode body = r.body().isBlank() ? null : JSON.readTree(r.body());
-      return new Response(r.statusCode(), body);
+      return new Response(r.statusCode(), body, r.headers());
     } catch (IOException e) {
       throw new IllegalStateException(node + " did not answer " + request.uri() + ": " + e, e);
     } catch (InterruptedException e) {

@@ -36,7 +36,7 @@ class RaftSnapshotCatchUpSpec {
     try (LocalCluster cluster = new LocalCluster(3, data, List.of("raft=raft-kv"), ProtocolKinds.load(), config)) {
       cluster.awaitAllStarted();
       NodeId leader = cluster.eventually(Duration.ofSeconds(20), () -> {
-        LocalCluster.Response r = cluster.put(NodeId.n(1), "/kv/raft/probe?timeout=1000", "1");
+        LocalCluster.Response r = cluster.put(NodeId.n(1), "/kv/raft/probe?timeout=1000&redirect=true", "1");
         assertThat(r.status()).isIn(200, 307);
         return r.status() == 200 ? NodeId.n(1) : NodeId.of(r.body().get("leader").asText());
       });

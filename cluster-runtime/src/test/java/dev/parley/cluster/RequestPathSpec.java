@@ -40,7 +40,7 @@ class RequestPathSpec {
     cluster = new LocalCluster(3, data, List.of("kv=raft-kv", "log=partitioned-log", "locks=lock-server",
         "causal=causal-multicast"));
     cluster.awaitAllStarted();
-    kvLeader[0] = leaderOf("/kv/kv/warm-up?timeout=1000", "PUT");
+    kvLeader[0] = leaderOf("/kv/kv/warm-up?timeout=1000&redirect=true", "PUT");
     logLeader[0] = leaderOf("/log/log/topics/warm-up?timeout=1000", "POST");
   }
 

@@ -2,6 +2,7 @@ package dev.parley.cluster.http;
 
 import akka.actor.typed.ActorSystem;
 import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.model.headers.RawHeader;
 import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
 import akka.http.javadsl.unmarshalling.Unmarshaller;
@@ -10,10 +11,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.cluster.Caller;
 import dev.parley.cluster.Clients;
+import dev.parley.cluster.Forwarding;
 import dev.parley.cluster.Invocation;
 import dev.parley.cluster.KvKind;
 import dev.parley.cluster.NodeRuntime;
 import dev.parley.cluster.OperationHost;
+import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.history.HistoryRecorder;
 import dev.parley.protocols.replication.Cas;
 import dev.parley.protocols.replication.Get;
@@ -26,6 +29,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -46,8 +50,13 @@ import java.util.function.Function;
  * operation ({@code get}, {@code put}, {@code cas}) through the one operation path ({@link
  * Operations}); the answer is the store's reply carrying the request's id, handed to this request alone.
  *
- * <p>Other answers: 307 to the node that serves the request (a Raft follower, a chain's middle) when
- * known ({@code curl -L} follows), else 503; 503 when the store cannot answer now; 504 when no answer
+ * <p>A request this node's replica does not serve (at a Raft follower, a chain's middle, a backup) is
+ * forwarded once to the node the replica names as leader ({@link Forwarding}), keeping its id, and
+ * answered with the leader's answer and the header {@value #SERVED_BY} naming the leader; with {@code
+ * parley.http.forward-to-leader = off}, or when the request asks for the redirect ({@code
+ * ?redirect=true} or the header {@value #REDIRECT}{@code : true}), and when the forwarded request meets
+ * no leader again, it is answered 307 to the node that serves it when known ({@code curl -L} follows),
+ * else 503. Other answers: 503 when the store cannot answer now; 504 when no answer
  * came within the timeout (default 5000 ms), as the operation may still take effect; 414 for a key
  * over {@value #MAX_KEY_BYTES} bytes. Every call is recorded in {@code /history}.
  */
@@ -57,16 +66,24 @@ final class KvRoutes extends ClientRoutes {
   static final int MAX_KEY_BYTES = 1024;
 
   private static final Duration DEFAULT_WAIT = Duration.ofSeconds(5);
-  private static final List<String> PARAMETERS = List.of("client", "seq", "timeout");
+  private static final List<String> PARAMETERS = List.of("client", "seq", "timeout", "redirect");
+
+  /** The request header asking for a 307 to the leader rather than a forward ({@code true}). */
+  static final String REDIRECT = "Parley-Redirect";
+
+  /** The response header naming the node that served a forwarded request. */
+  static final String SERVED_BY = "Parley-Served-By";
 
   private final Operations operations;
   private final Function<String, JsonNode> parse;
+  private final boolean forwardToLeader;
 
   KvRoutes(NodeRuntime runtime, ActorSystem<?> system, ObjectMapper json, Operations operations,
       Function<String, JsonNode> parse) {
     super(runtime, system, json);
     this.operations = operations;
     this.parse = parse;
+    this.forwardToLeader = system.settings().config().getBoolean("parley.http.forward-to-leader");
   }
 
   Route routes() {
@@ -100,8 +117,30 @@ final class KvRoutes extends ClientRoutes {
     return Operations.map(runtime.instance(store).kind().operation("cas"), ((ObjectNode) parsed).put("key", key));
   }
 
+  /**
+   * Whether the request asks for the redirect rather than a forward: {@code redirect} or the header
+   * {@value #REDIRECT}, each {@code true} or {@code false}.
+   */
+  private static boolean asksRedirect(Params p, Optional<String> header) {
+    return p.text("redirect").map(t -> flag("redirect", t)).orElse(false)
+        || header.map(t -> flag("the header " + REDIRECT, t)).orElse(false);
+  }
+
+  private static boolean flag(String name, String text) {
+    if (text.strip().equalsIgnoreCase("true") || text.strip().equalsIgnoreCase("false")) {
+      return Boolean.parseBoolean(text.strip());
+    }
+    throw new IllegalArgumentException(name + " is true (answer 307 to the leader rather than forward) or false, got '"
+        + Clients.abbreviate(text) + "'");
+  }
+
   /** Operation {@code op} of {@code store} on {@code body}, through the one operation path. */
   private Route call(String store, String key, Params p, String op, java.util.function.Supplier<Record> body) {
+    return optionalHeaderValueByName(REDIRECT, header -> call(store, key, p, op, body, asksRedirect(p, header)));
+  }
+
+  private Route call(String store, String key, Params p, String op, java.util.function.Supplier<Record> body,
+      boolean redirect) {
     NodeRuntime.Instance instance = runtime.instance(store);
     if (!(instance.kind() instanceof KvKind)) {
       throw new NodeRuntime.UnknownException("'" + store + "' is a " + instance.kind().name()
@@ -120,16 +159,43 @@ final class KvRoutes extends ClientRoutes {
     HistoryRecorder.Handle h = runtime.history().invokeConcurrently(caller.client(), request.kind(), key,
         value(request));
     String label = Operations.label(op, mapped);
+    long asked = System.nanoTime();
     return Params.within(wait, () -> onSuccess(operations.ask(instance, invocation, caller, wait, label), outcome -> {
       if (outcome instanceof OperationHost.InUse u) {
-        runtime.history().fail(h, "id reused");
-        return respond(StatusCodes.CONFLICT, conflict(store, request, "id-reused", "request id " + request.id()
-            + " already names " + describe((KvRequest) u.earlier()) + ", still open at " + runtime.node()
-            + "; this request (" + describe(request) + ") was not sent: give each request a new seq (a retry repeats"
-            + " its request exactly)"));
+        return inUse(store, request, h, (KvRequest) u.earlier(), runtime.node());
       }
-      return answer(store, request, h, outcome instanceof OperationHost.Answered a ? a.answer() : outcome, wait);
+      Object answer = outcome instanceof OperationHost.Answered a ? a.answer() : outcome;
+      if (answer instanceof KvReply.NotLeader n && forwardToLeader && !redirect && n.leader() != null
+          && !n.leader().equals(runtime.node())) {
+        Duration left = wait.minusNanos(System.nanoTime() - asked);
+        Duration within = left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left;
+        return onSuccess(operations.forward(instance, n.leader(), request, within, label), reply ->
+            forwarded(store, request, h, reply, wait));
+      }
+      return answer(store, request, h, answer, wait);
     }));
+  }
+
+  /** The answer to a request forwarded to the leader: the leader's, naming it in {@value #SERVED_BY}. */
+  private Route forwarded(String store, KvRequest request, HistoryRecorder.Handle h, Forwarding.Reply reply,
+      Duration wait) {
+    if (reply.answer() == null && reply.inUse() == null) {
+      return answer(store, request, h, new OperationHost.TimedOut(), wait);
+    }
+    if (reply.answer() instanceof KvReply.NotLeader) {
+      return answer(store, request, h, reply.answer(), wait);
+    }
+    return respondWithHeader(RawHeader.create(SERVED_BY, reply.servedBy().name()), () -> reply.inUse() != null
+        ? inUse(store, request, h, reply.inUse(), reply.servedBy())
+        : answer(store, request, h, reply.answer(), wait));
+  }
+
+  private Route inUse(String store, KvRequest request, HistoryRecorder.Handle h, KvRequest earlier, NodeId at) {
+    runtime.history().fail(h, "id reused");
+    return respond(StatusCodes.CONFLICT, conflict(store, request, "id-reused", "request id " + request.id()
+        + " already names " + describe(earlier) + ", still open at " + at
+        + "; this request (" + describe(request) + ") was not sent: give each request a new seq (a retry repeats"
+        + " its request exactly)"));
   }
 
   private static Object value(KvRequest request) {

@@ -20,12 +20,15 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.parley.cluster.Caller;
 import dev.parley.cluster.Clients;
+import dev.parley.cluster.Forwarding;
 import dev.parley.cluster.Invocation;
 import dev.parley.cluster.NodeRuntime;
 import dev.parley.cluster.Operation;
 import dev.parley.cluster.OperationHost;
 import dev.parley.persistence.JournalHealth;
 import dev.parley.persistence.JournalUnavailableException;
+import dev.parley.protocols.core.NodeId;
+import dev.parley.protocols.replication.KvRequest;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
@@ -170,6 +173,20 @@ final class Operations {
           }
           return outcome;
         });
+  }
+
+  /**
+   * {@code request}, which this node's replica of {@code instance} does not serve, carried out at
+   * {@code leader} ({@link Forwarding}): the leader's reply within {@code wait}, or an empty {@link
+   * Forwarding.Reply} (no answer, no conflict) if none came.
+   */
+  CompletionStage<Forwarding.Reply> forward(NodeRuntime.Instance instance, NodeId leader, KvRequest request,
+      Duration wait, String label) {
+    return AskPattern.<Object, Object>ask(instance.operations(),
+            replyTo -> new Forwarding.Request(leader, request, label, wait.toMillis(), replyTo),
+            wait.plus(SLACK), system.scheduler())
+        .handleAsync((answer, error) -> answer instanceof Forwarding.Reply r ? r
+            : new Forwarding.Reply(leader, null, null), WHERE_ANSWERED);
   }
 
   /**

@@ -27,7 +27,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * / info in a {@link History} for the linearizability checker. A refused connection (the node is
  * down) and an answer that the request was not served are failures (no effect); a timeout, a 503
  * from a store that could not finish, or a lost connection are info (it may have taken effect).
- * After anything but ok, the client moves on to the next node.
+ * After anything but ok, the client moves on to the next node. Every request asks for the 307 to the
+ * leader ({@code Parley-Redirect: true}) rather than to be forwarded there, and follows it, so {@link
+ * #lastServedBy} is the node that served it (the one a spec kills as "the serving node").
  */
 public final class HttpKvClients implements AutoCloseable {
 
@@ -41,6 +43,7 @@ public final class HttpKvClients implements AutoCloseable {
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final List<Thread> threads = new ArrayList<>();
   private volatile String lastServedBy;
+  private static final String[] REDIRECT = {"Parley-Redirect", "true"};
   private Duration timeout = Duration.ofSeconds(3);
 
   /**
@@ -109,7 +112,7 @@ public final class HttpKvClients implements AutoCloseable {
       if (r < 0.4) {
         h = history.invoke(client, "put", key, value);
         request = HttpRequest.newBuilder(URI.create(base + query)).PUT(HttpRequest.BodyPublishers.ofString(value))
-            .timeout(timeout.plusSeconds(1)).build();
+            .headers(REDIRECT).timeout(timeout.plusSeconds(1)).build();
       } else if (r < 0.6) {
         String expected = random.nextBoolean() ? null : client + "-" + Math.max(1, seq - 1 - random.nextInt(3));
         List<Object> pair = new ArrayList<>();
@@ -119,10 +122,12 @@ public final class HttpKvClients implements AutoCloseable {
         String body = "{\"expected\":" + (expected == null ? "null" : "\"" + expected + "\"")
             + ",\"value\":\"" + value + "\"}";
         request = HttpRequest.newBuilder(URI.create(base + "/cas" + query))
-            .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(timeout.plusSeconds(1)).build();
+            .POST(HttpRequest.BodyPublishers.ofString(body)).headers(REDIRECT).timeout(timeout.plusSeconds(1))
+            .build();
       } else {
         h = history.invoke(client, "get", key, null);
-        request = HttpRequest.newBuilder(URI.create(base + query)).GET().timeout(timeout.plusSeconds(1)).build();
+        request = HttpRequest.newBuilder(URI.create(base + query)).GET().headers(REDIRECT)
+            .timeout(timeout.plusSeconds(1)).build();
       }
       if (!settle(h, request)) {
         at = (at + 1) % nodes.size();

@@ -141,12 +141,13 @@ class RequestPathMultiJvmSpec {
 
   /**
    * The key-value store's Raft leader as n2 sees it: n2 if it answers a read itself, else where its
-   * 307 points; n2 if that cannot be told within the phase.
+   * 307 points (the probe asks for the 307, so no forward hides the leader); n2 if that cannot be told
+   * within the phase.
    */
   private static NodeId kvLeader(NodeProcesses cluster) {
     NodeId[] leader = {null};
     ClusterDriver.awaitUntil(PHASE, () -> {
-      NodeClient.Response r = cluster.client(NodeId.n(2)).get("/kv/kv/leader-probe?timeout=1000");
+      NodeClient.Response r = cluster.client(NodeId.n(2)).get("/kv/kv/leader-probe?timeout=1000&redirect=true");
       if (r.ok()) {
         leader[0] = NodeId.n(2);
       } else if (r.status() == 307 && r.body() != null && r.body().has("leader")) {

@@ -41,7 +41,7 @@ final class RaftSnapshotCatchUp {
 
   void aKilledFollowerCatchesUpFromASnapshotLargerThanAFrame() {
     NodeId leader = eventually(Duration.ofSeconds(60), () -> {
-      NodeClient.Response r = cluster.client(NodeId.n(1)).put("/kv/" + store + "/probe?timeout=2000", "1");
+      NodeClient.Response r = cluster.client(NodeId.n(1)).put("/kv/" + store + "/probe?timeout=2000&redirect=true", "1");
       assertThat(r.status()).as(r.text()).isIn(200, 307);
       return r.status() == 200 ? NodeId.n(1) : NodeId.of(r.body().get("leader").asText());
     });
