@@ -343,10 +343,13 @@ public final class HostsPartitionScenario implements Callable<Integer> {
     return out;
   }
 
-  /** A write sent straight to {@code node}, not following a redirect: its status and error, or why none came. */
+  /**
+   * A write sent straight to {@code node}, neither forwarded by it nor following a redirect: its status
+   * and error, or why none came.
+   */
   private String probe(String node, String value) {
     try {
-      NodeClient.Response r = new NodeClient(nodes.get(node)).put("/kv/" + store + "/minority-probe?timeout="
+      NodeClient.Response r = new NodeClient(nodes.get(node)).put("/kv/" + store + "/minority-probe?redirect=true&timeout="
           + PROBE.toMillis(), value);
       String error = r.body() != null && r.body().has("error") ? " " + r.body().get("error").asText() : "";
       int clause = error.indexOf(';');
