@@ -28,7 +28,8 @@ import java.util.TreeMap;
 /**
  * The {@link TopicBroker}'s delivery to its subscribers: pushes within each subscription's window,
  * pulls that wait for a message ({@code get(timeout)}), redelivery of what is not acknowledged, and
- * the acknowledgements taken but not yet written.
+ * the acknowledgements taken but not yet written. Messages of the recent writes are found by offset
+ * in their write's run ({@link WrittenRuns}), others looked up in the state.
  *
  * <p>It holds only what a crash may lose: what was pushed to whom, the pulls waiting and the
  * acknowledgements not yet written. Losing them makes the broker send again what it sent before,
