@@ -28,7 +28,8 @@ import java.util.TreeMap;
 /**
  * The {@link TopicBroker}'s delivery to its subscribers: pushes within each subscription's window,
  * pulls that wait for a message ({@code get(timeout)}), redelivery of what is not acknowledged, and
- * the acknowledgements taken but not yet written.
+ * the acknowledgements taken but not yet written. Messages of the recent writes are found by offset
+ * in their write's run ({@link WrittenRuns}), others looked up in the state.
  *
  * <p>It holds only what a crash may lose: what was pushed to whom, the pulls waiting and the
  * acknowledgements not yet written. Losing them makes the broker send again what it sent before,
@@ -83,8 +84,8 @@ final class BrokerDelivery {
    * looked up once, not once per subscription); null otherwise.
    */
   private Map<Long, Message> messageCache;
-  /** While delivering right after a write, the messages it wrote (consecutive offsets); else empty. */
-  private List<Message> justWritten = List.of();
+  /** The messages of the writes since the broker started, as long as the state keeps any of them. */
+  private final WrittenRuns written = new WrittenRuns();
   /** Acknowledgements taken since the last write of acknowledgements. */
   private int acksSinceWrite;
 
@@ -239,14 +240,11 @@ final class BrokerDelivery {
     return out;
   }
 
-  /** The message at {@code offset}: from the write just made if it is one of its, else looked up once. */
+  /** The message at {@code offset}: from a recent write if it is one of its, else looked up once. */
   private Message message(BrokerState state, long offset) {
-    List<Message> recent = justWritten;
-    if (!recent.isEmpty()) {
-      long i = offset - recent.get(0).offset();
-      if (i >= 0 && i < recent.size() && recent.get((int) i).offset() == offset) {
-        return recent.get((int) i);
-      }
+    Message recent = written.find(offset);
+    if (recent != null) {
+      return recent;
     }
     return messageCache == null ? state.message(offset) : messageCache.computeIfAbsent(offset, state::message);
   }
@@ -275,11 +273,13 @@ final class BrokerDelivery {
 
   /**
    * As {@link #deliverAll(BrokerState)}, right after a write of {@code written} (consecutive
-   * offsets, in order), whose messages are then found by their offset without a lookup.
+   * offsets, in order), whose messages are then found by their offset without a lookup (also by
+   * later pushes, while the state keeps any of them).
    */
   void deliverAll(BrokerState state, List<Message> written) {
+    this.written.keepFrom(state.oldestKept());
+    this.written.add(written);
     messageCache = new HashMap<>();
-    justWritten = written;
     try {
       for (Subscription s : state.subscriptions()) {
         push(state, s);
@@ -287,7 +287,6 @@ final class BrokerDelivery {
       }
     } finally {
       messageCache = null;
-      justWritten = List.of();
     }
   }
 

@@ -204,6 +204,12 @@ public record BrokerState(
     return messagesByOffset.get(offset);
   }
 
+  /** The offset of the oldest message kept, or {@link Long#MAX_VALUE} if none is. */
+  long oldestKept() {
+    TreePMap<Long, Message> ms = (TreePMap<Long, Message>) messagesByOffset;
+    return ms.isEmpty() ? Long.MAX_VALUE : ms.firstKey();
+  }
+
   BrokerState apply(Event event, PublisherExpiry expiry) {
     if (event instanceof MessagesAccepted a) {
       return accept(a.messages(), expiry);
