@@ -1,5 +1,6 @@
 package dev.parley.protocols.pubsub;
 
+import dev.parley.protocols.core.NameBuckets;
 import dev.parley.protocols.core.WireMessage;
 
 /**
@@ -38,8 +39,6 @@ public record PublisherExpiry(long afterMessages, int buckets) implements WireMe
   /** A hundred thousand messages of silence; 65,536 buckets. */
   public static final PublisherExpiry DEFAULT = new PublisherExpiry(100_000, 1 << 16);
 
-  private static final int HASHES = 3;
-
   public PublisherExpiry {
     if (afterMessages < 1) {
       throw new IllegalArgumentException("publisher expiry after-messages must be at least 1, got " + afterMessages
@@ -56,21 +55,8 @@ public record PublisherExpiry(long afterMessages, int buckets) implements WireMe
     return Math.max(1, afterMessages / 2);
   }
 
-  /**
-   * The buckets of {@code count} that {@code publisherId} hashes to: the same on every JVM (String's
-   * hash is specified).
-   */
+  /** The buckets of {@code count} that {@code publisherId} hashes to (the same on every JVM). */
   static int[] bucketsOf(String publisherId, int count) {
-    int h1 = publisherId.hashCode();
-    int h2 = 0x811c9dc5;
-    for (int i = 0; i < publisherId.length(); i++) {
-      h2 = (h2 ^ publisherId.charAt(i)) * 0x01000193;
-    }
-    h2 |= 1;
-    int[] out = new int[HASHES];
-    for (int i = 0; i < HASHES; i++) {
-      out[i] = Math.floorMod(h1 + i * h2, count);
-    }
-    return out;
+    return NameBuckets.of(publisherId, count);
   }
 }

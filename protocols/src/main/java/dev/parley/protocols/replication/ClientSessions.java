@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.parley.protocols.core.NameBuckets;
 import dev.parley.protocols.core.Payload;
 import dev.parley.protocols.core.WireMessage;
 import java.util.ArrayList;
@@ -84,9 +85,6 @@ public final class ClientSessions<R> implements WireMessage {
 
   /** How many of a client's most recent requests are remembered. */
   public static final int WINDOW = 64;
-
-  /** How many buckets a name hashes to. */
-  private static final int HASHES = 3;
 
   @SuppressWarnings("rawtypes")
   private static final ClientSessions EMPTY = new ClientSessions<>(SessionExpiry.DEFAULT);
@@ -417,19 +415,9 @@ public final class ClientSessions<R> implements WireMessage {
     return floor;
   }
 
-  /** The buckets {@code client} hashes to: the same on every JVM (String's hash is specified). */
+  /** The buckets {@code client} hashes to (the same on every JVM). */
   private int[] buckets(String client) {
-    int h1 = client.hashCode();
-    int h2 = 0x811c9dc5;
-    for (int i = 0; i < client.length(); i++) {
-      h2 = (h2 ^ client.charAt(i)) * 0x01000193;
-    }
-    h2 |= 1;
-    int[] out = new int[HASHES];
-    for (int i = 0; i < HASHES; i++) {
-      out[i] = Math.floorMod(h1 + i * h2, expiry.buckets());
-    }
-    return out;
+    return NameBuckets.of(client, expiry.buckets());
   }
 
   @Override
