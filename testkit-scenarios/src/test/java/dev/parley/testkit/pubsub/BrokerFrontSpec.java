@@ -88,9 +88,9 @@ class BrokerFrontSpec {
       unacked.values().forEach(p -> group.tell(BROKER, p));
       List<TopicBroker.Reply> replies = new ArrayList<>();
       try {
-        replies.add(publisher.receiveMessage(Duration.ofSeconds(2)));
+        replies.add(publisher.receiveMessage(Duration.ofSeconds(1)));
         while (true) {
-          replies.add(publisher.receiveMessage(Duration.ofMillis(300)));
+          replies.add(publisher.receiveMessage(Duration.ofMillis(200)));
         }
       } catch (AssertionError quiet) {
         // no more replies for now: send again what is not acknowledged
