@@ -18,13 +18,19 @@ public sealed interface Invocation {
    * @param fingerprint what the request is, for a key a client chose ({@code ?client=&seq=}): a
    *     second request under an open key is the same request (and gets the same answer) only if its
    *     fingerprint is equal; otherwise it is refused, naming {@code request}. Null for a fresh key.
-   * @param request the request, to describe it to a second one under its key
+   * @param request the request, to describe it to a second one under its key, and for a {@link
+   *     LeaderServed} kind what is forwarded to the leader
    */
   record Answered<U>(Object downcall, Class<U> upcall, Function<? super U, ?> keyOf, Object key,
       String fingerprint, Object request) implements Invocation {
 
     /** The same, for a key a client chose: repeated with {@code fingerprint}, else refused naming {@code request}. */
     public Answered<U> sharedBy(String fingerprint, Object request) {
+      return new Answered<>(downcall, upcall, keyOf, key, fingerprint, request);
+    }
+
+    /** The same, carrying {@code request}: what is forwarded to the leader ({@link LeaderServed}), under a fresh key. */
+    public Answered<U> carrying(Object request) {
       return new Answered<>(downcall, upcall, keyOf, key, fingerprint, request);
     }
 

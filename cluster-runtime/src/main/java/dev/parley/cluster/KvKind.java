@@ -3,6 +3,7 @@ package dev.parley.cluster;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.replication.Cas;
 import dev.parley.protocols.replication.Get;
 import dev.parley.protocols.replication.KvReply;
@@ -37,7 +38,7 @@ public record KvKind<S>(
     Function<KvRequest, Object> request,
     Function<ActorRef<Object>, Object> statusQuery,
     List<Operation<?>> more)
-    implements ProtocolKind {
+    implements ProtocolKind, LeaderServed {
 
   /** The store's instance on a node, with its settings. */
   @FunctionalInterface
@@ -107,11 +108,22 @@ public record KvKind<S>(
   }
 
   /**
-   * The invocation of {@code r} as {@code put}, {@code get} and {@code cas} make it: for a request
-   * forwarded from another node ({@link Forwarding}), which keeps its id.
+   * The invocation of {@code request}, a {@link KvRequest}, as {@code put}, {@code get} and {@code cas}
+   * make it: for a request forwarded from another node ({@link Forwarding}), which keeps its id.
    */
-  public Invocation.Answered<KvReply> invocation(KvRequest r) {
-    return call(r);
+  @Override
+  public Invocation.Answered<KvReply> invocation(Object request) {
+    return call((KvRequest) request);
+  }
+
+  @Override
+  public boolean notServed(Object answer) {
+    return answer instanceof KvReply.NotLeader;
+  }
+
+  @Override
+  public NodeId leaderIn(Object answer) {
+    return ((KvReply.NotLeader) answer).leader();
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.parley.cluster;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.pubsub.PartitionedLog;
 import dev.parley.protocols.replication.RaftKv;
 import java.util.List;
@@ -22,7 +23,7 @@ import java.util.function.Function;
  * under {@code topics} (by default {@code recent}: 2 partitions, records kept 60 s; {@code
  * last-100}: 2 partitions, the last 100 records of each kept).
  */
-public final class LogKind implements ProtocolKind {
+public final class LogKind implements ProtocolKind, LeaderServed {
 
   private static final Set<String> TOPIC_SETTINGS = Set.of("partitions", "max-age", "max-records", "max-bytes");
 
@@ -118,10 +119,37 @@ public final class LogKind implements ProtocolKind {
             p.topic()))));
   }
 
-  /** The command {@code command} makes of a fresh call name, answered by the reply naming that call. */
+  /**
+   * The command {@code command} makes of a fresh call name, answered by the reply naming that call;
+   * the command is also the request forwarded to the leader.
+   */
   private static Invocation call(Function<String, PartitionedLog.Command> command) {
-    String call = CALLS + SEQ.incrementAndGet();
-    return Invocation.answeredBy(command.apply(call), PartitionedLog.Reply.class, PartitionedLog.Reply::call, call);
+    return invocationOf(command.apply(CALLS + SEQ.incrementAndGet()));
+  }
+
+  private static Invocation.Answered<PartitionedLog.Reply> invocationOf(PartitionedLog.Command command) {
+    String call = command instanceof PartitionedLog.Append a ? a.call()
+        : command instanceof PartitionedLog.Read r ? r.call()
+        : command instanceof PartitionedLog.CommitOffset c ? c.call()
+        : ((PartitionedLog.Positions) command).call();
+    return Invocation.answeredBy(command, PartitionedLog.Reply.class, PartitionedLog.Reply::call, call)
+        .carrying(command);
+  }
+
+  /** A call ({@code append}, {@code read}, {@code commit}, {@code positions}) made at another node, keeping its name. */
+  @Override
+  public Invocation.Answered<?> invocation(Object request) {
+    return invocationOf((PartitionedLog.Command) request);
+  }
+
+  @Override
+  public boolean notServed(Object answer) {
+    return answer instanceof PartitionedLog.NotLeader;
+  }
+
+  @Override
+  public NodeId leaderIn(Object answer) {
+    return ((PartitionedLog.NotLeader) answer).leader();
   }
 
   @Override

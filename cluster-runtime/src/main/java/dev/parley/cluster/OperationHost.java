@@ -12,8 +12,7 @@ import akka.actor.typed.receptionist.ServiceKey;
 import akka.cluster.typed.Cluster;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
-import dev.parley.protocols.replication.KvReply;
-import dev.parley.protocols.replication.KvRequest;
+import dev.parley.protocols.replication.ClientRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,7 +35,7 @@ import java.util.Set;
  * (their answers are traced as upcalls).
  *
  * <p>Asked from the HTTP edge only (with AskPattern and the request's timeout); peers never ask,
- * except with a key-value request forwarded to the leader ({@link Forwarding}): a key-value store's
+ * except with a request forwarded to the leader ({@link Forwarding}): a {@link LeaderServed} instance's
  * host is listed with the Receptionist, relays its edge's {@link Forwarding.Request} to the host at
  * the leader's node, and carries out one forwarded to it as its own edge's request, answering with a
  * {@link Forwarding.Reply} (it never forwards that one again).
@@ -67,7 +66,7 @@ public final class OperationHost extends AbstractBehavior<Object> {
 
   private record Expired(long ticket) implements Command {}
 
-  /** The operation hosts of this key-value store across the cluster, as the Receptionist lists them. */
+  /** The operation hosts of this leader-served instance across the cluster, as the Receptionist lists them. */
   private record Listed(Receptionist.Listing listing) implements Command {}
 
   /** What a request is answered with. */
@@ -127,7 +126,7 @@ public final class OperationHost extends AbstractBehavior<Object> {
   private ActorRef<Object> instance;
   private LockClients locks;
   private long tickets;
-  /** The key-value store's operation hosts across the cluster (this one among them), else empty. */
+  /** A leader-served instance's operation hosts across the cluster (this one among them), else empty. */
   private Optional<ServiceKey<Object>> listedAs = Optional.empty();
   private Set<ActorRef<Object>> hosts = Set.of();
 
@@ -142,7 +141,7 @@ public final class OperationHost extends AbstractBehavior<Object> {
     this.name = name;
     this.env = env;
     this.timers = timers;
-    if (runtime.settings().protocols().get(name) instanceof KvKind) {
+    if (runtime.settings().protocols().get(name) instanceof LeaderServed) {
       ServiceKey<Object> key = Forwarding.key(name);
       listedAs = Optional.of(key);
       ctx.getSystem().receptionist().tell(Receptionist.register(key, ctx.getSelf()));
@@ -198,7 +197,7 @@ public final class OperationHost extends AbstractBehavior<Object> {
   /**
    * A forwarded request: relayed to the leader's host if this node is not the leader, else carried
    * out here. A leader not listed (not a reachable member, or its host not yet seen) is answered at
-   * once with {@code NotLeader} naming it, so the edge redirects as without forwarding.
+   * once with {@link Forwarding.Reply#unsent}, so the edge redirects as without forwarding.
    */
   private Behavior<Object> onForward(Forwarding.Request forward) {
     NodeId leader = forward.leader();
@@ -207,16 +206,16 @@ public final class OperationHost extends AbstractBehavior<Object> {
       if (there.isPresent()) {
         there.get().tell(forward);
       } else {
-        forward.replyTo().tell(new Forwarding.Reply(runtime.node(),
-            new KvReply.NotLeader(forward.request().id(), leader), null));
+        forward.replyTo().tell(Forwarding.Reply.unsent());
       }
       return this;
     }
     ProtocolKind kind = runtime.settings().protocols().get(name);
-    Invocation.Answered<KvReply> invocation = ((KvKind<?>) kind).invocation(forward.request());
-    String client = forward.request().id().client();
+    Invocation.Answered<?> invocation = ((LeaderServed) kind).invocation(forward.request());
+    String client = forward.request() instanceof ClientRequest c ? c.id().client() : Clients.anonymous();
     if (runtime.tracing()) {
-      runtime.tracer().local(name, runtime.node(), CLIENT_EVENT, forward.label() + " by " + client + " (forwarded)");
+      runtime.tracer().local(name, runtime.node(), CLIENT_EVENT, forward.label()
+          + (Clients.isAnonymous(client) ? "" : " by " + client) + " (forwarded)");
     }
     answered(invocation, new Invoke(invocation, client, forward.label(), Duration.ofMillis(forward.withinMillis()),
         forward.replyTo()), true);
@@ -240,7 +239,7 @@ public final class OperationHost extends AbstractBehavior<Object> {
       waiting.put(key, w);
       answerTypes.put(a.upcall(), a);
     } else if (a.fingerprint() == null || !a.fingerprint().equals(w.fingerprint)) {
-      invoke.replyTo().tell(forwarded ? new Forwarding.Reply(runtime.node(), null, (KvRequest) w.request)
+      invoke.replyTo().tell(forwarded ? new Forwarding.Reply(runtime.node(), null, w.request)
           : new InUse(a.key(), w.request));
       return;
     }
@@ -297,7 +296,7 @@ public final class OperationHost extends AbstractBehavior<Object> {
         for (long ticket : w.tickets) {
           timers.cancel(ticket);
           Open o = open.remove(ticket);
-          o.replyTo().tell(o.forwarded() ? new Forwarding.Reply(runtime.node(), (KvReply) upcall, null)
+          o.replyTo().tell(o.forwarded() ? new Forwarding.Reply(runtime.node(), upcall, null)
               : new Answered(upcall));
         }
       }

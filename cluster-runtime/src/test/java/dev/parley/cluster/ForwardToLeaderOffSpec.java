@@ -11,8 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code parley.http.forward-to-leader = off}: a Raft follower answers a {@code /kv} request with the
- * 307 to the leader, as before forwarding, without being asked to; on three nodes in this JVM.
+ * {@code parley.http.forward-to-leader = off}: a Raft follower answers a {@code /kv} request, and a
+ * partitioned log's follower broker a {@code /log} call, with the 307 to the leader, as before
+ * forwarding, without being asked to; on three nodes in this JVM.
  */
 class ForwardToLeaderOffSpec {
 
@@ -20,7 +21,7 @@ class ForwardToLeaderOffSpec {
 
   @Test
   void withForwardingOffAFollowerRedirectsEveryRequest() {
-    try (LocalCluster cluster = new LocalCluster(3, data, List.of("raft=raft-kv"), ProtocolKinds.load(),
+    try (LocalCluster cluster = new LocalCluster(3, data, List.of("raft=raft-kv", "log=partitioned-log"), ProtocolKinds.load(),
         ConfigFactory.parseString("parley.http.forward-to-leader = off").withFallback(LocalCluster.BASE))) {
       cluster.awaitAllStarted();
       List<NodeId> nodes = List.of(NodeId.n(1), NodeId.n(2), NodeId.n(3));
@@ -34,6 +35,14 @@ class ForwardToLeaderOffSpec {
       assertThat(redirect.header("Parley-Served-By")).isEmpty();
       NodeId leader = NodeId.of(redirect.body().get("leader").asText());
       assertThat(cluster.get(leader, "/kv/raft/x").body().get("value").asText()).isEqualTo("1");
+
+      cluster.eventually(Duration.ofSeconds(30), () -> assertThat(nodes.stream()
+          .map(n -> cluster.post(n, "/log/log/topics/t?timeout=1000", "r").status()).toList())
+          .containsOnly(200, 307).containsOnlyOnce(200));
+      LocalCluster.Response logRedirect = nodes.stream().map(n -> cluster.get(n, "/log/log/topics/t/partitions/0"))
+          .filter(r -> r.status() == 307).findFirst().orElseThrow();
+      assertThat(logRedirect.header("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/log/log/topics/t/partitions/0"));
+      assertThat(logRedirect.header("Parley-Served-By")).isEmpty();
     }
   }
 }

@@ -18,10 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The partitioned log through {@code /log}, on three nodes in one JVM, as a user calls it with
  * curl: appends answered with their partition and offset (a key's partition its hash's), read back
- * in order, followers redirecting to the leader, a consumer group's positions committed and read,
- * and clear errors for what is wrong. The leader may change under a loaded machine (a slow forced
- * write delays heartbeats): a call refused before it was appended (a redirect, or no leader known
- * yet) is made again at the leader of the moment.
+ * in order, followers forwarding a call to the leader (or redirecting to it when asked), a consumer
+ * group's positions committed and read, and clear errors for what is wrong. The leader may change
+ * under a loaded machine (a slow forced write delays heartbeats): a call refused before it was
+ * appended (a redirect, or no leader known yet) is made again at the leader of the moment.
  */
 class LogHttpSpec {
 
@@ -36,7 +36,7 @@ class LogHttpSpec {
     cluster = new LocalCluster(3, data, List.of("log=partitioned-log"));
     cluster.awaitStarted("log");
     leader = cluster.eventually(Duration.ofSeconds(30), () -> {
-      LocalCluster.Response r = cluster.post(NodeId.n(1), "/log/log/topics/warmup?timeout=1000", "x");
+      LocalCluster.Response r = cluster.post(NodeId.n(1), "/log/log/topics/warmup?timeout=1000&redirect=true", "x");
       assertThat(r.status()).isIn(200, 307);
       return r.status() == 200 ? NodeId.n(1) : NodeId.of(r.body().get("leader").asText());
     });
@@ -56,6 +56,7 @@ class LogHttpSpec {
   private static LocalCluster.Response atLeader(Function<NodeId, LocalCluster.Response> call) {
     return cluster.eventually(Duration.ofSeconds(30), () -> {
       LocalCluster.Response r = call.apply(leader);
+      r.header("Parley-Served-By").map(NodeId::of).ifPresent(served -> leader = served);
       if (r.status() == 307) {
         leader = NodeId.of(r.body().get("leader").asText());
       }
@@ -89,13 +90,56 @@ class LogHttpSpec {
   }
 
   @Test
-  void followersRedirectToTheLeader() {
+  void aCallAtAFollowerIsServedByTheLeaderWithoutARedirect() {
+    NodeId served = cluster.eventually(Duration.ofSeconds(30), () -> {
+      atLeader(at -> cluster.get(at, "/log/log/topics/orders/partitions/0?from=0&max=1")); // the leader of now
+      NodeId follower = NODES.stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+      LocalCluster.Response r = cluster.post(follower, "/log/log/topics/forwarded?key=bob", "via-" + follower);
+      assertThat(r.status()).as(r.body().toString()).isEqualTo(200);
+      assertThat(r.header("Parley-Served-By")).as("forwarded from " + follower)
+          .hasValueSatisfying(by -> assertThat(by).isNotEqualTo(follower.name()));
+      assertThat(r.header("Location")).isEmpty();
+      return NodeId.of(r.header("Parley-Served-By").orElseThrow());
+    });
+    NodeId follower = NODES.stream().filter(n -> !n.equals(served)).findFirst().orElseThrow();
+    int p = PartitionedLog.partitionOf("bob", 4);
+    LocalCluster.Response read = cluster.eventually(Duration.ofSeconds(30), () -> {
+      LocalCluster.Response r = cluster.get(follower, "/log/log/topics/forwarded/partitions/" + p);
+      assertThat(r.status()).as(r.body().toString()).isEqualTo(200);
+      return r;
+    });
+    assertThat(read.header("Parley-Served-By")).isPresent();
+    assertThat(read.body().get("records")).hasSize(1);
+    assertThat(read.body().get("records").get(0).get("value").asText()).startsWith("via-");
+  }
+
+  @Test
+  void followersRedirectToTheLeaderWhenAsked() {
     atLeader(at -> cluster.get(at, "/log/log/topics/orders/partitions/0?from=0&max=1")); // the leader of now
     NodeId follower = NODES.stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
-    LocalCluster.Response r = cluster.post(follower, "/log/log/topics/orders?key=bob", "x");
-    assertThat(r.status()).isEqualTo(307);
+    LocalCluster.Response r = cluster.post(follower, "/log/log/topics/orders?key=bob&redirect=true", "x");
+    assertThat(r.status()).as(r.body().toString()).isEqualTo(307);
     assertThat(r.body().get("error").asText()).contains("curl -L");
-    assertThat(r.body().get("location").asText()).startsWith("http://127.0.0.1:").endsWith("/log/log/topics/orders?key=bob");
+    assertThat(r.body().get("location").asText()).startsWith("http://127.0.0.1:")
+        .endsWith("/log/log/topics/orders?key=bob&redirect=true");
+    assertThat(r.header("Parley-Served-By")).isEmpty();
+    LocalCluster.Response byHeader = cluster.get(follower, "/log/log/groups/billing/topics/orders",
+        "Parley-Redirect", "true");
+    assertThat(byHeader.status()).as(byHeader.body().toString()).isEqualTo(307);
+    assertThat(byHeader.header("Location")).hasValueSatisfying(l -> assertThat(l).endsWith(
+        "/log/log/groups/billing/topics/orders"));
+  }
+
+  @Test
+  void badInputAtAFollowerIsRefusedThereWithWhatWasWrong() {
+    NodeId follower = NODES.stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+    LocalCluster.Response badOffset = cluster.post(follower, "/log/log/groups/g/topics/orders/partitions/0", "soon");
+    assertThat(badOffset.status()).isEqualTo(400);
+    assertThat(badOffset.header("Parley-Served-By")).isEmpty();
+    LocalCluster.Response flag = cluster.get(follower, "/log/log/topics/orders/partitions/0?redirect=maybe");
+    assertThat(flag.status()).isEqualTo(400);
+    assertThat(flag.body().get("error").asText()).contains("redirect is true").contains("maybe");
+    assertThat(flag.header("Parley-Served-By")).isEmpty();
   }
 
   @Test

@@ -2,7 +2,6 @@ package dev.parley.cluster.http;
 
 import akka.actor.typed.ActorSystem;
 import akka.http.javadsl.model.StatusCodes;
-import akka.http.javadsl.model.headers.RawHeader;
 import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
 import akka.http.javadsl.unmarshalling.Unmarshaller;
@@ -29,7 +28,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -52,9 +50,9 @@ import java.util.function.Function;
  *
  * <p>A request this node's replica does not serve (at a Raft follower, a chain's middle, a backup) is
  * forwarded once to the node the replica names as leader ({@link Forwarding}), keeping its id, and
- * answered with the leader's answer and the header {@value #SERVED_BY} naming the leader; with {@code
+ * answered with the leader's answer and the header {@value ClientRoutes#SERVED_BY} naming the leader; with {@code
  * parley.http.forward-to-leader = off}, or when the request asks for the redirect ({@code
- * ?redirect=true} or the header {@value #REDIRECT}{@code : true}), and when the forwarded request meets
+ * ?redirect=true} or the header {@value ClientRoutes#REDIRECT}{@code : true}), and when the forwarded request meets
  * no leader again, it is answered 307 to the node that serves it when known ({@code curl -L} follows),
  * else 503. Other answers: 503 when the store cannot answer now; 504 when no answer
  * came within the timeout (default 5000 ms), as the operation may still take effect; 414 for a key
@@ -68,22 +66,12 @@ final class KvRoutes extends ClientRoutes {
   private static final Duration DEFAULT_WAIT = Duration.ofSeconds(5);
   private static final List<String> PARAMETERS = List.of("client", "seq", "timeout", "redirect");
 
-  /** The request header asking for a 307 to the leader rather than a forward ({@code true}). */
-  static final String REDIRECT = "Parley-Redirect";
-
-  /** The response header naming the node that served a forwarded request. */
-  static final String SERVED_BY = "Parley-Served-By";
-
-  private final Operations operations;
   private final Function<String, JsonNode> parse;
-  private final boolean forwardToLeader;
 
   KvRoutes(NodeRuntime runtime, ActorSystem<?> system, ObjectMapper json, Operations operations,
       Function<String, JsonNode> parse) {
-    super(runtime, system, json);
-    this.operations = operations;
+    super(runtime, system, json, operations);
     this.parse = parse;
-    this.forwardToLeader = system.settings().config().getBoolean("parley.http.forward-to-leader");
   }
 
   Route routes() {
@@ -117,26 +105,9 @@ final class KvRoutes extends ClientRoutes {
     return Operations.map(runtime.instance(store).kind().operation("cas"), ((ObjectNode) parsed).put("key", key));
   }
 
-  /**
-   * Whether the request asks for the redirect rather than a forward: {@code redirect} or the header
-   * {@value #REDIRECT}, each {@code true} or {@code false}.
-   */
-  private static boolean asksRedirect(Params p, Optional<String> header) {
-    return p.text("redirect").map(t -> flag("redirect", t)).orElse(false)
-        || header.map(t -> flag("the header " + REDIRECT, t)).orElse(false);
-  }
-
-  private static boolean flag(String name, String text) {
-    if (text.strip().equalsIgnoreCase("true") || text.strip().equalsIgnoreCase("false")) {
-      return Boolean.parseBoolean(text.strip());
-    }
-    throw new IllegalArgumentException(name + " is true (answer 307 to the leader rather than forward) or false, got '"
-        + Clients.abbreviate(text) + "'");
-  }
-
   /** Operation {@code op} of {@code store} on {@code body}, through the one operation path. */
   private Route call(String store, String key, Params p, String op, java.util.function.Supplier<Record> body) {
-    return optionalHeaderValueByName(REDIRECT, header -> call(store, key, p, op, body, asksRedirect(p, header)));
+    return redirectAsked(p, redirect -> call(store, key, p, op, body, redirect));
   }
 
   private Route call(String store, String key, Params p, String op, java.util.function.Supplier<Record> body,
@@ -164,30 +135,11 @@ final class KvRoutes extends ClientRoutes {
       if (outcome instanceof OperationHost.InUse u) {
         return inUse(store, request, h, (KvRequest) u.earlier(), runtime.node());
       }
-      Object answer = outcome instanceof OperationHost.Answered a ? a.answer() : outcome;
-      if (answer instanceof KvReply.NotLeader n && forwardToLeader && !redirect && n.leader() != null
-          && !n.leader().equals(runtime.node())) {
-        Duration left = wait.minusNanos(System.nanoTime() - asked);
-        Duration within = left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left;
-        return onSuccess(operations.forward(instance, n.leader(), request, within, label), reply ->
-            forwarded(store, request, h, reply, wait));
-      }
-      return answer(store, request, h, answer, wait);
+      return answerOrForward(instance, invocation, label, wait, asked, redirect,
+          outcome instanceof OperationHost.Answered a ? a.answer() : outcome,
+          answer -> answer(store, request, h, answer, wait),
+          (earlier, at) -> inUse(store, request, h, (KvRequest) earlier, at));
     }));
-  }
-
-  /** The answer to a request forwarded to the leader: the leader's, naming it in {@value #SERVED_BY}. */
-  private Route forwarded(String store, KvRequest request, HistoryRecorder.Handle h, Forwarding.Reply reply,
-      Duration wait) {
-    if (reply.answer() == null && reply.inUse() == null) {
-      return answer(store, request, h, new OperationHost.TimedOut(), wait);
-    }
-    if (reply.answer() instanceof KvReply.NotLeader) {
-      return answer(store, request, h, reply.answer(), wait);
-    }
-    return respondWithHeader(RawHeader.create(SERVED_BY, reply.servedBy().name()), () -> reply.inUse() != null
-        ? inUse(store, request, h, reply.inUse(), reply.servedBy())
-        : answer(store, request, h, reply.answer(), wait));
   }
 
   private Route inUse(String store, KvRequest request, HistoryRecorder.Handle h, KvRequest earlier, NodeId at) {

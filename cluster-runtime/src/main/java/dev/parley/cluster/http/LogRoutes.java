@@ -29,9 +29,14 @@ import java.util.Map;
  *
  * Every parameter, path number and body is checked before anything is sent: a malformed or
  * out-of-range one (a partition past 2147483647, {@code timeout=abc}, an unknown parameter) is a 400
- * naming it, without effect. A broker whose replica does not lead answers 307 to the leader's node
- * when it knows it ({@code curl -L} follows), else 503; a partition the topic does not have 404; no
- * answer within {@code ?timeout=} ms (default 5000) 504, as an append may still take effect. Each
+ * naming it, without effect, at the node asked. A broker whose replica does not lead forwards the
+ * call once to the leader's node ({@link dev.parley.cluster.Forwarding}, keeping the call's name) and
+ * answers with the leader's answer and the header {@value ClientRoutes#SERVED_BY}; with {@code
+ * parley.http.forward-to-leader = off}, when the request asks for it ({@code ?redirect=true}, the
+ * header {@value ClientRoutes#REDIRECT}{@code : true}) or when the leader it was forwarded to no
+ * longer leads, it answers 307 to the leader's node when it knows it ({@code curl -L} follows), else
+ * 503. A partition the topic does not have is a 404; no answer within {@code ?timeout=} ms (default
+ * 5000) a 504, as an append may still take effect. Each
  * route is the log's operation ({@code append}, {@code read}, {@code commit}, {@code positions})
  * through the one operation path ({@link Operations}); its answer is the broker's reply naming the
  * request's call, handed to that request alone.
@@ -41,11 +46,8 @@ final class LogRoutes extends ClientRoutes {
   private static final Duration DEFAULT_WAIT = Duration.ofSeconds(5);
   private static final int MAX_READ = 10_000;
 
-  private final Operations operations;
-
   LogRoutes(NodeRuntime runtime, ActorSystem<?> system, ObjectMapper json, Operations operations) {
-    super(runtime, system, json);
-    this.operations = operations;
+    super(runtime, system, json, operations);
   }
 
   Route routes() {
@@ -58,12 +60,12 @@ final class LogRoutes extends ClientRoutes {
   private Route topicRoutes(String log, String topic) {
     return concat(
         pathEnd(() -> post(() -> entity(Unmarshaller.entityToString(), body ->
-            Params.of("POST /log/{name}/topics/{topic}", List.of("key", "timeout"), p -> {
+            Params.of("POST /log/{name}/topics/{topic}", List.of("key", "timeout", "redirect"), p -> {
               String record = requireBody(body);
               return ask(log, p, "append", new LogKind.Append(topic, p.text("key").orElse(null), record));
             })))),
         path(PathMatchers.segment("partitions").slash(PathMatchers.segment()), partition -> get(() ->
-            Params.of("GET /log/{name}/topics/{topic}/partitions/{p}", List.of("from", "max", "timeout"), p -> {
+            Params.of("GET /log/{name}/topics/{topic}/partitions/{p}", List.of("from", "max", "timeout", "redirect"), p -> {
               int number = partition(partition);
               long from = p.whole("from", 0, Long.MAX_VALUE, 0);
               int max = (int) p.whole("max", 1, MAX_READ, 100);
@@ -73,11 +75,11 @@ final class LogRoutes extends ClientRoutes {
 
   private Route groupRoutes(String log, String group, String topic) {
     return concat(
-        pathEnd(() -> get(() -> Params.of("GET /log/{name}/groups/{group}/topics/{topic}", List.of("timeout"), p ->
+        pathEnd(() -> get(() -> Params.of("GET /log/{name}/groups/{group}/topics/{topic}", List.of("timeout", "redirect"), p ->
             ask(log, p, "positions", new LogKind.Positions(group, topic))))),
         path(PathMatchers.segment("partitions").slash(PathMatchers.segment()), partition -> post(() ->
             entity(Unmarshaller.entityToString(), body ->
-                Params.of("POST /log/{name}/groups/{group}/topics/{topic}/partitions/{p}", List.of("timeout"), p -> {
+                Params.of("POST /log/{name}/groups/{group}/topics/{topic}/partitions/{p}", List.of("timeout", "redirect"), p -> {
                   int number = partition(partition);
                   long offset = Params.parseWhole("offset", body == null ? "" : body, 0, Long.MAX_VALUE);
                   return ask(log, p, "commit", new LogKind.Commit(group, topic, number, offset));
@@ -96,8 +98,15 @@ final class LogRoutes extends ClientRoutes {
     return body;
   }
 
-  /** Checks the rest, then operation {@code op} of {@code log} on {@code body} through the one operation path. */
+  /**
+   * Checks the rest, then operation {@code op} of {@code log} on {@code body} through the one
+   * operation path, forwarded to the leader if this node's broker does not lead.
+   */
   private Route ask(String log, Params p, String op, Record body) {
+    return redirectAsked(p, redirect -> ask(log, p, op, body, redirect));
+  }
+
+  private Route ask(String log, Params p, String op, Record body, boolean redirect) {
     NodeRuntime.Instance instance = runtime.instance(log);
     if (!(instance.kind() instanceof LogKind)) {
       throw new NodeRuntime.UnknownException("'" + log + "' is a " + instance.kind().name()
@@ -107,8 +116,11 @@ final class LogRoutes extends ClientRoutes {
     Caller caller = Caller.anonymous(runtime.settings());
     Invocation invocation = Operations.invocation(instance, op, body, caller);
     String label = Operations.label(op, body);
+    long asked = System.nanoTime();
     return Params.within(wait, () -> onSuccess(operations.ask(instance, invocation, caller, wait, label), outcome ->
-        answer(log, outcome instanceof OperationHost.Answered a ? a.answer() : outcome, wait)));
+        answerOrForward(instance, invocation, label, wait, asked, redirect,
+            outcome instanceof OperationHost.Answered a ? a.answer() : outcome,
+            answer -> answer(log, answer, wait), (earlier, at) -> answer(log, earlier, wait))));
   }
 
   private Route answer(String log, Object answer, Duration wait) {

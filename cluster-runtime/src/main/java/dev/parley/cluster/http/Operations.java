@@ -28,7 +28,6 @@ import dev.parley.cluster.OperationHost;
 import dev.parley.persistence.JournalHealth;
 import dev.parley.persistence.JournalUnavailableException;
 import dev.parley.protocols.core.NodeId;
-import dev.parley.protocols.replication.KvRequest;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
@@ -176,11 +175,11 @@ final class Operations {
   }
 
   /**
-   * {@code request}, which this node's replica of {@code instance} does not serve, carried out at
-   * {@code leader} ({@link Forwarding}): the leader's reply within {@code wait}, or an empty {@link
-   * Forwarding.Reply} (no answer, no conflict) if none came.
+   * {@code request} (an invocation's request), which this node's replica of {@code instance} does not
+   * serve, carried out at {@code leader} ({@link Forwarding}): the leader's reply within {@code wait},
+   * or an empty {@link Forwarding.Reply} (no answer, no conflict) if none came.
    */
-  CompletionStage<Forwarding.Reply> forward(NodeRuntime.Instance instance, NodeId leader, KvRequest request,
+  CompletionStage<Forwarding.Reply> forward(NodeRuntime.Instance instance, NodeId leader, Object request,
       Duration wait, String label) {
     return AskPattern.<Object, Object>ask(instance.operations(),
             replyTo -> new Forwarding.Request(leader, request, label, wait.toMillis(), replyTo),

@@ -70,13 +70,11 @@ final class PubSubRoutes extends ClientRoutes {
   private static final Duration HEARTBEAT = Duration.ofSeconds(2);
   private static final Set<String> FILTER_FIELDS = Set.of("keyEquals", "keyPrefix", "payloadContains");
 
-  private final Operations operations;
   private final Function<String, JsonNode> parse;
 
   PubSubRoutes(NodeRuntime runtime, ActorSystem<?> system, ObjectMapper json, Operations operations,
       Function<String, JsonNode> parse) {
-    super(runtime, system, json);
-    this.operations = operations;
+    super(runtime, system, json, operations);
     this.parse = parse;
   }
 

@@ -1,0 +1,36 @@
+package dev.parley.cluster;
+
+import dev.parley.protocols.core.NodeId;
+
+/**
+ * A {@link ProtocolKind} whose client requests one node serves, its leader: a request answered at
+ * another node with "not the leader, X leads" is forwarded once to X over the cluster ({@link
+ * Forwarding}) and answered with X's answer (header {@code Parley-Served-By}), unless forwarding is
+ * off or the request asks for the 307 ({@code ?redirect=true}, {@code Parley-Redirect: true}). The
+ * key-value stores ({@link KvKind}) and the partitioned log ({@link LogKind}) are such kinds; a
+ * user's kind becomes one by implementing this interface, and its operations answer on {@code
+ * POST /protocols/{name}/{op}} the same way.
+ *
+ * <p>What is forwarded is the {@link Invocation.Answered#request() request} an operation's invocation
+ * carries, unchanged (so it keeps its id: a retry through any node is deduplicated as before); it
+ * must be a {@link dev.parley.protocols.core.WireMessage}, as the answer must. The leader's node
+ * makes its invocation again with {@link #invocation} and carries it out as its own client's.
+ */
+public interface LeaderServed {
+
+  /**
+   * Whether {@code answer}, an upcall answering a request, says this node does not serve it (so it
+   * had no effect here).
+   */
+  boolean notServed(Object answer);
+
+  /** The node {@code answer}, one {@link #notServed} says, names as serving the request; null if it knows none. */
+  NodeId leaderIn(Object answer);
+
+  /**
+   * The invocation of {@code request}, the {@link Invocation.Answered#request()} of one of this
+   * kind's invocations made at another node, at this node: the same downcall, answered by the same
+   * upcall under the same key.
+   */
+  Invocation.Answered<?> invocation(Object request);
+}
