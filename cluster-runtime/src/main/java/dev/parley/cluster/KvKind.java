@@ -3,7 +3,6 @@ package dev.parley.cluster;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.replication.Cas;
 import dev.parley.protocols.replication.Get;
 import dev.parley.protocols.replication.KvReply;
@@ -117,13 +116,8 @@ public record KvKind<S>(
   }
 
   @Override
-  public boolean notServed(Object answer) {
-    return answer instanceof KvReply.NotLeader;
-  }
-
-  @Override
-  public NodeId leaderIn(Object answer) {
-    return ((KvReply.NotLeader) answer).leader();
+  public NotServed<KvReply.NotLeader> notServed() {
+    return new NotServed<>(KvReply.NotLeader.class, KvReply.NotLeader::leader);
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.parley.cluster;
 
 import dev.parley.protocols.core.NodeId;
+import java.util.function.Function;
 
 /**
  * A {@link ProtocolKind} whose client requests one node serves, its leader: a request answered at
@@ -19,13 +20,10 @@ import dev.parley.protocols.core.NodeId;
 public interface LeaderServed {
 
   /**
-   * Whether {@code answer}, an upcall answering a request, says this node does not serve it (so it
-   * had no effect here).
+   * The upcall answering a request that says this node does not serve it (so it had no effect here),
+   * and the leader it names: {@code new NotServed<>(NotLeader.class, NotLeader::leader)}.
    */
-  boolean notServed(Object answer);
-
-  /** The node {@code answer}, one {@link #notServed} says, names as serving the request; null if it knows none. */
-  NodeId leaderIn(Object answer);
+  NotServed<?> notServed();
 
   /**
    * The invocation of {@code request}, the {@link Invocation.Answered#request()} of one of this
@@ -33,4 +31,21 @@ public interface LeaderServed {
    * upcall under the same key.
    */
   Invocation.Answered<?> invocation(Object request);
+
+  /**
+   * An upcall of type {@code answer} says the node does not serve the request; {@code leader} is the
+   * node it names as serving it (null: none known).
+   */
+  record NotServed<A>(Class<A> answer, Function<? super A, NodeId> leader) {
+
+    /** Whether {@code upcall} says the node does not serve the request. */
+    public boolean says(Object upcall) {
+      return answer.isInstance(upcall);
+    }
+
+    /** The leader {@code upcall}, one that {@link #says} so, names; null if none. */
+    public NodeId leaderIn(Object upcall) {
+      return leader.apply(answer.cast(upcall));
+    }
+  }
 }

@@ -3,7 +3,6 @@ package dev.parley.cluster;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.pubsub.PartitionedLog;
 import dev.parley.protocols.replication.RaftKv;
 import java.util.List;
@@ -143,13 +142,8 @@ public final class LogKind implements ProtocolKind, LeaderServed {
   }
 
   @Override
-  public boolean notServed(Object answer) {
-    return answer instanceof PartitionedLog.NotLeader;
-  }
-
-  @Override
-  public NodeId leaderIn(Object answer) {
-    return ((PartitionedLog.NotLeader) answer).leader();
+  public NotServed<PartitionedLog.NotLeader> notServed() {
+    return new NotServed<>(PartitionedLog.NotLeader.class, PartitionedLog.NotLeader::leader);
   }
 
   @Override

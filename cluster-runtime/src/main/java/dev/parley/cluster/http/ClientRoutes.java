@@ -94,18 +94,19 @@ abstract class ClientRoutes extends AllDirectives {
   protected Route answerOrForward(NodeRuntime.Instance instance, Invocation invocation, String label, Duration wait,
       long askedNanos, boolean redirect, Object answer, Function<Object, Route> answered,
       BiFunction<Object, NodeId, Route> inUse) {
-    if (!(instance.kind() instanceof LeaderServed served) || !served.notServed(answer) || !forwardToLeader
-        || redirect || !(invocation instanceof Invocation.Answered<?> a)) {
+    LeaderServed.NotServed<?> notServed = instance.kind() instanceof LeaderServed s ? s.notServed() : null;
+    if (notServed == null || !notServed.says(answer) || !forwardToLeader || redirect
+        || !(invocation instanceof Invocation.Answered<?> a)) {
       return answered.apply(answer);
     }
-    NodeId leader = served.leaderIn(answer);
+    NodeId leader = notServed.leaderIn(answer);
     if (leader == null || leader.equals(runtime.node())) {
       return answered.apply(answer);
     }
     Duration left = wait.minusNanos(System.nanoTime() - askedNanos);
     Duration within = left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left;
     return onSuccess(operations.forward(instance, leader, a.request(), within, label), reply -> {
-      if (reply.servedBy() == null || served.notServed(reply.answer())) {
+      if (reply.servedBy() == null || notServed.says(reply.answer())) {
         return answered.apply(reply.servedBy() == null ? answer : reply.answer());
       }
       if (reply.answer() == null && reply.inUse() == null) {
