@@ -119,12 +119,7 @@ class BrokerPublishing {
     if (last == 0 && !state.knows(p.publisherId())) {
       long floor = state.expiredFloor(p.publisherId());
       if (p.seq() != 0 && p.seq() <= floor) {
-        answer(p, new SeqReused(p.publisherId(), p.seq(), "publisher " + p.publisherId() + " is not known to this"
-            + " broker, and seq " + p.seq() + " is not above " + floor + ", the highest seq of the expired publishers"
-            + " it cannot tell this one from: if this publisher expired (nothing from it while "
-            + expiry.afterMessages() + " other messages were accepted), this message may have been published"
-            + " already, and it was not published now. A publisher that goes on numbers its next message above "
-            + floor + " (a new one may start there, or take another publisher id)"));
+        answer(p, new SeqReused(p.publisherId(), p.seq(), expiry.refusal(p.publisherId(), p.seq(), floor)));
         return false;
       }
       last = floor;

@@ -27,7 +27,14 @@ import java.util.TreeMap;
  *
  * <p>Algorithm: it numbers its publishes 1, 2, ... and resends every unacknowledged one, in order,
  * every {@link Settings#retryEvery} (the broker takes each number once, in order, acknowledges
- * copies again and refuses one that skips ahead: the retry brings the gap first). Its subscription
+ * copies again and refuses one that skips ahead: the retry brings the gap first). A publish the
+ * broker refuses under its number ({@link TopicBroker.SeqReused}: the number was used for another
+ * message, or the broker forgot this publisher and cannot tell whether it took the message) is no
+ * longer sent and is handed back to the application ({@link PublishRefused}) rather than published
+ * again under a new number, since the broker may have published it already and publishing it again
+ * could deliver it twice; when the refusal names a number to go on above ({@link
+ * PublisherExpiry#goOnAbove}), the client numbers its next publishes above it, so they are taken.
+ * Its subscription
  * (named after the node) is opened with a retried {@link TopicBroker.Subscribe}; it delivers message
  * number {@code n} of the subscription only once it has delivered {@code n - 1}: copies are dropped,
  * messages that overtook a lost one are held back until the broker resends it. It acknowledges
@@ -40,8 +47,9 @@ import java.util.TreeMap;
  * the broker serves its HTTP clients).
  *
  * <p>Guarantees: the application gets each message of a journaled subscription once, and of a live
- * one at most once, in the broker's order (so in each publisher's order), and every publish is eventually acknowledged while the broker is
- * reachable. Upcalls: {@link Received}, {@link Published}, and the broker's {@link
+ * one at most once, in the broker's order (so in each publisher's order), and every publish is
+ * eventually acknowledged ({@link Published}) or refused ({@link PublishRefused}, once) while the
+ * broker is reachable. Upcalls: {@link Received}, {@link Published}, {@link PublishRefused}, and the broker's {@link
  * TopicBroker.Subscribed}, {@link TopicBroker.Left}, {@link TopicBroker.Unsubscribed}.
  */
 public final class PubSubClient extends AbstractBehavior<Object> {
@@ -90,6 +98,14 @@ public final class PubSubClient extends AbstractBehavior<Object> {
 
   /** Upcall: this node's publish number {@code seq} is written at the broker. */
   public record Published(String publisherId, long seq) implements WireMessage {}
+
+  /**
+   * Upcall: the broker refused this node's publish number {@code seq}, {@code publish}, and {@code
+   * reason} says why (it may have been published already, by an earlier copy, if the broker forgot
+   * this publisher); the client no longer sends it. Telling the client {@code publish} again
+   * publishes it under a new number, which the broker takes.
+   */
+  public record PublishRefused(String publisherId, long seq, PublishTo publish, String reason) implements WireMessage {}
 
   /**
    * Timing of a client.
@@ -168,7 +184,7 @@ public final class PubSubClient extends AbstractBehavior<Object> {
         .onMessage(Retry.class, this::onRetry)
         .onMessage(TopicBroker.PublishAck.class, this::onPublishAck)
         .onMessage(TopicBroker.OutOfOrder.class, m -> this)
-        .onMessage(TopicBroker.SeqReused.class, m -> this)
+        .onMessage(TopicBroker.SeqReused.class, this::onSeqReused)
         .onMessage(TopicBroker.Subscribed.class, this::onSubscribed)
         .onMessage(TopicBroker.Pushed.class, this::onPushed)
         .onMessage(TopicBroker.LiveMessages.class, this::onLiveMessages)
@@ -205,6 +221,20 @@ public final class PubSubClient extends AbstractBehavior<Object> {
       upcalls.tell(new Published(id, seq));
     }
     done.clear();
+    return this;
+  }
+
+  /**
+   * A refused publish: no longer sent, handed back to the application once; numbering goes on above
+   * the number the refusal names, if it names one.
+   */
+  private Behavior<Object> onSeqReused(TopicBroker.SeqReused refused) {
+    TopicBroker.Publish publish = id.equals(refused.publisherId()) ? unacknowledged.remove(refused.seq()) : null;
+    if (publish != null) {
+      PublisherExpiry.goOnAbove(refused).ifPresent(floor -> lastSeq = Math.max(lastSeq, floor));
+      upcalls.tell(new PublishRefused(id, refused.seq(), new PublishTo(publish.topic(), publish.key(),
+          publish.payload()), refused.reason()));
+    }
     return this;
   }
 

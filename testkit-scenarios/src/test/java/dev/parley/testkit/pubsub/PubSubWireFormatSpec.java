@@ -92,7 +92,8 @@ class PubSubWireFormatSpec {
         new PubSubClient.LeaveTopic(),
         new PubSubClient.UnsubscribeTopic(),
         new PubSubClient.Received("s1", 3, m),
-        new PubSubClient.Published("p1", 3));
+        new PubSubClient.Published("p1", 3),
+        new PubSubClient.PublishRefused("p1", 2, new PubSubClient.PublishTo("orders", "a1", "x"), "not above 5"));
     for (Object o : all) {
       assertThat(serialization.verifySerialization(o, true)).as(o.toString()).isEqualTo(o);
     }
