@@ -83,6 +83,24 @@ class KvHttpSpec {
   }
 
   @Test
+  void theGenericOperationRouteForwardsToTheLeaderToo() {
+    NodeId leader = raftLeader();
+    NodeId follower = List.of(N1, N2, N3).stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+    cluster.eventually(Duration.ofSeconds(20), () -> {
+      LocalCluster.Response put = cluster.post(follower, "/protocols/raft/put?client=generic&seq=1",
+          "{\"key\":\"generic\",\"value\":\"g\"}");
+      assertThat(put.status()).as(String.valueOf(put.body())).isEqualTo(200);
+      assertThat(put.header("Parley-Served-By")).contains(leader.name());
+      assertThat(put.body().get("upcall").has("leader")).as(put.body().toString()).isFalse();
+    });
+    assertThat(cluster.get(leader, "/kv/raft/generic").body().get("value").asText()).isEqualTo("g");
+    LocalCluster.Response asked = cluster.post(follower, "/protocols/raft/get?redirect=true", "{\"key\":\"generic\"}");
+    assertThat(asked.status()).as("the answer saying who leads, as asked").isEqualTo(200);
+    assertThat(asked.header("Parley-Served-By")).isEmpty();
+    assertThat(asked.body().get("upcall").get("leader").asText()).isEqualTo(leader.name());
+  }
+
+  @Test
   void aForwardedWriteRetriedAtAnotherNodeIsAppliedOnce() {
     NodeId leader = raftLeader();
     List<NodeId> followers = List.of(N1, N2, N3).stream().filter(n -> !n.equals(leader)).toList();

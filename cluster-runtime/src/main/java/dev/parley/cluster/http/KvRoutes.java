@@ -50,9 +50,9 @@ import java.util.function.Function;
  *
  * <p>A request this node's replica does not serve (at a Raft follower, a chain's middle, a backup) is
  * forwarded once to the node the replica names as leader ({@link Forwarding}), keeping its id, and
- * answered with the leader's answer and the header {@value ClientRoutes#SERVED_BY} naming the leader; with {@code
+ * answered with the leader's answer and the header {@value LeaderForwarding#SERVED_BY} naming the leader; with {@code
  * parley.http.forward-to-leader = off}, or when the request asks for the redirect ({@code
- * ?redirect=true} or the header {@value ClientRoutes#REDIRECT}{@code : true}), and when the forwarded request meets
+ * ?redirect=true} or the header {@value LeaderForwarding#REDIRECT}{@code : true}), and when the forwarded request meets
  * no leader again, it is answered 307 to the node that serves it when known ({@code curl -L} follows),
  * else 503. Other answers: 503 when the store cannot answer now; 504 when no answer
  * came within the timeout (default 5000 ms), as the operation may still take effect; 414 for a key
@@ -107,7 +107,7 @@ final class KvRoutes extends ClientRoutes {
 
   /** Operation {@code op} of {@code store} on {@code body}, through the one operation path. */
   private Route call(String store, String key, Params p, String op, java.util.function.Supplier<Record> body) {
-    return redirectAsked(p, redirect -> call(store, key, p, op, body, redirect));
+    return forwarding.redirectAsked(p, redirect -> call(store, key, p, op, body, redirect));
   }
 
   private Route call(String store, String key, Params p, String op, java.util.function.Supplier<Record> body,
@@ -135,7 +135,7 @@ final class KvRoutes extends ClientRoutes {
       if (outcome instanceof OperationHost.InUse u) {
         return inUse(store, request, h, (KvRequest) u.earlier(), runtime.node());
       }
-      return answerOrForward(instance, invocation, label, wait, asked, redirect,
+      return forwarding.answerOrForward(instance, invocation, label, wait, asked, redirect,
           outcome instanceof OperationHost.Answered a ? a.answer() : outcome,
           answer -> answer(store, request, h, answer, wait),
           (earlier, at) -> inUse(store, request, h, (KvRequest) earlier, at));

@@ -31,9 +31,9 @@ import java.util.Map;
  * out-of-range one (a partition past 2147483647, {@code timeout=abc}, an unknown parameter) is a 400
  * naming it, without effect, at the node asked. A broker whose replica does not lead forwards the
  * call once to the leader's node ({@link dev.parley.cluster.Forwarding}, keeping the call's name) and
- * answers with the leader's answer and the header {@value ClientRoutes#SERVED_BY}; with {@code
+ * answers with the leader's answer and the header {@value LeaderForwarding#SERVED_BY}; with {@code
  * parley.http.forward-to-leader = off}, when the request asks for it ({@code ?redirect=true}, the
- * header {@value ClientRoutes#REDIRECT}{@code : true}) or when the leader it was forwarded to no
+ * header {@value LeaderForwarding#REDIRECT}{@code : true}) or when the leader it was forwarded to no
  * longer leads, it answers 307 to the leader's node when it knows it ({@code curl -L} follows), else
  * 503. A partition the topic does not have is a 404; no answer within {@code ?timeout=} ms (default
  * 5000) a 504, as an append may still take effect. Each
@@ -103,7 +103,7 @@ final class LogRoutes extends ClientRoutes {
    * operation path, forwarded to the leader if this node's broker does not lead.
    */
   private Route ask(String log, Params p, String op, Record body) {
-    return redirectAsked(p, redirect -> ask(log, p, op, body, redirect));
+    return forwarding.redirectAsked(p, redirect -> ask(log, p, op, body, redirect));
   }
 
   private Route ask(String log, Params p, String op, Record body, boolean redirect) {
@@ -118,7 +118,7 @@ final class LogRoutes extends ClientRoutes {
     String label = Operations.label(op, body);
     long asked = System.nanoTime();
     return Params.within(wait, () -> onSuccess(operations.ask(instance, invocation, caller, wait, label), outcome ->
-        answerOrForward(instance, invocation, label, wait, asked, redirect,
+        forwarding.answerOrForward(instance, invocation, label, wait, asked, redirect,
             outcome instanceof OperationHost.Answered a ? a.answer() : outcome,
             answer -> answer(log, answer, wait), (earlier, at) -> answer(log, earlier, wait))));
   }

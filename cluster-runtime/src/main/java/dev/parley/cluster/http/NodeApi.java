@@ -59,7 +59,9 @@ import java.util.concurrent.CompletionStage;
  * GET  /protocols/{name}             one instance's state
  * POST /protocols/{name}/{op}        a client operation, its JSON body mapped onto the operation's record
  *                                    ({@link Operations}), e.g. causal/multicast; /kv, /log and /pubsub are
- *                                    friendlier routes over the same operations
+ *                                    friendlier routes over the same operations; at a node that does not
+ *                                    lead a leader-served instance, forwarded to its leader ({@link
+ *                                    LeaderForwarding}; ?redirect=true: its answer saying who leads)
  * GET  /protocols/{name}/upcalls     what it reported upward (?since=index)
  * GET  /kv/{store}/{key}             a key-value store's get; PUT, and POST .../cas (see KvRoutes)
  * POST /log/{name}/topics/{topic}    append to a partitioned log; reads, group positions (see LogRoutes)
@@ -87,6 +89,7 @@ public final class NodeApi extends AllDirectives {
   private final ActorSystem<?> system;
   private final ObjectMapper json;
   private final Operations operations;
+  private final LeaderForwarding forwarding;
   private final ExplorerRoutes explorer;
 
   public NodeApi(NodeRuntime runtime, ActorSystem<?> system, ObjectMapper json) {
@@ -94,6 +97,8 @@ public final class NodeApi extends AllDirectives {
     this.system = system;
     this.json = json;
     this.operations = new Operations(system);
+    this.forwarding = new LeaderForwarding(runtime, operations,
+        system.settings().config().getBoolean("parley.http.forward-to-leader"));
     this.explorer = new ExplorerRoutes(runtime, system, json);
   }
 
@@ -137,8 +142,8 @@ public final class NodeApi extends AllDirectives {
             path("upcalls", () -> get(() -> Params.of("GET /protocols/{name}/upcalls", List.of("since"), p -> ok(
                 runtime.upcalls().since(runtime.instance(name).name(), p.whole("since", 0, Long.MAX_VALUE, 0)))))),
             path(PathMatchers.segment(), op -> post(() -> entity(Unmarshaller.entityToString(), body ->
-                Params.of("POST /protocols/{name}/{op}", List.of("client", "seq", "timeout"), p ->
-                    operation(name, op, body, p))))))));
+                Params.of("POST /protocols/{name}/{op}", List.of("client", "seq", "timeout", "redirect"), p ->
+                    forwarding.redirectAsked(p, redirect -> operation(name, op, body, p, redirect)))))))));
   }
 
   private Route nemesisRoutes() {
@@ -168,6 +173,14 @@ public final class NodeApi extends AllDirectives {
 
   private Route status(StatusCode code, Object body) {
     return complete(code, body, Jackson.marshaller(json));
+  }
+
+  /** Another request is open under request id {@code key} at {@code at}: this one was not sent. */
+  private Route idReused(HistoryRecorder.Handle h, Object key, NodeId at) {
+    runtime.history().fail(h, "id reused");
+    return status(StatusCodes.CONFLICT, Map.of("conflict", "id-reused", "error", "request id " + key
+        + " already names another request, still open at " + at + "; this one was not sent: give each"
+        + " request a new seq (a retry repeats its request exactly)"));
   }
 
   /** The clients' operations kept, as JSON lines; how many older ones were dropped in a header. */
@@ -287,7 +300,7 @@ public final class NodeApi extends AllDirectives {
    * A client operation: its body mapped onto the operation's record, handed to the instance's
    * operation host, and answered with what the host answered within the request's timeout.
    */
-  private Route operation(String name, String op, String body, Params p) {
+  private Route operation(String name, String op, String body, Params p, boolean redirect) {
     NodeRuntime.Instance instance = runtime.instance(name);
     Operation<?> operation = instance.kind().operation(op);
     JsonNode parsed = parse(body);
@@ -298,8 +311,13 @@ public final class NodeApi extends AllDirectives {
     String shown = invocation instanceof Invocation.Exclusive || parsed == null ? null : parsed.toString();
     HistoryRecorder.Handle h = runtime.history().invokeConcurrently(caller.client(), op, name, shown);
     String label = Operations.label(op, mapped);
+    long asked = System.nanoTime();
     return Params.within(wait, () -> onSuccess(operations.ask(instance, invocation, caller, wait, label), outcome ->
-        answer(name, op, invocation, caller, wait, h, outcome)));
+        forwarding.answerOrForward(instance, invocation, label, wait, asked, redirect,
+            outcome instanceof OperationHost.Answered a ? a.answer() : outcome,
+            answer -> answer(name, op, invocation, caller, wait, h,
+                answer instanceof OperationHost.Outcome o ? o : new OperationHost.Answered(answer)),
+            (earlier, at) -> idReused(h, ((Invocation.Answered<?>) invocation).key(), at))));
   }
 
   private Route answer(String name, String op, Invocation invocation, Caller caller, Duration wait,
@@ -334,10 +352,7 @@ public final class NodeApi extends AllDirectives {
       return status(StatusCodes.CONFLICT, Map.of("error", r.message(), "conflict", r.conflict()));
     }
     if (outcome instanceof OperationHost.InUse u) {
-      runtime.history().fail(h, "id reused");
-      return status(StatusCodes.CONFLICT, Map.of("conflict", "id-reused", "error", "request id " + u.key()
-          + " already names another request, still open at " + runtime.node() + "; this one was not sent: give each"
-          + " request a new seq (a retry repeats its request exactly)"));
+      return idReused(h, u.key(), runtime.node());
     }
     if (invocation instanceof Invocation.Exclusive x && x.acquiring()) {
       runtime.history().fail(h, "not granted within " + wait.toMillis() + " ms: withdrawn");
