@@ -28,7 +28,9 @@ public interface LeaderServed {
   /**
    * The invocation of {@code request}, the {@link Invocation.Answered#request()} of one of this
    * kind's invocations made at another node, at this node: the same downcall, answered by the same
-   * upcall under the same key.
+   * upcall under the same key. An invocation that carries no request ({@link
+   * Invocation.Answered#carrying}) is not forwarded; one this method throws on is not carried out
+   * (the first node answers with its own "not the leader").
    */
   Invocation.Answered<?> invocation(Object request);
 

@@ -196,8 +196,9 @@ public final class OperationHost extends AbstractBehavior<Object> {
 
   /**
    * A forwarded request: relayed to the leader's host if this node is not the leader, else carried
-   * out here. A leader not listed (not a reachable member, or its host not yet seen) is answered at
-   * once with {@link Forwarding.Reply#unsent}, so the edge redirects as without forwarding.
+   * out here. A leader not listed (not a reachable member, or its host not yet seen), or a request
+   * the kind cannot make an invocation of, is answered at once with {@link Forwarding.Reply#unsent},
+   * so the edge redirects as without forwarding.
    */
   private Behavior<Object> onForward(Forwarding.Request forward) {
     NodeId leader = forward.leader();
@@ -210,8 +211,15 @@ public final class OperationHost extends AbstractBehavior<Object> {
       }
       return this;
     }
-    ProtocolKind kind = runtime.settings().protocols().get(name);
-    Invocation.Answered<?> invocation = ((LeaderServed) kind).invocation(forward.request());
+    Invocation.Answered<?> invocation;
+    try {
+      invocation = ((LeaderServed) runtime.settings().protocols().get(name)).invocation(forward.request());
+    } catch (RuntimeException e) { // a kind's mistake must not stop this host: the first node answers itself
+      getContext().getLog().warn("{} cannot carry out a request forwarded to it ({}): {}", name, forward.request(),
+          e.toString());
+      forward.replyTo().tell(Forwarding.Reply.unsent());
+      return this;
+    }
     String client = forward.request() instanceof ClientRequest c ? c.id().client() : Clients.anonymous();
     if (runtime.tracing()) {
       runtime.tracer().local(name, runtime.node(), CLIENT_EVENT, forward.label()

@@ -41,7 +41,7 @@ class RequestPathSpec {
         "causal=causal-multicast"));
     cluster.awaitAllStarted();
     kvLeader[0] = leaderOf("/kv/kv/warm-up?timeout=1000&redirect=true", "PUT");
-    logLeader[0] = leaderOf("/log/log/topics/warm-up?timeout=1000", "POST");
+    logLeader[0] = leaderOf("/log/log/topics/warm-up?timeout=1000&redirect=true", "POST");
   }
 
   private static NodeId leaderOf(String path, String method) {

@@ -75,7 +75,7 @@ final class LeaderForwarding extends AllDirectives {
       BiFunction<Object, NodeId, Route> inUse) {
     LeaderServed.NotServed<?> notServed = instance.kind() instanceof LeaderServed s ? s.notServed() : null;
     if (notServed == null || !notServed.says(answer) || !forwardToLeader || redirect
-        || !(invocation instanceof Invocation.Answered<?> a)) {
+        || !(invocation instanceof Invocation.Answered<?> a) || a.request() == null) {
       return answered.apply(answer);
     }
     NodeId leader = notServed.leaderIn(answer);

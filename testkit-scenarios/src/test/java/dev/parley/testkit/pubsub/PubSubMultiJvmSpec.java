@@ -190,11 +190,11 @@ class PubSubMultiJvmSpec {
     partitionsOfKey.forEach((key, partitions) -> assertThat(partitions).as("partitions of key " + key).hasSize(1));
   }
 
-  /** The log's Raft leader, as a read at n1 says: n1 if it answers, else where its 307 points. */
+  /** The log's Raft leader, as a read at n1 asking for the redirect says: n1 if it answers, else where its 307 points. */
   private static NodeId leader() {
     NodeId[] leader = {null};
     await("the log's leader known", () -> {
-      NodeClient.Response r = node(1).get("/log/log/topics/events/partitions/0?max=1&timeout=2000");
+      NodeClient.Response r = node(1).get("/log/log/topics/events/partitions/0?max=1&timeout=2000&redirect=true");
       if (r.ok()) {
         leader[0] = FIRST;
       } else if (r.status() == 307) {
