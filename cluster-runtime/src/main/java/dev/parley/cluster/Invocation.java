@@ -29,7 +29,10 @@ public sealed interface Invocation {
       return new Answered<>(downcall, upcall, keyOf, key, fingerprint, request);
     }
 
-    /** The same, carrying {@code request}: what is forwarded to the leader ({@link LeaderServed}), under a fresh key. */
+    /**
+     * The same, carrying {@code request}: what is forwarded to the leader ({@link LeaderServed}),
+     * under a fresh key.
+     */
     public Answered<U> carrying(Object request) {
       return new Answered<>(downcall, upcall, keyOf, key, fingerprint, request);
     }

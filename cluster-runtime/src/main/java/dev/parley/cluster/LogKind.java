@@ -135,7 +135,10 @@ public final class LogKind implements ProtocolKind, LeaderServed {
         .carrying(command);
   }
 
-  /** A call ({@code append}, {@code read}, {@code commit}, {@code positions}) made at another node, keeping its name. */
+  /**
+   * A call ({@code append}, {@code read}, {@code commit}, {@code positions}) made at another
+   * node, keeping its name.
+   */
   @Override
   public Invocation.Answered<?> invocation(Object request) {
     return invocationOf((PartitionedLog.Command) request);

@@ -21,7 +21,8 @@ class ForwardToLeaderOffSpec {
 
   @Test
   void withForwardingOffAFollowerRedirectsEveryRequest() {
-    try (LocalCluster cluster = new LocalCluster(3, data, List.of("raft=raft-kv", "log=partitioned-log"), ProtocolKinds.load(),
+    try (LocalCluster cluster = new LocalCluster(3, data, List.of("raft=raft-kv", "log=partitioned-log"),
+        ProtocolKinds.load(),
         ConfigFactory.parseString("parley.http.forward-to-leader = off").withFallback(LocalCluster.BASE))) {
       cluster.awaitAllStarted();
       List<NodeId> nodes = List.of(NodeId.n(1), NodeId.n(2), NodeId.n(3));
@@ -41,7 +42,8 @@ class ForwardToLeaderOffSpec {
           .containsOnly(200, 307).containsOnlyOnce(200));
       LocalCluster.Response logRedirect = nodes.stream().map(n -> cluster.get(n, "/log/log/topics/t/partitions/0"))
           .filter(r -> r.status() == 307).findFirst().orElseThrow();
-      assertThat(logRedirect.header("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/log/log/topics/t/partitions/0"));
+      assertThat(logRedirect.header("Location"))
+          .hasValueSatisfying(l -> assertThat(l).endsWith("/log/log/topics/t/partitions/0"));
       assertThat(logRedirect.header("Parley-Served-By")).isEmpty();
     }
   }

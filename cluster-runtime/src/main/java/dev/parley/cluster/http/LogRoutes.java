@@ -13,6 +13,7 @@ import dev.parley.cluster.NodeRuntime;
 import dev.parley.cluster.OperationHost;
 import dev.parley.protocols.pubsub.PartitionedLog;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,12 +61,12 @@ final class LogRoutes extends ClientRoutes {
   private Route topicRoutes(String log, String topic) {
     return concat(
         pathEnd(() -> post(() -> entity(Unmarshaller.entityToString(), body ->
-            Params.of("POST /log/{name}/topics/{topic}", List.of("key", "timeout", "redirect"), p -> {
+            Params.of("POST /log/{name}/topics/{topic}", with("key"), p -> {
               String record = requireBody(body);
               return ask(log, p, "append", new LogKind.Append(topic, p.text("key").orElse(null), record));
             })))),
         path(PathMatchers.segment("partitions").slash(PathMatchers.segment()), partition -> get(() ->
-            Params.of("GET /log/{name}/topics/{topic}/partitions/{p}", List.of("from", "max", "timeout", "redirect"), p -> {
+            Params.of("GET /log/{name}/topics/{topic}/partitions/{p}", with("from", "max"), p -> {
               int number = partition(partition);
               long from = p.whole("from", 0, Long.MAX_VALUE, 0);
               int max = (int) p.whole("max", 1, MAX_READ, 100);
@@ -75,15 +76,22 @@ final class LogRoutes extends ClientRoutes {
 
   private Route groupRoutes(String log, String group, String topic) {
     return concat(
-        pathEnd(() -> get(() -> Params.of("GET /log/{name}/groups/{group}/topics/{topic}", List.of("timeout", "redirect"), p ->
+        pathEnd(() -> get(() -> Params.of("GET /log/{name}/groups/{group}/topics/{topic}", with(), p ->
             ask(log, p, "positions", new LogKind.Positions(group, topic))))),
         path(PathMatchers.segment("partitions").slash(PathMatchers.segment()), partition -> post(() ->
             entity(Unmarshaller.entityToString(), body ->
-                Params.of("POST /log/{name}/groups/{group}/topics/{topic}/partitions/{p}", List.of("timeout", "redirect"), p -> {
+                Params.of("POST /log/{name}/groups/{group}/topics/{topic}/partitions/{p}", with(), p -> {
                   int number = partition(partition);
                   long offset = Params.parseWhole("offset", body == null ? "" : body, 0, Long.MAX_VALUE);
                   return ask(log, p, "commit", new LogKind.Commit(group, topic, number, offset));
                 })))));
+  }
+
+  /** The parameters of a route: its {@code own}, and {@code timeout} and {@code redirect}, which every route takes. */
+  private static List<String> with(String... own) {
+    List<String> all = new ArrayList<>(List.of(own));
+    all.addAll(List.of("timeout", "redirect"));
+    return all;
   }
 
   private static int partition(String text) {

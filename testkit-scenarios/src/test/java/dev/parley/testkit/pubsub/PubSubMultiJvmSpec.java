@@ -190,7 +190,10 @@ class PubSubMultiJvmSpec {
     partitionsOfKey.forEach((key, partitions) -> assertThat(partitions).as("partitions of key " + key).hasSize(1));
   }
 
-  /** The log's Raft leader, as a read at n1 asking for the redirect says: n1 if it answers, else where its 307 points. */
+  /**
+   * The log's Raft leader, as a read at n1 asking for the redirect says (not forwarded): n1 if it
+   * answers, else where its 307 points.
+   */
   private static NodeId leader() {
     NodeId[] leader = {null};
     await("the log's leader known", () -> {
