@@ -21,11 +21,11 @@ import dev.parley.protocols.core.WireMessage;
 import dev.parley.protocols.core.WriteAhead;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.pcollections.TreePMap;
+import org.slf4j.Logger;
 
 /**
  * Centralised lock server with a persistent log, leases and fencing tokens (the notes' "centralized"
@@ -60,6 +60,10 @@ import org.pcollections.TreePMap;
  * the release), one per entry under contention (release, next grant and the requests that came
  * meanwhile, as one atomic write of a {@link Handover} and its {@link Enqueued} events); snapshots
  * every 1,000 events with older events deleted.
+ *
+ * <p>Here: the vocabulary, the durable {@link State} and the journal plumbing; how each request,
+ * release and lease end changes the state, and the grants and leases that follow a write, are in
+ * {@link LockRequests}.
  */
 public class LockServer
     extends EventSourcedBehavior<LockServer.Command, LockServer.Event, LockServer.State> {
@@ -257,18 +261,7 @@ public class LockServer
     }
   }
 
-  private static final String LEASE = "lease";
-
-  private final Peers<LockClient.Command> clients;
-  private final NodeEnv env;
-  private final ActorRef<MutexUpcall> listener;
-  private final Settings settings;
-  private final ActorContext<Command> context;
-  private final TimerScheduler<Command> timers;
-  private final WriteAhead<Command, Event, State> writes;
-  /** Requests arrived while the lock is held, not yet written (group commit), in order. */
-  private final WriteAhead<Command, Event, State>.Batch<Enqueued> requests;
-  private Instant leaseUntil;
+  private final LockRequests requests;
 
   /**
    * A lock server for the lock named {@code lockName} (its persistence id), granting to the members
@@ -276,13 +269,14 @@ public class LockServer
    */
   public static Behavior<Command> create(String lockName, Peers<LockClient.Command> clients, NodeEnv env,
       ActorRef<MutexUpcall> listener, Settings settings) {
-    return Durable.of((context, timers) -> new LockServer(lockName, clients, env, listener, settings, context, timers));
+    return Durable.of((context, timers) ->
+        new LockServer(lockName, clients, env, listener, settings, context, timers, LockRequests::new));
   }
 
-  /** How a variant of the server is made (the broken ones of the specs subclass it). */
+  /** How the server's handling of requests is made (the broken variants of the specs subclass it). */
   interface Variant {
-    LockServer make(String lockName, Peers<LockClient.Command> clients, NodeEnv env, ActorRef<MutexUpcall> listener,
-        Settings settings, ActorContext<Command> context, TimerScheduler<Command> timers);
+    LockRequests make(Peers<LockClient.Command> clients, NodeEnv env, ActorRef<MutexUpcall> listener,
+        Settings settings, Logger log, TimerScheduler<Command> timers, WriteAhead<Command, Event, State> writes);
   }
 
   /**
@@ -291,7 +285,7 @@ public class LockServer
    */
   public static Behavior<Object> inGroup(NodeId server, String lockName, Settings serverSettings,
       LockClient.Settings clientSettings, Peers<Object> peers, NodeEnv env, ActorRef<MutexUpcall> listener) {
-    return inGroup(server, lockName, serverSettings, clientSettings, peers, env, listener, LockServer::new);
+    return inGroup(server, lockName, serverSettings, clientSettings, peers, env, listener, LockRequests::new);
   }
 
   static Behavior<Object> inGroup(NodeId server, String lockName, Settings serverSettings,
@@ -300,24 +294,17 @@ public class LockServer
     if (peers.self().equals(server)) {
       Peers<LockClient.Command> clients = peers.map((id, ref) -> ref.narrow());
       return Durable.<Command>of((context, timers) ->
-          variant.make(lockName, clients, env, listener, serverSettings, context, timers)).unsafeCast();
+          new LockServer(lockName, clients, env, listener, serverSettings, context, timers, variant)).unsafeCast();
     }
     ActorRef<LockServer.Command> ref = peers.ref(server).narrow();
     return LockClient.create(ref, env, listener, clientSettings).unsafeCast();
   }
 
-  LockServer(String lockName, Peers<LockClient.Command> clients, NodeEnv env, ActorRef<MutexUpcall> listener,
-      Settings settings, ActorContext<Command> context, TimerScheduler<Command> timers) {
+  private LockServer(String lockName, Peers<LockClient.Command> clients, NodeEnv env, ActorRef<MutexUpcall> listener,
+      Settings settings, ActorContext<Command> context, TimerScheduler<Command> timers, Variant variant) {
     super(PersistenceId.of("lock-server", Objects.requireNonNull(lockName, "lockName")));
-    this.clients = clients;
-    this.env = env;
-    this.listener = listener;
-    this.settings = settings;
-    this.context = context;
-    this.timers = timers;
-    this.writes = new WriteAhead<>(Effect());
-    this.requests = writes.batch(timers, new Commit(), settings.commitWindow(),
-        (state, waiting) -> List.copyOf(waiting));
+    this.requests = variant.make(clients, env, listener, settings, context.getLog(), timers,
+        new WriteAhead<>(Effect()));
   }
 
   @Override
@@ -334,11 +321,11 @@ public class LockServer
   public CommandHandler<Command, Event, State> commandHandler() {
     return newCommandHandlerBuilder()
         .forAnyState()
-        .onCommand(LockRequest.class, this::onRequest)
-        .onCommand(LockRelease.class, this::onRelease)
-        .onCommand(LeaseEnded.class, this::onLeaseEnded)
-        .onCommand(Commit.class, this::onCommit)
-        .onCommand(GetStatus.class, this::onGetStatus)
+        .onCommand(LockRequest.class, requests::onRequest)
+        .onCommand(LockRelease.class, requests::onRelease)
+        .onCommand(LeaseEnded.class, requests::onLeaseEnded)
+        .onCommand(Commit.class, requests::onCommit)
+        .onCommand(GetStatus.class, requests::onGetStatus)
         .build();
   }
 
@@ -350,136 +337,7 @@ public class LockServer
   @Override
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), state -> startLease(state.holder()))
+        .onSignal(RecoveryCompleted.instance(), state -> requests.startLease(state.holder()))
         .build();
-  }
-
-  private Effect<Event, State> onRequest(State state, LockRequest r) {
-    NodeId client = r.client();
-    if (!clients.contains(client) || client.equals(clients.self())) {
-      context.getLog().warn("lock request from {}, which is not a client of this server", client);
-      return Effect().none();
-    }
-    Holder holder = state.holder();
-    if (holder != null && holder.client().equals(client)) {
-      if (r.requestId() == holder.requestId()) {
-        sendGrant(holder); // a retry: the grant may have been lost
-        return Effect().none();
-      }
-      if (r.requestId() > holder.requestId()) { // its release was lost, and it asks again
-        return change(state, List.of(new Handover(holder.token(), false), new Enqueued(client, r.requestId())));
-      }
-      return Effect().none();
-    }
-    Long arrived = arrived(client);
-    if (r.requestId() <= state.latest(client) || (arrived != null && r.requestId() <= arrived)) {
-      if (arrived == null && state.waiting(client) == null && r.requestId() == state.latest(client)) {
-        // served and over (its lease ended, or it was withdrawn): a client still waiting lost the grant
-        clients.tell(client, new LockClient.Served(r.requestId()));
-      }
-      return Effect().none(); // a copy of a request already queued or served
-    }
-    requests.withdraw(e -> e.client().equals(client));
-    Waiter queued = state.waiting(client);
-    if (queued != null) {
-      return change(state, List.of(new Withdrawn(client, queued.requestId()), new Enqueued(client, r.requestId())));
-    }
-    if (holder == null || settings.commitWindow().isZero()) {
-      return change(state, List.of(new Enqueued(client, r.requestId())));
-    }
-    requests.take(new Enqueued(client, r.requestId())); // written with the next release, or when the window ends
-    return requests.due(state);
-  }
-
-  /** The id of {@code client}'s request arrived but not yet written, or null. */
-  private Long arrived(NodeId client) {
-    for (Enqueued e : requests.waiting()) {
-      if (e.client().equals(client)) {
-        return e.requestId();
-      }
-    }
-    return null;
-  }
-
-  private Effect<Event, State> onCommit(State state, Commit c) {
-    return requests.waiting().isEmpty() ? Effect().none() : change(state, List.of());
-  }
-
-  private Effect<Event, State> onRelease(State state, LockRelease r) {
-    Holder holder = state.holder();
-    if (holder != null && holder.client().equals(r.client()) && holder.requestId() == r.requestId()) {
-      return change(state, List.of(new Handover(holder.token(), false)));
-    }
-    Waiter queued = state.waiting(r.client());
-    if (queued != null && queued.requestId() == r.requestId()) {
-      return change(state, List.of(new Withdrawn(r.client(), r.requestId())));
-    }
-    Long arrived = arrived(r.client());
-    if (arrived != null && arrived == r.requestId()) {
-      requests.withdraw(e -> e.client().equals(r.client())); // withdrawn before it was written
-    }
-    return Effect().none(); // a late copy, or the release of a lease that already ended
-  }
-
-  private Effect<Event, State> onLeaseEnded(State state, LeaseEnded e) {
-    Holder holder = state.holder();
-    if (holder == null || holder.token() != e.token()) {
-      return Effect().none();
-    }
-    context.getLog().info("lease of {} (token {}) ended", holder.client(), holder.token());
-    return change(state, List.of(new Handover(holder.token(), true)));
-  }
-
-  private Effect<Event, State> onGetStatus(State state, GetStatus q) {
-    Holder h = state.holder();
-    q.replyTo()
-        .tell(
-            new Status(
-                h == null ? null : h.client(),
-                h == null ? 0 : h.token(),
-                h == null ? null : leaseUntil,
-                state.queue().stream().map(Waiter::client).toList(),
-                requests.waiting().stream().map(Enqueued::client).toList(),
-                state.lastToken()));
-    return Effect().none();
-  }
-
-  /**
-   * Persists, in one write, the requests not yet written and then {@code events}; afterwards reports
-   * the requests now queued and tells a new holder.
-   */
-  Effect<Event, State> change(State before, List<Event> events) {
-    List<Event> all = new ArrayList<>(requests.waiting());
-    all.addAll(events);
-    return requests.write(before, events, after -> {
-      long arrival = before.arrivals();
-      for (Event e : all) {
-        if (e instanceof Enqueued queued) {
-          listener.tell(new Requested(queued.client(), ++arrival));
-        }
-      }
-      Holder was = before.holder();
-      Holder now = after.holder();
-      if (now == null) {
-        timers.cancel(LEASE);
-        leaseUntil = null;
-      } else if (was == null || was.token() != now.token()) {
-        startLease(now);
-        sendGrant(now);
-      }
-    });
-  }
-
-  void startLease(Holder holder) {
-    if (holder == null) {
-      return;
-    }
-    leaseUntil = env.now().plus(settings.lease());
-    timers.startSingleTimer(LEASE, new LeaseEnded(holder.token()), settings.lease());
-  }
-
-  void sendGrant(Holder holder) {
-    clients.tell(
-        holder.client(), new LockClient.LockGrant(holder.requestId(), holder.token(), leaseUntil));
   }
 }

@@ -4,14 +4,15 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.BehaviorInterceptor;
 import akka.actor.typed.TypedActorContext;
-import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.persistence.typed.javadsl.Effect;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
+import dev.parley.protocols.core.WriteAhead;
 import java.util.List;
+import org.slf4j.Logger;
 
 /**
  * The deliberately broken lock server the specs use as a negative control: the production server
@@ -57,21 +58,23 @@ public final class BrokenLocks {
     }
   }
 
-  private static final class GrantingEarly extends LockServer {
+  /** The server's handling of requests with its one method that differs: it grants before the write. */
+  private static final class GrantingEarly extends LockRequests {
 
-    GrantingEarly(String lockName, Peers<LockClient.Command> clients, NodeEnv env, ActorRef<MutexUpcall> listener,
-        Settings settings, ActorContext<Command> context, TimerScheduler<Command> timers) {
-      super(lockName, clients, env, listener, settings, context, timers);
+    GrantingEarly(Peers<LockClient.Command> clients, NodeEnv env, ActorRef<MutexUpcall> listener,
+        LockServer.Settings settings, Logger log, TimerScheduler<LockServer.Command> timers,
+        WriteAhead<LockServer.Command, LockServer.Event, LockServer.State> writes) {
+      super(clients, env, listener, settings, log, timers, writes);
     }
 
     @Override
-    Effect<Event, State> change(State before, List<Event> events) {
-      State after = before;
-      for (Event e : events) {
-        after = eventHandler().apply(after, e);
+    Effect<LockServer.Event, LockServer.State> change(LockServer.State before, List<LockServer.Event> events) {
+      LockServer.State after = before;
+      for (LockServer.Event e : events) {
+        after = after.apply(e);
       }
-      Holder was = before.holder();
-      Holder now = after.holder();
+      LockServer.Holder was = before.holder();
+      LockServer.Holder now = after.holder();
       if (now != null && (was == null || was.token() != now.token())) {
         startLease(now);
         sendGrant(now); // the bug: the grant leaves before the write that records it
