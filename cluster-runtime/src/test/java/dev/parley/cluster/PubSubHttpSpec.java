@@ -78,6 +78,7 @@ class PubSubHttpSpec {
     assertThat(reused.status()).isEqualTo(409);
     assertThat(reused.body().get("conflict").asText()).isEqualTo("id-reused");
     assertThat(reused.body().get("error").asText()).contains("seq 2 was published with another topic, key or payload");
+    assertThat(reused.body().get("goOnAbove").asLong()).isEqualTo(3);
     LocalCluster.Response gap = cluster.post(N2, "/pubsub/pubsub/topics/orders?publisher=shop&seq=9", "x");
     assertThat(gap.status()).isEqualTo(409);
     assertThat(gap.body().get("expected").asLong()).isEqualTo(4);

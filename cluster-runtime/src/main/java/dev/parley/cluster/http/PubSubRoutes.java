@@ -122,7 +122,7 @@ final class PubSubRoutes extends ClientRoutes {
           }
           if (reply instanceof TopicBroker.SeqReused r) {
             return respond(StatusCodes.CONFLICT, Map.of("error", r.reason(), "conflict", "id-reused",
-                "publisher", r.publisherId(), "seq", r.seq()));
+                "publisher", r.publisherId(), "seq", r.seq(), "goOnAbove", r.goOnAbove()));
           }
           if (reply instanceof TopicBroker.OutOfOrder o) {
             return respond(StatusCodes.CONFLICT, Map.of("error", "publisher " + o.publisherId() + " sent seq "

@@ -112,14 +112,14 @@ class BrokerPublishing {
                   + "payload; this message was not published (a retry repeats its message exactly)"
               : "publisher " + p.publisherId() + "'s seq " + p.seq() + " was published, but is older than the last "
                   + BrokerState.REMEMBERED + " this broker remembers, so whether this is the same message cannot be "
-                  + "told; it was not published again"));
+                  + "told; it was not published again", lastSeq(state, p.publisherId())));
       return false;
     }
     long last = lastSeq(state, p.publisherId());
     if (last == 0 && !state.knows(p.publisherId())) {
       long floor = state.expiredFloor(p.publisherId());
       if (p.seq() != 0 && p.seq() <= floor) {
-        answer(p, new SeqReused(p.publisherId(), p.seq(), expiry.refusal(p.publisherId(), p.seq(), floor)));
+        answer(p, new SeqReused(p.publisherId(), p.seq(), expiry.refusal(p.publisherId(), p.seq(), floor), floor));
         return false;
       }
       last = floor;
@@ -129,7 +129,7 @@ class BrokerPublishing {
         .equals(BrokerState.fingerprint(p.topic(), p.key(), p.payload()))) {
       answer(p, new SeqReused(p.publisherId(), p.seq(), "publisher " + p.publisherId()
           + "'s seq " + p.seq() + " is being published with another topic, key or payload; this message was not "
-          + "published (a retry repeats its message exactly)"));
+          + "published (a retry repeats its message exactly)", last));
       return false;
     }
     if (p.seq() != 0 && p.seq() <= last) { // a copy of one not written yet: acknowledged with it, never before

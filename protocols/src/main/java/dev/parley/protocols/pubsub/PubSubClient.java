@@ -32,10 +32,10 @@ import java.util.TreeMap;
  * message, or the broker forgot this publisher and cannot tell whether it took the message) is no
  * longer sent and is handed back to the application ({@link PublishRefused}) rather than published
  * again under a new number, since the broker may have published it already and publishing it again
- * could deliver it twice; when the refusal names a number to go on above ({@link
- * PublisherExpiry#goOnAbove}), the client numbers its next publishes above it, so they are taken.
- * Its subscription
- * (named after the node) is opened with a retried {@link TopicBroker.Subscribe}; it delivers message
+ * could deliver it twice; the client numbers its next publishes above the number the refusal names
+ * ({@code goOnAbove}: the highest the broker holds as used by this publisher), so they are taken (a
+ * client restarted with its numbering back at 1 learns so where to go on). Its subscription (named
+ * after the node) is opened with a retried {@link TopicBroker.Subscribe}; it delivers message
  * number {@code n} of the subscription only once it has delivered {@code n - 1}: copies are dropped,
  * messages that overtook a lost one are held back until the broker resends it. It acknowledges
  * cumulatively what it has delivered, once per push. A live subscription ({@link ListenTo}: at most
@@ -226,12 +226,12 @@ public final class PubSubClient extends AbstractBehavior<Object> {
 
   /**
    * A refused publish: no longer sent, handed back to the application once; numbering goes on above
-   * the number the refusal names, if it names one.
+   * the number the refusal names.
    */
   private Behavior<Object> onSeqReused(TopicBroker.SeqReused refused) {
     TopicBroker.Publish publish = id.equals(refused.publisherId()) ? unacknowledged.remove(refused.seq()) : null;
     if (publish != null) {
-      PublisherExpiry.goOnAbove(refused).ifPresent(floor -> lastSeq = Math.max(lastSeq, floor));
+      lastSeq = Math.max(lastSeq, refused.goOnAbove());
       upcalls.tell(new PublishRefused(id, refused.seq(), new PublishTo(publish.topic(), publish.key(),
           publish.payload()), refused.reason()));
     }

@@ -2,9 +2,6 @@ package dev.parley.protocols.pubsub;
 
 import dev.parley.protocols.core.NameBuckets;
 import dev.parley.protocols.core.WireMessage;
-import java.util.OptionalLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * When the {@link TopicBroker} forgets a publisher (client sessions, as the replicated stores'
@@ -55,28 +52,14 @@ public record PublisherExpiry(long afterMessages, int buckets) implements WireMe
 
   /**
    * The reason of the {@link TopicBroker.SeqReused} refusing {@code seq} of {@code publisherId}, a
-   * publisher the broker does not know, as not above {@code floor}: it names the number to go on
-   * above, which {@link #goOnAbove} reads back.
+   * publisher the broker does not know, as not above {@code floor} (the refusal's {@code goOnAbove}).
    */
   String refusal(String publisherId, long seq, long floor) {
     return "publisher " + publisherId + " is not known to this broker, and seq " + seq + " is not above " + floor
         + ", the highest seq of the expired publishers it cannot tell this one from: if this publisher expired"
         + " (nothing from it while " + afterMessages + " other messages were accepted), this message may have been"
-        + " published already, and it was not published now. " + GO_ON + floor
-        + " (a new one may start there, or take another publisher id)";
-  }
-
-  private static final String GO_ON = "A publisher that goes on numbers its next message above ";
-  private static final Pattern GO_ON_ABOVE = Pattern.compile(Pattern.quote(GO_ON) + "(\\d+)");
-
-  /**
-   * The number {@code refused} names to go on above, if the broker refused it for its publisher's
-   * expiry ({@link #refusal}); empty if it refused it for another reason (a number published with
-   * another message).
-   */
-  public static OptionalLong goOnAbove(TopicBroker.SeqReused refused) {
-    Matcher m = GO_ON_ABOVE.matcher(refused.reason() == null ? "" : refused.reason());
-    return m.find() ? OptionalLong.of(Long.parseLong(m.group(1))) : OptionalLong.empty();
+        + " published already, and it was not published now. A publisher that goes on numbers its next message"
+        + " above " + floor + " (a new one may start there, or take another publisher id)";
   }
 
   /** How many accepted messages apart the broker looks for expired publishers. */

@@ -209,10 +209,12 @@ public final class TopicBroker {
 
   /**
    * Not published: {@code publisherId}'s {@code seq} was published already with another topic, key or
-   * payload, or is too old for the broker to tell ({@code reason} says which). A retry repeats its
-   * message exactly; a new message takes the next number.
+   * payload, or is too old for the broker to tell, or its publisher was forgotten ({@code reason}
+   * says which). A retry repeats its message exactly; a new message takes a number above {@code
+   * goOnAbove}, the highest number the broker holds as used by this publisher (0 from a broker of
+   * before this field: the publisher then learns nothing to go on from).
    */
-  public record SeqReused(String publisherId, long seq, String reason) implements Reply {}
+  public record SeqReused(String publisherId, long seq, String reason, long goOnAbove) implements Reply {}
 
   /** The subscription is open; its messages up to {@code acked} are acknowledged already. */
   public record Subscribed(String subscriberId, String topic, boolean durable, long acked) implements Reply {}

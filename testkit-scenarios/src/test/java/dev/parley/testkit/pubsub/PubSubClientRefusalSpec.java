@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * expired, so a new publisher's first message (number 1) is refused. The refusal reaches the
  * application once, with the message and the broker's reason (not silently dropped, not resent
  * forever); the client then numbers above the floor the refusal names, so the message told again is
- * taken and delivered to a subscriber exactly once, as are the client's later messages.
+ * taken and delivered to a subscriber exactly once, as are the client's later messages. A client
+ * restarted with its numbering back at 1 learns from its first refusal where to go on.
  */
 class PubSubClientRefusalSpec {
 
@@ -67,5 +68,37 @@ class PubSubClientRefusalSpec {
         .map(PubSubChecker.Got::payload).toList()).as("each delivered once, in order")
         .containsExactly("s1-first", "s1-second");
     assertThat(sim.upcalls(S1, PublishRefused.class)).hasSize(1);
+  }
+
+  @Test
+  void aRestartedPublisherLearnsFromItsFirstRefusalWhereToGoOn() {
+    Simulation<Object> sim = PubSubRuns.builder(PubSubRuns.BROKER_SETTINGS, FaultPlan.none()).seed(11).build();
+    sim.tell(S2, new SubscribeTo(TOPIC, Filter.ALL, true, true));
+    sim.runUntil(v -> !v.upcalls(S2, TopicBroker.Subscribed.class).isEmpty());
+    for (int i = 1; i <= 3; i++) { // one at a time: tells at the same instant reach the client in any order
+      int published = i;
+      sim.tell(P1, new PublishTo(TOPIC, "k", "before-" + i));
+      sim.runUntil(v -> v.upcalls(P1, Published.class).size() == published);
+    }
+    sim.crash(sim.elapsed(), P1);
+    sim.restart(sim.elapsed().plus(PubSubRuns.ms(10)), P1);
+    sim.runFor(PubSubRuns.ms(50));
+
+    PublishTo after = new PublishTo(TOPIC, "k", "after-1");
+    sim.tell(P1, after); // numbered 1 again by the restarted client: the broker holds 1 to 3 as used
+    sim.runUntil(v -> !v.upcalls(P1, PublishRefused.class).isEmpty());
+    PublishRefused refused = sim.upcalls(P1, PublishRefused.class).get(0);
+    assertThat(refused.seq()).isEqualTo(1);
+    assertThat(refused.publish()).isEqualTo(after);
+    assertThat(refused.reason()).contains("published with another topic, key or payload");
+
+    sim.tell(P1, refused.publish());
+    sim.runUntil(v -> v.upcalls(P1, Published.class).size() == 4);
+    assertThat(sim.upcalls(P1, Published.class).get(3)).isEqualTo(new Published("p1", 4));
+    sim.runUntil(v -> PubSubRuns.received(sim, S2).stream().filter(g -> g.publisherId().equals("p1")).count() == 4);
+    assertThat(PubSubRuns.received(sim, S2).stream().filter(g -> g.publisherId().equals("p1"))
+        .map(PubSubChecker.Got::payload).toList()).as("each delivered once, in order")
+        .containsExactly("before-1", "before-2", "before-3", "after-1");
+    assertThat(sim.upcalls(P1, PublishRefused.class)).hasSize(1);
   }
 }

@@ -84,7 +84,7 @@ class PubSubWireFormatSpec {
         new TopicBroker.PublishLiveBatch(List.of(new TopicBroker.PublishLive("p1/live", 4, "orders", null, "tick"))),
         new TopicBroker.AckBatch(List.of(new TopicBroker.Ack("s1", 4), new TopicBroker.Ack("s2", 1))),
         new PublisherExpiry(500, 1024),
-        new TopicBroker.SeqReused("p1", 2, "publisher p1's seq 2 was published with another payload"),
+        new TopicBroker.SeqReused("p1", 2, "publisher p1's seq 2 was published with another payload", 7),
         new PubSubClient.PublishTo("orders", "a1", "x"),
         new PubSubClient.SubscribeTo("orders", filter, true, false),
         new PubSubClient.ListenTo("orders", filter),
