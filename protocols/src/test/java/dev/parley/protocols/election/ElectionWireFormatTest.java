@@ -48,7 +48,7 @@ class ElectionWireFormatTest {
         new ElectionStatus(N1, Role.FOLLOWER, N2, 7, new TreeSet<>(Set.of(NodeId.n(3)))),
         new ElectionStatus(N1, Role.ELECTING, null, 0, new TreeSet<>()),
         new Bully.Election(N1, 3), new Bully.Answer(N2, 3), new Bully.Coordinator(N2, 4), new Bully.Alive(N2, 4),
-        new RingElection.Election(N1, 9, N2, 3), new RingElection.Elected(N1, 10, N2, 4), new RingElection.Ack(N2, 9),
+        new RingElection.Election(N1, 9, N2, 3, new TreeSet<>(Set.of(N1))), new RingElection.Elected(N1, 10, N2, 4), new RingElection.Ack(N2, 9),
         new ZooKeeperElection.Notification(N1, ZooKeeperElection.Phase.LOOKING, 2, vote, 1),
         new ZooKeeperElection.NewEpoch(N2, 5), new ZooKeeperElection.EpochAccepted(5, N2),
         new ZooKeeperElection.Disk(5, N2, 100), new ZooKeeperElection.Disk(0, null, 0),
