@@ -118,19 +118,28 @@ final class FailoverTrace {
     runs.forEach(r -> System.err.printf(" %.0f %s", r.nanos() / 1e6, r.killed()));
     System.err.println();
     for (Run r : runs) {
-      double ms = r.nanos() / 1e6;
-      if (ms <= 2 * medianMillis) {
-        continue;
+      if (r.nanos() / 1e6 > 2 * medianMillis) {
+        print(row, r, medianMillis);
       }
-      System.err.printf("%n  TRACE %s, run %d: %.0f ms (median %.0f), killed %s, restarted before: %s%n",
-          row, r.run(), ms, medianMillis, r.killed(), r.restarted());
-      late(r);
-      for (Event e : r.events()) {
-        boolean inRun = e.at() >= 0 && e.at() <= r.nanos();
-        boolean protocol = e.kind().equals("send") || e.kind().equals("recv");
-        if ((!protocol && e.at() >= -3_000_000_000L) || (inRun && protocol && !routine(e.text()))) {
-          System.err.printf("    %+6.0f ms  %-4s %-11s %s%n", e.at() / 1e6, e.node(), e.kind(), e.text());
-        }
+    }
+  }
+
+  /** Prints the last run (one that found no agreement). */
+  synchronized void reportLast(String row) {
+    if (!runs.isEmpty()) {
+      print(row, runs.get(runs.size() - 1), Double.NaN);
+    }
+  }
+
+  private static void print(String row, Run r, double medianMillis) {
+    System.err.printf("%n  TRACE %s, run %d: %.0f ms (median %.0f), killed %s, restarted before: %s%n",
+        row, r.run(), r.nanos() / 1e6, medianMillis, r.killed(), r.restarted());
+    late(r);
+    for (Event e : r.events()) {
+      boolean inRun = e.at() >= 0 && e.at() <= r.nanos();
+      boolean protocol = e.kind().equals("send") || e.kind().equals("recv");
+      if ((!protocol && e.at() >= -3_000_000_000L) || (inRun && protocol && !routine(e.text()))) {
+        System.err.printf("    %+6.0f ms  %-4s %-11s %s%n", e.at() / 1e6, e.node(), e.kind(), e.text());
       }
     }
   }

@@ -24,6 +24,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
@@ -46,7 +47,22 @@ final class ParleyFailover {
    * killed node's old incarnation leaves the membership when its new incarnation joins.
    */
   private static final Config NO_DOWNING =
-      ConfigFactory.parseString(ClusterNodes.TIGHT + "akka.cluster.downing-provider-class = \"\"\n");
+      ConfigFactory.parseString(ClusterNodes.TIGHT + "akka.cluster.downing-provider-class = \"\"\n")
+          .withFallback(nodeTransport());
+
+  /**
+   * Artery's advanced settings (reconnect and handshake timers) as a Parley node has them: the node
+   * configuration's, the project's application.conf (docs/cluster.md).
+   */
+  private static Config nodeTransport() {
+    Config node = ConfigFactory.parseResources(ParleyFailover.class.getClassLoader(), "parley/application.conf");
+    if (!node.hasPath("akka.remote.artery.advanced")) {
+      throw new IllegalStateException("the node configuration parley/application.conf (the project's "
+          + "application.conf) is not on the benchmarks' classpath or has no akka.remote.artery.advanced: "
+          + "build with mvn -pl benchmarks -am compile");
+    }
+    return node.withOnlyPath("akka.remote.artery.advanced");
+  }
 
   private ParleyFailover() {}
 
@@ -116,7 +132,16 @@ final class ParleyFailover {
           trace.killed();
         }
         ActorSystem<?> killed = c.kill(index);
-        long agreed = watch.awaitAgreement(TIMEOUT);
+        long agreed;
+        try {
+          agreed = watch.awaitAgreement(TIMEOUT);
+        } catch (TimeoutException e) {
+          if (trace != null) {
+            trace.ended(run, leader.name(), System.nanoTime() - start);
+            trace.reportLast(times.system + ", N=" + n + ", no agreement within " + TIMEOUT);
+          }
+          throw e;
+        }
         if (run > 0) {
           times.add(agreed - start);
         }
