@@ -33,7 +33,8 @@ import java.util.stream.IntStream;
  * node names the same new leader; the killed node is then restarted and the group left to settle
  * before the next run. In one JVM (a {@link LocalGroup} of real actors and timers, the in-memory
  * journal), and on Akka Cluster nodes (one ActorSystem per node on loopback, messages over Artery
- * as CBOR, an H2 journal per node; the leader's system cut off and terminated without leaving).
+ * as CBOR with the node configuration's reconnect timers, an H2 journal per node; the leader's system
+ * cut off and terminated without leaving), optionally traced ({@link FailoverTrace}).
  */
 final class ParleyFailover {
 

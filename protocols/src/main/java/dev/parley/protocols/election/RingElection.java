@@ -34,10 +34,11 @@ import java.util.TreeSet;
  * A token whose candidate is skipped would go round and be dropped at the first node that already
  * passed it on, and the election would wait for {@code electionTimeout}: a token names the nodes it
  * skipped in its {@code down}, a node that skips the token's candidate puts itself forward instead,
- * and a node whose highest candidate passed on is named down forgets it. A participant that sees no result within
- * {@code electionTimeout} (the token died with a node) starts over. The leader sends {@link
- * Alive} every {@code heartbeat}; a follower that hears nothing for {@code leaderTimeout} starts an
- * election. A starting node listens for one {@code leaderTimeout} and follows the leader it hears.
+ * and a node whose highest candidate passed on is named down forgets it. A participant that sees no
+ * result within {@code electionTimeout} (the token died with a node) starts over. The leader sends
+ * {@link Alive} every {@code heartbeat}; a follower that hears nothing for {@code leaderTimeout}
+ * starts an election. A starting node listens for one {@code leaderTimeout} and follows the leader it
+ * hears.
  *
  * <p>The election token also carries the highest epoch seen by the nodes it passed, so the winner's
  * epoch, one more, is above every epoch its ring knows. Guarantees: with one initiator and no crash
