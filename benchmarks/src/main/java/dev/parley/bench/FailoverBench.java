@@ -43,6 +43,17 @@ final class FailoverBench implements Runnable {
   @Option(names = "--no-cluster", description = "skip Parley on Akka Cluster nodes")
   boolean noCluster;
 
+  @Option(names = "--elections", split = ",", description = "which of Parley's elections: ${COMPLETION-CANDIDATES} "
+      + "(default all)")
+  List<ParleyElections> elections = List.of(ParleyElections.values());
+
+  @Option(names = "--no-one-jvm", description = "skip Parley in one JVM")
+  boolean noOneJvm;
+
+  @Option(names = "--trace", description = "on Akka Cluster nodes, record every election message and remoting "
+      + "event, and print for each run over twice the median what its election waited on")
+  boolean trace;
+
   @Option(names = "--no-peers", description = "skip the singleton, Curator and Ratis")
   boolean noPeers;
 
@@ -63,7 +74,7 @@ final class FailoverBench implements Runnable {
       List<FailoverTimes> parley = new ArrayList<>();
       ActorTestKit kit = ParleyFailover.testKit();
       try {
-        for (ParleyElections e : ParleyElections.values()) {
+        for (ParleyElections e : noOneJvm ? List.<ParleyElections>of() : elections) {
           for (int n : sizes) {
             attempt(parley, "Parley " + e.label + ", one JVM", n, () -> ParleyFailover.inOneJvm(kit, e, n, runs));
           }
@@ -72,10 +83,10 @@ final class FailoverBench implements Runnable {
         kit.shutdownTestKit();
       }
       if (!noCluster) {
-        for (ParleyElections e : ParleyElections.values()) {
+        for (ParleyElections e : elections) {
           for (int n : sizes) {
             attempt(parley, "Parley " + e.label + ", Akka Cluster nodes", n,
-                () -> ParleyFailover.onClusterNodes(e, n, runs, data));
+                () -> ParleyFailover.onClusterNodes(e, n, runs, data, trace));
           }
         }
       }

@@ -24,6 +24,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
@@ -32,7 +33,8 @@ import java.util.stream.IntStream;
  * node names the same new leader; the killed node is then restarted and the group left to settle
  * before the next run. In one JVM (a {@link LocalGroup} of real actors and timers, the in-memory
  * journal), and on Akka Cluster nodes (one ActorSystem per node on loopback, messages over Artery
- * as CBOR, an H2 journal per node; the leader's system cut off and terminated without leaving).
+ * as CBOR with the node configuration's reconnect timers, an H2 journal per node; the leader's system
+ * cut off and terminated without leaving), optionally traced ({@link FailoverTrace}).
  */
 final class ParleyFailover {
 
@@ -46,7 +48,22 @@ final class ParleyFailover {
    * killed node's old incarnation leaves the membership when its new incarnation joins.
    */
   private static final Config NO_DOWNING =
-      ConfigFactory.parseString(ClusterNodes.TIGHT + "akka.cluster.downing-provider-class = \"\"\n");
+      ConfigFactory.parseString(ClusterNodes.TIGHT + "akka.cluster.downing-provider-class = \"\"\n")
+          .withFallback(nodeTransport());
+
+  /**
+   * Artery's advanced settings (reconnect and handshake timers) as a Parley node has them: the node
+   * configuration's, the project's application.conf (docs/cluster.md).
+   */
+  private static Config nodeTransport() {
+    Config node = ConfigFactory.parseResources(ParleyFailover.class.getClassLoader(), "parley/application.conf");
+    if (!node.hasPath("akka.remote.artery.advanced")) {
+      throw new IllegalStateException("the node configuration parley/application.conf (the project's "
+          + "application.conf) is not on the benchmarks' classpath or has no akka.remote.artery.advanced: "
+          + "build with mvn -pl benchmarks -am compile");
+    }
+    return node.withOnlyPath("akka.remote.artery.advanced");
+  }
 
   private ParleyFailover() {}
 
@@ -87,9 +104,11 @@ final class ParleyFailover {
   }
 
   /** The same on {@code n} Akka Cluster nodes of this JVM. */
-  static FailoverTimes onClusterNodes(ParleyElections election, int n, int runs, Path dataDir) throws Exception {
+  static FailoverTimes onClusterNodes(ParleyElections election, int n, int runs, Path dataDir, boolean traced)
+      throws Exception {
     FailoverTimes times = new FailoverTimes("Parley " + election.label + ", Akka Cluster nodes", election.settings, n);
     LeaderWatch watch = new LeaderWatch();
+    FailoverTrace trace = traced ? new FailoverTrace() : null;
     String group = "cluster-" + election.name().toLowerCase() + "-" + GROUPS.incrementAndGet();
     List<NodeId> nodes = nodes(n);
     Set<NodeId> all = Set.copyOf(nodes);
@@ -98,7 +117,7 @@ final class ParleyFailover {
     ClusterNodes[] cluster = new ClusterNodes[1];
     cluster[0] = new ClusterNodes("parley", n,
         i -> durable ? NO_DOWNING.withFallback(Journal.h2(dir.resolve(nodes.get(i).name()))) : NO_DOWNING,
-        i -> node(cluster[0], i, nodes, durable, election, group, watch));
+        i -> node(cluster[0], i, nodes, durable, election, group, watch, trace));
     try (ClusterNodes c = cluster[0]) {
       c.startAll();
       c.awaitAllUp(Duration.ofSeconds(60));
@@ -110,41 +129,68 @@ final class ParleyFailover {
         watch.forget(leader);
         watch.watch(live);
         long start = System.nanoTime();
+        if (trace != null) {
+          trace.killed();
+        }
         ActorSystem<?> killed = c.kill(index);
-        long agreed = watch.awaitAgreement(TIMEOUT);
+        long agreed;
+        try {
+          agreed = watch.awaitAgreement(TIMEOUT);
+        } catch (TimeoutException e) {
+          if (trace != null) {
+            trace.ended(run, leader.name(), System.nanoTime() - start);
+            trace.reportLast(times.system + ", N=" + n + ", no agreement within " + TIMEOUT);
+          }
+          throw e;
+        }
         if (run > 0) {
           times.add(agreed - start);
+        }
+        if (trace != null) {
+          trace.ended(run, leader.name(), agreed - start);
+          trace.restarting(leader.name());
         }
         c.awaitTerminated(killed);
         c.start(index, index == 0 ? 1 : 0);
         leader = watch.awaitStable(all, QUIET, TIMEOUT);
       }
     }
+    if (trace != null) {
+      trace.report(times.system + ", N=" + n, times.medianMillis());
+    }
     return times;
   }
 
   /**
    * The guardian of cluster node i: prepares its journal, then starts its election at /user/election,
-   * its peers being the election actors of the other nodes, by path (any incarnation answers).
+   * its peers being the election actors of the other nodes, by path (any incarnation answers). With a
+   * trace, each peer is reached through a tap that records what is sent, and the election records
+   * what it receives.
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static Behavior<Void> node(ClusterNodes cluster, int i, List<NodeId> nodes, boolean durable,
-      ParleyElections election, String group, LeaderWatch watch) {
+      ParleyElections election, String group, LeaderWatch watch, FailoverTrace trace) {
     return Behaviors.setup(ctx -> {
       ActorRefResolver resolver = ActorRefResolver.get(ctx.getSystem());
+      NodeId self = nodes.get(i);
       Map<NodeId, ActorRef<Object>> others = new HashMap<>();
       for (int j = 0; j < nodes.size(); j++) {
         if (j != i) {
-          others.put(nodes.get(j), resolver.resolveActorRef(cluster.path(j, "election")));
+          ActorRef<Object> ref = resolver.resolveActorRef(cluster.path(j, "election"));
+          NodeId to = nodes.get(j);
+          others.put(to, trace == null ? ref : ctx.spawn(trace.tap(self.name(), to.name(), ref), "to-" + to.name()));
         }
       }
       if (durable) {
         Journal.prepare(ctx.getSystem());
       }
-      NodeId self = nodes.get(i);
       ActorRef<LeaderElected> listener = ctx.spawn(watch.listener(), "listener");
-      ctx.spawn((Behavior) election.create(group, Peers.of(self, others), NodeEnv.seeded(self, 1), listener),
-          "election");
+      Behavior<?> elect = election.create(group, Peers.of(self, others), NodeEnv.seeded(self, 1), listener);
+      if (trace != null) {
+        trace.watchRemoting(ctx, self.name());
+        elect = trace.received(self.name(), elect);
+      }
+      ctx.spawn((Behavior) elect, "election");
       return Behaviors.empty();
     });
   }

@@ -11,9 +11,11 @@ import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.WireMessage;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.SortedSet;
 import java.util.TreeSet;
 
 /**
@@ -26,10 +28,17 @@ import java.util.TreeSet;
  * it is: the id filter); and a node that receives its own id has the highest id on the ring: it
  * passes {@link Elected} around, and every node that it reaches follows it. Each hop is acknowledged
  * ({@link Ack}): a successor that does not acknowledge within {@code ackTimeout} is taken as crashed
- * and skipped, the message going to the next node round the ring. A participant that sees no result
- * within {@code electionTimeout} (the token died with a node) starts over. The leader sends {@link
- * Alive} every {@code heartbeat}; a follower that hears nothing for {@code leaderTimeout} starts an
- * election. A starting node listens for one {@code leaderTimeout} and follows the leader it hears.
+ * and skipped, the message going to the next node round the ring; a node passes every later message
+ * of the round straight past the successors it suspects (the leader found silent, the hops that timed
+ * out), and forgets its suspicions when a new round starts, so a node that came back is tried again.
+ * A token whose candidate is skipped would go round and be dropped at the first node that already
+ * passed it on, and the election would wait for {@code electionTimeout}: a token names the nodes it
+ * skipped in its {@code down}, a node that skips the token's candidate puts itself forward instead,
+ * and a node whose highest candidate passed on is named down forgets it. A participant that sees no
+ * result within {@code electionTimeout} (the token died with a node) starts over. The leader sends
+ * {@link Alive} every {@code heartbeat}; a follower that hears nothing for {@code leaderTimeout}
+ * starts an election. A starting node listens for one {@code leaderTimeout} and follows the leader it
+ * hears.
  *
  * <p>The election token also carries the highest epoch seen by the nodes it passed, so the winner's
  * epoch, one more, is above every epoch its ring knows. Guarantees: with one initiator and no crash
@@ -38,7 +47,8 @@ import java.util.TreeSet;
  * promised: a leader chosen once and for all (a recovering higher node follows the current leader),
  * nor one leader per epoch when a node crashes mid-election. Cost per election with one initiator: at
  * most 3N-1 ring messages (N-1 to reach the highest node, N for its id to go round, N for the
- * result), each with its acknowledgement, plus N-1 heartbeats per interval.
+ * result), each with its acknowledgement, plus N-1 heartbeats per interval; each crashed node costs
+ * one {@code ackTimeout} and one resend per node that had it as its next hop in the round.
  */
 public final class RingElection extends AbstractBehavior<RingElection.Command> {
 
@@ -63,8 +73,16 @@ public final class RingElection extends AbstractBehavior<RingElection.Command> {
     long hop();
   }
 
-  /** The election token: {@code candidate} is the highest id seen so far; {@code epoch} the highest epoch. */
-  public record Election(NodeId from, long hop, NodeId candidate, long epoch) implements RingMessage {}
+  /**
+   * The election token: {@code candidate} is the highest id seen so far; {@code epoch} the highest
+   * epoch; {@code down} the nodes skipped as crashed on the way.
+   */
+  public record Election(NodeId from, long hop, NodeId candidate, long epoch, SortedSet<NodeId> down)
+      implements RingMessage {
+    public Election {
+      down = Collections.unmodifiableSortedSet(new TreeSet<>(Objects.requireNonNull(down, "down")));
+    }
+  }
 
   /** The result going round: {@code leader} won, in {@code epoch}. */
   public record Elected(NodeId from, long hop, NodeId leader, long epoch) implements RingMessage {}
@@ -158,16 +176,21 @@ public final class RingElection extends AbstractBehavior<RingElection.Command> {
     timers.cancel(Timer.LEADER_SILENT);
     timers.cancel(Timer.HEARTBEAT);
     timers.startSingleTimer(Timer.NO_RESULT, settings.electionTimeout());
-    pass(new Election(self(), 0, self(), epoch));
+    pass(new Election(self(), 0, self(), epoch, Collections.emptySortedSet()));
     return this;
   }
 
   private Behavior<Command> onElection(Election e) {
     acknowledge(e);
+    heardFrom(e.from());
     if (e.epoch() < epoch && !participant && leader != null) {
       return this; // a late token of an election already decided
     }
     epoch = Math.max(epoch, e.epoch());
+    boolean forgotten = highestPassed != null && e.down().contains(highestPassed);
+    if (forgotten) {
+      highestPassed = null; // the candidate this node passed on was skipped as crashed
+    }
     int c = e.candidate().compareTo(self());
     if (c == 0) {
       return participant ? won() : this; // a copy of my token that came round again
@@ -175,15 +198,18 @@ public final class RingElection extends AbstractBehavior<RingElection.Command> {
     if (c > 0 && (highestPassed == null || e.candidate().compareTo(highestPassed) > 0)) {
       markParticipant();
       highestPassed = e.candidate();
-      pass(new Election(self(), 0, e.candidate(), epoch));
-    } else if (c < 0 && !participant) {
+      pass(new Election(self(), 0, e.candidate(), epoch, e.down()));
+    } else if (c < 0 && (!participant || forgotten)) {
       markParticipant();
-      pass(new Election(self(), 0, self(), epoch));
+      pass(new Election(self(), 0, self(), epoch, e.down()));
     }
     return this; // a lower candidate while participating, or a copy of a token already passed on
   }
 
   private void markParticipant() {
+    if (!participant) {
+      suspects.clear(); // a new round: try every node again
+    }
     listening = false;
     participant = true;
     timers.cancel(Timer.LISTENED);
@@ -205,6 +231,7 @@ public final class RingElection extends AbstractBehavior<RingElection.Command> {
 
   private Behavior<Command> onElected(Elected e) {
     acknowledge(e);
+    heardFrom(e.from());
     if (e.leader().equals(self()) || e.epoch() < epoch || e.epoch() <= resultPassed) {
       return this; // the result came round, or is stale, or is a copy already passed on
     }
@@ -216,6 +243,7 @@ public final class RingElection extends AbstractBehavior<RingElection.Command> {
   }
 
   private Behavior<Command> onAlive(Alive a) {
+    heardFrom(a.leader());
     if (a.epoch() < epoch) {
       return this; // a stale leader
     }
@@ -254,6 +282,7 @@ public final class RingElection extends AbstractBehavior<RingElection.Command> {
   private Behavior<Command> onTimer(Timer t) {
     switch (t) {
       case LISTENED, LEADER_SILENT, NO_RESULT -> {
+        suspects.clear(); // a new round: try every node again, but the leader just found silent
         if (t == Timer.LEADER_SILENT && leader != null) {
           suspects.add(leader);
         }
@@ -271,15 +300,35 @@ public final class RingElection extends AbstractBehavior<RingElection.Command> {
 
   // ---------------------------------------------------------------- hops round the ring
 
-  /** Sends {@code m} to the successor, as this node's next hop, awaiting its acknowledgement. */
+  /**
+   * Sends {@code m} to the first successor not suspected, as this node's next hop, awaiting its
+   * acknowledgement. A token names the nodes it skipped as down; one whose candidate is among them
+   * puts this node forward instead.
+   */
   private void pass(RingMessage m) {
-    sendTo(peers.successor(), m);
+    NodeId to = peers.successor();
+    TreeSet<NodeId> skipped = new TreeSet<>();
+    while (suspects.contains(to) && !to.equals(self())) {
+      skipped.add(to);
+      NodeId next = peers.members().higher(to);
+      to = next != null ? next : peers.members().first();
+    }
+    if (m instanceof Election e && !skipped.isEmpty()) {
+      skipped.addAll(e.down());
+      if (skipped.contains(e.candidate())) {
+        highestPassed = null;
+        m = new Election(self(), 0, self(), e.epoch(), skipped);
+      } else {
+        m = new Election(self(), 0, e.candidate(), e.epoch(), skipped);
+      }
+    }
+    sendTo(to, m);
   }
 
   private void sendTo(NodeId to, RingMessage m) {
     long hop = ++hops;
     RingMessage numbered = m instanceof Election e
-        ? new Election(self(), hop, e.candidate(), e.epoch())
+        ? new Election(self(), hop, e.candidate(), e.epoch(), e.down())
         : new Elected(self(), hop, ((Elected) m).leader(), ((Elected) m).epoch());
     if (to.equals(self())) {
       getContext().getSelf().tell(numbered); // alone on the ring
@@ -300,7 +349,7 @@ public final class RingElection extends AbstractBehavior<RingElection.Command> {
     if (unacknowledged.remove(a.hop()) != null) {
       timers.cancel(a.hop());
     }
-    suspects.remove(a.from());
+    heardFrom(a.from());
     return this;
   }
 
@@ -308,10 +357,14 @@ public final class RingElection extends AbstractBehavior<RingElection.Command> {
     InFlight lost = unacknowledged.remove(t.hop());
     if (lost != null) {
       suspects.add(lost.to());
-      NodeId next = peers.members().higher(lost.to());
-      sendTo(next != null ? next : peers.members().first(), lost.message());
+      pass(lost.message());
     }
     return this;
+  }
+
+  /** A node that sent something is up: no longer skipped. */
+  private void heardFrom(NodeId node) {
+    suspects.remove(node);
   }
 
   private Behavior<Command> onGetStatus(GetStatus g) {
