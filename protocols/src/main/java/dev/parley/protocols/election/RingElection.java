@@ -75,12 +75,13 @@ public final class RingElection extends AbstractBehavior<RingElection.Command> {
 
   /**
    * The election token: {@code candidate} is the highest id seen so far; {@code epoch} the highest
-   * epoch; {@code down} the nodes skipped as crashed on the way.
+   * epoch; {@code down} the nodes skipped as crashed on the way (none from a node of before this
+   * field, which sends none: a ring can be upgraded node by node).
    */
   public record Election(NodeId from, long hop, NodeId candidate, long epoch, SortedSet<NodeId> down)
       implements RingMessage {
     public Election {
-      down = Collections.unmodifiableSortedSet(new TreeSet<>(Objects.requireNonNull(down, "down")));
+      down = down == null ? Collections.emptySortedSet() : Collections.unmodifiableSortedSet(new TreeSet<>(down));
     }
   }
 

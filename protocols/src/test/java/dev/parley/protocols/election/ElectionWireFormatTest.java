@@ -16,7 +16,9 @@ import dev.parley.protocols.failure.Suspect;
 import dev.parley.protocols.replication.LogEntry;
 import dev.parley.protocols.replication.Raft;
 import dev.parley.protocols.replication.RaftLog;
+import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -74,5 +76,18 @@ class ElectionWireFormatTest {
     byte[] bytes = serialization.serialize(message).get();
     String manifest = Serializers.manifestFor(serializer, message);
     assertThat(serialization.deserialize(bytes, serializer.identifier(), manifest).get()).isEqualTo(message);
+  }
+
+  @org.junit.jupiter.api.Test
+  void aRingTokenFromANodeOfBeforeItsDownFieldReadsAsNoneSkipped() throws Exception {
+    RingElection.Election now = new RingElection.Election(N1, 9, N2, 3, new TreeSet<>(Set.of(N1)));
+    Serializer serializer = serialization.findSerializerFor(now);
+    String manifest = Serializers.manifestFor(serializer, now);
+    CBORMapper cbor = new CBORMapper();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> fields = cbor.readValue(serialization.serialize(now).get(), Map.class);
+    fields.remove("down");
+    Object before = serialization.deserialize(cbor.writeValueAsBytes(fields), serializer.identifier(), manifest).get();
+    assertThat(before).isEqualTo(new RingElection.Election(N1, 9, N2, 3, new TreeSet<>()));
   }
 }
