@@ -68,8 +68,9 @@ import java.util.Objects;
  * O(log N) messages and O(log² N) to fix the fingers; each round costs every node a constant number of
  * messages (3 for stabilise, 2 for check_predecessor) plus one lookup for fix_fingers.
  *
- * <p>Files by role: this one (vocabulary, membership and the stabilisation rounds), {@link
- * ChordTable} (the routing table and its repair) and {@link ChordLookups} (queries and routing).
+ * <p>Files by role: this one (vocabulary, factories and dispatch), {@link ChordMembership} (joining,
+ * the contacts to join through again, leaving), {@link ChordStabilisation} (the periodic rounds),
+ * {@link ChordTable} (the routing table and its repair) and {@link ChordLookups} (queries and routing).
  */
 public class Chord extends AbstractBehavior<Chord.Command> {
 
@@ -289,9 +290,7 @@ public class Chord extends AbstractBehavior<Chord.Command> {
         timers -> node.make(ctx, peers, env, settings, listener, timers)));
   }
 
-  private final Peers<Command> peers;
   private final Settings settings;
-  private final ActorRef<Upcall> listener;
   private final TimerScheduler<Command> timers;
   private final NodeEnv env;
   private final NodeId self;
@@ -299,63 +298,18 @@ public class Chord extends AbstractBehavior<Chord.Command> {
   private final ChordTable table;
   private final ChordLookups lookups;
   private final ChordStabilisation stabilisation;
-  private boolean joined;
-  /** How many contacts a node keeps to join through again. */
-  private static final int CONTACTS_KEPT = 8;
-
-  private final List<NodeId> contacts = new ArrayList<>();
-  private int currentContact;
-
-  /** What the lookups and the rounds ask of this node: whether it is in the ring, and how it enters. */
-  private final class Membership implements ChordLookups.Node, ChordStabilisation.Node {
-    @Override
-    public boolean joined() {
-      return joined;
-    }
-
-    @Override
-    public NodeId contact() {
-      return contacts.isEmpty() ? null : contacts.get(currentContact);
-    }
-
-    @Override
-    public NodeId nextContact() {
-      if (contacts.isEmpty()) {
-        return null;
-      }
-      currentContact = (currentContact + 1) % contacts.size();
-      return contacts.get(currentContact);
-    }
-
-    @Override
-    public void learnContacts(List<Member> known) {
-      for (Member m : known) {
-        if (contacts.size() < CONTACTS_KEPT && !m.node().equals(self) && !contacts.contains(m.node())) {
-          contacts.add(m.node());
-        }
-      }
-    }
-
-    @Override
-    public void enter(Member successor) {
-      table.predecessor(null);
-      table.setSuccessors(List.of(successor));
-      becomeMember();
-    }
-  }
+  private final ChordMembership membership;
 
   Chord(ActorContext<Command> context, Peers<Command> peers, NodeEnv env, Settings settings,
       ActorRef<Upcall> listener, TimerScheduler<Command> timers) {
     super(context);
-    this.peers = peers;
     this.env = env;
     this.settings = settings;
-    this.listener = listener;
     this.timers = timers;
     this.self = peers.self();
     this.me = new Member(self, identifier(self.name(), settings.bits()));
     this.table = new ChordTable(me, settings);
-    Membership membership = new Membership();
+    this.membership = new ChordMembership(me, table, peers, listener, this::startRounds);
     this.lookups = new ChordLookups(membership, table, peers, settings, timers, listener, me);
     this.stabilisation = new ChordStabilisation(membership, table, lookups, peers, me);
   }
@@ -363,7 +317,7 @@ public class Chord extends AbstractBehavior<Chord.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Create.class, this::onCreate)
+        .onMessage(Create.class, c -> delegate(membership::create))
         .onMessage(Join.class, this::onJoin)
         .onMessage(Leave.class, this::onLeave)
         .onMessage(Lookup.class, l -> delegate(() -> lookups.onLookup(l)))
@@ -376,7 +330,7 @@ public class Chord extends AbstractBehavior<Chord.Command> {
         .onMessage(Notify.class, m -> delegate(() -> stabilisation.onNotify(m)))
         .onMessage(Ping.class, m -> delegate(() -> stabilisation.onPing(m)))
         .onMessage(Pong.class, m -> delegate(() -> stabilisation.onPong(m)))
-        .onMessage(Leaving.class, this::onLeaving)
+        .onMessage(Leaving.class, l -> delegate(() -> membership.onLeaving(l)))
         .onMessageEquals(Tick.STABILISE, () -> delegate(stabilisation::stabilise))
         .onMessageEquals(Tick.FIX_FINGERS, () -> delegate(stabilisation::fixFingers))
         .onMessageEquals(Tick.CHECK_PREDECESSOR, () -> delegate(stabilisation::checkPredecessor))
@@ -390,32 +344,28 @@ public class Chord extends AbstractBehavior<Chord.Command> {
     return this;
   }
 
-  // ------------------------------------------------------------------ membership
-
-  private Behavior<Command> onCreate(Create c) {
-    if (!joined) {
-      table.predecessor(null);
-      table.setSuccessors(List.of());
-      becomeMember();
-    }
-    return this;
-  }
+  // ------------------------------------------------------------------ membership (ChordMembership)
 
   private Behavior<Command> onJoin(Join j) {
-    if (joined || lookups.joining()) {
+    if (membership.joined() || lookups.joining()) {
       return this;
     }
     if (j.via().equals(self)) {
-      return onCreate(new Create());
+      membership.create();
+      return this;
     }
-    contacts.add(j.via());
+    membership.joinThrough(j.via());
     lookups.askContact(j.via());
     return this;
   }
 
-  private void becomeMember() {
-    joined = true;
-    listener.tell(new Joined(self, table.successor()));
+  private Behavior<Command> onLeave(Leave l) {
+    membership.leave();
+    return Behaviors.stopped();
+  }
+
+  /** Starts the periodic rounds, once this node is in the ring. */
+  private void startRounds() {
     startRound(Tick.STABILISE, settings.stabilise());
     startRound(Tick.CHECK_PREDECESSOR, settings.checkPredecessor());
     startFingerFixing();
@@ -432,40 +382,11 @@ public class Chord extends AbstractBehavior<Chord.Command> {
     timers.startTimerAtFixedRate(tick, tick, first, period);
   }
 
-  private Behavior<Command> onLeave(Leave l) {
-    if (joined) {
-      Leaving leaving = new Leaving(me, table.predecessor(), table.successors());
-      Member successor = table.successor();
-      if (!successor.equals(me)) {
-        peers.tell(successor.node(), leaving);
-      }
-      if (table.predecessor() != null && !table.predecessor().equals(successor)) {
-        peers.tell(table.predecessor().node(), leaving);
-      }
-    }
-    return Behaviors.stopped();
-  }
-
-  private Behavior<Command> onLeaving(Leaving l) {
-    boolean wasSuccessor = table.successor().equals(l.leaving());
-    boolean wasPredecessor = l.leaving().equals(table.predecessor());
-    table.forget(l.leaving().node());
-    if (wasPredecessor && l.predecessor() != null && !l.predecessor().equals(me)) {
-      table.predecessor(l.predecessor());
-    }
-    if (wasSuccessor) {
-      List<Member> merged = new ArrayList<>(l.successors());
-      merged.addAll(table.successors());
-      table.setSuccessors(merged);
-    }
-    return this;
-  }
-
   // ------------------------------------------------------------------ status
 
   private Behavior<Command> onGetStatus(GetStatus g) {
-    g.replyTo().tell(new Status(self, me.id(), joined, table.predecessor(), table.successors(), table.fingers(),
-        lookups.answered()));
+    g.replyTo().tell(new Status(self, me.id(), membership.joined(), table.predecessor(), table.successors(),
+        table.fingers(), lookups.answered()));
     return this;
   }
 }

@@ -5,7 +5,6 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.persistence.typed.PersistenceId;
 import akka.persistence.typed.javadsl.CommandHandler;
-import akka.persistence.typed.javadsl.Effect;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.actor.typed.ActorSystem;
@@ -24,7 +23,6 @@ import java.util.Objects;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 
 /**
  * Primary-backup (passive) replication of the {@link KvStore}, with failover through views: one
@@ -72,7 +70,8 @@ import java.util.function.Consumer;
  * 2(N-1) for the promises and N-1 snapshots, plus the chosen state's transfer when it is another
  * node's ({@link ViewChange}).
  *
- * <p>Files by role: this one (vocabulary, dispatch and wiring), {@link PrimaryRole} (what a
+ * <p>Files by role: this one (vocabulary, durable state and journal plumbing), {@link
+ * PrimaryBackupNode} (the node's role and what it does with each command), {@link PrimaryRole} (what a
  * primary does in its view), {@link BackupRole} (what a backup does with the primary's entries and
  * state), {@link ViewChange} (suspecting the primary, promising and choosing the state of a new view)
  * and {@link StateFetch} (a view change's transfer of the chosen state to the candidate).
@@ -260,34 +259,18 @@ public final class PrimaryBackup
         settings, upcalls, primaryRole.make(peers, env, settings, upcalls)));
   }
 
-  private final TimerScheduler<Command> timers;
-  private final Peers<Command> peers;
   private final NodeEnv env;
-  private final Settings settings;
-  private final ActorRef<KvReply> upcalls;
-  private final WriteAhead<Command, Event, State> writes;
-  private final PrimaryRole primaryRole;
   private final ActorSystem<?> system;
-  private final BackupRole backupRole;
-  private final ViewChange viewChange;
+  private final PrimaryBackupNode node;
   private PayloadCodec codec;
-  private Role role = Role.BACKUP;
-  private NodeId primary;
 
   private PrimaryBackup(String group, ActorSystem<?> system, TimerScheduler<Command> timers, Peers<Command> peers,
       NodeEnv env, Settings settings, ActorRef<KvReply> upcalls, PrimaryRole primaryRole) {
     super(PersistenceId.of("primary-backup", group + "/" + peers.self().name()));
-    this.timers = timers;
-    this.peers = peers;
     this.env = env;
-    this.settings = settings;
-    this.upcalls = upcalls;
-    this.writes = new WriteAhead<>(Effect());
-    this.primaryRole = primaryRole;
-    this.backupRole = new BackupRole(peers, this::codec);
-    this.viewChange = new ViewChange(peers, timers, env, settings, this::codec);
     this.system = system;
-    viewChange.resetSuspectTimer();
+    this.node = new PrimaryBackupNode(timers, peers, env, settings, upcalls, new WriteAhead<>(Effect()), primaryRole,
+        this::codec);
   }
 
   @Override
@@ -299,17 +282,17 @@ public final class PrimaryBackup
   public CommandHandler<Command, Event, State> commandHandler() {
     return newCommandHandlerBuilder()
         .forAnyState()
-        .onCommand(Request.class, this::onRequest)
-        .onCommand(Replicate.class, this::onReplicate)
-        .onCommand(Snapshot.class, this::onSnapshot)
-        .onCommand(SnapshotReply.class, this::onSnapshotReply)
-        .onCommand(Ack.class, this::onAck)
-        .onCommand(Prepare.class, this::onPrepare)
-        .onCommand(Promise.class, this::onPromise)
-        .onCommand(Fetch.class, this::onFetch)
-        .onCommand(FetchedChunk.class, this::onFetchedChunk)
-        .onCommand(Timer.class, this::onTimer)
-        .onCommand(GetStatus.class, this::onGetStatus)
+        .onCommand(Request.class, node::onRequest)
+        .onCommand(Replicate.class, node::onReplicate)
+        .onCommand(Snapshot.class, node::onSnapshot)
+        .onCommand(SnapshotReply.class, node::onSnapshotReply)
+        .onCommand(Ack.class, node::onAck)
+        .onCommand(Prepare.class, node::onPrepare)
+        .onCommand(Promise.class, node::onPromise)
+        .onCommand(Fetch.class, node::onFetch)
+        .onCommand(FetchedChunk.class, node::onFetchedChunk)
+        .onCommand(Timer.class, node::onTimer)
+        .onCommand(GetStatus.class, node::onGetStatus)
         .build();
   }
 
@@ -323,151 +306,11 @@ public final class PrimaryBackup
         .build();
   }
 
-  // ---------------------------------------------------------------- the primary orders requests
-
-  private Effect<Event, State> onRequest(State state, Request r) {
-    KvRequest request = r.request();
-    if (role != Role.PRIMARY) {
-      upcalls.tell(new KvReply.NotLeader(request.id(), primary));
-      return Effect().none();
-    }
-    String refusal = primaryRole.admit(request, codec());
-    if (refusal != null) {
-      upcalls.tell(new KvReply.Unavailable(request.id(), refusal));
-      return Effect().none();
-    }
-    long seq = state.seq() + 1;
-    KvReply reply = state.store().apply(request).reply();
-    primaryRole.order(request, reply);
-    return writes.then(new Applied(seq, request), after -> primaryRole.replicate(after, seq, request, reply));
-  }
-
-  private Effect<Event, State> onAck(State state, Ack a) {
-    if (a.view() > state.view()) {
-      return writes.then(new ViewAdopted(a.view(), null), after -> follow(null));
-    }
-    if (role == Role.PRIMARY && a.view() == state.view()) {
-      primaryRole.acked(state, a);
-    }
-    return Effect().none();
-  }
-
-  // ---------------------------------------------------------------- backups follow the primary
-
-  private Effect<Event, State> onReplicate(State state, Replicate m) {
-    return thenFollow(state, backupRole.onReplicate(state, m), m.primary(), after -> backupRole.replicated(after, m));
-  }
-
-  /** A chunk of the primary's state: held until the chunks complete it, then installed. */
-  private Effect<Event, State> onSnapshot(State state, Snapshot m) {
-    return thenFollow(state, backupRole.onSnapshot(state, m), m.primary(), after -> backupRole.installed(after, m));
-  }
-
-  /**
-   * Journals {@code events} (null: nothing to do, answered already), then follows {@code newPrimary}
-   * and answers ({@code answer}, on the state after them).
-   */
-  private Effect<Event, State> thenFollow(State state, List<Event> events, NodeId newPrimary,
-      Consumer<State> answer) {
-    if (events == null) {
-      return Effect().none();
-    }
-    return writes.then(events, state, after -> {
-      follow(newPrimary);
-      answer.accept(after);
-    });
-  }
-
-  private Effect<Event, State> onSnapshotReply(State state, SnapshotReply r) {
-    if (role == Role.PRIMARY && r.view() == state.view()) {
-      primaryRole.snapshotReceived(state, r);
-    }
-    return Effect().none();
-  }
-
   /** How this node serializes the state it sends and reads the state it receives (found at first use). */
   private PayloadCodec codec() {
     if (codec == null) {
       codec = env.codec(system);
     }
     return codec;
-  }
-
-  // ---------------------------------------------------------------- view changes (ViewChange)
-
-  private Effect<Event, State> onTimer(State state, Timer t) {
-    if (t == Timer.FETCH) {
-      viewChange.keepFetching(state, role == Role.CANDIDATE);
-    } else if (t == Timer.HEARTBEAT && role == Role.PRIMARY) {
-      primaryRole.heartbeat(state, viewChange.quorum());
-    } else if (t == Timer.SUSPECT && role != Role.PRIMARY) {
-      long view = state.view() + 1;
-      if (viewChange.quorum() > 1) {
-        return writes.then(new ViewAdopted(view, self()), this::becomeCandidate);
-      }
-      return writes.then(List.of(new ViewAdopted(view, self()), new StateInstalled(view, state.seq(), state.store())),
-          state, this::startView);
-    }
-    return Effect().none();
-  }
-
-  private void becomeCandidate(State state) {
-    role = Role.CANDIDATE;
-    primary = null;
-    viewChange.propose(state);
-  }
-
-  private Effect<Event, State> onPrepare(State state, Prepare p) {
-    NodeId following = p.view() == state.view() ? primary : null;
-    return thenFollow(state, viewChange.onPrepare(state, p), following, after -> viewChange.promise(after, p));
-  }
-
-  private Effect<Event, State> onPromise(State state, Promise pr) {
-    if (pr.view() > state.view()) {
-      return writes.then(new ViewAdopted(pr.view(), null), after -> follow(null));
-    }
-    StateInstalled own = role == Role.CANDIDATE ? viewChange.onPromise(state, pr) : null;
-    return own == null ? Effect().none() : writes.then(own, this::startView);
-  }
-
-  private Effect<Event, State> onFetch(State state, Fetch f) {
-    viewChange.serve(state, f);
-    return Effect().none();
-  }
-
-  private Effect<Event, State> onFetchedChunk(State state, FetchedChunk c) {
-    StateInstalled fetched = role == Role.CANDIDATE ? viewChange.onFetchedChunk(state, c) : null;
-    return fetched == null ? Effect().none() : writes.then(fetched, this::startView);
-  }
-
-  private void startView(State state) {
-    role = Role.PRIMARY;
-    primary = self();
-    primaryRole.start(state, viewChange.won(), codec());
-    timers.startTimerWithFixedDelay(Timer.HEARTBEAT, settings.heartbeat());
-  }
-
-  /** Becomes (or stays) a backup following {@code newPrimary} (null: unknown). */
-  private void follow(NodeId newPrimary) {
-    if (role == Role.PRIMARY) {
-      timers.cancel(Timer.HEARTBEAT);
-      primaryRole.stepDown();
-    }
-    role = Role.BACKUP;
-    primary = newPrimary;
-    viewChange.follow(newPrimary);
-  }
-
-  // ---------------------------------------------------------------- status
-
-  private Effect<Event, State> onGetStatus(State state, GetStatus g) {
-    SortedSet<NodeId> view = role == Role.PRIMARY ? primaryRole.backups() : new TreeSet<>();
-    g.replyTo().tell(new Status(self(), role, primary, state.view(), view, state.seq(),
-        role == Role.PRIMARY ? primaryRole.committed() : 0, state.store().values()));
-    return Effect().none();
-  }
-
-  private NodeId self() {
-    return peers.self();
   }
 }

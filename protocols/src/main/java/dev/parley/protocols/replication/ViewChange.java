@@ -29,8 +29,8 @@ import java.util.function.Supplier;
  * promised by a majority chooses the state it serves from. Both sides are here: the candidate
  * ({@link #propose}, {@link #onPromise}, {@link #onFetchedChunk}, {@link #keepFetching}) and the
  * promiser ({@link #onPrepare}, {@link #serve}); the chosen state's transfer is {@link StateFetch}.
- * The node's role (primary, backup, candidate) stays with {@link PrimaryBackup}, which calls the
- * candidate's side only while it is one.
+ * The node's role (primary, backup, candidate) stays with {@link PrimaryBackupNode}, which calls
+ * the candidate's side only while it is one.
  *
  * <p>A backup that hears nothing from a primary for a random timeout in [{@code suspectMin}, {@code
  * suspectMax}) proposes view v+1 with itself as primary ({@link Prepare}). A node promises at most
@@ -47,8 +47,8 @@ import java.util.function.Supplier;
  *
  * <p>Each step is split in two, as in {@link BackupRole}: what to journal ({@link #onPrepare}, {@link
  * #onPromise}, {@link #onFetchedChunk}: the events, or null when there is nothing to write) and what
- * to do once it is journaled ({@link #promise}; the view a candidate installed, {@link PrimaryBackup}
- * starts), so that no promise is made and no view served before it is on disk.
+ * to do once it is journaled ({@link #promise}; the view a candidate installed, {@link
+ * PrimaryBackupNode} starts), so that no promise is made and no view served before it is on disk.
  *
  * <p>Why nothing acknowledged is lost: a request acknowledged in view v was applied by all of v's
  * backups, which with the primary are a majority, before any of them promised a newer view; every

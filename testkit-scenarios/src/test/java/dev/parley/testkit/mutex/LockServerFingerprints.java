@@ -2,13 +2,10 @@ package dev.parley.testkit.mutex;
 
 import static dev.parley.testkit.mutex.Algorithms.ms;
 
-import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.mutex.LockClient;
+import dev.parley.testkit.sim.RunFingerprints;
 import dev.parley.testkit.sim.Simulation;
-import dev.parley.testkit.sim.TraceEvent;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -27,22 +24,10 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 @EnabledIfSystemProperty(named = "parley.fingerprints", matches = ".+")
 class LockServerFingerprints {
 
-  static final int SEEDS = Integer.getInteger("parley.fingerprints.seeds", 36);
+  static final int SEEDS = RunFingerprints.SEEDS;
 
   static String digest(Simulation<Object> sim, SimContention.Result r) {
-    long h = 17;
-    for (TraceEvent e : sim.trace().events()) {
-      String text = e.toString();
-      // a partition prints its sides as a Set.of, whose order is salted per JVM: left out
-      h = h * 31 + (text.contains(" NEMESIS ") ? 0 : text.hashCode());
-    }
-    long u = 17;
-    for (NodeId n : sim.nodes()) {
-      u = u * 31 + sim.upcalls(n).toString().hashCode();
-    }
-    long p = sim.persistedEvents(Algorithms.SERVER).toString().hashCode();
-    return String.format("fp=%016x events=%d text=%016x upcalls=%016x journal=%08x entries=%d", sim.trace().fingerprint(),
-        sim.trace().size(), h, u, p, r.entries());
+    return RunFingerprints.digest(sim, Algorithms.SERVER) + " entries=" + r.entries();
   }
 
   private static SimContention.Result run(Simulation<Object> sim, int n, long seed) {
@@ -56,8 +41,7 @@ class LockServerFingerprints {
 
   @Test
   void writeFingerprints() throws Exception {
-    Path dir = Files.createDirectories(Path.of(System.getProperty("parley.fingerprints")));
-    try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(dir.resolve("lock-server.txt")))) {
+    try (PrintWriter out = RunFingerprints.open("lock-server.txt")) {
       for (boolean traced : new boolean[] {false, true}) {
         for (long seed = 1; seed <= SEEDS; seed++) {
           int n = 3 + (int) (seed % 3);

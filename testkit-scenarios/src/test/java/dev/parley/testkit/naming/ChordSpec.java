@@ -76,7 +76,7 @@ class ChordSpec {
   }
 
   /** 20 nodes join, then 12 more under 5% loss while 4 crash; once quiet, successors and lookups right. */
-  static void churnThenQuiet(long seed) {
+  static ChordRing churnThenQuiet(long seed) {
     Random random = new Random(seed);
     ChordRing ring = ChordRing.of(32, SETTINGS, seed, ChordRing.LINKS);
     List<NodeId> nodes = ring.sim().nodes();
@@ -109,6 +109,7 @@ class ChordSpec {
     assertThat(ring.members()).hasSize(32 - crashed.size());
     assertThat(ring.wrongSuccessors()).as("nodes whose successor is not the next identifier").isEmpty();
     assertThat(wrong(ring.lookups(200))).as("lookups wrong after the churn").isEmpty();
+    return ring;
   }
 
   /** A random member whose ring neighbours are up, so no two crashed nodes are adjacent. */

@@ -11,12 +11,10 @@ import dev.parley.protocols.pubsub.PubSubClient.PublishTo;
 import dev.parley.protocols.pubsub.PubSubClient.SubscribeTo;
 import dev.parley.protocols.pubsub.TopicBroker;
 import dev.parley.protocols.pubsub.TopicBroker.Filter;
+import dev.parley.testkit.sim.RunFingerprints;
 import dev.parley.testkit.sim.SimProtocol;
 import dev.parley.testkit.sim.Simulation;
-import dev.parley.testkit.sim.TraceEvent;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -35,28 +33,15 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 @EnabledIfSystemProperty(named = "parley.fingerprints", matches = ".+")
 class PubSubFingerprints {
 
-  static final int SEEDS = Integer.getInteger("parley.fingerprints.seeds", 36);
+  static final int SEEDS = RunFingerprints.SEEDS;
 
   static String digest(Simulation<Object> sim) {
-    long h = 17;
-    for (TraceEvent e : sim.trace().events()) {
-      String text = e.toString();
-      // a partition prints its sides as a Set.of, whose order is salted per JVM: left out
-      h = h * 31 + (text.contains(" NEMESIS ") ? 0 : text.hashCode());
-    }
-    long u = 17;
-    for (NodeId n : sim.nodes()) {
-      u = u * 31 + sim.upcalls(n).toString().hashCode();
-    }
-    long p = sim.persistedEvents(BROKER).toString().hashCode();
-    return String.format("fp=%016x events=%d text=%016x upcalls=%016x journal=%08x", sim.trace().fingerprint(),
-        sim.trace().size(), h, u, p);
+    return RunFingerprints.digest(sim, BROKER);
   }
 
   @Test
   void writeFingerprints() throws Exception {
-    Path dir = Files.createDirectories(Path.of(System.getProperty("parley.fingerprints")));
-    try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(dir.resolve("pubsub.txt")))) {
+    try (PrintWriter out = RunFingerprints.open("pubsub.txt")) {
       for (boolean traced : new boolean[] {false, true}) {
         for (long seed = 1; seed <= SEEDS; seed++) {
           Simulation<Object> sim = PubSubRuns.builder(PubSubRuns.BROKER_SETTINGS, PubSubRuns.LOSSY).seed(seed)
