@@ -3,6 +3,8 @@ package dev.parley.cluster.http;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.typed.Cluster;
 import akka.http.javadsl.marshallers.jackson.Jackson;
+import akka.http.javadsl.marshalling.Marshaller;
+import akka.http.javadsl.model.RequestEntity;
 import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.model.headers.Location;
@@ -25,11 +27,14 @@ abstract class ClientRoutes extends AllDirectives {
   protected final NodeRuntime runtime;
   protected final ActorSystem<?> system;
   protected final ObjectMapper json;
+  /** The JSON marshaller every answer goes through, made once. */
+  private final Marshaller<Object, RequestEntity> answers;
 
   ClientRoutes(NodeRuntime runtime, ActorSystem<?> system, ObjectMapper json) {
     this.runtime = runtime;
     this.system = system;
     this.json = json;
+    this.answers = Jackson.marshaller(json);
   }
 
   /** Whether {@code answer}, what a request ended with, is its timeout. */
@@ -38,7 +43,7 @@ abstract class ClientRoutes extends AllDirectives {
   }
 
   protected Route respond(StatusCode code, Object body) {
-    return complete(code, body, Jackson.marshaller(json));
+    return complete(code, body, answers);
   }
 
   /**
