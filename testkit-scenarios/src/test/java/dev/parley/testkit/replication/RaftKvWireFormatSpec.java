@@ -16,6 +16,7 @@ import dev.parley.protocols.election.Role;
 import dev.parley.protocols.replication.Cas;
 import dev.parley.protocols.replication.Get;
 import dev.parley.protocols.replication.KvStore;
+import dev.parley.protocols.replication.KvWireSerializer;
 import dev.parley.protocols.replication.LogEntry;
 import dev.parley.protocols.replication.Put;
 import dev.parley.protocols.replication.Raft;
@@ -101,6 +102,32 @@ class RaftKvWireFormatSpec {
     assertThat(serialization.deserialize(old, 33, Serializers.manifestFor(jackson, event)).get()).isEqualTo(event);
     byte[] cut = java.util.Arrays.copyOf(serialization.serialize(event).get(), 20);
     assertThat(serialization.deserialize(cut, RaftWireSerializer.ID, "EA").isFailure()).isTrue();
+  }
+
+  /**
+   * The stores' requests (what log entries and the stores' messages carry) have a wire form of their
+   * own, null strings and long values included, and a request Jackson wrote (a journal from before) still reads.
+   */
+  @Test
+  void requestsHaveTheirOwnFormatAndOldOnesStillRead() {
+    Serialization serialization = SerializationExtension.get(parley.actorTestKit().system());
+    String big = "v".repeat(70_000) + "\u00e9\u4e2d";
+    List<Object> requests = List.of(PUT, CAS, GET, new Register(new RequestId("anon-1", 1)),
+        new Put(new RequestId("c\u00e9", Long.MAX_VALUE), "", big), new Cas(new RequestId("c", 2), "k", "a", null));
+    akka.actor.ExtendedActorSystem classic =
+        (akka.actor.ExtendedActorSystem) akka.actor.typed.javadsl.Adapter.toClassic(parley.actorTestKit().system());
+    Serializer jackson = serialization.serializerByIdentity().apply(33);
+    for (Object r : requests) {
+      Serializer bound = serialization.findSerializerFor(r);
+      assertThat(bound.identifier()).as(r.toString()).isEqualTo(KvWireSerializer.ID);
+      byte[] bytes = serialization.serialize(r).get();
+      assertThat(serialization.deserialize(bytes, bound.identifier(), Serializers.manifestFor(bound, r)).get())
+          .isEqualTo(r);
+      scala.Function0<byte[]> write = () -> jackson.toBinary(r);
+      byte[] old = akka.serialization.Serialization$.MODULE$.withTransportInformation(classic, write);
+      assertThat(serialization.deserialize(old, 33, Serializers.manifestFor(jackson, r)).get()).isEqualTo(r);
+    }
+    assertThat(serialization.deserialize(new byte[] {1, 0, 0, 0, 9}, KvWireSerializer.ID, "P").isFailure()).isTrue();
   }
 
   /** A store remembers each client's last reply: KvReply must carry its type name, as KvRequest does. */
