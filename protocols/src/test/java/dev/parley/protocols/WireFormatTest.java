@@ -32,7 +32,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * What crosses a node boundary travels as Jackson CBOR (Akka's serializer 33), never Java
+ * What crosses a node boundary travels as Jackson CBOR (Akka's serializer 33; Raft's replication
+ * traffic has a form of its own, RaftKvWireFormatSpec), never Java
  * serialization, and comes back equal: the messages and the values inside them, through the
  * serializer Akka picks from this module's {@code reference.conf}.
  */

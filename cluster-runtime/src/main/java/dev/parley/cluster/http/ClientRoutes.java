@@ -3,6 +3,8 @@ package dev.parley.cluster.http;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.typed.Cluster;
 import akka.http.javadsl.marshallers.jackson.Jackson;
+import akka.http.javadsl.marshalling.Marshaller;
+import akka.http.javadsl.model.RequestEntity;
 import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.model.headers.Location;
@@ -30,6 +32,8 @@ abstract class ClientRoutes extends AllDirectives {
   protected final Operations operations;
   /** A request this node does not serve, forwarded to the leader. */
   protected final LeaderForwarding forwarding;
+  /** The JSON marshaller every answer goes through, made once. */
+  private final Marshaller<Object, RequestEntity> answers;
 
   ClientRoutes(NodeRuntime runtime, ActorSystem<?> system, ObjectMapper json, Operations operations) {
     this.runtime = runtime;
@@ -38,6 +42,7 @@ abstract class ClientRoutes extends AllDirectives {
     this.operations = operations;
     this.forwarding = new LeaderForwarding(runtime, operations, system.settings().config()
         .getBoolean("parley.http.forward-to-leader"));
+    this.answers = Jackson.marshaller(json);
   }
 
   /** Whether {@code answer}, what a request ended with, is its timeout. */
@@ -46,7 +51,7 @@ abstract class ClientRoutes extends AllDirectives {
   }
 
   protected Route respond(StatusCode code, Object body) {
-    return complete(code, body, Jackson.marshaller(json));
+    return complete(code, body, answers);
   }
 
   /**

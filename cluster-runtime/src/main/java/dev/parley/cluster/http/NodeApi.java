@@ -102,9 +102,13 @@ public final class NodeApi extends AllDirectives {
     this.explorer = new ExplorerRoutes(runtime, system, json);
   }
 
+  /**
+   * The node's routes, built once: the Java DSL evaluates a directive's inner supplier for every
+   * request it matches, so each supplier here hands back a route built in advance rather than
+   * building the tree (and the route classes) again per request.
+   */
   public Route routes() {
-    return withRequestTimeoutResponse(this::tooLate, () ->
-        handleRejections(rejections(), () -> handleExceptions(errors(), () -> exactUris(() -> concat(
+    Route api = concat(
         path("status", () -> get(() -> onSuccess(status(), this::ok))),
         path("membership", () -> get(() -> ok(runtime.upcalls().since(NodeGuardian.CLUSTER, 0)))),
         pathPrefix("protocols", this::protocolRoutes),
@@ -116,7 +120,11 @@ public final class NodeApi extends AllDirectives {
         path("trace", () -> get(() -> Params.of("GET /trace", List.of("format"), p -> trace(p.text("format"))))),
         pathPrefix("explorer", explorer::routes),
         path("journal", () -> get(() -> Params.of("GET /journal", List.of("limit"), p ->
-            ok(JournalReader.read(system, (int) p.whole("limit", 1, MAX_JOURNAL, 1000)))))))))));
+            ok(JournalReader.read(system, (int) p.whole("limit", 1, MAX_JOURNAL, 1000)))))));
+    Route checked = exactUris(api);
+    Route handled = handleExceptions(errors(), () -> checked);
+    Route rejected = handleRejections(rejections(), () -> handled);
+    return withRequestTimeoutResponse(this::tooLate, () -> rejected);
   }
 
   /** The answer to a request the node did not finish within its request timeout. */
@@ -127,10 +135,10 @@ public final class NodeApi extends AllDirectives {
   }
 
   /** The routes, for a request whose URI percent-decodes to valid UTF-8 ({@link Utf8Uris}); else a 400. */
-  private Route exactUris(java.util.function.Supplier<Route> inner) {
+  private Route exactUris(Route inner) {
     return optionalHeaderValueByName("Raw-Request-URI", raw -> {
       raw.ifPresent(Utf8Uris::requireValid);
-      return inner.get();
+      return inner;
     });
   }
 

@@ -195,8 +195,8 @@ final class Operations {
   static String label(String op, Record body) {
     StringBuilder s = new StringBuilder(op);
     if (body != null) {
-      RecordComponent[] components = body.getClass().getRecordComponents();
-      List<String> names = Arrays.stream(components).map(RecordComponent::getName).toList();
+      RecordComponent[] components = COMPONENTS.get(body.getClass());
+      List<String> names = NAMES.get(body.getClass());
       boolean keyValue = names.contains("key") && names.contains("value");
       for (RecordComponent c : components) {
         Object v = value(c, body);
@@ -215,6 +215,25 @@ final class Operations {
   }
 
   private static final int MAX_LABEL = 60;
+
+  /** A record type's components, looked up once per type (every request is labelled). */
+  private static final ClassValue<RecordComponent[]> COMPONENTS = new ClassValue<>() {
+    @Override
+    protected RecordComponent[] computeValue(Class<?> type) {
+      RecordComponent[] components = type.getRecordComponents();
+      for (RecordComponent c : components) {
+        c.getAccessor().trySetAccessible();
+      }
+      return components;
+    }
+  };
+
+  private static final ClassValue<List<String>> NAMES = new ClassValue<>() {
+    @Override
+    protected List<String> computeValue(Class<?> type) {
+      return Arrays.stream(COMPONENTS.get(type)).map(RecordComponent::getName).toList();
+    }
+  };
 
   private static String shown(Object v) {
     return v instanceof String text ? "\"" + text + "\"" : String.valueOf(v);

@@ -18,6 +18,9 @@ final class Utf8Uris {
 
   /** Nothing if {@code raw} decodes to valid UTF-8; else an {@link IllegalArgumentException} saying where not. */
   static void requireValid(String raw) {
+    if (raw.indexOf('%') < 0) {
+      return; // nothing percent-encoded: the parser took the URI as it was sent
+    }
     for (String part : raw.split("[/?&=]")) {
       if (part.indexOf('%') >= 0 && !valid(part)) {
         throw new IllegalArgumentException("the request URI has '" + (part.length() > 60 ? part.substring(0, 60) + "..."

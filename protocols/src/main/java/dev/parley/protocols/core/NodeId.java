@@ -2,7 +2,9 @@ package dev.parley.protocols.core;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -18,6 +20,13 @@ public final class NodeId implements Comparable<NodeId>, WireMessage {
 
   private static final Pattern VALID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final Pattern PREFIX_NUMBER = Pattern.compile("(.*?)(\\d{1,18})");
+
+  /**
+   * The identities already made, by name, so a message's sender is not parsed again each time one
+   * arrives (two regular expressions); at most {@value #MAX_KNOWN}, a cluster's names and a test's.
+   */
+  private static final Map<String, NodeId> KNOWN = new ConcurrentHashMap<>();
+  private static final int MAX_KNOWN = 4096;
 
   private final String name;
   private final String prefix;
@@ -43,8 +52,17 @@ public final class NodeId implements Comparable<NodeId>, WireMessage {
   /** {@code NodeId.of("n3")}; a name that is not 1 to 64 letters, digits, '-' or '_' is rejected. */
   @JsonCreator
   public static NodeId of(String name) {
-    return new NodeId(name);
+    NodeId known = name == null ? null : KNOWN.get(name);
+    if (known != null) {
+      return known;
+    }
+    NodeId id = new NodeId(name);
+    if (KNOWN.size() < MAX_KNOWN) {
+      KNOWN.putIfAbsent(name, id);
+    }
+    return id;
   }
+
 
   /** The i-th node of a group, named {@code n<i>}. */
   public static NodeId n(int i) {

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import akka.actor.testkit.typed.javadsl.SerializationTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.serialization.Serialization;
+import akka.serialization.SerializationExtension;
+import akka.serialization.Serializer;
+import akka.serialization.Serializers;
 import dev.parley.protocols.core.Chunk;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.election.LogPosition;
@@ -12,12 +16,14 @@ import dev.parley.protocols.election.Role;
 import dev.parley.protocols.replication.Cas;
 import dev.parley.protocols.replication.Get;
 import dev.parley.protocols.replication.KvStore;
+import dev.parley.protocols.replication.KvWireSerializer;
 import dev.parley.protocols.replication.LogEntry;
 import dev.parley.protocols.replication.Put;
 import dev.parley.protocols.replication.Raft;
 import dev.parley.protocols.replication.RaftKv;
 import dev.parley.protocols.replication.RaftKvStatus;
 import dev.parley.protocols.replication.RaftStatus;
+import dev.parley.protocols.replication.RaftWireSerializer;
 import dev.parley.protocols.replication.RaftLog;
 import dev.parley.protocols.replication.Register;
 import dev.parley.protocols.replication.RequestId;
@@ -74,6 +80,54 @@ class RaftKvWireFormatSpec {
     RaftLog log = RaftLog.EMPTY.append(List.of(new LogEntry(1, 1, PUT))).append(List.of(new LogEntry(2, 2, CAS)));
     roundTrips(List.of(new Raft.TermStarted(3), new Raft.Voted(3, N2), new Raft.EntriesAppended(ENTRIES),
         new Raft.LogTruncated(7), new Raft.State(new RaftState(3, N2), log), Raft.State.INITIAL));
+  }
+
+  /**
+   * The replication traffic (AppendEntries, their answers, the appended entries' event) has a wire
+   * form of its own, and an EntriesAppended that Jackson wrote (a journal from before it) still reads.
+   */
+  @Test
+  void replicationTrafficHasItsOwnFormatAndOldEventsStillRead() {
+    Serialization serialization = SerializationExtension.get(parley.actorTestKit().system());
+    for (Object m : List.of(new Raft.AppendEntries(3, N1, new LogPosition(4, 1), ENTRIES, 6),
+        new Raft.AppendReply(3, N2, true, 8, true), new Raft.EntriesAppended(ENTRIES))) {
+      assertThat(serialization.findSerializerFor(m).identifier()).as(m.toString()).isEqualTo(RaftWireSerializer.ID);
+    }
+    Raft.EntriesAppended event = new Raft.EntriesAppended(ENTRIES);
+    Serializer jackson = serialization.serializerByIdentity().apply(33); // jackson-cbor, the binding before
+    akka.actor.ExtendedActorSystem classic =
+        (akka.actor.ExtendedActorSystem) akka.actor.typed.javadsl.Adapter.toClassic(parley.actorTestKit().system());
+    scala.Function0<byte[]> write = () -> jackson.toBinary(event);
+    byte[] old = akka.serialization.Serialization$.MODULE$.withTransportInformation(classic, write);
+    assertThat(serialization.deserialize(old, 33, Serializers.manifestFor(jackson, event)).get()).isEqualTo(event);
+    byte[] cut = java.util.Arrays.copyOf(serialization.serialize(event).get(), 20);
+    assertThat(serialization.deserialize(cut, RaftWireSerializer.ID, "EA").isFailure()).isTrue();
+  }
+
+  /**
+   * The stores' requests (what log entries and the stores' messages carry) have a wire form of their
+   * own, null strings and long values included, and a request Jackson wrote (a journal from before) still reads.
+   */
+  @Test
+  void requestsHaveTheirOwnFormatAndOldOnesStillRead() {
+    Serialization serialization = SerializationExtension.get(parley.actorTestKit().system());
+    String big = "v".repeat(70_000) + "\u00e9\u4e2d";
+    List<Object> requests = List.of(PUT, CAS, GET, new Register(new RequestId("anon-1", 1)),
+        new Put(new RequestId("c\u00e9", Long.MAX_VALUE), "", big), new Cas(new RequestId("c", 2), "k", "a", null));
+    akka.actor.ExtendedActorSystem classic =
+        (akka.actor.ExtendedActorSystem) akka.actor.typed.javadsl.Adapter.toClassic(parley.actorTestKit().system());
+    Serializer jackson = serialization.serializerByIdentity().apply(33);
+    for (Object r : requests) {
+      Serializer bound = serialization.findSerializerFor(r);
+      assertThat(bound.identifier()).as(r.toString()).isEqualTo(KvWireSerializer.ID);
+      byte[] bytes = serialization.serialize(r).get();
+      assertThat(serialization.deserialize(bytes, bound.identifier(), Serializers.manifestFor(bound, r)).get())
+          .isEqualTo(r);
+      scala.Function0<byte[]> write = () -> jackson.toBinary(r);
+      byte[] old = akka.serialization.Serialization$.MODULE$.withTransportInformation(classic, write);
+      assertThat(serialization.deserialize(old, 33, Serializers.manifestFor(jackson, r)).get()).isEqualTo(r);
+    }
+    assertThat(serialization.deserialize(new byte[] {1, 0, 0, 0, 9}, KvWireSerializer.ID, "P").isFailure()).isTrue();
   }
 
   /** A store remembers each client's last reply: KvReply must carry its type name, as KvRequest does. */
