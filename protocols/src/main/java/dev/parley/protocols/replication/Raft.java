@@ -4,7 +4,6 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.parley.protocols.core.Chunk;
-import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.Heartbeat;
 import dev.parley.protocols.core.NodeId;
@@ -78,7 +77,8 @@ import java.util.function.Function;
  *
  * <p>The code is split by role: {@code RaftServer} (the event-sourced behavior, roles and status),
  * {@code RaftVoting} (election), {@code RaftLeader} and {@code RaftFollower} (log replication), {@code
- * RaftApplier} (applying the machine, answering, snapshots).
+ * RaftApplier} (applying the machine, answering, snapshots); {@code RaftFrontends} (the frontends
+ * made here) and {@code RaftSettingsCheck} (the settings' validation) are helpers.
  */
 public final class Raft {
 
@@ -228,17 +228,7 @@ public final class Raft {
 
     /** The state after {@code event}: the event handler, also for replaying a journal. */
     public State apply(Event event) {
-      if (event instanceof TermStarted t) {
-        return new State(vote.startTerm(t.term()), log);
-      } else if (event instanceof Voted v) {
-        return new State(vote.vote(v.candidate()), log);
-      } else if (event instanceof EntriesAppended a) {
-        return new State(vote, log.append(a.entries()));
-      } else if (event instanceof LogTruncated t) {
-        return new State(vote, log.truncateFrom(t.from()));
-      }
-      SnapshotTaken s = (SnapshotTaken) event;
-      return new State(vote, log.compact(s.last(), s.snapshot()));
+      return RaftServer.next(this, event);
     }
   }
 
@@ -277,12 +267,8 @@ public final class Raft {
         512, 1, 10_000, DEFAULT_SNAPSHOT_CHUNK_BYTES, DEFAULT_MAX_APPEND_BYTES);
 
     public Settings {
-      Objects.requireNonNull(election, "election");
-      requireAtLeastOne("maxEntriesPerAppend", maxEntriesPerAppend);
-      requireAtLeastOne("maxBatchesInFlight", maxBatchesInFlight);
-      requireAtLeastOne("snapshotInterval", snapshotInterval);
-      requireAtLeastOne("snapshotChunkBytes", snapshotChunkBytes);
-      requireAtLeastOne("maxAppendBytes", maxAppendBytes);
+      RaftSettingsCheck.requireValid(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval,
+          snapshotChunkBytes, maxAppendBytes);
     }
 
     /** These settings with AppendEntries of at most 128 KiB. */
@@ -296,12 +282,6 @@ public final class Raft {
     public Settings(RaftElection.Settings election, int maxEntriesPerAppend, int maxBatchesInFlight,
         int snapshotInterval) {
       this(election, maxEntriesPerAppend, maxBatchesInFlight, snapshotInterval, DEFAULT_SNAPSHOT_CHUNK_BYTES);
-    }
-
-    private static void requireAtLeastOne(String name, int value) {
-      if (value < 1) {
-        throw new IllegalArgumentException(name + " must be at least 1, got " + value);
-      }
     }
 
     public Settings withElection(RaftElection.Settings e) {
@@ -360,40 +340,12 @@ public final class Raft {
 
     /** One of the facade's own downcalls, acted on through {@code replica}. */
     default void onDowncall(Downcall downcall, Replica<S, C> replica) {
-      throw new IllegalArgumentException("a Raft replica got " + downcall + ", which its frontend does not "
-          + "handle: give the replica Raft.Submit(command), or a frontend that handles " + downcall.getClass()
-          .getSimpleName());
+      throw RaftFrontends.unhandled(downcall);
     }
 
     /** This frontend, with the facade's own downcalls handled by {@code handler}. */
     default Frontend<S, C, R> withDowncalls(BiConsumer<Downcall, Replica<S, C>> handler) {
-      Frontend<S, C, R> answers = this;
-      return new Frontend<>() {
-        @Override
-        public void applied(C command, R reply) {
-          answers.applied(command, reply);
-        }
-
-        @Override
-        public void notApplied(C command, NodeId leader) {
-          answers.notApplied(command, leader);
-        }
-
-        @Override
-        public void failed(C command, String error) {
-          answers.failed(command, error);
-        }
-
-        @Override
-        public void leaderKnown(NodeId leader, long term) {
-          answers.leaderKnown(leader, term);
-        }
-
-        @Override
-        public void onDowncall(Downcall downcall, Replica<S, C> replica) {
-          handler.accept(downcall, replica);
-        }
-      };
+      return RaftFrontends.withDowncalls(this, handler);
     }
   }
 
@@ -418,22 +370,7 @@ public final class Raft {
    */
   public static <S, C, R> Frontend<S, C, R> answering(ActorRef<? super R> upcalls,
       BiFunction<C, NodeId, R> notLeader, BiFunction<C, String, R> failed) {
-    return new Frontend<>() {
-      @Override
-      public void applied(C command, R reply) {
-        upcalls.tell(reply);
-      }
-
-      @Override
-      public void notApplied(C command, NodeId leader) {
-        upcalls.tell(notLeader.apply(command, leader));
-      }
-
-      @Override
-      public void failed(C command, String error) {
-        upcalls.tell(failed.apply(command, error));
-      }
-    };
+    return RaftFrontends.answering(upcalls, notLeader, failed);
   }
 
   // ---------------------------------------------------------------- factories
@@ -451,22 +388,7 @@ public final class Raft {
 
   /** The frontend that tells {@code upcalls} {@link Answered}, {@link NotLeader} and {@link Failed}. */
   static <S, C, R> Frontend<S, C, R> upcalling(ActorRef<? super Upcall> upcalls) {
-    return new Frontend<>() {
-      @Override
-      public void applied(C command, R reply) {
-        upcalls.tell(new Answered(command, reply));
-      }
-
-      @Override
-      public void notApplied(C command, NodeId leader) {
-        upcalls.tell(new NotLeader(command, leader));
-      }
-
-      @Override
-      public void failed(C command, String error) {
-        upcalls.tell(new Failed(command, error));
-      }
-    };
+    return RaftFrontends.upcalling(upcalls);
   }
 
   /**
@@ -497,11 +419,7 @@ public final class Raft {
   static <S, C, R> Behavior<Command> create(String persistenceType, String group, Peers<Command> peers,
       NodeEnv env, Settings settings, StateMachine<S, C, R> machine, Frontend<S, C, R> frontend,
       Function<RaftServer<S, C, R>, RaftLeader<C>> leaderRole, Function<RaftServer<?, ?, ?>, RaftFollower> followerRole) {
-    Objects.requireNonNull(settings, "settings");
-    Objects.requireNonNull(machine, "machine");
-    Objects.requireNonNull(frontend, "frontend");
-    String id = Objects.requireNonNull(group, "group") + "/" + peers.self().name();
-    return Durable.of((context, timers) -> new RaftServer<>(persistenceType, id, context, timers, peers, env,
-        settings, machine, frontend, leaderRole, followerRole));
+    return RaftServer.behavior(persistenceType, group, peers, env, settings, machine, frontend, leaderRole,
+        followerRole);
   }
 }

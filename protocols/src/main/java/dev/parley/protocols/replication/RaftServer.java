@@ -1,5 +1,6 @@
 package dev.parley.protocols.replication;
 
+import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.persistence.typed.PersistenceId;
@@ -12,24 +13,28 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
+import dev.parley.protocols.core.Durable;
 import dev.parley.protocols.core.NodeEnv;
 import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.core.PayloadCodec;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.WriteAhead;
+import dev.parley.protocols.election.RaftState;
 import dev.parley.protocols.election.Role;
 import dev.parley.protocols.replication.Raft.Event;
 import dev.parley.protocols.replication.Raft.State;
 import java.util.List;
+import java.util.Objects;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
  * One Raft replica as an event-sourced behavior (the algorithm, its model and cost: {@link Raft}):
- * the journal plumbing, the dispatch of messages to the roles, what the roles share (phase, leader,
- * commit index) and the moves between roles. The roles: {@link RaftVoting} (election), {@link
- * RaftLeader} and {@link RaftFollower} (log replication), {@link RaftApplier} (the state machine).
+ * its making, the journal plumbing and the event handler ({@link State#apply}), the dispatch of
+ * messages to the roles, what the roles share (phase, leader, commit index) and the moves between
+ * roles. The roles: {@link RaftVoting} (election), {@link RaftLeader} and {@link RaftFollower} (log
+ * replication), {@link RaftApplier} (the state machine).
  */
 final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event, State> {
 
@@ -76,6 +81,40 @@ final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event
     this.following = followerRole.apply(this);
     this.applier = new RaftApplier<>(this, machine);
     resetElectionTimer();
+  }
+
+  /**
+   * The replica of {@code peers.self()} in the Raft group {@code group}, its persistence id {@code
+   * <persistenceType>|<group>/<node>}: {@link Raft#create(String, String, Peers, NodeEnv, Raft.Settings,
+   * StateMachine, Raft.Frontend)}, with the leader's and the follower's roles that {@code leaderRole} and
+   * {@code followerRole} make.
+   */
+  static <S, C, R> Behavior<Raft.Command> behavior(String persistenceType, String group, Peers<Raft.Command> peers,
+      NodeEnv env, Raft.Settings settings, StateMachine<S, C, R> machine, Raft.Frontend<S, C, R> frontend,
+      Function<RaftServer<S, C, R>, RaftLeader<C>> leaderRole, Function<RaftServer<?, ?, ?>, RaftFollower> followerRole) {
+    Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(machine, "machine");
+    Objects.requireNonNull(frontend, "frontend");
+    String id = Objects.requireNonNull(group, "group") + "/" + peers.self().name();
+    return Durable.of((context, timers) -> new RaftServer<>(persistenceType, id, context, timers, peers, env,
+        settings, machine, frontend, leaderRole, followerRole));
+  }
+
+  /** The state after {@code event}: {@link State#apply}, the event handler, also for replaying a journal. */
+  static State next(State state, Event event) {
+    RaftState vote = state.vote();
+    RaftLog log = state.log();
+    if (event instanceof Raft.TermStarted t) {
+      return new State(vote.startTerm(t.term()), log);
+    } else if (event instanceof Raft.Voted v) {
+      return new State(vote.vote(v.candidate()), log);
+    } else if (event instanceof Raft.EntriesAppended a) {
+      return new State(vote, log.append(a.entries()));
+    } else if (event instanceof Raft.LogTruncated t) {
+      return new State(vote, log.truncateFrom(t.from()));
+    }
+    Raft.SnapshotTaken s = (Raft.SnapshotTaken) event;
+    return new State(vote, log.compact(s.last(), s.snapshot()));
   }
 
   @Override

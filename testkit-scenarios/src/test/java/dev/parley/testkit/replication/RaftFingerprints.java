@@ -24,9 +24,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * {@code DIR/raft.txt}: for each run of {@link RaftKvSpec}'s workloads (its seeded nemesis of
  * partitions, one-way cuts, lossy links, crashes and restarts, over three or five nodes, one batch at
  * a time, pipelined, or with small messages and snapshots; the same nemesis over a slow, failing
- * journal), traced, the digest of {@link RunFingerprints} over every node's journal, and the
- * workload's history. Compare the files written before and after a refactor (docs/testing-quality.md,
- * "Pure refactors").
+ * journal), traced, the digest of {@link RunFingerprints} over every node's journal, the workload's
+ * history and how many {@code InstallSnapshot} chunks were sent. Compare the files written before
+ * and after a refactor (docs/testing-quality.md, "Pure refactors").
  */
 @EnabledIfSystemProperty(named = "parley.fingerprints", matches = ".+")
 class RaftFingerprints {
@@ -48,6 +48,7 @@ class RaftFingerprints {
     sim.runFor(Duration.ofSeconds(2));
     return RunFingerprints.digest(sim, sim.nodes().toArray(new NodeId[0]))
         + " ok=" + r.ok() + " sent=" + r.messagesSent()
+        + " snapshotChunks=" + sim.stats().sentByType().getOrDefault("InstallSnapshot", 0L)
         + String.format(" history=%08x", r.history().operations().toString().hashCode());
   }
 
