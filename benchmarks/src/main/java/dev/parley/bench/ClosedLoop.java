@@ -2,9 +2,13 @@ package dev.parley.bench;
 
 import dev.parley.testkit.report.LatencySamples;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntFunction;
+import java.util.stream.Collectors;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -15,7 +19,8 @@ import org.HdrHistogram.Histogram;
 final class ClosedLoop {
 
   /** What a window measured; {@code latency} is the histogram of {@code samples}, in nanoseconds. */
-  record Figures(long operations, double seconds, Histogram latency, long failures, LatencySamples samples) {
+  record Figures(long operations, double seconds, Histogram latency, long failures, LatencySamples samples,
+      Map<String, Long> failedWith) {
     double perSecond() {
       return operations / seconds;
     }
@@ -31,12 +36,19 @@ final class ClosedLoop {
     private static String millis(long nanos) {
       return String.format("%.2f ms", nanos / 1e6);
     }
+
+    /** The commonest reasons of the window's failures, most frequent first, one line each; empty if none. */
+    String failureLines(int most) {
+      return failedWith.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(most)
+          .map(e -> "  (" + e.getValue() + " failed with: " + e.getKey() + ")\n").collect(Collectors.joining());
+    }
   }
 
   private volatile boolean running = true;
   private volatile boolean measuring;
   private final LongAdder done = new LongAdder();
   private final LongAdder failed = new LongAdder();
+  private final Map<String, LongAdder> failedWith = new ConcurrentHashMap<>();
   private volatile LatencySamples samples;
 
   private ClosedLoop() {}
@@ -69,7 +81,9 @@ final class ClosedLoop {
     double seconds = (System.nanoTime() - start) / 1e9;
     atEnd.run();
     loop.running = false;
-    return new Figures(loop.done.sum(), seconds, loop.samples.histogram(), loop.failed.sum(), loop.samples);
+    Map<String, Long> reasons = new HashMap<>();
+    loop.failedWith.forEach((reason, count) -> reasons.put(reason, count.sum()));
+    return new Figures(loop.done.sum(), seconds, loop.samples.histogram(), loop.failed.sum(), loop.samples, reasons);
   }
 
   private void next(int client, IntFunction<CompletionStage<?>> operation) {
@@ -84,10 +98,24 @@ final class ClosedLoop {
           samples.record(started, System.nanoTime());
         } else {
           failed.increment();
+          failedWith.computeIfAbsent(reason(error), r -> new LongAdder()).increment();
         }
       }
       next(client, operation);
     });
+  }
+
+  /**
+   * A failure's reason, grouped: the innermost cause's class and message, its numbers masked (ids,
+   * sequence numbers, times) and cut to 160 characters.
+   */
+  private static String reason(Throwable error) {
+    Throwable cause = error;
+    while (cause.getCause() != null && cause.getCause() != cause) {
+      cause = cause.getCause();
+    }
+    String text = cause.getClass().getSimpleName() + ": " + String.valueOf(cause.getMessage()).replaceAll("[0-9]+", "N");
+    return text.length() <= 160 ? text : text.substring(0, 160) + "...";
   }
 
   private static void sleep(Duration d) {

@@ -169,6 +169,7 @@ final class KvBench implements Runnable {
         + (chart.contains("one-jvm") ? "3 nodes in one JVM" : "3 JVMs over HTTP"), store + ", " + where, f.samples());
     Figures.row(store, where, String.valueOf(c), Figures.perSecond(f.perSecond()), f.p50(), f.p99(),
         String.valueOf(f.failures()), messages, forces);
+    System.out.print(f.failureLines(3));
   }
 
   /**
