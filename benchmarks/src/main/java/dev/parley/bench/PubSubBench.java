@@ -38,7 +38,9 @@ import picocli.CommandLine.Option;
  * appends ({@link LogBench}) on the same journal. The publisher sends batches of messages stamped
  * with the time they were sent, pipelined alike for every system: a batch goes once every subscriber
  * has every message of all but the last {@code --in-flight - 1} batches. Throughput is deliveries
- * per second; latency is from publish to delivery to the subscriber actor.
+ * per second; latency is from publish to delivery to the subscriber actor. Each durable subscriber
+ * checks that it gets the publisher's messages in the order they were published (per-publisher
+ * order, which the broker promises); a run that breaks it fails.
  */
 @Command(name = "pubsub", mixinStandardHelpOptions = true,
     description = "Publish/subscribe: deliveries per second and publish-to-deliver latency of Akka's Topic, Parley's"
@@ -113,6 +115,8 @@ final class PubSubBench implements Runnable {
     private final AtomicLong delivered = new AtomicLong();
     private volatile CountDownLatch reached = new CountDownLatch(0);
     private volatile long target = Long.MAX_VALUE;
+    /** Why the run is void (a subscriber saw a broken promise), or null. */
+    private volatile String broken;
 
     /** From now on, each delivery's latency counts. */
     void measureFrom(long startNanos) {
@@ -130,8 +134,17 @@ final class PubSubBench implements Runnable {
       }
     }
 
+    /** A subscriber saw the system under test break its promise: the run fails with {@code why}. */
+    void broken(String why) {
+      broken = why;
+      reached.countDown();
+    }
+
     /** Waits until {@code count} deliveries in all have been made. */
     void awaitDelivered(long count) {
+      if (broken != null) {
+        throw new IllegalStateException(broken);
+      }
       if (delivered.get() >= count) {
         return;
       }
@@ -142,6 +155,9 @@ final class PubSubBench implements Runnable {
         if (delivered.get() < count && !latch.await(BATCH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
           throw new IllegalStateException("deliveries stalled: " + delivered.get() + " of " + count + " made within "
               + BATCH_TIMEOUT);
+        }
+        if (broken != null) {
+          throw new IllegalStateException(broken);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -353,6 +369,7 @@ final class PubSubBench implements Runnable {
     private static Behavior<TopicBroker.Reply> subscriber(String id, ActorRef<TopicBroker.Command> broker, Sink sink,
         CountDownLatch subscribed) {
       long[] delivered = {0};
+      long[] lastSeq = {0};
       return Behaviors.receiveMessage(m -> {
         if (m instanceof TopicBroker.Subscribed s) {
           delivered[0] = Math.max(delivered[0], s.acked());
@@ -361,6 +378,11 @@ final class PubSubBench implements Runnable {
           for (TopicBroker.Deliver d : p.messages()) {
             if (d.n() == delivered[0] + 1) {
               delivered[0] = d.n();
+              if (d.message().seq() <= lastSeq[0]) {
+                sink.broken("subscriber " + id + " got the publisher's message " + d.message().seq()
+                    + " after its message " + lastSeq[0] + ": per-publisher order broken");
+              }
+              lastSeq[0] = d.message().seq();
               sink.accept(Long.parseLong(d.message().payload()));
             }
           }
