@@ -260,10 +260,10 @@ class RaftSnapshotChunksSpec {
   @Test
   void smallChunksOverLinksThatReorderReachAFollowerBackWhileClientsWriteWithoutAStormOfResends() {
     Settings small = new Settings(RaftKvSpec.FAST.election(), 2, 4, 10).withSnapshotChunkBytes(64);
-    Simulations.forSeeds(1, 3, seed -> {
+    Simulations.forSeeds(1, 2, seed -> {
       Simulation<RaftKv.Command> sim = Simulation.<RaftKv.Command>builder(3,
               (peers, env, upcalls) -> RaftKv.create("kv", peers, env, small, upcalls.narrow()))
-          .seed(seed).faults(LAN).tracing(true).maxSteps(200_000)
+          .seed(seed).faults(LAN).tracing(true).maxSteps(50_000)
           .freshInvariant(() -> new RaftInvariants(RaftInvariants.Answers.KV))
           .build();
       NodeId absent = aFollower(sim, leader(sim));
