@@ -241,6 +241,10 @@ class KvHttpSpec {
     assertThat(delete.status()).isEqualTo(405);
     assertThat(delete.body().get("error").asText()).contains("GET, PUT");
     assertThat(cluster.get(N1, "/kv/quorum/a%2Fb/cas").status()).isEqualTo(405);
+
+    LocalCluster.Response json = cluster.get(N1, "/kv/quorum/a%2Fb", "Accept", "application/json");
+    assertThat(json.body().get("value").asText()).isEqualTo("slashed");
+    assertThat(cluster.get(N1, "/kv/quorum/a%2Fb", "Accept", "text/html").status()).isEqualTo(406);
   }
 
   /** A client registers with the Raft store, then names its requests with the id it was issued. */

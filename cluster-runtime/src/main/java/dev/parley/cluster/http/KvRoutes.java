@@ -1,6 +1,8 @@
 package dev.parley.cluster.http;
 
 import akka.actor.typed.ActorSystem;
+import akka.http.javadsl.model.HttpCharset;
+import akka.http.javadsl.model.HttpEntity;
 import akka.http.javadsl.model.HttpHeader;
 import akka.http.javadsl.model.HttpMethod;
 import akka.http.javadsl.model.HttpMethods;
@@ -28,6 +30,7 @@ import dev.parley.protocols.replication.Get;
 import dev.parley.protocols.replication.KvReply;
 import dev.parley.protocols.replication.KvRequest;
 import dev.parley.protocols.replication.Put;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -102,12 +105,28 @@ final class KvRoutes extends ClientRoutes {
       if (method.equals(HttpMethods.GET)) {
         return call(store, key, request, "GET /kv/{store}/{key}", "get", () -> new KvKind.Read(key));
       }
+      if (method.equals(HttpMethods.PUT) && request.entity() instanceof HttpEntity.Strict whole) {
+        return put(store, key, request, text(whole));
+      }
       if (method.equals(HttpMethods.PUT)) {
-        return entity(Unmarshaller.entityToString(), body -> call(store, key, request, "PUT /kv/{store}/{key}", "put",
-            () -> new KvKind.Write(key, requireValue(body))));
+        return entity(Unmarshaller.entityToString(), body -> put(store, key, request, body));
       }
       return reject(Rejections.method(HttpMethods.GET), Rejections.method(HttpMethods.PUT));
     });
+  }
+
+  private Route put(String store, String key, HttpRequest request, String body) {
+    return call(store, key, request, "PUT /kv/{store}/{key}", "put", () -> new KvKind.Write(key, requireValue(body)));
+  }
+
+  /**
+   * A body that arrived whole, as text: what {@code Unmarshaller.entityToString()} makes of it (the
+   * charset its content type names, else UTF-8), without the unmarshaller's future.
+   */
+  private static String text(HttpEntity.Strict whole) {
+    Charset charset = whole.getContentType().getCharsetOption().map(HttpCharset::nioCharset)
+        .orElse(StandardCharsets.UTF_8);
+    return whole.getData().isEmpty() ? "" : whole.getData().decodeString(charset);
   }
 
   /** The store and key of a path {@code /kv/{store}/{key}}, percent-decoded; null for any other path. */
