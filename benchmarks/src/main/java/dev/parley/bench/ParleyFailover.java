@@ -1,10 +1,13 @@
 package dev.parley.bench;
 
+import akka.actor.Identify;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorRefResolver;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Adapter;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.persistence.testkit.PersistenceTestKitPlugin;
 import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
@@ -177,6 +180,7 @@ final class ParleyFailover {
       for (int j = 0; j < nodes.size(); j++) {
         if (j != i) {
           ActorRef<Object> ref = resolver.resolveActorRef(cluster.path(j, "election"));
+          introduce(ctx, cluster.path(j, "election"), j);
           NodeId to = nodes.get(j);
           others.put(to, trace == null ? ref : ctx.spawn(trace.tap(self.name(), to.name(), ref), "to-" + to.name()));
         }
@@ -193,6 +197,21 @@ final class ParleyFailover {
       ctx.spawn((Behavior) elect, "election");
       return Behaviors.empty();
     });
+  }
+
+  /**
+   * Makes a node, as it starts, contact a peer it will address by path, so that the peer's
+   * connection to this node's address knows this incarnation at once. A peer that saw this node's
+   * previous incarnation go (its system announced its termination, or the cluster removed it) holds
+   * its address as quarantined under the old incarnation's UID and drops every message it sends there
+   * until the new incarnation contacts it; a node still joining the cluster sends it nothing (no
+   * cluster heartbeats before it is up), which held messages back for up to Akka's 7 s
+   * {@code allow-weakly-up-members} when the next failover came before the cluster had converged.
+   * An {@code Identify} sent by actor selection is answered by any actor, needs no message of the
+   * election's own, and its handshake is what updates the peer's side.
+   */
+  private static void introduce(ActorContext<?> ctx, String peerPath, int id) {
+    Adapter.toClassic(ctx).actorSelection(peerPath).tell(new Identify(id), akka.actor.ActorRef.noSender());
   }
 
   /** An actor test kit whose event-sourced elections journal in memory. */

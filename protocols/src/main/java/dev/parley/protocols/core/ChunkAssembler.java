@@ -1,12 +1,17 @@
 package dev.parley.protocols.core;
 
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * The receiving side of chunked transfers ({@link ChunkSender}): puts the chunks of one transfer
- * together in order and hands over the whole {@link SerializedPayload} once its last byte is in.
- * Every chunk is answered with how many bytes are held in order ({@link Partial}): a duplicate or a
- * chunk after a gap changes nothing, and the answer tells the sender where to go on from.
+ * together and hands over the whole {@link SerializedPayload} once its last byte is in. Every chunk
+ * is answered with how many bytes are held in order ({@link Partial}), which tells the sender where to
+ * go on from. A duplicate changes nothing; a chunk after a gap (it overtook one sent before it, or
+ * that one was lost) is kept in place and counted once the gap is filled, as a TCP receiver keeps
+ * segments out of order: over a link that reorders, dropping it would leave a gap for every
+ * overtaking and the sender to fill each on its timer.
  *
  * <p>A transfer is named by a key the protocol chooses (Raft: the leader's term and the snapshot's
  * last index and term). A chunk of another transfer than the one being assembled starts that one if
@@ -15,7 +20,8 @@ import java.util.Objects;
  * (an old term) before they get here.
  *
  * <p>Memory only, one transfer at a time: a crash loses what was held, and the sender, told so by the
- * first answer after it, sends again from the start. Cost: one buffer of the payload's size.
+ * first answer after it, sends again from the start. Cost: one buffer of the payload's size, and an
+ * entry per stretch of chunks held after a gap.
  */
 public final class ChunkAssembler {
 
@@ -31,6 +37,8 @@ public final class ChunkAssembler {
   private Object key;
   private byte[] buffer;
   private int received;
+  /** Stretches of bytes held after the first gap: where each starts, and where it ends. */
+  private final TreeMap<Integer, Integer> ahead = new TreeMap<>();
 
   /** Takes {@code chunk} of the transfer named {@code transfer}. */
   public Outcome accept(Object transfer, Chunk chunk) {
@@ -46,12 +54,23 @@ public final class ChunkAssembler {
       key = transfer;
       buffer = new byte[(int) chunk.total()];
       received = 0;
+      ahead.clear();
     }
-    if (chunk.offset() != received) {
-      return new Partial(received); // a duplicate, or a chunk after a gap
+    int from = (int) chunk.offset();
+    int to = from + chunk.data().length;
+    if (to > received) {
+      System.arraycopy(chunk.data(), 0, buffer, from, chunk.data().length);
+      if (from > received) {
+        ahead.merge(from, to, Math::max); // after a gap: held, counted once the gap is filled
+      } else {
+        received = to;
+      }
+      Map.Entry<Integer, Integer> next;
+      while ((next = ahead.firstEntry()) != null && next.getKey() <= received) {
+        received = Math.max(received, next.getValue());
+        ahead.pollFirstEntry();
+      }
     }
-    System.arraycopy(chunk.data(), 0, buffer, received, chunk.data().length);
-    received += chunk.data().length;
     if (received < buffer.length) {
       return new Partial(received);
     }
@@ -59,6 +78,7 @@ public final class ChunkAssembler {
     key = null;
     buffer = null;
     received = 0;
+    ahead.clear();
     return new Whole(whole);
   }
 

@@ -14,16 +14,25 @@ import java.util.Objects;
  * #acknowledged}, and calls {@link #tick} on a timer of its own (Raft: the leader's heartbeat).
  *
  * <p>Model: links that lose, duplicate, delay and reorder; a receiver that may crash and lose what it
- * held. Guarantees: a chunk or an answer that is lost is made up for: a tick with no answer since the
- * one before sends again the first chunk the receiver has not acknowledged (one chunk, so a receiver
- * that is down costs a chunk per tick, not a window), and its answer opens the window again from
- * what the receiver then holds. A receiver that answers it holds fewer bytes than it acknowledged
- * before (it crashed and restarted) is sent the rest from what it holds: after a crash, that is from
- * the start. Every chunk is sent again until acknowledged, so the transfer completes once the links
- * deliver for long enough.
+ * held. Guarantees: a chunk or an answer that is lost is made up for: a tick with no progress since
+ * the one before sends again the first chunk the receiver has not acknowledged (one chunk, so a
+ * receiver that is down costs a chunk per tick, not a window), and its answer opens the window again
+ * from what the receiver then holds. Every chunk is sent again until acknowledged, so the transfer
+ * completes once the links deliver for long enough.
  *
- * <p>Cost: the payload's bytes plus a chunk per loss or per tick without an answer; memory: the one
- * serialized payload, shared by the chunks (each chunk copies its slice when made).
+ * <p>Answers are cumulative, like TCP's acknowledgements, and a link that reorders delivers some of
+ * them late: an answer of fewer bytes than acknowledged before is most often such a late one, and is
+ * not acted on at once. Going back on every lower answer would resend a window of chunks whose
+ * answers, reordered in turn, send the sender back again: the messages of one transfer would grow
+ * without bound while it hardly advances (Raft's snapshots in 64-byte chunks over links delaying 1 to
+ * 5 ms: docs/testing-quality.md). A receiver that holds nothing of the transfer (it crashed
+ * and restarted, or dropped it for another) answers 0, and is sent the value from the start at once;
+ * one that holds less but not nothing (it crashed and was sent the first chunk again) is believed on
+ * the next tick without progress, which goes back to what the latest answer said.
+ *
+ * <p>Cost: the payload's bytes plus a chunk per loss or per tick without progress, and at most a
+ * window per answer of 0; memory: the one serialized payload, shared by the chunks (each chunk copies
+ * its slice when made).
  */
 public final class ChunkSender {
 
@@ -35,7 +44,9 @@ public final class ChunkSender {
   private int acked;
   /** The next chunk to send. */
   private int next;
-  /** Whether an answer came since the last tick. */
+  /** What the latest answer said the receiver holds, in chunks (it may be a late one). */
+  private int heard;
+  /** Whether the receiver acknowledged more since the last tick. */
   private boolean progressed = true;
 
   /**
@@ -74,25 +85,32 @@ public final class ChunkSender {
   }
 
   /**
-   * The receiver's answer: it holds the first {@code received} bytes. Moves the window to there (back,
-   * if it holds less than it said before); the chunks then due are {@link #due}'s.
+   * The receiver's answer: it holds the first {@code received} bytes. Moves the window forward to
+   * there, or back to the start if it holds nothing; an answer of less, but not nothing, waits for
+   * {@link #tick}. The chunks then due are {@link #due}'s.
    */
   public void acknowledged(long received) {
     int holds = received >= payload.size() ? chunks : (int) (Math.max(0, received) / chunkBytes);
-    if (holds < acked) {
-      next = holds; // it lost what it held: send again from there
+    heard = holds;
+    if (holds > acked) {
+      acked = holds;
+      next = Math.max(next, holds);
+      progressed = true;
+    } else if (holds == 0 && acked > 0) {
+      acked = 0; // it lost what it held: send again from the start
+      next = 0;
+      progressed = true;
     }
-    acked = holds;
-    next = Math.max(next, holds);
-    progressed = true;
   }
 
   /**
-   * The retransmission timer: if no answer came since the last tick, the first unacknowledged chunk
-   * again (the receiver's answer to it says where to go on from); else nothing more than {@link #due}.
+   * The retransmission timer: if the receiver acknowledged nothing more since the last tick, the chunk
+   * from which the latest answer says it lacks bytes (the receiver's answer to it says where to go on
+   * from); else nothing more than {@link #due}.
    */
   public List<Chunk> tick() {
     if (!progressed && acked < chunks) {
+      acked = Math.min(acked, heard);
       next = acked + 1;
       return List.of(chunk(acked));
     }

@@ -21,7 +21,8 @@ import java.util.List;
  * at a time, named by the leader's term and the snapshot's last index and term: every chunk's term is
  * checked as any message from a leader (an old term's is refused), a chunk of another snapshot than
  * the one being put together is answered "nothing held" unless it is a first chunk, which starts it.
- * Each chunk is answered with how many bytes are held; the snapshot is installed (persisted) only
+ * Each chunk is answered with how many bytes are held in order (a chunk that overtook an earlier one
+ * is kept until the gap is filled); the snapshot is installed (persisted) only
  * once whole, and that is answered as AppendEntries are. A crash loses the chunks held, and the
  * answer to the next chunk says so: the leader starts over.
  */

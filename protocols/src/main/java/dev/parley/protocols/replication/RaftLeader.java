@@ -30,7 +30,9 @@ import java.util.TreeSet;
  *
  * <p>A snapshot goes to a follower in chunks (section 7, {@link ChunkSender}): serialized once per
  * snapshot, at most {@link #SNAPSHOT_CHUNKS_IN_FLIGHT} chunks unacknowledged, a chunk sent again on a
- * heartbeat with no answer since the one before, and sent on from what the follower says it holds.
+ * heartbeat with no progress since the one before, and sent on from what the follower says it holds
+ * (an answer overtaken by a later one is not acted on: over links that reorder, that made a storm of
+ * resends).
  * The transfer ends when the follower answers that its log matches up to the snapshot (it installed
  * it, or already had it); the follower's next index stays at or before the snapshot until then, so
  * it gets no entries meanwhile. A transfer under way goes on even if the leader compacts again.

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A value sent in chunks ({@link ChunkSender}) arrives whole and byte for byte ({@link
  * ChunkAssembler}) over a link that loses, duplicates and reorders, also when the receiver crashes
- * mid-transfer; no more than the window is ever unacknowledged; chunks of another transfer are not
- * mixed in.
+ * mid-transfer; over a link that only reorders, each chunk is sent about once; no more than the
+ * window is ever unacknowledged; chunks of another transfer are not mixed in.
  */
 class ChunkedTransferTest {
 
@@ -93,6 +93,74 @@ class ChunkedTransferTest {
     assertThat(sender.tick()).as("answered since the last tick: nothing again").isEmpty();
     assertThat(sender.tick()).as("no answer since: the first unacknowledged again").extracting(Chunk::offset)
         .containsExactly(0L);
+  }
+
+  /**
+   * Over a link that loses nothing but reorders chunks and answers alike, the value arrives having
+   * sent each chunk about once: at most one more chunk per tick. A chunk that overtakes another is
+   * kept, and an answer overtaken by a later one (it says less) sends nothing again.
+   */
+  @Test
+  void overALinkThatReordersChunksAndAnswersEachChunkIsSentAboutOnce() {
+    for (long seed = 1; seed <= 50; seed++) {
+      Random random = new Random(seed);
+      SerializedPayload sent = payload(20_000, seed);
+      ChunkSender sender = new ChunkSender(sent, 100, 4);
+      ChunkAssembler receiver = new ChunkAssembler();
+      List<Chunk> inFlight = new ArrayList<>(sender.due());
+      long chunks = inFlight.size();
+      int ticks = 0;
+      SerializedPayload arrived = null;
+      while (arrived == null && ticks < 10_000) {
+        Collections.shuffle(inFlight, random);
+        List<Long> answers = new ArrayList<>();
+        for (Chunk c : inFlight) {
+          ChunkAssembler.Outcome o = receiver.accept("t1", c);
+          if (o instanceof ChunkAssembler.Whole w) {
+            arrived = w.payload();
+          } else {
+            answers.add(((ChunkAssembler.Partial) o).received());
+          }
+        }
+        Collections.shuffle(answers, random);
+        inFlight = new ArrayList<>();
+        for (long a : answers) {
+          sender.acknowledged(a);
+          inFlight.addAll(sender.due());
+        }
+        inFlight.addAll(sender.tick());
+        ticks++;
+        chunks += inFlight.size();
+      }
+      assertThat(arrived).as("seed %d", seed).isEqualTo(sent);
+      assertThat(chunks).as("chunks sent, seed %d", seed).isLessThanOrEqualTo(sender.chunkCount() + ticks);
+    }
+  }
+
+  @Test
+  void aChunkAfterAGapIsKeptAndCountedOnceTheGapIsFilled() {
+    SerializedPayload value = payload(4000, 1);
+    List<Chunk> chunks = new ChunkSender(value, 1000, 4).due();
+    ChunkAssembler receiver = new ChunkAssembler();
+    assertThat(receiver.accept("t", chunks.get(0))).isEqualTo(new ChunkAssembler.Partial(1000));
+    assertThat(receiver.accept("t", chunks.get(2))).as("after a gap").isEqualTo(new ChunkAssembler.Partial(1000));
+    assertThat(receiver.accept("t", chunks.get(3))).isEqualTo(new ChunkAssembler.Partial(1000));
+    assertThat(receiver.accept("t", chunks.get(1))).as("the gap filled").isEqualTo(new ChunkAssembler.Whole(value));
+  }
+
+  @Test
+  void anAnswerOfLessThanAcknowledgedWaitsForATickWithoutProgressUnlessItIsNothing() {
+    ChunkSender sender = new ChunkSender(payload(10_500, 1), 1000, 4);
+    sender.due();
+    sender.acknowledged(3000);
+    assertThat(sender.due()).extracting(Chunk::offset).containsExactly(4000L, 5000L, 6000L);
+    sender.acknowledged(1000); // overtaken by the answer of 3000, or the receiver crashed and got chunk 0 again
+    assertThat(sender.due()).as("nothing sent again at once").isEmpty();
+    assertThat(sender.tick()).as("progress since the last tick").isEmpty();
+    assertThat(sender.tick()).as("none since: from where the latest answer says").extracting(Chunk::offset)
+        .containsExactly(1000L);
+    sender.acknowledged(7000);
+    assertThat(sender.due()).extracting(Chunk::offset).containsExactly(7000L, 8000L, 9000L, 10_000L);
   }
 
   @Test

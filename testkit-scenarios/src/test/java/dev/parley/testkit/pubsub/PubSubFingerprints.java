@@ -4,19 +4,12 @@ import static dev.parley.testkit.pubsub.PubSubRuns.BROKER;
 import static dev.parley.testkit.pubsub.PubSubRuns.ms;
 
 import akka.actor.testkit.typed.javadsl.TestInbox;
-import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.pubsub.BrokenBrokers;
-import dev.parley.protocols.pubsub.PubSubClient.ListenTo;
-import dev.parley.protocols.pubsub.PubSubClient.PublishTo;
-import dev.parley.protocols.pubsub.PubSubClient.SubscribeTo;
 import dev.parley.protocols.pubsub.TopicBroker;
-import dev.parley.protocols.pubsub.TopicBroker.Filter;
 import dev.parley.testkit.sim.RunFingerprints;
 import dev.parley.testkit.sim.SimProtocol;
 import dev.parley.testkit.sim.Simulation;
 import java.io.PrintWriter;
-import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -68,28 +61,7 @@ class PubSubFingerprints {
         Simulation<Object> sim = PubSubRuns.builder(PubSubRuns.BROKER_SETTINGS, PubSubRuns.LOSSY).seed(seed)
             .tracing(true).build();
         TestInbox<TopicBroker.Reply> raw = TestInbox.create();
-        sim.tell(ms(0), PubSubRuns.S3, new ListenTo("ticks", Filter.ALL));
-        sim.tell(ms(0), PubSubRuns.S1, new SubscribeTo("ticks", Filter.ALL, true, true));
-        sim.tell(ms(0), BROKER, new TopicBroker.SubscribeLive("raw", "ticks", Filter.ALL, raw.getRef()));
-        sim.runUntil(v -> !v.upcalls(PubSubRuns.S3, TopicBroker.Subscribed.class).isEmpty()
-            && !v.upcalls(PubSubRuns.S1, TopicBroker.Subscribed.class).isEmpty());
-        Random random = new Random(seed);
-        long t0 = sim.elapsed().toMillis() + 1;
-        long crash1 = t0 + 40 + random.nextInt(40);
-        long crash2 = t0 + 150 + random.nextInt(40);
-        sim.crash(ms(crash1), BROKER);
-        sim.restart(ms(crash1 + 20), BROKER);
-        sim.tell(ms(crash1 + 21), BROKER, new TopicBroker.SubscribeLive("raw", "ticks", Filter.ALL, raw.getRef()));
-        sim.crash(ms(crash2), BROKER);
-        sim.restart(ms(crash2 + 20), BROKER);
-        sim.tell(ms(crash2 + 21), BROKER, new TopicBroker.SubscribeLive("raw", "ticks", Filter.ALL, raw.getRef()));
-        for (int i = 1; i <= 60; i++) {
-          for (NodeId p : List.of(PubSubRuns.P1, PubSubRuns.P2)) {
-            sim.runUntil(ms(Math.max(t0 + 5L * i, sim.elapsed().toMillis())));
-            sim.tell(p, new PublishTo("ticks", "k", p.name() + "-" + i));
-          }
-        }
-        sim.runUntil(ms(t0 + 5_000));
+        PubSubLiveSpec.liveAcrossTwoCrashes(sim, seed, raw);
         out.println("live seed=" + seed + " " + digest(sim) + " raw=" + raw.getAllReceived().toString().hashCode());
       }
     }

@@ -72,28 +72,11 @@ class PubSubLiveSpec {
     Simulations.forSeeds(1, 40, seed -> {
       Simulation<Object> sim = PubSubRuns.builder(PubSubRuns.BROKER_SETTINGS, PubSubRuns.LOSSY).seed(seed).build();
       TestInbox<TopicBroker.Reply> raw = TestInbox.create();
-      subscribe(sim, raw);
-      Random random = new Random(seed);
-      long t0 = sim.elapsed().toMillis() + 1;
-      long crash1 = t0 + 40 + random.nextInt(40);
-      long crash2 = t0 + 150 + random.nextInt(40);
-      sim.crash(ms(crash1), BROKER);
-      sim.restart(ms(crash1 + 20), BROKER);
-      sim.tell(ms(crash1 + 21), BROKER, new TopicBroker.SubscribeLive("raw", TOPIC, Filter.ALL, raw.getRef()));
-      sim.crash(ms(crash2), BROKER);
-      sim.restart(ms(crash2 + 20), BROKER);
-      sim.tell(ms(crash2 + 21), BROKER, new TopicBroker.SubscribeLive("raw", TOPIC, Filter.ALL, raw.getRef()));
-      for (int i = 1; i <= 60; i++) {
-        for (NodeId p : List.of(P1, P2)) {
-          sim.runUntil(ms(Math.max(t0 + 5L * i, sim.elapsed().toMillis())));
-          sim.tell(p, new PublishTo(TOPIC, "k", p.name() + "-" + i));
-        }
-      }
-      sim.runUntil(ms(t0 + 5_000));
+      CrashedLiveRun run = liveAcrossTwoCrashes(sim, seed, raw);
 
       List<Received> got = sim.upcalls(S3, Received.class);
       assertInPublisherOrderOnce(got);
-      long afterSecondRestart = (crash2 + 100 - t0) / 5;
+      long afterSecondRestart = (run.secondCrash() + 100 - run.start()) / 5;
       assertThat(got).as("seed %d: the live subscriber resumed after the restarts", seed)
           .anyMatch(r -> r.message().seq() > afterSecondRestart);
       assertThat(sim.upcalls(S1, Received.class)).as("the durable subscriber beside it got everything")
@@ -182,6 +165,35 @@ class PubSubLiveSpec {
    * S3 listens live, S1 subscribes durably, and {@code raw} takes a live subscription straight at
    * the broker; runs until both clients are subscribed.
    */
+  /** When a {@link #liveAcrossTwoCrashes} run began publishing, and when its broker crashed the second time (ms). */
+  record CrashedLiveRun(long start, long secondCrash) {}
+
+  /**
+   * The live workload across crashes: s3 listens (live), s1 subscribes durably and {@code raw} live
+   * straight at the broker; the broker crashes twice at seeded times and {@code raw} subscribes again
+   * after each restart; p1 and p2 each publish 60 messages 5 ms apart; the run goes on to 5 s.
+   */
+  static CrashedLiveRun liveAcrossTwoCrashes(Simulation<Object> sim, long seed, TestInbox<TopicBroker.Reply> raw) {
+    subscribe(sim, raw);
+    Random random = new Random(seed);
+    long t0 = sim.elapsed().toMillis() + 1;
+    long crash1 = t0 + 40 + random.nextInt(40);
+    long crash2 = t0 + 150 + random.nextInt(40);
+    for (long crash : new long[] {crash1, crash2}) {
+      sim.crash(ms(crash), BROKER);
+      sim.restart(ms(crash + 20), BROKER);
+      sim.tell(ms(crash + 21), BROKER, new TopicBroker.SubscribeLive("raw", TOPIC, Filter.ALL, raw.getRef()));
+    }
+    for (int i = 1; i <= 60; i++) {
+      for (NodeId p : List.of(P1, P2)) {
+        sim.runUntil(ms(Math.max(t0 + 5L * i, sim.elapsed().toMillis())));
+        sim.tell(p, new PublishTo(TOPIC, "k", p.name() + "-" + i));
+      }
+    }
+    sim.runUntil(ms(t0 + 5_000));
+    return new CrashedLiveRun(t0, crash2);
+  }
+
   private static void subscribe(Simulation<Object> sim, TestInbox<TopicBroker.Reply> raw) {
     sim.tell(ms(0), S3, new ListenTo(TOPIC, Filter.ALL));
     sim.tell(ms(0), S1, new SubscribeTo(TOPIC, Filter.ALL, true, true));

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * from a change of behavior. Runs only when {@code -Dparley.fingerprints=DIR} is given and writes
  * {@code DIR/raft.txt}: for each run of {@link RaftKvSpec}'s workloads (its seeded nemesis of
  * partitions, one-way cuts, lossy links, crashes and restarts, over three or five nodes, one batch at
- * a time, pipelined, or with small messages and snapshots; the same nemesis over a slow, failing
- * journal), traced, the digest of {@link RunFingerprints} over every node's journal, the workload's
+ * a time, pipelined, or with small messages and snapshots; with snapshots in 64-byte chunks; the same
+ * nemesis over a slow, failing journal), traced, the digest of {@link RunFingerprints} over every node's journal, the workload's
  * history and how many {@code InstallSnapshot} chunks were sent. Compare the files written before
  * and after a refactor (docs/testing-quality.md, "Pure refactors").
  */
@@ -63,6 +63,12 @@ class RaftFingerprints {
         };
         Simulation<RaftKv.Command> sim = simulation(seed % 2 == 0 ? 3 : 5, seed, settings, StorageFaults.NONE);
         out.println("nemesis seed=" + seed + " " + run(sim, seed));
+        out.flush();
+      }
+      for (long seed = 1; seed <= SEEDS; seed++) {
+        Settings settings = new Settings(FAST.election(), 2, 4, 10).withSnapshotChunkBytes(64);
+        Simulation<RaftKv.Command> sim = simulation(seed % 2 == 0 ? 3 : 5, seed, settings, StorageFaults.NONE);
+        out.println("small-chunks seed=" + seed + " " + run(sim, seed));
         out.flush();
       }
       for (long seed = 1; seed <= SEEDS; seed++) {

@@ -21,8 +21,13 @@ import dev.parley.testkit.raft.RaftInvariants;
 import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.SimulationFailure;
 import dev.parley.testkit.sim.Simulations;
+import dev.parley.testkit.sim.TraceEvent;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -237,6 +242,52 @@ class RaftSnapshotChunksSpec {
       awaitCaughtUp(sim, leader, Duration.ofSeconds(20));
 
       everyStoreHoldsTheLargeValues(sim);
+    });
+  }
+
+  /** {@code InstallSnapshot} to {@code follower} in the trace: its snapshot ({@code last}) and its chunk's total. */
+  private static final Pattern SNAPSHOT_CHUNK = Pattern.compile("last=(LogPosition\\[[^]]*]).*Chunk\\[\\d+\\.\\.\\d+ of (\\d+)");
+
+  /**
+   * Snapshots cut into 64-byte chunks, a snapshot every 10 entries, over links that delay each message
+   * 1 to 5 ms and so reorder (nothing lost): a follower back while clients write gets the leader's
+   * snapshots and catches up, and no more chunks are sent to it than twice those its snapshots are cut
+   * into. On such links answers overtake one another; a leader that went back on every answer lower
+   * than the last resent a window each time, whose answers overtook one another in turn: over a
+   * hundred thousand chunks for a snapshot of about thirty (docs/testing-quality.md). The step limit
+   * keeps such a run short.
+   */
+  @Test
+  void smallChunksOverLinksThatReorderReachAFollowerBackWhileClientsWriteWithoutAStormOfResends() {
+    Settings small = new Settings(RaftKvSpec.FAST.election(), 2, 4, 10).withSnapshotChunkBytes(64);
+    Simulations.forSeeds(1, 2, seed -> {
+      Simulation<RaftKv.Command> sim = Simulation.<RaftKv.Command>builder(3,
+              (peers, env, upcalls) -> RaftKv.create("kv", peers, env, small, upcalls.narrow()))
+          .seed(seed).faults(LAN).tracing(true).maxSteps(50_000)
+          .freshInvariant(() -> new RaftInvariants(RaftInvariants.Answers.KV))
+          .build();
+      NodeId absent = aFollower(sim, leader(sim));
+      crash(sim, absent);
+      sim.restart(sim.elapsed().plusSeconds(2), absent);
+      KvWorkload.Result r = RaftKvSpec.workload(sim).clients(4).keys(2).operations(40).think(ms(100))
+          .run(Duration.ofSeconds(30));
+      awaitCaughtUp(sim, absent, Duration.ofSeconds(5));
+
+      LinearizabilityChecker.forRegisters().check(r.history()).requireValid();
+      RaftKvSpec.everyAcknowledgedWriteIsInEveryStore(sim, r.history());
+      Map<String, Long> chunksOf = new HashMap<>();
+      long sent = 0;
+      for (TraceEvent e : sim.trace().events()) {
+        Matcher m = SNAPSHOT_CHUNK.matcher(e.message());
+        if (e.kind() == TraceEvent.Kind.SEND && absent.equals(e.to()) && m.find()) {
+          sent++;
+          chunksOf.put(m.group(1), (Long.parseLong(m.group(2)) + 63) / 64);
+        }
+      }
+      long cut = chunksOf.values().stream().mapToLong(Long::longValue).sum();
+      assertThat(status(sim, absent).snapshotIndex()).as("%s installed a snapshot", absent).isPositive();
+      assertThat(sent).as("chunks sent to %s, for snapshots of %d chunks in all: %s", absent, cut, chunksOf)
+          .isLessThanOrEqualTo(2 * cut);
     });
   }
 
