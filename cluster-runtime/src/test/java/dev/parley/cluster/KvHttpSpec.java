@@ -224,6 +224,29 @@ class KvHttpSpec {
     assertThat(noSeq.body().get("error").asText()).contains("seq=");
   }
 
+  /** A key is one path segment, percent-decoded; any other path or method under /kv is refused. */
+  @Test
+  void aKeyIsOnePathSegmentAndOtherPathsAndMethodsAreRefused() {
+    cluster.eventually(Duration.ofSeconds(20), () ->
+        assertThat(cluster.put(N1, "/kv/quorum/a%2Fb", "slashed").status()).isEqualTo(200));
+    LocalCluster.Response read = cluster.get(N2, "/kv/quorum/a%2Fb");
+    assertThat(read.body().get("key").asText()).isEqualTo("a/b");
+    assertThat(read.body().get("value").asText()).isEqualTo("slashed");
+
+    assertThat(cluster.get(N1, "/kv/quorum/a/b").status()).isEqualTo(404);
+    assertThat(cluster.get(N1, "/kv/quorum/a%2Fb/").status()).isEqualTo(404);
+    assertThat(cluster.get(N1, "/kv/quorum").status()).isEqualTo(404);
+    assertThat(cluster.get(N1, "/kv//a").status()).isEqualTo(404);
+    LocalCluster.Response delete = cluster.delete(N1, "/kv/quorum/a%2Fb");
+    assertThat(delete.status()).isEqualTo(405);
+    assertThat(delete.body().get("error").asText()).contains("GET, PUT");
+    assertThat(cluster.get(N1, "/kv/quorum/a%2Fb/cas").status()).isEqualTo(405);
+
+    LocalCluster.Response json = cluster.get(N1, "/kv/quorum/a%2Fb", "Accept", "application/json");
+    assertThat(json.body().get("value").asText()).isEqualTo("slashed");
+    assertThat(cluster.get(N1, "/kv/quorum/a%2Fb", "Accept", "text/html").status()).isEqualTo(406);
+  }
+
   /** A client registers with the Raft store, then names its requests with the id it was issued. */
   @Test
   void aRegisteredClientIsServedAndAnIdNeverIssuedIsRefused() {

@@ -4,12 +4,17 @@ import akka.actor.typed.ActorSystem;
 import akka.cluster.typed.Cluster;
 import akka.http.javadsl.marshallers.jackson.Jackson;
 import akka.http.javadsl.marshalling.Marshaller;
+import akka.http.javadsl.model.ContentTypes;
+import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.RequestEntity;
 import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.model.headers.Accept;
+import akka.http.javadsl.model.headers.AcceptCharset;
 import akka.http.javadsl.model.headers.Location;
 import akka.http.javadsl.server.AllDirectives;
 import akka.http.javadsl.server.Route;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.cluster.NodeGuardian;
 import dev.parley.cluster.NodeRuntime;
@@ -50,8 +55,26 @@ abstract class ClientRoutes extends AllDirectives {
     return answer instanceof OperationHost.TimedOut;
   }
 
+  /**
+   * {@code code} with {@code body} as JSON. A request that states no {@code Accept} or {@code
+   * Accept-Charset} takes any answer, so its answer is made directly (what the marshaller would make,
+   * without the content negotiation a marshaller goes through for every answer); one that states
+   * either gets the marshaller's negotiated answer (a 406 if it accepts no JSON).
+   */
   protected Route respond(StatusCode code, Object body) {
-    return complete(code, body, answers);
+    return extractRequest(request -> request.getHeader(Accept.class).isPresent()
+        || request.getHeader(AcceptCharset.class).isPresent()
+        ? complete(code, body, answers)
+        : handleSync(any -> HttpResponse.create().withStatus(code).withEntity(ContentTypes.APPLICATION_JSON, text(body))));
+  }
+
+  /** {@code body} as the JSON marshaller writes it, and failing as it fails. */
+  private String text(Object body) {
+    try {
+      return json.writeValueAsString(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("Cannot marshal to JSON: " + body, e);
+    }
   }
 
   /**

@@ -11,6 +11,7 @@ import dev.parley.cluster.NodeRuntime;
 import dev.parley.cluster.OperationHost;
 import dev.parley.protocols.core.NodeId;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -46,9 +47,13 @@ final class LeaderForwarding extends AllDirectives {
    * else is a 400 saying so).
    */
   Route redirectAsked(Params p, Function<Boolean, Route> inner) {
-    return optionalHeaderValueByName(REDIRECT, header -> inner.apply(
-        p.text("redirect").map(t -> flag("redirect", t)).orElse(false)
-            || header.map(t -> flag("the header " + REDIRECT, t)).orElse(false)));
+    return optionalHeaderValueByName(REDIRECT, header -> inner.apply(redirectAsked(p, header)));
+  }
+
+  /** Whether a request with parameters {@code p} and the header {@value #REDIRECT} (if sent) asks for the 307. */
+  static boolean redirectAsked(Params p, Optional<String> header) {
+    return p.text("redirect").map(t -> flag("redirect", t)).orElse(false)
+        || header.map(t -> flag("the header " + REDIRECT, t)).orElse(false);
   }
 
   private static boolean flag(String name, String text) {

@@ -108,11 +108,13 @@ public final class NodeApi extends AllDirectives {
    * building the tree (and the route classes) again per request.
    */
   public Route routes() {
+    KvRoutes kv = new KvRoutes(runtime, system, json, operations, this::parse);
     Route api = concat(
+        kv.getAndPut(),
         path("status", () -> get(() -> onSuccess(status(), this::ok))),
         path("membership", () -> get(() -> ok(runtime.upcalls().since(NodeGuardian.CLUSTER, 0)))),
         pathPrefix("protocols", this::protocolRoutes),
-        pathPrefix("kv", new KvRoutes(runtime, system, json, operations, this::parse)::routes),
+        pathPrefix("kv", kv::routes),
         pathPrefix("log", new LogRoutes(runtime, system, json, operations)::routes),
         pathPrefix("nemesis", this::nemesisRoutes),
         pathPrefix("pubsub", new PubSubRoutes(runtime, system, json, operations, this::parse)::routes),

@@ -42,18 +42,24 @@ final class Params {
    * which takes only {@code allowed}; anything else is a 400 saying what it takes.
    */
   static Route of(String route, List<String> allowed, Function<Params, Route> inner) {
-    return Directives.parameterMultiMap(all -> {
-      for (Map.Entry<String, List<String>> e : all.entrySet()) {
-        if (!allowed.contains(e.getKey())) {
-          throw new IllegalArgumentException("unknown query parameter '" + Clients.abbreviate(e.getKey()) + "': "
-              + route + (allowed.isEmpty() ? " takes none" : " takes " + String.join(", ", allowed)));
-        }
-        if (e.getValue().size() > 1) {
-          throw new IllegalArgumentException(e.getKey() + " is given " + e.getValue().size() + " times; give it once");
-        }
+    return Directives.parameterMultiMap(all -> inner.apply(checked(route, allowed, all)));
+  }
+
+  /**
+   * The parameters {@code all} of {@code route} (a query as {@link akka.http.javadsl.model.Query#toMultiMap}
+   * gives it), which takes only {@code allowed}; anything else, or a parameter given twice, is a 400.
+   */
+  static Params checked(String route, List<String> allowed, Map<String, List<String>> all) {
+    for (Map.Entry<String, List<String>> e : all.entrySet()) {
+      if (!allowed.contains(e.getKey())) {
+        throw new IllegalArgumentException("unknown query parameter '" + Clients.abbreviate(e.getKey()) + "': "
+            + route + (allowed.isEmpty() ? " takes none" : " takes " + String.join(", ", allowed)));
       }
-      return inner.apply(new Params(route, all));
-    });
+      if (e.getValue().size() > 1) {
+        throw new IllegalArgumentException(e.getKey() + " is given " + e.getValue().size() + " times; give it once");
+      }
+    }
+    return new Params(route, all);
   }
 
   /** The text of {@code name}, if given. */
@@ -118,18 +124,21 @@ final class Params {
 
   /** {@code text}, the value of {@code name}, as a whole number from {@code min} to {@code max}. */
   static long parseWhole(String name, String text, long min, long max) {
-    String range = max == Long.MAX_VALUE ? " >= " + min : " from " + min + " to " + max;
     long n;
     try {
       n = Long.parseLong(text.strip());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(name + " is a whole number" + range + ", got '"
+      throw new IllegalArgumentException(name + " is a whole number" + range(min, max) + ", got '"
           + Clients.abbreviate(text) + "'");
     }
     if (n < min || n > max) {
-      throw new IllegalArgumentException(name + " is a whole number" + range + ", got " + n);
+      throw new IllegalArgumentException(name + " is a whole number" + range(min, max) + ", got " + n);
     }
     return n;
+  }
+
+  private static String range(long min, long max) {
+    return max == Long.MAX_VALUE ? " >= " + min : " from " + min + " to " + max;
   }
 
   @Override
