@@ -36,7 +36,8 @@ import java.util.stream.IntStream;
  * node names the same new leader; the killed node is then restarted and the group left to settle
  * before the next run. In one JVM (a {@link LocalGroup} of real actors and timers, the in-memory
  * journal), and on Akka Cluster nodes (one ActorSystem per node on loopback, messages over Artery
- * as CBOR with the node configuration's reconnect timers, an H2 journal per node; the leader's system
+ * as CBOR with the node configuration's reconnect timers, a file journal per node as on a node,
+ * each persist forced; the leader's system
  * cut off and terminated without leaving), optionally traced ({@link FailoverTrace}).
  */
 final class ParleyFailover {
@@ -119,7 +120,7 @@ final class ParleyFailover {
     boolean durable = election == ParleyElections.RAFT || election == ParleyElections.ZOOKEEPER;
     ClusterNodes[] cluster = new ClusterNodes[1];
     cluster[0] = new ClusterNodes("parley", n,
-        i -> durable ? NO_DOWNING.withFallback(Journal.h2(dir.resolve(nodes.get(i).name()))) : NO_DOWNING,
+        i -> durable ? NO_DOWNING.withFallback(Journal.file(dir.resolve(nodes.get(i).name()))) : NO_DOWNING,
         i -> node(cluster[0], i, nodes, durable, election, group, watch, trace));
     try (ClusterNodes c = cluster[0]) {
       c.startAll();

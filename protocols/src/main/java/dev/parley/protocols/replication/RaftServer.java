@@ -256,6 +256,11 @@ final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event
     timers.startSingleTimer(Raft.Timer.ELECTION_TIMEOUT, settings.election().drawElectionTimeout(env.random()));
   }
 
+  /** A candidate whose term's vote is split stands again sooner than a whole election timeout. */
+  void retryAfterSplitVote() {
+    timers.startSingleTimer(Raft.Timer.ELECTION_TIMEOUT, settings.election().drawSplitVoteRetry(env.random()));
+  }
+
   boolean isMajority(int count) {
     return count > peers.size() / 2;
   }

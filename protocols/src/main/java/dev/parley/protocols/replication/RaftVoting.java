@@ -14,13 +14,18 @@ import java.util.Set;
  * Raft's leader election (section 5.2) in a replica: a follower that hears no leader for a
  * randomised election timeout starts a term, votes for itself and asks the others; a server grants
  * one vote per term, persisted before it answers, to a candidate whose log is at least as up to date
- * as its own (the election restriction); a majority of votes makes the leader. Cost: 2(N-1) messages
- * per round of votes.
+ * as its own (the election restriction); a majority of votes makes the leader. A candidate that
+ * receives a rival's request in its own term knows the vote is split and stands again after a shorter
+ * randomised wait than the election timeout (once per term; {@code drawSplitVoteRetry} of the
+ * election settings), unless a leader of that term reaches it first. Cost: 2(N-1) messages per round
+ * of votes.
  */
 final class RaftVoting {
 
   private final RaftServer<?, ?, ?> server;
   private final Set<NodeId> votes = new HashSet<>();
+  /** The last term in which this candidate learned its vote was split (it shortens the wait once per term). */
+  private long splitTerm = -1;
 
   RaftVoting(RaftServer<?, ?, ?> server) {
     this.server = server;
@@ -33,9 +38,15 @@ final class RaftVoting {
     if (grant && s.vote().votedFor() == null) {
       events.add(new Raft.Voted(rv.term(), rv.candidate()));
     }
+    boolean split = server.phase == Phase.CANDIDATE && rv.term() == state.term() && splitTerm != state.term();
+    if (split) {
+      splitTerm = state.term();
+    }
     return server.persistThen(events, after -> {
       if (grant) {
         server.resetElectionTimer();
+      } else if (split && server.phase == Phase.CANDIDATE && after.term() == rv.term()) {
+        server.retryAfterSplitVote();
       }
       server.peers.tell(rv.candidate(), new Raft.VoteReply(after.term(), server.self(), grant));
     });
