@@ -22,10 +22,10 @@ import java.util.Random;
  * electionTimeoutMax}), drawn from the node's seeded random) starts a new term, votes for itself and
  * asks every other server for its vote; a server grants at most one vote per term, to a candidate
  * whose log is at least as up to date as its own, and persists the vote (and any newer term) before it
- * answers. A candidate that receives a rival's request in its own term knows the vote is split and
- * stands again after a shorter randomised wait ({@link Settings#drawSplitVoteRetry}) instead of a
- * whole election timeout: a variation on section 5.2 that shortens the split votes' tail without
- * touching safety. A candidate with votes from a majority is leader for the term and sends AppendEntries
+ * answers. A candidate that receives, in its own term, the request of a rival with a higher id knows
+ * the vote is split and stands again after about a heartbeat ({@link Settings#drawSplitVoteRetry})
+ * while the rival keeps its election timeout: a variation on section 5.2 that shortens the split
+ * votes' tail without touching safety. A candidate with votes from a majority is leader for the term and sends AppendEntries
  * (heartbeats, and the no-op a new leader appends) every {@code heartbeat}; any server seeing a newer
  * term adopts it and becomes a follower. The election timeout is the failure detector. Every node
  * raises {@link LeaderElected} once per term, when it learns the term's leader (the leader about
@@ -72,16 +72,15 @@ public final class RaftElection {
     }
 
     /**
-     * How long a candidate that knows its term's vote is split (a rival asked for votes in the same
-     * term) waits before it stands again: uniform in [heartbeat, heartbeat + electionTimeoutMax -
-     * electionTimeoutMin), the election timeout's spread over a shorter floor. The floor of the
-     * election timeout is there not to depose a live leader; here it need only let a rival that won
-     * the split term reach this candidate with its first AppendEntries, which a new leader sends at
-     * once and then every heartbeat.
+     * How long a candidate that knows its term's vote is split (a rival with a higher id asked for
+     * votes in the same term) waits before it stands again: uniform in [heartbeat, 2 heartbeats). The
+     * floor of the election timeout is there not to depose a live leader; after a split, the wait need
+     * only let a rival that won the term with others' votes reach this candidate with its first
+     * AppendEntries, which a new leader sends at once. The rival, seeing a lower id, keeps its
+     * election timeout, so the lower candidate stands alone.
      */
     public Duration drawSplitVoteRetry(Random random) {
-      long span = electionTimeoutMax.toNanos() - electionTimeoutMin.toNanos();
-      return Duration.ofNanos(heartbeat.toNanos() + (long) (random.nextDouble() * span));
+      return heartbeat.plus(Duration.ofNanos((long) (random.nextDouble() * heartbeat.toNanos())));
     }
 
     /** A randomised election timeout, uniform in [electionTimeoutMin, electionTimeoutMax). */

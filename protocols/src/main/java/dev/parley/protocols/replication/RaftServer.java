@@ -23,6 +23,8 @@ import dev.parley.protocols.election.RaftState;
 import dev.parley.protocols.election.Role;
 import dev.parley.protocols.replication.Raft.Event;
 import dev.parley.protocols.replication.Raft.State;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.TreeSet;
@@ -59,6 +61,13 @@ final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event
   /** The highest index this node knows committed. */
   long commitIndex;
   private long announcedTerm = -1;
+  /**
+   * When the election timer armed last is due. A timeout that fired while a persist was under way
+   * waits in the persist's stash; if the persist's callback armed the timer again (a vote granted, a
+   * split seen), that timeout is stale and must not start a term: it would depose the candidate this
+   * node just voted for.
+   */
+  private Instant electionDue = Instant.EPOCH;
   private PayloadCodec codec;
   private boolean recoveryFailureReported;
 
@@ -183,7 +192,7 @@ final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event
 
   private Effect<Event, State> onTimer(State state, Raft.Timer timer) {
     return switch (timer) {
-      case ELECTION_TIMEOUT -> voting.onElectionTimeout(state);
+      case ELECTION_TIMEOUT -> isStale() ? effects.none() : voting.onElectionTimeout(state);
       case HEARTBEAT -> leading.onHeartbeat(state);
       case FLUSH -> leading.onFlush(state);
       case COMPACT -> applier.onCompact(state);
@@ -253,12 +262,25 @@ final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event
   }
 
   void resetElectionTimer() {
-    timers.startSingleTimer(Raft.Timer.ELECTION_TIMEOUT, settings.election().drawElectionTimeout(env.random()));
+    armElectionTimer(settings.election().drawElectionTimeout(env.random()));
   }
 
   /** A candidate whose term's vote is split stands again sooner than a whole election timeout. */
   void retryAfterSplitVote() {
-    timers.startSingleTimer(Raft.Timer.ELECTION_TIMEOUT, settings.election().drawSplitVoteRetry(env.random()));
+    armElectionTimer(settings.election().drawSplitVoteRetry(env.random()));
+  }
+
+  private void armElectionTimer(Duration after) {
+    electionDue = env.now().plus(after);
+    timers.startSingleTimer(Raft.Timer.ELECTION_TIMEOUT, after);
+  }
+
+  /**
+   * Whether an election timeout is one of a timer armed again since it fired: the timer now armed is
+   * due more than half a heartbeat later (timers fire at their time or after it, never before).
+   */
+  private boolean isStale() {
+    return env.now().isBefore(electionDue.minus(settings.election().heartbeat().dividedBy(2)));
   }
 
   boolean isMajority(int count) {

@@ -15,16 +15,16 @@ import java.util.Set;
  * randomised election timeout starts a term, votes for itself and asks the others; a server grants
  * one vote per term, persisted before it answers, to a candidate whose log is at least as up to date
  * as its own (the election restriction); a majority of votes makes the leader. A candidate that
- * receives a rival's request in its own term knows the vote is split and stands again after a shorter
- * randomised wait than the election timeout (once per term; {@code drawSplitVoteRetry} of the
- * election settings), unless a leader of that term reaches it first. Cost: 2(N-1) messages per round
- * of votes.
+ * receives the request of a rival with a higher id in its own term knows the vote is split and
+ * stands again after about a heartbeat ({@code drawSplitVoteRetry} of the election settings, once per
+ * term) unless a leader of that term reaches it first; the rival keeps its election timeout, so the
+ * lower stands alone. Cost: 2(N-1) messages per round of votes.
  */
 final class RaftVoting {
 
   private final RaftServer<?, ?, ?> server;
   private final Set<NodeId> votes = new HashSet<>();
-  /** The last term in which this candidate learned its vote was split (it shortens the wait once per term). */
+  /** The last term in which this candidate saw a higher rival (it shortens its wait once per term). */
   private long splitTerm = -1;
 
   RaftVoting(RaftServer<?, ?, ?> server) {
@@ -38,7 +38,8 @@ final class RaftVoting {
     if (grant && s.vote().votedFor() == null) {
       events.add(new Raft.Voted(rv.term(), rv.candidate()));
     }
-    boolean split = server.phase == Phase.CANDIDATE && rv.term() == state.term() && splitTerm != state.term();
+    boolean split = server.phase == Phase.CANDIDATE && rv.term() == state.term() && splitTerm != state.term()
+        && server.self().compareTo(rv.candidate()) < 0;
     if (split) {
       splitTerm = state.term();
     }

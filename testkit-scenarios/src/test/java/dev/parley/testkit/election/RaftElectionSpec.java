@@ -13,6 +13,7 @@ import dev.parley.testkit.election.Elections.Announcements;
 import dev.parley.testkit.sim.SimView;
 import dev.parley.testkit.sim.Simulation;
 import dev.parley.testkit.sim.Simulations;
+import dev.parley.testkit.sim.TraceEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -144,6 +147,76 @@ class RaftElectionSpec {
         n, single, rounds.size(), 2 * n - 3, 2 * (n - 1), rounds.stream().mapToLong(r -> r).max().orElse(0));
     assertThat(single).as("failovers (of %d) that one candidacy settled", rounds.size())
         .isGreaterThanOrEqualTo(rounds.size() * 2 / 3);
+  }
+
+  /**
+   * A candidate that receives, in its own term, the request of a rival with a higher id knows the
+   * vote is split and stands again after a heartbeat and a random part of another (here 20-40 ms
+   * after the rival's request), not after a whole election timeout from its own candidacy (100-200
+   * ms). Over failovers of seeds 1-60, every such candidate that then, hearing of no other term or
+   * leader, stood again, did so within that window.
+   */
+  @ParameterizedTest(name = "{0} nodes")
+  @ValueSource(ints = {3, 5})
+  void aCandidateThatSeesARivalInItsTermStandsAgainSooner(int n) {
+    List<Duration> retries = new ArrayList<>();
+    Simulations.forSeeds(1, 60, seed -> {
+      Announcements log = new Announcements(true);
+      Simulation<RaftElection.Command> sim = Algorithm.RAFT.<RaftElection.Command>builder(n)
+          .seed(seed).faults(ElectionSimulationSpec.LAN).invariant(log).tracing(true).build();
+      NodeId leader = ElectionSimulationSpec.runUntilAgreed(sim, log, Duration.ofSeconds(3));
+      ElectionSimulationSpec.crashNow(sim, leader);
+      ElectionSimulationSpec.runUntilAgreed(sim, log, Duration.ofSeconds(2));
+      retries.addAll(splitVoteRetries(sim.trace().events()));
+    });
+    Duration heartbeat = Elections.RAFT.heartbeat();
+    Duration latest = heartbeat.multipliedBy(2);
+    System.out.printf("raft, N=%d: %d split votes seen, each candidate standing again %s after its rival's request%n",
+        n, retries.size(), retries.stream().map(d -> d.toMillis() + " ms").toList());
+    assertThat(retries).as("candidates that saw a higher rival in their term and stood again").hasSizeGreaterThanOrEqualTo(2);
+    assertThat(retries).as("how long after the rival's request each stood again")
+        .allSatisfy(d -> assertThat(d).isBetween(heartbeat, latest));
+  }
+
+  private static final Pattern REQUEST = Pattern.compile("RequestVote\\[term=(\\d+), candidate=(\\w+)");
+  private static final Pattern TERM = Pattern.compile("term=(\\d+)");
+
+  /**
+   * From a trace: for each candidate that received the request of a rival with a higher id in its own
+   * term and then heard nothing but that term's votes and requests until its election timer fired,
+   * the time from the rival's request to the timer.
+   */
+  static List<Duration> splitVoteRetries(List<TraceEvent> events) {
+    Map<NodeId, Long> candidateIn = new HashMap<>();
+    Map<NodeId, Long> splitSeenAt = new HashMap<>();
+    List<Duration> retries = new ArrayList<>();
+    for (TraceEvent e : events) {
+      Matcher request = REQUEST.matcher(e.message());
+      if (e.kind() == TraceEvent.Kind.SEND && request.find() && request.group(2).equals(e.from().name())) {
+        candidateIn.put(e.from(), Long.parseLong(request.group(1)));
+      } else if (e.kind() == TraceEvent.Kind.DELIVER) {
+        Matcher term = TERM.matcher(e.message());
+        long t = term.find() ? Long.parseLong(term.group(1)) : -1;
+        Long mine = candidateIn.get(e.to());
+        boolean rival = request.find(0) && NodeId.of(request.group(2)).compareTo(e.to()) > 0;
+        if (rival && mine != null && t == mine && !splitSeenAt.containsKey(e.to())) {
+          splitSeenAt.put(e.to(), e.timeNanos());
+        } else if (mine == null || t != mine || e.message().startsWith("AppendEntries")) {
+          splitSeenAt.remove(e.to());
+          candidateIn.remove(e.to());
+        }
+      } else if (e.kind() == TraceEvent.Kind.CRASH || e.kind() == TraceEvent.Kind.RESTART) {
+        NodeId node = e.to() != null ? e.to() : e.from();
+        splitSeenAt.remove(node);
+        candidateIn.remove(node);
+      } else if (e.kind() == TraceEvent.Kind.TIMER && e.message().contains("ELECTION_TIMEOUT")) {
+        Long seen = splitSeenAt.remove(e.to());
+        if (seen != null) {
+          retries.add(Duration.ofNanos(e.timeNanos() - seen));
+        }
+      }
+    }
+    return retries;
   }
 
   /** Candidacies so far: the votes the nodes' journals hold for themselves. */
