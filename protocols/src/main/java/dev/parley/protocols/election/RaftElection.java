@@ -25,12 +25,12 @@ import java.util.Random;
  * answers. A candidate that receives, in its own term, the request of a rival with a higher id knows
  * the vote is split and stands again after about a heartbeat ({@link Settings#drawSplitVoteRetry})
  * while the rival keeps its election timeout: a variation on section 5.2 that shortens the split
- * votes' tail without touching safety. A candidate with votes from a majority is leader for the term and sends AppendEntries
- * (heartbeats, and the no-op a new leader appends) every {@code heartbeat}; any server seeing a newer
- * term adopts it and becomes a follower. The election timeout is the failure detector. Every node
- * raises {@link LeaderElected} once per term, when it learns the term's leader (the leader about
- * itself too), and answers {@link GetStatus} with its role, leader, term and, on the leader, the
- * followers it has not heard from within the longest election timeout.
+ * votes' tail without touching safety. A candidate with votes from a majority is leader for the term
+ * and sends AppendEntries (heartbeats, and the no-op a new leader appends) every {@code heartbeat};
+ * any server seeing a newer term adopts it and becomes a follower. The election timeout is the
+ * failure detector. Every node raises {@link LeaderElected} once per term, when it learns the term's
+ * leader (the leader about itself too), and answers {@link GetStatus} with its role, leader, term
+ * and, on the leader, the followers it has not heard from within the longest election timeout.
  *
  * <p>Guarantees: election safety: at most one leader per term, across crashes and restarts, since
  * each server's one vote per term is on disk before it leaves the server, and two majorities

@@ -192,7 +192,7 @@ final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event
 
   private Effect<Event, State> onTimer(State state, Raft.Timer timer) {
     return switch (timer) {
-      case ELECTION_TIMEOUT -> isStale() ? effects.none() : voting.onElectionTimeout(state);
+      case ELECTION_TIMEOUT -> onElectionTimeout(state);
       case HEARTBEAT -> leading.onHeartbeat(state);
       case FLUSH -> leading.onFlush(state);
       case COMPACT -> applier.onCompact(state);
@@ -276,11 +276,19 @@ final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event
   }
 
   /**
-   * Whether an election timeout is one of a timer armed again since it fired: the timer now armed is
-   * due more than half a heartbeat later (timers fire at their time or after it, never before).
+   * An election timeout that comes more than half a heartbeat before the timer armed last is due
+   * (timers fire at their time or after it, never before) is one of a timer armed again since it
+   * fired: it starts no term. The timer is armed again for what is left of it, at most a whole
+   * election timeout, so that a wall clock set back meanwhile delays the node by no more than that.
    */
-  private boolean isStale() {
-    return env.now().isBefore(electionDue.minus(settings.election().heartbeat().dividedBy(2)));
+  private Effect<Event, State> onElectionTimeout(State state) {
+    Duration left = Duration.between(env.now(), electionDue);
+    if (left.compareTo(settings.election().heartbeat().dividedBy(2)) > 0) {
+      Duration longest = settings.election().electionTimeoutMax();
+      armElectionTimer(left.compareTo(longest) > 0 ? longest : left);
+      return effects.none();
+    }
+    return voting.onElectionTimeout(state);
   }
 
   boolean isMajority(int count) {

@@ -158,7 +158,7 @@ class RaftElectionSpec {
    */
   @ParameterizedTest(name = "{0} nodes")
   @ValueSource(ints = {3, 5})
-  void aCandidateThatSeesARivalInItsTermStandsAgainSooner(int n) {
+  void aCandidateThatSeesAHigherRivalInItsTermStandsAgainSooner(int n) {
     List<Duration> retries = new ArrayList<>();
     Simulations.forSeeds(1, 60, seed -> {
       Announcements log = new Announcements(true);
