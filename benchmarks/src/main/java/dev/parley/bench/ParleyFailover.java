@@ -36,9 +36,9 @@ import java.util.stream.IntStream;
  * node names the same new leader; the killed node is then restarted and the group left to settle
  * before the next run. In one JVM (a {@link LocalGroup} of real actors and timers, the in-memory
  * journal), and on Akka Cluster nodes (one ActorSystem per node on loopback, messages over Artery
- * as CBOR with the node configuration's reconnect timers, a file journal per node as on a node,
- * each persist forced; the leader's system
- * cut off and terminated without leaving), optionally traced ({@link FailoverTrace}).
+ * as CBOR with the node configuration's reconnect timers, a file journal per node forcing each
+ * persist as a node's does; the leader's system cut off and terminated without leaving), optionally
+ * traced ({@link FailoverTrace}).
  */
 final class ParleyFailover {
 

@@ -46,7 +46,7 @@ final class RaftVoting {
     return server.persistThen(events, after -> {
       if (grant) {
         server.resetElectionTimer();
-      } else if (split && server.phase == Phase.CANDIDATE && after.term() == rv.term()) {
+      } else if (split) { // nothing was written: this runs as the handler returns, still in rv's term
         server.retryAfterSplitVote();
       }
       server.peers.tell(rv.candidate(), new Raft.VoteReply(after.term(), server.self(), grant));
