@@ -84,9 +84,10 @@ final class KvBench implements Runnable {
   @Option(names = "--no-failover", description = "skip the failover measurements")
   boolean noFailover;
 
-  @Option(names = "--cluster-warmup-ms", description = "warm-up of each cluster row: the node JVMs start cold, and"
-      + " on two loaded cores their JIT compilers still ran a minute after start (default ${DEFAULT-VALUE})")
-  long clusterWarmupMillis = 20000;
+  @Option(names = "--system-warmup-ms", description = "warm-up of Ratis's servers and of the cluster, each once"
+      + " before its first row, with the most clients: their JIT compilers still ran a minute after start"
+      + " (default ${DEFAULT-VALUE})")
+  long systemWarmupMillis = 60000;
 
   @Option(names = "--node-setting", description = "a setting for every cluster node, such as"
       + " parley.kinds.raft-kv.max-batches-in-flight=4 (repeatable; printed with the rows)")
@@ -130,7 +131,7 @@ final class KvBench implements Runnable {
         ratis(dir, warmup, measure);
       }
       if (!noCluster) {
-        cluster(kinds, dir, measure);
+        cluster(kinds, dir, warmup, measure);
       }
       ratios();
       if (!noFailover) {
@@ -190,28 +191,52 @@ final class KvBench implements Runnable {
   private void ratis(Path dir, Duration warmup, Duration measure) throws Exception {
     try (RatisCluster ratis = new RatisCluster(3, dir, RatisCounter::new)) {
       ratis.awaitAgreement(-1, Duration.ofSeconds(30));
+      ratisLoad(ratis, mostClients(), Duration.ofMillis(systemWarmupMillis), Duration.ZERO, new long[4]);
       for (int c : clients) {
-        List<RaftClient> raftClients = new ArrayList<>();
-        for (int i = 0; i < c; i++) {
-          raftClients.add(ratis.client());
-        }
-        try {
-          long[] forces = new long[2];
-          ClosedLoop.Figures f = ClosedLoop.run(c, i -> raftClients.get(i).async()
-              .send(Message.valueOf("INCREMENT")).thenApply(reply -> {
-                if (!reply.isSuccess()) {
-                  throw new CompletionException(reply.getException());
-                }
-                return reply;
-              }), warmup, measure, () -> forces[0] = RatisCluster.forces(), () -> forces[1] = RatisCluster.forces());
-          row(RATIS, RATIS_WHERE, "kv-one-jvm-", c, f, "", perOperation(forces[1] - forces[0], f));
-        } finally {
-          for (RaftClient rc : raftClients) {
-            rc.close();
-          }
-        }
+        long[] counters = new long[4]; // forces and this JVM's CPU, before and after the window
+        ClosedLoop.Figures f = ratisLoad(ratis, c, warmup, measure, counters);
+        row(RATIS, RATIS_WHERE, "kv-one-jvm-", c, f, "", perOperation(counters[1] - counters[0], f));
+        System.out.printf("  (this JVM, Ratis's servers and clients, used %s ms of CPU per operation)%n",
+            perOperation(counters[3] - counters[2], f));
       }
     }
+  }
+
+  /**
+   * {@code c} Ratis clients incrementing for a window; {@code counters} gets the log workers' flushes
+   * and this JVM's CPU (ms) before and after it: {forces, forces, cpu, cpu}.
+   */
+  private static ClosedLoop.Figures ratisLoad(RatisCluster ratis, int c, Duration warmup, Duration measure,
+      long[] counters) throws Exception {
+    List<RaftClient> raftClients = new ArrayList<>();
+    for (int i = 0; i < c; i++) {
+      raftClients.add(ratis.client());
+    }
+    long self = ProcessHandle.current().pid();
+    try {
+      return ClosedLoop.run(c, i -> raftClients.get(i).async()
+          .send(Message.valueOf("INCREMENT")).thenApply(reply -> {
+            if (!reply.isSuccess()) {
+              throw new CompletionException(reply.getException());
+            }
+            return reply;
+          }), warmup, measure, () -> {
+            counters[0] = RatisCluster.forces();
+            counters[2] = cpuMillis(self);
+          }, () -> {
+            counters[1] = RatisCluster.forces();
+            counters[3] = cpuMillis(self);
+          });
+    } finally {
+      for (RaftClient rc : raftClients) {
+        rc.close();
+      }
+    }
+  }
+
+  /** The most clients of the rows: the load both systems warm up with. */
+  private int mostClients() {
+    return clients.stream().mapToInt(Integer::intValue).max().orElse(1);
   }
 
   private static final String RATIS = "Apache Ratis counter";
@@ -231,14 +256,13 @@ final class KvBench implements Runnable {
    * inside the cluster), so requests go to the leader with no redirect each. Messages and forces per operation are the nodes'
    * own counters ({@code GET /status}: messages sent, journal forces) read around the measured window.
    */
-  private void cluster(List<KvKind<?>> kinds, Path dir, Duration measure) {
+  private void cluster(List<KvKind<?>> kinds, Path dir, Duration warmup, Duration measure) {
     List<String> protocols = kinds.stream().map(k -> k.name() + "=" + k.name()).toList();
     List<String> jvm = new ArrayList<>(List.of("parley.trace.enabled=" + (clusterTracing ? "on" : "off")));
     jvm.addAll(nodeSettings);
     if (!nodeSettings.isEmpty()) {
       System.out.println("Cluster nodes' settings: " + String.join(" ", jvm));
     }
-    Duration warmup = Duration.ofMillis(clusterWarmupMillis);
     try (NodeProcesses cluster = new NodeProcesses(3, Files.createDirectories(dir.resolve("cluster")), protocols,
         List.of(), jvm)) {
       cluster.startAll().awaitUp(3, Duration.ofSeconds(120));
@@ -248,43 +272,55 @@ final class KvBench implements Runnable {
       for (KvKind<?> kind : kinds) {
         String serving = serving(http, "http://" + cluster.http(NodeId.n(1)), kind);
         idle(cluster, "just started");
+        clusterLoad(cluster, kind, serving, "warm-up", mostClients(), Duration.ofMillis(systemWarmupMillis),
+            Duration.ZERO, new long[2][]);
         for (int c : clients) {
-          List<KeepAliveHttp> connections = new ArrayList<>();
-          List<ExecutorService> threads = new ArrayList<>();
-          for (int i = 0; i < c; i++) {
-            connections.add(new KeepAliveHttp(serving));
-            threads.add(Executors.newSingleThreadExecutor());
-          }
-          try {
-            AtomicLong seq = new AtomicLong();
-            long[][] counters = new long[2][];
-            ClosedLoop.Figures f = ClosedLoop.run(c, i -> CompletableFuture.supplyAsync(() -> {
-              long n = seq.incrementAndGet();
-              try {
-                KeepAliveHttp.Answer a = connections.get(i).put("/kv/" + kind.name() + "/k" + (i % 10)
-                    + "?client=bench-" + kind.name() + "-" + c + "-" + i + "&seq=" + n, "v" + n);
-                if (a.status() != 200) {
-                  throw new IllegalStateException(a.status() + " " + a.body());
-                }
-                return a;
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-            }, threads.get(i)), warmup, measure, () -> counters[0] = counters(cluster),
-                () -> counters[1] = counters(cluster));
-            row(kind.name(), where, "kv-3-jvms-", c, f, perOperation(counters[1][0] - counters[0][0], f),
-                perOperation(counters[1][1] - counters[0][1], f));
-            System.out.printf("  (the 3 node JVMs used %s ms of CPU per operation)%n",
-                perOperation(counters[1][2] - counters[0][2], f));
-          } finally {
-            threads.forEach(ExecutorService::shutdownNow);
-            connections.forEach(KeepAliveHttp::close);
-          }
+          long[][] counters = new long[2][];
+          ClosedLoop.Figures f = clusterLoad(cluster, kind, serving, "" + c, c, warmup, measure, counters);
+          row(kind.name(), where, "kv-3-jvms-", c, f, perOperation(counters[1][0] - counters[0][0], f),
+              perOperation(counters[1][1] - counters[0][1], f));
+          System.out.printf("  (the 3 node JVMs used %s ms of CPU per operation, this JVM's clients %s ms)%n",
+              perOperation(counters[1][2] - counters[0][2], f), perOperation(counters[1][3] - counters[0][3], f));
         }
         idle(cluster, "after the rows");
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * {@code c} clients putting at {@code serving} for a window, each on a thread of its own over one
+   * kept-alive connection, their client ids named after {@code load} (each load its own sessions);
+   * {@code counters} gets the nodes' counters before and after it ({@link #counters}).
+   */
+  private static ClosedLoop.Figures clusterLoad(NodeProcesses cluster, KvKind<?> kind, String serving, String load,
+      int c, Duration warmup, Duration measure, long[][] counters) {
+    List<KeepAliveHttp> connections = new ArrayList<>();
+    List<ExecutorService> threads = new ArrayList<>();
+    for (int i = 0; i < c; i++) {
+      connections.add(new KeepAliveHttp(serving));
+      threads.add(Executors.newSingleThreadExecutor());
+    }
+    try {
+      AtomicLong seq = new AtomicLong();
+      return ClosedLoop.run(c, i -> CompletableFuture.supplyAsync(() -> {
+        long n = seq.incrementAndGet();
+        try {
+          KeepAliveHttp.Answer a = connections.get(i).put("/kv/" + kind.name() + "/k" + (i % 10)
+              + "?client=bench-" + kind.name() + "-" + load + "-" + i + "&seq=" + n, "v" + n);
+          if (a.status() != 200) {
+            throw new IllegalStateException(a.status() + " " + a.body());
+          }
+          return a;
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }, threads.get(i)), warmup, measure, () -> counters[0] = counters(cluster),
+          () -> counters[1] = counters(cluster));
+    } finally {
+      threads.forEach(ExecutorService::shutdownNow);
+      connections.forEach(KeepAliveHttp::close);
     }
   }
 
@@ -344,10 +380,12 @@ final class KvBench implements Runnable {
 
   /**
    * The protocol messages the nodes sent, their journals' forces and the CPU time their JVMs used (ms,
-   * from /proc, 0 where there is none) so far, summed over the nodes.
+   * from /proc, 0 where there is none) so far, summed over the nodes; then this JVM's CPU time (its
+   * clients').
    */
   private static long[] counters(NodeProcesses cluster) {
-    long[] sum = new long[3];
+    long[] sum = new long[4];
+    sum[3] = cpuMillis(ProcessHandle.current().pid());
     for (NodeId n : cluster.nodes()) {
       sum[2] += cpuMillis(cluster.pid(n));
       NodeClient.Response r = cluster.client(n).get("/status");
@@ -362,7 +400,7 @@ final class KvBench implements Runnable {
 
   /** Parley's Raft store beside Ratis at the most clients (throughput) and at one (a PUT's median). */
   private void ratios() {
-    int most = clients.get(clients.size() - 1);
+    int most = mostClients();
     String where = CLUSTER_WHERE + (clusterTracing ? ", tracing on" : ", tracing off");
     Double ratis = rates.get(RATIS + "|" + RATIS_WHERE + "|" + most);
     Double oneJvm = rates.get("raft-kv|one JVM|" + most);

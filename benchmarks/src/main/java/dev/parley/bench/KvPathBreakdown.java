@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
 /**
  * Where one client's PUT to Parley's Raft store on three JVMs spends its time, from the nodes' own
  * traces: three ParleyNode JVMs with tracing on (the file journal, forced), one client putting over
- * HTTP/1.1 at the leader, one request at a time; then every node's trace is read and each request
+ * HTTP/1.1 at the leader (it asks for the 307 of a node that does not lead, and follows it, rather than
+ * be forwarded inside the cluster), one request at a time; then every node's trace is read and each request
  * cut into the stages between its events (all stamped with the wall clock of one machine, read once
  * per JVM and advanced by the monotonic clock):
  *
@@ -106,7 +107,7 @@ final class KvPathBreakdown implements Runnable {
   private static Answer put(HttpClient http, String base, String key, long seq) {
     try {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/kv/raft-kv/" + key
-          + "?client=path&seq=" + (seq + 1))).PUT(HttpRequest.BodyPublishers.ofString("v")).build(),
+          + "?client=path&seq=" + (seq + 1) + "&redirect=true")).PUT(HttpRequest.BodyPublishers.ofString("v")).build(),
           HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != 200) {
         throw new IllegalStateException("PUT " + key + ": " + r.statusCode() + " " + r.body());
@@ -123,16 +124,19 @@ final class KvPathBreakdown implements Runnable {
   private void print(NodeId leader, List<long[]> sent, Map<NodeId, List<JsonNode>> traces) {
     List<JsonNode> lead = traces.get(leader);
     List<double[]> rows = new ArrayList<>();
+    int[] missed = new int[3];
     for (long[] window : sent) {
       long in = window[0];
       long out = window[1];
       JsonNode client = first(lead, in, out, e -> kind(e, "LOCAL") && e.path("type").asText().equals("client"));
       if (client == null) {
+        missed[0]++;
         continue;
       }
       long t0 = time(client);
       JsonNode append = first(lead, t0, out, e -> kind(e, "SEND") && e.path("type").asText().equals("AppendEntries"));
       if (append == null) {
+        missed[1]++;
         continue;
       }
       long t1 = time(append);
@@ -161,6 +165,7 @@ final class KvPathBreakdown implements Runnable {
       }
       JsonNode upcall = first(lead, t1, out, e -> kind(e, "LOCAL") && e.path("type").asText().equals("upcall"));
       if (via == null || upcall == null) {
+        missed[2]++;
         continue;
       }
       long t5 = time(upcall);
@@ -169,6 +174,10 @@ final class KvPathBreakdown implements Runnable {
     }
     System.out.printf("A single client's PUT to raft-kv on 3 JVMs (tracing on, file journal forced), leader %s:"
         + " %d of %d requests cut into stages from the nodes' traces%n", leader, rows.size(), sent.size());
+    if (rows.size() < sent.size()) {
+      System.out.printf("  not cut: %d with no client event at the leader, %d with no AppendEntries after it,"
+          + " %d with no follower's answer or upcall%n", missed[0], missed[1], missed[2]);
+    }
     Figures.machine();
     Figures.row("stage", "p50", "mean", "p90");
     Figures.row("---", "---", "---", "---");
