@@ -2,6 +2,7 @@ package dev.parley.cluster.http;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
+import akka.actor.typed.DispatcherSelector;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.http.javadsl.marshallers.jackson.Jackson;
 import akka.http.javadsl.model.ContentTypes;
@@ -122,7 +123,7 @@ public final class NodeApi extends AllDirectives {
         path("trace", () -> get(() -> Params.of("GET /trace", List.of("format"), p -> trace(p.text("format"))))),
         pathPrefix("explorer", explorer::routes),
         path("journal", () -> get(() -> Params.of("GET /journal", List.of("limit"), p ->
-            ok(JournalReader.read(system, (int) p.whole("limit", 1, MAX_JOURNAL, 1000)))))));
+            journal((int) p.whole("limit", 1, MAX_JOURNAL, 1000))))));
     Route checked = exactUris(api);
     Route handled = handleExceptions(errors(), () -> checked);
     Route rejected = handleRejections(rejections(), () -> handled);
@@ -163,6 +164,16 @@ public final class NodeApi extends AllDirectives {
             post(() -> hostControl(name, new NodeHost.Crash(), "crashed"))),
         path(PathMatchers.segment("restart").slash(PathMatchers.segment()), name ->
             post(() -> hostControl(name, new NodeHost.Restart(), "restarted"))));
+  }
+
+  /**
+   * Up to {@code limit} events of the node's journal, read on Akka's blocking-IO threads: a read
+   * waits for the journal's store (a JDBC query, a file), and the actors' own pool has as many
+   * threads as cores.
+   */
+  private Route journal(int limit) {
+    return onSuccess(CompletableFuture.supplyAsync(() -> JournalReader.read(system, limit),
+        system.dispatchers().lookup(DispatcherSelector.blocking())), this::ok);
   }
 
   private Route trace(Optional<String> format) {
