@@ -25,10 +25,10 @@ import picocli.CommandLine.Option;
 /**
  * Where one client's PUT to Parley's Raft store on three JVMs spends its time, from the nodes' own
  * traces: three ParleyNode JVMs with tracing on (the file journal, forced), one client putting over
- * HTTP/1.1 at the leader (it asks for the 307 of a node that does not lead, and follows it, rather than
- * be forwarded inside the cluster), one request at a time; then every node's trace is read and each request
- * cut into the stages between its events (all stamped with the wall clock of one machine, read once
- * per JVM and advanced by the monotonic clock):
+ * HTTP/1.1 at the leader (it asks for a follower's 307 and follows it, rather than be forwarded
+ * inside the cluster), one request at a time; then every node's trace is read and each request cut
+ * into the stages between its events (all stamped with the wall clock of one machine, read once per
+ * JVM and advanced by the monotonic clock):
  *
  * <pre>
  * edge in      client sends the PUT -> the leader's operation host takes it (HTTP, routing, ask)
@@ -107,8 +107,8 @@ final class KvPathBreakdown implements Runnable {
   private static Answer put(HttpClient http, String base, String key, long seq) {
     try {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/kv/raft-kv/" + key
-          + "?client=path&seq=" + (seq + 1) + "&redirect=true")).PUT(HttpRequest.BodyPublishers.ofString("v")).build(),
-          HttpResponse.BodyHandlers.ofString());
+          + "?client=path&seq=" + (seq + 1) + "&redirect=true"))
+          .PUT(HttpRequest.BodyPublishers.ofString("v")).build(), HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != 200) {
         throw new IllegalStateException("PUT " + key + ": " + r.statusCode() + " " + r.body());
       }
