@@ -27,8 +27,19 @@ import java.util.Map;
  * the same state, and its client is told the exception ({@code Frontend.failed}); the replica logs it
  * and goes on with the next entry, so the commands before and after it are kept. One that throws
  * taking a snapshot keeps its log whole instead (logged once; a snapshot is tried again later).
+ *
+ * <p>A leader does not compact entries that a follower it hears from still lacks, or while its
+ * snapshot is on its way to one, until its log holds {@link #COMPACTION_DEFERRAL} times {@code
+ * snapshotInterval} applied entries: a follower behind, or one that has just installed a snapshot,
+ * goes on from the log. Compacting sooner would leave it behind the next snapshot, and a follower
+ * whose transfer and catching up take longer than the leader needs to apply {@code
+ * snapshotInterval} entries would chase snapshot after snapshot for as long as clients write. A
+ * follower silent for an election timeout holds nothing back: it gets a snapshot when it is back.
  */
 final class RaftApplier<S, C, R> {
+
+  /** How many times {@code snapshotInterval} a leader's log may hold for a follower behind. */
+  static final int COMPACTION_DEFERRAL = 16;
 
   private record Awaited<C>(long term, C command) {}
 
@@ -96,6 +107,15 @@ final class RaftApplier<S, C, R> {
         server.frontend.applied(given.command(), reply);
       }
     }
+    compactIfDue(log);
+  }
+
+  /**
+   * Asks this replica to compact if {@code snapshotInterval} entries were applied since the log's
+   * snapshot: after applying, and on the leader's heartbeat (a compaction held back for a follower
+   * behind is tried again while nothing is applied).
+   */
+  void compactIfDue(RaftLog log) {
     if (lastApplied - log.snapshot().index() >= server.settings.snapshotInterval() && !compactionScheduled) {
       compactionScheduled = true;
       server.context.getSelf().tell(Raft.Timer.COMPACT);
@@ -116,7 +136,9 @@ final class RaftApplier<S, C, R> {
   Effect<Event, State> onCompact(State persisted) {
     compactionScheduled = false;
     RaftLog log = persisted.log();
-    if (lastApplied - log.snapshot().index() < server.settings.snapshotInterval()) {
+    long applied = lastApplied - log.snapshot().index();
+    if (applied < server.settings.snapshotInterval() || server.leading.followerLacks(lastApplied)
+        && applied < (long) COMPACTION_DEFERRAL * server.settings.snapshotInterval()) {
       return server.effects.none();
     }
     Object snapshot;

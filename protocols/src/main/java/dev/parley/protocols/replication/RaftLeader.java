@@ -166,6 +166,19 @@ class RaftLeader<C> {
     return server.effects.persist(new Raft.EntriesAppended(entries)).thenRun(this::advanceCommit);
   }
 
+  /**
+   * Whether a follower heard from lately ({@link #silent} leaves out the others) still lacks entries
+   * up to {@code index}: it holds less of the log, or this leader's snapshot is on its way to it.
+   */
+  boolean followerLacks(long index) {
+    if (server.phase != Phase.LEADER) {
+      return false;
+    }
+    SortedSet<NodeId> silent = silent();
+    return server.peers.others().stream().filter(f -> !silent.contains(f))
+        .anyMatch(f -> transfers.containsKey(f) || matchIndex.getOrDefault(f, 0L) < index);
+  }
+
   /** The AppendEntries round; to a follower getting a snapshot, the chunks due on its timer instead. */
   Effect<Event, State> onHeartbeat(State state) {
     if (server.phase == Phase.LEADER) {

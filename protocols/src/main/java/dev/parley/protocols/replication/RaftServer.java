@@ -193,7 +193,10 @@ final class RaftServer<S, C, R> extends EventSourcedBehavior<Raft.Command, Event
   private Effect<Event, State> onTimer(State state, Raft.Timer timer) {
     return switch (timer) {
       case ELECTION_TIMEOUT -> onElectionTimeout(state);
-      case HEARTBEAT -> leading.onHeartbeat(state);
+      case HEARTBEAT -> {
+        applier.compactIfDue(state.log());
+        yield leading.onHeartbeat(state);
+      }
       case FLUSH -> leading.onFlush(state);
       case COMPACT -> applier.onCompact(state);
     };

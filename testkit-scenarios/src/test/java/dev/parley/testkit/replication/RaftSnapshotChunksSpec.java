@@ -291,6 +291,44 @@ class RaftSnapshotChunksSpec {
     });
   }
 
+  /**
+   * A follower back while clients write faster than a snapshot reaches it (64-byte chunks, a snapshot
+   * every 10 entries, eight clients): the leader keeps the log after a snapshot under way rather than
+   * compact it, so once the follower has installed one snapshot it goes on from the log, not from
+   * the leader's next snapshot, and the one after.
+   */
+  @Test
+  void aFollowerWhoseSnapshotTakesLongerThanTheLeaderTakesToCompactAgainGoesOnFromTheLog() {
+    Settings small = new Settings(RaftKvSpec.FAST.election(), 4, 4, 10).withSnapshotChunkBytes(4096);
+    Simulations.forSeeds(1, 2, seed -> {
+      Simulation<RaftKv.Command> sim = Simulation.<RaftKv.Command>builder(3,
+              (peers, env, upcalls) -> RaftKv.create("kv", peers, env, small, upcalls.narrow()))
+          .seed(seed).faults(LAN).tracing(true)
+          .freshInvariant(() -> new RaftInvariants(RaftInvariants.Answers.KV))
+          .build();
+      NodeId absent = aFollower(sim, leader(sim));
+      crash(sim, absent);
+      fill(sim, seed);
+      sim.restart(sim.elapsed().plusSeconds(1), absent);
+      KvWorkload.Result r = RaftKvSpec.workload(sim).clients(8).keys(4).operations(60).think(ms(2))
+          .run(Duration.ofSeconds(30));
+      awaitCaughtUp(sim, absent, Duration.ofSeconds(5));
+
+      LinearizabilityChecker.forRegisters().check(r.history()).requireValid();
+      RaftKvSpec.everyAcknowledgedWriteIsInEveryStore(sim, r.history());
+      java.util.Set<String> snapshots = new java.util.TreeSet<>();
+      for (TraceEvent e : sim.trace().events()) {
+        Matcher m = SNAPSHOT_CHUNK.matcher(e.message());
+        if (e.kind() == TraceEvent.Kind.SEND && absent.equals(e.to()) && m.find()) {
+          snapshots.add(m.group(1));
+        }
+      }
+      assertThat(status(sim, leader(sim)).snapshotIndex()).as("the leader compacted while the clients wrote")
+          .isGreaterThan(30);
+      assertThat(snapshots).as("the snapshots sent to %s", absent).hasSizeBetween(1, 2);
+    });
+  }
+
   /** Today's whole-snapshot message, and any like it, fails the run: the check the specs above rely on. */
   @Test
   void aMessageOverTheFrameFailsTheRun() {
