@@ -292,10 +292,11 @@ class RaftSnapshotChunksSpec {
   }
 
   /**
-   * A follower back while clients write faster than a snapshot reaches it (64-byte chunks, a snapshot
-   * every 10 entries, eight clients): the leader keeps the log after a snapshot under way rather than
-   * compact it, so once the follower has installed one snapshot it goes on from the log, not from
-   * the leader's next snapshot, and the one after.
+   * A follower back while clients write faster than a snapshot reaches it (the large store's 400 KiB
+   * in 4 KiB chunks, a snapshot every 10 entries, eight clients): the leader keeps the entries the
+   * follower lacks rather than compact them, so once the follower has installed one snapshot it goes
+   * on from the log, not from the leader's next snapshot, and the one after (before, four snapshots
+   * went to it on seed 1).
    */
   @Test
   void aFollowerWhoseSnapshotTakesLongerThanTheLeaderTakesToCompactAgainGoesOnFromTheLog() {
