@@ -25,6 +25,7 @@ import dev.parley.testkit.sim.TraceEvent;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -248,6 +249,44 @@ class RaftSnapshotChunksSpec {
   /** {@code InstallSnapshot} to {@code follower} in the trace: its snapshot ({@code last}) and its chunk's total. */
   private static final Pattern SNAPSHOT_CHUNK = Pattern.compile("last=(LogPosition\\[[^]]*]).*Chunk\\[\\d+\\.\\.\\d+ of (\\d+)");
 
+  /** Three nodes with {@code settings} over links that delay each message 1 to 5 ms, traced. */
+  private static Simulation.Builder<RaftKv.Command> tracedOverLan(Settings settings, long seed) {
+    return Simulation.<RaftKv.Command>builder(3,
+            (peers, env, upcalls) -> RaftKv.create("kv", peers, env, settings, upcalls.narrow()))
+        .seed(seed).faults(LAN).tracing(true)
+        .freshInvariant(() -> new RaftInvariants(RaftInvariants.Answers.KV));
+  }
+
+  /**
+   * Restarts {@code absent} after {@code away} while {@code clients} run, waits until it has caught
+   * up, and checks their history is linearizable and every acknowledged write in every store.
+   */
+  private static void backWhileClientsWrite(Simulation<RaftKv.Command> sim, NodeId absent, Duration away,
+      KvWorkload<RaftKv.Command> clients) {
+    sim.restart(sim.elapsed().plus(away), absent);
+    KvWorkload.Result r = clients.run(Duration.ofSeconds(30));
+    awaitCaughtUp(sim, absent, Duration.ofSeconds(5));
+    LinearizabilityChecker.forRegisters().check(r.history()).requireValid();
+    RaftKvSpec.everyAcknowledgedWriteIsInEveryStore(sim, r.history());
+  }
+
+  /**
+   * The {@code InstallSnapshot} chunks the trace shows sent to {@code node}: by snapshot (its last
+   * position), how many chunks were sent and how many bytes the snapshot is.
+   */
+  private static Map<String, long[]> chunksSentTo(Simulation<RaftKv.Command> sim, NodeId node) {
+    Map<String, long[]> sent = new TreeMap<>();
+    for (TraceEvent e : sim.trace().events()) {
+      Matcher m = SNAPSHOT_CHUNK.matcher(e.message());
+      if (e.kind() == TraceEvent.Kind.SEND && node.equals(e.to()) && m.find()) {
+        long[] counts = sent.computeIfAbsent(m.group(1), k -> new long[2]);
+        counts[0]++;
+        counts[1] = Long.parseLong(m.group(2));
+      }
+    }
+    return sent;
+  }
+
   /**
    * Snapshots cut into 64-byte chunks, a snapshot every 10 entries, over links that delay each message
    * 1 to 5 ms and so reorder (nothing lost): a follower back while clients write gets the leader's
@@ -261,29 +300,15 @@ class RaftSnapshotChunksSpec {
   void smallChunksOverLinksThatReorderReachAFollowerBackWhileClientsWriteWithoutAStormOfResends() {
     Settings small = new Settings(RaftKvSpec.FAST.election(), 2, 4, 10).withSnapshotChunkBytes(64);
     Simulations.forSeeds(1, 2, seed -> {
-      Simulation<RaftKv.Command> sim = Simulation.<RaftKv.Command>builder(3,
-              (peers, env, upcalls) -> RaftKv.create("kv", peers, env, small, upcalls.narrow()))
-          .seed(seed).faults(LAN).tracing(true).maxSteps(50_000)
-          .freshInvariant(() -> new RaftInvariants(RaftInvariants.Answers.KV))
-          .build();
+      Simulation<RaftKv.Command> sim = tracedOverLan(small, seed).maxSteps(50_000).build();
       NodeId absent = aFollower(sim, leader(sim));
       crash(sim, absent);
-      sim.restart(sim.elapsed().plusSeconds(2), absent);
-      KvWorkload.Result r = RaftKvSpec.workload(sim).clients(4).keys(2).operations(40).think(ms(100))
-          .run(Duration.ofSeconds(30));
-      awaitCaughtUp(sim, absent, Duration.ofSeconds(5));
-
-      LinearizabilityChecker.forRegisters().check(r.history()).requireValid();
-      RaftKvSpec.everyAcknowledgedWriteIsInEveryStore(sim, r.history());
+      backWhileClientsWrite(sim, absent, Duration.ofSeconds(2),
+          RaftKvSpec.workload(sim).clients(4).keys(2).operations(40).think(ms(100)));
+      Map<String, long[]> sentTo = chunksSentTo(sim, absent);
       Map<String, Long> chunksOf = new HashMap<>();
-      long sent = 0;
-      for (TraceEvent e : sim.trace().events()) {
-        Matcher m = SNAPSHOT_CHUNK.matcher(e.message());
-        if (e.kind() == TraceEvent.Kind.SEND && absent.equals(e.to()) && m.find()) {
-          sent++;
-          chunksOf.put(m.group(1), (Long.parseLong(m.group(2)) + 63) / 64);
-        }
-      }
+      sentTo.forEach((snapshot, counts) -> chunksOf.put(snapshot, (counts[1] + 63) / 64));
+      long sent = sentTo.values().stream().mapToLong(counts -> counts[0]).sum();
       long cut = chunksOf.values().stream().mapToLong(Long::longValue).sum();
       assertThat(status(sim, absent).snapshotIndex()).as("%s installed a snapshot", absent).isPositive();
       assertThat(sent).as("chunks sent to %s, for snapshots of %d chunks in all: %s", absent, cut, chunksOf)
@@ -302,31 +327,15 @@ class RaftSnapshotChunksSpec {
   void aFollowerWhoseSnapshotTakesLongerThanTheLeaderTakesToCompactAgainGoesOnFromTheLog() {
     Settings small = new Settings(RaftKvSpec.FAST.election(), 4, 4, 10).withSnapshotChunkBytes(4096);
     Simulations.forSeeds(1, 2, seed -> {
-      Simulation<RaftKv.Command> sim = Simulation.<RaftKv.Command>builder(3,
-              (peers, env, upcalls) -> RaftKv.create("kv", peers, env, small, upcalls.narrow()))
-          .seed(seed).faults(LAN).tracing(true)
-          .freshInvariant(() -> new RaftInvariants(RaftInvariants.Answers.KV))
-          .build();
+      Simulation<RaftKv.Command> sim = tracedOverLan(small, seed).build();
       NodeId absent = aFollower(sim, leader(sim));
       crash(sim, absent);
       fill(sim, seed);
-      sim.restart(sim.elapsed().plusSeconds(1), absent);
-      KvWorkload.Result r = RaftKvSpec.workload(sim).clients(8).keys(4).operations(60).think(ms(2))
-          .run(Duration.ofSeconds(30));
-      awaitCaughtUp(sim, absent, Duration.ofSeconds(5));
-
-      LinearizabilityChecker.forRegisters().check(r.history()).requireValid();
-      RaftKvSpec.everyAcknowledgedWriteIsInEveryStore(sim, r.history());
-      java.util.Set<String> snapshots = new java.util.TreeSet<>();
-      for (TraceEvent e : sim.trace().events()) {
-        Matcher m = SNAPSHOT_CHUNK.matcher(e.message());
-        if (e.kind() == TraceEvent.Kind.SEND && absent.equals(e.to()) && m.find()) {
-          snapshots.add(m.group(1));
-        }
-      }
+      backWhileClientsWrite(sim, absent, Duration.ofSeconds(1),
+          RaftKvSpec.workload(sim).clients(8).keys(4).operations(60).think(ms(2)));
       assertThat(status(sim, leader(sim)).snapshotIndex()).as("the leader compacted while the clients wrote")
           .isGreaterThan(30);
-      assertThat(snapshots).as("the snapshots sent to %s", absent).hasSizeBetween(1, 2);
+      assertThat(chunksSentTo(sim, absent).keySet()).as("the snapshots sent to %s", absent).hasSizeBetween(1, 2);
     });
   }
 
