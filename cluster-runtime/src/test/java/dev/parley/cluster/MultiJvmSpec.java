@@ -17,6 +17,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Three nodes as three JVMs; the lock server's JVM is killed with SIGKILL, restarted, and must come
@@ -26,6 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * and its messages carried between them. Bounded: every wait has a deadline, and every process it
  * starts is killed at the end.
  */
+@Execution(ExecutionMode.CONCURRENT) // beside the in-JVM specs; see junit-platform.properties
+@ResourceLock("node-jvms")
 class MultiJvmSpec {
 
   @TempDir(cleanup = CleanupMode.ON_SUCCESS) static Path data; // on failure, the nodes' logs stay

@@ -17,6 +17,9 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The HTTP request path on three JVMs, through the {@link ClientHarness}: key-value clients (named
@@ -31,6 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * bounded time for each workload, and every JVM is killed when the cluster closes, whatever
  * happened.
  */
+@Execution(ExecutionMode.CONCURRENT) // beside the in-JVM specs; see junit-platform.properties
+@ResourceLock("node-jvms")
 class RequestPathMultiJvmSpec {
 
   private static final Duration UP = Duration.ofSeconds(90);

@@ -33,6 +33,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The topic broker, the partitioned log and the at-most-once RPC server on one cluster of three
@@ -42,6 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
  * request id is answered from the journaled reply cache and executed once. Bounded: every wait has
  * a deadline, and every JVM is killed in {@link #stopCluster()}, whatever happened.
  */
+@Execution(ExecutionMode.CONCURRENT) // beside the in-JVM specs; see junit-platform.properties
+@ResourceLock("node-jvms")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PubSubMultiJvmSpec {
 

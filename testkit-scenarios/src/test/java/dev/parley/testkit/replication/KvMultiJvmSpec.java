@@ -23,6 +23,9 @@ import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Each durable store on three JVMs with their journals (forced segment files, the default): clients
@@ -37,6 +40,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * replicas are alike share one. Bounded: every wait has a deadline, and every process started is
  * killed at the end.
  */
+@Execution(ExecutionMode.CONCURRENT) // beside the in-JVM specs; see junit-platform.properties
+@ResourceLock("node-jvms")
 class KvMultiJvmSpec {
 
   @TempDir(cleanup = CleanupMode.ON_SUCCESS) static Path data; // on failure, the nodes' logs stay
