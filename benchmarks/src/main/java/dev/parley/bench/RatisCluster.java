@@ -33,8 +33,10 @@ import org.apache.ratis.util.TimeDuration;
 
 /**
  * Apache Ratis servers in this JVM over gRPC on loopback ports, each with its log on disk under one
- * directory and forced before an entry counts (as Parley's file journal is), running the state machines {@code stateMachine} makes, each asked for a snapshot every {@link #SNAPSHOT_THRESHOLD} entries: started, stopped one at a time,
- * restarted on their storage, and asked who leads. Benchmark scope only.
+ * directory and forced before an entry counts (as Parley's file journal is), running the state
+ * machines {@code stateMachine} makes, each asked for a snapshot every {@link #SNAPSHOT_THRESHOLD}
+ * entries: started, stopped one at a time, restarted on their storage, and asked who leads.
+ * Benchmark scope only.
  */
 final class RatisCluster implements AutoCloseable {
 
