@@ -59,7 +59,12 @@ class PrimaryBackupSpec {
 
   /** The primary of the newest view among the live nodes, after running until there is one. */
   static NodeId awaitPrimary(Simulation<Command> sim) {
-    Duration deadline = sim.elapsed().plus(Duration.ofSeconds(3));
+    return awaitPrimary(sim, Duration.ofSeconds(3));
+  }
+
+  /** As {@link #awaitPrimary(Simulation)}, waiting at most {@code max}. */
+  static NodeId awaitPrimary(Simulation<Command> sim, Duration max) {
+    Duration deadline = sim.elapsed().plus(max);
     while (sim.elapsed().compareTo(deadline) < 0) {
       Status best = sim.liveNodes().stream().map(n -> status(sim, n)).filter(Objects::nonNull)
           .filter(s -> s.role() == Role.PRIMARY)
@@ -69,7 +74,7 @@ class PrimaryBackupSpec {
       }
       sim.runFor(ms(50));
     }
-    throw new AssertionError("seed " + sim.seed() + ": no primary within 3 s");
+    throw new AssertionError("seed " + sim.seed() + ": no primary within " + max);
   }
 
   /** Crashes every node in turn (the primary among them), each back 250 ms later. */
@@ -257,5 +262,12 @@ class PrimaryBackupSpec {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new Settings(Duration.ZERO, ms(150), ms(300)))
         .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new Settings(ms(150), ms(150), ms(300)))
+        .as("suspectMin equal to the heartbeat").isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new Settings(ms(20), ms(150), ms(150)))
+        .as("suspectMax equal to suspectMin").isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new Settings(ms(20), ms(150), ms(300), 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxMessageBytes must be at least 1, got 0");
+    assertThat(new Settings(ms(20), ms(150), ms(300), 1).maxMessageBytes()).isEqualTo(1);
   }
 }
