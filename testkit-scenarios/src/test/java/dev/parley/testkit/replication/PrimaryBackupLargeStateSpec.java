@@ -212,13 +212,19 @@ class PrimaryBackupLargeStateSpec {
     });
   }
 
-  /** A quarter of the messages lost from the failover on, so that some chunks surely are. */
+  /**
+   * A quarter of the messages lost from the failover on, so that some chunks surely are: the
+   * candidate asks again on its heartbeat, and serves in the view whose state it was fetching (a
+   * fetch that stalled until its suspect timeout would have cost a view change).
+   */
   @Test
   void chunksOfTheFetchedStateLostOnTheWayAreSentAgain() {
     long[] lost = new long[1];
     Simulations.forSeeds(1, 6, seed -> {
       Simulation<Command> sim = quickCandidateSimulation(seed, KvRuns.LOSSY, Settings.DEFAULT_MAX_MESSAGE_BYTES);
-      behindCandidateFailover(sim, KvRuns.LAN.withDrop(0.25), (s, backup) -> {});
+      long[] fetchingView = new long[1];
+      behindCandidateFailover(sim, KvRuns.LAN.withDrop(0.25), (s, backup) -> fetchingView[0] = status(s, QUICK).view());
+      assertThat(status(sim, QUICK).view()).as("seed %d: the view %s serves", seed, QUICK).isEqualTo(fetchingView[0]);
       lost[0] += sent(sim, "FetchedChunk") - sim.stats().deliveredByType().getOrDefault("FetchedChunk", 0L);
     });
     assertThat(lost[0]).as("chunks of fetched state lost on the way (the runs completed all the same)").isPositive();
