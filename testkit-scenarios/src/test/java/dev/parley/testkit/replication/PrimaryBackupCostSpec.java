@@ -11,7 +11,9 @@ import dev.parley.protocols.replication.KvReply;
 import dev.parley.protocols.replication.KvRequest;
 import dev.parley.protocols.replication.PrimaryBackup;
 import dev.parley.protocols.replication.PrimaryBackup.Command;
+import dev.parley.protocols.replication.PrimaryBackup.Role;
 import dev.parley.protocols.replication.PrimaryBackup.Settings;
+import dev.parley.protocols.replication.PrimaryBackup.Status;
 import dev.parley.protocols.replication.Put;
 import dev.parley.protocols.replication.RequestId;
 import dev.parley.testkit.sim.SimProtocol;
@@ -32,7 +34,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * each message 1 to 10 ms: a request costs 2(N-1) messages (a Replicate to each backup and its Ack)
  * and is answered one round trip after it arrives, not at the next heartbeat; a backup that missed
  * many entries gets them together on the next heartbeat, not one per heartbeat; once a failover has
- * settled, the heartbeat and its acknowledgements are all the group sends. The other specs check
+ * settled, the heartbeat and its acknowledgements are all the group sends, and each node's status
+ * says its role, whom it follows and (the primary) how far it has answered. The other specs check
  * outcomes, which a primary that waits for its heartbeat to replicate, or that sends its state again
  * and again, still reaches.
  */
@@ -164,11 +167,16 @@ class PrimaryBackupCostSpec {
       NodeId second = PrimaryBackupSpec.awaitPrimary(sim);
       assertThat(second).as("seed %d: a new primary", seed).isNotEqualTo(first);
       sim.runFor(ms(500));
-      var primaryStatus = PrimaryBackupSpec.status(sim, second);
+      Status primaryStatus = PrimaryBackupSpec.status(sim, second);
       assertThat(primaryStatus.backups()).as("seed %d: the view's backups", seed).hasSize(n - 1);
-      for (NodeId node : sim.nodes()) {
-        assertThat(PrimaryBackupSpec.status(sim, node).values()).as("seed %d: %s's store", seed, node)
-            .isEqualTo(primaryStatus.values());
+      assertThat(primaryStatus.committed()).as("seed %d: the primary's answered writes", seed)
+          .isEqualTo(primaryStatus.seq()).isPositive();
+      for (NodeId node : primaryStatus.backups()) {
+        Status backup = PrimaryBackupSpec.status(sim, node);
+        assertThat(backup.values()).as("seed %d: %s's store", seed, node).isEqualTo(primaryStatus.values());
+        assertThat(backup.role()).as("seed %d: %s's role", seed, node).isEqualTo(Role.BACKUP);
+        assertThat(backup.primary()).as("seed %d: the primary %s follows", seed, node).isEqualTo(second);
+        assertThat(backup.backups()).as("seed %d: a backup's status names no backups", seed).isEmpty();
       }
 
       Map<String, Long> before = new HashMap<>(sim.stats().sentByType());
