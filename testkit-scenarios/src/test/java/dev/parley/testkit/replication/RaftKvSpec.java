@@ -371,6 +371,36 @@ class RaftKvSpec {
     });
   }
 
+  /**
+   * A group of one: its node is a majority alone, so it leads as soon as its first election timer
+   * fires, with no vote asked, and commits each entry once its own write completes; across a crash
+   * and restart (over a slow, failing journal) it recovers its store from the journal and serves
+   * again, every history linearizable and every acknowledged write kept.
+   */
+  @Test
+  void aGroupOfOneLeadsAloneCommitsOnItsOwnWriteAndRecoversFromItsJournal() {
+    Simulations.forSeeds(1, 10, seed -> {
+      Simulation<RaftKv.Command> sim = simulation(1, seed, FAST.withSnapshotInterval(15), RaftKv::create,
+          RaftInvariants.Answers.KV, SLOW_FAILING_JOURNAL);
+      NodeId only = NodeId.n(1);
+      sim.crash(ms(800), only);
+      sim.restart(ms(900), only);
+      KvWorkload.Result r = workload(sim).clients(3).keys(2).operations(30).think(ms(20))
+          .run(Duration.ofSeconds(30));
+      sim.runFor(Duration.ofSeconds(1));
+
+      LinearizabilityChecker.forRegisters().check(r.history()).requireValid();
+      everyAcknowledgedWriteIsInEveryStore(sim, r.history());
+      assertThat(sim.stats().sentByType()).as("seed %d: messages between nodes", seed)
+          .doesNotContainKeys("RequestVote", "VoteReply", "AppendEntries");
+      assertThat(status(sim, only).role()).as("seed %d", seed).isEqualTo(Role.LEADER);
+      assertThat(r.history().operations().stream().filter(o -> !o.isIndeterminate()).count())
+          .as("seed %d: operations answered (of 90; a failed write restarts the node, and what it was "
+              + "writing may time out)", seed)
+          .isGreaterThanOrEqualTo(60);
+    });
+  }
+
   @Test
   void badSettingsAreRefusedWithTheReason() {
     assertThatThrownBy(() -> FAST.withSnapshotInterval(0))
