@@ -411,6 +411,8 @@ class RaftKvSpec {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBatchesInFlight");
     assertThatThrownBy(() -> FAST.withSnapshotChunkBytes(0))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("snapshotChunkBytes must be at least 1");
+    assertThatThrownBy(() -> FAST.withMaxAppendBytes(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxAppendBytes must be at least 1, got 0");
     assertThatThrownBy(() -> FAST.withElection(new RaftElection.Settings(ms(300), ms(300), ms(600))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("heartbeat");
   }
