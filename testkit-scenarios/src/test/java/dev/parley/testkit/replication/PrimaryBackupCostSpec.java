@@ -101,7 +101,8 @@ class PrimaryBackupCostSpec {
       Map<String, Long> sent = sentSince(before, sim);
       assertThat(sent.keySet()).as("seed %d: message types sent", seed).isSubsetOf(Set.of("Replicate", "Ack"));
       long messages = sent.values().stream().mapToLong(Long::longValue).sum();
-      assertThat(messages).as("seed %d: messages for %d requests (and at most %d heartbeats)", seed, requests, heartbeats)
+      assertThat(messages)
+          .as("seed %d: messages for %d requests (and at most %d heartbeats)", seed, requests, heartbeats)
           .isBetween(2L * (n - 1) * requests, 2L * (n - 1) * (requests + heartbeats));
     });
   }
@@ -128,7 +129,8 @@ class PrimaryBackupCostSpec {
       ids.forEach(id -> sim.tell(sim.elapsed().plus(ms(1)), primary,
           new PrimaryBackup.Request(new Put(id, "k" + id.client(), "v"))));
       sim.runFor(ms(60)); // well under suspectMin: the lagging backup stays in the view
-      assertThat(sim.upcalls(primary, KvReply.class)).as("seed %d: answered while a backup lacks them", seed).isEmpty();
+      assertThat(sim.upcalls(primary, KvReply.class)).as("seed %d: answered while a backup lacks them", seed)
+          .isEmpty();
 
       sim.nemesis(sim.elapsed(), new NemesisCommand.Heal());
       Duration healed = sim.elapsed();
@@ -136,7 +138,8 @@ class PrimaryBackupCostSpec {
       for (RequestId id : ids) {
         Duration at = answered(sim, primary, id, ms(2000));
         assertThat(at).as("seed %d: write %s answered", seed, id).isNotNull();
-        assertThat(at.minus(healed)).as("seed %d: write %s answered after the heal (a few heartbeats at most)", seed, id)
+        assertThat(at.minus(healed))
+            .as("seed %d: write %s answered after the heal (a few heartbeats at most)", seed, id)
             .isLessThanOrEqualTo(bound);
       }
       assertThat(sim.upcalls(primary, KvReply.class)).as("seed %d", seed)
@@ -188,8 +191,8 @@ class PrimaryBackupCostSpec {
           .isSubsetOf(Set.of("Replicate", "Ack"));
       assertThat(sent.getOrDefault("Replicate", 0L)).as("seed %d: Replicates in %s", seed, window)
           .isLessThanOrEqualTo(heartbeats * (n - 1));
-      assertThat(sent.getOrDefault("Ack", 0L)).as("seed %d: Acks in %s (of its Replicates and those in flight at its start)",
-              seed, window)
+      assertThat(sent.getOrDefault("Ack", 0L))
+          .as("seed %d: Acks in %s (of its Replicates and those in flight at its start)", seed, window)
           .isLessThanOrEqualTo(sent.getOrDefault("Replicate", 0L) + n - 1);
     });
   }

@@ -241,7 +241,8 @@ class PrimaryBackupLargeStateSpec {
     Simulations.forSeeds(1, 6, seed -> {
       Simulation<Command> sim = quickCandidateSimulation(seed, KvRuns.LOSSY, Settings.DEFAULT_MAX_MESSAGE_BYTES);
       long[] fetchingView = new long[1];
-      behindCandidateFailover(sim, KvRuns.LAN.withDrop(0.25), (s, backup) -> fetchingView[0] = lastViewAdopted(s, QUICK));
+      behindCandidateFailover(sim, KvRuns.LAN.withDrop(0.25),
+          (s, backup) -> fetchingView[0] = lastViewAdopted(s, QUICK));
       runs[0]++;
       if (status(sim, QUICK).view() == fetchingView[0]) {
         runs[1]++;
