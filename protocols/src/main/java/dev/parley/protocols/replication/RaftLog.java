@@ -86,7 +86,7 @@ public record RaftLog(LogPosition snapshot, @Payload Object state, List<LogEntry
     if (start < 0) {
       throw new IndexOutOfBoundsException("entry " + from + " is compacted into the snapshot at " + snapshot);
     }
-    int end = Math.min(entries.size(), start + max);
+    int end = (int) Math.min(entries.size(), (long) start + max); // max may be Integer.MAX_VALUE: all of them
     return start >= end ? List.of() : ((Entries) entries).range(start, end);
   }
 

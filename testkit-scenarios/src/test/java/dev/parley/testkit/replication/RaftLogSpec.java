@@ -42,6 +42,9 @@ class RaftLogSpec {
     assertThat(truncated.last()).isEqualTo(new LogPosition(6, 3));
     assertThat(longer.last()).isEqualTo(new LogPosition(5, 1));
     assertThat(truncated.slice(2, 3)).extracting(LogEntry::term).containsExactly(1L, 1L, 3L);
+    assertThat(truncated.slice(2, Integer.MAX_VALUE)).as("every entry from 2 on (no int overflow)")
+        .extracting(LogEntry::index).containsExactly(2L, 3L, 4L, 5L, 6L);
+    assertThat(truncated.slice(7, Integer.MAX_VALUE)).isEmpty();
   }
 
   @Test
