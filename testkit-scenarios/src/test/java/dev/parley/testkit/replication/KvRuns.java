@@ -8,6 +8,8 @@ import dev.parley.protocols.core.NodeId;
 import dev.parley.protocols.history.Operation;
 import dev.parley.protocols.link.Delay;
 import dev.parley.protocols.link.FaultPlan;
+import dev.parley.protocols.replication.KvReply;
+import dev.parley.protocols.replication.RequestId;
 import dev.parley.testkit.checker.LinearizabilityChecker;
 import dev.parley.testkit.kv.KvWorkload;
 import dev.parley.testkit.sim.Simulation;
@@ -45,6 +47,20 @@ final class KvRuns {
     sim.runFor(Duration.ZERO);
     List<S> answers = inbox.getAllReceived();
     return answers.isEmpty() ? null : answers.get(answers.size() - 1);
+  }
+
+  /**
+   * Runs until {@code node} has answered {@code id} (a {@link KvReply} upcall), at most {@code max};
+   * returns when it answered (null if it did not).
+   */
+  static Duration answered(Simulation<?> sim, NodeId node, RequestId id, Duration max) {
+    Duration deadline = sim.elapsed().plus(max);
+    while (sim.upcalls(node, KvReply.class).stream().noneMatch(r -> r.id().equals(id))) {
+      if (sim.elapsed().compareTo(deadline) > 0 || !sim.step()) {
+        return null;
+      }
+    }
+    return sim.elapsed();
   }
 
   /**

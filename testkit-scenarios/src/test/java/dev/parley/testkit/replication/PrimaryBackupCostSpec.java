@@ -51,20 +51,6 @@ class PrimaryBackupCostSpec {
     return (peers, env, upcalls) -> PrimaryBackup.create("kv", peers, env, settings, upcalls.narrow());
   }
 
-  /**
-   * Runs until {@code node} has answered {@code id}, at most {@code max}; returns when it answered
-   * (null if it did not).
-   */
-  static Duration answered(Simulation<Command> sim, NodeId node, RequestId id, Duration max) {
-    Duration deadline = sim.elapsed().plus(max);
-    while (sim.upcalls(node, KvReply.class).stream().noneMatch(r -> r.id().equals(id))) {
-      if (sim.elapsed().compareTo(deadline) > 0 || !sim.step()) {
-        return null;
-      }
-    }
-    return sim.elapsed();
-  }
-
   /** Messages sent since {@code before} (a copy of sentByType), by type, leaving out those with no change. */
   static Map<String, Long> sentSince(Map<String, Long> before, Simulation<Command> sim) {
     Map<String, Long> since = new HashMap<>();
@@ -92,7 +78,7 @@ class PrimaryBackupCostSpec {
         KvRequest request = i % 2 == 0 ? new Get(id, "k") : new Put(id, "k", "v" + i);
         Duration sent = sim.elapsed();
         sim.tell(primary, new PrimaryBackup.Request(request));
-        Duration at = answered(sim, primary, id, SLOW_HEARTBEAT.heartbeat().multipliedBy(3));
+        Duration at = KvRuns.answered(sim, primary, id, SLOW_HEARTBEAT.heartbeat().multipliedBy(3));
         assertThat(at).as("seed %d: request %d answered", seed, i).isNotNull();
         assertThat(at.minus(sent)).as("seed %d: request %d answered after (one round trip at most)", seed, i)
             .isLessThanOrEqualTo(MAX_DELAY.multipliedBy(2));
@@ -136,7 +122,7 @@ class PrimaryBackupCostSpec {
       Duration healed = sim.elapsed();
       Duration bound = settings.heartbeat().multipliedBy(3);
       for (RequestId id : ids) {
-        Duration at = answered(sim, primary, id, ms(2000));
+        Duration at = KvRuns.answered(sim, primary, id, ms(2000));
         assertThat(at).as("seed %d: write %s answered", seed, id).isNotNull();
         assertThat(at.minus(healed))
             .as("seed %d: write %s answered after the heal (a few heartbeats at most)", seed, id)
