@@ -111,15 +111,25 @@ final class RaftApplier<S, C, R> {
   }
 
   /**
-   * Asks this replica to compact if {@code snapshotInterval} entries were applied since the log's
-   * snapshot: after applying, and on the leader's heartbeat (a compaction held back for a follower
-   * behind is tried again while nothing is applied).
+   * Asks this replica to compact if a compaction is due: after applying, and on the leader's heartbeat
+   * (a compaction held back for a follower behind is tried again while nothing is applied). A leader
+   * holding back sends itself nothing until the follower has caught up.
    */
   void compactIfDue(RaftLog log) {
-    if (lastApplied - log.snapshot().index() >= server.settings.snapshotInterval() && !compactionScheduled) {
+    if (!compactionScheduled && compactionDue(log)) {
       compactionScheduled = true;
       server.context.getSelf().tell(Raft.Timer.COMPACT);
     }
+  }
+
+  /**
+   * {@code snapshotInterval} entries applied since the log's snapshot, and no follower behind held
+   * back for (or the log already {@link #COMPACTION_DEFERRAL} intervals long).
+   */
+  private boolean compactionDue(RaftLog log) {
+    long applied = lastApplied - log.snapshot().index();
+    return applied >= server.settings.snapshotInterval() && (!server.leading.followerLacks(lastApplied)
+        || applied >= (long) COMPACTION_DEFERRAL * server.settings.snapshotInterval());
   }
 
   /** The machine jumps to the log's snapshot if it is behind it (after recovery, or an installed snapshot). */
@@ -136,9 +146,7 @@ final class RaftApplier<S, C, R> {
   Effect<Event, State> onCompact(State persisted) {
     compactionScheduled = false;
     RaftLog log = persisted.log();
-    long applied = lastApplied - log.snapshot().index();
-    if (applied < server.settings.snapshotInterval() || server.leading.followerLacks(lastApplied)
-        && applied < (long) COMPACTION_DEFERRAL * server.settings.snapshotInterval()) {
+    if (!compactionDue(log)) {
       return server.effects.none();
     }
     Object snapshot;
