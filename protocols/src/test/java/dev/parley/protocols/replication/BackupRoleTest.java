@@ -10,19 +10,22 @@ import dev.parley.protocols.core.PayloadCodec;
 import dev.parley.protocols.core.Peers;
 import dev.parley.protocols.core.SerializedPayload;
 import dev.parley.protocols.replication.PrimaryBackup.Ack;
+import dev.parley.protocols.replication.PrimaryBackup.Applied;
 import dev.parley.protocols.replication.PrimaryBackup.Command;
+import dev.parley.protocols.replication.PrimaryBackup.Replicate;
 import dev.parley.protocols.replication.PrimaryBackup.Snapshot;
 import dev.parley.protocols.replication.PrimaryBackup.SnapshotReply;
 import dev.parley.protocols.replication.PrimaryBackup.State;
 import dev.parley.protocols.replication.PrimaryBackup.StateInstalled;
 import dev.parley.protocols.replication.PrimaryBackup.ViewAdopted;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * A primary-backup backup's side of a state transfer, message by message: what it journals for each
- * chunk of the primary's state and what it answers. These answers are what keeps a transfer short:
- * a primary of an old view learns at once that it is behind, a primary sending state the backup
+ * A primary-backup backup, message by message: what it journals for each chunk of the primary's
+ * state and each Replicate, and what it answers. These answers are what keeps a transfer short: a
+ * primary of an old view learns at once that it is behind, a primary sending state the backup
  * already holds is told it is all there, and a partial transfer is answered with how much arrived.
  * The simulation specs reach the same outcomes by slower paths (resends, the next view change), so
  * they do not show a backup answering wrongly here.
@@ -114,5 +117,40 @@ class BackupRoleTest {
 
     assertThat(primary.getAllReceived()).containsExactly(new SnapshotReply(4, SELF, 12, 100), new Ack(4, SELF, 12));
     assertThat(other.hasMessages()).isFalse();
+  }
+
+  static final KvRequest PUT_2 = new Put(new RequestId("c1", 2), "k", "w");
+
+  @Test
+  void aReplicateOfAnOlderViewJournalsNothingAndTellsThePrimaryTheBackupsView() {
+    State inView5 = new State(5, OTHER, 5, 10, STORE);
+
+    assertThat(backup.onReplicate(inView5, new Replicate(4, PRIMARY, 11, List.of(PUT_2)))).isNull();
+
+    assertThat(primary.getAllReceived()).containsExactly(new Ack(5, SELF, NEEDS_STATE));
+  }
+
+  @Test
+  void aReplicateOfANewerViewAdoptsItsViewAndPrimaryAndAppliesNothingWithoutTheViewsState() {
+    State inView2 = new State(2, OTHER, 2, 10, STORE);
+
+    assertThat(backup.onReplicate(inView2, new Replicate(3, PRIMARY, 11, List.of(PUT_2))))
+        .containsExactly(new ViewAdopted(3, PRIMARY));
+  }
+
+  @Test
+  void aReplicateOfTheBackupsViewAppliesTheNextEntriesOnly() {
+    State holds10OfView3 = new State(3, PRIMARY, 3, 10, STORE);
+
+    assertThat(backup.onReplicate(holds10OfView3, new Replicate(3, PRIMARY, 10, List.of(PUT_2, PUT_2, PUT_2))))
+        .containsExactly(new Applied(11, PUT_2), new Applied(12, PUT_2));
+  }
+
+  @Test
+  void onceAReplicateIsJournaledTheBackupAcknowledgesHowFarItHoldsTheView() {
+    backup.replicated(new State(3, PRIMARY, 3, 12, STORE), new Replicate(3, PRIMARY, 11, List.of(PUT_2)));
+    backup.replicated(new State(3, PRIMARY, 2, 10, STORE), new Replicate(3, PRIMARY, 11, List.of(PUT_2)));
+
+    assertThat(primary.getAllReceived()).containsExactly(new Ack(3, SELF, 12), new Ack(3, SELF, NEEDS_STATE));
   }
 }
