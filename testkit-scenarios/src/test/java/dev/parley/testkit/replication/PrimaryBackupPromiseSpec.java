@@ -33,22 +33,34 @@ class PrimaryBackupPromiseSpec {
       NodeId primary = awaitPrimary(sim);
       sim.runFor(Duration.ofMillis(200)); // every backup has adopted the view from the primary
       long view = status(sim, primary).view();
-      List<NodeId> backups = sim.nodes().stream().filter(n -> !n.equals(primary)).toList();
-      NodeId backup = backups.get(0);
-      NodeId rival = backups.get(1);
+      // The candidate a backup promised in this view: the primary, or a rival that lost to it.
+      NodeId backup = null;
+      NodeId promised = null;
+      for (NodeId n : sim.nodes()) {
+        NodeId p = n.equals(primary) ? null : promisedIn(sim, n, view);
+        if (p != null && !p.equals(n) && backup == null) { // not a rival candidate that promised itself
+          backup = n;
+          promised = p;
+        }
+      }
+      assertThat(backup).as("seed %d: a backup that promised another node in view %d", seed, view).isNotNull();
+      NodeId b = backup;
+      NodeId p = promised;
+      NodeId rival = sim.nodes().stream().filter(n -> !n.equals(b) && !n.equals(p)).findFirst().orElseThrow();
+      int journaled = sim.persistedEvents(backup).size();
 
       assertThat(promisesAfter(sim, backup, rival, new Prepare(view, rival)))
-          .as("seed %d: %s, promised to %s in view %d, asked by %s for the same view", seed, backup, primary,
+          .as("seed %d: %s, promised to %s in view %d, asked by %s for the same view", seed, backup, promised,
               view, rival)
           .containsExactly("Promise[view=" + view + ", from=" + backup + ", granted=false, installedView=0, seq=0]");
-      assertThat(promisesAfter(sim, backup, primary, new Prepare(view, primary)))
-          .as("seed %d: asked again by the candidate it promised in view %d", seed, view)
+      assertThat(promisesAfter(sim, backup, promised, new Prepare(view, promised)))
+          .as("seed %d: asked again by %s, the candidate it promised in view %d", seed, promised, view)
           .singleElement().asString().startsWith("Promise[view=" + view + ", from=" + backup + ", granted=true");
       assertThat(promisesAfter(sim, backup, rival, new Prepare(view - 1, rival)))
           .as("seed %d: asked by %s for the older view %d", seed, rival, view - 1)
           .containsExactly("Promise[view=" + view + ", from=" + backup + ", granted=false, installedView=0, seq=0]");
-      assertThat(sim.persistedEvents(backup)).as("seed %d: nothing journaled for the refused Prepares", seed)
-          .noneMatch(e -> e instanceof ViewAdopted a && a.primary().equals(rival));
+      assertThat(sim.persistedEvents(backup)).as("seed %d: nothing journaled for these three Prepares", seed)
+          .hasSize(journaled);
 
       assertThat(promisesAfter(sim, backup, rival, new Prepare(view + 1, rival)))
           .as("seed %d: asked by %s for the newer view %d", seed, rival, view + 1)
@@ -56,6 +68,17 @@ class PrimaryBackupPromiseSpec {
       assertThat(sim.persistedEvents(backup)).as("seed %d: the promise journaled before it was sent", seed)
           .contains(new ViewAdopted(view + 1, rival));
     });
+  }
+
+  /** The candidate {@code node} promised in {@code view}, from its journal (null if none). */
+  private static NodeId promisedIn(Simulation<Command> sim, NodeId node, long view) {
+    NodeId promised = null;
+    for (Object e : sim.persistedEvents(node)) {
+      if (e instanceof ViewAdopted a && a.view() == view) {
+        promised = a.primary();
+      }
+    }
+    return promised;
   }
 
   /** The Promises {@code node} sends {@code candidate} within 50 ms of being given {@code prepare}. */
