@@ -53,11 +53,21 @@ class TlsClusterSpec {
     KeyMaterial.generate(other);
   }
 
-  /** Newest first: the first node, the cluster's leader, leaves last and alone, which is quickest on a busy machine. */
+  /**
+   * Newest first: the first node, the cluster's leader, leaves last and alone, which is quickest on a
+   * busy machine. In one CI run (2026-12-07) a node's actor system here had not finished terminating
+   * after 30 s, its last shutdown phase timed out: Akka's issue 29162 (open) reports that an actor
+   * system whose TLS connections failed may not terminate, as this spec's do on purpose. Such a node
+   * is reported, and the others are stopped all the same.
+   */
   @AfterEach
   void stop() {
     for (int i = started.size() - 1; i >= 0; i--) {
-      started.get(i).stop();
+      try {
+        started.get(i).stop();
+      } catch (IllegalStateException notTerminated) {
+        System.err.println("TlsClusterSpec: " + notTerminated.getMessage() + " (Akka issue 29162); stopping the others");
+      }
     }
   }
 
