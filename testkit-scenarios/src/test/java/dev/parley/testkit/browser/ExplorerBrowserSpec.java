@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parley.protocols.trace.ExplorerPage;
 import dev.parley.testkit.trace.ExplorerRecordingSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,6 +135,31 @@ class ExplorerBrowserSpec {
     browser.waitUntil("no lane of " + node, () -> browser.all("#lanes .lane[data-node='" + node + "']").isEmpty());
     assertThat(browser.all("#lanes .lane")).hasSize(run.get("nodes").size() - 1);
     browser.screenshot("filtered");
+    assertThat(browser.consoleErrors()).as("console errors").isEmpty();
+  }
+
+  /**
+   * A cluster's run keeps wall-clock times in nanoseconds since 1970, beyond 2^53, where {@code t + 1}
+   * can equal {@code t}: a history whose operations span no time (one write, not yet answered, at the
+   * instant of the run's only event) still draws its operation, at a number, with no console error.
+   */
+  @Test
+  void aClusterRunWhoseHistorySpansNoTimeDrawsItsOperation() throws Exception {
+    long t = 1_796_000_000_123_456_789L;
+    String json = """
+        {"format": "parley-run", "version": 1, "timeUnit": "wall", "title": "one write", "nodes": ["n1"],
+         "events": [{"i": 0, "node": "n1", "kind": "local", "type": "client", "clock": {"n1": 1}, "t": %d}],
+         "history": {"operations": [{"id": "1", "client": "c1", "node": "n1", "f": "write", "key": "k", "arg": "v",
+                                     "invoke": %d, "outcome": "info"}]}}
+        """.formatted(t, t);
+    Path onePoint = ExplorerPage.write(Files.createDirectories(PAGES).resolve("history-without-span.html"), json);
+
+    browser.open(onePoint.toUri().toString());
+
+    List<WebElement> ops = browser.all("#history .op rect");
+    assertThat(ops).as("the operation drawn").hasSize(1);
+    assertThat(Double.parseDouble(ops.get(0).getDomAttribute("x"))).as("its x").isFinite();
+    assertThat(Double.parseDouble(ops.get(0).getDomAttribute("width"))).as("its width").isFinite().isPositive();
     assertThat(browser.consoleErrors()).as("console errors").isEmpty();
   }
 
