@@ -128,8 +128,9 @@ final class RaftApplier<S, C, R> {
    */
   private boolean compactionDue(RaftLog log) {
     long applied = lastApplied - log.snapshot().index();
-    return applied >= server.settings.snapshotInterval() && (!server.leading.followerLacks(lastApplied)
-        || applied >= (long) COMPACTION_DEFERRAL * server.settings.snapshotInterval());
+    return applied >= server.settings.snapshotInterval()
+        && (applied >= (long) COMPACTION_DEFERRAL * server.settings.snapshotInterval()
+            || !server.leading.followerLacks(lastApplied));
   }
 
   /** The machine jumps to the log's snapshot if it is behind it (after recovery, or an installed snapshot). */
